@@ -104,6 +104,10 @@ S = {
     "wind_tmw": "Heim & Vander Wal, Minerals 2023, 13(10), 1274, https://doi.org/10.3390/min13101274 (0.5 t NdFeB per MW average for PM turbines; 0.625-0.85 t/MW low-speed direct drive)",
     "qual_auto": "https://www.mainrichinternational.com/resources/articles/qualify-chinese-ndfeb-supplier-tier-1-automotive-robotics-playbook (4-7 months for an existing grade) ; MP still in auto PPAP >12 months after trial production: https://www.tradevae.com/news/earnings/MP/mp-materials-q4-2025-earnings-call-ndpr-production-doubled-magnets-commercial-scale-10x-site-set",
     "inventory": "https://www.cbtnews.com/ford-faces-production-setbacks-amid-rare-earth-magnet-shortage/ (Ford hand-to-mouth) ; US auto inventories 2-3 months attributed to CSIS (secondary, low confidence): https://www.ainvest.com/news/rare-earths-ev-crossroads-navigating-ford-supply-crisis-strategic-gains-2506",
+    "f35": "https://www.pulse.bot/defense/news/how-much-rare-earths-does-an-f-35-really-contain-de58adad-63fb-4f8f-b887-377674870f67/ (Adamas Intelligence 2026: F-35 holds ~23 kg SmCo alloy + 8-20 kg NdFeB alloy; GAO 2024: DoD REE demand <0.1% of global; the 417 kg CRS figure counts REE-bearing parts)",
+    "auto_units": "Company 2024 delivery reports (Tesla 1,789,226; BYD 4,272,145 NEVs; VW Group ~744,800 BEVs) x magnet intensity from https://www.mainrichinternational.com/applications/ev-motors and https://www.thevoltbridge.com/learn/magnets",
+    "neo_cn": "https://sustainability2022.neomaterials.com/supply-chain/ (Neo: ZAMR ~1,500 t and JAMR ~1,100 t REO processing quotas; Silmet feed from Australia via Malaysia, Russia, China, Vietnam)",
+    "lynas_noveon": "https://www.prnewswire.com/news-releases/noveon-magnetics-and-lynas-rare-earths-partner-to-advance-us-rare-earth-magnet-supply-chain-302578331.html (non-binding MoU, 8 Oct 2025)",
     "cn_dy_exports": "https://rawmaterials.net/exports-of-dysprosium-and-terbium-decline-sharply-in-2025-as-destination-markets-shift",
     "creg_owners": "https://www.cmgroup.net/news/china-re-group-established/",
     "nre_owner": "https://news.metal.com/newscontent/101567987/major-shareholders-of-rare-earths-in-north-china-plan-to-reduce-their-holdings-by-25-with-a-market-capitalization-of-about-41-billion",
@@ -141,9 +145,21 @@ def fac(id, name, stage, country, owner, capacity, *, status="operating", source
         unit_published=UNIT[stage] if upub is None else upub,
         note=note, inventory_basis="estimated",
     ))
+    c = FAC[-1]
+    keep = [x for x in cert.split(";") if x == "IATF16949" and stage in ("magnet", "motor")] if cert else []
+    c["certifications"] = ";".join(keep)
+    c["certifications_basis"] = ("inferred: supplies automotive series production, for which IATF 16949 is a prerequisite (qual_auto)"
+                                 if keep else "")
+
+
+LINK_DEFAULT_NOTE = ("Estimated split: volumes are sized so that each facility's outflow stays within its capacity and published "
+                     "output totals (SMM, Acrei, company reports) are met; see data/README.md, Estimation method.")
+CAND_NOTE = "Announced or plausible alternative route, not qualified; carries no volume (see qualification_months)."
 
 
 def link(s, c, material, volume, *, status="qualified", qm="", source="est", year=2025, basis="estimated", note=""):
+    if not note:
+        note = CAND_NOTE if status == "candidate" else ("Route under qualification; no volume yet." if status == "in_qualification" else LINK_DEFAULT_NOTE)
     LINKS.append(dict(supplier=s, customer=c, material=material, volume=volume, status=status,
                       qualification_months=qm, source=S.get(source, source), year=year, basis=basis, note=note))
 
@@ -226,11 +242,13 @@ fac("gl-kvanefjeld", "Kvanefjeld project (Greenland)", "mine", "GL", "Energy Tra
     source="kvanefjeld", year=2025, basis="estimated", pub="", upub="t REO/yr (not published)",
     note="Stalled by uranium ban and litigation; capacity 0 = not operating/unknown.", lat=60.97, lon=-45.97)
 fac("br-aclara-carina", "Carina ionic-clay project (Goias)", "mine", "BR", "Aclara Resources", 0, status="planned",
-    source="aclara_br", year=2028, basis="estimated", pub="", upub="t REO/yr (feed from mid-2028; not published)")
+    source="aclara_br", year=2028, basis="estimated", pub="", upub="t REO/yr (feed from mid-2028; not published)",
+    note="Capacity not published; 0 = unknown. Heavy-REE ionic clay planned to feed Aclara's US separation plant.")
 fac("ca-strange-lake", "Strange Lake deposit (Quebec/Labrador)", "mine", "CA", "Torngat Metals", 15000, status="planned",
     source="torngat", year=2029, basis="reported", pub=15000, upub="t/yr REO", lat=56.33, lon=-64.17)
 fac("za-phalaborwa", "Phalaborwa gypsum-stack project", "mine", "ZA", "Rainbow Rare Earths", 0, status="planned",
-    source="rainbow", year=2025, basis="estimated", pub="", upub="t NdPr oxide/yr (not verified)", lat=-23.95, lon=31.12)
+    source="rainbow", year=2025, basis="estimated", pub="", upub="t NdPr oxide/yr (not verified)", lat=-23.95, lon=31.12,
+    note="Capacity not verified; 0 = unknown.")
 
 # =============================================================================================
 # CONCENTRATORS  (t REO/yr in concentrate)
@@ -281,8 +299,13 @@ fac("cn-jiangsu-separation", "Jiangsu separation cluster (Yixing/Liyang; importe
     source="smm_june", year=2024, basis="estimated", pub="", upub="not published",
     note="Estimated order of magnitude; SMM reports Jiangsu as a main Dy/Tb/Gd/Ho oxide region processing imported (Myanmar) feed.",
     lat=31.36, lon=119.82)
+fac("cn-neo-zamr", "Neo Performance Materials ZAMR separation (Zibo, Shandong)", "separator", "CN", "Neo Performance Materials", 1500,
+    source="neo_cn", year=2022, basis="reported", pub=1500, upub="t REO annual processing quota",
+    note="Canadian-owned separator inside China; can add non-Chinese concentrate beyond quota.")
+fac("cn-neo-jamr", "Neo Performance Materials JAMR separation (Jiangyin, Jiangsu)", "separator", "CN", "Neo Performance Materials", 1100,
+    source="neo_cn", year=2022, basis="reported", pub=1100, upub="t REO annual processing quota")
 fac("cn-separation-rest", "China separation, rest of industry (aggregate)", "separator", "CN", "China separation, rest of industry (aggregate)",
-    CN_SEP + 45000 + 8000 - 106661 - 7500 - 45000 - 12000, source="sep_quota", year=2024, basis="estimated", pub=254000,
+    CN_SEP + 45000 + 8000 - 106661 - 7500 - 45000 - 12000 - 2600, source="sep_quota", year=2024, basis="estimated", pub=254000,
     upub="t REO, China smelting/separation quota 2024",
     note="Residual: China separation = 2024 quota (254,000 t REO, domestic ore) + ~45,000 t REO imported concentrate/MREC (USGS 2025 output of Burma, Thailand, Madagascar, Nigeria, Laos, Brazil plus Q1 MP shipments) + ~8,000 t recycled oxide feed, minus named plants. Excludes undocumented output.")
 # ex-China separators
@@ -301,7 +324,8 @@ fac("us-mountain-pass-separation", "Mountain Pass separation (light REE)", "sepa
     note="REO estimated = 2,599 t NdPr / 0.153 (Nd+Pr ~15.3% of Mountain Pass bastnaesite REO, typical published distribution).",
     cert="ISO9001;ISO14001", lat=35.48, lon=-115.53)
 fac("us-mountain-pass-hre", "Mountain Pass heavy rare earth separation circuit", "separator", "US", "MP Materials", 0, status="construction",
-    source="mp_q4", year=2026, basis="estimated", pub="", upub="t Dy/Tb oxide/yr (not published; output expected late 2026)")
+    source="mp_q4", year=2026, basis="estimated", pub="", upub="t Dy/Tb oxide/yr (not published; output expected late 2026)",
+    note="Capacity not published; 0 = unknown. Financed by a US$150M DoD loan (July 2025).")
 fac("us-white-mesa", "Energy Fuels White Mesa Mill (monazite cracking and separation)", "separator", "US", "Energy Fuels", 4000,
     source="whitemesa", year=2024, basis="estimated", pub="850-1000", upub="t/yr NdPr oxide (Phase 1); Phase 2 >6,000 t NdPr + ~240 t Dy + ~66 t Tb",
     note="REO estimated = ~900 t NdPr / ~0.22 NdPr share of monazite REO.", lat=37.54, lon=-109.50)
@@ -485,7 +509,8 @@ fac("cn-ganzhou-scrap-recyclers", "Ganzhou/Jiangxi NdFeB scrap recyclers (aggreg
 fac("gb-hypromag-tyseley", "HyProMag Tyseley magnet recycling plant (Birmingham)", "recycler", "GB", "HyProMag", 200,
     source="hypromag", year=2026, basis="estimated", pub="100-300", upub="t/yr NdFeB", note="Midpoint of the published range; opened Jan 2026.")
 fac("mx-jl-mag-recycling", "JL MAG magnet-scrap recycling project (Mexico)", "recycler", "MX", "JL MAG Rare-Earth", 0, status="planned",
-    source="jlmag_mx", year=2024, basis="estimated", pub="US$100M", upub="investment (capacity not published)")
+    source="jlmag_mx", year=2024, basis="estimated", pub="US$100M", upub="investment (capacity not published)",
+    note="Capacity not published; 0 = unknown. JL MAG's first recycling plant outside China.")
 fac("us-mp-recycling", "MP Materials recycling line for Apple (post-industrial scrap)", "recycler", "US", "MP Materials", 100,
     source="mp_apple", year=2025, basis="estimated", pub="US$500M", upub="Apple commitment for recycled magnets",
     note="Volume not published; placeholder.")
@@ -499,34 +524,38 @@ fac("vn-shin-etsu-recycling", "Shin-Etsu Vietnam separation/recycling line", "re
 # =============================================================================================
 # MOTORS  (t magnet/yr consumed) -- all estimated from vehicle/turbine output x magnet intensity
 # =============================================================================================
-MOT_NOTE = "Magnet consumption estimated (see links note); no supplier publishes magnet tonnage."
+MOT_NOTE = "Magnet consumption estimated as units x magnet intensity (auto_units); no motor maker publishes magnet tonnage."
 fac("jp-nidec", "Nidec traction and industrial motors", "motor", "JP", "Nidec", 1400, source="noveon_nidec", year=2025, basis="estimated",
     pub=1000, upub="t magnets over 5 years from Noveon (contract)", note=MOT_NOTE + " Noveon contract = 200 t/yr.", cert="ISO9001;IATF16949")
-fac("us-borgwarner", "BorgWarner eMotors", "motor", "US", "BorgWarner", 800, source="est", year=2025, basis="estimated", note=MOT_NOTE, cert="ISO9001;IATF16949")
-fac("de-bosch-emotors", "Bosch electric drive motors", "motor", "DE", "Robert Bosch", 1000, source="est", year=2025, basis="estimated", note=MOT_NOTE, cert="ISO9001;IATF16949")
-fac("de-zf-emotors", "ZF electric drive motors", "motor", "DE", "ZF Friedrichshafen", 500, source="est", year=2025, basis="estimated", note=MOT_NOTE, cert="ISO9001;IATF16949")
-fac("jp-denso-aisin", "Denso and Aisin hybrid/EV motors (Toyota group)", "motor", "JP", "Toyota Motor", 4000, source="est", year=2025, basis="estimated",
+fac("us-borgwarner", "BorgWarner eMotors", "motor", "US", "BorgWarner", 800, source="auto_units", year=2025, basis="estimated", note=MOT_NOTE, cert="ISO9001;IATF16949")
+fac("de-bosch-emotors", "Bosch electric drive motors", "motor", "DE", "Robert Bosch", 1000, source="auto_units", year=2025, basis="estimated", note=MOT_NOTE, cert="ISO9001;IATF16949")
+fac("de-zf-emotors", "ZF electric drive motors", "motor", "DE", "ZF Friedrichshafen", 500, source="auto_units", year=2025, basis="estimated", note=MOT_NOTE, cert="ISO9001;IATF16949")
+fac("jp-denso-aisin", "Denso and Aisin hybrid/EV motors (Toyota group)", "motor", "JP", "Toyota Motor", 4000, source="auto_units", year=2025, basis="estimated",
     note=MOT_NOTE + " Sized to Toyota electrified output (~4 million, mostly hybrids) x ~1 kg.", cert="ISO9001;IATF16949")
-fac("cn-findreams", "FinDreams Powertrain (BYD) motors", "motor", "CN", "BYD", 6400, source="est", year=2025, basis="estimated",
+fac("cn-findreams", "FinDreams Powertrain (BYD) motors", "motor", "CN", "BYD", 6400, source="auto_units", year=2025, basis="estimated",
     note=MOT_NOTE + " 4.27 million BYD NEVs (2024) x 1.5 kg.", cert="ISO9001;IATF16949")
-fac("cn-inovance", "Inovance automotive and industrial motors", "motor", "CN", "Inovance", 2500, source="est", year=2025, basis="estimated", note=MOT_NOTE, cert="ISO9001;IATF16949")
+fac("cn-inovance", "Inovance automotive and industrial motors", "motor", "CN", "Inovance", 2500, source="auto_units", year=2025, basis="estimated", note=MOT_NOTE, cert="ISO9001;IATF16949")
 fac("cn-motor-rest", "China traction motor makers, rest (aggregate)", "motor", "CN", "China motors, rest of industry (aggregate)", 20000, source="acrei_demand", year=2024, basis="estimated",
-    note="Acrei: NEVs ~35% of NdFeB demand (~43 kt high-performance magnets in 2024); remainder after named makers.")
-fac("us-tesla-drive-units", "Tesla drive unit plants (Nevada/Shanghai/Berlin/Austin)", "motor", "US", "Tesla", 2700, source="est", year=2025, basis="estimated",
+    note="Acrei: NEV magnet demand ~43 kt in 2024 (35% of the demand it tracks); remainder after named makers.")
+fac("us-tesla-drive-units", "Tesla drive unit plants (Nevada/Shanghai/Berlin/Austin)", "motor", "US", "Tesla", 2700, source="auto_units", year=2025, basis="estimated",
     note=MOT_NOTE + " 1.79 million deliveries (2024) x 1.5 kg.")
-fac("de-siemens-motors", "Siemens industrial motors and drives", "motor", "DE", "Siemens", 600, source="est", year=2025, basis="estimated", note=MOT_NOTE, cert="ISO9001")
-fac("ch-abb-motors", "ABB permanent-magnet motors", "motor", "CH", "ABB", 500, source="est", year=2025, basis="estimated", note=MOT_NOTE, cert="ISO9001")
-fac("jp-yaskawa", "Yaskawa servo motors", "motor", "JP", "Yaskawa Electric", 400, source="est", year=2025, basis="estimated", note=MOT_NOTE, cert="ISO9001")
+fac("de-siemens-motors", "Siemens industrial motors and drives", "motor", "DE", "Siemens", 600, source="auto_units", year=2025, basis="estimated", note=MOT_NOTE, cert="ISO9001")
+fac("ch-abb-motors", "ABB permanent-magnet motors", "motor", "CH", "ABB", 500, source="auto_units", year=2025, basis="estimated", note=MOT_NOTE, cert="ISO9001")
+fac("jp-yaskawa", "Yaskawa servo motors", "motor", "JP", "Yaskawa Electric", 400, source="auto_units", year=2025, basis="estimated", note=MOT_NOTE, cert="ISO9001")
 fac("us-defense-motor-makers", "US defense actuator and motor makers (aggregate)", "motor", "US", "US defense magnet makers (aggregate)", 100, source="est", year=2025, basis="estimated",
     note="Actuators, fin/rudder drives, radar and guidance motors; placeholder order of magnitude.", cert="ISO9001;AS9100")
-fac("kr-hyundai-mobis", "Hyundai Mobis / Hyundai Motor Group e-motors", "motor", "KR", "Hyundai Motor Group", 1000, source="est", year=2025, basis="estimated",
+fac("kr-hyundai-mobis", "Hyundai Mobis / Hyundai Motor Group e-motors", "motor", "KR", "Hyundai Motor Group", 1000, source="auto_units", year=2025, basis="estimated",
     note=MOT_NOTE + " ~0.6 million electrified vehicles x 1.5 kg.", cert="ISO9001;IATF16949")
 
 # =============================================================================================
 # OEMs (sinks, t magnet/yr)
 # =============================================================================================
 OEM_NOTE = "Magnet demand estimated as units x magnet intensity (see links note)."
-def oem(id, name, country, owner, cap, sector, note="", source="est", year=2025, **kw):
+SECTOR_SRC = {"automotive": "auto_units", "wind": "wind_tmw", "defense": "f35", "industrial": "acrei_demand", "consumer": "acrei_demand"}
+
+
+def oem(id, name, country, owner, cap, sector, note="", source=None, year=2025, **kw):
+    source = source or SECTOR_SRC[sector]
     fac(id, name, "oem", country, owner, cap, source=source, year=year, basis="estimated", sector=sector,
         note=(note or OEM_NOTE), **kw)
 
@@ -548,21 +577,21 @@ oem("us-ge-vernova", "GE Vernova (Haliade-X offshore)", "US", "GE Vernova", 700,
 oem("cn-goldwind", "Goldwind (direct-drive/medium-speed PMSG)", "CN", "Goldwind", 6000, "wind", "Estimated; PMSG fleet leader. Acrei wind magnet demand ~4,848 t (2024 forecast) conflicts with turbine-intensity estimates; see README.")
 oem("cn-wind-rest", "China wind OEMs, rest (Mingyang, Envision, others; aggregate)", "CN", "China OEMs, rest (aggregate)", 6000, "wind", "Residual of Chinese PM-turbine demand.")
 oem("us-lockheed-martin", "Lockheed Martin", "US", "Lockheed Martin", 60, "defense",
-    "Placeholder order of magnitude: CRS reports ~417 kg rare earths per F-35; ~110-150 deliveries/yr plus missiles. DFARS 252.225-7052 bars Chinese magnets.", inv=180)
-oem("us-rtx", "RTX (Raytheon, Pratt & Whitney, Collins)", "US", "RTX", 50, "defense", "Placeholder order of magnitude (missile actuators, radar, engines).", inv=180)
-oem("us-northrop-grumman", "Northrop Grumman", "US", "Northrop Grumman", 20, "defense", "Placeholder order of magnitude.", inv=180)
-oem("gb-bae-systems", "BAE Systems", "GB", "BAE Systems", 20, "defense", "Placeholder order of magnitude.", inv=180)
-oem("de-siemens-industrial", "Siemens Digital Industries (machines, drives)", "DE", "Siemens", 600, "industrial")
-oem("ch-abb-industrial", "ABB Robotics and Motion", "CH", "ABB", 500, "industrial")
-oem("jp-fanuc-yaskawa", "Japanese robot and machine-tool makers (Fanuc, Yaskawa; aggregate)", "JP", "Yaskawa Electric", 1200, "industrial")
+    "Estimated: F-35 ~31-43 kg magnet alloy per aircraft (Adamas 2026) x ~150 deliveries (~6 t) plus missiles, actuators and radar; total for the four defense primes (~150 t) kept below GAO's bound of <0.1% of global demand. DFARS 252.225-7052 bars Chinese magnets.", inv=180)
+oem("us-rtx", "RTX (Raytheon, Pratt & Whitney, Collins)", "US", "RTX", 50, "defense", "Estimated order of magnitude (missile fin actuators, radar, engines); SmCo-heavy. Bounded as for Lockheed Martin.", inv=180)
+oem("us-northrop-grumman", "Northrop Grumman", "US", "Northrop Grumman", 20, "defense", "Estimated order of magnitude; bounded as for Lockheed Martin.", inv=180)
+oem("gb-bae-systems", "BAE Systems", "GB", "BAE Systems", 20, "defense", "Estimated order of magnitude; bounded as for Lockheed Martin.", inv=180)
+oem("de-siemens-industrial", "Siemens Digital Industries (machines, drives)", "DE", "Siemens", 600, "industrial", "Estimated order of magnitude from Siemens' PM motor lines; no public tonnage.")
+oem("ch-abb-industrial", "ABB Robotics and Motion", "CH", "ABB", 500, "industrial", "Estimated order of magnitude; no public tonnage.")
+oem("jp-fanuc-yaskawa", "Japanese robot and machine-tool makers (Fanuc, Yaskawa; aggregate)", "JP", "Japanese OEMs, rest (aggregate)", 1200, "industrial", "Estimated order of magnitude for servo-motor magnets; no public tonnage.")
 oem("cn-industrial-rest", "China industrial motors, elevators, e-bikes (aggregate)", "CN", "China OEMs, rest (aggregate)", 65000, "industrial",
     "Residual of Chinese industrial demand (elevators, servo, e-bikes, pumps) after other sectors; estimated.")
 oem("eu-industrial-rest", "European and other industrial users, rest (aggregate)", "DE", "European OEMs, rest (aggregate)", 6500, "industrial", "Country DE stands for the mostly European group (approximation).")
-oem("us-apple", "Apple (devices)", "US", "Apple", 1000, "consumer", "Placeholder; MP recycled-magnet supply from Fort Worth under US$500M commitment.")
-oem("kr-samsung", "Samsung Electronics (devices, appliances)", "KR", "Samsung Electronics", 1700, "consumer")
+oem("us-apple", "Apple (devices)", "US", "Apple", 1000, "consumer", "Estimated order of magnitude (~230 million iPhones plus other devices x a few grams each); MP recycled-magnet supply under a US$500M commitment (daily8).")
+oem("kr-samsung", "Samsung Electronics (devices, appliances)", "KR", "Samsung Electronics", 1700, "consumer", "Estimated order of magnitude (phones, appliance compressors); no public tonnage.")
 oem("cn-appliances", "China appliance makers - inverter air-conditioner compressors (Gree, Midea, Haier; aggregate)", "CN", "China OEMs, rest (aggregate)", 30000, "consumer",
     "Acrei: inverter air-conditioner magnet demand ~30,154 t (2024 forecast).", source="acrei_demand", year=2024)
-oem("cn-consumer-rest", "China consumer electronics and acoustics (aggregate)", "CN", "China OEMs, rest (aggregate)", 40000, "consumer", "Residual; estimated.")
+oem("cn-consumer-rest", "China consumer electronics and acoustics (aggregate)", "CN", "China OEMs, rest (aggregate)", 40000, "consumer", "Residual of China's ~300 kt magnet output after automotive, wind, appliance and industrial sinks; estimated.")
 oem("jp-consumer-rest", "Japanese and other consumer electronics makers, rest (aggregate)", "JP", "Japanese OEMs, rest (aggregate)", 4000, "consumer", "Country JP stands for the group (approximation).")
 
 # =============================================================================================
@@ -575,7 +604,7 @@ Q_DEF = 18      # months: defense (AS9102 first article) -- not found, assumptio
 # --- mines -> concentrators / MREC / separators (t REO)
 link("cn-bayan-obo-mine", "cn-baotou-concentrator", "RE ore", 189160, source="quota_h1_2024", note="Sized to the mine estimate.")
 link("cn-baotou-concentrator", "cn-nre-baotou-huamei", "RE concentrate", 106000, note="Estimated: Huamei runs near capacity.")
-link("cn-baotou-concentrator", "cn-separation-rest", "RE concentrate", 62000, note="Estimated: rest of NRE concentrate to other NRE/partner separators.")
+link("cn-baotou-concentrator", "cn-separation-rest", "RE concentrate", 60500, note="Estimated: rest of NRE concentrate to other NRE/partner separators.")
 link("cn-creg-ionic-mines", "cn-creg-ganzhou-separation", "MREC", 17000, note="Estimated ~90% of ionic quota to CREG's own separators.")
 link("cn-creg-ionic-mines", "cn-jiangsu-separation", "MREC", 1500)
 link("cn-creg-light-mines", "cn-shenghe-leshan", "RE concentrate", 7000, note="Sichuan bastnaesite to Leshan.")
@@ -636,7 +665,7 @@ link("cn-nre-baotou-huamei", "cn-metal-rest", "NdPr oxide", 5000, source="smm_ju
 link("cn-creg-ganzhou-separation", "cn-creg-metal", "NdPr oxide", 9000, source="smm_june")
 link("cn-shenghe-leshan", "cn-metal-rest", "NdPr oxide", 2000, source="smm_june")
 link("cn-jiangsu-separation", "cn-metal-rest", "NdPr oxide", 3000, source="smm_june")
-link("cn-separation-rest", "cn-metal-rest", "NdPr oxide", 44000, source="smm_june", note="Includes ~8,000 t PrNd oxide from recycled feed.")
+link("cn-separation-rest", "cn-metal-rest", "NdPr oxide", 43500, source="smm_june", note="Includes ~8,000 t PrNd oxide from recycled feed.")
 link("cn-ganzhou-scrap-recyclers", "cn-separation-rest", "recycled oxide", 8000, source="smm_june",
      note="Cracked scrap (mixed RE oxide) re-separated in Jiangxi; SMM counts scrap-based PrNd oxide in its national total.")
 link("cn-creg-ganzhou-separation", "cn-creg-metal", "Dy oxide", 1400, source="smm_june", note="China Dy oxide ~2,570 t/yr (SMM 214 t/month x12); estimated split.")
@@ -666,7 +695,13 @@ link("us-mountain-pass-separation", "vn-metal-makers", "NdPr oxide", 400, source
 link("us-mountain-pass-separation", "cn-metal-rest", "NdPr oxide", 99, source="mp_q4", note="Estimated Q1-2025 residual sales.")
 link("us-mountain-pass-hre", "us-mp-independence-metal", "Dy oxide", 0, status="candidate", qm=Q_NEW, source="mp_q4", note="Dy/Tb output expected late 2026.")
 # others
-link("ee-neo-silmet", "cn-metal-rest", "NdPr oxide", 300, source="silmet", note="Estimated: Neo converts oxide to metal in China (Jiangyin) for Narva and others.")
+link("ee-neo-silmet", "cn-metal-rest", "NdPr oxide", 300, source="neo_cn", note="Estimated: Silmet oxide converted to metal in China for Neo's magnet businesses.")
+link("cn-neo-zamr", "cn-metal-rest", "NdPr oxide", 300, source="neo_cn", note="Estimated NdPr share of the ZAMR quota.")
+link("cn-neo-jamr", "cn-metal-rest", "NdPr oxide", 200, source="neo_cn", note="Estimated NdPr share of the JAMR quota.")
+link("cn-baotou-concentrator", "cn-neo-zamr", "RE concentrate", 1500, source="neo_cn", note="Estimated domestic feed.")
+link("my-lynas-malaysia", "us-noveon-san-marcos", "NdPr oxide", 0, status="candidate", qm=Q_NEW, source="lynas_noveon", note="Non-binding MoU (Oct 2025) to supply LRE oxides to Noveon.")
+link("my-lynas-malaysia-hre", "us-noveon-san-marcos", "Dy oxide", 0, status="candidate", qm=Q_NEW, source="lynas_noveon", note="Non-binding MoU (Oct 2025) includes HRE (Dy/Tb) oxides.")
+link("my-lynas-malaysia-hre", "us-noveon-san-marcos", "Tb oxide", 0, status="candidate", qm=Q_NEW, source="lynas_noveon", note="Non-binding MoU (Oct 2025) includes HRE (Dy/Tb) oxides.")
 link("ee-neo-silmet", "gb-lcm-ellesmere-port", "NdPr oxide", 100, source="silmet", note="Estimated.")
 link("fr-solvay-la-rochelle", "gb-lcm-ellesmere-port", "NdPr oxide", 200, source="solvay", note="Estimated; magnet line since Apr 2025 (several hundred t).")
 link("fr-solvay-la-rochelle", "de-vac-hanau", "NdPr oxide", 0, status="in_qualification", qm=Q_AUTO, source="solvay", note="Announced European supply ambitions; illustrative.")
@@ -1087,7 +1122,7 @@ def main():
     if missing:
         raise SystemExit(f"owners missing from owners table: {missing}")
     fcols = ["id", "name", "stage", "country", "owner", "capacity", "unit", "status", "certifications", "inventory_days",
-             "sector", "lat", "lon", "source", "year", "basis", "capacity_published", "unit_published", "inventory_basis", "note"]
+             "sector", "lat", "lon", "source", "year", "basis", "capacity_published", "unit_published", "inventory_basis", "certifications_basis", "note"]
     lcols = ["supplier", "customer", "material", "volume", "status", "qualification_months", "source", "year", "basis", "note"]
     ocols = ["owner", "parent", "stake", "country", "source", "year", "note"]
     dcols = ["facility", "demand", "unit", "source", "year", "basis", "note"]
