@@ -561,8 +561,8 @@ def oem(id, name, country, owner, cap, sector, note="", source=None, year=2025, 
 
 oem("us-tesla", "Tesla vehicle plants", "US", "Tesla", 2700, "automotive", "1,789,226 deliveries 2024 (company) x 1.5 kg NdFeB per vehicle (ev_kg).")
 oem("cn-byd", "BYD vehicle plants", "CN", "BYD", 6400, "automotive", "4.27 million NEVs 2024 (company) x 1.5 kg.")
-oem("jp-toyota", "Toyota Motor (hybrid and EV vehicles)", "JP", "Toyota Motor", 4000, "automotive", "~4 million electrified vehicles 2024, mostly HEV, x ~1 kg.")
-oem("us-gm", "General Motors (Ultium EVs)", "US", "General Motors", 600, "automotive", "EV output ~0.2 million (US) x 1.5 kg plus offtake ramp (MP, eVAC).", inv=90)
+oem("jp-toyota", "Toyota Motor (hybrid and EV vehicles)", "JP", "Toyota Motor", 4000, "automotive", "~4 million electrified vehicles 2024 (approximate, mostly hybrids) x ~1 kg.")
+oem("us-gm", "General Motors (Ultium EVs)", "US", "General Motors", 600, "automotive", "Order of magnitude: EV traction (~114,000 US EV sales 2024 x 1.5 kg = ~170 t) plus EPS/auxiliary motors in part of ~6 million vehicles; inbound = MP and eVAC start-up volumes.", inv=90)
 oem("de-volkswagen", "Volkswagen Group", "DE", "Volkswagen", 1200, "automotive", "~0.74 million BEV deliveries 2024 x 1.5 kg.")
 oem("kr-hyundai-kia", "Hyundai Motor / Kia", "KR", "Hyundai Motor Group", 1000, "automotive", "~0.6 million electrified vehicles x 1.5 kg; Nolans offtake up to 1,500 t/yr NdPr (candidate).")
 oem("us-ford", "Ford Motor (EV/hybrid)", "US", "Ford Motor", 400, "automotive", "~0.29 million EV+hybrid (US 2024) x ~1.3 kg; Chicago plant idled ~1 week May 2025 (cbtnews).", inv=7)
@@ -571,9 +571,9 @@ oem("cn-geely", "Geely Holding (Geely/Volvo/Zeekr)", "CN", "Geely Holding", 2500
 oem("cn-nev-oem-rest", "China NEV makers, rest (aggregate)", "CN", "China OEMs, rest (aggregate)", 15000, "automotive", "Residual of Chinese NEV magnet demand (~11 million NEVs 2024).")
 oem("eu-auto-rest", "European and other automotive OEMs, rest (Stellantis, Renault, Mercedes, Nissan, Honda; aggregate)", "FR", "European OEMs, rest (aggregate)", 6500, "automotive",
     "EV/HEV magnet demand plus EPS and auxiliary motors of OEMs not listed; country FR stands for the mostly European group (approximation).")
-oem("es-siemens-gamesa", "Siemens Gamesa Renewable Energy (direct-drive offshore)", "ES", "Siemens Energy", 2000, "wind", "~3-4 GW direct-drive x ~0.6 t/MW (wind_tmw).")
-oem("dk-vestas", "Vestas Wind Systems", "DK", "Vestas", 1500, "wind", "13 GW delivered 2024; PM share (EnVentus/V236) x ~0.2-0.6 t/MW; rough estimate.")
-oem("us-ge-vernova", "GE Vernova (Haliade-X offshore)", "US", "GE Vernova", 700, "wind", "~1.2 GW offshore direct-drive x 0.6 t/MW; onshore DFIG uses no NdFeB.")
+oem("es-siemens-gamesa", "Siemens Gamesa Renewable Energy (direct-drive offshore)", "ES", "Siemens Energy", 2000, "wind", "Assumed ~3-4 GW/yr of direct-drive output x ~0.6 t/MW (wind_tmw); installations not checked.")
+oem("dk-vestas", "Vestas Wind Systems", "DK", "Vestas", 1500, "wind", "Assumed ~13 GW/yr deliveries with a PM share (EnVentus/V236 medium-speed PMG) x ~0.2-0.6 t/MW; rough estimate.")
+oem("us-ge-vernova", "GE Vernova (Haliade-X offshore)", "US", "GE Vernova", 700, "wind", "Assumed ~1.2 GW/yr offshore direct-drive (Haliade-X) x 0.6 t/MW; onshore DFIG turbines use no NdFeB.")
 oem("cn-goldwind", "Goldwind (direct-drive/medium-speed PMSG)", "CN", "Goldwind", 6000, "wind", "Estimated; PMSG fleet leader. Acrei wind magnet demand ~4,848 t (2024 forecast) conflicts with turbine-intensity estimates; see README.")
 oem("cn-wind-rest", "China wind OEMs, rest (Mingyang, Envision, others; aggregate)", "CN", "China OEMs, rest (aggregate)", 6000, "wind", "Residual of Chinese PM-turbine demand.")
 oem("us-lockheed-martin", "Lockheed Martin", "US", "Lockheed Martin", 60, "defense",
