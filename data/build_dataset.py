@@ -967,6 +967,10 @@ def root(name, country, source="company", note=""):
 own("China Northern Rare Earth", "Baogang Group", 0.37, "CN", source="nre_owner",
     note="Baotou Steel (Group) is the controlling shareholder; stake approximate (~37%), not verified to the decimal.")
 own("Baogang Group", "Inner Mongolia SASAC", 1, "CN", source="nre_owner", note="State-owned (Inner Mongolia regional government).")
+root("China Northern Rare Earth", "CN", source="nre_owner",
+     note="Listed; Baogang (~37%) is the controlling shareholder but holds no majority, so under tiern's majority rule (>0.5) NRE is its own ultimate owner. It is state-controlled in practice.")
+root("China Rare Earth Group", "CN", source="creg_owners",
+     note="No single majority holder; SASAC 31.21% plus three state groups at 20.33% each, so CREG is its own ultimate owner under the majority rule. Wholly state-owned.")
 root("Inner Mongolia SASAC", "CN")
 own("China Rare Earth Group", "SASAC", 0.3121, "CN", source="creg_owners",
     note="SASAC 31.21% direct; Chalco, Minmetals, Ganzhou Rare Earth 20.33% each; CISRI, GRINM 3.9% each; all state-owned.")
@@ -1121,6 +1125,21 @@ def main():
     missing = sorted({f["owner"] for f in FAC} - owners)
     if missing:
         raise SystemExit(f"owners missing from owners table: {missing}")
+    # every owner must resolve (majority stakes > 0.5 upward) to an owner with a country
+    majority, country = {}, {}
+    for o in OWN:
+        if o["parent"] == o["owner"]:
+            country.setdefault(o["owner"], o["country"])
+        else:
+            country.setdefault(o["parent"], o["country"])
+            if float(o["stake"]) > 0.5:
+                majority[o["owner"]] = o["parent"]
+    for name in {f["owner"] for f in FAC}:
+        top = name
+        while top in majority:
+            top = majority[top]
+        if top not in country:
+            raise SystemExit(f"owner {name!r} resolves to {top!r}, which has no country")
     fcols = ["id", "name", "stage", "country", "owner", "capacity", "unit", "status", "certifications", "inventory_days",
              "sector", "lat", "lon", "source", "year", "basis", "capacity_published", "unit_published", "inventory_basis", "certifications_basis", "note"]
     lcols = ["supplier", "customer", "material", "volume", "status", "qualification_months", "source", "year", "basis", "note"]
