@@ -108,6 +108,13 @@ S = {
     "auto_units": "Company 2024 delivery reports (Tesla 1,789,226; BYD 4,272,145 NEVs; VW Group ~744,800 BEVs) x magnet intensity from https://www.mainrichinternational.com/applications/ev-motors and https://www.thevoltbridge.com/learn/magnets",
     "neo_cn": "https://sustainability2022.neomaterials.com/supply-chain/ (Neo: ZAMR ~1,500 t and JAMR ~1,100 t REO processing quotas; Silmet feed from Australia via Malaysia, Russia, China, Vietnam)",
     "lynas_noveon": "https://www.prnewswire.com/news-releases/noveon-magnetics-and-lynas-rare-earths-partner-to-advance-us-rare-earth-magnet-supply-chain-302578331.html (non-binding MoU, 8 Oct 2025)",
+    "reetec": "https://siva.no/virkemidler/byggeprosjekter/reetec-heroya/ (720 t/yr NdPr oxide from H2 2024) ; https://magneticsmag.com/reetec-rare-earths-separation-plant-in-norway-to-start-up-soon (ready for raw material early 2025) ; LKAB largest owner: https://businessportal-norwegen.com/tag/heroya/",
+    "caremag": "https://chemengonline.com/carester-to-build-rare-earth-recycling-and-refining-facility-in-france ; https://carester.fr/en/caremag (2,000 t magnets + 5,000 t concentrates; 150 t Pr, 650 t Nd, 500 t Dy, 90 t Tb oxide at run rate; start-up end 2026)",
+    "caremag_stellantis": "https://rareearthexchanges.com/news/carester-frances-emerging-rare-earth-refining-specialist (10-year offtake with Stellantis)",
+    "ksm": "https://www.argusmedia.com/en/news-and-insights/latest-market-news/2211866-asm-considers-south-korean-metals-plant (5,200 t/yr incl. 1,900 t NdFeB alloy, 72 t Dy at full production) ; oxide from Vietnam, NdFeB alloy sale to Noveon: https://magneticsmag.com/asm-produces-neo-metal-alloy-at-new-plant-in-south-korea-while-progressing-on-rare-earths-mine-site-in-australia ; https://bxzhyl.com/blog/rare-earths-dubbo-project-growing-korea-relationship.html",
+    "heraeus": "https://www.heraeus.com/en/landingspages/hrm/news_and_press/material/20240514_pm_startmeldung.html (600 t/yr, expandable to 1,200 t)",
+    "smm_magnets": "https://news.metal.com/newscontent/102788751/smm-ndfeb-production-to-continue-rising-in-2024-outlook-for-rare-earth-demand-in-automobiles-wind-power-and-home-appliances (SMM: China RE permanent magnet output ~240,000 t in 2023, ~260,000 t expected 2024)",
+    "ef_2024": "https://advfn.com/stock-market/TSX/EFR/stock-news/94012899/energy-fuels-achieves-commercial-production-of-on (Phase 1 850-1,000 t/yr NdPr; monazite from Chemours Florida/Georgia) ; https://investingnews.com/energy-fuels-now-producing-heavy-rare-earth-element-oxides/ (pilot Dy oxide 2025)",
     "cn_dy_exports": "https://rawmaterials.net/exports-of-dysprosium-and-terbium-decline-sharply-in-2025-as-destination-markets-shift",
     "creg_owners": "https://www.cmgroup.net/news/china-re-group-established/",
     "nre_owner": "https://news.metal.com/newscontent/101567987/major-shareholders-of-rare-earths-in-north-china-plan-to-reduce-their-holdings-by-25-with-a-market-capitalization-of-about-41-billion",
@@ -193,7 +200,7 @@ fac("us-mountain-pass-mine", "Mountain Pass mine (California)", "mine", "US", "M
     note="USGS US total 51,000 t (estimated).", cert="ISO9001;ISO14001", lat=35.48, lon=-115.53)
 fac("us-mining-rest", "United States, other mine production (aggregate)", "mine", "US", "US other producers (aggregate)", 308,
     source="usgs", year=2025, basis="estimated", pub=51000, upub="t REO, US mine production 2025 (USGS)",
-    note="Residual: USGS US 51,000 - MP reported 50,692. USGS excludes monazite concentrates.")
+    note="Residual: USGS US 51,000 - MP reported 50,692. USGS excludes monazite concentrates (e.g. Chemours' Florida/Georgia monazite that feeds White Mesa), so that feed is only partly represented here.")
 fac("au-mt-weld-mine", "Mt Weld mine (Western Australia)", "mine", "AU", "Lynas Rare Earths", 26000,
     source="usgs", year=2025, basis="estimated", pub=29000, upub="t REO, Australia mine production 2025 (USGS)",
     note="Estimated: USGS Australia 29,000 less ~3,000 assumed for other producers (Iluka Eneabba monazite stockpiling). Lynas does not publish REO-in-concentrate; nameplate after expansion is feed for 12,000 t/yr NdPr (australianmining.com.au).",
@@ -449,7 +456,7 @@ cnmag("cn-proterial-china", "Proterial (NEOMAX) magnet plant, China", "Proterial
       source="proterial", year=2025, basis="reported", pub=">2000", upub="t/yr permanent magnets")
 fac("cn-magnet-rest", "China NdFeB magnets, rest of industry (~200 producers; aggregate)", "magnet", "CN", "China magnets, rest of industry (aggregate)",
     CN_MAG - cn_named_mag, source="argus_ndfeb", year=2024, basis="estimated", pub=300000, upub="t NdFeB output, China 2024 (Acrei)",
-    note="Residual: China 2024 NdFeB output (~300,000 t; excludes 90-100 kt CeFeB) minus named operating Chinese plants. Named plants use capacity, the total uses output.")
+    note="Residual: China 2024 NdFeB output (~300,000 t per Acrei; excludes 90-100 kt CeFeB; SMM instead expected ~260,000 t for 2024) minus named operating Chinese plants. Named plants use capacity, the total uses output.")
 # ex-China magnets
 JP_NOTE = ("Estimated: no Japanese maker discloses NdFeB capacity. Ex-China capacity is 23.75 kt/yr (Project Blue, 2025); after the published "
            "non-Japanese plants (~16.5 kt listed in this dataset) about 7.25 kt is left for Japan, split here by rough market position.")
@@ -520,6 +527,24 @@ fac("ca-cyclic-materials", "Cyclic Materials (Kingston, Ontario)", "recycler", "
     source="est", year=2025, basis="estimated", pub="", upub="not published", note="Early commercial plant; placeholder.")
 fac("vn-shin-etsu-recycling", "Shin-Etsu Vietnam separation/recycling line", "recycler", "VN", "Shin-Etsu Chemical", 300,
     source="shinetsu_vn", year=2018, basis="estimated", pub="", upub="not published", note="Shin-Etsu recycles process scrap in Vietnam; placeholder.")
+
+# --- additional ex-China plants (second research pass)
+fac("no-reetec-heroya", "REEtec separation plant (Heroya, Norway)", "separator", "NO", "REEtec", 720, status="construction",
+    source="reetec", year=2024, basis="reported", pub=720, upub="t/yr NdPr oxide",
+    note="Commissioning 2024-25 ('ready for raw material early 2025'); commercial output not verified. Capacity is NdPr oxide only (used as REO).")
+fac("fr-caremag-lacq", "Caremag rare earth refinery (Lacq, France)", "separator", "FR", "Carester", 1390, status="construction",
+    source="caremag", year=2026, basis="reported", pub="150 Pr + 650 Nd + 500 Dy + 90 Tb", upub="t/yr separated oxides at run rate",
+    note="Refines 5,000 t/yr mining concentrate plus recycled magnets; start-up end 2026. Largest planned ex-China Dy/Tb producer.")
+fac("fr-caremag-recycling", "Caremag magnet recycling line (Lacq)", "recycler", "FR", "Carester", 2000, status="construction",
+    source="caremag", year=2026, basis="reported", pub=2000, upub="t/yr magnets recycled")
+fac("kr-ksm-metals", "KSM Metals Korean Metals Plant (Ochang)", "alloy", "KR", "Australian Strategic Materials", 1900,
+    source="ksm", year=2022, basis="reported", pub=1900, upub="t/yr NdFeB alloy at full production (of 5,200 t/yr metals and alloys; also 72 t Dy)",
+    note="Opened May 2022; converts oxide (from Vietnam) to NdPr metal and NdFeB alloy with its own metallisation process.")
+fac("de-heraeus-remloy", "Heraeus Remloy magnet recycling plant (Bitterfeld)", "recycler", "DE", "Heraeus", 600,
+    source="heraeus", year=2024, basis="reported", pub=600, upub="t/yr (expandable to 1,200 t)",
+    note="Recycled NdFeB powder for bonded and hot-formed magnets; started May 2024.")
+fac("au-asm-dubbo", "ASM Dubbo project (New South Wales)", "mine", "AU", "Australian Strategic Materials", 0, status="planned",
+    source="ksm", year=2025, basis="estimated", pub="", upub="not published here", note="Construction-ready polymetallic project; capacity not taken into this dataset (0 = unknown).")
 
 # =============================================================================================
 # MOTORS  (t magnet/yr consumed) -- all estimated from vehicle/turbine output x magnet intensity
@@ -706,7 +731,7 @@ link("ee-neo-silmet", "gb-lcm-ellesmere-port", "NdPr oxide", 100, source="silmet
 link("fr-solvay-la-rochelle", "gb-lcm-ellesmere-port", "NdPr oxide", 200, source="solvay", note="Estimated; magnet line since Apr 2025 (several hundred t).")
 link("fr-solvay-la-rochelle", "de-vac-hanau", "NdPr oxide", 0, status="in_qualification", qm=Q_AUTO, source="solvay", note="Announced European supply ambitions; illustrative.")
 link("us-white-mesa", "us-mp-independence-metal", "NdPr oxide", 0, status="candidate", qm=Q_NEW, source="whitemesa", note="Illustrative US route.")
-link("us-white-mesa", "jp-metal-makers", "NdPr oxide", 100, source="whitemesa", note="Estimated small Phase-1 sales (customers incl. POSCO International reported).")
+link("us-white-mesa", "jp-metal-makers", "NdPr oxide", 100, source="ef_2024", note="Estimated small campaign-based Phase-1 sales (Q2-2024 campaign produced 25-35 t); customer not public, routed to metal makers.")
 link("in-irel-rare-earths-division", "jp-metal-makers", "NdPr oxide", 200, source="proterial", note="India exports neodymium to Japan for processing (Mint).")
 link("ru-solikamsk", "cn-metal-rest", "NdPr oxide", 150, source="usgs", note="Estimated.")
 link("ca-src-separation", "ca-src-metal", "NdPr oxide", 480, source="src", note="400 t metal x 1.2 t oxide per t metal.")
@@ -944,10 +969,10 @@ link("cn-magnet-rest", "cn-ganzhou-scrap-recyclers", "magnet scrap", 20000, note
 link("cn-jl-mag", "cn-ganzhou-scrap-recyclers", "magnet scrap", 6000, source="jlmag", note="JL MAG: blanks 29,300 t vs finished ~20,900 t; ~30% recycled inputs.")
 link("us-apple", "us-mp-recycling", "magnet scrap", 50, source="mp_apple", note="Apple-MP recycled-magnet programme; estimated.")
 link("us-mp-recycling", "us-mountain-pass-separation", "recycled oxide", 50, source="mp_apple", note="Recycled feed re-enters separation (out of recycler).")
-link("us-noveon-recycling", "us-noveon-san-marcos", "recycled oxide", 400, source="noveon", note="Magnet-to-magnet feed; material = recycled NdFeB powder (recorded as recycled oxide); estimated.")
+link("us-noveon-recycling", "us-noveon-san-marcos", "NdFeB alloy", 400, source="noveon", note="Magnet-to-magnet feed: recycled NdFeB powder (recorded as NdFeB alloy); estimated.")
 link("eu-industrial-rest", "us-noveon-recycling", "magnet scrap", 400, note="End-of-life drives and HDDs; estimated.")
 link("jp-consumer-rest", "gb-hypromag-tyseley", "magnet scrap", 150, source="hypromag", note="HDD and e-waste feed; estimated.")
-link("gb-hypromag-tyseley", "de-vac-hanau", "recycled oxide", 0, status="candidate", qm=Q_AUTO, source="hypromag", note="Recycled NdFeB powder/blocks; illustrative.")
+link("gb-hypromag-tyseley", "de-vac-hanau", "NdFeB alloy", 0, status="candidate", qm=Q_AUTO, source="hypromag", note="Recycled NdFeB powder/blocks; illustrative.")
 link("gb-hypromag-tyseley", "eu-auto-rest", "NdFeB magnet", 100, source="hypromag", note="Re-sintered magnets; estimated.")
 link("eu-auto-rest", "ca-cyclic-materials", "magnet scrap", 80, note="End-of-life motors; estimated.")
 link("ca-cyclic-materials", "ee-neo-silmet", "recycled oxide", 0, status="candidate", qm=Q_NEW, note="Illustrative.")
@@ -956,6 +981,24 @@ link("vn-shin-etsu-haiphong", "vn-shin-etsu-recycling", "magnet scrap", 300, sou
 link("vn-shin-etsu-recycling", "vn-metal-makers", "recycled oxide", 250, source="shinetsu_vn")
 link("cn-byd", "mx-jl-mag-recycling", "magnet scrap", 0, status="candidate", qm=Q_NEW, source="jlmag_mx")
 link("mx-jl-mag-recycling", "cn-jl-mag", "recycled oxide", 0, status="candidate", qm=Q_NEW, source="jlmag_mx")
+
+# --- links of the additional plants
+link("vn-vtre-separation", "kr-ksm-metals", "NdPr oxide", 150, source="ksm", note="KSM sources oxide from a third party in Vietnam; volume estimated.")
+link("kr-ksm-metals", "us-noveon-san-marcos", "NdFeB alloy", 50, source="ksm", note="First NdFeB alloy sales contract with Noveon (2024); volume estimated.")
+link("kr-ksm-metals", "kr-js-link-yesan", "NdFeB alloy", 0, status="candidate", qm=Q_AUTO, source="ksm", note="KSM sells NdPr metal to Korean magnet makers (NS World); illustrative Korean route.")
+link("au-asm-dubbo", "kr-ksm-metals", "RE concentrate", 0, status="candidate", qm=Q_NEW, source="ksm", note="ASM's mine-to-metals plan; Dubbo not built.")
+link("fr-caremag-lacq", "jp-metal-makers", "Dy oxide", 0, status="candidate", qm=Q_NEW, source="caremag", note="Long-term HRE oxide supply agreement with JOGMEC/Iwatani's JV (Japan France Rare Earths Company).")
+link("fr-caremag-lacq", "jp-metal-makers", "Tb oxide", 0, status="candidate", qm=Q_NEW, source="caremag")
+link("fr-caremag-lacq", "eu-auto-rest", "NdPr oxide", 0, status="candidate", qm=Q_NEW, source="caremag_stellantis", note="10-year offtake with Stellantis (in the European OEM aggregate).")
+link("fr-caremag-lacq", "gb-lcm-ellesmere-port", "NdPr oxide", 0, status="candidate", qm=Q_NEW, source="caremag")
+link("fr-caremag-recycling", "fr-caremag-lacq", "recycled oxide", 0, status="in_qualification", qm=12, source="caremag", note="Integrated site under construction.")
+link("eu-auto-rest", "fr-caremag-recycling", "magnet scrap", 0, status="candidate", qm=Q_NEW, source="caremag")
+link("gl-tanbreez", "fr-caremag-lacq", "RE concentrate", 0, status="candidate", qm=Q_NEW, source="caremag", note="Illustrative: Caremag refines third-party mining concentrate.")
+link("no-reetec-heroya", "gb-lcm-ellesmere-port", "NdPr oxide", 0, status="candidate", qm=Q_NEW, source="reetec", note="Planned REEtec -> LCM (metal/alloy) -> VAC chain (Argus).")
+link("eu-industrial-rest", "de-heraeus-remloy", "magnet scrap", 300, source="heraeus", note="End-of-life electronics and motors; volume estimated (~half of capacity in ramp-up).")
+link("de-heraeus-remloy", "de-vac-hanau", "NdFeB alloy", 0, status="candidate", qm=Q_AUTO, source="heraeus", note="Recycled powder suits bonded/hot-formed magnets; illustrative route to a European magnet maker.")
+link("de-heraeus-remloy", "jp-daido-electronics", "NdFeB alloy", 0, status="candidate", qm=Q_AUTO, source="heraeus", note="Hot-formed magnet route; illustrative.")
+link("de-heraeus-remloy", "th-neo-magnequench", "NdFeB alloy", 250, source="heraeus", note="Recycled powder to bonded-powder maker; destination and volume estimated (route out of recycler).")
 
 # =============================================================================================
 # OWNERS  (owner, parent, stake, country of parent)
@@ -1015,6 +1058,10 @@ own("TDK", "TDK", 1, "JP")
 own("Guangdong TDK Rising (JV)", "TDK", 0.59, "JP", source="tdk_cn", note="TDK 59%, Guangdong Rising Nonferrous 37%, Tokai Trade 4%.")
 # others
 root("Lynas Rare Earths", "AU")
+root("REEtec", "NO", source="reetec", note="LKAB (Sweden) became the largest shareholder (NOK 400M, 2022); stake not verified, so no parent row.")
+root("Carester", "FR", source="caremag", note="Caremag is a Carester subsidiary; JOGMEC/Iwatani JV invests up to EUR110M in equity and shareholder loans (stake not published).")
+root("Australian Strategic Materials", "AU", source="ksm", note="KSM Metals is a wholly owned subsidiary.")
+root("Heraeus", "DE", source="heraeus")
 root("Iluka Resources", "AU")
 root("Arafura Rare Earths", "AU")
 root("Critical Metals Corp", "US")
