@@ -115,6 +115,10 @@ S = {
     "heraeus": "https://www.heraeus.com/en/landingspages/hrm/news_and_press/material/20240514_pm_startmeldung.html (600 t/yr, expandable to 1,200 t)",
     "smm_magnets": "https://news.metal.com/newscontent/102788751/smm-ndfeb-production-to-continue-rising-in-2024-outlook-for-rare-earth-demand-in-automobiles-wind-power-and-home-appliances (SMM: China RE permanent magnet output ~240,000 t in 2023, ~260,000 t expected 2024)",
     "ef_2024": "https://advfn.com/stock-market/TSX/EFR/stock-news/94012899/energy-fuels-achieves-commercial-production-of-on (Phase 1 850-1,000 t/yr NdPr; monazite from Chemours Florida/Georgia) ; https://investingnews.com/energy-fuels-now-producing-heavy-rare-earth-element-oxides/ (pilot Dy oxide 2025)",
+    "src_feed": "https://www.greencarcongress.com/2021/09/20210906-src.html (SRC needs 3,000 t/yr monazite concentrate at ~60% TREO; procured up to 800 t from INB, Brazil) ; https://electricautonomy.ca/news/2024-03-20/saskatchewan-federal-rare-earth-funding (3,000 t monazite in, ~400 t RE metals out per year)",
+    "solvay_cap": "https://rawmaterials.net/neodymium-praseodymium-solvay-aims-to-supply-30-of-europes-demand/ (La Rochelle produces ~4,000 t RE products/yr, mainly catalysts; supply deal with Cyclic Materials for mixed RE oxides from 2024) ; https://specchemonline.com/node/10107 (2,000-5,000 t REO possible)",
+    "solvay_us": "https://www.belganewsagency.eu/solvay-signs-two-supply-deals-for-rare-earth-elements-with-us-partners (Noveon: Nd, Pr, Dy, Tb from 2026; Permag/LCM: samarium)",
+    "hastings": "https://investornews.com/critical-minerals-rare-earths/solvay-rare-earths-starts-making-noise-in-the-rare-earth-sector/?print=print (non-binding MOU, Oct 2022: 2,500 t/yr MREC from Yangibana to Solvay)",
     "cn_dy_exports": "https://rawmaterials.net/exports-of-dysprosium-and-terbium-decline-sharply-in-2025-as-destination-markets-shift",
     "creg_owners": "https://www.cmgroup.net/news/china-re-group-established/",
     "nre_owner": "https://news.metal.com/newscontent/101567987/major-shareholders-of-rare-earths-in-north-china-plan-to-reduce-their-holdings-by-25-with-a-market-capitalization-of-about-41-billion",
@@ -226,10 +230,15 @@ fac("mg-rest", "Madagascar rare-earth production (aggregate)", "mine", "MG", "Ma
 fac("ru-lovozero-mine", "Lovozero loparite mine (Murmansk)", "mine", "RU", "Solikamsk Magnesium Works", 2600,
     source="usgs", year=2025, basis="estimated", pub=2600, upub="t REO, Russia mine production 2025 (USGS)",
     note="All Russian output attributed to Lovozero loparite.", lat=67.86, lon=34.70)
-fac("br-serra-verde-pela-ema", "Serra Verde Pela Ema ionic-clay mine (Goias)", "mine", "BR", "Serra Verde", 2000,
+fac("br-serra-verde-pela-ema", "Serra Verde Pela Ema ionic-clay mine (Goias)", "mine", "BR", "Serra Verde", 1520,
     source="usgs", year=2025, basis="estimated", pub=6500, upub="t REO expected output 2026 (mining.com)",
-    note="Capacity set to USGS Brazil 2025 total (2,000 t), all attributed to Serra Verde, Brazil's only producer (mining.com); 6,500 t is the 2026 expectation.",
+    note="USGS Brazil 2025 total (2,000 t) less the INB monazite estimate (480 t); 6,500 t is the 2026 expectation.",
     lat=-13.53, lon=-49.15)
+fac("br-inb-monazite", "INB monazite concentrate (Buena, Rio de Janeiro)", "mine", "BR", "Industrias Nucleares do Brasil", 480,
+    source="src_feed", year=2021, basis="estimated", pub=800, upub="t monazite concentrate procured by SRC (2021), ~60% TREO",
+    note="REO = 800 t monazite x 60% TREO, assumed as the annual rate; part of USGS Brazil 2025 total.")
+fac("au-hastings-yangibana", "Hastings Yangibana project (Western Australia)", "mine", "AU", "Hastings Technology Metals", 0, status="planned",
+    source="hastings", year=2022, basis="estimated", pub="", upub="not taken into this dataset", note="Development project; capacity not verified here (0 = unknown).")
 fac("ng-rest", "Nigeria rare-earth production (aggregate)", "mine", "NG", "Nigeria producers (aggregate)", 1500,
     source="usgs", year=2025, basis="reported", pub=1500, upub="t REO (USGS)")
 fac("vn-rest", "Vietnam rare-earth production (aggregate)", "mine", "VN", "Vietnam producers (aggregate)", 150,
@@ -341,17 +350,17 @@ fac("us-lynas-seadrift", "Lynas USA Seadrift (Texas) processing facility", "sepa
     note="Reported unlikely to proceed (metalnomist 2026).", lat=28.42, lon=-96.71)
 fac("ee-neo-silmet", "NPM Silmet separation plant (Sillamae)", "separator", "EE", "Neo Performance Materials", 3000,
     source="silmet", year=2023, basis="reported", pub=3000, upub="t/yr LREE", cert="ISO9001;ISO14001", lat=59.40, lon=27.76)
-fac("fr-solvay-la-rochelle", "Solvay La Rochelle rare earth plant", "separator", "FR", "Solvay", 4500,
-    source="solvay", year=2025, basis="estimated", pub=4500, upub="t/yr magnet REO target by 2030 (several hundred t in 2025)",
-    note="Plant also separates non-magnet REE; the 4,500 t figure is the 2030 target, used as capacity proxy.", cert="ISO9001;ISO14001",
+fac("fr-solvay-la-rochelle", "Solvay La Rochelle rare earth plant", "separator", "FR", "Solvay", 4000,
+    source="solvay_cap", year=2024, basis="reported", pub=4000, upub="t/yr rare earth products (mainly catalysts); 2,000-5,000 t REO possible",
+    note="Magnet (NdPr) line inaugurated Apr 2025 (several hundred t in 2025; 24brussels); target 30% of European NdPr demand by 2030. Feed partly unknown (not all modelled).", cert="ISO9001;ISO14001",
     lat=46.15, lon=-1.17)
 fac("in-irel-rare-earths-division", "IREL rare earths separation (Aluva/OSCOM)", "separator", "IN", "IREL (India) Limited", 2900,
     source="usgs", year=2025, basis="estimated", pub=2900, upub="t REO (USGS India mine output)", note="Sized to Indian mine output.")
 fac("ru-solikamsk", "Solikamsk Magnesium Works rare earth processing", "separator", "RU", "Solikamsk Magnesium Works", 2600,
     source="usgs", year=2025, basis="estimated", pub=2600, upub="t REO (USGS Russia mine output)", note="Sized to Russian mine output; products are largely RE compounds rather than fully separated oxides.")
-fac("ca-src-separation", "Saskatchewan Research Council Rare Earth Processing Facility - separation", "separator", "CA", "Saskatchewan Research Council", 1200,
-    source="src", year=2025, basis="estimated", pub=400, upub="t/yr NdPr metal (>99.5%)",
-    note="REO estimated from 400 t/yr NdPr metal x 1.2 oxide/metal / ~0.4 NdPr share of monazite feed.", lat=52.13, lon=-106.67)
+fac("ca-src-separation", "Saskatchewan Research Council Rare Earth Processing Facility - separation", "separator", "CA", "Saskatchewan Research Council", 1800,
+    source="src_feed", year=2024, basis="reported", pub=3000, upub="t/yr monazite concentrate at ~60% TREO (= 1,800 t REO)",
+    note="Monazite processing unit plus solvent extraction; 1,800 t REO = 3,000 t x 60%.", lat=52.13, lon=-106.67)
 fac("vn-vtre-separation", "Vietnam Rare Earth JSC (VTRE) separation (Hanoi)", "separator", "VN", "Vietnam Rare Earth JSC", 500,
     source="vtre", year=2023, basis="estimated", pub="", upub="not verified", note="Capacity not public; placeholder order of magnitude.")
 fac("la-vientiane-refinery", "Vientiane rare earth refinery (option)", "separator", "LA", "Canada Rare Earth Corp", 3000, status="planned",
@@ -647,7 +656,7 @@ link("us-mining-rest", "us-white-mesa", "RE concentrate", 300, source="whitemesa
 link("au-mt-weld-mine", "au-mt-weld-concentrator", "RE ore", 26000)
 link("au-mt-weld-concentrator", "au-lynas-kalgoorlie", "RE concentrate", 17000, source="lynas_fy25", note="Concentrate cracked at Kalgoorlie into MREC.")
 link("au-mt-weld-concentrator", "my-lynas-malaysia", "RE concentrate", 3000, source="lynas_fy25", note="Residual direct concentrate shipments.")
-link("au-lynas-kalgoorlie", "my-lynas-malaysia", "MREC", 13500, source="lynas_fy25", note="Kalgoorlie MREC shipped to Lynas Malaysia.")
+link("au-lynas-kalgoorlie", "my-lynas-malaysia", "MREC", 12500, source="lynas_fy25", note="Kalgoorlie MREC shipped to Lynas Malaysia.")
 link("au-lynas-kalgoorlie", "my-lynas-malaysia-hre", "MREC", 1500, source="lynas_hre", note="Heavy (SEGH) fraction routed to the HRE circuit.")
 link("au-mining-rest", "au-iluka-eneabba-refinery", "RE concentrate", 0, status="in_qualification", qm=Q_NEW, source="eneabba",
      note="Eneabba monazite concentrate stockpiled for the refinery under construction.")
@@ -667,8 +676,9 @@ link("in-irel-beach-sands", "in-irel-mineral-separation", "RE ore", 2900, source
 link("in-irel-mineral-separation", "in-irel-rare-earths-division", "RE concentrate", 2900, source="usgs")
 link("ru-lovozero-mine", "ru-lovozero-concentrator", "RE ore", 2600, source="usgs", basis="reported", note="Internal transfer equal to the USGS 2025 country output (reported as a country estimate by USGS).")
 link("ru-lovozero-concentrator", "ru-solikamsk", "RE concentrate", 2600, source="usgs")
-link("br-serra-verde-pela-ema", "br-serra-verde-plant", "RE ore", 2000, source="usgs", basis="reported", note="Internal transfer equal to the USGS 2025 country output (reported as a country estimate by USGS).")
-link("br-serra-verde-plant", "cn-separation-rest", "RE concentrate", 1800, source="serraverde", note="Serra Verde concentrate has been sold into China; estimated.")
+link("br-serra-verde-pela-ema", "br-serra-verde-plant", "RE ore", 1520, source="usgs", note="Internal transfer equal to the mine estimate.")
+link("br-inb-monazite", "ca-src-separation", "RE concentrate", 480, source="src_feed", note="SRC procured up to 800 t monazite (~480 t REO) from INB; annual rate assumed.")
+link("br-serra-verde-plant", "cn-separation-rest", "RE concentrate", 1320, source="serraverde", note="Serra Verde concentrate has been sold into China; estimated.")
 link("br-serra-verde-plant", "ca-src-separation", "RE concentrate", 0, status="candidate", qm=Q_NEW, source="serraverde", note="Hypothetical ex-China route; US DFC-financed project.")
 link("br-serra-verde-plant", "ee-neo-silmet", "RE concentrate", 200, status="qualified", source="serraverde", note="Estimated small ex-China offtake.")
 link("ao-longonjo-mrec", "gb-pensana-saltend", "MREC", 0, status="candidate", qm=Q_NEW, source="saltend")
@@ -724,18 +734,26 @@ link("ee-neo-silmet", "cn-metal-rest", "NdPr oxide", 300, source="neo_cn", note=
 link("cn-neo-zamr", "cn-metal-rest", "NdPr oxide", 300, source="neo_cn", note="Estimated NdPr share of the ZAMR quota.")
 link("cn-neo-jamr", "cn-metal-rest", "NdPr oxide", 200, source="neo_cn", note="Estimated NdPr share of the JAMR quota.")
 link("cn-baotou-concentrator", "cn-neo-zamr", "RE concentrate", 1500, source="neo_cn", note="Estimated domestic feed.")
+link("cn-creg-light-mines", "cn-neo-jamr", "RE concentrate", 1100, source="neo_cn", note="Estimated domestic feed within the JAMR quota.")
+link("au-lynas-kalgoorlie", "ee-neo-silmet", "MREC", 1000, source="neo_cn",
+     note="Neo reports Silmet feed from Australia via Malaysia (plus Russia, China, Vietnam); modelled as Lynas mixed material, route simplified; volume estimated.")
 link("my-lynas-malaysia", "us-noveon-san-marcos", "NdPr oxide", 0, status="candidate", qm=Q_NEW, source="lynas_noveon", note="Non-binding MoU (Oct 2025) to supply LRE oxides to Noveon.")
 link("my-lynas-malaysia-hre", "us-noveon-san-marcos", "Dy oxide", 0, status="candidate", qm=Q_NEW, source="lynas_noveon", note="Non-binding MoU (Oct 2025) includes HRE (Dy/Tb) oxides.")
 link("my-lynas-malaysia-hre", "us-noveon-san-marcos", "Tb oxide", 0, status="candidate", qm=Q_NEW, source="lynas_noveon", note="Non-binding MoU (Oct 2025) includes HRE (Dy/Tb) oxides.")
 link("ee-neo-silmet", "gb-lcm-ellesmere-port", "NdPr oxide", 100, source="silmet", note="Estimated.")
-link("fr-solvay-la-rochelle", "gb-lcm-ellesmere-port", "NdPr oxide", 200, source="solvay", note="Estimated; magnet line since Apr 2025 (several hundred t).")
+link("fr-solvay-la-rochelle", "gb-lcm-ellesmere-port", "NdPr oxide", 100, source="solvay", note="Estimated; magnet line since Apr 2025 (several hundred t).")
+link("ca-cyclic-materials", "fr-solvay-la-rochelle", "recycled oxide", 40, source="solvay_cap", note="Supply agreement for mixed RE oxides from 2024 (reported); volume estimated.")
+link("fr-solvay-la-rochelle", "us-noveon-san-marcos", "NdPr oxide", 0, status="in_qualification", qm=12, source="solvay_us", note="Supply contract; deliveries from 2026.")
+link("fr-solvay-la-rochelle", "us-noveon-san-marcos", "Dy oxide", 0, status="in_qualification", qm=12, source="solvay_us", note="Supply contract incl. Dy and Tb partly from end-of-life material; deliveries from 2026.")
+link("fr-solvay-la-rochelle", "us-noveon-san-marcos", "Tb oxide", 0, status="in_qualification", qm=12, source="solvay_us")
+link("au-hastings-yangibana", "fr-solvay-la-rochelle", "MREC", 0, status="candidate", qm=Q_NEW, source="hastings", note="Non-binding MOU for 2,500 t/yr MREC (2022); Yangibana not in production.")
 link("fr-solvay-la-rochelle", "de-vac-hanau", "NdPr oxide", 0, status="in_qualification", qm=Q_AUTO, source="solvay", note="Announced European supply ambitions; illustrative.")
 link("us-white-mesa", "us-mp-independence-metal", "NdPr oxide", 0, status="candidate", qm=Q_NEW, source="whitemesa", note="Illustrative US route.")
 link("us-white-mesa", "jp-metal-makers", "NdPr oxide", 100, source="ef_2024", note="Estimated small campaign-based Phase-1 sales (Q2-2024 campaign produced 25-35 t); customer not public, routed to metal makers.")
 link("in-irel-rare-earths-division", "jp-metal-makers", "NdPr oxide", 200, source="proterial", note="India exports neodymium to Japan for processing (Mint).")
 link("ru-solikamsk", "cn-metal-rest", "NdPr oxide", 150, source="usgs", note="Estimated.")
-link("ca-src-separation", "ca-src-metal", "NdPr oxide", 480, source="src", note="400 t metal x 1.2 t oxide per t metal.")
-link("vn-vtre-separation", "vn-metal-makers", "NdPr oxide", 100, source="vtre", note="Estimated.")
+link("ca-src-separation", "ca-src-metal", "NdPr oxide", 120, source="src_feed", note="Estimated: ~540 t REO feed x ~22% NdPr share of monazite (ramp-up year).")
+link("vn-vtre-separation", "vn-metal-makers", "NdPr oxide", 20, source="vtre", note="Estimated from ~150 t REO feed.")
 link("us-reelement-indiana", "us-mp-independence-metal", "NdPr oxide", 0, status="candidate", qm=Q_NEW, source="osc")
 link("us-ucore-louisiana", "us-mp-independence-metal", "NdPr oxide", 0, status="candidate", qm=Q_NEW, source="ucore")
 link("us-aclara-louisiana", "us-evac-sumter", "Dy oxide", 0, status="candidate", qm=Q_NEW, source="aclara_us")
@@ -793,8 +811,8 @@ link("gb-lcm-ellesmere-port", "gb-lcm-alloy", "NdPr metal", 150)
 link("gb-lcm-ellesmere-port", "de-vac-hanau", "NdPr metal", 150, note="Estimated.")
 link("gb-lcm-ellesmere-port", "us-usar-stillwater", "NdPr metal", 0, status="in_qualification", qm=Q_NEW, source="lcm", note="Same owner since Nov 2025; plant under construction.")
 link("gb-lcm-ellesmere-port", "us-arnold-smco", "SmCo alloy", 50, note="LCM supplies SmCo alloy; estimated.")
-link("ca-src-metal", "us-noveon-san-marcos", "NdPr metal", 100, source="src", note="Estimated; SRC metal marketed to North American magnet makers.")
-link("ca-src-metal", "us-evac-sumter", "NdPr metal", 100, source="src", note="Estimated.")
+link("ca-src-metal", "us-noveon-san-marcos", "NdPr metal", 50, source="src", note="Estimated; SRC metal marketed to North American magnet makers.")
+link("ca-src-metal", "us-evac-sumter", "NdPr metal", 50, source="src", note="Estimated.")
 link("ca-src-metal", "us-mp-independence", "NdPr metal", 0, status="candidate", qm=Q_NEW, source="src")
 link("us-mp-independence-metal", "us-mp-independence-alloy", "NdPr metal", 450, source="mp_indep", note="Ramp-up year; estimated.")
 link("us-mp-independence-metal", "us-evac-sumter", "NdPr metal", 0, status="in_qualification", qm=Q_NEW, source="mp_q4", note="Illustrative domestic route.")
@@ -810,6 +828,8 @@ link("jp-alloy-makers", "jp-daido-electronics", "NdFeB alloy", 300)
 link("gb-lcm-alloy", "de-vac-hanau", "NdFeB alloy", 100, note="Estimated.")
 link("gb-lcm-alloy", "ee-neo-narva", "NdFeB alloy", 200, note="Estimated.")
 link("us-mp-independence-alloy", "us-mp-independence", "NdFeB alloy", 1000, source="mp_indep")
+link("th-neo-magnequench", "cn-magnet-rest", "NdFeB alloy", 500, source="overseas_cap", note="Bonded powder sold to bonded-magnet makers (mostly in China); volume estimated.")
+link("th-neo-magnequench", "jp-tdk-magnets", "NdFeB alloy", 150, source="overseas_cap", note="Estimated.")
 link("th-neo-magnequench", "jp-nidec", "NdFeB alloy", 0, status="candidate", qm=Q_AUTO, source="overseas_cap", note="Bonded powder is sold to bonded-magnet makers; illustrative.")
 
 # --- magnet -> motor / oem (t magnet)
@@ -912,7 +932,7 @@ link("us-mp-independence", "us-gm", M, 300, source="mp_gm",
      note="GM is the anchor customer (US$150M prepayment). Ramp volume 2025-26 estimated; auto PPAP still under way Feb 2026.")
 link("us-mp-independence", "us-apple", M, 50, source="mp_apple", note="Recycled-content magnets for Apple; estimated.")
 link("us-mp-independence", "us-defense-motor-makers", M, 20, source="mp_dod", note="DoD offtake; estimated.")
-link("us-evac-sumter", "us-gm", M, 300, source="evac_gm", note="Binding long-term GM supply agreement; start-up volume estimated.")
+link("us-evac-sumter", "us-gm", M, 150, source="evac_gm", note="Binding long-term GM supply agreement; start-up volume estimated.")
 link("us-evac-sumter", "us-defense-motor-makers", M, 10, source="evac")
 link("us-noveon-san-marcos", "jp-nidec", M, 200, source="noveon_nidec", basis="reported", note="1,000 t over 5 years = 200 t/yr.")
 link("us-noveon-san-marcos", "us-defense-motor-makers", M, 20, source="noveon", note="Noveon supplies DoD programmes; estimated.")
@@ -976,14 +996,14 @@ link("gb-hypromag-tyseley", "de-vac-hanau", "NdFeB alloy", 0, status="candidate"
 link("gb-hypromag-tyseley", "eu-auto-rest", "NdFeB magnet", 100, source="hypromag", note="Re-sintered magnets; estimated.")
 link("eu-auto-rest", "ca-cyclic-materials", "magnet scrap", 80, note="End-of-life motors; estimated.")
 link("ca-cyclic-materials", "ee-neo-silmet", "recycled oxide", 0, status="candidate", qm=Q_NEW, note="Illustrative.")
-link("ca-cyclic-materials", "ca-src-separation", "recycled oxide", 60, note="Estimated; mixed RE oxide product.")
+link("ca-cyclic-materials", "ca-src-separation", "recycled oxide", 20, note="Estimated; mixed RE oxide product.")
 link("vn-shin-etsu-haiphong", "vn-shin-etsu-recycling", "magnet scrap", 300, source="shinetsu_vn", note="Process scrap; estimated.")
 link("vn-shin-etsu-recycling", "vn-metal-makers", "recycled oxide", 250, source="shinetsu_vn")
 link("cn-byd", "mx-jl-mag-recycling", "magnet scrap", 0, status="candidate", qm=Q_NEW, source="jlmag_mx")
 link("mx-jl-mag-recycling", "cn-jl-mag", "recycled oxide", 0, status="candidate", qm=Q_NEW, source="jlmag_mx")
 
 # --- links of the additional plants
-link("vn-vtre-separation", "kr-ksm-metals", "NdPr oxide", 150, source="ksm", note="KSM sources oxide from a third party in Vietnam; volume estimated.")
+link("vn-vtre-separation", "kr-ksm-metals", "NdPr oxide", 40, source="ksm", note="KSM sources oxide from a third party in Vietnam; volume estimated.")
 link("kr-ksm-metals", "us-noveon-san-marcos", "NdFeB alloy", 50, source="ksm", note="First NdFeB alloy sales contract with Noveon (2024); volume estimated.")
 link("kr-ksm-metals", "kr-js-link-yesan", "NdFeB alloy", 0, status="candidate", qm=Q_AUTO, source="ksm", note="KSM sells NdPr metal to Korean magnet makers (NS World); illustrative Korean route.")
 link("au-asm-dubbo", "kr-ksm-metals", "RE concentrate", 0, status="candidate", qm=Q_NEW, source="ksm", note="ASM's mine-to-metals plan; Dubbo not built.")
@@ -1058,6 +1078,7 @@ own("TDK", "TDK", 1, "JP")
 own("Guangdong TDK Rising (JV)", "TDK", 0.59, "JP", source="tdk_cn", note="TDK 59%, Guangdong Rising Nonferrous 37%, Tokai Trade 4%.")
 # others
 root("Lynas Rare Earths", "AU")
+root("Hastings Technology Metals", "AU", source="hastings")
 root("REEtec", "NO", source="reetec", note="LKAB (Sweden) became the largest shareholder (NOK 400M, 2022); stake not verified, so no parent row.")
 root("Carester", "FR", source="caremag", note="Caremag is a Carester subsidiary; JOGMEC/Iwatani JV invests up to EUR110M in equity and shareholder loans (stake not published).")
 root("Australian Strategic Materials", "AU", source="ksm", note="KSM Metals is a wholly owned subsidiary.")
@@ -1066,6 +1087,7 @@ root("Iluka Resources", "AU")
 root("Arafura Rare Earths", "AU")
 root("Critical Metals Corp", "US")
 root("Pensana", "GB")
+root("Industrias Nucleares do Brasil", "BR", source="src_feed", note="State-owned (Brazil).")
 root("Serra Verde", "GB", note="Owned by funds (Denham Capital, EMG, Vision Blue); US DFC loan with equity option. Country of the main funds approximated as GB.")
 root("Aclara Resources", "CA")
 root("Torngat Metals", "CA")
