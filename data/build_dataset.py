@@ -973,6 +973,7 @@ link("cn-motor-rest", "us-tesla", "motor", 300)
 link("cn-motor-rest", "cn-wind-rest", "motor", 0, status="candidate", qm=Q_AUTO)
 link("cn-motor-rest", "eu-auto-rest", "motor", 1500)
 link("cn-motor-rest", "us-ford", "motor", 200)
+link("cn-motor-rest", "us-gm", "motor", 150, note="EPS and auxiliary motors with Chinese magnets reaching GM through tier-1 suppliers; estimated.")
 link("cn-motor-rest", "cn-industrial-rest", "motor", 4000)
 link("de-siemens-motors", "de-siemens-industrial", "motor", 500)
 link("ch-abb-motors", "ch-abb-industrial", "motor", 350)
@@ -1144,6 +1145,17 @@ root("BAE Systems", "GB")
 root("Apple", "US")
 root("Samsung Electronics", "KR")
 # Owners of facilities that appear above but had no row yet are added by the check below.
+
+# OEM sinks: capacity (= magnet consumption) is set to the sum of their estimated inbound volumes,
+# which were sized from the unit x intensity estimates given in each note.
+_inb = {}
+for _l in LINKS:
+    _inb[_l["customer"]] = _inb.get(_l["customer"], 0) + float(_l["volume"])
+for _f in FAC:
+    if _f["stage"] == "oem" and _inb.get(_f["id"], 0) > 0:
+        _f["capacity"] = int(round(_inb[_f["id"]]))
+        _f["capacity_published"] = ""
+        _f["unit_published"] = "not published (estimate)"
 
 # =============================================================================================
 # DEMAND (optional): sinks' demand = their magnet consumption estimate

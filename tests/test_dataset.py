@@ -417,3 +417,18 @@ def test_tiern_summary_shows_every_stage():
     rows = list(csv.DictReader(result.stdout.splitlines()))
     assert {r["stage"] for r in rows} == set(STAGES)
     assert all(float(r["operating"]) > 0 for r in rows)
+
+
+def test_supply_enters_only_at_mines_and_leaves_only_at_oems():
+    """In tiern's model, origins are facilities with no inbound volume and sinks are those with
+    no onward volume; in the bundled data these must be mines and OEMs, so that Tier-N tracing
+    attributes every tonne to a mining country and every demand to an end user."""
+    graphmodel = pytest.importorskip("graphmodel")
+    net = graphmodel.load_network(DATA)
+    stage = net.facilities["stage"]
+    carrying_origins = [i for i in net.origins if net.outbound_volume[i] > 0]
+    assert {stage[i] for i in carrying_origins} == {"mine"}, [i for i in carrying_origins if stage[i] != "mine"]
+    assert {stage[i] for i in net.sinks} == {"oem"}, [i for i in net.sinks if stage[i] != "oem"]
+    # baseline: every sink's demand is met by its inbound volume
+    gap = (net.sink_demand - net.inbound_volume.reindex(net.sinks)).abs()
+    assert (gap <= 1).all(), gap[gap > 1].to_dict()
