@@ -755,6 +755,8 @@ link("ru-solikamsk", "cn-metal-rest", "NdPr oxide", 150, source="usgs", note="Es
 link("ca-src-separation", "ca-src-metal", "NdPr oxide", 120, source="src_feed", note="Estimated: ~540 t REO feed x ~22% NdPr share of monazite (ramp-up year).")
 link("vn-vtre-separation", "vn-metal-makers", "NdPr oxide", 20, source="vtre", note="Estimated from ~150 t REO feed.")
 link("us-reelement-indiana", "us-mp-independence-metal", "NdPr oxide", 0, status="candidate", qm=Q_NEW, source="osc")
+link("us-reelement-indiana", "us-vulcan-benson", "NdPr oxide", 0, status="candidate", qm=Q_NEW, source="osc",
+     note="Joint OSC conditional loan commitment (US$620M Vulcan Elements, US$80M ReElement, Nov 2025) for a domestic oxide-to-magnet chain.")
 link("us-ucore-louisiana", "us-mp-independence-metal", "NdPr oxide", 0, status="candidate", qm=Q_NEW, source="ucore")
 link("us-aclara-louisiana", "us-evac-sumter", "Dy oxide", 0, status="candidate", qm=Q_NEW, source="aclara_us")
 link("au-iluka-eneabba-refinery", "jp-metal-makers", "NdPr oxide", 0, status="candidate", qm=Q_NEW, source="eneabba")
