@@ -1192,6 +1192,49 @@ REF.append(dict(stage="magnet", country="CN", share=0.94, year=2024, measure="ca
 
 
 # =============================================================================================
+# REFERENCE: the published inputs behind the estimates (one row per figure), and the USGS table
+# =============================================================================================
+USGS_NAMES = {"CN": "China", "US": "United States", "AU": "Australia", "MM": "Burma", "TH": "Thailand", "IN": "India",
+              "MG": "Madagascar", "RU": "Russia", "BR": "Brazil", "NG": "Nigeria", "VN": "Vietnam", "MY": "Malaysia"}
+USGS_ROWS = [dict(country=cc, usgs_country=USGS_NAMES[cc], year=2025, mine_production_t_reo=v,
+                  share_of_world=round(v / 390000, 4), source=S["usgs"],
+                  note="USGS value is an estimate; Burma, Thailand, Madagascar, Malaysia, Vietnam from Chinese import data" if cc in ("MM", "TH", "MG", "MY", "VN") else "")
+             for cc, v in usgs_2025.items()]
+USGS_ROWS += [dict(country="", usgs_country="Other countries", year=2025, mine_production_t_reo=550, share_of_world=round(550 / 390000, 4),
+                   source=S["usgs"], note="Attributed to Laos in facilities.csv (USGS does not list Laos)."),
+              dict(country="", usgs_country="World total (rounded)", year=2025, mine_production_t_reo=390000, share_of_world=1,
+                   source=S["usgs"], note="Listed countries sum to 389,310 t.")]
+
+INPUTS = [
+    ("china_mining_quota_2024", 270000, "t REO", 2024, "usgs", "USGS repeats 270,000 t for 2025 (quota not published)."),
+    ("china_mining_quota_h1_2024_nre", 94580, "t REO", 2024, "quota_h1_2024", "China Northern Rare Earth, first batch 2024."),
+    ("china_ionic_quota_2024", 19150, "t REO", 2024, "creg_quota", "Medium-heavy (ionic) mining quota, all CREG."),
+    ("china_separation_quota_2024", 254000, "t REO", 2024, "sep_quota", "Smelting/separation quota (secondary source)."),
+    ("china_prnd_oxide_june_2024", 7325, "t/month", 2024, "smm_june", "x12 = ~88,000 t/yr used for Chinese NdPr oxide flows."),
+    ("china_prnd_alloy_june_2024", 5994, "t/month", 2024, "smm_june", "x12 = ~72,000 t/yr used for Chinese metal capacity."),
+    ("china_dy_oxide_june_2024", 214, "t/month", 2024, "smm_june", "x12 = ~2,570 t/yr Dy oxide flows."),
+    ("china_tb_oxide_june_2024", 40.8, "t/month", 2024, "smm_june", "x12 = ~490 t/yr Tb oxide flows."),
+    ("china_ndfeb_output_2024", 300000, "t", 2024, "argus_ndfeb", "Acrei via Argus; SMM expected ~260,000 t (smm_magnets)."),
+    ("exchina_ndfeb_capacity_2025", 23750, "t/yr", 2025, "pb_exchina", "Project Blue; mostly Japan."),
+    ("lynas_ndpr_fy25", 6558, "t NdPr oxide", 2025, "lynas_fy25", "Financial year to June 2025."),
+    ("lynas_reo_sep_quarter_2025", 3993, "t REO", 2025, "lynas_q1fy26", "With 2,003 t NdPr; x4 = effective REO capacity."),
+    ("lynas_hre_feed_capacity", 1500, "t/yr SEGH", 2025, "lynas_hre", "Dy ~5%, Tb ~1% yields (lynas_hre2)."),
+    ("mp_reo_in_concentrate_2025", 50692, "t REO", 2025, "mp_fy25", ""),
+    ("mp_ndpr_oxide_2025", 2599, "t NdPr oxide", 2025, "mp_fy25", "Exit run-rate ~4,000 t/yr (mp_q4)."),
+    ("noveon_nidec_contract", 1000, "t magnets over 5 years", 2025, "noveon_nidec", "= 200 t/yr."),
+    ("nolans_hyundai_offtake", 1500, "t/yr NdPr oxide or metal", 2022, "nolans_hyundai", "7-year binding offtake, subject to production."),
+    ("ev_magnet_intensity", 1.5, "kg NdFeB per BEV/PHEV", 2025, "ev_kg", "1-2 kg per drive motor; ~1.2 kg per 100 kW."),
+    ("wind_magnet_intensity", 0.5, "t NdFeB per MW (PM turbines)", 2023, "wind_tmw", "0.625-0.85 t/MW for low-speed direct drive."),
+    ("f35_magnet_content", "31-43", "kg magnet alloy per aircraft", 2026, "f35", "~23 kg SmCo + 8-20 kg NdFeB alloy."),
+    ("acrei_nev_magnet_demand_2024", 43018, "t", 2024, "acrei_demand", "35% of the demand Acrei tracks."),
+    ("acrei_vfac_magnet_demand_2024", 30154, "t", 2024, "acrei_demand", "Inverter air conditioners."),
+    ("ndpr_share_of_magnet", 0.33, "mass fraction", 2021, "mp_2021", "About one-third of a magnet is NdPr."),
+    ("jlmag_blanks_2024", 29300, "t", 2024, "jlmag", "~20,900 t finished: yield ~0.71."),
+    ("qualification_existing_grade", "4-7", "months", 2025, "qual_auto", "Automotive; >12 months observed for MP (new plant)."),
+]
+INPUT_ROWS = [dict(key=k, value=v, unit=u, year=y, source=S[src], note=n) for k, v, u, y, src, n in INPUTS]
+
+# =============================================================================================
 # write
 # =============================================================================================
 def write(path, rows, cols):
@@ -1235,6 +1278,9 @@ def main():
     write(os.path.join(HERE, "demand.csv"), DEMAND, dcols)
     os.makedirs(os.path.join(HERE, "reference"), exist_ok=True)
     write(os.path.join(HERE, "reference", "stage_shares.csv"), REF, rcols)
+    write(os.path.join(HERE, "reference", "usgs_mcs2026_mine_production.csv"), USGS_ROWS,
+          ["country", "usgs_country", "year", "mine_production_t_reo", "share_of_world", "source", "note"])
+    write(os.path.join(HERE, "reference", "inputs.csv"), INPUT_ROWS, ["key", "value", "unit", "year", "source", "note"])
     print(f"{len(FAC)} facilities, {len(LINKS)} links, {len(OWN)} owner rows, {len(DEMAND)} demand rows, {len(REF)} reference rows")
 
 

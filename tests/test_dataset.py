@@ -432,3 +432,21 @@ def test_supply_enters_only_at_mines_and_leaves_only_at_oems():
     # baseline: every sink's demand is met by its inbound volume
     gap = (net.sink_demand - net.inbound_volume.reindex(net.sinks)).abs()
     assert (gap <= 1).all(), gap[gap > 1].to_dict()
+
+
+def test_mine_capacity_by_country_equals_usgs_mcs2026(fac):
+    """Operating mine capacity per country is USGS MCS 2026 mine production 2025, to the tonne;
+    'Other countries' is attributed to Laos."""
+    usgs = read("reference/usgs_mcs2026_mine_production.csv")
+    want = {c: float(v) for c, v in zip(usgs["country"], usgs["mine_production_t_reo"]) if isinstance(c, str)}
+    want["LA"] = float(usgs.loc[usgs["usgs_country"] == "Other countries", "mine_production_t_reo"].iloc[0])
+    mines = fac[(fac["stage"] == "mine") & (fac["status"] == "operating")]
+    got = mines.groupby("country")["capacity_num"].sum().to_dict()
+    assert got == pytest.approx(want)
+
+
+def test_published_inputs_are_listed_with_sources():
+    inputs = read("reference/inputs.csv")
+    assert inputs["key"].is_unique
+    assert inputs["source"].notna().all() and inputs["year"].notna().all()
+    assert len(inputs) >= 20
