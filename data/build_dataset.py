@@ -168,7 +168,14 @@ LINK_DEFAULT_NOTE = ("Estimated split: volumes are sized so that each facility's
 CAND_NOTE = "Announced or plausible alternative route, not qualified; carries no volume (see qualification_months)."
 
 
-def link(s, c, material, volume, *, status="qualified", qm="", source="est", year=2025, basis="estimated", note=""):
+LINK_SOURCE_YEAR = {"smm_june": 2024, "quota_h1_2024": 2024, "huamei": 2024, "jlmag": 2024, "acrei_demand": 2024,
+                    "nolans_hyundai": 2022, "hastings": 2022, "src_feed": 2024, "whitemesa": 2024, "ef_2024": 2024,
+                    "heraeus": 2024, "ksm": 2024, "sep_quota": 2024}
+
+
+def link(s, c, material, volume, *, status="qualified", qm="", source="est", year=None, basis="estimated", note=""):
+    if year is None:
+        year = LINK_SOURCE_YEAR.get(source, 2025)
     if not note:
         note = CAND_NOTE if status == "candidate" else ("Route under qualification; no volume yet." if status == "in_qualification" else LINK_DEFAULT_NOTE)
     LINKS.append(dict(supplier=s, customer=c, material=material, volume=volume, status=status,
