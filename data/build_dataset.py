@@ -1187,6 +1187,8 @@ for cc, v in usgs_2025.items():
 REF.append(dict(stage="separator", country="CN", share=0.91, year=2024, measure="flow", material="NdPr oxide;Dy oxide;Tb oxide",
                 tolerance=0.03, source=S["iea_2025"],
                 note="IEA refining share (magnet REE basis) 91% in 2024 (92% in 2023, GCMO 2024). Compared with the share of separated magnet-REE oxide flows (incl. recycled oxide) by supplier country, since IEA measures output of magnet REEs, not total REO capacity."))
+REF.append(dict(stage="separator", country="CN", share=0.92, year=2023, measure="flow", material="NdPr oxide;Dy oxide;Tb oxide",
+                tolerance=0.03, source=S["iea_2024"], note="IEA GCMO 2024: China 92% of refining in 2023 (magnet REE basis); China, Malaysia and Australia together 98%."))
 REF.append(dict(stage="separator", country="MY", share=0.05, year=2023, measure="flow", material="NdPr oxide;Dy oxide;Tb oxide",
                 tolerance=0.03, source=S["iea_2024"], note="IEA GCMO 2024: Malaysia ~5% of refining (2023)."))
 REF.append(dict(stage="separator", country="CN", share=0.99, year=2025, measure="flow", material="Dy oxide;Tb oxide",
@@ -1194,6 +1196,8 @@ REF.append(dict(stage="separator", country="CN", share=0.99, year=2025, measure=
                 note="Heavy REE separation (Dy, Tb oxide)."))
 REF.append(dict(stage="metal", country="CN", share=0.92, year=2022, measure="capacity", material="",
                 tolerance=0.05, source=S["mp_metal_share"], note="~92% of metals/alloys/magnet conversion (MP Materials, secondary); Japan ~6%. Wide tolerance: secondary, older, mixed basis."))
+REF.append(dict(stage="magnet", country="CN", share=0.92, year=2020, measure="capacity", material="",
+                tolerance=0.03, source=S["s232"], note="US Commerce Section 232 report (2022, 2020 data): ~92% of the global NdFeB magnet and magnet-alloy market."))
 REF.append(dict(stage="magnet", country="CN", share=0.94, year=2024, measure="capacity", material="",
                 tolerance=0.03, source=S["iea_magnets"], note="Sintered NdFeB ~94% China (IEA Oct 2025 via REEx, secondary). Section 232 (2020): ~92% (Mayer Brown)."))
 
