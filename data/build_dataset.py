@@ -498,7 +498,7 @@ fac("de-vac-hanau", "VAC Hanau magnet works", "magnet", "DE", "VAC Group", 1500,
 fac("us-evac-sumter", "eVAC Magnetics Sumter plant (South Carolina)", "magnet", "US", "VAC Group", 1500,
     source="evac", year=2025, basis="estimated", pub="", upub="not disclosed (VAC)",
     note="Capacity undisclosed; ~1,500 t/yr sometimes quoted is unverified. Operations targeted late 2025 (fastmarkets); binding long-term supply agreement with GM.",
-    cert="ISO9001;IATF16949", lat=33.92, lon=-80.34)
+    lat=33.92, lon=-80.34)
 fac("ee-neo-narva", "Neo Performance Materials Narva magnet plant", "magnet", "EE", "Neo Performance Materials", 2000,
     source="narva", year=2025, basis="reported", pub=2000, upub="t/yr sintered NdFeB (phase 2: 5,000)", note="Opened Sep 2025, ramping 2026.",
     lat=59.38, lon=28.19)
