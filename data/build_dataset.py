@@ -119,6 +119,7 @@ S = {
     "solvay_cap": "https://rawmaterials.net/neodymium-praseodymium-solvay-aims-to-supply-30-of-europes-demand/ (La Rochelle produces ~4,000 t RE products/yr, mainly catalysts; supply deal with Cyclic Materials for mixed RE oxides from 2024) ; https://specchemonline.com/node/10107 (2,000-5,000 t REO possible)",
     "solvay_us": "https://www.belganewsagency.eu/solvay-signs-two-supply-deals-for-rare-earth-elements-with-us-partners (Noveon: Nd, Pr, Dy, Tb from 2026; Permag/LCM: samarium)",
     "hastings": "https://investornews.com/critical-minerals-rare-earths/solvay-rare-earths-starts-making-noise-in-the-rare-earth-sector/?print=print (non-binding MOU, Oct 2022: 2,500 t/yr MREC from Yangibana to Solvay)",
+    "ngualla": "https://scrapinsight.com/2024/07/shenghe-resources-acquires-major-stake.html (Shenghe 19.9% of Peak since 2022; 100% concentrate offtake; 37,200 t/yr concentrate from 800,000 t/yr ore; reserves 4.8% REO; Shenghe 18.2% of Vital Metals) ; https://rareearthexchanges.com/news/shenghe-subsidiary-chenguang-acquires-peak-rare-earths-to-accelerate-tanzanias-ngualla-project (May 2025 binding agreement to acquire 100% of Peak)",
     "cn_dy_exports": "https://rawmaterials.net/exports-of-dysprosium-and-terbium-decline-sharply-in-2025-as-destination-markets-shift",
     "creg_owners": "https://www.cmgroup.net/news/china-re-group-established/",
     "nre_owner": "https://news.metal.com/newscontent/101567987/major-shareholders-of-rare-earths-in-north-china-plan-to-reduce-their-holdings-by-25-with-a-market-capitalization-of-about-41-billion",
@@ -246,6 +247,11 @@ fac("br-inb-monazite", "INB monazite concentrate (Buena, Rio de Janeiro)", "mine
     note="REO = 800 t monazite x 60% TREO, assumed as the annual rate; part of USGS Brazil 2025 total.")
 fac("au-hastings-yangibana", "Hastings Yangibana project (Western Australia)", "mine", "AU", "Hastings Technology Metals", 0, status="planned",
     source="hastings", year=2022, basis="estimated", pub="", upub="not taken into this dataset", note="Development project; capacity not verified here (0 = unknown).")
+fac("tz-ngualla", "Ngualla rare earth project (Tanzania)", "mine", "TZ", "Peak Rare Earths", 16700, status="construction",
+    source="ngualla", year=2024, basis="estimated", pub=37200, upub="t/yr rare earth concentrate (from 800,000 t/yr ore)",
+    note="REO estimated assuming ~45% REO in concentrate. Construction reported to finish early 2026 (not verified). NdPr ~21% of REO.")
+fac("ca-nechalacho", "Nechalacho bastnaesite mine (Northwest Territories)", "mine", "CA", "Vital Metals", 0, status="idle",
+    source="ngualla", year=2024, basis="estimated", pub="", upub="not published", note="Small-scale operation suspended after Vital's Saskatoon plant closed in 2023; 0 = not operating.")
 fac("ng-rest", "Nigeria rare-earth production (aggregate)", "mine", "NG", "Nigeria producers (aggregate)", 1500,
     source="usgs", year=2025, basis="reported", pub=1500, upub="t REO (USGS)")
 fac("vn-rest", "Vietnam rare-earth production (aggregate)", "mine", "VN", "Vietnam producers (aggregate)", 150,
@@ -1013,6 +1019,9 @@ link("cn-byd", "mx-jl-mag-recycling", "magnet scrap", 0, status="candidate", qm=
 link("mx-jl-mag-recycling", "cn-jl-mag", "recycled oxide", 0, status="candidate", qm=Q_NEW, source="jlmag_mx")
 
 # --- links of the additional plants
+link("tz-ngualla", "cn-separation-rest", "RE concentrate", 0, status="candidate", qm=Q_NEW, source="ngualla",
+     note="Binding 7-year offtake of 100% of Ngualla concentrate by Shenghe (CIF Chinese ports); no production yet.")
+link("ca-nechalacho", "ca-src-separation", "RE concentrate", 0, status="candidate", qm=Q_NEW, source="ngualla", note="Illustrative Canadian route.")
 link("vn-vtre-separation", "kr-ksm-metals", "NdPr oxide", 40, source="ksm", note="KSM sources oxide from a third party in Vietnam; volume estimated.")
 link("kr-ksm-metals", "us-noveon-san-marcos", "NdFeB alloy", 50, source="ksm", note="First NdFeB alloy sales contract with Noveon (2024); volume estimated.")
 link("kr-ksm-metals", "kr-js-link-yesan", "NdFeB alloy", 0, status="candidate", qm=Q_AUTO, source="ksm", note="KSM sells NdPr metal to Korean magnet makers (NS World); illustrative Korean route.")
@@ -1088,6 +1097,11 @@ own("TDK", "TDK", 1, "JP")
 own("Guangdong TDK Rising (JV)", "TDK", 0.59, "JP", source="tdk_cn", note="TDK 59%, Guangdong Rising Nonferrous 37%, Tokai Trade 4%.")
 # others
 root("Lynas Rare Earths", "AU")
+own("Peak Rare Earths", "Shenghe Resources", 0.199, "CN", source="ngualla",
+    note="19.9% since 2022 (largest shareholder). Shenghe's subsidiary Ganzhou Chenguang agreed in May 2025 to acquire 100% (A$158M); completion not verified here, so the verified minority stake is used.")
+root("Peak Rare Earths", "AU", source="ngualla")
+own("Vital Metals", "Shenghe Resources", 0.182, "CN", source="ngualla", note="18.2% stake (2024).")
+root("Vital Metals", "AU", source="ngualla")
 root("Hastings Technology Metals", "AU", source="hastings")
 root("REEtec", "NO", source="reetec", note="LKAB (Sweden) became the largest shareholder (NOK 400M, 2022); stake not verified, so no parent row.")
 root("Carester", "FR", source="caremag", note="Caremag is a Carester subsidiary; JOGMEC/Iwatani JV invests up to EUR110M in equity and shareholder loans (stake not published).")
