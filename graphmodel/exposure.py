@@ -153,7 +153,7 @@ def exposure(net: Network, country: str = "CN", stage: str = "separator",
     --------
     >>> from graphmodel.examples import load_golden
     >>> table = exposure(load_golden(), "CN", "separator").set_index("id")
-    >>> round(table.at["metal_cn", "share"], 4)      # 45 of its 60 t come from sep_cn
+    >>> round(float(table.at["metal_cn", "share"]), 4)      # 45 of its 60 t come from sep_cn
     0.75
     """
     code = country_code(country)
