@@ -54,7 +54,8 @@ def notes_frame(notes: list[dict]) -> pd.DataFrame:
     return pd.DataFrame(notes, columns=NOTE_COLUMNS)
 
 
-def build_network(facilities: list[dict], links: list[dict], *, name: str) -> Network:
+def build_network(facilities: list[dict], links: list[dict], *, name: str,
+                  owners: list[dict] | None = None, demand: list[dict] | None = None) -> Network:
     """Validate records exactly as files are validated and build a :class:`Network`.
 
     A network with facilities but no known links (a USGS extract: country production, no
@@ -64,6 +65,9 @@ def build_network(facilities: list[dict], links: list[dict], *, name: str) -> Ne
     raw = {"facilities": _raw("facilities", facilities)}
     if links:
         raw["links"] = _raw("links", links)
+    for kind, records in (("owners", owners), ("demand", demand)):
+        if records:
+            raw[kind] = _raw(kind, records)
     tables = validate_tables(raw)
     if not links:
         tables["links"] = empty_table("links")
@@ -83,7 +87,7 @@ def _raw(kind: str, records: list[dict]) -> RawTable:
 
 
 def _text(value) -> str:
-    if value is None or (isinstance(value, float) and value != value):
+    if value is None or (not isinstance(value, (list, tuple, set, dict)) and pd.isna(value)):
         return ""
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
@@ -116,3 +120,24 @@ def decode_text(data: bytes, label: str, encodings: tuple[str, ...]):
 
 
 _ENCODING_NAMES = {"utf-8-sig": "UTF-8", "utf-8": "UTF-8", "cp1252": "Windows-1252"}
+
+
+def load_fragment(path: str | Path) -> Network:
+    """Read a network folder or workbook that may have no links (a header-only links.csv).
+
+    Exactly :func:`graphmodel.load_network`, except that a ``links`` table with a header and
+    no rows is accepted (an ingested USGS network has nodes but no known flows); everything
+    else is validated as usual.
+    """
+    from . import read_raw
+
+    path = Path(path)
+    raw, problems = read_raw(path)
+    links = raw.get("links")
+    no_links = links is not None and links.frame.empty and not problems
+    if no_links:
+        del raw["links"]
+    tables = validate_tables(raw, problems)
+    if no_links:
+        tables["links"] = empty_table("links")
+    return Network(**tables, name=path.stem if path.suffix else path.name, path=path)
