@@ -1,0 +1,30 @@
+# tiern: the two quick-start commands are `make app` and `make test`.
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+PORT ?= 8501
+
+.PHONY: app test test-fast install sysdeps clean
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@touch $(STAMP)
+
+install: $(STAMP)  ## create .venv and install tiern with its test dependencies
+
+app: install  ## launch the Streamlit app on the bundled dataset
+	$(BIN)/streamlit run app.py --server.headless true --server.port $(PORT) \
+	    --browser.gatherUsageStats false
+
+test: install  ## run the whole test suite
+	$(BIN)/pytest
+
+test-fast: install  ## the suite without slow, browser and integration tiers
+	$(BIN)/pytest -m "not slow and not browser and not integration"
+
+clean:
+	rm -rf $(VENV) .pytest_cache .hypothesis

@@ -1,0 +1,74 @@
+"""The ``tiern`` command line.
+
+Commands live in :mod:`graphmodel.commands`, one module per topic, each exposing
+``register(app)``; every module found there is registered, so adding a command never
+edits this file. Errors tiern raises on purpose are printed as messages (never a
+traceback) and exit non-zero.
+"""
+from __future__ import annotations
+
+import importlib
+import pkgutil
+import sys
+
+import typer
+
+from . import __version__, commands
+from .errors import TiernError, ValidationError
+
+app = typer.Typer(
+    name="tiern",
+    help="Tier-N supply-chain risk modelling: validate networks, measure concentration and "
+         "exposure, find chokepoints, run disruption scenarios.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"tiern {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(version: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
+                                       help="Show the version and exit.")) -> None:
+    """Tier-N supply-chain risk modelling."""
+
+
+for _module in sorted(m.name for m in pkgutil.iter_modules(commands.__path__)):
+    if not _module.startswith("_"):
+        importlib.import_module(f"{commands.__name__}.{_module}").register(app)
+
+
+def main() -> None:
+    """Entry point: run the app, turning tiern's own errors into messages and exit codes."""
+    try:
+        app(standalone_mode=False)
+    except ValidationError as error:
+        for problem in error.problems:
+            print(problem, file=sys.stderr)
+        count = len(error.problems)
+        print(f"{count} problem{'s' if count != 1 else ''} found", file=sys.stderr)
+        sys.exit(1)
+    except TiernError as error:
+        print(f"error: {error}", file=sys.stderr)
+        sys.exit(1)
+    except typer.Exit as done:
+        sys.exit(done.exit_code)
+    except typer.Abort:
+        print("aborted", file=sys.stderr)
+        sys.exit(1)
+    except Exception as error:  # click usage errors arrive as ClickException
+        import click
+
+        if isinstance(error, click.ClickException):
+            error.show()
+            sys.exit(error.exit_code)
+        raise
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""CLI command modules. Each public module exposes ``register(app: typer.Typer)``."""

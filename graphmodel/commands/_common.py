@@ -1,0 +1,48 @@
+"""Options and helpers shared by table commands: PATH, --format, -o, loading, output."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Optional
+
+import pandas as pd
+import typer
+
+from graphmodel.network import Network, load_network
+from graphmodel.output import FORMATS, infer_format, render, write_xlsx
+
+PathArg = typer.Argument(
+    None, help="Network: a folder of CSV files or an .xlsx workbook (default: bundled data).",
+    show_default=False)
+FormatOpt = typer.Option(
+    None, "--format", "-f", help=f"Output format: {'|'.join(FORMATS)} (default: table, or "
+    "implied by -o's extension).", show_default=False)
+OutputOpt = typer.Option(None, "--output", "-o", help="Write to this file instead of stdout.",
+                         show_default=False)
+
+
+def load(path: Optional[Path]) -> Network:
+    """Load a network for a command (errors propagate to :func:`graphmodel.cli.main`)."""
+    return load_network(path)
+
+
+def emit(frame: pd.DataFrame, fmt: Optional[str], output: Optional[Path],
+         sheet: str = "result") -> None:
+    """Write a result table in the requested format to ``output`` or stdout."""
+    fmt = infer_format(fmt, output)
+    if fmt not in FORMATS:
+        raise typer.BadParameter(f"unknown format '{fmt}' (expected one of {', '.join(FORMATS)})",
+                                 param_hint="--format")
+    if fmt == "xlsx":
+        if output is None:
+            raise typer.BadParameter("xlsx output needs a file: add -o FILE.xlsx", param_hint="-o")
+        write_xlsx({sheet: frame}, output)
+        print(f"wrote {output}", file=sys.stderr)
+        return
+    text = render(frame, fmt)
+    if output is None:
+        sys.stdout.write(text)
+    else:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        output.write_text(text, encoding="utf-8")
+        print(f"wrote {output}", file=sys.stderr)

@@ -1,0 +1,67 @@
+"""``tiern validate``, ``summary``, ``convert``, ``template`` and ``format``."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from graphmodel.schema import format_reference_markdown
+from graphmodel.summary import summary_by_stage, summary_by_stage_country
+
+from ._common import FormatOpt, OutputOpt, PathArg, emit, load
+
+
+def register(app: typer.Typer) -> None:
+    app.command("validate")(validate)
+    app.command("summary")(summary)
+    app.command("convert")(convert)
+    app.command("template")(template)
+    app.command("format")(format_reference)
+
+
+def validate(path: Optional[Path] = PathArg) -> None:
+    """Check a network; print every problem as file:row:column: message (exit 1 if any)."""
+    net = load(path)
+    print(f"ok: {net.name}: {len(net.facilities)} facilities, {len(net.links)} links, "
+          f"{len(net.owners)} ownership rows, {len(net.demand)} demand rows "
+          f"(hash {net.hash})")
+
+
+def summary(
+    path: Optional[Path] = PathArg,
+    by: str = typer.Option("stage-country", "--by", help="stage-country | stage"),
+    fmt: Optional[str] = FormatOpt,
+    output: Optional[Path] = OutputOpt,
+) -> None:
+    """Counts and operating capacity by stage and country (never summing across units)."""
+    net = load(path)
+    if by not in ("stage-country", "stage"):
+        raise typer.BadParameter("expected stage-country or stage", param_hint="--by")
+    table = summary_by_stage(net) if by == "stage" else summary_by_stage_country(net)
+    emit(table, fmt, output, sheet="summary")
+
+
+def convert(
+    path: Path = typer.Argument(..., help="Network to read (folder or .xlsx)."),
+    output: Path = typer.Option(..., "--output", "-o",
+                                help="Write here: a folder, or a workbook if it ends in .xlsx."),
+) -> None:
+    """Convert a network between the folder-of-CSV and workbook forms (validating it)."""
+    net = load(path)
+    written = net.write(output)
+    print(f"wrote {written}", file=sys.stderr)
+
+
+def template(output: Path = typer.Option(Path("tiern-template.xlsx"), "--output", "-o")) -> None:
+    """Write an empty workbook with the interchange format's sheets and columns."""
+    from graphmodel.templates import write_template
+
+    write_template(output)
+    print(f"wrote {output}", file=sys.stderr)
+
+
+def format_reference() -> None:
+    """Print the interchange format reference (generated from the schema) as Markdown."""
+    sys.stdout.write(format_reference_markdown())

@@ -1,0 +1,279 @@
+"""The network object: validated record tables plus the views computed from them.
+
+A :class:`Network` holds four pandas tables, as in the interchange format
+(``facilities`` indexed by ``id``; ``links``; ``owners``; ``demand``), and derives
+everything else from them on demand: a ``networkx.DiGraph`` view, inbound shares, the
+share matrix, ultimate owners, sinks and their demand. Derived views are cached and
+the cache is cleared whenever a table is replaced.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from functools import cached_property
+from pathlib import Path
+
+import networkx as nx
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+
+from . import algebra
+from .errors import NodeNotFound
+from .schema import KINDS, RECYCLER, columns
+from .settings import bundled_data_path
+
+_DERIVED = (
+    "graph", "hash", "inbound_volume", "outbound_volume", "sinks", "origins", "sink_demand",
+    "ownership", "share_matrix",
+)
+
+
+class Network:
+    """A Tier-N supply network.
+
+    Parameters
+    ----------
+    facilities : DataFrame indexed by facility ``id`` (columns of ``facilities.csv``).
+    links : DataFrame of ``links.csv`` rows.
+    owners, demand : optional DataFrames of ``owners.csv`` and ``demand.csv`` rows.
+    name : a label for the dataset (defaults to the folder or file name).
+    path : where the network was read from, if anywhere.
+
+    Examples
+    --------
+    >>> from graphmodel import load_network
+    >>> net = load_network()            # the bundled rare-earth dataset
+    >>> net.facilities_by(stage="mine").shape[0] > 0
+    True
+    """
+
+    def __init__(self, facilities, links, owners=None, demand=None, *, name="network", path=None):
+        self._tables: dict[str, pd.DataFrame] = {}
+        self.facilities = facilities
+        self.links = links
+        self.owners = owners if owners is not None else pd.DataFrame(columns=columns("owners"))
+        self.demand = demand if demand is not None else pd.DataFrame(columns=columns("demand"))
+        self.name = name
+        self.path = Path(path) if path is not None else None
+        self.loaded_at = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
+
+    # --- tables (replacing one clears every derived view) -------------------------------
+    def _set(self, kind: str, frame: pd.DataFrame) -> None:
+        self._tables[kind] = frame
+        for attr in _DERIVED:
+            self.__dict__.pop(attr, None)
+
+    facilities = property(lambda self: self._tables["facilities"], lambda self, f: self._set("facilities", f))
+    links = property(lambda self: self._tables["links"], lambda self, f: self._set("links", f))
+    owners = property(lambda self: self._tables["owners"], lambda self, f: self._set("owners", f))
+    demand = property(lambda self: self._tables["demand"], lambda self, f: self._set("demand", f))
+
+    @classmethod
+    def from_path(cls, path: str | Path | None = None) -> "Network":
+        """Read and validate a folder of CSV files or a workbook (default: bundled data)."""
+        from ingest import read_tables
+
+        path = Path(path) if path is not None else bundled_data_path()
+        tables = read_tables(path)
+        return cls(**tables, name=path.stem if path.suffix else path.name, path=path)
+
+    def to_frames(self) -> dict[str, pd.DataFrame]:
+        """The record tables in interchange form (``id`` as the first facilities column)."""
+        return {
+            "facilities": self.facilities.reset_index(),
+            "links": self.links.reset_index(drop=True),
+            "owners": self.owners.reset_index(drop=True),
+            "demand": self.demand.reset_index(drop=True),
+        }
+
+    def write(self, path: str | Path) -> Path:
+        """Write the network as a CSV folder, or a workbook when ``path`` ends in .xlsx."""
+        from ingest import write_tables
+
+        frames = {k: v for k, v in self.to_frames().items() if k in ("facilities", "links") or len(v)}
+        return write_tables(frames, path)
+
+    def __repr__(self) -> str:
+        return (f"<Network {self.name!r}: {len(self.facilities)} facilities, "
+                f"{len(self.links)} links, {len(self.owners)} ownership rows>")
+
+    # --- provenance -----------------------------------------------------------------------
+    @cached_property
+    def hash(self) -> str:
+        """SHA-256 of the tables in canonical CSV form (first 16 hex digits): the dataset's identity."""
+        digest = hashlib.sha256()
+        for kind, frame in self.to_frames().items():
+            digest.update(kind.encode())
+            digest.update(frame.to_csv(index=False, lineterminator="\n").encode())
+        return digest.hexdigest()[:16]
+
+    @property
+    def meta(self) -> dict:
+        """Name, path, content hash, newest data year and load time, for reports and the app."""
+        years = pd.concat([self.facilities.get("year", pd.Series(dtype="Int64")),
+                           self.links.get("year", pd.Series(dtype="Int64"))]).dropna()
+        return {
+            "name": self.name,
+            "path": str(self.path) if self.path else None,
+            "hash": self.hash,
+            "data_year": int(years.max()) if len(years) else None,
+            "loaded_at": self.loaded_at.isoformat(),
+            "facilities": len(self.facilities),
+            "links": len(self.links),
+        }
+
+    # --- accessors ------------------------------------------------------------------------
+    def facility(self, facility_id: str) -> pd.Series:
+        """One facility's row; raises :class:`NodeNotFound` with a hint if unknown."""
+        try:
+            return self.facilities.loc[facility_id]
+        except KeyError:
+            raise NodeNotFound(f"unknown facility id '{facility_id}'") from None
+
+    def facilities_by(self, stage=None, country=None, owner=None, status=None) -> pd.DataFrame:
+        """Facilities filtered by stage, country (location), owner (as written) and status.
+
+        Each filter takes one value or a list of values; ``None`` means no filter.
+        """
+        mask = pd.Series(True, index=self.facilities.index)
+        for column, wanted in (("stage", stage), ("country", country), ("owner", owner),
+                               ("status", status)):
+            if wanted is not None:
+                values = [wanted] if isinstance(wanted, str) else list(wanted)
+                mask &= self.facilities[column].isin(values)
+        return self.facilities[mask]
+
+    @property
+    def carrying_links(self) -> pd.DataFrame:
+        """Links that carry volume today (volume > 0)."""
+        return self.links[self.links["volume"] > 0]
+
+    @cached_property
+    def inbound_volume(self) -> pd.Series:
+        """Total inbound volume per facility (all materials), 0 where none."""
+        volume = self.carrying_links.groupby("customer")["volume"].sum()
+        return volume.reindex(self.facilities.index, fill_value=0.0).rename("inbound_volume")
+
+    @cached_property
+    def outbound_volume(self) -> pd.Series:
+        """Total outbound volume per facility (all materials), 0 where none."""
+        volume = self.carrying_links.groupby("supplier")["volume"].sum()
+        return volume.reindex(self.facilities.index, fill_value=0.0).rename("outbound_volume")
+
+    def inbound_shares(self) -> pd.DataFrame:
+        """Per (supplier, customer) pair: summed volume and ``share`` = volume / customer's inbound.
+
+        ``share`` is ``s(v, u)`` of the exposure algebra (see :mod:`graphmodel.algebra`).
+        """
+        pairs = self.carrying_links.groupby(["supplier", "customer"], as_index=False)["volume"].sum()
+        pairs["share"] = pairs["volume"] / pairs["customer"].map(self.inbound_volume)
+        return pairs
+
+    @cached_property
+    def origins(self) -> pd.Index:
+        """Facilities with no inbound volume: where supply enters the network (mines, mostly)."""
+        return self.facilities.index[self.inbound_volume.to_numpy() == 0]
+
+    @cached_property
+    def sinks(self) -> pd.Index:
+        """Facilities where supply leaves the network: inbound volume but no outbound volume
+        except to recyclers (an OEM returning scrap is still a sink). Recyclers are never sinks."""
+        stage = self.facilities["stage"]
+        links = self.carrying_links
+        onward = links[links["customer"].map(stage) != RECYCLER]["supplier"].unique()
+        is_sink = ((self.inbound_volume > 0) & ~self.facilities.index.isin(onward)
+                   & (stage != RECYCLER))
+        return self.facilities.index[is_sink.to_numpy()]
+
+    @cached_property
+    def sink_demand(self) -> pd.Series:
+        """Demand per sink: ``demand.csv`` where given, else the sink's inbound volume."""
+        demand = self.inbound_volume.reindex(self.sinks).astype(float)
+        if len(self.demand):
+            given = self.demand.set_index("facility")["demand"]
+            demand.update(given.reindex(demand.index).dropna())
+        return demand.rename("demand")
+
+    # --- ownership ----------------------------------------------------------------------
+    @cached_property
+    def ownership(self) -> pd.DataFrame:
+        """Per facility: ``owner``, ``ultimate_owner`` and ``control_country``.
+
+        The ultimate owner follows majority stakes (> 0.5) in ``owners.csv`` upward until an
+        owner has no majority parent. ``control_country`` is that ultimate owner's country;
+        it is missing (unknown) when the owner or its country is not in ``owners.csv``.
+        """
+        majority_parent, country_of = _ownership_maps(self.owners)
+        owners = self.facilities["owner"]
+        ultimate = owners.map(lambda o: _resolve(o, majority_parent) if isinstance(o, str) else None)
+        return pd.DataFrame({
+            "owner": owners,
+            "ultimate_owner": ultimate,
+            "control_country": ultimate.map(country_of),
+        }, index=self.facilities.index)
+
+    def ultimate_owner(self, facility_id: str) -> str | None:
+        """The ultimate parent controlling a facility (see :attr:`ownership`)."""
+        self.facility(facility_id)
+        value = self.ownership.at[facility_id, "ultimate_owner"]
+        return value if isinstance(value, str) else None
+
+    # --- graph and matrix views -----------------------------------------------------------
+    @cached_property
+    def graph(self) -> nx.DiGraph:
+        """A ``networkx.DiGraph``: one node per facility (its row as attributes), one edge per
+        (supplier, customer) pair with the summed ``volume``, a ``materials`` dict of volume
+        by material, and the ``statuses`` of its links. Candidate links appear with volume 0."""
+        graph = nx.DiGraph(name=self.name)
+        graph.add_nodes_from((fid, _clean(row)) for fid, row in
+                             zip(self.facilities.index, self.facilities.to_dict("records")))
+        for (supplier, customer), group in self.links.groupby(["supplier", "customer"], sort=False):
+            graph.add_edge(
+                supplier, customer,
+                volume=float(group["volume"].sum()),
+                materials=dict(zip(group["material"], group["volume"].astype(float))),
+                statuses=sorted(set(group["status"])),
+            )
+        return graph
+
+    @cached_property
+    def share_matrix(self) -> sp.csr_matrix:
+        """Inbound share matrix ``S`` in :attr:`facilities` index order (see :mod:`algebra`)."""
+        return algebra.share_matrix(self.links, self.facilities.index)
+
+
+def _clean(row: dict) -> dict:
+    return {k: v for k, v in row.items() if not (v is None or (isinstance(v, float) and np.isnan(v)))}
+
+
+def _ownership_maps(owners: pd.DataFrame) -> tuple[dict, dict]:
+    majority_parent: dict[str, str] = {}
+    country_of: dict[str, str] = {}
+    for row in owners.itertuples(index=False):
+        parent = row.parent if isinstance(row.parent, str) and row.parent else None
+        if parent is None or parent == row.owner:
+            country_of.setdefault(row.owner, row.country)
+            continue
+        country_of.setdefault(parent, row.country)
+        if row.stake > 0.5:
+            majority_parent[row.owner] = parent
+    return majority_parent, country_of
+
+
+def _resolve(owner: str, majority_parent: dict) -> str:
+    seen = {owner}
+    while owner in majority_parent:
+        owner = majority_parent[owner]
+        if owner in seen:  # validation rejects cycles; never loop on a hand-built table
+            break
+        seen.add(owner)
+    return owner
+
+
+def load_network(path: str | Path | None = None) -> Network:
+    """Read, validate and build a network. ``path``: folder, workbook, or None for bundled data."""
+    return Network.from_path(path)
+
+
+__all__ = ["Network", "load_network", "KINDS"]

@@ -1,0 +1,75 @@
+"""The interchange format as data.
+
+Each record kind (facilities, links, owners, demand) is described by a table in
+``graphmodel/_schema/<kind>.csv`` with the columns ``field, dtype, required, default,
+allowed, min, max, description``. That table drives validation, defaults and the
+format documentation (``tiern format``), so the three can never disagree.
+"""
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+
+import pandas as pd
+
+SCHEMA_DIR = Path(__file__).with_name("_schema")
+
+#: Stages in supply order. Links must not run backwards in this order except into
+#: or out of a ``recycler``, which sits outside the order.
+STAGES: tuple[str, ...] = (
+    "mine", "concentrator", "mrec", "separator", "metal", "alloy", "magnet", "motor", "oem",
+)
+RECYCLER = "recycler"
+ALL_STAGES: tuple[str, ...] = STAGES + (RECYCLER,)
+STAGE_RANK: dict[str, int] = {stage: rank for rank, stage in enumerate(STAGES)}
+
+FACILITY_STATUS = ("operating", "construction", "planned", "idle")
+LINK_STATUS = ("qualified", "in_qualification", "candidate")
+SECTORS = ("automotive", "wind", "defense", "industrial", "consumer")
+
+ALLOWED_VALUES: dict[str, tuple[str, ...]] = {
+    "stages": ALL_STAGES,
+    "facility_status": FACILITY_STATUS,
+    "link_status": LINK_STATUS,
+    "sectors": SECTORS,
+}
+
+#: Record kinds in the order they are read and reported.
+KINDS: tuple[str, ...] = ("facilities", "links", "owners", "demand")
+REQUIRED_KINDS: tuple[str, ...] = ("facilities", "links")
+
+
+@cache
+def field_table(kind: str) -> pd.DataFrame:
+    """The schema table of one record kind, indexed by field name."""
+    table = pd.read_csv(SCHEMA_DIR / f"{kind}.csv", dtype=str, keep_default_na=False)
+    table["required"] = table["required"] == "True"
+    return table.set_index("field")
+
+
+def columns(kind: str) -> list[str]:
+    """Standard columns of a record kind, in documented order."""
+    return list(field_table(kind).index)
+
+
+def required_columns(kind: str) -> list[str]:
+    table = field_table(kind)
+    return list(table.index[table["required"]])
+
+
+def format_reference_markdown() -> str:
+    """The interchange format as Markdown tables, generated from the schema."""
+    parts = []
+    for kind in KINDS:
+        table = field_table(kind).reset_index()
+        need = "required" if kind in REQUIRED_KINDS else "optional"
+        parts.append(f"### `{kind}.csv` ({need})\n")
+        parts.append("| column | type | required | default | description |")
+        parts.append("|---|---|---|---|---|")
+        for row in table.itertuples():
+            parts.append(
+                f"| `{row.field}` | {row.dtype} | {'yes' if row.required else 'no'} "
+                f"| {row.default} | {row.description} |"
+            )
+        parts.append("")
+    return "\n".join(parts)

@@ -1,0 +1,292 @@
+"""Validation of raw tables into typed record tables.
+
+Every check runs and every problem is gathered before anything is raised, so a user
+fixes a file in one pass. Problems read ``file:row:column: message``. Nothing is
+silently dropped or coerced: a value that cannot be read as its type is a problem, not
+a missing value; documented defaults (``status``, ``unit``, ``stake``) fill only empty
+cells; countries are normalised to ISO 3166-1 alpha-2.
+
+Per-column rules (types, ranges, allowed values, required, unique) come from the schema
+tables in ``graphmodel/_schema`` and are checked with pandera; rules that span rows or
+files (links to unknown facilities, self-links, backward links, ownership cycles) are
+checked here.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pandera.pandas as pa
+
+from graphmodel.errors import Problem, ValidationError
+from graphmodel.schema import ALLOWED_VALUES, KINDS, REQUIRED_KINDS, STAGE_RANK, field_table
+
+from .normalize import normalize_country
+from .raw import RawTable
+
+
+def validate_tables(
+    raw: dict[str, RawTable], read_problems: list[Problem] | None = None
+) -> dict[str, pd.DataFrame]:
+    """Turn raw tables into typed record tables, or raise :class:`ValidationError`.
+
+    Returns a dict with a DataFrame for every record kind (optional kinds absent from
+    the input are empty tables with the standard columns). Facilities are indexed by
+    ``id``; the other tables keep a RangeIndex in file order.
+    """
+    problems = list(read_problems or [])
+    typed: dict[str, pd.DataFrame] = {}
+    for kind in KINDS:
+        if kind in raw:
+            frame, found = _validate_columns(raw[kind])
+            problems += found
+            if frame is not None:
+                typed[kind] = frame
+        elif kind not in REQUIRED_KINDS:
+            typed[kind] = _empty(kind)
+    problems += _check_cross_table({k: raw[k] for k in typed if k in raw}, typed)
+    if problems:
+        raise ValidationError(problems)
+    typed["facilities"] = typed["facilities"].set_index("id", drop=True)
+    return typed
+
+
+def _empty(kind: str) -> pd.DataFrame:
+    frame = pd.DataFrame({c: pd.Series(dtype=_PANDAS_DTYPE[d]) for c, d in
+                          field_table(kind)["dtype"].items()})
+    return frame
+
+
+_PANDAS_DTYPE = {"str": object, "country": object, "float": "float64", "int": "Int64"}
+
+
+# --- per-table checks -------------------------------------------------------------------
+
+def _validate_columns(table: RawTable) -> tuple[pd.DataFrame | None, list[Problem]]:
+    """Type and check one table; the frame is None when its structure is too broken to use."""
+    fields = field_table(table.kind)
+    problems = _check_header(table, fields)
+    if problems:
+        return None, problems
+    if table.frame.empty and table.kind in REQUIRED_KINDS:
+        return None, [Problem(table.label, 2, "-", "file has a header but no rows")]
+    blank = (table.frame == "").all(axis=1)
+    problems += [Problem(table.label, table.row_number(i), "-", "blank row (delete it)")
+                 for i in blank[blank].index]
+    frame = table.frame[~blank].copy()  # reported above; the load fails, nothing is lost
+    for column, spec in fields.iterrows():
+        if column not in frame:
+            frame[column] = spec["default"] if spec["default"] else ""
+        problems += _convert_column(table, frame, column, spec)
+    problems += _run_pandera(table, frame, fields)
+    return frame, problems
+
+
+def _check_header(table: RawTable, fields: pd.DataFrame) -> list[Problem]:
+    problems = []
+    seen = set()
+    for name in table.header:
+        if name in seen:
+            problems.append(Problem(table.label, 1, name, f"duplicate column '{name}'"))
+        seen.add(name)
+        if name == "":
+            problems.append(Problem(table.label, 1, "-", "a header cell is empty"))
+    for column in fields.index[fields["required"]]:
+        if column not in seen:
+            problems.append(Problem(
+                table.label, 1, column, f"missing required column '{column}' (header has: "
+                f"{', '.join(table.header) or 'nothing'})"))
+    return problems
+
+
+def _convert_column(table: RawTable, frame: pd.DataFrame, column: str, spec) -> list[Problem]:
+    """Type one column in place, reporting cells that cannot be read as the type."""
+    text = frame[column].astype(str)
+    empty = text == ""
+    if spec["default"]:
+        text = text.mask(empty, spec["default"])
+        empty = text == ""
+    dtype = spec["dtype"]
+    problems = []
+    if dtype == "str":
+        frame[column] = text.where(~empty, None).astype(object)
+    elif dtype == "country":
+        lookup = {v: normalize_country(v) for v in text[~empty].unique()}
+        codes = text.map(lookup)
+        for i in text.index[~empty & codes.isna()]:
+            problems.append(Problem(table.label, table.row_number(i), column,
+                                    f"unknown country '{text[i]}' (use ISO 3166-1 alpha-2, e.g. CN)"))
+        frame[column] = codes.astype(object)
+    else:
+        numbers = pd.to_numeric(text.where(~empty), errors="coerce")
+        for i in text.index[~empty & numbers.isna()]:
+            problems.append(Problem(table.label, table.row_number(i), column,
+                                    f"expected a number, got '{text[i]}'"))
+        if dtype == "int":
+            fractional = numbers.notna() & (numbers != np.floor(numbers))
+            for i in numbers.index[fractional]:
+                problems.append(Problem(table.label, table.row_number(i), column,
+                                        f"expected a whole number, got '{text[i]}'"))
+            numbers = numbers.where(~fractional).round().astype("Int64")
+        else:
+            numbers = numbers.astype("float64")
+        frame[column] = numbers
+    return problems
+
+
+def _schema_for(kind: str, fields: pd.DataFrame) -> pa.DataFrameSchema:
+    columns = {}
+    for column, spec in fields.iterrows():
+        checks = []
+        if spec["min"]:
+            checks.append(pa.Check.ge(float(spec["min"])))
+        if spec["max"]:
+            checks.append(pa.Check.le(float(spec["max"])))
+        if spec["allowed"]:
+            checks.append(pa.Check.isin(list(ALLOWED_VALUES[spec["allowed"]])))
+        columns[column] = pa.Column(
+            checks=checks, nullable=not spec["required"], required=True,
+            unique=(kind == "facilities" and column == "id"), coerce=False,
+        )
+    return pa.DataFrameSchema(columns, strict=False)
+
+
+def _run_pandera(table: RawTable, frame: pd.DataFrame, fields: pd.DataFrame) -> list[Problem]:
+    try:
+        _schema_for(table.kind, fields).validate(frame, lazy=True)
+    except pa.errors.SchemaErrors as error:
+        return _problems_from_failures(table, frame, fields, error.failure_cases)
+    return []
+
+
+def _problems_from_failures(table, frame, fields, failures: pd.DataFrame) -> list[Problem]:
+    problems = []
+    for failure in failures.itertuples():
+        column, check, value, index = failure.column, str(failure.check), failure.failure_case, failure.index
+        if index is None or pd.isna(index) or column not in fields.index:
+            continue
+        row = table.row_number(index)
+        raw_value = table.frame.at[index, column] if column in table.frame else ""
+        spec = fields.loc[column]
+        if check == "not_nullable":
+            if raw_value == "" or spec["dtype"] == "str":  # unreadable values are reported already
+                problems.append(Problem(table.label, row, column, "missing value (required)"))
+        elif check.startswith("greater_than_or_equal_to"):
+            problems.append(Problem(table.label, row, column,
+                                    f"must be >= {_num(spec['min'])}, got {raw_value}"))
+        elif check.startswith("less_than_or_equal_to"):
+            problems.append(Problem(table.label, row, column,
+                                    f"must be <= {_num(spec['max'])}, got {raw_value}"))
+        elif check.startswith("isin"):
+            allowed = ", ".join(ALLOWED_VALUES[spec["allowed"]])
+            problems.append(Problem(table.label, row, column,
+                                    f"unknown {column} '{value}' (expected one of: {allowed})"))
+        elif check == "field_uniqueness":
+            first = frame.index[frame[column] == value][0]
+            if first != index:
+                problems.append(Problem(table.label, row, column,
+                                        f"duplicate {column} '{value}' (first at row "
+                                        f"{table.row_number(first)})"))
+        else:
+            problems.append(Problem(table.label, row, column, f"failed check {check}: {value}"))
+    return problems
+
+
+def _num(text: str) -> str:
+    number = float(text)
+    return str(int(number)) if number.is_integer() else text
+
+
+# --- checks that span rows or files ------------------------------------------------------
+
+def _check_cross_table(raw: dict[str, RawTable], typed: dict[str, pd.DataFrame]) -> list[Problem]:
+    problems = []
+    facilities = typed.get("facilities")
+    if facilities is None:
+        return problems
+    stage_of = dict(zip(facilities["id"], facilities["stage"]))
+    if "links" in typed and "links" in raw and "supplier" in typed["links"]:
+        problems += _check_links(raw["links"], typed["links"], stage_of)
+    if "demand" in raw and "facility" in typed["demand"]:
+        problems += _check_demand(raw["demand"], typed["demand"], stage_of)
+    if "owners" in raw and "owner" in typed["owners"]:
+        problems += _check_owners(raw["owners"], typed["owners"])
+    return problems
+
+
+def _check_links(table: RawTable, links: pd.DataFrame, stage_of: dict) -> list[Problem]:
+    problems = []
+    label = table.label
+    known = pd.Index(list(stage_of))
+    for column in ("supplier", "customer"):
+        unknown = links[column].notna() & ~links[column].isin(known)
+        for i in links.index[unknown]:
+            problems.append(Problem(label, table.row_number(i), column,
+                                    f"unknown facility id '{links.at[i, column]}'"))
+    self_link = links["supplier"].notna() & (links["supplier"] == links["customer"])
+    for i in links.index[self_link]:
+        problems.append(Problem(label, table.row_number(i), "customer",
+                                f"self-link: supplier and customer are both '{links.at[i, 'supplier']}'"))
+    stage_from = links["supplier"].map(stage_of)
+    stage_to = links["customer"].map(stage_of)
+    rank_from, rank_to = stage_from.map(STAGE_RANK), stage_to.map(STAGE_RANK)
+    backwards = ~self_link & (rank_to < rank_from)  # NaN rank (recycler, unknown) never compares
+    for i in links.index[backwards]:
+        problems.append(Problem(
+            label, table.row_number(i), "customer",
+            f"link runs backwards from {stage_from[i]} '{links.at[i, 'supplier']}' to "
+            f"{stage_to[i]} '{links.at[i, 'customer']}' (only links into or out of a recycler may)"))
+    loaded_candidate = (links["status"] == "candidate") & (links["volume"] > 0)
+    for i in links.index[loaded_candidate]:
+        problems.append(Problem(label, table.row_number(i), "volume",
+                                f"a candidate link carries no volume today, got {links.at[i, 'volume']:g}"))
+    keys = ["supplier", "customer", "material"]
+    duplicated = links.duplicated(keys, keep=False) & links[keys].notna().all(axis=1)
+    for key, group in links[duplicated].groupby(keys, sort=False):
+        for i in group.index[1:]:
+            problems.append(Problem(label, table.row_number(i), "material",
+                                    f"duplicate link {key[0]} -> {key[1]} ({key[2]}); first at row "
+                                    f"{table.row_number(group.index[0])}"))
+    return problems
+
+
+def _check_demand(table: RawTable, demand: pd.DataFrame, stage_of: dict) -> list[Problem]:
+    problems = []
+    for i, fid in demand["facility"].items():
+        if fid is not None and fid not in stage_of:
+            problems.append(Problem(table.label, table.row_number(i), "facility",
+                                    f"unknown facility id '{fid}'"))
+    for i in demand.index[demand["facility"].duplicated()]:
+        problems.append(Problem(table.label, table.row_number(i), "facility",
+                                f"duplicate demand for '{demand.at[i, 'facility']}'"))
+    return problems
+
+
+def _check_owners(table: RawTable, owners: pd.DataFrame) -> list[Problem]:
+    problems = []
+    pairs = owners[["owner", "parent"]].fillna({"parent": ""})
+    for i in pairs.index[pairs.duplicated()]:
+        problems.append(Problem(table.label, table.row_number(i), "parent",
+                                f"duplicate ownership row {owners.at[i, 'owner']} <- "
+                                f"{owners.at[i, 'parent'] or '(root)'}"))
+    real = owners[owners["parent"].notna() & (owners["parent"] != owners["owner"])]
+    in_range = real["stake"].between(0, 1).groupby(real["owner"]).transform("all").astype(bool)
+    totals = real.loc[in_range].groupby("owner", sort=False)["stake"].sum()  # else reported per row
+    for owner, total in totals[totals > 1 + 1e-9].items():
+        i = real.index[real["owner"] == owner][-1]
+        problems.append(Problem(table.label, table.row_number(i), "stake",
+                                f"stakes in '{owner}' sum to {total:g} (> 1)"))
+    problems += _ownership_cycles(table, real)
+    return problems
+
+
+def _ownership_cycles(table: RawTable, real: pd.DataFrame) -> list[Problem]:
+    import networkx as nx
+
+    graph = nx.DiGraph()
+    graph.add_edges_from(zip(real["owner"], real["parent"]))
+    problems = []
+    for cycle in nx.simple_cycles(graph):
+        i = real.index[real["owner"] == cycle[0]][0]
+        problems.append(Problem(table.label, table.row_number(i), "parent",
+                                "ownership cycle: " + " -> ".join(cycle + [cycle[0]])))
+    return problems

@@ -1,0 +1,63 @@
+"""Hypothesis strategies for random valid networks, shared by property tests.
+
+``network_records()`` draws stage-layered networks: facilities on random stages and
+countries, links only forward in stage order (optionally skipping stages), plus optional
+recycling back-links through a recycler, candidate links and owners. Every drawn network is
+valid, so tests can build it with :func:`graphmodel.build.network_from_records`.
+"""
+from __future__ import annotations
+
+from hypothesis import strategies as st
+
+from graphmodel.schema import STAGES
+
+COUNTRIES = ["CN", "AU", "US", "MY", "JP", "DE", "MM", "NA"]
+MATERIALS = ["RE concentrate", "NdPr oxide", "Dy oxide", "NdFeB magnet"]
+
+
+@st.composite
+def network_records(draw, min_facilities=2, max_facilities=14, recycling=True):
+    """A dict with ``facilities``, ``links``, ``owners`` record lists (see module docstring)."""
+    n = draw(st.integers(min_facilities, max_facilities))
+    stages = sorted(draw(st.lists(st.sampled_from(STAGES), min_size=n, max_size=n)),
+                    key=STAGES.index)
+    if stages[0] == stages[-1]:  # at least two stages, so a forward link can exist
+        stages[0], stages[-1] = STAGES[0], STAGES[-1]
+    facilities = []
+    for i, stage in enumerate(stages):
+        facilities.append({
+            "id": f"f{i}", "name": f"Facility {i}", "stage": stage,
+            "country": draw(st.sampled_from(COUNTRIES)),
+            "owner": f"owner{draw(st.integers(0, 3))}",
+            "capacity": draw(st.one_of(st.none(), st.floats(0, 1000, allow_nan=False))),
+            "status": draw(st.sampled_from(["operating", "operating", "planned", "idle"])),
+            "inventory_days": draw(st.one_of(st.none(), st.integers(0, 120))),
+        })
+    links = []
+    seen = set()
+    for j in range(n):
+        for i in range(j):
+            if stages[i] == stages[j] or not draw(st.booleans()):
+                continue
+            status = draw(st.sampled_from(["qualified", "qualified", "in_qualification", "candidate"]))
+            volume = 0.0 if status == "candidate" else draw(st.floats(0.01, 500, allow_nan=False))
+            material = draw(st.sampled_from(MATERIALS))
+            seen.add((i, j))
+            links.append({"supplier": f"f{i}", "customer": f"f{j}", "material": material,
+                          "volume": volume, "status": status,
+                          "qualification_months": draw(st.integers(0, 36)) if status != "qualified" else None})
+    if not links:  # a network needs at least one link
+        links.append({"supplier": "f0", "customer": f"f{n - 1}", "material": MATERIALS[0],
+                      "volume": 1.0})
+    if recycling and n >= 3 and draw(st.booleans()):
+        r = len(facilities)
+        facilities.append({"id": f"f{r}", "name": "Recycler", "stage": "recycler", "country": "JP",
+                           "owner": "owner0", "capacity": 10.0, "status": "operating"})
+        source, target = draw(st.integers(1, n - 1)), draw(st.integers(0, n - 1))
+        links.append({"supplier": f"f{source}", "customer": f"f{r}", "material": "magnet scrap",
+                      "volume": draw(st.floats(0.01, 50, allow_nan=False))})
+        links.append({"supplier": f"f{r}", "customer": f"f{target}", "material": "recycled oxide",
+                      "volume": draw(st.floats(0.01, 50, allow_nan=False))})
+    owners = [{"owner": f"owner{k}", "parent": f"owner{k}", "stake": 1,
+               "country": draw(st.sampled_from(COUNTRIES))} for k in range(4)]
+    return {"facilities": facilities, "links": links, "owners": owners}

@@ -1,0 +1,240 @@
+"""Validation: one valid network, break one thing, expect exactly one precise message.
+
+Row numbers count as a spreadsheet does (header = row 1), so golden facilities.csv row 2 is
+``mine_cn`` and links.csv row 2 is ``mine_cn -> sep_cn``.
+"""
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import pytest
+
+from graphmodel import ValidationError, load_network
+from graphmodel.errors import InputFormatError
+
+
+def edit_cell(folder: Path, kind: str, row: int, column: str, value: str) -> None:
+    path = folder / f"{kind}.csv"
+    rows = list(csv.DictReader(path.open(encoding="utf-8")))
+    rows[row - 2][column] = value
+    write_rows(path, rows)
+
+
+def write_rows(path: Path, rows: list[dict], fieldnames=None) -> None:
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=fieldnames or list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+
+
+def problems_of(path) -> list[str]:
+    with pytest.raises(ValidationError) as caught:
+        load_network(path)
+    return [str(p) for p in caught.value.problems]
+
+
+def test_valid_golden_loads(golden_dir):
+    net = load_network(golden_dir)
+    assert len(net.facilities) == 14 and len(net.links) == 18
+
+
+def test_unknown_link_endpoint(golden_dir):
+    edit_cell(golden_dir, "links", 3, "supplier", "mine_xx")
+    assert problems_of(golden_dir) == ["links.csv:3:supplier: unknown facility id 'mine_xx'"]
+
+
+def test_duplicate_facility_id(golden_dir):
+    edit_cell(golden_dir, "facilities", 4, "id", "mine_cn")
+    found = problems_of(golden_dir)
+    assert "facilities.csv:4:id: duplicate id 'mine_cn' (first at row 2)" in found
+    # the links that pointed at the renamed id are now unknown: reported, not hidden
+    assert all("duplicate" in p or "unknown facility id 'mine_us'" in p for p in found)
+
+
+def test_bad_stage(golden_dir):
+    edit_cell(golden_dir, "facilities", 2, "stage", "smelter")
+    assert problems_of(golden_dir) == [
+        "facilities.csv:2:stage: unknown stage 'smelter' (expected one of: mine, concentrator, "
+        "mrec, separator, metal, alloy, magnet, motor, oem, recycler)"]
+
+
+def test_bad_country(golden_dir):
+    edit_cell(golden_dir, "facilities", 3, "country", "Atlantis")
+    assert problems_of(golden_dir) == [
+        "facilities.csv:3:country: unknown country 'Atlantis' (use ISO 3166-1 alpha-2, e.g. CN)"]
+
+
+def test_country_names_and_alpha3_are_normalised(golden_dir):
+    edit_cell(golden_dir, "facilities", 2, "country", "China")
+    edit_cell(golden_dir, "facilities", 3, "country", "AUS")
+    edit_cell(golden_dir, "facilities", 6, "country", "Malaysia")
+    net = load_network(golden_dir)
+    assert net.facilities.loc[["mine_cn", "mine_au", "sep_my"], "country"].tolist() == ["CN", "AU", "MY"]
+
+
+def test_namibia_is_not_missing(golden_dir):
+    edit_cell(golden_dir, "facilities", 2, "country", "NA")
+    assert load_network(golden_dir).facilities.at["mine_cn", "country"] == "NA"
+
+
+def test_bad_facility_status(golden_dir):
+    edit_cell(golden_dir, "facilities", 2, "status", "closed")
+    assert problems_of(golden_dir) == [
+        "facilities.csv:2:status: unknown status 'closed' (expected one of: operating, "
+        "construction, planned, idle)"]
+
+
+def test_bad_link_status(golden_dir):
+    edit_cell(golden_dir, "links", 2, "status", "approved")
+    assert problems_of(golden_dir) == [
+        "links.csv:2:status: unknown status 'approved' (expected one of: qualified, "
+        "in_qualification, candidate)"]
+
+
+def test_negative_capacity(golden_dir):
+    edit_cell(golden_dir, "facilities", 2, "capacity", "-5")
+    assert problems_of(golden_dir) == ["facilities.csv:2:capacity: must be >= 0, got -5"]
+
+
+def test_negative_volume(golden_dir):
+    edit_cell(golden_dir, "links", 2, "volume", "-1.5")
+    assert problems_of(golden_dir) == ["links.csv:2:volume: must be >= 0, got -1.5"]
+
+
+def test_self_link(golden_dir):
+    edit_cell(golden_dir, "links", 2, "customer", "mine_cn")
+    assert problems_of(golden_dir) == [
+        "links.csv:2:customer: self-link: supplier and customer are both 'mine_cn'"]
+
+
+def test_backward_link(golden_dir):
+    edit_cell(golden_dir, "links", 9, "customer", "sep_cn")  # metal_cn -> sep_cn
+    assert problems_of(golden_dir) == [
+        "links.csv:9:customer: link runs backwards from metal 'metal_cn' to separator 'sep_cn' "
+        "(only links into or out of a recycler may)"]
+
+
+def test_backward_link_through_recycler_is_legal(golden_dir):
+    net = load_network(golden_dir)  # golden has oem_auto -> rec_jp -> magnet_jp
+    assert net.graph.has_edge("oem_auto", "rec_jp") and net.graph.has_edge("rec_jp", "magnet_jp")
+
+
+def test_missing_required_column(golden_dir):
+    path = golden_dir / "links.csv"
+    rows = list(csv.DictReader(path.open(encoding="utf-8")))
+    for row in rows:
+        del row["material"]
+    write_rows(path, rows)
+    assert problems_of(golden_dir) == [
+        "links.csv:1:material: missing required column 'material' (header has: supplier, "
+        "customer, volume, status, qualification_months, source, year)"]
+
+
+def test_missing_required_value(golden_dir):
+    edit_cell(golden_dir, "facilities", 5, "name", "")
+    assert problems_of(golden_dir) == ["facilities.csv:5:name: missing value (required)"]
+
+
+def test_wrong_type(golden_dir):
+    edit_cell(golden_dir, "facilities", 2, "capacity", "lots")
+    edit_cell(golden_dir, "links", 2, "year", "2024.5")
+    assert problems_of(golden_dir) == [
+        "facilities.csv:2:capacity: expected a number, got 'lots'",
+        "links.csv:2:year: expected a whole number, got '2024.5'"]
+
+
+def test_empty_file(golden_dir):
+    (golden_dir / "links.csv").write_bytes(b"")
+    assert problems_of(golden_dir) == ["links.csv:1:-: file is empty (expected a header row)"]
+
+
+def test_header_only_required_file(golden_dir):
+    (golden_dir / "facilities.csv").write_text("id,name,stage,country\n", encoding="utf-8")
+    found = problems_of(golden_dir)
+    assert found[0] == "facilities.csv:2:-: file has a header but no rows"
+
+
+def test_missing_required_file(golden_dir):
+    (golden_dir / "links.csv").unlink()
+    assert problems_of(golden_dir) == [f"links.csv:0:-: required file is missing from {golden_dir}"]
+
+
+def test_wrong_encoding(golden_dir):
+    path = golden_dir / "facilities.csv"
+    text = path.read_text(encoding="utf-8").replace("Golden AU mine", "Golden AU mine \u2014 Weld")
+    path.write_bytes(text.encode("cp1252"))
+    assert problems_of(golden_dir) == [
+        "facilities.csv:3:-: file is not UTF-8 text (byte 0x97 on line 3); save it as UTF-8"]
+
+
+def test_utf16_is_named(golden_dir):
+    path = golden_dir / "owners.csv"
+    path.write_bytes(path.read_text(encoding="utf-8").encode("utf-16"))
+    assert problems_of(golden_dir) == ["owners.csv:1:-: file is UTF-16 (little-endian) encoded; save it as UTF-8"]
+
+
+@pytest.mark.parametrize("bom", [b"", b"\xef\xbb\xbf"])
+def test_utf8_with_or_without_bom(golden_dir, bom):
+    for path in golden_dir.glob("*.csv"):
+        path.write_bytes(bom + path.read_bytes())
+    net = load_network(golden_dir)
+    assert "id" == net.facilities.index.name and "mine_cn" in net.facilities.index
+
+
+def test_candidate_link_with_volume(golden_dir):
+    edit_cell(golden_dir, "links", 18, "volume", "3")
+    assert problems_of(golden_dir) == ["links.csv:18:volume: a candidate link carries no volume today, got 3"]
+
+
+def test_duplicate_link(golden_dir):
+    path = golden_dir / "links.csv"
+    rows = list(csv.DictReader(path.open(encoding="utf-8")))
+    write_rows(path, rows + [rows[0]])
+    assert problems_of(golden_dir) == [
+        "links.csv:20:material: duplicate link mine_cn -> sep_cn (RE concentrate); first at row 2"]
+
+
+def test_stake_out_of_range_and_cycle(golden_dir):
+    edit_cell(golden_dir, "owners", 8, "stake", "1.5")
+    assert problems_of(golden_dir) == ["owners.csv:8:stake: must be <= 1, got 1.5"]
+    edit_cell(golden_dir, "owners", 8, "stake", "0.6")
+    path = golden_dir / "owners.csv"
+    rows = list(csv.DictReader(path.open(encoding="utf-8")))
+    rows.append({"owner": "CN Mining", "parent": "JP Metals", "stake": "0.7", "country": "JP",
+                 "source": "x", "year": "2025"})
+    write_rows(path, rows)
+    found = problems_of(golden_dir)
+    assert len(found) == 1 and found[0].startswith("owners.csv:") and "ownership cycle" in found[0]
+
+
+def test_demand_for_unknown_facility(golden_dir):
+    edit_cell(golden_dir, "demand", 2, "facility", "oem_zz")
+    assert problems_of(golden_dir) == ["demand.csv:2:facility: unknown facility id 'oem_zz'"]
+
+
+def test_blank_row_is_reported_not_dropped(golden_dir):
+    path = golden_dir / "links.csv"
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    lines.insert(3, ",,,,,,,\n")
+    path.write_text("".join(lines), encoding="utf-8")
+    assert problems_of(golden_dir) == ["links.csv:4:-: blank row (delete it)"]
+
+
+def test_every_problem_reported_at_once(golden_dir):
+    edit_cell(golden_dir, "facilities", 2, "stage", "smelter")
+    edit_cell(golden_dir, "facilities", 3, "capacity", "-1")
+    edit_cell(golden_dir, "links", 2, "customer", "nowhere")
+    assert len(problems_of(golden_dir)) == 3
+
+
+def test_single_csv_is_not_a_network(golden_dir):
+    with pytest.raises(InputFormatError, match="a network is a folder of CSV files"):
+        load_network(golden_dir / "links.csv")
+
+
+def test_truncated_workbook(tmp_path):
+    broken = tmp_path / "broken.xlsx"
+    broken.write_bytes(b"PK\x03\x04 not really a zip")
+    found = problems_of(broken)
+    assert len(found) == 1 and found[0].startswith("broken.xlsx:0:-: not a readable .xlsx workbook")
