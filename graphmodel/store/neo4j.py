@@ -15,10 +15,12 @@ belongs to; readers only ever look at the dataset the pointer names)::
 
 ``<Stage>`` is one of ``Mine Concentrator MREC Separator Metal Alloy Magnet Motor OEM
 Recycler`` (from a fixed table: labels cannot be query parameters, so they never come
-from data). Float columns are stored as numbers *and* as exact text in ``<column>__exact``:
-FalkorDB keeps only 6 decimals of a float parameter, so the text is what makes
-push-then-pull exact there (queries use the numbers). Column names that are not plain
-identifiers are stored under a sanitised key; the dataset node maps keys back to columns.
+from data). FalkorDB keeps only 6 decimals of a float *parameter* (``1e-7`` arrives as
+``0.0``), so floats travel as an exact integer pair ``[m, e]`` (``x = m * 2^e``, from
+``math.frexp``) and the query stores ``m * 2.0 ^ e``: an exact double on both servers, so
+pulled tables and in-database arithmetic match the in-memory network bit for bit. Column
+names that are not plain identifiers are stored under a sanitised key (the dataset node
+maps keys back to columns).
 
 Atomic replace: ``push(replace=True)`` loads under a fresh tag, marks that dataset
 ``complete`` and only then moves the single pointer, so an interrupted load (client or
@@ -66,7 +68,6 @@ STAGE_LABELS: dict[str, str] = {
 }
 assert set(STAGE_LABELS) == set(ALL_STAGES)
 
-EXACT_SUFFIX = "__exact"
 #: Property names the store uses itself; a data column with one of these names is renamed.
 RESERVED = {"dataset", "_row", "id", "code", "name", "key", "tag"}
 
@@ -461,8 +462,7 @@ class Neo4jStore:
         """Read a dataset (default: the current one) back into a validated :class:`Network`.
 
         Values are read from the graph (endpoints of relationships give ``supplier``,
-        ``customer``, ``owner`` and ``facility``); a float column uses its exact text when
-        that agrees with the stored number (see the module docstring).
+        ``customer``, ``owner`` and ``facility``).
         """
         from ingest.raw import RawTable
         from ingest.validate import validate_tables
@@ -554,16 +554,13 @@ class Neo4jStore:
             "WITH k, nodes(p)[n-k] AS s, nodes(p)[n-k+1] AS c, relationships(p)[n-k] AS r "
             "RETURN DISTINCT k AS tier, s.id AS supplier, s.name AS supplier_name, "
             "s.stage AS supplier_stage, s.country AS supplier_country, c.id AS customer, "
-            "r.material AS material, r.volume AS volume, r.volume" + EXACT_SUFFIX + " AS volume_exact, "
+            "r.material AS material, r.volume AS volume, "
             "r.status AS status, r._row AS link_row")
         rows = self.run(query, {"tag": tag, "id": facility, "f": per_tier},
                         what=f"tracing {facility}")
         columns = ["tier", "supplier", "supplier_name", "supplier_stage", "supplier_country",
                    "customer", "material", "volume", "status", "link_row"]
-        for row in rows:
-            row["volume"] = _exact_or(row.pop("volume_exact"), row["volume"])
-        frame = pd.DataFrame(rows, columns=columns + (["volume_exact"] if not rows else []))
-        frame = frame[columns]
+        frame = pd.DataFrame(rows, columns=columns)
         if len(frame):
             frame = frame.sort_values(["tier", "link_row"], kind="stable").reset_index(drop=True)
         return frame
@@ -675,30 +672,37 @@ def _plan(net: Network) -> _Plan:
         dataset_props[f"floats_{kind}"] = sorted(floats[kind])
 
     def props(kind: str, record: dict, skip: Iterable[str]) -> dict:
-        out = {}
+        """``{"props": {...}, "f": {key: [m, e]}}``: plain values, and floats as exact pairs."""
+        out, exact = {}, {}
         for col, value in record.items():
             if col in skip:
                 continue
             value = _plain(value)
-            if value is None:
-                continue
             key = keymaps[kind][col]
-            out[key] = value
             if col in floats[kind]:
-                out[key + EXACT_SUFFIX] = repr(value)
-        return out
+                exact[key] = None if value is None else _float_pair(float(value))
+            elif value is not None:
+                out[key] = value
+        return {"props": out, "f": exact}
+
+    def float_sets(kind: str, var: str) -> str:
+        # keys are sanitised identifiers (see _property_keys), never raw data
+        return "".join(f" SET {var}.`{keymaps[kind][c]}` = r.f.`{keymaps[kind][c]}`[0] * "
+                       f"2.0 ^ r.f.`{keymaps[kind][c]}`[1]" for c in sorted(floats[kind])
+                       if c in keymaps[kind])
 
     steps: list[tuple[_Step, list[dict]]] = []
     fac = tables["facilities"]
     fac_records = fac.to_dict("records")
     for stage, label in STAGE_LABELS.items():
-        rows = [{"id": rec["id"], "props": {**props("facilities", rec, ("id",)), "_row": i}}
+        rows = [{"id": rec["id"], **_with_row(props("facilities", rec, ("id",)), i)}
                 for i, rec in enumerate(fac_records) if rec["stage"] == stage]
         if rows:
             others = ":".join(v for k, v in STAGE_LABELS.items() if k != stage)
             steps.append((_Step(f"{label} facilities",
                                 "UNWIND $rows AS r MERGE (f:Facility {dataset: $tag, id: r.id}) "
-                                f"SET f += r.props SET f:{label} REMOVE f:{others}"), rows))
+                                "SET f += r.props" + float_sets("facilities", "f")
+                                + f" SET f:{label} REMOVE f:{others}"), rows))
     countries = sorted({c for c in fac["country"].dropna()}
                        | {c for c in tables["owners"].get("country", pd.Series(dtype=object)).dropna()})
     steps.append((_Step("countries", "UNWIND $rows AS r MERGE (:Country {dataset: $tag, code: r.code})"),
@@ -725,27 +729,27 @@ def _plan(net: Network) -> _Plan:
     for i, rec in enumerate(owner_records):
         parent = _plain(rec.get("parent")) or rec["owner"]
         held.append({"owner": rec["owner"], "parent": parent, "country": _plain(rec.get("country")),
-                     "props": {**props("owners", rec, ("owner",)), "_row": i}})
+                     **_with_row(props("owners", rec, ("owner",)), i)})
     steps.append((_Step("ownership stakes",
                         "UNWIND $rows AS r MATCH (o:Owner {dataset: $tag, name: r.owner}) "
                         "MATCH (p:Owner {dataset: $tag, name: r.parent}) "
                         "MERGE (o)-[h:HELD_BY {dataset: $tag, _row: r.props._row}]->(p) "
-                        "SET h += r.props "
+                        "SET h += r.props" + float_sets("owners", "h") + " "
                         "WITH p, r MATCH (c:Country {dataset: $tag, code: r.country}) "
                         "MERGE (p)-[:BASED_IN {dataset: $tag}]->(c)"), held))
     steps.append((_Step("demand",
                         "UNWIND $rows AS r MATCH (f:Facility {dataset: $tag, id: r.facility}) "
-                        "MERGE (d:Demand {dataset: $tag, _row: r.props._row}) SET d += r.props "
-                        "MERGE (d)-[:DEMAND_OF {dataset: $tag}]->(f)"),
-                  [{"facility": rec["facility"], "props": {**props("demand", rec, ("facility",)), "_row": i}}
+                        "MERGE (d:Demand {dataset: $tag, _row: r.props._row}) SET d += r.props"
+                        + float_sets("demand", "d") + " MERGE (d)-[:DEMAND_OF {dataset: $tag}]->(f)"),
+                  [{"facility": rec["facility"], **_with_row(props("demand", rec, ("facility",)), i)}
                    for i, rec in enumerate(tables["demand"].to_dict("records"))]))
     steps.append((_Step("links",
                         "UNWIND $rows AS r MATCH (s:Facility {dataset: $tag, id: r.supplier}) "
                         "MATCH (c:Facility {dataset: $tag, id: r.customer}) "
                         "MERGE (s)-[l:SUPPLIES {dataset: $tag, _row: r.props._row}]->(c) "
-                        "SET l += r.props"),
+                        "SET l += r.props" + float_sets("links", "l")),
                   [{"supplier": rec["supplier"], "customer": rec["customer"],
-                    "props": {**props("links", rec, ("supplier", "customer")), "_row": i}}
+                    **_with_row(props("links", rec, ("supplier", "customer")), i)}
                    for i, rec in enumerate(tables["links"].to_dict("records"))]))
     steps = [(s, rows) for s, rows in steps if rows]
     return _Plan(tables=tables, dataset_props=dataset_props, steps=steps)
@@ -760,7 +764,7 @@ def _property_keys(columns: Iterable) -> list[str]:
     keys, used = [], set()
     for col in map(str, columns):
         key = col
-        if not _IDENT.match(key) or key.endswith(EXACT_SUFFIX) or (key in RESERVED and key not in ("id", "name")):
+        if not _IDENT.match(key) or (key in RESERVED and key not in ("id", "name")):
             key = "x_" + re.sub(r"[^A-Za-z0-9_]", "_", col).strip("_")
         base, n = key, 2
         while key in used:
@@ -786,22 +790,21 @@ def _plain(value):
     return value
 
 
-def _exact_or(exact, number):
-    if isinstance(exact, str):
-        try:
-            value = float(exact)
-        except ValueError:
-            return number
-        if number is None or abs(value - float(number)) <= 1e-6 * max(1.0, abs(value)):
-            return value
-    return number
+def _float_pair(value: float) -> list[int]:
+    """``[m, e]`` with ``value == m * 2**e`` exactly (integers survive any Bolt server)."""
+    mantissa, exponent = math.frexp(value)
+    return [int(mantissa * 2 ** 53), exponent - 53]
+
+
+def _with_row(parts: dict, row: int) -> dict:
+    return {"props": {**parts["props"], "_row": row}, "f": parts["f"]}
 
 
 def _to_text(record: dict, column: str, key: str, is_float: bool) -> str:
     """A stored value as interchange-format text."""
-    value = record.get(key, record.get(column))
-    if is_float:
-        value = _exact_or(record.get(key + EXACT_SUFFIX), value)
+    value = record.get(key)
+    if is_float and isinstance(value, int) and not isinstance(value, bool):
+        value = float(value)
     if value is None:
         return ""
     if isinstance(value, bool):

@@ -106,3 +106,40 @@ def own_server(tmp_path):
     finally:
         subprocess.run([str(GRAPHDB), "--state-dir", str(state_dir), "stop"],
                        capture_output=True, timeout=60)
+
+
+TIERN_LABELS = ("Facility", "Country", "Owner", "Demand", "TiernDataset", "TiernPointer")
+
+
+def settings_for(server: BoltServer, **overrides):
+    from graphmodel.store.neo4j import Settings
+
+    values = dict(uri=server.uri, user=server.user, password=server.password,
+                  database=server.database, dialect=server.dialect)
+    values.update(overrides)
+    return Settings(**values)
+
+
+def wipe(store) -> None:
+    """Delete tiern's nodes (every label the store writes) from the test database."""
+    for label in TIERN_LABELS:
+        store.run(f"MATCH (n:{label}) DETACH DELETE n", write=True)
+
+
+@pytest.fixture
+def store(bolt_server):
+    """A connected store on an empty database (tiern's labels wiped before the test)."""
+    from graphmodel.store.neo4j import Neo4jStore
+
+    with Neo4jStore(settings_for(bolt_server)) as connected:
+        wipe(connected)
+        yield connected
+
+
+def run_tiern(server: BoltServer, *args: str, timeout: float = 300, env: dict | None = None):
+    """Run the ``tiern`` CLI in a subprocess against ``server``."""
+    import sys
+
+    command = [sys.executable, "-m", "graphmodel.cli", *args]
+    return subprocess.run(command, capture_output=True, text=True, timeout=timeout,
+                          env=env or server.env(), cwd=REPO)
