@@ -526,7 +526,9 @@ class Neo4jStore:
               *, dataset: str | None = None) -> pd.DataFrame:
         """Upstream suppliers of ``facility`` up to ``depth`` tiers, computed in the database.
 
-        A path upstream is kept only if every tier on it passes its filter (a single
+        Paths are simple (no facility appears twice on one path, so a recycling loop is
+        followed once around). A path upstream is kept only if every tier on it passes its
+        filter; a tier's filter constrains only paths that reach that tier (a single
         :class:`TierFilter` applies to every tier; a mapping or list gives one per tier,
         tier 1 = direct suppliers). Returns one row per link on a kept path: ``tier``,
         ``supplier``, ``supplier_name``, ``supplier_stage``, ``supplier_country``,
@@ -546,7 +548,9 @@ class Neo4jStore:
         query = (
             f"MATCH p = (:Facility)-[:SUPPLIES*1..{depth}]->(t:Facility {{dataset: $tag, id: $id}}) "
             "WITH p, length(p) AS n "
-            "WHERE all(k IN range(1, n) WHERE "
+            # simple paths only (no facility twice), stated explicitly: servers differ
+            "WHERE all(i IN range(0, n - 1) WHERE NOT nodes(p)[i] IN nodes(p)[i + 1..]) "
+            "AND all(k IN range(1, n) WHERE "
             "  (size($f[k-1].countries) = 0 OR nodes(p)[n-k].country IN $f[k-1].countries) AND "
             "  (size($f[k-1].stages) = 0 OR nodes(p)[n-k].stage IN $f[k-1].stages) AND "
             "  (size($f[k-1].materials) = 0 OR relationships(p)[n-k].material IN $f[k-1].materials)) "
