@@ -39,6 +39,7 @@ never printed, logged or put in an error message.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import math
 import os
 import re
@@ -76,7 +77,9 @@ INDEXES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("Facility", ("dataset", "id")),
     ("Country", ("dataset", "code")),
     ("Owner", ("dataset", "name")),
-    ("Demand", ("dataset", "_row")),
+    # not (dataset, _row): FalkorDB 4.18 loses the numeric part of an index when it reloads
+    # an RDB snapshot, and range lookups through it then find nothing
+    ("Demand", ("dataset",)),
     ("TiernDataset", ("tag",)),
     ("TiernPointer", ("key",)),
 )
@@ -121,6 +124,7 @@ class Settings:
     #: seconds to open a connection (FalkorDB: short, see :meth:`Neo4jStore.connect`)
     connection_timeout: float | None = None
     #: seconds the driver keeps retrying a transaction on transient errors
+    #: (``TIERN_NEO4J_RETRY_SECONDS``)
     max_retry_time: float = 30.0
 
     def __post_init__(self):
@@ -137,6 +141,8 @@ class Settings:
                  **extra) -> "Settings":
         """Settings from explicit values, falling back to the ``NEO4J_*`` environment."""
         env = os.environ if environ is None else environ
+        if env.get("TIERN_NEO4J_RETRY_SECONDS") and "max_retry_time" not in extra:
+            extra["max_retry_time"] = float(env["TIERN_NEO4J_RETRY_SECONDS"])
         return cls(
             uri=uri or env.get("NEO4J_URI") or DEFAULT_URI,
             user=user if user is not None else env.get("NEO4J_USER", "neo4j"),
@@ -230,6 +236,7 @@ class Neo4jStore:
         import neo4j
         from neo4j import exceptions as ne
 
+        _quiet_driver_logs()
         s = self.settings
         config: dict[str, Any] = {"max_transaction_retry_time": s.max_retry_time,
                                   "user_agent": "tiern"}
@@ -849,6 +856,14 @@ def _strip_userinfo(uri: str) -> str:
     if parts.username or parts.password:
         return uri.replace(parts.netloc, parts.netloc.split("@", 1)[-1])
     return uri
+
+
+def _quiet_driver_logs() -> None:
+    """Keep the driver's own log lines (e.g. on a dropped connection) off stderr: the
+    errors reach the user once, as tiern's message."""
+    logger = logging.getLogger("neo4j")
+    if not logger.handlers:
+        logger.addHandler(logging.NullHandler())
 
 
 def _clear_falkordb_stall(uri: str, timeout: float = 0.5) -> None:
