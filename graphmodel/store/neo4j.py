@@ -58,6 +58,9 @@ from graphmodel.schema import ALL_STAGES, KINDS
 
 DIALECTS = ("neo4j", "falkordb")
 DEFAULT_URI = "bolt://localhost:7687"
+#: URI schemes of the Bolt protocol (``+s``: TLS with verified certificates, ``+ssc``: TLS
+#: accepting self-signed ones); ``neo4j://`` routes in a cluster or Aura.
+BOLT_SCHEMES = ("bolt", "bolt+s", "bolt+ssc", "neo4j", "neo4j+s", "neo4j+ssc")
 DEFAULT_BATCH_SIZE = 1000
 PAGE_SIZE = 500  # rows per page when reading back (FalkorDB hangs on records over 64 KiB)
 
@@ -133,6 +136,9 @@ class Settings:
                              f"{', '.join(DIALECTS)}; set TIERN_NEO4J_DIALECT or --dialect)")
         if not self.uri:
             raise StoreError("no server URI: pass --uri or set NEO4J_URI")
+        if urlsplit(self.uri).scheme not in BOLT_SCHEMES:
+            raise StoreError(f"invalid server URI '{_strip_userinfo(self.uri)}': expected "
+                             f"{', '.join(s + '://' for s in BOLT_SCHEMES)}host:port")
 
     @classmethod
     def from_env(cls, uri: str | None = None, user: str | None = None,
@@ -804,7 +810,11 @@ def _plain(value):
 def _float_pair(value: float) -> list[int]:
     """``[m, e]`` with ``value == m * 2**e`` exactly (integers survive any Bolt server)."""
     mantissa, exponent = math.frexp(value)
-    return [int(mantissa * 2 ** 53), exponent - 53]
+    m, e = int(mantissa * 2 ** 53), exponent - 53
+    if m:  # drop trailing zero bits, so 2^e stays representable for subnormal values
+        zeros = (m & -m).bit_length() - 1
+        m, e = m >> zeros, e + zeros
+    return [m, e]
 
 
 def _with_row(parts: dict, row: int) -> dict:
