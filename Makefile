@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PORT ?= 8501
 
-.PHONY: app test test-fast install sysdeps clean
+.PHONY: app test test-fast install sysdeps graphdb clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -20,7 +20,13 @@ app: install  ## launch the Streamlit app on the bundled dataset
 	$(BIN)/streamlit run app.py --server.headless true --server.port $(PORT) \
 	    --browser.gatherUsageStats false
 
-test: install  ## run the whole test suite
+sysdeps:  ## system packages for browser tests and reports (Chromium, poppler, pango, fonts)
+	scripts/install-sysdeps
+
+graphdb:  ## build the local Bolt graph server used by the integration tests (cached)
+	@if [ -x scripts/graphdb ]; then scripts/graphdb build; fi
+
+test: install sysdeps graphdb  ## run the whole test suite
 	$(BIN)/pytest
 
 test-fast: install  ## the suite without slow, browser and integration tiers
