@@ -608,22 +608,22 @@ class Neo4jStore:
 MATCH (f:Facility {dataset: $tag})
 WITH collect(f.id) AS ids, collect(f._row) AS rowno, collect(f.stage = $stage) AS origin,
      collect(CASE WHEN f.stage = $stage AND f.country = $country THEN 1.0 ELSE 0.0 END) AS hit,
-     collect(CASE WHEN f.stage = $stage THEN 1.0 ELSE 0.0 END) AS any
+     collect(CASE WHEN f.stage = $stage THEN 1.0 ELSE 0.0 END) AS base
 OPTIONAL MATCH (u:Facility {dataset: $tag})-[r:SUPPLIES]->(v:Facility)
 WHERE r.volume > 0
-WITH ids, rowno, origin, hit, any, collect(CASE WHEN r IS NULL THEN NULL ELSE [u.id, v.id, r.volume] END) AS edges
-WITH ids, rowno, origin, hit, any, edges, size(ids) AS n
-WITH ids, rowno, origin, hit, any, n,
+WITH ids, rowno, origin, hit, base, collect(CASE WHEN r IS NULL THEN NULL ELSE [u.id, v.id, r.volume] END) AS edges
+WITH ids, rowno, origin, hit, base, edges, size(ids) AS n
+WITH ids, rowno, origin, hit, base, n,
      [i IN range(0, n - 1) | [e IN edges WHERE e[1] = ids[i] |
         [head([j IN range(0, n - 1) WHERE ids[j] = e[0]]), e[2]]]] AS inl
-WITH ids, rowno, origin, hit, any, n, inl,
+WITH ids, rowno, origin, hit, base, n, inl,
      [l IN inl | reduce(t = 0.0, e IN l | t + e[1])] AS inb
 WITH ids, rowno, n,
      reduce(x = hit, it IN range(1, $iterations) | [i IN range(0, n - 1) |
         CASE WHEN origin[i] THEN hit[i] WHEN inb[i] = 0 THEN 0.0
              ELSE reduce(s = 0.0, e IN inl[i] | s + e[1] * x[e[0]]) / inb[i] END]) AS share,
-     reduce(x = any, it IN range(1, $iterations) | [i IN range(0, n - 1) |
-        CASE WHEN origin[i] THEN any[i] WHEN inb[i] = 0 THEN 0.0
+     reduce(x = base, it IN range(1, $iterations) | [i IN range(0, n - 1) |
+        CASE WHEN origin[i] THEN base[i] WHEN inb[i] = 0 THEN 0.0
              ELSE reduce(s = 0.0, e IN inl[i] | s + e[1] * x[e[0]]) / inb[i] END]) AS traced
 UNWIND range(0, n - 1) AS i
 RETURN ids[i] AS id, rowno[i] AS row, share[i] AS share, 1.0 - traced[i] AS unknown

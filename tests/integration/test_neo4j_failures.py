@@ -15,7 +15,7 @@ from graphmodel.examples import example_path, load_golden
 from graphmodel.network import load_network
 from graphmodel.store.neo4j import Neo4jStore, StoreAuthError, StoreUnavailable
 
-from .conftest import BoltServer, graphdb, run_tiern, settings_for, start_server
+from .conftest import BoltServer, external, graphdb, run_tiern, settings_for, start_server
 from .test_neo4j_roundtrip import assert_same_tables
 
 SECRET = "s3cret-Pa55word"
@@ -107,7 +107,7 @@ def test_unreachable_server_gives_a_clear_message(bolt_server):
 @pytest.fixture
 def password_server(tmp_path):
     """A FalkorDB that requires a password (its Bolt login then checks credentials)."""
-    if os.environ.get("NEO4J_URI"):
+    if external():
         pytest.skip("starts its own FalkorDB with a password")
     state_dir = tmp_path / "graphdb-auth"
     state_dir.mkdir()
