@@ -22,11 +22,7 @@ def reference_exposure(net, country: str, stage: str) -> pd.DataFrame:
     """e(v) = sum_u s(v,u) e(u), s = inbound volume share, e = 1 at ``stage`` facilities in
     ``country`` and 0 at other ``stage`` facilities; unknown = 1 - share tracing to any
     ``stage`` facility. Solved with the foundation's Neumann solver (minimal solution)."""
-    try:  # the production analytics, once they exist
-        from graphmodel import exposure as production
-    except ImportError:
-        production = None
-    del production  # compared below through the shared definition; see test docstring
+    # (graphmodel.exposure, issue 4, is not on main yet; this is its contract's definition)
     from graphmodel.algebra import neumann_solve
 
     fac = net.facilities
