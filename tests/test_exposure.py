@@ -317,6 +317,20 @@ def check_properties_and_reference(records, stage, code, basis):
         np.testing.assert_allclose(matrix[code], table["share"], atol=TOL)
     else:
         assert (table["share"] == 0).all()
+    if len(net.sinks) and stage in set(net.facilities["stage"]):  # crma: stages present only
+        _assert_crma_matches_matrix(net, "sinks", stage, basis)
+
+
+def _assert_crma_matches_matrix(net, buyers, stage, basis, weights="inbound"):
+    """crma_shares (backward solve) == the buyers' weighted mean of the exposure matrix."""
+    shares = crma_shares(net, buyers, basis=basis, weights=weights)
+    shares = shares[shares["stage"] == stage].set_index("origin")["share"]
+    matrix = by_id(exposure_matrix(net, stage, basis=basis))
+    ids = net.sinks if buyers == "sinks" else pd.Index(buyers)
+    inbound = net.inbound_volume.reindex(ids)
+    w = inbound.where(inbound > 0, 0.0) if weights == "inbound" else (inbound > 0).astype(float)
+    expected = matrix.loc[ids].drop(columns=["name", "stage", "country"]).mul(w, axis=0).sum() / w.sum()
+    np.testing.assert_allclose(shares.reindex(expected.index), expected, atol=TOL)
 
 
 def check_invariance(records, stage, code, factor, rng):
@@ -411,6 +425,21 @@ def test_crma_buyer_sets():
         crma_check(net, ["oem_fr", "nowhere"])
     with pytest.raises(InvalidArgument, match="no inbound supply"):
         crma_check(net, ["sep_cn"])
+
+
+@pytest.mark.parametrize("make", HAND_NETWORKS + [crma_network])
+@pytest.mark.parametrize("basis", ["location", "control"])
+def test_crma_backward_solve_matches_matrix(make, basis):
+    net = make()
+    for stage in sorted(set(net.facilities["stage"])):
+        _assert_crma_matches_matrix(net, "sinks", stage, basis)
+        _assert_crma_matches_matrix(net, list(net.facilities.index), stage, basis, "equal")
+
+
+def test_crma_progress_callback():
+    calls = []
+    crma_check(crma_network(), progress=lambda done, total: calls.append((done, total)))
+    assert calls == [(1, 4), (2, 4), (3, 4), (4, 4)]  # separator, metal, magnet, oem
 
 
 def test_crma_golden_flags_metal_and_magnet(golden):
