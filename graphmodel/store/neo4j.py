@@ -214,6 +214,7 @@ class Neo4jStore:
         self.settings = settings or Settings.from_env()
         self._driver = driver
         self._connected = driver is not None
+        self._bookmarks = None
 
     # --- connection -----------------------------------------------------------------------
     def __enter__(self) -> "Neo4jStore":
@@ -293,6 +294,7 @@ class Neo4jStore:
             except ne.DriverError as error:
                 self.close()
                 raise StoreUnavailable(f"cannot connect to {s.where}: {_first_line(error)}") from None
+        self._bookmarks = neo4j.GraphDatabase.bookmark_manager()
         self._connected = True
         return self
 
@@ -316,7 +318,9 @@ class Neo4jStore:
             return [record.data() for record in tx.run(query, params)]
 
         try:
-            with self._driver.session(**self._db()) as session:
+            # one bookmark manager for all sessions: in a cluster, a read after a write
+            # (pull after push) sees that write (causal consistency)
+            with self._driver.session(bookmark_manager=self._bookmarks, **self._db()) as session:
                 return session.execute_write(work) if write else session.execute_read(work)
         except ne.AuthError:
             raise StoreAuthError(f"the server at {self.settings.where} rejected the credentials") from None
