@@ -496,6 +496,8 @@ class Neo4jStore:
                 continue
             floats = set(meta[f"floats_{kind}"] or [])
             records = self._read_records(kind, tag, page_size)
+            if not records and kind not in ("facilities", "links"):
+                continue  # an empty optional table: validation supplies the standard one
             text = [[_to_text(rec, col, key, col in floats) for col, key in zip(columns, keys)]
                     for rec in records]
             frame = pd.DataFrame(text, columns=columns, dtype=object)
@@ -586,13 +588,14 @@ class Neo4jStore:
             frame = frame.sort_values(["tier", "link_row"], kind="stable").reset_index(drop=True)
         return frame
 
-    def exposure(self, country: str = "CN", stage: str = "mine", *,
+    def exposure(self, country: str = "CN", stage: str = "separator", *,
                  dataset: str | None = None, iterations: int | None = None) -> pd.DataFrame:
         """Tier-N exposure of every facility to ``stage`` facilities in ``country``, in Cypher.
 
         ``share``: e(v) = sum_u s(v,u) e(u) with s(v,u) = volume(u->v) / inbound volume of
         v (links with volume > 0, all materials), and e fixed at the origin stage: 1 for a
-        ``stage`` facility located in ``country``, 0 for other ``stage`` facilities.
+        ``stage`` facility located in ``country``, 0 for other ``stage`` facilities (the
+        definition of :func:`graphmodel.exposure.exposure`, basis ``location``).
         ``unknown``: 1 - the share that traces to any ``stage`` facility. Solved in one
         query by ``iterations`` Jacobi steps (default: facility count + 50; exact on acyclic
         networks once the count exceeds the longest path, and converging geometrically
