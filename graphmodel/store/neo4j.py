@@ -532,12 +532,15 @@ class Neo4jStore:
         top = self.run(count_query, {"tag": tag}, what=f"reading {kind}")[0]["m"]
         if top is None:
             return []
-        records: dict[int, dict] = {}
+        records: list[tuple[int, dict]] = []
         for lo in range(0, int(top) + 1, page_size):
-            for r in self.run(self._READ[kind], {"tag": tag, "lo": lo, "hi": lo + page_size},
-                              what=f"reading {kind}"):
-                records[int(r["row"])] = {**r["p"], **r["ends"]}
-        return [records[i] for i in sorted(records)]
+            page = self.run(self._READ[kind], {"tag": tag, "lo": lo, "hi": lo + page_size},
+                            what=f"reading {kind}")
+            records += [(int(r["row"]), {**r["p"], **r["ends"]}) for r in page]
+        # rows in file order; upserting a different network into a dataset can leave two
+        # records with one row number: both are kept (an upsert never deletes)
+        records.sort(key=lambda pair: (pair[0], str(sorted(pair[1].items()))))
+        return [rec for _, rec in records]
 
     # --- Tier-N queries ---------------------------------------------------------------------
     def trace(self, facility: str, depth: int = 3,
