@@ -166,14 +166,16 @@ def _alias_map(aliases: pd.DataFrame | None, frames: list[pd.DataFrame]) -> dict
     if aliases is None or aliases.empty:
         return {}
     known = set().union(*(set(f["id"]) for f in frames))
-    problems = [Problem(row._file, row._row, "canonical_id", f"unknown facility id '{row.canonical_id}' "
-                        "(not in any input)") for row in aliases.itertuples() if row.canonical_id not in known]
+    rows = aliases.to_dict("records")
+    problems = [Problem(row["_file"], row["_row"], "canonical_id", f"unknown facility id "
+                        f"'{row['canonical_id']}' (not in any input)")
+                for row in rows if row["canonical_id"] not in known]
     if problems:
         raise ValidationError(problems)
     mapping = {}
-    for row in aliases.itertuples():
-        mapping[row.alias] = row.canonical_id
-        mapping["name:" + normalize_name(row.alias)] = row.canonical_id
+    for row in rows:
+        mapping[row["alias"]] = row["canonical_id"]
+        mapping["name:" + normalize_name(row["alias"])] = row["canonical_id"]
     return mapping
 
 
@@ -260,18 +262,18 @@ def _merge_links(networks, mapping, report) -> pd.DataFrame:
     links = pd.concat([p for p in parts if len(p)], ignore_index=True) if any(len(p) for p in parts) \
         else parts[0]
     self_links = links["supplier"] == links["customer"]
-    for row in links[self_links].itertuples():
-        report.append(_row("dropped link", row.supplier, row.customer, row._input,
+    for row in links[self_links].to_dict("records"):
+        report.append(_row("dropped link", row["supplier"], row["customer"], row["_input"],
                            "both ends merged into one facility"))
     links = links[~self_links]
     keys = ["supplier", "customer", "material"]
     duplicated = links.duplicated(keys, keep="first")
-    for row in links[duplicated].itertuples():
-        first = links[(links["supplier"] == row.supplier) & (links["customer"] == row.customer)
-                      & (links["material"] == row.material)].iloc[0]
-        report.append(_row("duplicate link", f"{row.supplier} -> {row.customer}", row.material,
-                           row._input, f"also reported by {first['_input']}; its volume "
-                           f"{first['volume']:g} kept, {row.volume:g} not added",
+    firsts = {tuple(r[k] for k in keys): r for r in links[~duplicated].to_dict("records")}
+    for row in links[duplicated].to_dict("records"):
+        first = firsts[tuple(row[k] for k in keys)]
+        report.append(_row("duplicate link", f"{row['supplier']} -> {row['customer']}", row["material"],
+                           row["_input"], f"also reported by {first['_input']}; its volume "
+                           f"{first['volume']:g} kept, {row['volume']:g} not added",
                            first["volume"], first["volume"]))
     return links[~duplicated].reset_index(drop=True)
 
@@ -325,9 +327,9 @@ def _residual_capacity(facilities: pd.DataFrame, report) -> pd.DataFrame:
         if peers.empty:
             continue
         same_unit = peers["unit"] == node["unit"]
-        for other in peers[~same_unit].itertuples():
-            report.append(_row("unit mismatch", node["id"], other.id, other._input,
-                               f"capacity in '{other.unit}', not '{node['unit']}': not subtracted"))
+        for other in peers[~same_unit].to_dict("records"):
+            report.append(_row("unit mismatch", node["id"], other["id"], other["_input"],
+                               f"capacity in '{other['unit']}', not '{node['unit']}': not subtracted"))
         listed = float(peers.loc[same_unit, "capacity"].fillna(0).sum())
         if listed == 0:
             continue
