@@ -72,7 +72,7 @@ def test_trade_estimate_is_reduced_by_the_facility_link_it_refines(plants, trade
     assert links[("sep_bt", "metal_se")] == 300
     row = result.report.set_index("action").loc["link reduced"]
     assert (row["kept"], row["other"], row["before"], row["after"]) == (
-        "CN-separator-agg -> JP-metal-agg", "sep_bt->metal_se", 1000, 700)
+        "CN-separator-agg -> JP-metal-agg", "sep_bt->metal_se (NdPr oxide)", 1000, 700)
 
 
 def test_trade_estimate_fully_accounted_for_is_dropped(plants):
@@ -198,10 +198,20 @@ def test_country_capacity_keeps_only_the_unlisted_residual(plants, usgs):
 def test_country_capacity_exceeded_by_facilities(plants):
     tiny = build_network([agg("CN", "mine", capacity=120, unit="t REO/yr")], [], name="usgs")
     result = merge_networks([plants, tiny])
-    assert result.network.facilities.loc["CN-mine-agg", "capacity"] == 0
-    assert result.report["action"].tolist() == ["capacity exceeds country figure"]
+    assert "CN-mine-agg" not in result.network.facilities.index  # 0 left and no link: dropped
+    assert result.report["action"].tolist() == ["capacity exceeds country figure", "country node dropped"]
     assert result.report["detail"].tolist() == [
-        "listed facilities hold 150 t REO/yr, more than the country figure 120; country node set to 0"]
+        "listed facilities hold 150 t REO/yr, more than the country figure 120; country node set to 0",
+        "listed facilities account for the whole country figure"]
+
+
+def test_planned_facilities_are_not_subtracted(plants):
+    project = build_network([facility("mine_new", "New project", "mine", "CN", capacity=5000,
+                                      unit="t REO/yr", status="planned"),
+                             agg("CN", "mine", capacity=1000, unit="t REO/yr")], [], name="usgs")
+    result = merge_networks([plants, project])
+    # 1000 reported - 150 operating (100 + 50); the planned 5000 t produce nothing yet: 850 left
+    assert result.network.facilities.loc["CN-mine-agg", "capacity"] == 850
 
 
 def test_report_markdown(plants, trade):
