@@ -4,6 +4,8 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import pytest
+
 from graphmodel.examples import example_path
 from graphmodel.network import load_network
 
@@ -22,6 +24,7 @@ def tiern(*args, check=True):
     return result
 
 
+@pytest.mark.slow  # six CLI runs; the same pipeline runs in-process in test_ingest_bundled.py
 def test_ingest_each_source_then_merge_and_validate(tmp_path):
     usgs = tiern("ingest", "usgs", USGS, "-o", tmp_path / "usgs", "--year", "2025")
     assert ("warning: mcs2026_rare_earths.csv:146:Country: 'Other countries' (550 t REO in 2025) is a "
