@@ -145,6 +145,7 @@ def carrying_graph(net: Network, virtual_source: bool = False) -> nx.DiGraph:
     graph.add_nodes_from(net.facilities.index)
     graph.add_edges_from(net.carrying_links[["supplier", "customer"]].itertuples(index=False, name=None))
     if virtual_source:
+        graph.add_node(_SOURCE)
         graph.add_edges_from((_SOURCE, origin) for origin in net.origins)
     return graph
 
