@@ -18,11 +18,15 @@ CHINA = "CN"
 
 
 def _layout(fig: go.Figure, title: str, height: int) -> go.Figure:
+    top, bottom = 60, 120
     fig.update_layout(
         template="plotly_white", font=FONT, height=height, width=WIDTH,
         title=dict(text=title, font=dict(size=18), x=0.01, xanchor="left"),
-        margin=dict(l=20, r=30, t=70, b=60),
-        legend=dict(orientation="h", yanchor="bottom", y=1.0, xanchor="right", x=1.0),
+        margin=dict(l=20, r=30, t=top, b=bottom),
+        # Legend under the axis title (above the plot it collides with the title in static
+        # exports); legend y is in plot-area fractions, so convert 75 px.
+        legend=dict(orientation="h", yanchor="top", y=-75 / max(height - top - bottom, 1),
+                    xanchor="left", x=0.0),
     )
     return fig
 
@@ -51,8 +55,8 @@ def top_chokepoints_bar(table: pd.DataFrame, top: int = 10,
     order = [_label(r) for _, r in rows.iterrows()]
     fig.update_yaxes(categoryorder="array", categoryarray=order, title=None, automargin=True)
     fig.update_xaxes(title="Share of sink demand at risk (%)", range=[0, 115], ticksuffix="%")
-    fig.update_layout(legend_title_text="Location")
-    return _layout(fig, title, 140 + ROW_HEIGHT * max(len(rows), 1))
+    fig.update_layout(legend_title_text="Location:")
+    return _layout(fig, title, 200 + ROW_HEIGHT * max(len(rows), 1))
 
 
 def group_bar(table: pd.DataFrame, top: int = 10, title: str | None = None) -> go.Figure:
@@ -76,7 +80,8 @@ def group_bar(table: pd.DataFrame, top: int = 10, title: str | None = None) -> g
     fig.update_xaxes(title="Share of sink demand lost if all its facilities fail (%)",
                      range=[0, 105], ticksuffix="%")
     what = "countries (location)" if by == "country" else "companies (ultimate owner)"
-    return _layout(fig, title or f"Chokepoint {what}", 140 + ROW_HEIGHT * max(len(rows), 1))
+    fig.update_layout(legend_title_text="Demand lost:")
+    return _layout(fig, title or f"Chokepoint {what}", 200 + ROW_HEIGHT * max(len(rows), 1))
 
 
 def capacity_by_country(summary: pd.DataFrame, top_countries: int = 8,
@@ -99,35 +104,42 @@ def capacity_by_country(summary: pd.DataFrame, top_countries: int = 8,
         fig.add_bar(x=stages, y=part * 100, name=country,
                     marker_color=country_color(None if country == "other" else country),
                     hovertemplate=f"{country}<br>%{{x}}: %{{y:.1f}}% of capacity<extra></extra>")
-    fig.update_layout(barmode="stack", legend_title_text="Country")
+    fig.update_layout(barmode="stack", legend_title_text="Country:")
     fig.update_yaxes(title="Share of stage capacity (%)", range=[0, 100], ticksuffix="%")
-    fig.update_xaxes(title="Stage")
-    return _layout(fig, title, 480)
+    fig.update_xaxes(title="Stage", tickangle=0)
+    return _layout(fig, title, 500)
 
 
 def concentration_by_stage(nameplate: pd.DataFrame, qualified: pd.DataFrame | None = None,
                            title: str | None = None) -> go.Figure:
-    """Grouped bars per stage of a country's share of capacity: by location and by control,
-    nameplate (solid) and qualified (hatched). Inputs are
-    :func:`graphmodel.concentration.concentration` tables for the same country."""
+    """A country's share of each stage's capacity: bars for nameplate capacity by location
+    (solid) and by control (hatched), markers for qualified capacity (capacity reaching
+    customers over qualified links). Inputs are :func:`graphmodel.concentration.concentration`
+    tables for the same country."""
     country = str(nameplate["country"].iloc[0]) if len(nameplate) else CHINA
     color = country_color(country)
     fig = go.Figure()
-    series = [("location, nameplate", nameplate, "share_location", "", 1.0),
-              ("control, nameplate", nameplate, "share_control", "x", 0.75)]
+    rows = nameplate[nameplate["capacity_total"] > 0]
+    fig.add_bar(x=rows["stage"], y=rows["share_location"] * 100, name="location (nameplate)",
+                marker_color=color, hovertemplate="location, nameplate<br>%{x}: %{y:.1f}%<extra></extra>")
+    fig.add_bar(x=rows["stage"], y=rows["share_control"] * 100, name="control (nameplate)",
+                marker=dict(color="white", line=dict(color=color, width=2),
+                            pattern=dict(shape="/", fgcolor=color, size=8, solidity=0.35)),
+                hovertemplate="control, nameplate<br>%{x}: %{y:.1f}%<extra></extra>")
     if qualified is not None:
-        series += [("location, qualified", qualified, "share_location", "/", 0.55),
-                   ("control, qualified", qualified, "share_control", ".", 0.45)]
-    for name, table, column, pattern, opacity in series:
-        rows = table[table["capacity_total"] > 0]
-        fig.add_bar(x=rows["stage"], y=rows[column] * 100, name=name, marker_color=color,
-                    marker_pattern_shape=pattern, opacity=opacity,
-                    hovertemplate=f"{name}<br>%{{x}}: %{{y:.1f}}%<extra></extra>")
-    fig.update_layout(barmode="group", legend_title_text="Basis")
-    fig.update_yaxes(title=f"{country} share of stage capacity (%)", range=[0, 100],
+        rows = qualified[qualified["capacity_total"] > 0]
+        for column, name, symbol, offset in (("share_location", "location (qualified)", "diamond", -0.2),
+                                             ("share_control", "control (qualified)", "x", 0.2)):
+            fig.add_scatter(x=rows["stage"], y=rows[column] * 100, name=name, mode="markers",
+                            marker=dict(symbol=symbol, size=11, color="#222222",
+                                        line=dict(color="white", width=1)),
+                            hovertemplate=f"{name}<br>%{{x}}: %{{y:.1f}}%<extra></extra>")
+    fig.update_layout(barmode="group", bargap=0.25, legend_title_text="Basis:",
+                      scattermode="group")
+    fig.update_yaxes(title=f"{country} share of stage capacity (%)", range=[0, 105],
                      ticksuffix="%")
-    fig.update_xaxes(title="Stage")
-    return _layout(fig, title or f"Concentration by stage: {country} share of capacity", 480)
+    fig.update_xaxes(title="Stage", tickangle=0)
+    return _layout(fig, title or f"Concentration by stage: {country} share of capacity", 500)
 
 
 def exposure_heatmap(exposure: pd.DataFrame, value: str = "location",
@@ -142,19 +154,21 @@ def exposure_heatmap(exposure: pd.DataFrame, value: str = "location",
     grid = exposure.pivot_table(index="name", columns="stage_traced", values=value,
                                 aggfunc="first").reindex(columns=stages)
     grid = grid.loc[grid.mean(axis=1).sort_values().index]
-    labels = [n if len(n) <= 40 else n[:38] + "…" for n in grid.index]
+    labels = [n if len(n) <= 44 else n[:42] + "…" for n in grid.index]
     fig = go.Figure(go.Heatmap(
-        z=grid.to_numpy() * 100, x=stages, y=labels, zmin=0, zmax=100,
+        z=grid.to_numpy() * 100, x=stages, y=list(range(len(grid))), zmin=0, zmax=100,
         colorscale=[[0, "#ffffff"], [1, country_color(CHINA)]],
         text=[[("" if pd.isna(v) else f"{v:.0%}") for v in row] for row in grid.to_numpy()],
-        texttemplate="%{text}", textfont=dict(size=12),
-        colorbar=dict(title="%", ticksuffix="%"),
-        hovertemplate="%{y}<br>%{x}: %{z:.1f}%<extra></extra>"))
-    fig.update_xaxes(title="Stage traced back to", side="bottom")
-    fig.update_yaxes(title=None, automargin=True)
-    basis = "location" if value == "location" else "control (ultimate owner)"
-    return _layout(fig, title or f"China exposure per OEM: share of supply from China by stage ({basis})",
-                   160 + 26 * max(len(grid), 1))
+        texttemplate="%{text}", textfont=dict(size=12, color="#111111"), xgap=2, ygap=2,
+        colorbar=dict(title="share", ticksuffix="%"), customdata=[[n] * len(stages) for n in grid.index],
+        hovertemplate="%{customdata}<br>%{x}: %{z:.1f}%<extra></extra>"))
+    fig.update_xaxes(title="Stage traced back to", side="bottom", tickangle=0)
+    # Every buyer labelled (a categorical axis would drop labels when crowded).
+    fig.update_yaxes(title=None, automargin=True, tickmode="array",
+                     tickvals=list(range(len(grid))), ticktext=labels, tickfont=dict(size=12))
+    basis = "by location" if value == "location" else "by control (ultimate owner)"
+    fig = _layout(fig, title or f"China exposure per buyer, {basis}", 200 + 24 * max(len(grid), 1))
+    return fig.update_layout(margin_b=70)
 
 
 __all__ = ["top_chokepoints_bar", "group_bar", "capacity_by_country", "concentration_by_stage",
