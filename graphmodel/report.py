@@ -420,8 +420,8 @@ _PERCENT = {"criticality", "largest_dependency_share", "share_location", "share_
 _HEADERS = {
     "criticality": "criticality (share of demand)", "demand_at_risk": "demand at risk",
     "single_point_for": "single point of failure for (buyers)",
-    "n_alternatives": "qualified alternatives",
-    "fastest_qualification_months": "fastest qualification (months)",
+    "n_alternatives": "alternatives (facilities)",
+    "fastest_qualification_months": "qualification lead time (months)",
     "external_demand_at_risk": "at other buyers", "min_cut_size": "min cut",
     "largest_dependency": "largest dependency", "largest_dependency_share": "its share",
     "capacity_total": "capacity", "share_location": "CN share (location)",
@@ -484,7 +484,8 @@ th { background: #1F3A5F; color: #fff; text-align: left; padding: 3px 5px; }
 td { border-bottom: 1px solid #d8dee6; padding: 3px 5px; vertical-align: top; }
 tr:nth-child(even) td { background: #f5f7fa; }
 tr { break-inside: avoid; }
-th.name { width: 30%%; }
+table { table-layout: fixed; }
+th.name { width: 28%%; }
 table.sources { font-size: 7.5pt; } table.sources td { word-break: break-all; }
 .figure { margin: 8px 0 14px 0; break-inside: avoid; }
 .figure img { width: 100%%; }
