@@ -6,7 +6,7 @@
 ...     "shocks": [{"select": {"id": "mine_cn"}, "duration_months": 3}]})
 >>> result = run_scenario(load_golden(), scenario, reroute=False, inventory=False)
 >>> round(float(result.sinks.set_index("id").at["oem_def", "min_supply"]), 3)
-0.404
+0.482
 """
 from .engine import ScenarioResult, run_scenario, time_to_recover, time_to_survive
 from .model import (DAYS_PER_MONTH, Distribution, Scenario, ScenarioFileError, Selector, Shock,

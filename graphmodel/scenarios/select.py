@@ -59,12 +59,12 @@ def link_mask(net: Network, supplier: Selector, customer: Selector | None = None
     mask = links["supplier"].map(from_ok).to_numpy(dtype=bool)
     if customer is not None:
         to_ok = pd.Series(facility_mask(net, customer), index=facilities.index)
-        mask &= links["customer"].map(to_ok).to_numpy(dtype=bool)
+        mask = mask & links["customer"].map(to_ok).to_numpy(dtype=bool)
     if supplier.material is not None:
-        mask &= links["material"].isin(supplier.material).to_numpy(dtype=bool)
+        mask = mask & links["material"].isin(supplier.material).to_numpy(dtype=bool)
     if cross_border:
         country = facilities["country"]
-        mask &= (links["supplier"].map(country) != links["customer"].map(country)).to_numpy(dtype=bool)
+        mask = mask & (links["supplier"].map(country) != links["customer"].map(country)).to_numpy(dtype=bool)
     return mask
 
 
