@@ -5,14 +5,18 @@ For facility v, with own capacity factor ``f(v)`` and link factors ``g(u, v)``::
     a(v) = f(v) * sum_u s(v, u) * g(u, v) * a(u)       (v has inbound supply)
     a(v) = f(v)                                        (v is an origin)
 
-where ``s(v, u)`` is the inbound share (``net.share_matrix``). In matrix form
-``a = A a + b`` with ``A = diag(f) (S o G)`` and ``b = f o origin``, the minimal
-non-negative solution, found by :func:`graphmodel.algebra.neumann_solve`. Results are
-*supply fractions*: ``a`` divided by the unshocked solution (1 wherever supply traces to
-an origin), so 1 means full supply and 0 none.
+where ``s(v, u)`` is the inbound share (``net.share_matrix``); ``a`` is the *supply
+fraction*, 1 = the unshocked baseline. The engine solves for the lost fraction
+``l = 1 - a``, which (rows of S summing to 1) satisfies::
 
-In the simple outage case (``f = 0`` on a set F of facilities, 1 elsewhere, no link
-factors) ``1 - a(v)`` is the share of v's supply that traces through F: its exposure.
+    l = A l + c,   A = diag(f) (S o G),   c = 1 - f o (rowsum(S o G) + origin)
+
+and takes the minimal non-negative solution with
+:func:`graphmodel.algebra.neumann_solve`. Solving for the loss rather than for ``a``
+means supply that circulates in a closed loop with no origin still counts as supply
+(losing it is a loss), so in the simple outage case (``f = 0`` on a set F, 1 elsewhere,
+no link factors) ``l(v)`` is exactly v's exposure to F: the share of its supply that
+traces through F (first passage; a recycling loop is not counted twice).
 """
 from __future__ import annotations
 
@@ -21,13 +25,6 @@ import scipy.sparse as sp
 
 from ..algebra import neumann_solve
 from .core import Topology
-
-
-def baseline_availability(topo: Topology) -> np.ndarray:
-    """The unshocked solution a0 (n,): 1 where supply traces to origins (0 for closed loops)."""
-    f = np.ones((topo.n, 1))
-    g = np.ones((topo.n_links, 1))
-    return _solve_unique(topo, f, g)[:, 0]
 
 
 def propagate(topo: Topology, f: np.ndarray, g: np.ndarray) -> np.ndarray:
@@ -41,7 +38,7 @@ def propagate(topo: Topology, f: np.ndarray, g: np.ndarray) -> np.ndarray:
 
     Returns
     -------
-    (n, C) array: ``a / a0`` per facility and column (1 where ``a0`` is 0: nothing to lose).
+    (n, C) array of supply fractions ``a = 1 - l`` per facility and column.
 
     Notes
     -----
@@ -51,20 +48,23 @@ def propagate(topo: Topology, f: np.ndarray, g: np.ndarray) -> np.ndarray:
     """
     keys = np.vstack([f, g])
     unique, inverse = np.unique(keys, axis=1, return_inverse=True)
-    solved = _solve_unique(topo, unique[: topo.n], unique[topo.n:])
-    base = baseline_availability(topo)
-    fraction = np.divide(solved, base[:, None], out=np.ones_like(solved), where=base[:, None] > 0)
-    return fraction[:, np.asarray(inverse).ravel()]
+    solved = 1.0 - solve_loss(topo, unique[: topo.n], unique[topo.n:])
+    return solved[:, np.asarray(inverse).ravel()]
 
 
-def _solve_unique(topo: Topology, f: np.ndarray, g: np.ndarray) -> np.ndarray:
+def solve_loss(topo: Topology, f: np.ndarray, g: np.ndarray | None = None) -> np.ndarray:
+    """Lost supply fractions ``l`` (n, C) for facility factors f (n, C) and link factors g (E, C)."""
     n, columns = topo.n, f.shape[1]
     carrying = topo.share > 0
     supplier, customer, share = topo.supplier[carrying], topo.customer[carrying], topo.share[carrying]
+    link_factor = np.ones((int(carrying.sum()), columns)) if g is None else g[carrying, :]
     offset = n * np.arange(columns)
     rows = (customer[:, None] + offset[None, :]).ravel()
     cols = (supplier[:, None] + offset[None, :]).ravel()
-    values = (f[customer, :] * share[:, None] * g[carrying, :]).ravel()
+    weights = share[:, None] * link_factor
+    values = (f[customer, :] * weights).ravel()
     A = sp.csr_matrix((values, (rows, cols)), shape=(n * columns, n * columns))
-    b = (f * topo.origin[:, None]).T.ravel()
-    return neumann_solve(A, b).reshape(columns, n).T
+    kept = np.zeros((n, columns))
+    np.add.at(kept, customer, weights)
+    c = 1.0 - f * (kept + topo.origin[:, None])
+    return neumann_solve(A, np.clip(c, 0.0, 1.0).T.ravel()).reshape(columns, n).T

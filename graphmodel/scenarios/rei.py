@@ -1,16 +1,13 @@
 """Risk Exposure Index style ranking: the impact of a standard outage of each facility.
 
 For every facility u, a *standard outage* is a full loss of u for ``months`` months, with
-no inventory and no rerouting (pure propagation). Its impact at sink k is the supply
-fraction k loses while u is out::
-
-    loss[k, u] = a0(u) * L[k, u] / (L[u, u] * a0(k))
-
-with ``L = (I - S)^-1`` and ``a0`` the unshocked availability (1 wherever supply traces
-to an origin). ``L[k, u] / L[u, u]`` is the first-passage share of k's supply through u
-(recycling loops are not counted twice). All columns ``L[:, u]`` come from one block solve
-``X = S X + I`` (:func:`graphmodel.algebra.neumann_solve` with an n x K right-hand side,
-K facilities per block), never a loop over facilities.
+no inventory and no rerouting (pure propagation, :mod:`.propagate`). Its impact at sink k
+is the supply fraction k loses while u is out, ``loss[k, u]``: the share of k's supply
+that passes through u (first passage: ``L[k, u] / L[u, u]`` with ``L = (I - S)^-1`` where
+that inverse exists; a recycling loop is not counted twice). All facilities are solved
+as the columns of one block solve per ``BLOCK`` facilities (facility factors
+``f = 1 - e_u``, :func:`.propagate.solve_loss`, one
+:func:`graphmodel.algebra.neumann_solve` call each), never a Python loop over facilities.
 
 The ranking reports, per facility: ``lost_volume = sum_k demand_k * loss[k, u] * months / 12``
 (in the sinks' demand units), ``lost_share`` (of all sink demand over the outage),
@@ -23,10 +20,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..algebra import neumann_solve
 from ..network import Network
 from .core import Topology
-from .propagate import baseline_availability
+from .propagate import solve_loss
 
 BLOCK = 256
 
@@ -37,18 +33,12 @@ def outage_loss_matrix(net: Network, facilities: pd.Index | None = None) -> pd.D
     columns = net.facilities.index if facilities is None else pd.Index(facilities)
     positions = net.facilities.index.get_indexer(columns)
     sinks = net.facilities.index.get_indexer(net.sinks)
-    base = baseline_availability(topo)
-    S = net.share_matrix
     out = np.zeros((len(sinks), len(positions)))
     for start in range(0, len(positions), BLOCK):
         block = positions[start:start + BLOCK]
-        rhs = np.zeros((topo.n, len(block)))
-        rhs[block, np.arange(len(block))] = 1.0
-        L = neumann_solve(S, rhs)                                   # L[:, u] for u in block
-        diagonal = L[block, np.arange(len(block))]
-        share = L[sinks] / diagonal[None, :] * base[block][None, :]
-        out[:, start:start + len(block)] = np.divide(
-            share, base[sinks][:, None], out=np.zeros_like(share), where=base[sinks][:, None] > 0)
+        f = np.ones((topo.n, len(block)))
+        f[block, np.arange(len(block))] = 0.0            # column j: facility block[j] is out
+        out[:, start:start + len(block)] = solve_loss(topo, f)[sinks]
     return pd.DataFrame(out, index=net.sinks, columns=columns)
 
 
