@@ -22,6 +22,7 @@ AsOfOpt = typer.Option(None, "--as-of", help="Date the in_force column refers to
 def register(app: typer.Typer) -> None:
     app.command("compliance")(compliance)
     app.command("rules")(rules)
+    app.command("assurance")(assurance)
 
 
 def _date(text: Optional[str]) -> dt.date:
@@ -83,6 +84,31 @@ def rules(
     from graphmodel.compliance import load_rules, rules_table
 
     emit(rules_table(load_rules(rules_file), _date(as_of)), fmt, output, sheet="rules")
+
+
+def assurance(
+    path: Optional[Path] = PathArg,
+    sink: Optional[List[str]] = typer.Option(None, "--sink", help="Sink id (repeatable; default "
+                                             "every sink)."),
+    gaps: bool = typer.Option(False, "--gaps", help="List facilities lacking assurances instead "
+                                                    "of the per-stage ladder."),
+    standards: Optional[Path] = typer.Option(None, "--standards",
+                                             help="Standards-stack YAML (default: the shipped "
+                                                  "graphmodel/compliance/data/assurance.yaml)."),
+    fmt: Optional[str] = FormatOpt,
+    output: Optional[Path] = OutputOpt,
+) -> None:
+    """Per sink and stage: the share of supply passing only through facilities holding the
+    assurances that stage requires, the gaps, and the overall coverage (stage 'all')."""
+    from graphmodel.compliance.assurance import assurance_gaps, assurance_ladder, load_stack
+
+    net = load(path)
+    for sid in sink or []:
+        net.facility(sid)
+    stack = load_stack(standards)
+    table = (assurance_gaps(net, sink or None, stack) if gaps
+             else assurance_ladder(net, sink or None, stack))
+    emit(table, fmt, output, sheet="assurance")
 
 
 def _split(text: Optional[str]) -> Optional[list[str]]:

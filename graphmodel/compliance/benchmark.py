@@ -22,7 +22,7 @@ from graphmodel.algebra import neumann_solve
 from graphmodel.errors import TiernError
 from graphmodel.network import Network
 
-from .propagation import build_flow
+from .propagation import build_flow, leontief_diagonal
 from .rules import BenchmarkRule
 
 
@@ -50,7 +50,7 @@ def stage_country_shares(net: Network, weights: np.ndarray) -> pd.DataFrame:
     S = build_flow(net).S  # closed loops cut (see propagation.closed_loops)
     W = np.asarray(weights, dtype=float)
     through = neumann_solve(sp.csr_matrix(S.T), W)  # sum_k W[k, j] L[k, u]
-    through /= _leontief_diagonal(S)[:, None]
+    through /= leontief_diagonal(S)[:, None]
     totals = W.sum(axis=0)
     shares = np.divide(through, totals, out=np.zeros_like(through), where=totals > 0)
     frame = pd.DataFrame(shares, columns=[f"share_{j}" for j in range(W.shape[1])])
@@ -58,23 +58,6 @@ def stage_country_shares(net: Network, weights: np.ndarray) -> pd.DataFrame:
     frame["country"] = net.facilities["country"].to_numpy()
     frame["id"] = net.facilities.index
     return frame
-
-
-def _leontief_diagonal(S: sp.csr_matrix) -> np.ndarray:
-    """``L[u, u]`` (1 off cycles): solved only for facilities on a recycling cycle."""
-    from scipy.sparse.csgraph import connected_components
-
-    n = S.shape[0]
-    diag = np.ones(n)
-    _, label = connected_components(S, directed=True, connection="strong")
-    pos = np.flatnonzero(np.bincount(label)[label] > 1)
-    if not len(pos):
-        return diag
-    E = np.zeros((n, len(pos)))
-    E[pos, np.arange(len(pos))] = 1.0
-    L = neumann_solve(S, E)
-    diag[pos] = L[pos, np.arange(len(pos))]
-    return diag
 
 
 def evaluate_benchmark(net: Network, rule: BenchmarkRule, *, as_of: dt.date | None = None,

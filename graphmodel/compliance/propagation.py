@@ -77,6 +77,35 @@ class Flow:
         L = neumann_solve(self.S_ne, E)
         return L / L[targets, np.arange(len(targets))]
 
+    def through_rows(self, sinks: np.ndarray) -> np.ndarray:
+        """``T[j, u]``: share of ``sinks[j]``'s supply passing through u (first passage, over
+        non-exempt links), for every u, by one backward block solve: rows of
+        ``L = (I - S_ne)^-1`` divided by ``L[u, u]``."""
+        n = len(self.index)
+        W = np.zeros((n, len(sinks)))
+        W[sinks, np.arange(len(sinks))] = 1.0
+        rows = neumann_solve(sp.csr_matrix(self.S_ne.T), W).T if len(sinks) else W.T
+        return rows / leontief_diagonal(self.S_ne)[None, :]
+
+
+def leontief_diagonal(S: sp.csr_matrix) -> np.ndarray:
+    """``L[u, u]`` of ``L = (I - S)^-1`` (1 off cycles): solved only for facilities on a cycle."""
+    from scipy.sparse.csgraph import connected_components
+
+    n = S.shape[0]
+    diag = np.ones(n)
+    if n == 0:
+        return diag
+    _, label = connected_components(S, directed=True, connection="strong")
+    pos = np.flatnonzero(np.bincount(label)[label] > 1)
+    if not len(pos):
+        return diag
+    E = np.zeros((n, len(pos)))
+    E[pos, np.arange(len(pos))] = 1.0
+    L = neumann_solve(S, E)
+    diag[pos] = L[pos, np.arange(len(pos))]
+    return diag
+
 
 def build_flow(net: Network, keep: pd.Series | None = None, exempt: pd.Series | None = None
                ) -> Flow:
