@@ -237,20 +237,36 @@ def test_missing_field_and_unknown_field(tmp_path):
 # --- CRMA and export controls -------------------------------------------------------------------
 
 def test_crma_benchmark_on_golden(golden):
-    # EU buyers motor_de (40) and oem_auto (40): 30/40 of motor_de's magnets come from
-    # magnet_cn, and around the recycling loop 1/0.95 -> 0.75 / 0.95 = 0.789 > 0.65
-    detail = benchmark_detail(golden, RULES["crma-2030"])
-    magnet_cn = detail[(detail["stage"] == "magnet") & (detail["country"] == "CN")].iloc[0]
-    assert magnet_cn["share"] == pytest.approx(0.75 / 0.95)
-    assert magnet_cn["breach"]
-    mine = detail[detail["stage"] == "mine"].set_index("country")["share"]
-    assert not detail[detail["stage"] == "mine"]["breach"].any()
-    assert mine.sum() == pytest.approx(1.0)  # every buyer's supply starts at one mine
+    # EU buyers motor_de (40) and oem_auto (40), shares from graphmodel.exposure.crma_shares:
+    # magnet stage: 30/40 of motor_de's magnets come from magnet_cn -> 0.75 > 0.65 (breach);
+    # metal stage: 0.75 via magnet_cn plus 0.25 * 0.2 recycled (which loops back to the same
+    # mix) -> x = 0.75 + 0.05 x = 0.75 / 0.95.
+    detail = benchmark_detail(golden, RULES["crma-2030"]).set_index(["stage", "country"])
+    assert detail.loc[("magnet", "CN"), "share"] == pytest.approx(0.75)
+    assert detail.loc[("metal", "CN"), "share"] == pytest.approx(0.75 / 0.95)
+    assert detail.loc[("magnet", "CN"), "breach"] and not detail.loc[("magnet", "JP"), "breach"]
+    assert detail.loc["mine", "share"].sum() == pytest.approx(1.0)  # every buyer's supply is mined
+    assert not detail.loc["mine", "breach"].any()  # CN mines 0.634 <= 0.65
     verdict = evaluate(golden, [RULES["crma-2030"]], as_of=DAY)
     total = row(verdict, "buyers:EU27")
     assert not total["passes"]
-    assert (total["worst_stage"], total["worst_country"]) in {("magnet", "CN"), ("metal", "CN")}
-    assert set(total["offending"]) == {"magnet_cn", "metal_cn"}
+    assert (total["worst_stage"], total["worst_country"]) == ("metal", "CN")
+    assert total["offending"] == ["metal_cn", "magnet_cn"]
+    assert list(verdict["id"]) == ["motor_de", "oem_auto", "buyers:EU27"]
+
+
+def test_crma_limit_is_data(tmp_path, golden):
+    text = (example_rule_text("crma-2030").replace("max_single_country_share: 0.65",
+                                                   "max_single_country_share: 0.8")
+            .replace("id: crma-2030", "id: crma-relaxed"))
+    path = tmp_path / "relaxed.yaml"
+    path.write_text(text)
+    verdict = evaluate(golden, [load_rule_file(path)], as_of=DAY)
+    assert row(verdict, "buyers:EU27")["passes"]  # 0.789 <= 0.8
+
+
+def example_rule_text(rule_id):
+    return open(RULES[rule_id].path, encoding="utf-8").read()
 
 
 def test_export_control_element_and_grade_matching():
@@ -348,3 +364,17 @@ def test_cli_unknown_rule():
     result = tiern("compliance", str(example_path("golden")), "--rule", "nope", check=False)
     assert result.returncode == 1
     assert "unknown rule 'nope'" in result.stderr
+
+
+def test_bundled_data_has_a_dfars_2027_row_for_every_defense_sink():
+    from graphmodel import load_network
+
+    net = load_network()
+    defense = set(net.sinks[net.facilities["sector"].reindex(net.sinks).eq("defense").to_numpy()])
+    assert defense, "the bundled dataset should mark defense sinks"
+    table = evaluate(net, select_rules(RULES, "dfars-2027", DAY))
+    sinks = table[table["role"] == "sink"]
+    assert set(sinks["id"]) == defense
+    assert sinks["compliant_share"].between(0, 1).all()
+    # every sink's verdict names its offenders whenever it is not fully compliant
+    assert all(bool(r.offending) for r in sinks.itertuples() if r.compliant_share < 1)
