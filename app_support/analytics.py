@@ -1,0 +1,69 @@
+"""Cached wrappers around the analytics, keyed by the dataset's content hash.
+
+Each cached function takes the network as ``_net`` (not hashed by Streamlit) and its
+``net.hash`` as ``dataset``, so two datasets never share a result and one dataset's
+results are computed once per process. Pages call the public wrappers below.
+"""
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from graphmodel import Network
+from graphmodel.summary import summary_by_stage_country
+
+from .explore import downstream_customers, upstream_tree
+
+CACHE = dict(show_spinner=False, max_entries=256)
+
+
+@st.cache_data(**CACHE)
+def _summary(_net: Network, dataset: str) -> pd.DataFrame:
+    return summary_by_stage_country(_net)
+
+
+def summary(net: Network) -> pd.DataFrame:
+    """Facilities and operating capacity by stage and country (see graphmodel.summary)."""
+    return _summary(net, net.hash)
+
+
+@st.cache_data(**CACHE)
+def _upstream(_net: Network, dataset: str, facility_id: str, max_tiers: int,
+              min_share: float) -> pd.DataFrame:
+    return upstream_tree(_net, facility_id, max_tiers=max_tiers, min_share=min_share)
+
+
+def upstream(net: Network, facility_id: str, max_tiers: int = 10,
+             min_share: float = 0.005) -> pd.DataFrame:
+    return _upstream(net, net.hash, facility_id, max_tiers, min_share)
+
+
+@st.cache_data(**CACHE)
+def _downstream(_net: Network, dataset: str, facility_id: str) -> pd.DataFrame:
+    return downstream_customers(_net, facility_id)
+
+
+def downstream(net: Network, facility_id: str) -> pd.DataFrame:
+    return _downstream(net, net.hash, facility_id)
+
+
+@st.cache_data(**CACHE)
+def _sankey(_net: Network, dataset: str):
+    from .figures import sankey_figure
+    return sankey_figure(_net)
+
+
+def sankey(net: Network):
+    """The overview Sankey (cached per dataset)."""
+    return _sankey(net, net.hash)
+
+
+@st.cache_data(**CACHE)
+def _facility_map(_net: Network, dataset: str):
+    from .figures import facility_map as draw
+    return draw(_net.facilities)
+
+
+def facility_map(net: Network):
+    """The world map of every facility (cached per dataset)."""
+    return _facility_map(net, net.hash)
