@@ -22,7 +22,7 @@ cols[3].metric("Links carrying volume", f"{len(net.carrying_links):,}")
 
 st.subheader("Concentration by stage")
 countries = sorted(f["country"].dropna().unique())
-focus = url_selectbox("Focus country", countries, "country", default="CN",
+focus = url_selectbox("Focus country", countries, "focus", default="CN",
                       help="The country whose share of each stage is shown.")
 if optional_module("concentration") is None:
     coming_with("the concentration analytics (issue 4)")

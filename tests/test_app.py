@@ -1,0 +1,122 @@
+"""The Streamlit app through ``streamlit.testing.v1.AppTest`` (no browser): every page renders on
+the bundled data and on the golden example, widgets drive the numbers, bad uploads show a table."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+APP = str(Path(__file__).resolve().parents[1] / "app.py")
+PAGES = ["overview", "explorer", "concentration", "chokepoints", "scenarios", "compliance", "data"]
+
+
+def open_app(page: str = "overview", dataset: str = "bundled", query: dict | None = None) -> AppTest:
+    """Run the app on ``page`` with ``dataset`` ("bundled", "golden") chosen in the sidebar."""
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.session_state["dataset"] = dataset
+    at.run()
+    if page != "overview":
+        at.switch_page(f"app_pages/{page}.py")
+    for key, value in (query or {}).items():  # after switch_page, which clears the URL's query
+        at.query_params[key] = value
+    if page != "overview" or query:
+        at.run()
+    return at
+
+
+def assert_clean(at: AppTest) -> None:
+    assert not at.exception, [e.value for e in at.exception]
+    assert not at.error, [e.value for e in at.error]
+
+
+def text_of(at: AppTest) -> str:
+    return "\n".join(m.value for m in at.markdown)
+
+
+@pytest.mark.parametrize("dataset", ["bundled", "golden"])
+@pytest.mark.parametrize("page", PAGES)
+def test_every_page_renders(page, dataset):
+    at = open_app(page, dataset)
+    assert_clean(at)
+    assert at.title, "every page has a title"
+    assert any("hash" in c.value for c in at.caption), "every page names its dataset"
+
+
+def test_overview_counts_the_golden_network():
+    at = open_app("overview", "golden")
+    metrics = {m.label: m.value for m in at.metric}
+    # golden: 14 facilities, 13 operating (sep_us is planned), 5 countries (CN AU US MY JP DE -> 6)
+    assert metrics["Facilities"] == "14"
+    assert metrics["Operating"] == "13"
+    assert metrics["Countries"] == "6"
+    assert metrics["Links carrying volume"] == "16"  # 18 links, 2 candidates at volume 0
+
+
+def test_explorer_stage_filter_changes_the_count():
+    at = open_app("explorer", "golden")
+    assert "**14 of 14 facilities** match" in text_of(at)
+    at.multiselect(key="qp:stage").set_value(["mine"]).run()
+    assert_clean(at)
+    assert "**3 of 14 facilities** match" in text_of(at)
+    assert at.query_params["stage"] in ("mine", ["mine"])  # bookmarkable: ?stage=mine
+
+
+def test_explorer_reads_filters_from_the_url():
+    at = open_app("explorer", "golden", query={"country": "JP", "q": "magnet"})
+    assert_clean(at)
+    assert "**1 of 14 facilities** match" in text_of(at)  # magnet_jp only
+
+
+def test_explorer_shows_the_upstream_shares_of_a_facility():
+    at = open_app("explorer", "golden")
+    at.selectbox(key="qp:facility").set_value("oem_def").run()
+    assert_clean(at)
+    upstream = at.dataframe[1].value.set_index("id")
+    # oem_def buys 10 from magnet_cn and 10 from magnet_jp: half each at tier 1.
+    assert upstream.loc["magnet_cn", "tier"] == 1
+    assert upstream.loc["magnet_jp", "share"] == pytest.approx(0.5 + 0.0)
+    # sep_my within 6 tiers: 0.5*1*0.25 (via magnet_cn, metal_cn) + 0.5*0.8*0.8 (via magnet_jp,
+    # metal_jp) = 0.125 + 0.32
+    assert upstream.loc["sep_my", "share"] == pytest.approx(0.445)
+    # Ten tiers reach round the recycling loop: + 0.5*0.2*1*1*0.75*1*0.25 (magnet_jp <- rec_jp
+    # <- oem_auto <- motor_de <- magnet_cn <- metal_cn <- sep_my, tier 7) = 0.01875
+    at.slider(key="explorer_tiers").set_value(10).run()
+    upstream = at.dataframe[1].value.set_index("id")
+    assert upstream.loc["sep_my", "share"] == pytest.approx(0.46375)
+
+
+def test_a_bad_upload_shows_the_problems_as_a_table():
+    at = open_app("data", "golden")
+    broken = b"id,name,stage,country\nm1,Mine,mine,XX\nm1,Mine again,mine,CN\n"
+    at.file_uploader(key="upload_files").set_value([("facilities.csv", broken, "text/csv")])
+    at.run()
+    at.button(key="upload_go").click().run()
+    assert not at.exception
+    assert at.error and "not loaded" in at.error[0].value
+    problems = at.dataframe[-1].value
+    assert list(problems.columns) == ["file", "row", "column", "message"]
+    assert {"facilities.csv", "links.csv"} <= set(problems["file"])  # bad country; missing file
+    assert ((problems["file"] == "facilities.csv") & (problems["column"] == "country")).any()
+
+
+def test_a_truncated_workbook_is_a_problem_not_a_traceback():
+    at = open_app("data", "golden")
+    at.file_uploader(key="upload_files").set_value(
+        [("network.xlsx", b"PK\x03\x04 not really a zip", "application/octet-stream")])
+    at.run()
+    at.button(key="upload_go").click().run()
+    assert not at.exception
+    assert "not a readable .xlsx workbook" in at.dataframe[-1].value["message"].iloc[0]
+
+
+def test_a_good_upload_becomes_the_current_dataset(golden_dir):
+    at = open_app("data", "bundled")
+    files = [(p.name, p.read_bytes(), "text/csv") for p in sorted(golden_dir.glob("*.csv"))]
+    at.file_uploader(key="upload_files").set_value(files)
+    at.run()
+    at.text_input(key="upload_name").set_value("my golden copy").run()
+    at.button(key="upload_go").click().run()
+    assert_clean(at)
+    assert at.session_state["dataset"].startswith("upload:")
+    assert any("my golden copy" in c.value and "14 facilities" in c.value for c in at.caption)
