@@ -6,6 +6,7 @@ import streamlit as st
 
 from app_support import analytics, figures
 from app_support.data import current_network
+from app_support.panels import concentration_headline
 from app_support.widgets import chart, coming_with, dataset_caption, optional_module, percent, url_selectbox
 
 net = current_network()
@@ -27,8 +28,7 @@ focus = url_selectbox("Focus country", countries, "focus", default="CN",
 if optional_module("concentration") is None:
     coming_with("the concentration analytics (issue 4)")
 else:
-    from app_pages._concentration_headline import headline
-    headline(net, focus)
+    concentration_headline(net, focus)
 
 summary = analytics.summary(net)
 chart(figures.capacity_share_figure(

@@ -67,3 +67,19 @@ def _facility_map(_net: Network, dataset: str):
 def facility_map(net: Network):
     """The world map of every facility (cached per dataset)."""
     return _facility_map(net, net.hash)
+
+
+@st.cache_data(**CACHE)
+def _compute(_net: Network, dataset: str, module: str, function: str, arguments: tuple):
+    import importlib
+
+    return getattr(importlib.import_module(f"graphmodel.{module}"), function)(_net, **dict(arguments))
+
+
+def compute(net: Network, module: str, function: str, **arguments):
+    """``graphmodel.<module>.<function>(net, **arguments)``, cached per dataset and arguments.
+
+    Arguments must be hashable (use tuples, not lists). Errors are not cached: a
+    :class:`graphmodel.errors.TiernError` reaches the page, which shows it.
+    """
+    return _compute(net, net.hash, module, function, tuple(sorted(arguments.items())))

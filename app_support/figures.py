@@ -315,6 +315,94 @@ def share_bars_figure(frame: pd.DataFrame, y: str, x: str, color_by: str, *, x_t
     return _layout(fig, title, height=max(300, 30 * len(frame) + 120))
 
 
+# --- concentration and exposure ---------------------------------------------------------
+
+def concentration_figure(nameplate: pd.DataFrame, qualified: pd.DataFrame | None, focus: str,
+                         title: str | None = None) -> go.Figure:
+    """Per stage, the focus country's share of capacity: by location and by control
+    (nameplate), and by location counting only qualified capacity.
+
+    Inputs are :func:`graphmodel.concentration.concentration` tables for one focus country.
+    """
+    color = country_color(focus)
+    labels = [stage_label(s) for s in nameplate["stage"]]
+    fig = go.Figure()
+    series = [("Located in " + focus + " (nameplate)", nameplate["share_location"], dict(color=color)),
+              ("Controlled from " + focus + " (nameplate)", nameplate["share_control"],
+               dict(color=_rgba(color, 0.55), pattern=dict(shape="/", fgcolor=color, solidity=0.4)))]
+    if qualified is not None:
+        q = qualified.set_index("stage").reindex(nameplate["stage"])
+        series.append(("Located in " + focus + " (qualified capacity only)", q["share_location"],
+                       dict(color="white", line=dict(color=color, width=2))))
+    for name, values, marker in series:
+        fig.add_bar(y=labels, x=values * 100, name=name, orientation="h", marker=marker,
+                    hovertemplate="%{y}: %{x:.1f}%<extra>" + name + "</extra>")
+    fig.update_layout(barmode="group", bargap=0.25, bargroupgap=0.05,
+                      xaxis=dict(title=f"Share of the stage's capacity (%)", range=[0, 100],
+                                 ticksuffix="%", gridcolor="#e5e7eb"),
+                      yaxis=dict(autorange="reversed", title=None),
+                      legend=dict(orientation="h", yanchor="bottom", y=1.0, x=0))
+    return _layout(fig, title, height=max(380, 58 * len(labels) + 140))
+
+
+def hhi_figure(table: pd.DataFrame, title: str | None = None) -> go.Figure:
+    """Herfindahl-Hirschman index by country per stage (0..10,000), bar coloured by the
+    stage's largest country, with the usual 1,500 / 2,500 concentration thresholds."""
+    labels = [stage_label(s) for s in table["stage"]]
+    fig = go.Figure(go.Bar(
+        x=labels, y=table["hhi_country"], marker_color=[country_color(c) for c in table["top_country"]],
+        text=[f"{v:,.0f}" if v == v else "" for v in table["hhi_country"]], textposition="outside",
+        customdata=np.stack([table["top_country"].fillna("?"), table["top_country_share"] * 100],
+                            axis=-1),
+        hovertemplate="%{x}: HHI %{y:,.0f}<br>largest: %{customdata[0]} "
+                      "(%{customdata[1]:.0f}%)<extra></extra>",
+    ))
+    for level, text in ((1500, "moderately concentrated"), (2500, "highly concentrated")):
+        fig.add_hline(y=level, line=dict(color="#6b7280", dash="dot", width=1),
+                      annotation_text=f"{level:,}: {text}", annotation_position="top left",
+                      annotation_font_size=12)
+    fig.update_layout(yaxis=dict(title="HHI by country (0-10,000)", range=[0, 11000],
+                                 gridcolor="#e5e7eb"),
+                      xaxis=dict(title=None), showlegend=False)
+    return _layout(fig, title, height=400)
+
+
+def origin_mix_figure(matrix: pd.DataFrame, focus: str | None = None,
+                      title: str | None = None, x_title: str = "Share of supply (%)") -> go.Figure:
+    """Stacked horizontal bars: per facility (row), the share of its supply by origin country.
+
+    ``matrix``: columns ``name`` and ``country`` (the facility's own), one column per origin
+    country (fractions), optional ``unknown_control`` and ``unknown``. Rows are sorted by
+    the ``focus`` country's share when given.
+    """
+    meta = {"id", "name", "stage", "country", "unknown", "unknown_control"}
+    origins = [c for c in matrix.columns if c not in meta]
+    frame = matrix.copy()
+    if focus in origins:
+        frame = frame.sort_values(focus, ascending=True)
+    frame["label"] = [f"{n} ({c})" for n, c in zip(frame["name"], frame["country"])]
+    order = sorted(origins, key=lambda c: (c != focus, -frame[c].sum()))
+    fig = go.Figure()
+    for origin in order:
+        if frame[origin].sum() <= 0:
+            continue
+        fig.add_bar(y=frame["label"], x=frame[origin] * 100, name=origin, orientation="h",
+                    marker_color=country_color(origin),
+                    hovertemplate="%{y}<br>" + origin + ": %{x:.1f}%<extra></extra>")
+    for bucket, label, color in (("unknown_control", "control unknown", "#9ca3af"),
+                                 ("unknown", "not traced to the stage", "#e5e7eb")):
+        if bucket in frame and frame[bucket].sum() > 0:
+            fig.add_bar(y=frame["label"], x=frame[bucket] * 100, name=label, orientation="h",
+                        marker=dict(color=color, pattern=dict(shape=".", fgcolor="#6b7280")),
+                        hovertemplate="%{y}<br>" + label + ": %{x:.1f}%<extra></extra>")
+    fig.update_layout(barmode="stack", xaxis=dict(title=x_title, range=[0, 100], ticksuffix="%",
+                                                  gridcolor="#e5e7eb"),
+                      yaxis=dict(title=None), legend=dict(title_text="Origin country",
+                                                          traceorder="normal"))
+    return _layout(fig, title, height=max(360, 24 * len(frame) + 140))
+
+
 __all__ = ["sankey_figure", "sankey_frames", "capacity_share_figure", "facility_map",
            "tier_tree_figure", "supply_curves_figure", "share_bars_figure", "stage_label",
+           "concentration_figure", "hhi_figure", "origin_mix_figure",
            "STAGE_COLORS"]

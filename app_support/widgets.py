@@ -29,10 +29,8 @@ def _sync(param: str, value) -> None:
 def url_multiselect(label: str, options: list, param: str, **kwargs) -> list:
     """A multiselect initialised from ``?param=a&param=b`` and written back to the URL."""
     key = _key(param)
-    if key not in st.session_state:
-        st.session_state[key] = [v for v in st.query_params.get_all(param) if v in options]
-    else:  # options can shrink when the dataset changes
-        st.session_state[key] = [v for v in st.session_state[key] if v in options]
+    chosen = st.session_state[key] if key in st.session_state else st.query_params.get_all(param)
+    st.session_state[key] = [v for v in chosen if v in options]  # options change with the dataset
     value = st.multiselect(label, options, key=key, **kwargs)
     _sync(param, value)
     return value
@@ -41,10 +39,14 @@ def url_multiselect(label: str, options: list, param: str, **kwargs) -> list:
 def url_selectbox(label: str, options: list, param: str, default=None, **kwargs):
     """A selectbox initialised from ``?param=value`` and written back to the URL."""
     key = _key(param)
-    if key not in st.session_state or st.session_state[key] not in options:
+    current = st.session_state.get(key)
+    if current not in options:
         wanted = st.query_params.get(param, default)
-        st.session_state[key] = wanted if wanted in options else (
+        current = wanted if wanted in options else (
             default if default in options else (options[0] if options else None))
+    # Re-assigned on every run: the same parameter on another page is another widget, which
+    # would otherwise start from its first option.
+    st.session_state[key] = current
     value = st.selectbox(label, options, key=key, **kwargs)
     _sync(param, value)
     return value
@@ -52,8 +54,7 @@ def url_selectbox(label: str, options: list, param: str, default=None, **kwargs)
 
 def url_text(label: str, param: str, **kwargs) -> str:
     key = _key(param)
-    if key not in st.session_state:
-        st.session_state[key] = st.query_params.get(param, "")
+    st.session_state[key] = st.session_state.get(key, st.query_params.get(param, ""))
     value = st.text_input(label, key=key, **kwargs)
     _sync(param, value)
     return value
