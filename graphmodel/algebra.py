@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
+from ._lookup import positions
 from .errors import ConvergenceError
 
 DEFAULT_TOLERANCE = 1e-15
@@ -42,11 +43,11 @@ def share_matrix(links: pd.DataFrame, index: pd.Index) -> sp.csr_matrix:
     docstring; parallel links (several materials) are summed.
     """
     n = len(index)
-    carrying = links[links["volume"] > 0]
-    rows = index.get_indexer(carrying["customer"])
-    cols = index.get_indexer(carrying["supplier"])
-    volume = carrying["volume"].to_numpy(dtype=float)
-    matrix = sp.csr_matrix((volume, (rows, cols)), shape=(n, n))
+    volume = links["volume"].to_numpy(dtype=float)
+    carrying = volume > 0
+    rows = positions(index, links["customer"])[carrying]
+    cols = positions(index, links["supplier"])[carrying]
+    matrix = sp.csr_matrix((volume[carrying], (rows, cols)), shape=(n, n))
     matrix.sum_duplicates()
     inbound = np.asarray(matrix.sum(axis=1)).ravel()
     scale = np.divide(1.0, inbound, out=np.zeros(n), where=inbound > 0)

@@ -101,11 +101,13 @@ class Network:
     # --- provenance -----------------------------------------------------------------------
     @cached_property
     def hash(self) -> str:
-        """SHA-256 of the tables in canonical CSV form (first 16 hex digits): the dataset's identity."""
+        """SHA-256 over the tables' column names and per-row value hashes (first 16 hex
+        digits): the dataset's identity, equal for equal tables however they were read."""
         digest = hashlib.sha256()
         for kind, frame in self.to_frames().items():
-            digest.update(kind.encode())
-            digest.update(frame.to_csv(index=False, lineterminator="\n").encode())
+            digest.update(f"{kind}:{','.join(map(str, frame.columns))}".encode())
+            if len(frame):
+                digest.update(pd.util.hash_pandas_object(frame, index=False).to_numpy().tobytes())
         return digest.hexdigest()[:16]
 
     @property

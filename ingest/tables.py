@@ -49,17 +49,34 @@ def read_csv_text(data: bytes, kind: str, label: str) -> tuple[RawTable | None, 
         return None, [problem]
     if not text.strip():
         return None, [Problem(label, 1, "-", "file is empty (expected a header row)")]
-    header = next(csv.reader(io.StringIO(text)))
-
+    header = next(csv.reader(io.StringIO(text[: text.find("\n") + 1 or len(text)])))
     try:
-        frame = pd.read_csv(
-            io.StringIO(text), dtype=str, keep_default_na=False, na_values=[], skip_blank_lines=False,
-        )
+        frame = _parse(data, text, header)
     except pd.errors.ParserError as error:
         line = _line_from_parser_error(str(error))
         return None, [Problem(label, line, "-", f"malformed CSV: {error}")]
     frame = frame.fillna("")
     return RawTable(kind, label, header, frame), []
+
+
+def _parse(data: bytes, text: str, header: list[str]) -> pd.DataFrame:
+    """Parse with pyarrow's multithreaded reader when it is safe, else pandas' C parser.
+
+    pyarrow skips blank lines and names no row in its errors, so files with a blank line,
+    duplicate header names or a parse problem go through the C parser, whose row numbers
+    are exact and which keeps blank rows for validation to report.
+    """
+    body = data[3:] if data.startswith(b"\xef\xbb\xbf") else data
+    risky = (len(set(header)) < len(header) or b"\n\n" in body or b"\n\r\n" in body
+             or body.startswith((b"\n", b"\r\n")) or len(body) < 1_000_000)
+    if not risky:
+        try:
+            return pd.read_csv(io.BytesIO(body), engine="pyarrow", dtype=str,
+                               keep_default_na=False, na_values=[])
+        except (pd.errors.ParserError, ValueError):
+            pass  # re-parse below for an exact row number
+    return pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, na_values=[],
+                       skip_blank_lines=False)
 
 
 def _decode(data: bytes, label: str) -> tuple[str, Problem | None]:

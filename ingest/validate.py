@@ -15,8 +15,11 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-import pandera.pandas as pa
+import pandera.pandas as pandera
+import pyarrow as pa
+import pyarrow.compute as pc
 
+from graphmodel._lookup import codes, positions
 from graphmodel.errors import Problem, ValidationError
 from graphmodel.schema import ALLOWED_VALUES, KINDS, REQUIRED_KINDS, STAGE_RANK, field_table
 
@@ -108,7 +111,7 @@ def _convert_column(table: RawTable, frame: pd.DataFrame, column: str, spec) -> 
     dtype = spec["dtype"]
     problems = []
     if dtype == "str":
-        frame[column] = text.where(~empty, None).astype(object)
+        frame[column] = text.mask(empty)
     elif dtype == "country":
         lookup = {v: normalize_country(v) for v in text[~empty].unique()}
         codes = text.map(lookup)
@@ -117,7 +120,7 @@ def _convert_column(table: RawTable, frame: pd.DataFrame, column: str, spec) -> 
                                     f"unknown country '{text[i]}' (use ISO 3166-1 alpha-2, e.g. CN)"))
         frame[column] = codes.astype(object)
     else:
-        numbers = pd.to_numeric(text.where(~empty), errors="coerce")
+        numbers = _to_numbers(text, empty)
         for i in text.index[~empty & numbers.isna()]:
             problems.append(Problem(table.label, table.row_number(i), column,
                                     f"expected a number, got '{text[i]}'"))
@@ -133,27 +136,45 @@ def _convert_column(table: RawTable, frame: pd.DataFrame, column: str, spec) -> 
     return problems
 
 
-def _schema_for(kind: str, fields: pd.DataFrame) -> pa.DataFrameSchema:
+def _to_numbers(text: pd.Series, empty: pd.Series) -> pd.Series:
+    """Parse numbers; unreadable cells become NaN (and are reported by the caller).
+
+    Large columns are cast by pyarrow in one vectorised pass; if any cell fails that strict
+    cast (or reads as NaN), pandas' cell-by-cell parse runs instead to find which.
+    """
+    if len(text) > 100_000:
+        try:
+            values = pc.if_else(pc.equal(pa.array(text), ""), None, pa.array(text))
+            numbers = pd.Series(pc.cast(values, pa.float64()).to_numpy(zero_copy_only=False),
+                                index=text.index)
+            if not (numbers.isna() & ~empty).any():
+                return numbers
+        except (pa.ArrowInvalid, pa.ArrowTypeError):
+            pass
+    return pd.to_numeric(text.where(~empty), errors="coerce")
+
+
+def _schema_for(kind: str, fields: pd.DataFrame) -> pandera.DataFrameSchema:
     columns = {}
     for column, spec in fields.iterrows():
         checks = []
         if spec["min"]:
-            checks.append(pa.Check.ge(float(spec["min"])))
+            checks.append(pandera.Check.ge(float(spec["min"])))
         if spec["max"]:
-            checks.append(pa.Check.le(float(spec["max"])))
+            checks.append(pandera.Check.le(float(spec["max"])))
         if spec["allowed"]:
-            checks.append(pa.Check.isin(list(ALLOWED_VALUES[spec["allowed"]])))
-        columns[column] = pa.Column(
+            checks.append(pandera.Check.isin(list(ALLOWED_VALUES[spec["allowed"]])))
+        columns[column] = pandera.Column(
             checks=checks, nullable=not spec["required"], required=True,
             unique=(kind == "facilities" and column == "id"), coerce=False,
         )
-    return pa.DataFrameSchema(columns, strict=False)
+    return pandera.DataFrameSchema(columns, strict=False)
 
 
 def _run_pandera(table: RawTable, frame: pd.DataFrame, fields: pd.DataFrame) -> list[Problem]:
     try:
         _schema_for(table.kind, fields).validate(frame, lazy=True)
-    except pa.errors.SchemaErrors as error:
+    except pandera.errors.SchemaErrors as error:
         return _problems_from_failures(table, frame, fields, error.failure_cases)
     return []
 
@@ -203,7 +224,8 @@ def _check_cross_table(raw: dict[str, RawTable], typed: dict[str, pd.DataFrame])
     facilities = typed.get("facilities")
     if facilities is None:
         return problems
-    stage_of = dict(zip(facilities["id"], facilities["stage"]))
+    stage_of = pd.Series(facilities["stage"].to_numpy(), index=pd.Index(facilities["id"]))
+    stage_of = stage_of[stage_of.index.notna() & ~stage_of.index.duplicated()]  # both reported
     if "links" in typed and "links" in raw and "supplier" in typed["links"]:
         problems += _check_links(raw["links"], typed["links"], stage_of)
     if "demand" in raw and "facility" in typed["demand"]:
@@ -213,35 +235,40 @@ def _check_cross_table(raw: dict[str, RawTable], typed: dict[str, pd.DataFrame])
     return problems
 
 
-def _check_links(table: RawTable, links: pd.DataFrame, stage_of: dict) -> list[Problem]:
+def _check_links(table: RawTable, links: pd.DataFrame, stage_of: pd.Series) -> list[Problem]:
     problems = []
     label = table.label
-    known = pd.Index(list(stage_of))
+    ids = stage_of.index
+    rank = stage_of.map(STAGE_RANK).to_numpy(dtype=float)  # NaN for recyclers
+    position = {}
     for column in ("supplier", "customer"):
-        unknown = links[column].notna() & ~links[column].isin(known)
+        position[column] = positions(ids, links[column])
+        unknown = links[column].notna().to_numpy() & (position[column] < 0)
         for i in links.index[unknown]:
             problems.append(Problem(label, table.row_number(i), column,
                                     f"unknown facility id '{links.at[i, column]}'"))
-    self_link = links["supplier"].notna() & (links["supplier"] == links["customer"])
+    self_link = (links["supplier"].notna() & (links["supplier"] == links["customer"])).to_numpy()
     for i in links.index[self_link]:
         problems.append(Problem(label, table.row_number(i), "customer",
                                 f"self-link: supplier and customer are both '{links.at[i, 'supplier']}'"))
-    stage_from = links["supplier"].map(stage_of)
-    stage_to = links["customer"].map(stage_of)
-    rank_from, rank_to = stage_from.map(STAGE_RANK), stage_to.map(STAGE_RANK)
-    backwards = ~self_link & (rank_to < rank_from)  # NaN rank (recycler, unknown) never compares
+    known = (position["supplier"] >= 0) & (position["customer"] >= 0)
+    rank_from = np.where(known, rank[position["supplier"]], np.nan)
+    rank_to = np.where(known, rank[position["customer"]], np.nan)
+    backwards = ~self_link & (rank_to < rank_from)  # NaN (recycler, unknown) never compares
     for i in links.index[backwards]:
+        supplier, customer = links.at[i, "supplier"], links.at[i, "customer"]
         problems.append(Problem(
             label, table.row_number(i), "customer",
-            f"link runs backwards from {stage_from[i]} '{links.at[i, 'supplier']}' to "
-            f"{stage_to[i]} '{links.at[i, 'customer']}' (only links into or out of a recycler may)"))
+            f"link runs backwards from {stage_of[supplier]} '{supplier}' to "
+            f"{stage_of[customer]} '{customer}' (only links into or out of a recycler may)"))
     loaded_candidate = (links["status"] == "candidate") & (links["volume"] > 0)
     for i in links.index[loaded_candidate]:
         problems.append(Problem(label, table.row_number(i), "volume",
                                 f"a candidate link carries no volume today, got {links.at[i, 'volume']:g}"))
     keys = ["supplier", "customer", "material"]
-    duplicated = links.duplicated(keys, keep=False) & links[keys].notna().all(axis=1)
-    for key, group in links[duplicated].groupby(keys, sort=False):
+    key_codes = pd.DataFrame({k: codes(links[k]) for k in keys}, index=links.index)
+    duplicated = key_codes.duplicated(keep=False) & (key_codes >= 0).all(axis=1)
+    for key, group in links[duplicated.to_numpy()].groupby(keys, sort=False):
         for i in group.index[1:]:
             problems.append(Problem(label, table.row_number(i), "material",
                                     f"duplicate link {key[0]} -> {key[1]} ({key[2]}); first at row "
@@ -249,10 +276,10 @@ def _check_links(table: RawTable, links: pd.DataFrame, stage_of: dict) -> list[P
     return problems
 
 
-def _check_demand(table: RawTable, demand: pd.DataFrame, stage_of: dict) -> list[Problem]:
+def _check_demand(table: RawTable, demand: pd.DataFrame, stage_of: pd.Series) -> list[Problem]:
     problems = []
     for i, fid in demand["facility"].items():
-        if fid is not None and fid not in stage_of:
+        if isinstance(fid, str) and fid not in stage_of.index:
             problems.append(Problem(table.label, table.row_number(i), "facility",
                                     f"unknown facility id '{fid}'"))
     for i in demand.index[demand["facility"].duplicated()]:
@@ -280,12 +307,25 @@ def _check_owners(table: RawTable, owners: pd.DataFrame) -> list[Problem]:
 
 
 def _ownership_cycles(table: RawTable, real: pd.DataFrame) -> list[Problem]:
+    """One problem per ownership cycle (found as strongly connected components)."""
     import networkx as nx
+    from scipy.sparse import csr_matrix
+    from scipy.sparse.csgraph import connected_components
 
-    graph = nx.DiGraph()
-    graph.add_edges_from(zip(real["owner"], real["parent"]))
+    names, inverse = np.unique(np.concatenate([real["owner"].to_numpy(dtype=object),
+                                               real["parent"].to_numpy(dtype=object)]),
+                               return_inverse=True)
+    n, m = len(names), len(real)
+    if m == 0:
+        return []
+    graph = csr_matrix((np.ones(m), (inverse[:m], inverse[m:])), shape=(n, n))
+    _, component = connected_components(graph, directed=True, connection="strong")
+    sizes = np.bincount(component)
     problems = []
-    for cycle in nx.simple_cycles(graph):
+    for label in np.flatnonzero(sizes > 1):
+        members = set(names[component == label])
+        cyclic = real[real["owner"].isin(members) & real["parent"].isin(members)]
+        cycle = [edge[0] for edge in nx.find_cycle(nx.DiGraph(list(zip(cyclic["owner"], cyclic["parent"]))))]
         i = real.index[real["owner"] == cycle[0]][0]
         problems.append(Problem(table.label, table.row_number(i), "parent",
                                 "ownership cycle: " + " -> ".join(cycle + [cycle[0]])))

@@ -1,0 +1,1313 @@
+"""Build the bundled tiern dataset (facilities, links, owners, demand, reference shares).
+
+This script is the editable source of the CSVs in this folder: every number sits next to its
+source, basis and, for estimates, the method.  Run it with plain Python 3.11 (standard library
+only) from the repository root:
+
+    python data/build_dataset.py
+
+It rewrites data/facilities.csv, data/links.csv, data/owners.csv, data/demand.csv and
+data/reference/stage_shares.csv.  See data/README.md for the data card.
+"""
+from __future__ import annotations
+
+import csv
+import os
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+# ---------------------------------------------------------------------------------------------
+# Sources (short keys -> full citation).  A reader can trace any number through these.
+# ---------------------------------------------------------------------------------------------
+S = {
+    "usgs": "USGS Mineral Commodity Summaries 2026, Rare Earths, world mine production 2025 (data release MCS2026_Commodities_Data.csv; https://pubs.usgs.gov/periodicals/mcs2026/mcs2026-rare-earths.pdf)",
+    "usgs_heavy": "USGS Mineral Commodity Summaries 2026, Rare Earths (Heavy) chapter (https://pubs.usgs.gov/periodicals/mcs2026/mcs2026-rare-earths.pdf)",
+    "quota_h1_2024": "https://www.fastmarkets.com/insights/china-issues-first-batch-of-rare-earths-quotas-for-2024",
+    "creg_quota": "https://projectblue.com/blue/news-analysis/757/china-increases-total-rare-earth-production-quota-by-12.5precent-in-h1-2024-",
+    "sep_quota": "https://starfeu.com/?p=5920 (China 2024 smelting/separation quota 254,000 t REO; secondary)",
+    "huamei": "https://metalnomist.com/2024/12/chinas-northern-rare-earth-forms-joint.html",
+    "nre_alloy": "https://www.argusmedia.com/metals-platform/newsandanalysis/article/2696348-China-s-NdFeB-output-capacity-to-grow-on-strong-demand",
+    "shenghe_leshan": "https://roskill.com/news/rare-earths-flooding-affects-china-lree-production/",
+    "jlmag": "http://www.earths-book.com/index-969.html",
+    "jlmag_baotou": "https://rareearthexchanges.com/news/jl-mag-expands-as-chinas-magnet-giant-adds-20000-tpa-in-baotou-phase-iii-project",
+    "jlmag_mx": "https://www.thebambooworks.com/fast-news-jl-mag-to-build-magnetic-steel-composite-recycling-project-in-mexico/",
+    "zksh_2013": "http://www.sbwire.com/press-releases/china-rare-earth-permanent-magnet-industry-report-2012-2015-market-research-report-296101.htm",
+    "zksh_2022": "https://chinastockmarketnews.com/post/140522.html",
+    "yunsheng": "https://chinastockmarketnews.com/post/296213.html",
+    "kachin": "https://worldenergynews.com/news/group-armed-men-claims-have-taken-control-753833",
+    "kachin_kia": "https://www.irrawaddy.com/news/burma/myanmars-kia-says-rare-earth-mining-set-to-resume-in-pangwa-chipwi-area.html",
+    "laos": "https://rawmaterials.net/canada-rare-earth-announces-acquisition-of-a-refinery-in-laos/",
+    "vtre": "https://theprojectbluegroup.com/blue/news-analysis/575/vietnam-continues-charge-to-offer-alternative-to-chinese-rare-earth-permanent-magnets--",
+    "mp_fy25": "https://investingnews.com/mp-materials-reports-fourth-quarter-and-full-year-2025-results/",
+    "mp_q4": "https://www.tradevae.com/news/earnings/MP/mp-materials-q4-2025-earnings-call-ndpr-production-doubled-magnets-commercial-scale-10x-site-set",
+    "mp_indep": "https://www.marketscreener.com/quote/stock/MP-MATERIALS-CORP-108730348/news/MP-Materials-Restores-U-S-Rare-Earth-Magnet-Production-48837729/",
+    "mp_dod": "https://defence-industry.eu/mp-materials-and-u-s-department-of-defense-partner-to-build-rare-earth-magnet-supply-chain-for-america",
+    "mp_gm": "https://finviz.com/news/167594/mp-materials-races-ahead-in-us-magnet-manufacturing-can-it-deliver",
+    "mp_apple": "https://www.daily8.com/en/article/8eccba4012d749035704a2cf9a6abb0a",
+    "mp_2021": "https://www.publicnow.com/view/618289E6618A29F740FEEFD8535999214269B20C",
+    "mtweld": "https://www.australianmining.com.au/lynas-mt-weld-gets-a-boost/",
+    "lynas_fy25": "https://www.middle.news/articles/2025/08/27/lynas-accelerates-rare-earths-growth-with-record-production-and-750m-raise",
+    "lynas_q1fy26": "https://rawmaterials.net/lynas-reports-record-quarter-expands-japan-supply-chain",
+    "lynas_hre": "https://fastmarkets.com/insights/lynas-to-produce-dysprosium-terbium-oxide-in-malaysia",
+    "lynas_hre2": "https://rawmaterials.net/lynas-expands-heavy-rare-earth-production-in-malaysia",
+    "lynas_dy": "https://www.australianmining.com.au/lynas-produces-worlds-first-dysprosium-outside-of-china/",
+    "lynas_tx": "https://www.metalnomist.com/2026/02/lynas-texas-rare-earth-processing-plant.html",
+    "silmet": "https://www.argusmedia.com/de/news-and-insights/latest-market-news/2465359-magnequench-starts-building-estonia-re-magnet-plant",
+    "narva": "https://www.automotiveworld.com/articles/neo-opens-estonia-rare-earth-plant-to-cut-eu-reliance-on-china/",
+    "solvay": "https://24brussels.online/?p=13798",
+    "whitemesa": "https://engineeringnews.co.za/print-version/energy-fuels-achieves-commercial-production-of-separated-rare-earths-at-white-mesa-2024-06-11",
+    "eneabba": "https://wa.gov.au/government/announcements/australias-first-integrated-rare-earths-refinery",
+    "nolans": "https://nsenergybusiness.com/news/arafura-announces-project-update-for-nolans-ndpr-project-in-australia",
+    "nolans_hyundai": "https://www.australianmining.com.au/news/arafura-powers-korean-car-giants/",
+    "serraverde": "https://www.mining.com/web/brazils-only-rare-earth-producer-offers-us-stake-option-for-loan-deal",
+    "src": "https://canadianminingjournal.com/?p=1003772296",
+    "lcm": "https://ng.investing.com/news/company-news/usa-rare-earth-completes-acquisition-of-less-common-metals-93CH-2215514",
+    "usar": "https://www.mrchub.com/news/419504-usa-rare-earth-to-buy-uk-based-rare-earth-metal-producer",
+    "evac": "https://fastmarkets.com/insights/e-vac-to-build-rare-earth-magnet-plant-in-south-carolina",
+    "evac_gm": "http://www.theitem.com/stories/sumters-new-evac-plant-gets-111m-in-tax-credits,414029",
+    "vac": "https://www.pm-review.com/new-us-magnet-factory-to-supply-gms-electric-vehicle-production/",
+    "noveon": "https://noveon.co/noveon-jumpstart",
+    "noveon_nidec": "https://noveon.co/san-antonio-deal",
+    "vulcan": "https://www.manufacturingdive.com/news/vulcan-elements-benson-north-carolina-magnet-facility-defense-rare-earth/806075",
+    "osc": "https://www.war.gov/News/Releases/Release/Article/4339788/office-of-strategic-capital-agrees-to-joint-700m-conditional-loan-commitment-wi",
+    "ucore": "https://rareearthexchanges.com/news/ucore-rare-metals-announces-new-award-from-department-of-defense",
+    "aclara_us": "https://www.mining.com/aclara-jumps-on-us-rare-earth-plant-plan",
+    "aclara_br": "https://secure.northernminer.com/news/aclara-opens-heavy-rare-earths-pilot-plant-in-brazil/1003878037",
+    "torngat": "https://www.mining.com/torngat-eyes-strange-lake-feasibility-study-as-timing-slips-for-quebec-rare-earths-project",
+    "hypromag": "https://projectblue.com/blue/news-analysis/1403/mkango,-hypromag-and-the-university-of-birmingham-open-the-tyseley-rare-earth-magnet-recycling-plant",
+    "rainbow": "https://rawmaterials.news/africas-rare-earth-elements-projects",
+    "longonjo": "https://www.orepulse.com/news/Pensana-draws-down-first-equity-tranche-funding-from-Angolan-fund-for-Longonjo-construction",
+    "saltend": "http://www.miningweekly.com/print-version/longonjo-neodymiumpraseodymium-project-angola-update-2024-01-12",
+    "tanbreez": "https://middle.news/articles/2025/10/01/critical-metals-secures-925-stake-in-greenlands-tanbreez-rare-earths-project",
+    "kvanefjeld": "https://newsletter.mw.creamermedia.com/article/key-procedural-decision-in-kvanefjeld-case-2025-10-29",
+    "shinetsu_vn": "https://www.shinetsu.co.jp/en/news/news-release/shin-etsu-chemical-to-double-its-production-capacity-of-rare-earth-magnets-in-vietnam/",
+    "shinetsu_jp": "https://chemengonline.com/shin-etsu-to-construct-rare-earth-magnet-plant-in-vietnam",
+    "overseas_cap": "https://www.couragemagnet.com/magnet-blog/871.html (overseas NdFeB capacity list, end-2022; vendor blog)",
+    "proterial": "https://www.daily8.com/en/hashtag/Proterial (Mint, 2025: Proterial Japan capacity not public; China plant >2,000 t)",
+    "japan_hre_free": "https://thongtin.vietnam.vn/en/nhat-ban-phat-trien-nam-cham-khong-chua-dat-hiem-de-tranh-phu-thuoc-trung-quoc",
+    "tdk_cn": "http://institut-seltene-erden.org/en/tdk-overcomes-resistance-and-Grundet-Japanese-Chinese-rare-earth-magnet-company/",
+    "daido": "http://www.japanmetalbulletin.com/?p=19960",
+    "sgi": "https://rareearthexchanges.com/news/magnet-manufacturing",
+    "jslink": "https://www.projectblue.com/blue/news-analysis/1304/js-link-america-announces-construction-of-ndfeb-magnet-facility-in-georgia,-usa",
+    "vn_magnets": "https://www.marketscreener.com/quote/stock/APPLE-INC-4849/news/Exclusive-Rare-earths-magnet-firms-turn-to-Vietnam-in-China-hedge-44665610/",
+    "ford": "https://www.cbtnews.com/ford-faces-production-setbacks-amid-rare-earth-magnet-shortage/",
+    "argus_ndfeb": "https://www.argusmedia.com/metals-platform/newsandanalysis/article/2641705-Viewpoint--China-s-rare-earth-sector-faces-tough-2025 (Acrei: China NdFeB output ~300,000 t in 2024)",
+    "pb_exchina": "https://www.projectblue.com/blue/news-analysis/1304/js-link-america-announces-construction-of-ndfeb-magnet-facility-in-georgia,-usa (ex-China NdFeB capacity 23.75 kt/yr)",
+    "smm_june": "https://atechmagnet.cn/news/june-analysis-and-july-forecast-of-ree-output (SMM monthly survey, June 2024: Pr-Nd oxide 7,325 t, Pr-Nd alloy 5,994 t, Dy oxide 214 t, Tb oxide 40.8 t; also https://news.metal.com/newscontent/102862116)",
+    "iea_2024": "IEA Global Critical Minerals Outlook 2024 via SEAISI (secondary): https://seaisi.org/details/24787?type=news-rooms",
+    "iea_2025": "IEA commentary 23 Oct 2025 via Rare Earth Exchanges (secondary): https://rareearthexchanges.com/news/the-mineral-chessboard-iea-sounds-alarm-as-china-tightens-its-grip",
+    "iea_magnets": "IEA Oct 2025 commentary via REEx (secondary) and Reuters/DOE: https://www.marketscreener.com/quote/stock/APPLE-INC-4849/news/Exclusive-Rare-earths-magnet-firms-turn-to-Vietnam-in-China-hedge-44665610/",
+    "mp_metal_share": "MP Materials as reported (secondary): https://exbulletin.com/world/international/1962253/",
+    "s232": "https://mayerbrown.com/en/insights/publications/2022/10/biden-administration-concludes-section-232-investigation-into-imports-of-ndfeb-magnets-but-does-not-impose-tariffs",
+    "acrei_demand": "https://metalnomist.com/2024/12/global-magnet-demand-trends-and.html (Acrei: NEV 35% of NdFeB demand, 2024)",
+    "ev_kg": "https://www.mainrichinternational.com/applications/ev-motors (about 1.2 kg sintered NdFeB per 100 kW peak motor power) ; https://www.thevoltbridge.com/learn/magnets (1-2 kg per EV drive motor)",
+    "wind_tmw": "Heim & Vander Wal, Minerals 2023, 13(10), 1274, https://doi.org/10.3390/min13101274 (0.5 t NdFeB per MW average for PM turbines; 0.625-0.85 t/MW low-speed direct drive)",
+    "qual_auto": "https://www.mainrichinternational.com/resources/articles/qualify-chinese-ndfeb-supplier-tier-1-automotive-robotics-playbook (4-7 months for an existing grade) ; MP still in auto PPAP >12 months after trial production: https://www.tradevae.com/news/earnings/MP/mp-materials-q4-2025-earnings-call-ndpr-production-doubled-magnets-commercial-scale-10x-site-set",
+    "inventory": "https://www.cbtnews.com/ford-faces-production-setbacks-amid-rare-earth-magnet-shortage/ (Ford hand-to-mouth) ; US auto inventories 2-3 months attributed to CSIS (secondary, low confidence): https://www.ainvest.com/news/rare-earths-ev-crossroads-navigating-ford-supply-crisis-strategic-gains-2506",
+    "f35": "https://www.pulse.bot/defense/news/how-much-rare-earths-does-an-f-35-really-contain-de58adad-63fb-4f8f-b887-377674870f67/ (Adamas Intelligence 2026: F-35 holds ~23 kg SmCo alloy + 8-20 kg NdFeB alloy; GAO 2024: DoD REE demand <0.1% of global; the 417 kg CRS figure counts REE-bearing parts)",
+    "auto_units": "2024 deliveries: Tesla 1,789,226 (https://driveteslacanada.ca/news/tesla-posts-record-q4-deliveries-annual-sales-decline-1), BYD 4,272,145 NEVs (https://mixedtimes.com/news/sales-surge-in-2024-for-chinese-ev-giant-byd), VW Group 744,800 BEVs (https://infonowcast.com/en/volkswagen-group-s-electric-vehicle-sales-face-challenges-in-2024); others approximate; x magnet intensity from https://www.mainrichinternational.com/applications/ev-motors and https://www.thevoltbridge.com/learn/magnets",
+    "neo_cn": "https://sustainability2022.neomaterials.com/supply-chain/ (Neo: ZAMR ~1,500 t and JAMR ~1,100 t REO processing quotas; Silmet feed from Australia via Malaysia, Russia, China, Vietnam)",
+    "lynas_noveon": "https://www.prnewswire.com/news-releases/noveon-magnetics-and-lynas-rare-earths-partner-to-advance-us-rare-earth-magnet-supply-chain-302578331.html (non-binding MoU, 8 Oct 2025)",
+    "reetec": "https://siva.no/virkemidler/byggeprosjekter/reetec-heroya/ (720 t/yr NdPr oxide from H2 2024) ; https://magneticsmag.com/reetec-rare-earths-separation-plant-in-norway-to-start-up-soon (ready for raw material early 2025) ; LKAB largest owner: https://businessportal-norwegen.com/tag/heroya/",
+    "caremag": "https://chemengonline.com/carester-to-build-rare-earth-recycling-and-refining-facility-in-france ; https://carester.fr/en/caremag (2,000 t magnets + 5,000 t concentrates; 150 t Pr, 650 t Nd, 500 t Dy, 90 t Tb oxide at run rate; start-up end 2026)",
+    "caremag_stellantis": "https://rareearthexchanges.com/news/carester-frances-emerging-rare-earth-refining-specialist (10-year offtake with Stellantis)",
+    "ksm": "https://www.argusmedia.com/en/news-and-insights/latest-market-news/2211866-asm-considers-south-korean-metals-plant (5,200 t/yr incl. 1,900 t NdFeB alloy, 72 t Dy at full production) ; oxide from Vietnam, NdFeB alloy sale to Noveon: https://magneticsmag.com/asm-produces-neo-metal-alloy-at-new-plant-in-south-korea-while-progressing-on-rare-earths-mine-site-in-australia ; https://bxzhyl.com/blog/rare-earths-dubbo-project-growing-korea-relationship.html",
+    "heraeus": "https://www.heraeus.com/en/landingspages/hrm/news_and_press/material/20240514_pm_startmeldung.html (600 t/yr, expandable to 1,200 t)",
+    "smm_magnets": "https://news.metal.com/newscontent/102788751/smm-ndfeb-production-to-continue-rising-in-2024-outlook-for-rare-earth-demand-in-automobiles-wind-power-and-home-appliances (SMM: China RE permanent magnet output ~240,000 t in 2023, ~260,000 t expected 2024)",
+    "ef_2024": "https://advfn.com/stock-market/TSX/EFR/stock-news/94012899/energy-fuels-achieves-commercial-production-of-on (Phase 1 850-1,000 t/yr NdPr; monazite from Chemours Florida/Georgia) ; https://investingnews.com/energy-fuels-now-producing-heavy-rare-earth-element-oxides/ (pilot Dy oxide 2025)",
+    "src_feed": "https://www.greencarcongress.com/2021/09/20210906-src.html (SRC needs 3,000 t/yr monazite concentrate at ~60% TREO; procured up to 800 t from INB, Brazil) ; https://electricautonomy.ca/news/2024-03-20/saskatchewan-federal-rare-earth-funding (3,000 t monazite in, ~400 t RE metals out per year)",
+    "solvay_cap": "https://rawmaterials.net/neodymium-praseodymium-solvay-aims-to-supply-30-of-europes-demand/ (La Rochelle produces ~4,000 t RE products/yr, mainly catalysts; supply deal with Cyclic Materials for mixed RE oxides from 2024) ; https://specchemonline.com/node/10107 (2,000-5,000 t REO possible)",
+    "solvay_us": "https://www.belganewsagency.eu/solvay-signs-two-supply-deals-for-rare-earth-elements-with-us-partners (Noveon: Nd, Pr, Dy, Tb from 2026; Permag/LCM: samarium)",
+    "hastings": "https://investornews.com/critical-minerals-rare-earths/solvay-rare-earths-starts-making-noise-in-the-rare-earth-sector/?print=print (non-binding MOU, Oct 2022: 2,500 t/yr MREC from Yangibana to Solvay)",
+    "ngualla": "https://scrapinsight.com/2024/07/shenghe-resources-acquires-major-stake.html (Shenghe 19.9% of Peak since 2022; 100% concentrate offtake; 37,200 t/yr concentrate from 800,000 t/yr ore; reserves 4.8% REO; Shenghe 18.2% of Vital Metals) ; https://rareearthexchanges.com/news/shenghe-subsidiary-chenguang-acquires-peak-rare-earths-to-accelerate-tanzanias-ngualla-project (May 2025 binding agreement to acquire 100% of Peak)",
+    "cn_dy_exports": "https://rawmaterials.net/exports-of-dysprosium-and-terbium-decline-sharply-in-2025-as-destination-markets-shift",
+    "creg_owners": "https://www.cmgroup.net/news/china-re-group-established/",
+    "nre_owner": "https://news.metal.com/newscontent/101567987/major-shareholders-of-rare-earths-in-north-china-plan-to-reduce-their-holdings-by-25-with-a-market-capitalization-of-about-41-billion",
+    "laos_chijin": "https://rawmaterials.net/canada-rare-earth-announces-acquisition-of-a-refinery-in-laos/",
+    "jare": "https://rawmaterials.net/lynas-reports-record-quarter-expands-japan-supply-chain",
+    "company": "company annual report / public company profile (ownership); see note",
+    "est": "tiern estimate (see note)",
+}
+
+STAGES = ["mine", "concentrator", "mrec", "separator", "metal", "alloy", "magnet", "motor", "oem", "recycler"]
+UNIT = {
+    "mine": "t REO/yr", "concentrator": "t REO/yr", "mrec": "t REO/yr", "separator": "t REO/yr",
+    "metal": "t metal/yr", "alloy": "t alloy/yr", "magnet": "t magnet/yr", "motor": "t magnet/yr",
+    "oem": "t magnet/yr", "recycler": "t magnet/yr",
+}
+
+FAC: list[dict] = []
+LINKS: list[dict] = []
+OWN: list[dict] = []
+DEMAND: list[dict] = []
+
+
+def fac(id, name, stage, country, owner, capacity, *, status="operating", source, year, basis,
+        pub=None, upub=None, note="", cert="", inv=None, sector="", lat=None, lon=None):
+    """Add one facility.  pub/upub: the figure as published (defaults to capacity/unit)."""
+    if inv is None:
+        inv = {"mine": 30, "concentrator": 20, "mrec": 30, "separator": 45, "metal": 30, "alloy": 30,
+               "magnet": 45, "motor": 30, "oem": 60, "recycler": 30}[stage]
+    FAC.append(dict(
+        id=id, name=name, stage=stage, country=country, owner=owner,
+        capacity=capacity, unit=UNIT[stage], status=status, certifications=cert,
+        inventory_days=inv, sector=sector, lat="" if lat is None else lat, lon="" if lon is None else lon,
+        source=S.get(source, source), year=year, basis=basis,
+        capacity_published=capacity if pub is None else pub,
+        unit_published=UNIT[stage] if upub is None else upub,
+        note=note, inventory_basis="estimated",
+    ))
+    c = FAC[-1]
+    keep = [x for x in cert.split(";") if x == "IATF16949" and stage in ("magnet", "motor")] if cert else []
+    c["certifications"] = ";".join(keep)
+    c["certifications_basis"] = ("inferred: supplies automotive series production, for which IATF 16949 is a prerequisite (qual_auto)"
+                                 if keep else "")
+
+
+LINK_DEFAULT_NOTE = ("Estimated split: volumes are sized so that each facility's outflow stays within its capacity and published "
+                     "output totals (SMM, Acrei, company reports) are met; see data/README.md, Estimation method.")
+CAND_NOTE = "Announced or plausible alternative route, not qualified; carries no volume (see qualification_months)."
+
+
+LINK_SOURCE_YEAR = {"smm_june": 2024, "quota_h1_2024": 2024, "huamei": 2024, "jlmag": 2024, "acrei_demand": 2024,
+                    "nolans_hyundai": 2022, "hastings": 2022, "src_feed": 2024, "whitemesa": 2024, "ef_2024": 2024,
+                    "heraeus": 2024, "ksm": 2024, "sep_quota": 2024}
+
+
+def link(s, c, material, volume, *, status="qualified", qm="", source="est", year=None, basis="estimated", note=""):
+    if year is None:
+        year = LINK_SOURCE_YEAR.get(source, 2025)
+    if not note:
+        note = CAND_NOTE if status == "candidate" else ("Route under qualification; no volume yet." if status == "in_qualification" else LINK_DEFAULT_NOTE)
+    LINKS.append(dict(supplier=s, customer=c, material=material, volume=volume, status=status,
+                      qualification_months=qm, source=S.get(source, source), year=year, basis=basis, note=note))
+
+
+def own(owner, parent, stake, country, source="company", year=2025, note=""):
+    OWN.append(dict(owner=owner, parent=parent, stake=stake, country=country,
+                    source=S.get(source, source), year=year, note=note))
+
+
+INV_NOTE = "inventory_days is a tiern planning assumption by stage, not a reported figure (see README)"
+
+# =============================================================================================
+# MINES  (capacity = 2025 mine production, t REO, USGS MCS 2026 edition used throughout)
+# =============================================================================================
+fac("cn-bayan-obo-mine", "Bayan Obo mine (Baotou, Inner Mongolia)", "mine", "CN", "China Northern Rare Earth", 189160,
+    source="quota_h1_2024", year=2024, basis="estimated", pub=94580, upub="t REO mining quota, H1 2024 only",
+    note="Estimated: H1-2024 quota x2 (NRE held ~70% of the 135,000 t H1 quota). Full-year company quota not published; 2025 quotas not published (USGS repeats 270,000 t for China).",
+    lat=41.78, lon=109.97)
+fac("cn-creg-ionic-mines", "China Rare Earth Group ionic-clay mines (Jiangxi/Guangdong/Fujian/Guangxi)", "mine", "CN",
+    "China Rare Earth Group", 19150, source="creg_quota", year=2024, basis="reported", pub=19150,
+    upub="t REO ionic (medium-heavy) mining quota, full year 2024",
+    note="2024 ionic-clay quota (all held by CREG); H1-2024 published figure 10,140 t. Main domestic source of Dy/Tb.",
+    lat=25.83, lon=114.93)
+fac("cn-creg-light-mines", "China Rare Earth Group light-REE mines (Sichuan Mianning/Dechang, Shandong Weishan; aggregate)", "mine", "CN",
+    "China Rare Earth Group", 61690, source="usgs", year=2025, basis="estimated", pub=270000,
+    upub="t REO, China mine production 2025 (USGS, = quota)",
+    note="Aggregate: residual = USGS China 270,000 - Bayan Obo estimate 189,160 - ionic quota 19,150. Operator split between CREG units and partners not public.",
+    lat=28.40, lon=102.17)
+fac("us-mountain-pass-mine", "Mountain Pass mine (California)", "mine", "US", "MP Materials", 50692,
+    source="mp_fy25", year=2025, basis="reported", pub=50692, upub="t REO in concentrate produced, 2025",
+    note="USGS US total 51,000 t (estimated).", cert="ISO9001;ISO14001", lat=35.48, lon=-115.53)
+fac("us-mining-rest", "United States, other mine production (aggregate)", "mine", "US", "US other producers (aggregate)", 308,
+    source="usgs", year=2025, basis="estimated", pub=51000, upub="t REO, US mine production 2025 (USGS)",
+    note="Residual: USGS US 51,000 - MP reported 50,692. USGS excludes monazite concentrates (e.g. Chemours' Florida/Georgia monazite that feeds White Mesa), so that feed is only partly represented here.")
+fac("au-mt-weld-mine", "Mt Weld mine (Western Australia)", "mine", "AU", "Lynas Rare Earths", 26000,
+    source="usgs", year=2025, basis="estimated", pub=29000, upub="t REO, Australia mine production 2025 (USGS)",
+    note="Estimated: USGS Australia 29,000 less ~3,000 assumed for other producers (Iluka Eneabba monazite stockpiling). Lynas does not publish REO-in-concentrate; nameplate after expansion is feed for 12,000 t/yr NdPr (australianmining.com.au).",
+    cert="ISO9001;ISO14001", lat=-28.86, lon=122.55)
+fac("au-mining-rest", "Australia, other mine production incl. Iluka Eneabba monazite (aggregate)", "mine", "AU", "Iluka Resources", 3000,
+    source="usgs", year=2025, basis="estimated", pub=29000, upub="t REO, Australia mine production 2025 (USGS)",
+    note="Residual of USGS Australia total after Mt Weld estimate; mostly Iluka Eneabba monazite concentrate stockpiled for the refinery.")
+fac("mm-kachin-ionic-clays", "Kachin ionic-clay mines (Pangwa/Chipwi, Special Region 1)", "mine", "MM", "Kachin ionic-clay operators (Chinese-run)", 22000,
+    source="usgs", year=2025, basis="reported", pub=22000, upub="t REO, Burma mine production 2025 (USGS, from Chinese import data)",
+    note="USGS estimates Burma from Chinese import data; Ord Minnett put 2023 shipments at ~50,000 t REO (worldenergynews). KIA control since Oct 2024 (Irrawaddy). Main heavy-REE (Dy/Tb) feed for China.",
+    lat=26.05, lon=98.45)
+fac("la-ionic-clays", "Laos ionic-clay mines (Xieng Khouang/Houaphanh; aggregate)", "mine", "LA", "Lao ionic-clay operators (Chinese-owned)", 550,
+    source="usgs", year=2025, basis="estimated", pub=550, upub="t REO, 'Other countries' mine production 2025 (USGS)",
+    note="USGS does not list Laos; all of USGS 'Other countries' (550 t) is attributed to Laos. Trade data suggest larger flows to China; known gap.",
+    lat=19.45, lon=103.20)
+fac("th-ionic-clays", "Thailand ionic-clay/placer production (aggregate)", "mine", "TH", "Thailand producers (aggregate)", 4800,
+    source="usgs", year=2025, basis="reported", pub=4800, upub="t REO (USGS, from Chinese import data)")
+fac("in-irel-beach-sands", "IREL beach-sand monazite mines (Chavara, Manavalakurichi, OSCOM)", "mine", "IN", "IREL (India) Limited", 2900,
+    source="usgs", year=2025, basis="reported", pub=2900, upub="t REO, India mine production 2025 (USGS)",
+    note="All Indian output attributed to state-owned IREL.", lat=19.34, lon=84.96)
+fac("mg-rest", "Madagascar rare-earth production (aggregate)", "mine", "MG", "Madagascar producers (aggregate)", 2700,
+    source="usgs", year=2025, basis="reported", pub=2700, upub="t REO (USGS, from Chinese import data)")
+fac("ru-lovozero-mine", "Lovozero loparite mine (Murmansk)", "mine", "RU", "Solikamsk Magnesium Works", 2600,
+    source="usgs", year=2025, basis="estimated", pub=2600, upub="t REO, Russia mine production 2025 (USGS)",
+    note="All Russian output attributed to Lovozero loparite.", lat=67.86, lon=34.70)
+fac("br-serra-verde-pela-ema", "Serra Verde Pela Ema ionic-clay mine (Goias)", "mine", "BR", "Serra Verde", 1520,
+    source="usgs", year=2025, basis="estimated", pub=6500, upub="t REO expected output 2026 (mining.com)",
+    note="USGS Brazil 2025 total (2,000 t) less the INB monazite estimate (480 t); 6,500 t is the 2026 expectation.",
+    lat=-13.53, lon=-49.15)
+fac("br-inb-monazite", "INB monazite concentrate (Buena, Rio de Janeiro)", "mine", "BR", "Industrias Nucleares do Brasil", 480,
+    source="src_feed", year=2021, basis="estimated", pub=800, upub="t monazite concentrate procured by SRC (2021), ~60% TREO",
+    note="REO = 800 t monazite x 60% TREO, assumed as the annual rate; part of USGS Brazil 2025 total.")
+fac("au-hastings-yangibana", "Hastings Yangibana project (Western Australia)", "mine", "AU", "Hastings Technology Metals", 0, status="planned",
+    source="hastings", year=2022, basis="estimated", pub="", upub="not taken into this dataset", note="Development project; capacity not verified here (0 = unknown).")
+fac("tz-ngualla", "Ngualla rare earth project (Tanzania)", "mine", "TZ", "Peak Rare Earths", 16700, status="construction",
+    source="ngualla", year=2024, basis="estimated", pub=37200, upub="t/yr rare earth concentrate (from 800,000 t/yr ore)",
+    note="REO estimated assuming ~45% REO in concentrate. Construction reported to finish early 2026 (not verified). NdPr ~21% of REO.")
+fac("ca-nechalacho", "Nechalacho bastnaesite mine (Northwest Territories)", "mine", "CA", "Vital Metals", 0, status="idle",
+    source="ngualla", year=2024, basis="estimated", pub="", upub="not published", note="Small-scale operation suspended after Vital's Saskatoon plant closed in 2023; 0 = not operating.")
+fac("ng-rest", "Nigeria rare-earth production (aggregate)", "mine", "NG", "Nigeria producers (aggregate)", 1500,
+    source="usgs", year=2025, basis="reported", pub=1500, upub="t REO (USGS)")
+fac("vn-rest", "Vietnam rare-earth production (aggregate)", "mine", "VN", "Vietnam producers (aggregate)", 150,
+    source="usgs", year=2025, basis="reported", pub=150, upub="t REO (USGS, from Chinese import data)")
+fac("my-rest", "Malaysia rare-earth production (aggregate)", "mine", "MY", "Malaysia producers (aggregate)", 110,
+    source="usgs", year=2025, basis="reported", pub=110, upub="t REO (USGS, from Chinese import data)")
+# planned / construction / idle mines (not in reconciliation, which counts operating capacity only)
+fac("au-nolans-mine", "Nolans mine (Northern Territory)", "mine", "AU", "Arafura Rare Earths", 13300, status="planned",
+    source="nolans", year=2025, basis="estimated", pub=4440, upub="t NdPr oxide/yr",
+    note="REO estimated from 4,440 t/yr NdPr oxide assuming NdPr ~1/3 of Nolans REO; FID pending.", lat=-22.58, lon=133.25)
+fac("ao-longonjo-mine", "Longonjo mine (Angola)", "mine", "AO", "Pensana", 14000, status="construction",
+    source="longonjo", year=2026, basis="reported", pub=14000, upub="t/yr TREO in up to 38,000 t MREC (4,400 t NdPr)", lat=-12.91, lon=15.25)
+fac("gl-tanbreez", "Tanbreez project (Greenland)", "mine", "GL", "Critical Metals Corp", 0, status="planned",
+    source="tanbreez", year=2025, basis="estimated", pub="", upub="t REO/yr (not published)",
+    note="Capacity not published; 0 = unknown.", lat=60.88, lon=-45.75)
+fac("gl-kvanefjeld", "Kvanefjeld project (Greenland)", "mine", "GL", "Energy Transition Minerals", 0, status="idle",
+    source="kvanefjeld", year=2025, basis="estimated", pub="", upub="t REO/yr (not published)",
+    note="Stalled by uranium ban and litigation; capacity 0 = not operating/unknown.", lat=60.97, lon=-45.97)
+fac("br-aclara-carina", "Carina ionic-clay project (Goias)", "mine", "BR", "Aclara Resources", 0, status="planned",
+    source="aclara_br", year=2028, basis="estimated", pub="", upub="t REO/yr (feed from mid-2028; not published)",
+    note="Capacity not published; 0 = unknown. Heavy-REE ionic clay planned to feed Aclara's US separation plant.")
+fac("ca-strange-lake", "Strange Lake deposit (Quebec/Labrador)", "mine", "CA", "Torngat Metals", 15000, status="planned",
+    source="torngat", year=2029, basis="reported", pub=15000, upub="t/yr REO", lat=56.33, lon=-64.17)
+fac("za-phalaborwa", "Phalaborwa gypsum-stack project", "mine", "ZA", "Rainbow Rare Earths", 0, status="planned",
+    source="rainbow", year=2025, basis="estimated", pub="", upub="t NdPr oxide/yr (not verified)", lat=-23.95, lon=31.12,
+    note="Capacity not verified; 0 = unknown.")
+
+# =============================================================================================
+# CONCENTRATORS  (t REO/yr in concentrate)
+# =============================================================================================
+fac("cn-baotou-concentrator", "Baogang Bayan Obo ore concentrator (Baotou)", "concentrator", "CN", "China Northern Rare Earth", 189160,
+    source="quota_h1_2024", year=2024, basis="estimated", pub=94580, upub="t REO mining quota H1 2024",
+    note="Sized to the Bayan Obo mine estimate (ore is beneficiated at Baotou).", lat=40.65, lon=109.84)
+fac("us-mountain-pass-concentrator", "Mountain Pass mill and flotation", "concentrator", "US", "MP Materials", 50692,
+    source="mp_fy25", year=2025, basis="reported", pub=50692, upub="t REO in concentrate produced, 2025", lat=35.48, lon=-115.53)
+fac("au-mt-weld-concentrator", "Mt Weld concentration plant", "concentrator", "AU", "Lynas Rare Earths", 26000,
+    source="mtweld", year=2025, basis="estimated", pub=12000, upub="t/yr NdPr-equivalent feed (nameplate after expansion)",
+    note="Sized to the Mt Weld mine estimate.", lat=-28.86, lon=122.55)
+fac("in-irel-mineral-separation", "IREL mineral separation plants (Chavara/OSCOM)", "concentrator", "IN", "IREL (India) Limited", 2900,
+    source="usgs", year=2025, basis="estimated", pub=2900, upub="t REO (USGS India)", note="Sized to USGS India output.")
+fac("ru-lovozero-concentrator", "Lovozero GOK concentrator (loparite concentrate)", "concentrator", "RU", "Solikamsk Magnesium Works", 2600,
+    source="usgs", year=2025, basis="estimated", pub=2600, upub="t REO (USGS Russia)", note="Sized to USGS Russia output.")
+
+# =============================================================================================
+# MREC / cracking  (t REO/yr)
+# =============================================================================================
+fac("au-lynas-kalgoorlie", "Lynas Kalgoorlie Rare Earths Processing Facility", "mrec", "AU", "Lynas Rare Earths", 17900,
+    source="lynas_fy25", year=2025, basis="estimated", pub=9000, upub="t/yr NdPr-equivalent feed",
+    note="REO estimated = 9,000 t NdPr-equivalent x 1.99 (Lynas REO/NdPr production ratio, Sep-2025 quarter: 3,993/2,003 t).",
+    cert="ISO9001;ISO14001", lat=-30.78, lon=121.47)
+fac("br-serra-verde-plant", "Serra Verde concentrate plant (mixed RE concentrate)", "mrec", "BR", "Serra Verde", 2000,
+    source="serraverde", year=2025, basis="estimated", pub=6500, upub="t REO expected output 2026",
+    note="Sized to USGS Brazil 2025 output.", lat=-13.53, lon=-49.15)
+fac("ao-longonjo-mrec", "Longonjo MREC plant (Angola)", "mrec", "AO", "Pensana", 14000, status="construction",
+    source="longonjo", year=2026, basis="reported", pub=38000, upub="t/yr MREC (gross) containing 14,000 t TREO")
+fac("mm-kachin-leach", "Kachin in-situ leach and MREC precipitation (aggregate)", "mrec", "MM", "Kachin ionic-clay operators (Chinese-run)", 22000,
+    source="usgs", year=2025, basis="estimated", pub=22000, upub="t REO (USGS Burma)",
+    note="Ionic clays are heap/in-situ leached on site to mixed carbonate; sized to USGS Burma output.")
+
+# =============================================================================================
+# SEPARATORS  (t REO/yr separated; China = 2024 separation quota 254,000 t REO)
+# =============================================================================================
+CN_SEP = 254000
+fac("cn-nre-baotou-huamei", "China Northern Rare Earth Baotou Huamei smelting & separation", "separator", "CN", "China Northern Rare Earth", 106661,
+    source="huamei", year=2024, basis="reported", pub=106661, upub="t REO/yr separation capacity (198,000 t/yr mixed concentrate)",
+    lat=40.62, lon=109.95)
+fac("cn-shenghe-leshan", "Shenghe Resources Leshan separation plant", "separator", "CN", "Shenghe Resources", 7500,
+    source="shenghe_leshan", year=2019, basis="reported", pub=">7500", upub="t REO/yr output", lat=29.55, lon=103.77)
+fac("cn-creg-ganzhou-separation", "China Rare Earth Group southern separation plants (Ganzhou/Longnan; ionic and Myanmar feed)", "separator", "CN",
+    "China Rare Earth Group", 45000, source="sep_quota", year=2024, basis="estimated", pub=254000, upub="t REO, China separation quota 2024",
+    note="Estimated: CREG's share of the separation quota is not published; sized to process CREG ionic quota (19,150 t) plus most Myanmar/Lao imports (~22,000 t) with margin. Main Dy/Tb oxide producer.",
+    lat=25.83, lon=114.93)
+fac("cn-jiangsu-separation", "Jiangsu separation cluster (Yixing/Liyang; imported MREC; aggregate)", "separator", "CN", "Jiangsu separators (various)", 12000,
+    source="smm_june", year=2024, basis="estimated", pub="", upub="not published",
+    note="Estimated order of magnitude; SMM reports Jiangsu as a main Dy/Tb/Gd/Ho oxide region processing imported (Myanmar) feed.",
+    lat=31.36, lon=119.82)
+fac("cn-neo-zamr", "Neo Performance Materials ZAMR separation (Zibo, Shandong)", "separator", "CN", "Neo Performance Materials", 1500,
+    source="neo_cn", year=2022, basis="reported", pub=1500, upub="t REO annual processing quota",
+    note="Canadian-owned separator inside China; can add non-Chinese concentrate beyond quota.")
+fac("cn-neo-jamr", "Neo Performance Materials JAMR separation (Jiangyin, Jiangsu)", "separator", "CN", "Neo Performance Materials", 1100,
+    source="neo_cn", year=2022, basis="reported", pub=1100, upub="t REO annual processing quota")
+fac("cn-separation-rest", "China separation, rest of industry (aggregate)", "separator", "CN", "China separation, rest of industry (aggregate)",
+    CN_SEP + 45000 + 8000 - 106661 - 7500 - 45000 - 12000 - 2600, source="sep_quota", year=2024, basis="estimated", pub=254000,
+    upub="t REO, China smelting/separation quota 2024",
+    note="Residual: China separation = 2024 quota (254,000 t REO, domestic ore) + ~45,000 t REO imported concentrate/MREC (USGS 2025 output of Burma, Thailand, Madagascar, Nigeria, Laos, Brazil plus Q1 MP shipments) + ~8,000 t recycled oxide feed, minus named plants. Excludes undocumented output.")
+# ex-China separators
+fac("my-lynas-malaysia", "Lynas Malaysia advanced materials plant (Gebeng, Kuantan) - light REE", "separator", "MY", "Lynas Rare Earths", 16000,
+    source="lynas_q1fy26", year=2025, basis="estimated", pub=10500, upub="t/yr NdPr oxide nameplate (FY25 output 6,558 t NdPr)",
+    note="Effective REO capacity estimated as run-rate of Sep-2025 quarter (3,993 t REO x 4). Nameplate 10,500 t NdPr (lynas_fy25).",
+    cert="ISO9001;ISO14001;ISO17025", lat=3.97, lon=103.38)
+fac("my-lynas-malaysia-hre", "Lynas Malaysia heavy rare earths circuit (Dy/Tb)", "separator", "MY", "Lynas Rare Earths", 1500,
+    source="lynas_hre", year=2025, basis="reported", pub=1500, upub="t/yr SEGH heavy feed throughput",
+    note="First Dy oxide May 2025, Tb June 2025 (australianmining). Yields ~5% Dy, ~1% Tb of feed (Lynas for its new HRE plant, rawmaterials.net).",
+    cert="ISO9001;ISO14001", lat=3.97, lon=103.38)
+fac("my-lynas-malaysia-hre2", "Lynas Malaysia new heavy rare earths facility", "separator", "MY", "Lynas Rare Earths", 5000, status="planned",
+    source="lynas_hre2", year=2026, basis="reported", pub=5000, upub="t/yr HRE feedstock")
+fac("us-mountain-pass-separation", "Mountain Pass separation (light REE)", "separator", "US", "MP Materials", 17000,
+    source="mp_fy25", year=2025, basis="estimated", pub=2599, upub="t NdPr oxide produced 2025 (exit run-rate ~4,000 t/yr)",
+    note="REO estimated = 2,599 t NdPr / 0.153 (Nd+Pr ~15.3% of Mountain Pass bastnaesite REO, typical published distribution).",
+    cert="ISO9001;ISO14001", lat=35.48, lon=-115.53)
+fac("us-mountain-pass-hre", "Mountain Pass heavy rare earth separation circuit", "separator", "US", "MP Materials", 0, status="construction",
+    source="mp_q4", year=2026, basis="estimated", pub="", upub="t Dy/Tb oxide/yr (not published; output expected late 2026)",
+    note="Capacity not published; 0 = unknown. Financed by a US$150M DoD loan (July 2025).")
+fac("us-white-mesa", "Energy Fuels White Mesa Mill (monazite cracking and separation)", "separator", "US", "Energy Fuels", 4000,
+    source="whitemesa", year=2024, basis="estimated", pub="850-1000", upub="t/yr NdPr oxide (Phase 1); Phase 2 >6,000 t NdPr + ~240 t Dy + ~66 t Tb",
+    note="REO estimated = ~900 t NdPr / ~0.22 NdPr share of monazite REO.", lat=37.54, lon=-109.50)
+fac("us-lynas-seadrift", "Lynas USA Seadrift (Texas) processing facility", "separator", "US", "Lynas Rare Earths", 7500, status="planned",
+    source="lynas_tx", year=2026, basis="reported", pub="5000 LREE + 2500-3000 HREE", upub="t/yr",
+    note="Reported unlikely to proceed (metalnomist 2026).", lat=28.42, lon=-96.71)
+fac("ee-neo-silmet", "NPM Silmet separation plant (Sillamae)", "separator", "EE", "Neo Performance Materials", 3000,
+    source="silmet", year=2023, basis="reported", pub=3000, upub="t/yr LREE", cert="ISO9001;ISO14001", lat=59.40, lon=27.76)
+fac("fr-solvay-la-rochelle", "Solvay La Rochelle rare earth plant", "separator", "FR", "Solvay", 4000,
+    source="solvay_cap", year=2024, basis="reported", pub=4000, upub="t/yr rare earth products (mainly catalysts); 2,000-5,000 t REO possible",
+    note="Magnet (NdPr) line inaugurated Apr 2025 (several hundred t in 2025; 24brussels); target 30% of European NdPr demand by 2030. Feed partly unknown (not all modelled).", cert="ISO9001;ISO14001",
+    lat=46.15, lon=-1.17)
+fac("in-irel-rare-earths-division", "IREL rare earths separation (Aluva/OSCOM)", "separator", "IN", "IREL (India) Limited", 2900,
+    source="usgs", year=2025, basis="estimated", pub=2900, upub="t REO (USGS India mine output)", note="Sized to Indian mine output.")
+fac("ru-solikamsk", "Solikamsk Magnesium Works rare earth processing", "separator", "RU", "Solikamsk Magnesium Works", 2600,
+    source="usgs", year=2025, basis="estimated", pub=2600, upub="t REO (USGS Russia mine output)", note="Sized to Russian mine output; products are largely RE compounds rather than fully separated oxides.")
+fac("ca-src-separation", "Saskatchewan Research Council Rare Earth Processing Facility - separation", "separator", "CA", "Saskatchewan Research Council", 1800,
+    source="src_feed", year=2024, basis="reported", pub=3000, upub="t/yr monazite concentrate at ~60% TREO (= 1,800 t REO)",
+    note="Monazite processing unit plus solvent extraction; 1,800 t REO = 3,000 t x 60%.", lat=52.13, lon=-106.67)
+fac("vn-vtre-separation", "Vietnam Rare Earth JSC (VTRE) separation (Hanoi)", "separator", "VN", "Vietnam Rare Earth JSC", 500,
+    source="vtre", year=2023, basis="estimated", pub="", upub="not verified", note="Capacity not public; placeholder order of magnitude.")
+fac("la-vientiane-refinery", "Vientiane rare earth refinery (option)", "separator", "LA", "Canada Rare Earth Corp", 3000, status="planned",
+    source="laos", year=2025, basis="reported", pub=3000, upub="t REO/yr (never operated)")
+fac("au-iluka-eneabba-refinery", "Iluka Eneabba Rare Earths Refinery", "separator", "AU", "Iluka Resources", 17500, status="construction",
+    source="eneabba", year=2027, basis="reported", pub=17500, upub="t/yr REO (2022 FID figure)", lat=-29.82, lon=115.27)
+fac("au-nolans-refinery", "Arafura Nolans processing and separation", "separator", "AU", "Arafura Rare Earths", 13300, status="planned",
+    source="nolans", year=2025, basis="estimated", pub=4440, upub="t/yr NdPr oxide", note="REO estimated as for the Nolans mine.")
+fac("us-ucore-louisiana", "Ucore Louisiana Strategic Metals Complex (Alexandria)", "separator", "US", "Ucore Rare Metals", 2000, status="construction",
+    source="ucore", year=2026, basis="reported", pub=2000, upub="t/yr TREO phase 1")
+fac("us-aclara-louisiana", "Aclara heavy REE separation plant (Louisiana)", "separator", "US", "Aclara Resources", 1630, status="planned",
+    source="aclara_us", year=2027, basis="reported", pub="200 Dy + 30 Tb + 1400 NdPr", upub="t/yr oxide")
+fac("us-reelement-indiana", "ReElement Technologies (Indiana) separation/refining", "separator", "US", "ReElement Technologies", 200,
+    source="osc", year=2025, basis="estimated", pub="", upub="not disclosed", note="Small operating plant; capacity not disclosed, placeholder.")
+fac("ca-torngat-sept-iles", "Torngat Sept-Iles separation plant", "separator", "CA", "Torngat Metals", 15000, status="planned",
+    source="torngat", year=2029, basis="reported", pub=15000, upub="t/yr REO")
+fac("gb-pensana-saltend", "Pensana Saltend separation facility", "separator", "GB", "Pensana", 0, status="planned",
+    source="saltend", year=2024, basis="estimated", pub="", upub="not verified", note="Status uncertain; capacity unknown.")
+
+# =============================================================================================
+# METAL  (t metal/yr)
+# =============================================================================================
+CN_METAL = 72000  # SMM June 2024 Pr-Nd alloy 5,994 t x 12
+fac("cn-nre-metal", "China Northern Rare Earth metal plants (Baotou)", "metal", "CN", "China Northern Rare Earth", 22000,
+    source="smm_june", year=2024, basis="estimated", pub=5994, upub="t Pr-Nd metal, China total, June 2024",
+    note="Estimated share (~30%) of China Pr-Nd metal output (SMM June x12 = ~72,000 t); Inner Mongolia is a main metal region per SMM.")
+fac("cn-creg-metal", "China Rare Earth Group metal plants incl. Dy-Fe and Tb metal (Ganzhou)", "metal", "CN", "China Rare Earth Group", 10000,
+    source="smm_june", year=2024, basis="estimated", pub=5994, upub="t Pr-Nd metal, China total, June 2024",
+    note="Estimated share of China metal output; SMM notes CREG selling Dy-Fe alloy.")
+fac("cn-metal-rest", "China rare earth metal, rest of industry (Jiangxi/Sichuan; aggregate)", "metal", "CN", "China metal, rest of industry (aggregate)",
+    CN_METAL - 22000 - 10000 + 3000, source="smm_june", year=2024, basis="estimated", pub=5994, upub="t Pr-Nd metal, China total, June 2024",
+    note="Residual of ~72,000 t Pr-Nd metal (SMM June 2024 x12) plus ~3,000 t Dy/Tb/other magnet metals (estimated from Dy+Tb oxide output).")
+fac("jp-metal-makers", "Japan rare earth metal and alloy makers (Santoku, Shin-Etsu and others; aggregate)", "metal", "JP", "Japan magnet materials industry (aggregate)", 4000,
+    source="est", year=2025, basis="estimated", pub="", upub="not published",
+    note="Estimated to convert Lynas/JARE NdPr oxide supplied to Japan (~4,000 t oxide est.) plus Chinese metal imports.")
+fac("vn-metal-makers", "Vietnam rare earth metal makers (Japanese- and Chinese-invested; aggregate)", "metal", "VN", "Vietnam Rare Earth JSC", 2000,
+    source="vtre", year=2023, basis="estimated", pub="", upub="not published",
+    note="Vietnam converts Lynas and Chinese oxide to NdPr metal for Japanese magnet makers; volume is an order-of-magnitude estimate.")
+fac("gb-lcm-ellesmere-port", "Less Common Metals (Ellesmere Port)", "metal", "GB", "USA Rare Earth", 1000,
+    source="lcm", year=2025, basis="estimated", pub="", upub="t/yr RE metals, SmCo and NdFeB strip-cast alloy (not verified)",
+    note="Capacity not verified; placeholder. Acquired by USA Rare Earth Nov 2025.", cert="ISO9001;AS9100", lat=53.28, lon=-2.90)
+fac("ca-src-metal", "Saskatchewan Research Council Rare Earth Processing Facility - metal", "metal", "CA", "Saskatchewan Research Council", 400,
+    source="src", year=2025, basis="reported", pub=400, upub="t/yr NdPr metal (>99.5% purity)", lat=52.13, lon=-106.67)
+fac("us-mp-independence-metal", "MP Materials Independence (Fort Worth) metal line", "metal", "US", "MP Materials", 1000,
+    source="mp_indep", year=2025, basis="estimated", pub=1000, upub="t/yr finished NdFeB (plant total)",
+    note="Metal line sized to the 1,000 t/yr magnet plant.", lat=32.82, lon=-97.34)
+
+# =============================================================================================
+# ALLOY  (t alloy/yr)
+# =============================================================================================
+fac("cn-nre-alloy", "Inner Mongolia NRE Magnetic Materials strip-cast alloy project", "alloy", "CN", "China Northern Rare Earth", 50000, status="construction",
+    source="nre_alloy", year=2025, basis="reported", pub=50000, upub="t/yr NdFeB fast-setting alloy")
+fac("cn-alloy-rest", "China NdFeB strip-cast alloy, independent producers (aggregate)", "alloy", "CN", "China metal, rest of industry (aggregate)", 60000,
+    source="est", year=2024, basis="estimated", pub="", upub="not published",
+    note="Most Chinese magnet makers cast alloy in-house (modelled as metal->magnet); this node stands for merchant alloy, estimated at ~1/5 of magnet output.")
+fac("jp-alloy-makers", "Japan NdFeB alloy makers (aggregate)", "alloy", "JP", "Japan magnet materials industry (aggregate)", 4500,
+    source="est", year=2025, basis="estimated", pub="", upub="not published", note="Sized to Japanese magnet capacity estimate.")
+fac("gb-lcm-alloy", "Less Common Metals strip-cast alloy line", "alloy", "GB", "USA Rare Earth", 500,
+    source="lcm", year=2025, basis="estimated", pub="", upub="not verified", note="Placeholder; LCM makes NdFeB strip-cast and SmCo alloys.")
+fac("us-mp-independence-alloy", "MP Materials Independence alloy line", "alloy", "US", "MP Materials", 1300,
+    source="mp_indep", year=2025, basis="estimated", pub=1000, upub="t/yr finished NdFeB (plant total)",
+    note="Sized at 1.3 t alloy per t finished magnet (blank-to-finished yield ~70-80%).")
+fac("th-neo-magnequench", "Neo Magnequench bonded powder plant (Korat)", "alloy", "TH", "Neo Performance Materials", 1800,
+    source="overseas_cap", year=2022, basis="reported", pub=1800, upub="t/yr NdFeB bonded powder", lat=14.97, lon=102.10)
+
+# =============================================================================================
+# MAGNETS  (t magnet/yr)  China total ~300,000 t output 2024 (Acrei via Argus)
+# =============================================================================================
+CN_MAG = 300000
+cn_named_mag = 0
+
+
+def cnmag(id, name, owner, cap, **kw):
+    global cn_named_mag
+    if kw.get("status", "operating") == "operating":
+        cn_named_mag += cap
+    fac(id, name, "magnet", "CN", owner, cap, **kw)
+
+
+cnmag("cn-jl-mag", "JL MAG Rare-Earth magnet plants (Ganzhou/Baotou/Ningbo)", "JL MAG Rare-Earth", 40000,
+      source="jlmag", year=2025, basis="reported", pub=40000, upub="t/yr high-performance NdFeB (end-2025; 60,000 by 2027)",
+      note="2024 output 29,300 t blanks / ~20,900 t finished. Customers incl. Tesla, BYD, Toyota, Siemens Gamesa (rareearthexchanges).",
+      cert="ISO9001;IATF16949;ISO14001", lat=25.83, lon=114.93)
+cnmag("cn-ningbo-yunsheng", "Ningbo Yunsheng magnet plants (Ningbo/Baotou)", "Ningbo Yunsheng", 21000,
+      source="yunsheng", year=2022, basis="estimated", pub=15000, upub="t/yr Baotou high-performance magnet project (2022 placement)",
+      note="Estimated: Baotou 15,000 t project plus ~6,000 t assumed for Ningbo base; company total not verified.",
+      cert="ISO9001;IATF16949;ISO14001", lat=29.87, lon=121.54)
+cnmag("cn-zhong-ke-san-huan", "Beijing Zhong Ke San Huan magnet plants (Beijing/Tianjin/Ningbo/Ganzhou)", "Zhong Ke San Huan", 21762,
+      source="zksh_2022", year=2022, basis="estimated", pub="13500 + 8262", upub="t/yr sintered NdFeB (2013) + blanks expansion (2022)",
+      note="Estimated as the sum of the 2013 capacity (sbwire) and the 2022 expansion; current total not verified.",
+      cert="ISO9001;IATF16949;ISO14001", lat=39.98, lon=116.31)
+cnmag("cn-zhenghai-magnetic", "Yantai Zhenghai Magnetic (Yantai/Nantong)", "Yantai Zhenghai Magnetic", 18000,
+      source="yunsheng", year=2021, basis="reported", pub=18000, upub="t/yr Nantong high-performance NdFeB base (planned 2020, ramping 2021)",
+      cert="ISO9001;IATF16949", lat=37.46, lon=121.45)
+cnmag("cn-northern-zhaobao", "Northern Zhaobao magnet JV (Baotou)", "China Northern Rare Earth", 3000, status="construction",
+      source="huamei", year=2025, basis="reported", pub=3000, upub="t/yr NdFeB (due May 2025; start-up not verified)")
+cnmag("cn-tdk-rising", "Guangdong TDK Rising Rare Earth High Technology Material", "TDK", 1500,
+      source="tdk_cn", year=2013, basis="reported", pub=1500, upub="t/yr high-performance NdFeB (at formation)", note="TDK 59%, Guangdong Rising 37%.")
+cnmag("cn-shin-etsu-china", "Shin-Etsu magnet plant, China", "Shin-Etsu Chemical", 3000,
+      source="overseas_cap", year=2022, basis="reported", pub=3000, upub="t/yr (end-2022, vendor blog list)")
+cnmag("cn-proterial-china", "Proterial (NEOMAX) magnet plant, China", "Proterial", 2000,
+      source="proterial", year=2025, basis="reported", pub=">2000", upub="t/yr permanent magnets")
+fac("cn-magnet-rest", "China NdFeB magnets, rest of industry (~200 producers; aggregate)", "magnet", "CN", "China magnets, rest of industry (aggregate)",
+    CN_MAG - cn_named_mag, source="argus_ndfeb", year=2024, basis="estimated", pub=300000, upub="t NdFeB output, China 2024 (Acrei)",
+    note="Residual: China 2024 NdFeB output (~300,000 t per Acrei; excludes 90-100 kt CeFeB; SMM instead expected ~260,000 t for 2024) minus named operating Chinese plants. Named plants use capacity, the total uses output.")
+# ex-China magnets
+JP_NOTE = ("Estimated: no Japanese maker discloses NdFeB capacity. Ex-China capacity is 23.75 kt/yr (Project Blue, 2025); after the published "
+           "non-Japanese plants (~16.5 kt listed in this dataset) about 7.25 kt is left for Japan, split here by rough market position.")
+fac("jp-shin-etsu-takefu", "Shin-Etsu Chemical Takefu magnet plant (Fukui)", "magnet", "JP", "Shin-Etsu Chemical", 2800,
+    source="pb_exchina", year=2025, basis="estimated", pub="", upub="not published", note=JP_NOTE,
+    cert="ISO9001;IATF16949;ISO14001", lat=35.90, lon=136.17)
+fac("jp-tdk-magnets", "TDK magnet plants (Japan)", "magnet", "JP", "TDK", 1700,
+    source="pb_exchina", year=2025, basis="estimated", pub="", upub="not published", note=JP_NOTE, cert="ISO9001;IATF16949;ISO14001")
+fac("jp-proterial-neomax", "Proterial NEOMAX magnet plants (Japan)", "magnet", "JP", "Proterial", 2000,
+    source="proterial", year=2025, basis="estimated", pub="", upub="not published (Mint 2025)", note=JP_NOTE, cert="ISO9001;IATF16949;ISO14001")
+fac("jp-daido-electronics", "Daido Electronics Nakatsugawa (hot-deformed, HRE-free NdFeB)", "magnet", "JP", "Daido Steel", 750,
+    source="daido", year=2025, basis="estimated", pub="500 (expandable to 1000)", upub="t/yr sintered NdFeB (Intermetallics Japan JV plant, 2012 plan)",
+    note=JP_NOTE + " Daido also produces HRE-free hot-deformed magnets (JPY5bn investment).", cert="ISO9001;IATF16949", lat=35.49, lon=137.50)
+fac("vn-shin-etsu-haiphong", "Shin-Etsu Magnetic Materials Vietnam (Hai Phong)", "magnet", "VN", "Shin-Etsu Chemical", 2200,
+    source="shinetsu_vn", year=2018, basis="reported", pub=2200, upub="t/yr sintered magnets", cert="ISO9001;IATF16949", lat=20.86, lon=106.68)
+fac("vn-sgi-vina", "SGI Vina magnet plant (Bac Chu Lai IP)", "magnet", "VN", "Star Group Industrial", 4000,
+    source="sgi", year=2025, basis="reported", pub="4000-5000", upub="t/yr NdFeB (from 2025)", note="Lower end of the published range.")
+fac("vn-baotou-inst", "Baotou INST Magnetic Vietnam plant", "magnet", "VN", "Baotou INST Magnetic", 1000,
+    source="vn_magnets", year=2023, basis="estimated", pub="", upub="not verified", note="Capacity not verified; placeholder.")
+fac("de-vac-hanau", "VAC Hanau magnet works", "magnet", "DE", "VAC Group", 1500,
+    source="vac", year=2025, basis="estimated", pub="", upub="not published", note="Capacity not published; estimated order of magnitude.",
+    cert="ISO9001;IATF16949;AS9100;ISO14001", lat=50.13, lon=8.92)
+fac("us-evac-sumter", "eVAC Magnetics Sumter plant (South Carolina)", "magnet", "US", "VAC Group", 1500,
+    source="evac", year=2025, basis="estimated", pub="", upub="not disclosed (VAC)",
+    note="Capacity undisclosed; ~1,500 t/yr sometimes quoted is unverified. Operations targeted late 2025 (fastmarkets); binding long-term supply agreement with GM.",
+    lat=33.92, lon=-80.34)
+fac("ee-neo-narva", "Neo Performance Materials Narva magnet plant", "magnet", "EE", "Neo Performance Materials", 2000,
+    source="narva", year=2025, basis="reported", pub=2000, upub="t/yr sintered NdFeB (phase 2: 5,000)", note="Opened Sep 2025, ramping 2026.",
+    lat=59.38, lon=28.19)
+fac("us-noveon-san-marcos", "Noveon Magnetics San Marcos (Texas)", "magnet", "US", "Noveon Magnetics", 2000,
+    source="noveon", year=2023, basis="reported", pub=2000, upub="t/yr sintered NdFeB", note="Uses recycled magnet feed (magnet-to-magnet).",
+    cert="ISO9001;IATF16949", lat=29.88, lon=-97.94)
+fac("us-mp-independence", "MP Materials Independence magnet plant (Fort Worth)", "magnet", "US", "MP Materials", 1000,
+    source="mp_indep", year=2025, basis="reported", pub=1000, upub="t/yr finished NdFeB", note="First commercial magnets Q4 2025; auto PPAP ongoing Feb 2026.",
+    lat=32.82, lon=-97.34)
+fac("us-mp-10x", "MP Materials 10X magnet facility (Northlake, Texas)", "magnet", "US", "MP Materials", 9000, status="planned",
+    source="mp_dod", year=2028, basis="estimated", pub=10000, upub="t/yr NdFeB (MP total incl. Independence)",
+    note="10,000 t MP total less 1,000 t Independence; DoD 10-year offtake.")
+fac("us-usar-stillwater", "USA Rare Earth Stillwater magnet plant (Oklahoma)", "magnet", "US", "USA Rare Earth", 5000, status="construction",
+    source="usar", year=2026, basis="reported", pub=5000, upub="t/yr NdFeB (planned total; phase 1 ~1,200 unverified)", lat=36.12, lon=-97.06)
+fac("us-vulcan-benson", "Vulcan Elements Benson magnet plant (North Carolina)", "magnet", "US", "Vulcan Elements", 10000, status="planned",
+    source="vulcan", year=2025, basis="reported", pub=10000, upub="t/yr NdFeB", note="OSC conditional loan US$620M (war.gov).")
+fac("us-js-link-columbus", "JS Link America (Columbus, Georgia)", "magnet", "US", "JS Link", 3000, status="planned",
+    source="jslink", year=2027, basis="reported", pub=3000, upub="t/yr NdFeB")
+fac("kr-js-link-yesan", "JS Link Yesan plant", "magnet", "KR", "JS Link", 1000,
+    source="jslink", year=2025, basis="reported", pub=1000, upub="t/yr NdFeB (pilot-scale start)")
+fac("us-arnold-smco", "US samarium-cobalt magnet makers for defense (Arnold, Electron Energy; aggregate)", "magnet", "US", "US defense magnet makers (aggregate)", 300,
+    source="est", year=2025, basis="estimated", pub="", upub="not published",
+    note="SmCo magnets for defense; placeholder order of magnitude (no public capacity).", cert="ISO9001;AS9100")
+
+# =============================================================================================
+# RECYCLERS  (t magnet/yr feed)
+# =============================================================================================
+fac("cn-ganzhou-scrap-recyclers", "Ganzhou/Jiangxi NdFeB scrap recyclers (aggregate)", "recycler", "CN", "China separation, rest of industry (aggregate)", 30000,
+    source="smm_june", year=2024, basis="estimated", pub="", upub="not published",
+    note="SMM reports scrap recyclers in Jiangxi as a major PrNd oxide source; estimated at ~10% of China magnet output (swarf and grinding sludge are ~25-30% of blanks).")
+fac("gb-hypromag-tyseley", "HyProMag Tyseley magnet recycling plant (Birmingham)", "recycler", "GB", "HyProMag", 200,
+    source="hypromag", year=2026, basis="estimated", pub="100-300", upub="t/yr NdFeB", note="Midpoint of the published range; opened Jan 2026.")
+fac("mx-jl-mag-recycling", "JL MAG magnet-scrap recycling project (Mexico)", "recycler", "MX", "JL MAG Rare-Earth", 0, status="planned",
+    source="jlmag_mx", year=2024, basis="estimated", pub="US$100M", upub="investment (capacity not published)",
+    note="Capacity not published; 0 = unknown. JL MAG's first recycling plant outside China.")
+fac("us-mp-recycling", "MP Materials recycling line for Apple (post-industrial scrap)", "recycler", "US", "MP Materials", 100,
+    source="mp_apple", year=2025, basis="estimated", pub="US$500M", upub="Apple commitment for recycled magnets",
+    note="Volume not published; placeholder.")
+fac("us-noveon-recycling", "Noveon Magnetics magnet-to-magnet recycling feed line", "recycler", "US", "Noveon Magnetics", 500,
+    source="noveon", year=2023, basis="estimated", pub="", upub="not published", note="Placeholder for the recycled share of Noveon feed.")
+fac("ca-cyclic-materials", "Cyclic Materials (Kingston, Ontario)", "recycler", "CA", "Cyclic Materials", 100,
+    source="est", year=2025, basis="estimated", pub="", upub="not published", note="Early commercial plant; placeholder.")
+fac("vn-shin-etsu-recycling", "Shin-Etsu Vietnam separation/recycling line", "recycler", "VN", "Shin-Etsu Chemical", 300,
+    source="shinetsu_vn", year=2018, basis="estimated", pub="", upub="not published", note="Shin-Etsu recycles process scrap in Vietnam; placeholder.")
+
+# --- additional ex-China plants (second research pass)
+fac("no-reetec-heroya", "REEtec separation plant (Heroya, Norway)", "separator", "NO", "REEtec", 720, status="construction",
+    source="reetec", year=2024, basis="reported", pub=720, upub="t/yr NdPr oxide",
+    note="Commissioning 2024-25 ('ready for raw material early 2025'); commercial output not verified. Capacity is NdPr oxide only (used as REO).")
+fac("fr-caremag-lacq", "Caremag rare earth refinery (Lacq, France)", "separator", "FR", "Carester", 1390, status="construction",
+    source="caremag", year=2026, basis="reported", pub="150 Pr + 650 Nd + 500 Dy + 90 Tb", upub="t/yr separated oxides at run rate",
+    note="Refines 5,000 t/yr mining concentrate plus recycled magnets; start-up end 2026. Largest planned ex-China Dy/Tb producer.")
+fac("fr-caremag-recycling", "Caremag magnet recycling line (Lacq)", "recycler", "FR", "Carester", 2000, status="construction",
+    source="caremag", year=2026, basis="reported", pub=2000, upub="t/yr magnets recycled")
+fac("kr-ksm-metals", "KSM Metals Korean Metals Plant (Ochang)", "alloy", "KR", "Australian Strategic Materials", 1900,
+    source="ksm", year=2022, basis="reported", pub=1900, upub="t/yr NdFeB alloy at full production (of 5,200 t/yr metals and alloys; also 72 t Dy)",
+    note="Opened May 2022; converts oxide (from Vietnam) to NdPr metal and NdFeB alloy with its own metallisation process.")
+fac("de-heraeus-remloy", "Heraeus Remloy magnet recycling plant (Bitterfeld)", "recycler", "DE", "Heraeus", 600,
+    source="heraeus", year=2024, basis="reported", pub=600, upub="t/yr (expandable to 1,200 t)",
+    note="Recycled NdFeB powder for bonded and hot-formed magnets; started May 2024.")
+fac("au-asm-dubbo", "ASM Dubbo project (New South Wales)", "mine", "AU", "Australian Strategic Materials", 0, status="planned",
+    source="ksm", year=2025, basis="estimated", pub="", upub="not published here", note="Construction-ready polymetallic project; capacity not taken into this dataset (0 = unknown).")
+
+# =============================================================================================
+# MOTORS  (t magnet/yr consumed) -- all estimated from vehicle/turbine output x magnet intensity
+# =============================================================================================
+MOT_NOTE = "Magnet consumption estimated as units x magnet intensity (auto_units); no motor maker publishes magnet tonnage."
+fac("jp-nidec", "Nidec traction and industrial motors", "motor", "JP", "Nidec", 1400, source="noveon_nidec", year=2025, basis="estimated",
+    pub=1000, upub="t magnets over 5 years from Noveon (contract)", note=MOT_NOTE + " Noveon contract = 200 t/yr.", cert="ISO9001;IATF16949")
+fac("us-borgwarner", "BorgWarner eMotors", "motor", "US", "BorgWarner", 800, source="auto_units", year=2025, basis="estimated", note=MOT_NOTE, cert="ISO9001;IATF16949")
+fac("de-bosch-emotors", "Bosch electric drive motors", "motor", "DE", "Robert Bosch", 1000, source="auto_units", year=2025, basis="estimated", note=MOT_NOTE, cert="ISO9001;IATF16949")
+fac("de-zf-emotors", "ZF electric drive motors", "motor", "DE", "ZF Friedrichshafen", 500, source="auto_units", year=2025, basis="estimated", note=MOT_NOTE, cert="ISO9001;IATF16949")
+fac("jp-denso-aisin", "Denso and Aisin hybrid/EV motors (Toyota group)", "motor", "JP", "Toyota Motor", 4000, source="auto_units", year=2025, basis="estimated",
+    note=MOT_NOTE + " Sized to Toyota electrified output (~4 million, mostly hybrids) x ~1 kg.", cert="ISO9001;IATF16949")
+fac("cn-findreams", "FinDreams Powertrain (BYD) motors", "motor", "CN", "BYD", 6400, source="auto_units", year=2025, basis="estimated",
+    note=MOT_NOTE + " 4.27 million BYD NEVs (2024) x 1.5 kg.", cert="ISO9001;IATF16949")
+fac("cn-inovance", "Inovance automotive and industrial motors", "motor", "CN", "Inovance", 2500, source="auto_units", year=2025, basis="estimated", note=MOT_NOTE, cert="ISO9001;IATF16949")
+fac("cn-motor-rest", "China traction motor makers, rest (aggregate)", "motor", "CN", "China motors, rest of industry (aggregate)", 20000, source="acrei_demand", year=2024, basis="estimated",
+    note="Acrei: NEV magnet demand ~43 kt in 2024 (35% of the demand it tracks); remainder after named makers.")
+fac("us-tesla-drive-units", "Tesla drive unit plants (Nevada/Shanghai/Berlin/Austin)", "motor", "US", "Tesla", 2700, source="auto_units", year=2025, basis="estimated",
+    note=MOT_NOTE + " 1.79 million deliveries (2024) x 1.5 kg.")
+fac("de-siemens-motors", "Siemens industrial motors and drives", "motor", "DE", "Siemens", 600, source="auto_units", year=2025, basis="estimated", note=MOT_NOTE, cert="ISO9001")
+fac("ch-abb-motors", "ABB permanent-magnet motors", "motor", "CH", "ABB", 500, source="auto_units", year=2025, basis="estimated", note=MOT_NOTE, cert="ISO9001")
+fac("jp-yaskawa", "Yaskawa servo motors", "motor", "JP", "Yaskawa Electric", 400, source="auto_units", year=2025, basis="estimated", note=MOT_NOTE, cert="ISO9001")
+fac("us-defense-motor-makers", "US defense actuator and motor makers (aggregate)", "motor", "US", "US defense magnet makers (aggregate)", 100, source="est", year=2025, basis="estimated",
+    note="Actuators, fin/rudder drives, radar and guidance motors; placeholder order of magnitude.", cert="ISO9001;AS9100")
+fac("kr-hyundai-mobis", "Hyundai Mobis / Hyundai Motor Group e-motors", "motor", "KR", "Hyundai Motor Group", 1000, source="auto_units", year=2025, basis="estimated",
+    note=MOT_NOTE + " ~0.6 million electrified vehicles x 1.5 kg.", cert="ISO9001;IATF16949")
+
+# =============================================================================================
+# OEMs (sinks, t magnet/yr)
+# =============================================================================================
+OEM_NOTE = "Magnet demand estimated as units x magnet intensity (see links note)."
+SECTOR_SRC = {"automotive": "auto_units", "wind": "wind_tmw", "defense": "f35", "industrial": "acrei_demand", "consumer": "acrei_demand"}
+
+
+def oem(id, name, country, owner, cap, sector, note="", source=None, year=2025, **kw):
+    source = source or SECTOR_SRC[sector]
+    fac(id, name, "oem", country, owner, cap, source=source, year=year, basis="estimated", sector=sector,
+        note=(note or OEM_NOTE), **kw)
+
+oem("us-tesla", "Tesla vehicle plants", "US", "Tesla", 2700, "automotive", "1,789,226 deliveries 2024 (company) x 1.5 kg NdFeB per vehicle (ev_kg).")
+oem("cn-byd", "BYD vehicle plants", "CN", "BYD", 6400, "automotive", "4.27 million NEVs 2024 (company) x 1.5 kg.")
+oem("jp-toyota", "Toyota Motor (hybrid and EV vehicles)", "JP", "Toyota Motor", 4000, "automotive", "~4 million electrified vehicles 2024 (approximate, mostly hybrids) x ~1 kg.")
+oem("us-gm", "General Motors (Ultium EVs)", "US", "General Motors", 600, "automotive", "Order of magnitude: EV traction (~114,000 US EV sales 2024 x 1.5 kg = ~170 t) plus EPS/auxiliary motors in part of ~6 million vehicles; inbound = MP and eVAC start-up volumes.", inv=90)
+oem("de-volkswagen", "Volkswagen Group", "DE", "Volkswagen", 1200, "automotive", "~0.74 million BEV deliveries 2024 x 1.5 kg.")
+oem("kr-hyundai-kia", "Hyundai Motor / Kia", "KR", "Hyundai Motor Group", 1000, "automotive", "~0.6 million electrified vehicles x 1.5 kg; Nolans offtake up to 1,500 t/yr NdPr (candidate).")
+oem("us-ford", "Ford Motor (EV/hybrid)", "US", "Ford Motor", 400, "automotive", "~0.29 million EV+hybrid (US 2024) x ~1.3 kg; Chicago plant idled ~1 week May 2025 (cbtnews).", inv=7)
+oem("de-bmw", "BMW Group", "DE", "BMW", 500, "automotive", "~0.43 million electrified x ~1.2 kg (BMW Gen5 uses externally excited motors on some models).")
+oem("cn-geely", "Geely Holding (Geely/Volvo/Zeekr)", "CN", "Geely Holding", 2500, "automotive", "~1.6 million NEVs 2024 x 1.5 kg.")
+oem("cn-nev-oem-rest", "China NEV makers, rest (aggregate)", "CN", "China OEMs, rest (aggregate)", 15000, "automotive", "Residual of Chinese NEV magnet demand (~11 million NEVs 2024).")
+oem("eu-auto-rest", "European and other automotive OEMs, rest (Stellantis, Renault, Mercedes, Nissan, Honda; aggregate)", "FR", "European OEMs, rest (aggregate)", 6500, "automotive",
+    "EV/HEV magnet demand plus EPS and auxiliary motors of OEMs not listed; country FR stands for the mostly European group (approximation).")
+oem("es-siemens-gamesa", "Siemens Gamesa Renewable Energy (direct-drive offshore)", "ES", "Siemens Energy", 2000, "wind", "Assumed ~3-4 GW/yr of direct-drive output x ~0.6 t/MW (wind_tmw); installations not checked.")
+oem("dk-vestas", "Vestas Wind Systems", "DK", "Vestas", 1500, "wind", "Assumed ~13 GW/yr deliveries with a PM share (EnVentus/V236 medium-speed PMG) x ~0.2-0.6 t/MW; rough estimate.")
+oem("us-ge-vernova", "GE Vernova (Haliade-X offshore)", "US", "GE Vernova", 700, "wind", "Assumed ~1.2 GW/yr offshore direct-drive (Haliade-X) x 0.6 t/MW; onshore DFIG turbines use no NdFeB.")
+oem("cn-goldwind", "Goldwind (direct-drive/medium-speed PMSG)", "CN", "Goldwind", 6000, "wind", "Estimated; PMSG fleet leader. Acrei wind magnet demand ~4,848 t (2024 forecast) conflicts with turbine-intensity estimates; see README.")
+oem("cn-wind-rest", "China wind OEMs, rest (Mingyang, Envision, others; aggregate)", "CN", "China OEMs, rest (aggregate)", 6000, "wind", "Residual of Chinese PM-turbine demand.")
+oem("us-lockheed-martin", "Lockheed Martin", "US", "Lockheed Martin", 60, "defense",
+    "Estimated: F-35 ~31-43 kg magnet alloy per aircraft (Adamas 2026) x ~150 deliveries (~6 t) plus missiles, actuators and radar; total for the four defense primes (~150 t) kept below GAO's bound of <0.1% of global demand. DFARS 252.225-7052 bars Chinese magnets.", inv=180)
+oem("us-rtx", "RTX (Raytheon, Pratt & Whitney, Collins)", "US", "RTX", 50, "defense", "Estimated order of magnitude (missile fin actuators, radar, engines); SmCo-heavy. Bounded as for Lockheed Martin.", inv=180)
+oem("us-northrop-grumman", "Northrop Grumman", "US", "Northrop Grumman", 20, "defense", "Estimated order of magnitude; bounded as for Lockheed Martin.", inv=180)
+oem("gb-bae-systems", "BAE Systems", "GB", "BAE Systems", 20, "defense", "Estimated order of magnitude; bounded as for Lockheed Martin.", inv=180)
+oem("de-siemens-industrial", "Siemens Digital Industries (machines, drives)", "DE", "Siemens", 600, "industrial", "Estimated order of magnitude from Siemens' PM motor lines; no public tonnage.")
+oem("ch-abb-industrial", "ABB Robotics and Motion", "CH", "ABB", 500, "industrial", "Estimated order of magnitude; no public tonnage.")
+oem("jp-fanuc-yaskawa", "Japanese robot and machine-tool makers (Fanuc, Yaskawa; aggregate)", "JP", "Japanese OEMs, rest (aggregate)", 1200, "industrial", "Estimated order of magnitude for servo-motor magnets; no public tonnage.")
+oem("cn-industrial-rest", "China industrial motors, elevators, e-bikes (aggregate)", "CN", "China OEMs, rest (aggregate)", 65000, "industrial",
+    "Residual of Chinese industrial demand (elevators, servo, e-bikes, pumps) after other sectors; estimated.")
+oem("eu-industrial-rest", "European and other industrial users, rest (aggregate)", "DE", "European OEMs, rest (aggregate)", 6500, "industrial", "Country DE stands for the mostly European group (approximation).")
+oem("us-apple", "Apple (devices)", "US", "Apple", 1000, "consumer", "Estimated order of magnitude (~230 million iPhones plus other devices x a few grams each); MP recycled-magnet supply under a US$500M commitment (daily8).")
+oem("kr-samsung", "Samsung Electronics (devices, appliances)", "KR", "Samsung Electronics", 1700, "consumer", "Estimated order of magnitude (phones, appliance compressors); no public tonnage.")
+oem("cn-appliances", "China appliance makers - inverter air-conditioner compressors (Gree, Midea, Haier; aggregate)", "CN", "China OEMs, rest (aggregate)", 30000, "consumer",
+    "Acrei: inverter air-conditioner magnet demand ~30,154 t (2024 forecast).", source="acrei_demand", year=2024)
+oem("cn-consumer-rest", "China consumer electronics and acoustics (aggregate)", "CN", "China OEMs, rest (aggregate)", 40000, "consumer", "Residual of China's ~300 kt magnet output after automotive, wind, appliance and industrial sinks; estimated.")
+oem("jp-consumer-rest", "Japanese and other consumer electronics makers, rest (aggregate)", "JP", "Japanese OEMs, rest (aggregate)", 4000, "consumer", "Country JP stands for the group (approximation).")
+
+# =============================================================================================
+# LINKS
+# =============================================================================================
+Q_AUTO = 6      # months: midpoint of 4-7 months for an existing grade (qual_auto)
+Q_NEW = 12      # months: new plant / new grade, >12 months observed for MP (qual_auto)
+Q_DEF = 18      # months: defense (AS9102 first article) -- not found, assumption
+
+# --- mines -> concentrators / MREC / separators (t REO)
+link("cn-bayan-obo-mine", "cn-baotou-concentrator", "RE ore", 189160, source="quota_h1_2024", note="Sized to the mine estimate.")
+link("cn-baotou-concentrator", "cn-nre-baotou-huamei", "RE concentrate", 106000, note="Estimated: Huamei runs near capacity.")
+link("cn-baotou-concentrator", "cn-separation-rest", "RE concentrate", 60500, note="Estimated: rest of NRE concentrate to other NRE/partner separators.")
+link("cn-creg-ionic-mines", "cn-creg-ganzhou-separation", "MREC", 17000, note="Estimated ~90% of ionic quota to CREG's own separators.")
+link("cn-creg-ionic-mines", "cn-jiangsu-separation", "MREC", 1500)
+link("cn-creg-light-mines", "cn-shenghe-leshan", "RE concentrate", 7000, note="Sichuan bastnaesite to Leshan.")
+link("cn-creg-light-mines", "cn-separation-rest", "RE concentrate", 46000)
+link("us-mountain-pass-mine", "us-mountain-pass-concentrator", "RE ore", 50692, source="mp_fy25", basis="reported", note="Integrated site; REO in concentrate 2025.")
+link("us-mountain-pass-concentrator", "us-mountain-pass-separation", "RE concentrate", 17000, source="mp_fy25",
+     note="Estimated REO separated on site (see facility note).")
+link("us-mountain-pass-concentrator", "cn-separation-rest", "RE concentrate", 8000, source="mp_q4",
+     note="Estimated: shipments to Shenghe (processed in Shenghe-affiliated separators) in Q1 2025 only; MP halted China shipments in April 2025. Shenghe took ~80% of MP revenue before.")
+link("us-mountain-pass-concentrator", "cn-jiangsu-separation", "RE concentrate", 500, source="mp_q4",
+     note="Estimated Q1-2025 balance; remaining 2025 concentrate stockpiled or sold elsewhere.")
+link("us-mountain-pass-concentrator", "my-lynas-malaysia", "RE concentrate", 0, status="candidate", qm=Q_NEW, source="est",
+     note="Hypothetical toll-separation route; no agreement known. Shows the only large operating ex-China light-REE separator.")
+link("us-mining-rest", "us-white-mesa", "RE concentrate", 300, source="whitemesa", note="Monazite feed (USGS excludes monazite concentrates); estimated.")
+link("au-mt-weld-mine", "au-mt-weld-concentrator", "RE ore", 26000)
+link("au-mt-weld-concentrator", "au-lynas-kalgoorlie", "RE concentrate", 17000, source="lynas_fy25", note="Concentrate cracked at Kalgoorlie into MREC.")
+link("au-mt-weld-concentrator", "my-lynas-malaysia", "RE concentrate", 3000, source="lynas_fy25", note="Residual direct concentrate shipments.")
+link("au-lynas-kalgoorlie", "my-lynas-malaysia", "MREC", 12500, source="lynas_fy25", note="Kalgoorlie MREC shipped to Lynas Malaysia.")
+link("au-lynas-kalgoorlie", "my-lynas-malaysia-hre", "MREC", 1500, source="lynas_hre", note="Heavy (SEGH) fraction routed to the HRE circuit.")
+link("au-mining-rest", "au-iluka-eneabba-refinery", "RE concentrate", 0, status="in_qualification", qm=Q_NEW, source="eneabba",
+     note="Eneabba monazite concentrate stockpiled for the refinery under construction.")
+link("au-nolans-mine", "au-nolans-refinery", "RE concentrate", 0, status="candidate", qm=Q_NEW, source="nolans", note="Integrated project; FID pending.")
+link("mm-kachin-ionic-clays", "mm-kachin-leach", "RE ore", 22000, source="usgs", basis="reported", note="Internal transfer equal to the USGS 2025 country output (reported as a country estimate by USGS).")
+link("mm-kachin-leach", "cn-creg-ganzhou-separation", "MREC", 15000, source="kachin", note="Estimated split of Myanmar MREC imports into China (Yunnan border crossings).")
+link("mm-kachin-leach", "cn-jiangsu-separation", "MREC", 7000, source="kachin", note="Estimated split.")
+link("la-ionic-clays", "cn-creg-ganzhou-separation", "MREC", 550, source="laos_chijin", note="Lao clays are mined by Chinese-owned operators for Chinese separators.")
+link("la-ionic-clays", "la-vientiane-refinery", "MREC", 0, status="candidate", qm=Q_NEW, source="laos", note="Refinery never operated; Lao policy now favours local processing.")
+link("th-ionic-clays", "cn-jiangsu-separation", "MREC", 3000, source="usgs", note="USGS estimates Thai output from Chinese imports.")
+link("th-ionic-clays", "cn-separation-rest", "MREC", 1800, source="usgs")
+link("mg-rest", "cn-separation-rest", "RE concentrate", 2700, source="usgs", note="USGS estimates Madagascar from Chinese imports.")
+link("ng-rest", "cn-separation-rest", "RE concentrate", 1500, source="usgs", note="Assumed exported to China.")
+link("vn-rest", "vn-vtre-separation", "RE concentrate", 150, source="usgs")
+link("my-rest", "cn-separation-rest", "RE concentrate", 110, source="usgs")
+link("in-irel-beach-sands", "in-irel-mineral-separation", "RE ore", 2900, source="usgs", basis="reported", note="Internal transfer equal to the USGS 2025 country output (reported as a country estimate by USGS).")
+link("in-irel-mineral-separation", "in-irel-rare-earths-division", "RE concentrate", 2900, source="usgs")
+link("ru-lovozero-mine", "ru-lovozero-concentrator", "RE ore", 2600, source="usgs", basis="reported", note="Internal transfer equal to the USGS 2025 country output (reported as a country estimate by USGS).")
+link("ru-lovozero-concentrator", "ru-solikamsk", "RE concentrate", 2600, source="usgs")
+link("br-serra-verde-pela-ema", "br-serra-verde-plant", "RE ore", 1520, source="usgs", note="Internal transfer equal to the mine estimate.")
+link("br-inb-monazite", "ca-src-separation", "RE concentrate", 480, source="src_feed", note="SRC procured up to 800 t monazite (~480 t REO) from INB; annual rate assumed.")
+link("br-serra-verde-plant", "cn-separation-rest", "RE concentrate", 1320, source="serraverde", note="Serra Verde concentrate has been sold into China; estimated.")
+link("br-serra-verde-plant", "ca-src-separation", "RE concentrate", 0, status="candidate", qm=Q_NEW, source="serraverde", note="Hypothetical ex-China route; US DFC-financed project.")
+link("br-serra-verde-plant", "ee-neo-silmet", "RE concentrate", 200, status="qualified", source="serraverde", note="Estimated small ex-China offtake.")
+link("ao-longonjo-mrec", "gb-pensana-saltend", "MREC", 0, status="candidate", qm=Q_NEW, source="saltend")
+link("ao-longonjo-mine", "ao-longonjo-mrec", "RE ore", 0, status="in_qualification", qm=12, source="longonjo", note="Under construction.")
+link("ca-strange-lake", "ca-torngat-sept-iles", "RE concentrate", 0, status="candidate", qm=Q_NEW, source="torngat")
+link("gl-tanbreez", "ee-neo-silmet", "RE concentrate", 0, status="candidate", qm=Q_NEW, source="tanbreez", note="Illustrative route to the only EU separator; no agreement.")
+link("br-aclara-carina", "us-aclara-louisiana", "MREC", 0, status="candidate", qm=Q_NEW, source="aclara_us", note="Planned feed from mid-2028.")
+link("za-phalaborwa", "us-white-mesa", "RE concentrate", 0, status="candidate", qm=Q_NEW, source="rainbow", note="Illustrative.")
+link("au-mining-rest", "us-white-mesa", "RE concentrate", 0, status="candidate", qm=Q_NEW, source="whitemesa", note="Energy Fuels sources monazite from Australia/Brazil/Madagascar projects; illustrative.")
+link("mg-rest", "us-white-mesa", "RE concentrate", 0, status="candidate", qm=Q_NEW, source="whitemesa", note="Illustrative (Energy Fuels Toliara).")
+link("ca-strange-lake", "ca-src-separation", "RE concentrate", 0, status="candidate", qm=Q_NEW, source="src")
+link("ru-lovozero-concentrator", "ee-neo-silmet", "RE concentrate", 0, status="candidate", qm=Q_NEW, source="silmet",
+     note="Historical Silmet feed was Russian loparite products; sanctions make this a dormant route.")
+
+# --- separators -> metal (NdPr oxide), and heavy flows (Dy/Tb oxide)
+# China NdPr oxide 88,000 t/yr (SMM June 2024 x12) ; Dy oxide 2,570 ; Tb oxide 490
+link("cn-nre-baotou-huamei", "cn-nre-metal", "NdPr oxide", 25000, source="smm_june", note="China NdPr oxide ~88,000 t/yr (SMM June 2024 x12) split by estimated producer share.")
+link("cn-nre-baotou-huamei", "cn-metal-rest", "NdPr oxide", 5000, source="smm_june")
+link("cn-creg-ganzhou-separation", "cn-creg-metal", "NdPr oxide", 9000, source="smm_june")
+link("cn-shenghe-leshan", "cn-metal-rest", "NdPr oxide", 2000, source="smm_june")
+link("cn-jiangsu-separation", "cn-metal-rest", "NdPr oxide", 3000, source="smm_june")
+link("cn-separation-rest", "cn-metal-rest", "NdPr oxide", 43500, source="smm_june", note="Includes ~8,000 t PrNd oxide from recycled feed.")
+link("cn-ganzhou-scrap-recyclers", "cn-separation-rest", "recycled oxide", 8000, source="smm_june",
+     note="Cracked scrap (mixed RE oxide) re-separated in Jiangxi; SMM counts scrap-based PrNd oxide in its national total.")
+link("cn-creg-ganzhou-separation", "cn-creg-metal", "Dy oxide", 1400, source="smm_june", note="China Dy oxide ~2,570 t/yr (SMM 214 t/month x12); estimated split.")
+link("cn-creg-ganzhou-separation", "cn-creg-metal", "Tb oxide", 270, source="smm_june", note="China Tb oxide ~490 t/yr (SMM 40.8 t/month x12); estimated split.")
+link("cn-jiangsu-separation", "cn-metal-rest", "Dy oxide", 800, source="smm_june")
+link("cn-jiangsu-separation", "cn-metal-rest", "Tb oxide", 150, source="smm_june")
+link("cn-separation-rest", "cn-metal-rest", "Dy oxide", 370, source="smm_june")
+link("cn-separation-rest", "cn-metal-rest", "Tb oxide", 70, source="smm_june")
+link("cn-creg-ganzhou-separation", "jp-metal-makers", "Dy oxide", 20, source="cn_dy_exports",
+     note="Chinese Dy/Tb exports under licence since Apr 2025; fell ~35-38% in 2025 (customs).")
+link("cn-creg-ganzhou-separation", "jp-metal-makers", "Tb oxide", 10, source="cn_dy_exports")
+# Lynas
+link("my-lynas-malaysia", "jp-metal-makers", "NdPr oxide", 3500, source="jare", note="Lynas FY25 NdPr 6,558 t; Japan (JARE/Sojitz) is the anchor customer; split estimated.")
+link("my-lynas-malaysia", "vn-metal-makers", "NdPr oxide", 1500, source="lynas_fy25", note="Estimated: Vietnamese metal makers serving Japanese magnet makers.")
+link("my-lynas-malaysia", "cn-metal-rest", "NdPr oxide", 1000, source="lynas_fy25", note="Estimated residual sales into China.")
+link("my-lynas-malaysia", "gb-lcm-ellesmere-port", "NdPr oxide", 300, source="lynas_fy25", note="Estimated.")
+link("my-lynas-malaysia", "kr-js-link-yesan", "NdPr oxide", 0, status="candidate", qm=Q_NEW, source="jslink", note="Illustrative Korean route.")
+link("my-lynas-malaysia-hre", "jp-metal-makers", "Dy oxide", 20, source="jare",
+     note="Sojitz began importing Lynas heavy REs Q3 2025. 2025 volume estimated at ~40% of the 1,500 t/yr x 5% Dy yield (ramp-up from May 2025).")
+link("my-lynas-malaysia-hre", "jp-metal-makers", "Tb oxide", 4, source="jare", note="~40% of 1,500 t x 1% Tb yield (ramp-up).")
+link("my-lynas-malaysia-hre", "us-evac-sumter", "Dy oxide", 0, status="candidate", qm=Q_NEW, source="lynas_dy", note="Lynas engaged with US customers; illustrative.")
+link("my-lynas-malaysia-hre", "de-vac-hanau", "Tb oxide", 0, status="candidate", qm=Q_NEW, source="lynas_dy", note="Lynas engaged with European customers; illustrative.")
+# MP
+link("us-mountain-pass-separation", "us-mp-independence-metal", "NdPr oxide", 600, source="mp_q4", note="Estimated internal transfer for Independence ramp.")
+link("us-mountain-pass-separation", "jp-metal-makers", "NdPr oxide", 1500, source="mp_q4", note="Estimated: MP sold NdPr oxide to Japanese customers after halting China sales.")
+link("us-mountain-pass-separation", "vn-metal-makers", "NdPr oxide", 400, source="mp_q4", note="Estimated.")
+link("us-mountain-pass-separation", "cn-metal-rest", "NdPr oxide", 99, source="mp_q4", note="Estimated Q1-2025 residual sales.")
+link("us-mountain-pass-hre", "us-mp-independence-metal", "Dy oxide", 0, status="candidate", qm=Q_NEW, source="mp_q4", note="Dy/Tb output expected late 2026.")
+# others
+link("ee-neo-silmet", "cn-metal-rest", "NdPr oxide", 300, source="neo_cn", note="Estimated: Silmet oxide converted to metal in China for Neo's magnet businesses.")
+link("cn-neo-zamr", "cn-metal-rest", "NdPr oxide", 300, source="neo_cn", note="Estimated NdPr share of the ZAMR quota.")
+link("cn-neo-jamr", "cn-metal-rest", "NdPr oxide", 200, source="neo_cn", note="Estimated NdPr share of the JAMR quota.")
+link("cn-baotou-concentrator", "cn-neo-zamr", "RE concentrate", 1500, source="neo_cn", note="Estimated domestic feed.")
+link("cn-creg-light-mines", "cn-neo-jamr", "RE concentrate", 1100, source="neo_cn", note="Estimated domestic feed within the JAMR quota.")
+link("au-lynas-kalgoorlie", "ee-neo-silmet", "MREC", 1000, source="neo_cn",
+     note="Neo reports Silmet feed from Australia via Malaysia (plus Russia, China, Vietnam); modelled as Lynas mixed material, route simplified; volume estimated.")
+link("my-lynas-malaysia", "us-noveon-san-marcos", "NdPr oxide", 0, status="candidate", qm=Q_NEW, source="lynas_noveon", note="Non-binding MoU (Oct 2025) to supply LRE oxides to Noveon.")
+link("my-lynas-malaysia-hre", "us-noveon-san-marcos", "Dy oxide", 0, status="candidate", qm=Q_NEW, source="lynas_noveon", note="Non-binding MoU (Oct 2025) includes HRE (Dy/Tb) oxides.")
+link("my-lynas-malaysia-hre", "us-noveon-san-marcos", "Tb oxide", 0, status="candidate", qm=Q_NEW, source="lynas_noveon", note="Non-binding MoU (Oct 2025) includes HRE (Dy/Tb) oxides.")
+link("ee-neo-silmet", "gb-lcm-ellesmere-port", "NdPr oxide", 100, source="silmet", note="Estimated.")
+link("fr-solvay-la-rochelle", "gb-lcm-ellesmere-port", "NdPr oxide", 100, source="solvay", note="Estimated; magnet line since Apr 2025 (several hundred t).")
+link("ca-cyclic-materials", "fr-solvay-la-rochelle", "recycled oxide", 40, source="solvay_cap", note="Supply agreement for mixed RE oxides from 2024 (reported); volume estimated.")
+link("fr-solvay-la-rochelle", "us-noveon-san-marcos", "NdPr oxide", 0, status="in_qualification", qm=12, source="solvay_us", note="Supply contract; deliveries from 2026.")
+link("fr-solvay-la-rochelle", "us-noveon-san-marcos", "Dy oxide", 0, status="in_qualification", qm=12, source="solvay_us", note="Supply contract incl. Dy and Tb partly from end-of-life material; deliveries from 2026.")
+link("fr-solvay-la-rochelle", "us-noveon-san-marcos", "Tb oxide", 0, status="in_qualification", qm=12, source="solvay_us")
+link("au-hastings-yangibana", "fr-solvay-la-rochelle", "MREC", 0, status="candidate", qm=Q_NEW, source="hastings", note="Non-binding MOU for 2,500 t/yr MREC (2022); Yangibana not in production.")
+link("fr-solvay-la-rochelle", "de-vac-hanau", "NdPr oxide", 0, status="in_qualification", qm=Q_AUTO, source="solvay", note="Announced European supply ambitions; illustrative.")
+link("us-white-mesa", "us-mp-independence-metal", "NdPr oxide", 0, status="candidate", qm=Q_NEW, source="whitemesa", note="Illustrative US route.")
+link("us-white-mesa", "jp-metal-makers", "NdPr oxide", 100, source="ef_2024", note="Estimated small campaign-based Phase-1 sales (Q2-2024 campaign produced 25-35 t); customer not public, routed to metal makers.")
+link("in-irel-rare-earths-division", "jp-metal-makers", "NdPr oxide", 200, source="proterial", note="India exports neodymium to Japan for processing (Mint).")
+link("ru-solikamsk", "cn-metal-rest", "NdPr oxide", 150, source="usgs", note="Estimated.")
+link("ca-src-separation", "ca-src-metal", "NdPr oxide", 120, source="src_feed", note="Estimated: ~540 t REO feed x ~22% NdPr share of monazite (ramp-up year).")
+link("vn-vtre-separation", "vn-metal-makers", "NdPr oxide", 20, source="vtre", note="Estimated from ~150 t REO feed.")
+link("us-reelement-indiana", "us-mp-independence-metal", "NdPr oxide", 0, status="candidate", qm=Q_NEW, source="osc")
+link("us-reelement-indiana", "us-vulcan-benson", "NdPr oxide", 0, status="candidate", qm=Q_NEW, source="osc",
+     note="Joint OSC conditional loan commitment (US$620M Vulcan Elements, US$80M ReElement, Nov 2025) for a domestic oxide-to-magnet chain.")
+link("us-ucore-louisiana", "us-mp-independence-metal", "NdPr oxide", 0, status="candidate", qm=Q_NEW, source="ucore")
+link("us-aclara-louisiana", "us-evac-sumter", "Dy oxide", 0, status="candidate", qm=Q_NEW, source="aclara_us")
+link("au-iluka-eneabba-refinery", "jp-metal-makers", "NdPr oxide", 0, status="candidate", qm=Q_NEW, source="eneabba")
+link("au-iluka-eneabba-refinery", "jp-metal-makers", "Dy oxide", 0, status="candidate", qm=Q_NEW, source="eneabba")
+link("au-nolans-refinery", "kr-hyundai-kia", "NdPr oxide", 0, status="candidate", qm=Q_NEW, source="nolans_hyundai",
+     note="Binding offtake up to 1,500 t/yr NdPr oxide or metal over 7 years (2022) once Nolans produces.")
+link("ca-torngat-sept-iles", "ca-src-metal", "NdPr oxide", 0, status="candidate", qm=Q_NEW, source="torngat")
+link("la-vientiane-refinery", "vn-metal-makers", "NdPr oxide", 0, status="candidate", qm=Q_NEW, source="laos")
+link("my-lynas-malaysia-hre2", "jp-metal-makers", "Dy oxide", 0, status="candidate", qm=Q_NEW, source="lynas_hre2")
+link("us-lynas-seadrift", "us-evac-sumter", "NdPr oxide", 0, status="candidate", qm=Q_NEW, source="lynas_tx", note="Project unlikely to proceed.")
+
+# --- metal -> alloy / magnet (t metal)
+link("cn-nre-metal", "cn-alloy-rest", "NdPr metal", 6000)
+link("cn-nre-metal", "cn-jl-mag", "NdPr metal", 5000, note="JL MAG Baotou base sources locally; estimated.")
+link("cn-nre-metal", "cn-ningbo-yunsheng", "NdPr metal", 3500)
+link("cn-nre-metal", "cn-magnet-rest", "NdPr metal", 6500)
+link("cn-creg-metal", "cn-jl-mag", "NdPr metal", 4500, note="Ganzhou base.")
+link("cn-creg-metal", "cn-jl-mag", "Dy metal", 250, note="High-coercivity EV grades; Dy/Tb metal demand estimated from ~1% Dy+Tb average content.")
+link("cn-creg-metal", "cn-jl-mag", "Tb metal", 60)
+link("cn-creg-metal", "cn-zhong-ke-san-huan", "NdPr metal", 2500)
+link("cn-creg-metal", "cn-zhong-ke-san-huan", "Dy metal", 150, source="zksh_2022", note="Zhong Ke San Huan demand >250 t Dy oxide historically (zh-magnets.com); estimated.")
+link("cn-creg-metal", "cn-magnet-rest", "Dy metal", 600)
+link("cn-creg-metal", "cn-magnet-rest", "Tb metal", 120)
+link("cn-creg-metal", "cn-magnet-rest", "NdPr metal", 1000)
+link("cn-metal-rest", "cn-magnet-rest", "NdPr metal", 22000)
+link("cn-metal-rest", "cn-zhenghai-magnetic", "NdPr metal", 4000)
+link("cn-metal-rest", "cn-zhong-ke-san-huan", "NdPr metal", 3000)
+link("cn-metal-rest", "cn-ningbo-yunsheng", "NdPr metal", 2500)
+link("cn-metal-rest", "cn-zhenghai-magnetic", "Dy metal", 100)
+link("cn-metal-rest", "cn-zhenghai-magnetic", "Tb metal", 30)
+link("cn-metal-rest", "cn-ningbo-yunsheng", "Dy metal", 100, note="Yunsheng Dy oxide demand >100 t historically (zh-magnets.com).")
+link("cn-metal-rest", "cn-magnet-rest", "Dy metal", 700)
+link("cn-metal-rest", "cn-magnet-rest", "Tb metal", 150)
+link("cn-metal-rest", "cn-tdk-rising", "NdPr metal", 400)
+link("cn-metal-rest", "cn-shin-etsu-china", "NdPr metal", 900)
+link("cn-metal-rest", "cn-proterial-china", "NdPr metal", 600)
+link("cn-metal-rest", "cn-alloy-rest", "NdPr metal", 8000)
+link("cn-metal-rest", "jp-alloy-makers", "NdPr metal", 800, note="Chinese metal exports to Japan; estimated.")
+link("cn-metal-rest", "vn-sgi-vina", "NdPr metal", 1000, note="Chinese metal to Vietnam; estimated.")
+link("cn-metal-rest", "vn-baotou-inst", "NdPr metal", 300)
+link("cn-metal-rest", "de-vac-hanau", "NdPr metal", 200, note="Estimated; VAC historically bought Chinese feed.")
+link("cn-metal-rest", "ee-neo-narva", "NdPr metal", 150, note="Estimated; Neo metal from its Chinese (Jiangyin) plant.")
+link("cn-metal-rest", "kr-js-link-yesan", "NdPr metal", 200)
+link("cn-metal-rest", "us-noveon-san-marcos", "NdPr metal", 100, note="Estimated virgin top-up; Noveon is mostly recycled feed.")
+link("cn-metal-rest", "de-vac-hanau", "Dy metal", 10, note="Licensed exports; estimated.")
+link("cn-metal-rest", "th-neo-magnequench", "NdPr metal", 500, note="Estimated.")
+link("jp-metal-makers", "jp-alloy-makers", "NdPr metal", 3600, note="Lynas/MP/IREL oxide converted in Japan.")
+link("jp-metal-makers", "jp-daido-electronics", "NdPr metal", 250)
+link("jp-metal-makers", "jp-shin-etsu-takefu", "Dy metal", 30, note="Lynas + licensed Chinese Dy; estimated.")
+link("jp-metal-makers", "jp-shin-etsu-takefu", "Tb metal", 10)
+link("vn-metal-makers", "jp-alloy-makers", "NdPr metal", 1200, note="Vietnamese NdPr metal for Japanese magnet makers; estimated.")
+link("vn-metal-makers", "vn-shin-etsu-haiphong", "NdPr metal", 450)
+link("gb-lcm-ellesmere-port", "gb-lcm-alloy", "NdPr metal", 150)
+link("gb-lcm-ellesmere-port", "de-vac-hanau", "NdPr metal", 150, note="Estimated.")
+link("gb-lcm-ellesmere-port", "us-usar-stillwater", "NdPr metal", 0, status="in_qualification", qm=Q_NEW, source="lcm", note="Same owner since Nov 2025; plant under construction.")
+link("gb-lcm-ellesmere-port", "us-arnold-smco", "SmCo alloy", 50, note="LCM supplies SmCo alloy; estimated.")
+link("ca-src-metal", "us-noveon-san-marcos", "NdPr metal", 50, source="src", note="Estimated; SRC metal marketed to North American magnet makers.")
+link("ca-src-metal", "us-evac-sumter", "NdPr metal", 50, source="src", note="Estimated.")
+link("ca-src-metal", "us-mp-independence", "NdPr metal", 0, status="candidate", qm=Q_NEW, source="src")
+link("us-mp-independence-metal", "us-mp-independence-alloy", "NdPr metal", 450, source="mp_indep", note="Ramp-up year; estimated.")
+link("us-mp-independence-metal", "us-evac-sumter", "NdPr metal", 0, status="in_qualification", qm=Q_NEW, source="mp_q4", note="Illustrative domestic route.")
+
+# --- alloy -> magnet (t alloy)
+link("cn-alloy-rest", "cn-magnet-rest", "NdFeB alloy", 50000)
+link("cn-alloy-rest", "cn-northern-zhaobao", "NdFeB alloy", 0, status="in_qualification", qm=Q_AUTO, source="huamei")
+link("cn-nre-alloy", "cn-northern-zhaobao", "NdFeB alloy", 0, status="in_qualification", qm=Q_AUTO, source="nre_alloy")
+link("jp-alloy-makers", "jp-shin-etsu-takefu", "NdFeB alloy", 1800)
+link("jp-alloy-makers", "jp-tdk-magnets", "NdFeB alloy", 1100)
+link("jp-alloy-makers", "jp-proterial-neomax", "NdFeB alloy", 1300)
+link("jp-alloy-makers", "jp-daido-electronics", "NdFeB alloy", 300)
+link("gb-lcm-alloy", "de-vac-hanau", "NdFeB alloy", 100, note="Estimated.")
+link("gb-lcm-alloy", "ee-neo-narva", "NdFeB alloy", 200, note="Estimated.")
+link("us-mp-independence-alloy", "us-mp-independence", "NdFeB alloy", 1000, source="mp_indep")
+link("th-neo-magnequench", "cn-magnet-rest", "NdFeB alloy", 500, source="overseas_cap", note="Bonded powder sold to bonded-magnet makers (mostly in China); volume estimated.")
+link("th-neo-magnequench", "jp-tdk-magnets", "NdFeB alloy", 150, source="overseas_cap", note="Estimated.")
+link("th-neo-magnequench", "jp-nidec", "NdFeB alloy", 0, status="candidate", qm=Q_AUTO, source="overseas_cap", note="Bonded powder is sold to bonded-magnet makers; illustrative.")
+
+# --- magnet -> motor / oem (t magnet)
+M = "NdFeB magnet"
+# JL MAG (finished ~21-28 kt)
+link("cn-jl-mag", "cn-findreams", M, 3000, source="jlmag_baotou", note="BYD is a named JL MAG customer; volume estimated.")
+link("cn-jl-mag", "us-tesla-drive-units", M, 1500, source="jlmag_baotou", note="Tesla is a named JL MAG customer; volume estimated.")
+link("cn-jl-mag", "jp-denso-aisin", M, 1200, source="jlmag_baotou", note="Toyota is a named JL MAG customer; volume estimated.")
+link("cn-jl-mag", "es-siemens-gamesa", M, 800, source="jlmag_baotou", note="Siemens Gamesa is a named JL MAG customer; volume estimated.")
+link("cn-jl-mag", "cn-goldwind", M, 1500, source="jlmag_baotou", note="JL MAG: ~7% wind in 2024 mix; estimated.")
+link("cn-jl-mag", "cn-appliances", M, 6000, source="jlmag_baotou", note="JL MAG 2024 mix ~25% inverter air-conditioners.")
+link("cn-jl-mag", "cn-motor-rest", M, 4000, source="jlmag_baotou", note="JL MAG 2024 mix ~50% NEV.")
+link("cn-jl-mag", "de-bosch-emotors", M, 300)
+link("cn-jl-mag", "us-borgwarner", M, 300)
+link("cn-jl-mag", "cn-industrial-rest", M, 3000)
+# Yunsheng / ZKSH / Zhenghai / JVs
+link("cn-ningbo-yunsheng", "cn-motor-rest", M, 3000)
+link("cn-ningbo-yunsheng", "de-bosch-emotors", M, 300)
+link("cn-ningbo-yunsheng", "de-zf-emotors", M, 200)
+link("cn-ningbo-yunsheng", "cn-industrial-rest", M, 4000)
+link("cn-ningbo-yunsheng", "cn-consumer-rest", M, 3000)
+link("cn-zhong-ke-san-huan", "cn-motor-rest", M, 3000)
+link("cn-zhong-ke-san-huan", "jp-nidec", M, 300)
+link("cn-zhong-ke-san-huan", "cn-consumer-rest", M, 4000)
+link("cn-zhong-ke-san-huan", "cn-appliances", M, 4000)
+link("cn-zhenghai-magnetic", "cn-motor-rest", M, 2500)
+link("cn-zhenghai-magnetic", "de-zf-emotors", M, 200)
+link("cn-zhenghai-magnetic", "us-borgwarner", M, 200)
+link("cn-zhenghai-magnetic", "cn-industrial-rest", M, 3000)
+link("cn-zhenghai-magnetic", "cn-appliances", M, 3000)
+link("cn-tdk-rising", "jp-denso-aisin", M, 500)
+link("cn-tdk-rising", "cn-consumer-rest", M, 500)
+link("cn-shin-etsu-china", "cn-inovance", M, 1000)
+link("cn-shin-etsu-china", "cn-appliances", M, 1000)
+link("cn-proterial-china", "cn-motor-rest", M, 800)
+link("cn-proterial-china", "cn-industrial-rest", M, 500)
+# China rest (~190 kt)
+link("cn-magnet-rest", "cn-findreams", M, 3400)
+link("cn-magnet-rest", "cn-inovance", M, 1500)
+link("cn-magnet-rest", "cn-motor-rest", M, 3000)
+link("cn-magnet-rest", "cn-geely", M, 2500)
+link("cn-magnet-rest", "cn-nev-oem-rest", M, 6000, note="Direct supply to OEM in-house motor lines.")
+link("cn-magnet-rest", "cn-goldwind", M, 4500)
+link("cn-magnet-rest", "cn-wind-rest", M, 6000)
+link("cn-magnet-rest", "cn-industrial-rest", M, 48000)
+link("cn-magnet-rest", "cn-appliances", M, 16000)
+link("cn-magnet-rest", "cn-consumer-rest", M, 32000)
+link("cn-magnet-rest", "kr-samsung", M, 1200)
+link("cn-magnet-rest", "us-apple", M, 900)
+link("cn-magnet-rest", "jp-consumer-rest", M, 3000)
+link("cn-magnet-rest", "eu-industrial-rest", M, 5000)
+link("cn-magnet-rest", "eu-auto-rest", M, 2500)
+link("cn-magnet-rest", "de-siemens-motors", M, 400)
+link("cn-magnet-rest", "ch-abb-motors", M, 350)
+link("cn-magnet-rest", "jp-yaskawa", M, 200)
+link("cn-magnet-rest", "dk-vestas", M, 1300)
+link("cn-magnet-rest", "us-ge-vernova", M, 600)
+link("cn-magnet-rest", "es-siemens-gamesa", M, 1000)
+link("cn-magnet-rest", "kr-hyundai-mobis", M, 800)
+link("cn-magnet-rest", "de-bosch-emotors", M, 300)
+link("cn-magnet-rest", "us-borgwarner", M, 300)
+link("cn-magnet-rest", "jp-nidec", M, 500)
+link("cn-magnet-rest", "us-tesla-drive-units", M, 900)
+# Japan
+link("jp-shin-etsu-takefu", "jp-denso-aisin", M, 1500)
+link("jp-shin-etsu-takefu", "jp-nidec", M, 200)
+link("jp-shin-etsu-takefu", "eu-auto-rest", M, 500)
+link("jp-shin-etsu-takefu", "es-siemens-gamesa", M, 200)
+link("jp-shin-etsu-takefu", "us-lockheed-martin", "NdFeB magnet", 0, status="candidate", qm=Q_DEF, source="est", note="DFARS-compliant non-Chinese source; qualification time assumed (AS9102 lead time not found).")
+link("jp-tdk-magnets", "jp-denso-aisin", M, 500)
+link("jp-tdk-magnets", "jp-consumer-rest", M, 300)
+link("jp-tdk-magnets", "kr-samsung", M, 200)
+link("jp-proterial-neomax", "jp-denso-aisin", M, 300)
+link("jp-proterial-neomax", "jp-yaskawa", M, 200)
+link("jp-proterial-neomax", "eu-auto-rest", M, 400)
+link("jp-proterial-neomax", "us-borgwarner", M, 0, status="candidate", qm=Q_AUTO)
+link("jp-daido-electronics", "jp-denso-aisin", M, 400, source="japan_hre_free", note="HRE-free hot-deformed magnets for hybrid motors; estimated.")
+# Vietnam / Korea
+link("vn-shin-etsu-haiphong", "jp-nidec", M, 200)
+link("vn-shin-etsu-haiphong", "eu-auto-rest", M, 200)
+link("vn-sgi-vina", "kr-hyundai-mobis", M, 200, source="sgi")
+link("vn-sgi-vina", "kr-samsung", M, 100, source="sgi")
+link("vn-sgi-vina", "eu-industrial-rest", M, 300, source="sgi")
+link("vn-baotou-inst", "jp-consumer-rest", M, 200)
+link("kr-js-link-yesan", "kr-hyundai-mobis", M, 0, status="in_qualification", qm=Q_AUTO, source="jslink")
+link("kr-js-link-yesan", "kr-samsung", M, 150, source="jslink")
+# Europe
+link("de-vac-hanau", "es-siemens-gamesa", M, 0, status="candidate", qm=Q_AUTO)
+link("de-vac-hanau", "de-bosch-emotors", M, 100)
+link("de-vac-hanau", "de-siemens-motors", M, 100)
+link("de-vac-hanau", "us-defense-motor-makers", M, 30, source="vac", note="VAC supplies defense customers; estimated.")
+link("de-vac-hanau", "gb-bae-systems", M, 20)
+link("de-vac-hanau", "eu-industrial-rest", M, 300, source="vac")
+link("de-vac-hanau", "eu-auto-rest", M, 300, source="vac")
+link("ee-neo-narva", "de-bosch-emotors", M, 0, status="in_qualification", qm=Q_AUTO, source="narva")
+link("ee-neo-narva", "eu-auto-rest", M, 100, source="narva", note="Ramp-up; estimated.")
+link("ee-neo-narva", "es-siemens-gamesa", M, 0, status="candidate", qm=Q_AUTO, source="narva")
+# US
+link("us-mp-independence", "us-gm", M, 300, source="mp_gm",
+     note="GM is the anchor customer (US$150M prepayment). Ramp volume 2025-26 estimated; auto PPAP still under way Feb 2026.")
+link("us-mp-independence", "us-apple", M, 50, source="mp_apple", note="Recycled-content magnets for Apple; estimated.")
+link("us-mp-independence", "us-defense-motor-makers", M, 20, source="mp_dod", note="DoD offtake; estimated.")
+link("us-evac-sumter", "us-gm", M, 150, source="evac_gm", note="Binding long-term GM supply agreement; start-up volume estimated.")
+link("us-evac-sumter", "us-defense-motor-makers", M, 10, source="evac")
+link("us-noveon-san-marcos", "jp-nidec", M, 200, source="noveon_nidec", basis="reported", note="1,000 t over 5 years = 200 t/yr.")
+link("us-noveon-san-marcos", "us-defense-motor-makers", M, 20, source="noveon", note="Noveon supplies DoD programmes; estimated.")
+link("us-noveon-san-marcos", "us-lockheed-martin", M, 0, status="candidate", qm=Q_DEF)
+link("us-arnold-smco", "us-rtx", "SmCo magnet", 30)
+link("us-arnold-smco", "us-lockheed-martin", "SmCo magnet", 20)
+link("us-arnold-smco", "us-northrop-grumman", "SmCo magnet", 10)
+link("us-vulcan-benson", "us-defense-motor-makers", M, 0, status="candidate", qm=Q_DEF, source="vulcan")
+link("us-usar-stillwater", "us-defense-motor-makers", M, 0, status="candidate", qm=Q_DEF, source="usar")
+link("us-js-link-columbus", "kr-hyundai-mobis", M, 0, status="candidate", qm=Q_AUTO, source="jslink")
+link("us-mp-10x", "us-defense-motor-makers", M, 0, status="candidate", qm=Q_DEF, source="mp_dod", note="DoD 10-year offtake of 10X output.")
+link("us-mp-independence", "us-ford", M, 0, status="candidate", qm=Q_NEW, source="ford")
+link("us-evac-sumter", "us-ford", M, 0, status="candidate", qm=Q_NEW, source="ford")
+
+# --- motors -> OEMs (t magnet contained)
+link("cn-findreams", "cn-byd", "motor", 6400)
+link("us-tesla-drive-units", "us-tesla", "motor", 2400)
+link("jp-denso-aisin", "jp-toyota", "motor", 4000)
+link("jp-nidec", "cn-nev-oem-rest", "motor", 500, note="Nidec traction motors sold mainly to Chinese OEMs; estimated.")
+link("jp-nidec", "jp-fanuc-yaskawa", "motor", 300)
+link("jp-nidec", "eu-industrial-rest", "motor", 400)
+link("jp-nidec", "us-gm", "motor", 0, status="candidate", qm=Q_AUTO)
+link("us-borgwarner", "de-volkswagen", "motor", 200)
+link("us-borgwarner", "eu-auto-rest", "motor", 300)
+link("us-borgwarner", "us-ford", "motor", 200)
+link("us-borgwarner", "cn-nev-oem-rest", "motor", 100)
+link("de-bosch-emotors", "de-volkswagen", "motor", 300)
+link("de-bosch-emotors", "de-bmw", "motor", 200)
+link("de-bosch-emotors", "eu-auto-rest", "motor", 500)
+link("de-zf-emotors", "de-bmw", "motor", 200)
+link("de-zf-emotors", "eu-auto-rest", "motor", 200)
+link("cn-inovance", "cn-nev-oem-rest", "motor", 1500)
+link("cn-inovance", "cn-industrial-rest", "motor", 1000)
+link("cn-motor-rest", "cn-nev-oem-rest", "motor", 6000)
+link("cn-motor-rest", "cn-geely", "motor", 0, status="candidate", qm=Q_AUTO)
+link("cn-motor-rest", "de-volkswagen", "motor", 700, note="VW China joint-venture EVs; estimated.")
+link("cn-motor-rest", "us-tesla", "motor", 300)
+link("cn-motor-rest", "cn-wind-rest", "motor", 0, status="candidate", qm=Q_AUTO)
+link("cn-motor-rest", "eu-auto-rest", "motor", 1500)
+link("cn-motor-rest", "us-ford", "motor", 200)
+link("cn-motor-rest", "us-gm", "motor", 150, note="EPS and auxiliary motors with Chinese magnets reaching GM through tier-1 suppliers; estimated.")
+link("cn-motor-rest", "cn-industrial-rest", "motor", 4000)
+link("de-siemens-motors", "de-siemens-industrial", "motor", 500)
+link("ch-abb-motors", "ch-abb-industrial", "motor", 350)
+link("jp-yaskawa", "jp-fanuc-yaskawa", "motor", 400)
+link("us-defense-motor-makers", "us-lockheed-martin", "motor", 40)
+link("us-defense-motor-makers", "us-rtx", "motor", 20)
+link("us-defense-motor-makers", "us-northrop-grumman", "motor", 10)
+link("us-defense-motor-makers", "gb-bae-systems", "motor", 0, status="candidate", qm=Q_DEF)
+link("kr-hyundai-mobis", "kr-hyundai-kia", "motor", 1000)
+
+# --- recycling loops (into and out of recyclers)
+link("cn-industrial-rest", "cn-ganzhou-scrap-recyclers", "magnet scrap", 2000, note="End-of-life scrap; most feed is manufacturing swarf (below).")
+link("cn-magnet-rest", "cn-ganzhou-scrap-recyclers", "magnet scrap", 20000, note="Manufacturing swarf/sludge (~25-30% of blanks) returned for recycling; estimated.")
+link("cn-jl-mag", "cn-ganzhou-scrap-recyclers", "magnet scrap", 6000, source="jlmag", note="JL MAG: blanks 29,300 t vs finished ~20,900 t; ~30% recycled inputs.")
+link("us-apple", "us-mp-recycling", "magnet scrap", 50, source="mp_apple", note="Apple-MP recycled-magnet programme; estimated.")
+link("us-mp-recycling", "us-mountain-pass-separation", "recycled oxide", 50, source="mp_apple", note="Recycled feed re-enters separation (out of recycler).")
+link("us-noveon-recycling", "us-noveon-san-marcos", "NdFeB alloy", 400, source="noveon", note="Magnet-to-magnet feed: recycled NdFeB powder (recorded as NdFeB alloy); estimated.")
+link("eu-industrial-rest", "us-noveon-recycling", "magnet scrap", 400, note="End-of-life drives and HDDs; estimated.")
+link("jp-consumer-rest", "gb-hypromag-tyseley", "magnet scrap", 150, source="hypromag", note="HDD and e-waste feed; estimated.")
+link("gb-hypromag-tyseley", "de-vac-hanau", "NdFeB alloy", 0, status="candidate", qm=Q_AUTO, source="hypromag", note="Recycled NdFeB powder/blocks; illustrative.")
+link("gb-hypromag-tyseley", "eu-auto-rest", "NdFeB magnet", 100, source="hypromag", note="Re-sintered magnets; estimated.")
+link("eu-auto-rest", "ca-cyclic-materials", "magnet scrap", 80, note="End-of-life motors; estimated.")
+link("ca-cyclic-materials", "ee-neo-silmet", "recycled oxide", 0, status="candidate", qm=Q_NEW, note="Illustrative.")
+link("ca-cyclic-materials", "ca-src-separation", "recycled oxide", 20, note="Estimated; mixed RE oxide product.")
+link("vn-shin-etsu-haiphong", "vn-shin-etsu-recycling", "magnet scrap", 300, source="shinetsu_vn", note="Process scrap; estimated.")
+link("vn-shin-etsu-recycling", "vn-metal-makers", "recycled oxide", 250, source="shinetsu_vn")
+link("cn-byd", "mx-jl-mag-recycling", "magnet scrap", 0, status="candidate", qm=Q_NEW, source="jlmag_mx")
+link("mx-jl-mag-recycling", "cn-jl-mag", "recycled oxide", 0, status="candidate", qm=Q_NEW, source="jlmag_mx")
+
+# --- links of the additional plants
+link("tz-ngualla", "cn-separation-rest", "RE concentrate", 0, status="candidate", qm=Q_NEW, source="ngualla",
+     note="Binding 7-year offtake of 100% of Ngualla concentrate by Shenghe (CIF Chinese ports); no production yet.")
+link("ca-nechalacho", "ca-src-separation", "RE concentrate", 0, status="candidate", qm=Q_NEW, source="ngualla", note="Illustrative Canadian route.")
+link("vn-vtre-separation", "kr-ksm-metals", "NdPr oxide", 40, source="ksm", note="KSM sources oxide from a third party in Vietnam; volume estimated.")
+link("kr-ksm-metals", "us-noveon-san-marcos", "NdFeB alloy", 50, source="ksm", note="First NdFeB alloy sales contract with Noveon (2024); volume estimated.")
+link("kr-ksm-metals", "kr-js-link-yesan", "NdFeB alloy", 0, status="candidate", qm=Q_AUTO, source="ksm", note="KSM sells NdPr metal to Korean magnet makers (NS World); illustrative Korean route.")
+link("au-asm-dubbo", "kr-ksm-metals", "RE concentrate", 0, status="candidate", qm=Q_NEW, source="ksm", note="ASM's mine-to-metals plan; Dubbo not built.")
+link("fr-caremag-lacq", "jp-metal-makers", "Dy oxide", 0, status="candidate", qm=Q_NEW, source="caremag", note="Long-term HRE oxide supply agreement with JOGMEC/Iwatani's JV (Japan France Rare Earths Company).")
+link("fr-caremag-lacq", "jp-metal-makers", "Tb oxide", 0, status="candidate", qm=Q_NEW, source="caremag")
+link("fr-caremag-lacq", "eu-auto-rest", "NdPr oxide", 0, status="candidate", qm=Q_NEW, source="caremag_stellantis", note="10-year offtake with Stellantis (in the European OEM aggregate).")
+link("fr-caremag-lacq", "gb-lcm-ellesmere-port", "NdPr oxide", 0, status="candidate", qm=Q_NEW, source="caremag")
+link("fr-caremag-recycling", "fr-caremag-lacq", "recycled oxide", 0, status="in_qualification", qm=12, source="caremag", note="Integrated site under construction.")
+link("eu-auto-rest", "fr-caremag-recycling", "magnet scrap", 0, status="candidate", qm=Q_NEW, source="caremag")
+link("gl-tanbreez", "fr-caremag-lacq", "RE concentrate", 0, status="candidate", qm=Q_NEW, source="caremag", note="Illustrative: Caremag refines third-party mining concentrate.")
+link("no-reetec-heroya", "gb-lcm-ellesmere-port", "NdPr oxide", 0, status="candidate", qm=Q_NEW, source="reetec", note="Planned REEtec -> LCM (metal/alloy) -> VAC chain (Argus).")
+link("eu-industrial-rest", "de-heraeus-remloy", "magnet scrap", 300, source="heraeus", note="End-of-life electronics and motors; volume estimated (~half of capacity in ramp-up).")
+link("de-heraeus-remloy", "de-vac-hanau", "NdFeB alloy", 0, status="candidate", qm=Q_AUTO, source="heraeus", note="Recycled powder suits bonded/hot-formed magnets; illustrative route to a European magnet maker.")
+link("de-heraeus-remloy", "jp-daido-electronics", "NdFeB alloy", 0, status="candidate", qm=Q_AUTO, source="heraeus", note="Hot-formed magnet route; illustrative.")
+link("de-heraeus-remloy", "th-neo-magnequench", "NdFeB alloy", 250, source="heraeus", note="Recycled powder to bonded-powder maker; destination and volume estimated (route out of recycler).")
+
+# =============================================================================================
+# OWNERS  (owner, parent, stake, country of parent)
+# =============================================================================================
+def root(name, country, source="company", note=""):
+    own(name, name, 1, country, source=source, note=note)
+
+# Chinese state chains
+own("China Northern Rare Earth", "Baogang Group", 0.37, "CN", source="nre_owner",
+    note="Baotou Steel (Group) is the controlling shareholder; stake approximate (~37%), not verified to the decimal.")
+own("Baogang Group", "Inner Mongolia SASAC", 1, "CN", source="nre_owner", note="State-owned (Inner Mongolia regional government).")
+root("China Northern Rare Earth", "CN", source="nre_owner",
+     note="Listed; Baogang (~37%) is the controlling shareholder but holds no majority, so under tiern's majority rule (>0.5) NRE is its own ultimate owner. It is state-controlled in practice.")
+root("China Rare Earth Group", "CN", source="creg_owners",
+     note="No single majority holder; SASAC 31.21% plus three state groups at 20.33% each, so CREG is its own ultimate owner under the majority rule. Wholly state-owned.")
+root("Inner Mongolia SASAC", "CN")
+own("China Rare Earth Group", "SASAC", 0.3121, "CN", source="creg_owners",
+    note="SASAC 31.21% direct; Chalco, Minmetals, Ganzhou Rare Earth 20.33% each; CISRI, GRINM 3.9% each; all state-owned.")
+own("China Rare Earth Group", "Aluminum Corporation of China", 0.2033, "CN", source="creg_owners")
+own("China Rare Earth Group", "China Minmetals", 0.2033, "CN", source="creg_owners")
+own("China Rare Earth Group", "Ganzhou Rare Earth Group", 0.2033, "CN", source="creg_owners")
+own("Aluminum Corporation of China", "SASAC", 1, "CN", source="creg_owners")
+own("China Minmetals", "SASAC", 1, "CN", source="creg_owners")
+own("Ganzhou Rare Earth Group", "Ganzhou municipal government", 1, "CN", source="creg_owners")
+root("Ganzhou municipal government", "CN")
+root("SASAC", "CN", note="State-owned Assets Supervision and Administration Commission of the State Council.")
+root("Shenghe Resources", "CN", note="State-linked (largest shareholder is an institute of the China Geological Survey); listed in Shanghai.")
+root("JL MAG Rare-Earth", "CN")
+root("Ningbo Yunsheng", "CN")
+root("Zhong Ke San Huan", "CN", note="Beijing Zhong Ke San Huan High-Tech; controlled by a Chinese Academy of Sciences-linked holding.")
+root("Yantai Zhenghai Magnetic", "CN")
+root("BYD", "CN")
+root("Geely Holding", "CN")
+root("Inovance", "CN")
+root("Goldwind", "CN")
+root("Baotou INST Magnetic", "CN")
+root("Jiangsu separators (various)", "CN", source="est", note="Aggregate of private Jiangsu separators.")
+root("China separation, rest of industry (aggregate)", "CN", source="est")
+root("China metal, rest of industry (aggregate)", "CN", source="est")
+root("China magnets, rest of industry (aggregate)", "CN", source="est")
+root("China motors, rest of industry (aggregate)", "CN", source="est")
+root("China OEMs, rest (aggregate)", "CN", source="est")
+# Chinese stakes and operators outside China
+own("Kachin ionic-clay operators (Chinese-run)", "Chinese private mining operators", 1, "CN", source="kachin",
+    note="Pangwa/Chipwi mines are run mostly by Chinese operators; area controlled by the KIA since Oct 2024 (Irrawaddy).")
+root("Chinese private mining operators", "CN", source="kachin")
+own("Lao ionic-clay operators (Chinese-owned)", "Chijin Xiawu", 0.9, "CN", source="laos_chijin",
+    note="Chijin Xiawu acquired 90% of a Lao rare earth miner (2023); Xiamen Tungsten also active (rawmaterials.net).")
+root("Chijin Xiawu", "CN", source="laos_chijin")
+own("Vietnam Rare Earth JSC", "Shenghe Resources", 0.9, "CN", source="vtre", note="Project Blue reports a 90% Shenghe stake; unverified.")
+own("MP Materials", "Shenghe Resources", 0.08, "CN", source="mp_dod", note="Shenghe ~8% (July 2025); minority, MP control stays in the US.")
+own("MP Materials", "US Department of Defense", 0.15, "US", source="mp_dod", note="Preferred equity, ~15% on conversion (July 2025).")
+root("MP Materials", "US")
+root("US Department of Defense", "US")
+root("Energy Transition Minerals", "AU", source="kvanefjeld", note="Shenghe Resources is reported as a major shareholder; the percentage is not verified, so no stake row is given.")
+own("TDK", "TDK", 1, "JP")
+own("Guangdong TDK Rising (JV)", "TDK", 0.59, "JP", source="tdk_cn", note="TDK 59%, Guangdong Rising Nonferrous 37%, Tokai Trade 4%.")
+# others
+root("Lynas Rare Earths", "AU")
+own("Peak Rare Earths", "Shenghe Resources", 0.199, "CN", source="ngualla",
+    note="19.9% since 2022 (largest shareholder). Shenghe's subsidiary Ganzhou Chenguang agreed in May 2025 to acquire 100% (A$158M); completion not verified here, so the verified minority stake is used.")
+root("Peak Rare Earths", "AU", source="ngualla")
+own("Vital Metals", "Shenghe Resources", 0.182, "CN", source="ngualla", note="18.2% stake (2024).")
+root("Vital Metals", "AU", source="ngualla")
+root("Hastings Technology Metals", "AU", source="hastings")
+root("REEtec", "NO", source="reetec", note="LKAB (Sweden) became the largest shareholder (NOK 400M, 2022); stake not verified, so no parent row.")
+root("Carester", "FR", source="caremag", note="Caremag is a Carester subsidiary; JOGMEC/Iwatani JV invests up to EUR110M in equity and shareholder loans (stake not published).")
+root("Australian Strategic Materials", "AU", source="ksm", note="KSM Metals is a wholly owned subsidiary.")
+root("Heraeus", "DE", source="heraeus")
+root("Iluka Resources", "AU")
+root("Arafura Rare Earths", "AU")
+root("Critical Metals Corp", "US")
+root("Pensana", "GB")
+root("Industrias Nucleares do Brasil", "BR", source="src_feed", note="State-owned (Brazil).")
+root("Serra Verde", "GB", note="Owned by funds (Denham Capital, EMG, Vision Blue); US DFC loan with equity option. Country of the main funds approximated as GB.")
+root("Aclara Resources", "CA")
+root("Torngat Metals", "CA")
+root("Rainbow Rare Earths", "GB")
+root("IREL (India) Limited", "IN", note="State-owned (Department of Atomic Energy).")
+root("Solikamsk Magnesium Works", "RU")
+for _n, _c in [("Thailand producers (aggregate)", "TH"), ("Madagascar producers (aggregate)", "MG"), ("Nigeria producers (aggregate)", "NG"),
+               ("Vietnam producers (aggregate)", "VN"), ("Malaysia producers (aggregate)", "MY"), ("US other producers (aggregate)", "US")]:
+    root(_n, _c, source="est", note="Aggregate owner for a country's residual mine output.")
+root("Energy Fuels", "US")
+root("Neo Performance Materials", "CA")
+root("Solvay", "BE")
+root("Saskatchewan Research Council", "CA", note="Provincial Crown corporation.")
+root("Canada Rare Earth Corp", "CA")
+root("Ucore Rare Metals", "CA")
+root("ReElement Technologies", "US")
+root("Japan magnet materials industry (aggregate)", "JP", source="est")
+root("USA Rare Earth", "US")
+root("VAC Group", "DE")
+root("Noveon Magnetics", "US")
+root("Vulcan Elements", "US")
+root("JS Link", "KR")
+root("Shin-Etsu Chemical", "JP")
+root("Proterial", "JP", note="Owned by a Bain Capital-led consortium since 2023 (ex-Hitachi Metals).")
+root("Daido Steel", "JP")
+root("Star Group Industrial", "KR")
+root("US defense magnet makers (aggregate)", "US", source="est")
+root("HyProMag", "GB", note="Mkango Resources / Maginito.")
+root("Cyclic Materials", "CA")
+root("Nidec", "JP")
+root("BorgWarner", "US")
+root("Robert Bosch", "DE")
+root("ZF Friedrichshafen", "DE")
+root("Toyota Motor", "JP")
+root("Tesla", "US")
+root("Siemens", "DE")
+root("ABB", "CH")
+root("Yaskawa Electric", "JP")
+root("Hyundai Motor Group", "KR")
+root("General Motors", "US")
+root("Volkswagen", "DE")
+root("Ford Motor", "US")
+root("BMW", "DE")
+root("European OEMs, rest (aggregate)", "DE", source="est")
+root("Japanese OEMs, rest (aggregate)", "JP", source="est")
+own("Siemens Energy", "Siemens", 0.17, "DE", note="Siemens AG holds a minority (~17%); Siemens Energy is independently listed.")
+root("Siemens Energy", "DE")
+root("Vestas", "DK")
+root("GE Vernova", "US")
+root("Lockheed Martin", "US")
+root("RTX", "US")
+root("Northrop Grumman", "US")
+root("BAE Systems", "GB")
+root("Apple", "US")
+root("Samsung Electronics", "KR")
+# Owners of facilities that appear above but had no row yet are added by the check below.
+
+# OEM sinks: capacity (= magnet consumption) is set to the sum of their estimated inbound volumes,
+# which were sized from the unit x intensity estimates given in each note.
+_inb = {}
+for _l in LINKS:
+    _inb[_l["customer"]] = _inb.get(_l["customer"], 0) + float(_l["volume"])
+for _f in FAC:
+    if _f["stage"] == "oem" and _inb.get(_f["id"], 0) > 0:
+        _f["capacity"] = int(round(_inb[_f["id"]]))
+        _f["capacity_published"] = ""
+        _f["unit_published"] = "not published (estimate)"
+
+# =============================================================================================
+# DEMAND (optional): sinks' demand = their magnet consumption estimate
+# =============================================================================================
+for f in FAC:
+    if f["stage"] == "oem" and f["capacity"]:
+        DEMAND.append(dict(facility=f["id"], demand=f["capacity"], unit="t magnet/yr", source=f["source"], year=f["year"],
+                           basis="estimated", note="Equal to the OEM's estimated magnet consumption."))
+
+# =============================================================================================
+# REFERENCE: published stage shares used by the reconciliation test
+# =============================================================================================
+REF = []
+usgs_2025 = {"CN": 270000, "US": 51000, "AU": 29000, "MM": 22000, "TH": 4800, "IN": 2900, "MG": 2700, "RU": 2600,
+             "BR": 2000, "NG": 1500, "VN": 150, "MY": 110}
+for cc, v in usgs_2025.items():
+    REF.append(dict(stage="mine", country=cc, share=round(v / 390000, 4), year=2025, measure="capacity", material="",
+                    tolerance=0.01 if v > 10000 else 0.005, source=S["usgs"],
+                    note=f"{v} t REO of world 390,000 t (rounded world total)."))
+REF.append(dict(stage="separator", country="CN", share=0.91, year=2024, measure="flow", material="NdPr oxide;Dy oxide;Tb oxide",
+                tolerance=0.03, source=S["iea_2025"],
+                note="IEA refining share (magnet REE basis) 91% in 2024 (92% in 2023, GCMO 2024). Compared with the share of separated magnet-REE oxide flows (incl. recycled oxide) by supplier country, since IEA measures output of magnet REEs, not total REO capacity."))
+REF.append(dict(stage="separator", country="CN", share=0.92, year=2023, measure="flow", material="NdPr oxide;Dy oxide;Tb oxide",
+                tolerance=0.03, source=S["iea_2024"], note="IEA GCMO 2024: China 92% of refining in 2023 (magnet REE basis); China, Malaysia and Australia together 98%."))
+REF.append(dict(stage="separator", country="MY", share=0.05, year=2023, measure="flow", material="NdPr oxide;Dy oxide;Tb oxide",
+                tolerance=0.03, source=S["iea_2024"], note="IEA GCMO 2024: Malaysia ~5% of refining (2023)."))
+REF.append(dict(stage="separator", country="CN", share=0.99, year=2025, measure="flow", material="Dy oxide;Tb oxide",
+                tolerance=0.015, source=S["usgs_heavy"] + " ; ~99% is a secondary figure (no primary found); Lynas is the only ex-China commercial producer since May 2025",
+                note="Heavy REE separation (Dy, Tb oxide)."))
+REF.append(dict(stage="metal", country="CN", share=0.92, year=2022, measure="capacity", material="",
+                tolerance=0.05, source=S["mp_metal_share"], note="~92% of metals/alloys/magnet conversion (MP Materials, secondary); Japan ~6%. Wide tolerance: secondary, older, mixed basis."))
+REF.append(dict(stage="magnet", country="CN", share=0.92, year=2020, measure="capacity", material="",
+                tolerance=0.03, source=S["s232"], note="US Commerce Section 232 report (2022, 2020 data): ~92% of the global NdFeB magnet and magnet-alloy market."))
+REF.append(dict(stage="magnet", country="CN", share=0.94, year=2024, measure="capacity", material="",
+                tolerance=0.03, source=S["iea_magnets"], note="Sintered NdFeB ~94% China (IEA Oct 2025 via REEx, secondary). Section 232 (2020): ~92% (Mayer Brown)."))
+
+
+# =============================================================================================
+# REFERENCE: the published inputs behind the estimates (one row per figure), and the USGS table
+# =============================================================================================
+USGS_NAMES = {"CN": "China", "US": "United States", "AU": "Australia", "MM": "Burma", "TH": "Thailand", "IN": "India",
+              "MG": "Madagascar", "RU": "Russia", "BR": "Brazil", "NG": "Nigeria", "VN": "Vietnam", "MY": "Malaysia"}
+USGS_ROWS = [dict(country=cc, usgs_country=USGS_NAMES[cc], year=2025, mine_production_t_reo=v,
+                  share_of_world=round(v / 390000, 4), source=S["usgs"],
+                  note="USGS value is an estimate; Burma, Thailand, Madagascar, Malaysia, Vietnam from Chinese import data" if cc in ("MM", "TH", "MG", "MY", "VN") else "")
+             for cc, v in usgs_2025.items()]
+USGS_ROWS += [dict(country="", usgs_country="Other countries", year=2025, mine_production_t_reo=550, share_of_world=round(550 / 390000, 4),
+                   source=S["usgs"], note="Attributed to Laos in facilities.csv (USGS does not list Laos)."),
+              dict(country="", usgs_country="World total (rounded)", year=2025, mine_production_t_reo=390000, share_of_world=1,
+                   source=S["usgs"], note="Listed countries sum to 389,310 t.")]
+
+INPUTS = [
+    ("china_mining_quota_2024", 270000, "t REO", 2024, "usgs", "USGS repeats 270,000 t for 2025 (quota not published)."),
+    ("china_mining_quota_h1_2024_nre", 94580, "t REO", 2024, "quota_h1_2024", "China Northern Rare Earth, first batch 2024."),
+    ("china_ionic_quota_2024", 19150, "t REO", 2024, "creg_quota", "Medium-heavy (ionic) mining quota, all CREG."),
+    ("china_separation_quota_2024", 254000, "t REO", 2024, "sep_quota", "Smelting/separation quota (secondary source)."),
+    ("china_prnd_oxide_june_2024", 7325, "t/month", 2024, "smm_june", "x12 = ~88,000 t/yr used for Chinese NdPr oxide flows."),
+    ("china_prnd_alloy_june_2024", 5994, "t/month", 2024, "smm_june", "x12 = ~72,000 t/yr used for Chinese metal capacity."),
+    ("china_dy_oxide_june_2024", 214, "t/month", 2024, "smm_june", "x12 = ~2,570 t/yr Dy oxide flows."),
+    ("china_tb_oxide_june_2024", 40.8, "t/month", 2024, "smm_june", "x12 = ~490 t/yr Tb oxide flows."),
+    ("china_ndfeb_output_2024", 300000, "t", 2024, "argus_ndfeb", "Acrei via Argus; SMM expected ~260,000 t (smm_magnets)."),
+    ("exchina_ndfeb_capacity_2025", 23750, "t/yr", 2025, "pb_exchina", "Project Blue; mostly Japan."),
+    ("lynas_ndpr_fy25", 6558, "t NdPr oxide", 2025, "lynas_fy25", "Financial year to June 2025."),
+    ("lynas_reo_sep_quarter_2025", 3993, "t REO", 2025, "lynas_q1fy26", "With 2,003 t NdPr; x4 = effective REO capacity."),
+    ("lynas_hre_feed_capacity", 1500, "t/yr SEGH", 2025, "lynas_hre", "Dy ~5%, Tb ~1% yields (lynas_hre2)."),
+    ("mp_reo_in_concentrate_2025", 50692, "t REO", 2025, "mp_fy25", ""),
+    ("mp_ndpr_oxide_2025", 2599, "t NdPr oxide", 2025, "mp_fy25", "Exit run-rate ~4,000 t/yr (mp_q4)."),
+    ("noveon_nidec_contract", 1000, "t magnets over 5 years", 2025, "noveon_nidec", "= 200 t/yr."),
+    ("nolans_hyundai_offtake", 1500, "t/yr NdPr oxide or metal", 2022, "nolans_hyundai", "7-year binding offtake, subject to production."),
+    ("ev_magnet_intensity", 1.5, "kg NdFeB per BEV/PHEV", 2025, "ev_kg", "1-2 kg per drive motor; ~1.2 kg per 100 kW."),
+    ("wind_magnet_intensity", 0.5, "t NdFeB per MW (PM turbines)", 2023, "wind_tmw", "0.625-0.85 t/MW for low-speed direct drive."),
+    ("f35_magnet_content", "31-43", "kg magnet alloy per aircraft", 2026, "f35", "~23 kg SmCo + 8-20 kg NdFeB alloy."),
+    ("acrei_nev_magnet_demand_2024", 43018, "t", 2024, "acrei_demand", "35% of the demand Acrei tracks."),
+    ("acrei_vfac_magnet_demand_2024", 30154, "t", 2024, "acrei_demand", "Inverter air conditioners."),
+    ("ndpr_share_of_magnet", 0.33, "mass fraction", 2021, "mp_2021", "About one-third of a magnet is NdPr."),
+    ("jlmag_blanks_2024", 29300, "t", 2024, "jlmag", "~20,900 t finished: yield ~0.71."),
+    ("qualification_existing_grade", "4-7", "months", 2025, "qual_auto", "Automotive; >12 months observed for MP (new plant)."),
+]
+INPUT_ROWS = [dict(key=k, value=v, unit=u, year=y, source=S[src], note=n) for k, v, u, y, src, n in INPUTS]
+
+# =============================================================================================
+# write
+# =============================================================================================
+def write(path, rows, cols):
+    with open(path, "w", newline="", encoding="utf-8") as fh:
+        w = csv.DictWriter(fh, fieldnames=cols, lineterminator="\n")
+        w.writeheader()
+        for r in rows:
+            w.writerow({c: r.get(c, "") for c in cols})
+
+
+def main():
+    # every facility owner must have an owners row
+    owners = {o["owner"] for o in OWN}
+    missing = sorted({f["owner"] for f in FAC} - owners)
+    if missing:
+        raise SystemExit(f"owners missing from owners table: {missing}")
+    # every owner must resolve (majority stakes > 0.5 upward) to an owner with a country
+    majority, country = {}, {}
+    for o in OWN:
+        if o["parent"] == o["owner"]:
+            country.setdefault(o["owner"], o["country"])
+        else:
+            country.setdefault(o["parent"], o["country"])
+            if float(o["stake"]) > 0.5:
+                majority[o["owner"]] = o["parent"]
+    for name in {f["owner"] for f in FAC}:
+        top = name
+        while top in majority:
+            top = majority[top]
+        if top not in country:
+            raise SystemExit(f"owner {name!r} resolves to {top!r}, which has no country")
+    fcols = ["id", "name", "stage", "country", "owner", "capacity", "unit", "status", "certifications", "inventory_days",
+             "sector", "lat", "lon", "source", "year", "basis", "capacity_published", "unit_published", "inventory_basis", "certifications_basis", "note"]
+    lcols = ["supplier", "customer", "material", "volume", "status", "qualification_months", "source", "year", "basis", "note"]
+    ocols = ["owner", "parent", "stake", "country", "source", "year", "note"]
+    dcols = ["facility", "demand", "unit", "source", "year", "basis", "note"]
+    rcols = ["stage", "country", "share", "year", "measure", "material", "tolerance", "source", "note"]
+    write(os.path.join(HERE, "facilities.csv"), FAC, fcols)
+    write(os.path.join(HERE, "links.csv"), LINKS, lcols)
+    write(os.path.join(HERE, "owners.csv"), OWN, ocols)
+    write(os.path.join(HERE, "demand.csv"), DEMAND, dcols)
+    os.makedirs(os.path.join(HERE, "reference"), exist_ok=True)
+    write(os.path.join(HERE, "reference", "stage_shares.csv"), REF, rcols)
+    write(os.path.join(HERE, "reference", "usgs_mcs2026_mine_production.csv"), USGS_ROWS,
+          ["country", "usgs_country", "year", "mine_production_t_reo", "share_of_world", "source", "note"])
+    write(os.path.join(HERE, "reference", "inputs.csv"), INPUT_ROWS, ["key", "value", "unit", "year", "source", "note"])
+    print(f"{len(FAC)} facilities, {len(LINKS)} links, {len(OWN)} owner rows, {len(DEMAND)} demand rows, {len(REF)} reference rows")
+
+
+if __name__ == "__main__":
+    main()

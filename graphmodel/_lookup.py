@@ -1,0 +1,36 @@
+"""Fast vectorised lookups of ids, for tables with millions of rows."""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+
+def positions(ids, values) -> np.ndarray:
+    """Position of every value in ``ids`` (unique), -1 where absent (like ``Index.get_indexer``).
+
+    Uses Arrow's hash lookup, which avoids converting Arrow-backed strings to Python objects.
+    """
+    ids_array = _as_arrow(ids)
+    found = pc.index_in(_as_arrow(values), value_set=ids_array)
+    return found.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64, copy=False)
+
+
+def codes(values) -> np.ndarray:
+    """Integer codes of values (equal values, equal codes), -1 for missing ones."""
+    encoded = pc.dictionary_encode(_as_arrow(values))
+    if isinstance(encoded, pa.ChunkedArray):
+        encoded = encoded.combine_chunks()
+    return encoded.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64, copy=False)
+
+
+def _as_arrow(values):
+    if isinstance(values, (pd.Index, pd.Series)):
+        values = values.array
+    try:
+        return pa.array(values, type=pa.string(), from_pandas=True)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        return pa.array(pd.Series(values, dtype=object).map(
+            lambda v: None if v is None or (isinstance(v, float) and v != v) else str(v)),
+            type=pa.string())
