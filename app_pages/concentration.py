@@ -44,12 +44,14 @@ with tab_stage:
     tables = concentration_tables(net, focus, include_planned=planned)
     if tables is not None:
         nameplate, qualified = tables
-        chart(figures.concentration_figure(
-            nameplate, qualified, focus, f"{focus}'s share of each stage's capacity"))
+        chart(analytics.figure(net, "concentration", lambda: figures.concentration_figure(
+            nameplate, qualified, focus, f"{focus}'s share of each stage's capacity"),
+            focus=focus, planned=planned))
         st.caption("Nameplate counts every counted facility's capacity; qualified counts only the "
                    "capacity that reaches customers over qualified links (what a buyer can "
                    "actually source today). Control follows majority stakes to the ultimate owner.")
-        chart(figures.hhi_figure(nameplate, "How concentrated each stage is (by country)"))
+        chart(analytics.figure(net, "hhi", lambda: figures.hhi_figure(
+            nameplate, "How concentrated each stage is (by country)"), planned=planned))
         shown = nameplate[["stage", "capacity_total", "unit", "share_location", "share_control",
                            "hhi_country", "hhi_company", "top_country", "top_company",
                            "top_company_share", "facilities", "capacity_unknown"]].copy()
@@ -91,10 +93,11 @@ with tab_oem:
                        f"step happened in facilities of {focus}, weighted by each sink's demand.")
         m2.metric("Most exposed sink", percent(worst["share"]), help=worst["name"])
         m3.metric("Sinks over 65%", f"{(at_sinks['share'] > 0.65).sum()} of {len(at_sinks)}")
-        chart(figures.origin_mix_figure(
+        chart(analytics.figure(net, "origin_mix", lambda: figures.origin_mix_figure(
             matrix[matrix["id"].isin(sinks)], focus,
             f"Where each sink's {figures.stage_label(origin_stage).lower()} step happened "
-            f"(by {basis})", x_title="Share of the sink's supply (%)"))
+            f"(by {basis})", x_title="Share of the sink's supply (%)"),
+            focus=focus, stage=origin_stage, basis=basis))
         st.caption("Tier-N exposure: each sink's supply is traced upstream through inbound volume "
                    "shares to the nearest facility of the chosen stage. 'Not traced' is a "
                    "visibility gap (supply that reaches the sink without passing a facility of "

@@ -31,8 +31,8 @@ else:
     concentration_headline(net, focus)
 
 summary = analytics.summary(net)
-chart(figures.capacity_share_figure(
-    summary, "Where each stage's operating capacity is located"))
+chart(analytics.figure(net, "capacity_share", lambda: figures.capacity_share_figure(
+    summary, "Where each stage's operating capacity is located")))
 
 st.subheader("Flow of material from mines to OEMs")
 chart(analytics.sankey(net))

@@ -83,3 +83,36 @@ def compute(net: Network, module: str, function: str, **arguments):
     :class:`graphmodel.errors.TiernError` reaches the page, which shows it.
     """
     return _compute(net, net.hash, module, function, tuple(sorted(arguments.items())))
+
+
+@st.cache_data(**CACHE)
+def _figure(_build, dataset: str, name: str, arguments: tuple):
+    return _build()
+
+
+def figure(net: Network, name: str, build, **arguments):
+    """``build()`` (a figure), cached per dataset, ``name`` and ``arguments``.
+
+    ``arguments`` must name everything ``build`` depends on besides the dataset: plotly
+    figures take a noticeable time to construct, and pages redraw them on every rerun.
+    """
+    return _figure(build, net.hash, name, tuple(sorted(arguments.items())))
+
+
+@st.cache_data(**CACHE)
+def _scenario_result(_net: Network, dataset: str, scenario_json: str, reroute, inventory):
+    import json
+
+    from graphmodel.scenarios import parse_scenario, run_scenario
+
+    scenario = parse_scenario(json.loads(scenario_json))
+    return run_scenario(_net, scenario, reroute=reroute, inventory=inventory)
+
+
+def scenario_result(net: Network, scenario, reroute: bool | None = None,
+                    inventory: bool | None = None):
+    """:func:`graphmodel.scenarios.run_scenario`, cached per dataset and scenario content."""
+    import json
+
+    text = json.dumps(scenario.model_dump(mode="json"), sort_keys=True)
+    return _scenario_result(net, net.hash, text, reroute, inventory)

@@ -47,6 +47,6 @@ def concentration_headline(net: Network, focus: str) -> None:
                         f"capacity located in {focus}. Controlled from {focus}: "
                         f"{percent(by_stage.at[stage, 'share_control'])}. HHI by country "
                         f"{by_stage.at[stage, 'hhi_country']:,.0f}.")
-    chart(figures.concentration_figure(nameplate, qualified, focus,
-                                       f"{focus}'s share of each stage: location, control, "
-                                       "qualified capacity"))
+    chart(analytics.figure(net, "concentration_headline", lambda: figures.concentration_figure(
+        nameplate, qualified, focus, f"{focus}'s share of each stage: location, control, "
+                                     "qualified capacity"), focus=focus))
