@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PORT ?= 8501
 
-.PHONY: app test test-fast install sysdeps graphdb clean
+.PHONY: app test test-fast test-neo4j install sysdeps graphdb clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -31,6 +31,10 @@ test: install sysdeps graphdb  ## run the whole test suite
 
 test-fast: install  ## the suite without slow, browser and integration tiers
 	$(BIN)/pytest -m "not slow and not browser and not integration"
+
+test-neo4j: install  ## the integration tests against a real Neo4j: NEO4J_URI=... make test-neo4j
+	@test -n "$$NEO4J_URI" || { echo "set NEO4J_URI (and NEO4J_USER, NEO4J_PASSWORD) to a scratch Neo4j 5 database" >&2; exit 2; }
+	TIERN_TEST_NEO4J=1 $(BIN)/pytest tests/integration
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis

@@ -35,8 +35,15 @@ def render(frame: pd.DataFrame, fmt: str) -> str:
     if fmt == "md":
         return flat.to_markdown(index=False, floatfmt=".4g") + "\n"
     if fmt == "table":
-        return flat.to_string(index=False, float_format=lambda v: f"{v:.4g}", na_rep="") + "\n"
+        return flat.to_string(index=False, float_format=_readable, na_rep="") + "\n"
     raise ValueError(f"unknown format '{fmt}' (expected one of {', '.join(FORMATS)})")
+
+
+def _readable(value: float) -> str:
+    """Numbers for people: thousands separators for large values, 4 significant digits else."""
+    if abs(value) >= 10_000:
+        return f"{value:,.0f}"
+    return f"{value:.4g}"
 
 
 def write_xlsx(sheets: dict[str, pd.DataFrame], path: Path) -> Path:

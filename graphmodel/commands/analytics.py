@@ -1,0 +1,92 @@
+"""``tiern concentration``, ``tiern exposure`` and ``tiern crma`` (issue 4)."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from graphmodel.concentration import BASES as CAPACITY_BASES
+from graphmodel.concentration import concentration
+from graphmodel.exposure import (BASES as EXPOSURE_BASES, country_code, crma_check, crma_shares,
+                                 exposure, exposure_matrix)
+
+from ._common import FormatOpt, OutputOpt, PathArg, emit, load
+
+
+def register(app: typer.Typer) -> None:
+    app.command("concentration")(concentration_command)
+    app.command("exposure")(exposure_command)
+    app.command("crma")(crma_command)
+
+
+def concentration_command(
+    path: Optional[Path] = PathArg,
+    country: str = typer.Option("CN", "--country", "-c",
+                                help="Focus country for share_location/share_control (name or ISO code)."),
+    basis: str = typer.Option("nameplate", "--basis",
+                              help=f"Capacity basis: {' | '.join(CAPACITY_BASES)} (qualified = "
+                                   "capacity reaching customers over qualified links)."),
+    include_planned: bool = typer.Option(False, "--include-planned",
+                                         help="Count construction and planned facilities too "
+                                              "(idle never)."),
+    by: Optional[str] = typer.Option(None, "--by", help="Breakdown: material."),
+    fmt: Optional[str] = FormatOpt,
+    output: Optional[Path] = OutputOpt,
+) -> None:
+    """Capacity concentration per stage: shares by location and control, HHI, top holders."""
+    code = country_code(country)
+    net = load(path)
+    table = concentration(net, code, basis=basis, include_planned=include_planned, by=by)
+    emit(table, fmt, output, sheet="concentration")
+
+
+def exposure_command(
+    path: Optional[Path] = PathArg,
+    country: str = typer.Option("CN", "--country", "-c",
+                                help="Origin country (name or ISO code), or 'all' for the "
+                                     "share by every origin country."),
+    stage: str = typer.Option("separator", "--stage", "-s", help="Origin stage traced back to."),
+    basis: str = typer.Option("location", "--basis",
+                              help=f"{' | '.join(EXPOSURE_BASES)}: where the stage facility is, "
+                                   "or where its ultimate owner is."),
+    sinks_only: bool = typer.Option(False, "--sinks-only",
+                                    help="Only facilities where supply leaves the network."),
+    fmt: Optional[str] = FormatOpt,
+    output: Optional[Path] = OutputOpt,
+) -> None:
+    """Tier-N exposure: share of each facility's supply tracing back to a country at a stage."""
+    every_country = country.strip().lower() == "all"
+    code = None if every_country else country_code(country)
+    net = load(path)
+    if every_country:
+        table = exposure_matrix(net, stage, basis=basis)
+    else:
+        table = exposure(net, code, stage, basis=basis)
+    if sinks_only:
+        table = table[table["id"].isin(net.sinks)].reset_index(drop=True)
+    emit(table, fmt, output, sheet="exposure")
+
+
+def crma_command(
+    path: Optional[Path] = PathArg,
+    buyers: str = typer.Option("eu", "--buyers", "-b",
+                               help="Buyer set: eu (facilities in the EU-27), sinks, or a "
+                                    "comma-separated list of facility ids or countries."),
+    threshold: float = typer.Option(0.65, "--threshold", help="Flag a stage above this share."),
+    basis: str = typer.Option("location", "--basis", help=" | ".join(EXPOSURE_BASES)),
+    weights: str = typer.Option("inbound", "--weights",
+                                help="Buyer weights: inbound (volume) | equal."),
+    detail: bool = typer.Option(False, "--detail",
+                                help="Show every stage x origin-country share instead."),
+    fmt: Optional[str] = FormatOpt,
+    output: Optional[Path] = OutputOpt,
+) -> None:
+    """EU CRMA style check: stages where one third country exceeds the threshold of the
+    buyer set's supply."""
+    net = load(path)
+    if detail:
+        table = crma_shares(net, buyers, basis=basis, weights=weights)
+    else:
+        table = crma_check(net, buyers, threshold=threshold, basis=basis, weights=weights)
+    emit(table, fmt, output, sheet="crma")

@@ -1,0 +1,164 @@
+"""``tiern ingest usgs|trade|amrt|merge``: build networks from public and supplier data.
+
+Each command reads its files as published, validates what it builds exactly as any network
+is validated, and writes a folder of CSV files (``-o DIR``). Notes about what a source could
+not represent (rest-of-world aggregates, withheld figures, mirror flows) go to stderr, or to
+``--report FILE`` (.md or .csv). Bad files fail with ``file:row:column: message`` lines.
+"""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Callable, Optional
+
+import pandas as pd
+import typer
+from rich.console import Console
+from rich.progress import Progress
+
+ingest_app = typer.Typer(
+    help="Build networks from USGS, trade (BACI/Comtrade) and RMI AMRT files, and merge them.",
+    no_args_is_help=True)
+
+FilesArg = typer.Argument(..., help="Input files, as published.", show_default=False)
+OutDirOpt = typer.Option(..., "--output", "-o", help="Write the network to this folder.",
+                         show_default=False)
+ReportOpt = typer.Option(None, "--report", help="Also write the notes/report here (.md or .csv).",
+                         show_default=False)
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(ingest_app, name="ingest")
+
+
+@ingest_app.command("usgs")
+def usgs(files: list[Path] = FilesArg, output: Path = OutDirOpt,
+         year: Optional[int] = typer.Option(None, "--year", help="Data year (default: latest with data)."),
+         report: Optional[Path] = ReportOpt) -> None:
+    """USGS Mineral Commodity Summaries data-release CSV -> country-level mine nodes."""
+    from ingest.usgs import read_usgs
+
+    _run(files, lambda path: read_usgs(path, year=year), output, report,
+         hint="USGS gives no flows, so links.csv is empty: merge this network with others "
+              "(tiern ingest merge) before analysing it.")
+
+
+@ingest_app.command("trade")
+def trade(files: list[Path] = FilesArg, output: Path = OutDirOpt,
+          layout: Optional[str] = typer.Option(None, "--layout", help="baci | comtrade (default: "
+                                               "detected from the header)."),
+          report: Optional[Path] = ReportOpt) -> None:
+    """CEPII BACI or UN Comtrade CSV -> country-to-country links for HS 2846, 280530, 850511."""
+    from ingest.trade import LAYOUTS, read_trade
+
+    if layout is not None and layout not in LAYOUTS:
+        raise typer.BadParameter(f"expected one of {', '.join(LAYOUTS)}", param_hint="--layout")
+    _missing(files)
+    with _progress("reading trade files", 1) as advance:
+        result = read_trade(files, layout=layout)
+        advance()
+    _finish(result.network, result.notes, output, report)
+
+
+@ingest_app.command("amrt")
+def amrt(files: list[Path] = FilesArg, output: Path = OutDirOpt,
+         processor_stage: str = typer.Option("separator", "--processor-stage",
+                                              help="Stage of the declared processors."),
+         company_stage: str = typer.Option("magnet", "--company-stage",
+                                           help="Stage of the declaring company."),
+         report: Optional[Path] = ReportOpt) -> None:
+    """RMI AMRT declaration workbooks -> declared processors linked to the declaring company."""
+    from ingest.amrt import read_amrt
+
+    _run(files, lambda path: read_amrt(path, processor_stage=processor_stage,
+                                       company_stage=company_stage), output, report)
+
+
+@ingest_app.command("merge")
+def merge(folders: list[Path] = typer.Argument(..., help="Networks to merge, in priority order.",
+                                               show_default=False),
+          output: Path = OutDirOpt,
+          aliases: Optional[Path] = typer.Option(None, "--aliases", help="Alias table CSV "
+                                                 "(alias,canonical_id)."),
+          report: Optional[Path] = ReportOpt) -> None:
+    """Merge networks: match facilities, never double count, refine country estimates."""
+    from ingest._ingested import load_fragment
+    from ingest.merge import merge_networks, read_aliases
+
+    _missing(folders + ([aliases] if aliases else []))
+    networks = []
+    with _progress("reading networks", len(folders)) as advance:
+        for folder in folders:
+            networks.append(load_fragment(folder))
+            advance()
+    result = merge_networks(networks, aliases=read_aliases(aliases) if aliases else None)
+    written = result.network.write(output)
+    counts = result.report["action"].value_counts()
+    summary = ", ".join(f"{n} {action}" for action, n in counts.items()) or "no decisions"
+    print(f"wrote {written}: {len(result.network.facilities)} facilities, "
+          f"{len(result.network.links)} links ({summary})", file=sys.stderr)
+    if report:
+        _write_report(result.report, report, markdown=result.report_markdown())
+
+
+# --- helpers -------------------------------------------------------------------------------------
+
+def _run(files: list[Path], read: Callable, output: Path, report: Optional[Path], hint: str = "") -> None:
+    from ingest.merge import merge_networks
+
+    _missing(files)
+    results = []
+    with _progress("ingesting", len(files)) as advance:
+        for path in files:
+            results.append(read(path))
+            advance()
+    notes = pd.concat([r.notes for r in results], ignore_index=True)
+    network = results[0].network if len(results) == 1 else \
+        merge_networks([r.network for r in results]).network
+    _finish(network, notes, output, report)
+    if hint and network.links.empty:
+        print(f"note: {hint}", file=sys.stderr)
+
+
+def _finish(network, notes: pd.DataFrame, output: Path, report: Optional[Path]) -> None:
+    written = network.write(output)
+    for row in notes.itertuples():
+        print(f"{row.level}: {row.file}:{row.row}:{row.column}: {row.message}", file=sys.stderr)
+    print(f"wrote {written}: {len(network.facilities)} facilities, {len(network.links)} links",
+          file=sys.stderr)
+    if report:
+        _write_report(notes, report, markdown="# Ingest notes\n\n" + (
+            notes.to_markdown(index=False) if len(notes) else "(no notes)") + "\n")
+
+
+def _write_report(frame: pd.DataFrame, path: Path, *, markdown: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if path.suffix.lower() == ".csv":
+        frame.to_csv(path, index=False, lineterminator="\n")
+    else:
+        path.write_text(markdown, encoding="utf-8")
+    print(f"wrote {path}", file=sys.stderr)
+
+
+def _missing(paths: list[Path]) -> None:
+    from graphmodel.errors import InputFormatError
+
+    for path in paths:
+        if not path.exists():
+            raise InputFormatError(f"{path}: no such file or folder")
+
+
+class _progress:
+    """A transient rich progress bar on stderr; yields a function advancing it by one."""
+
+    def __init__(self, label: str, total: int):
+        self.label, self.total = label, total
+
+    def __enter__(self) -> Callable[[], None]:
+        self.progress = Progress(console=Console(stderr=True), transient=True)
+        self.progress.__enter__()
+        task = self.progress.add_task(self.label, total=self.total)
+        return lambda: self.progress.advance(task)
+
+    def __exit__(self, *exc) -> None:
+        self.progress.__exit__(*exc)

@@ -1,0 +1,318 @@
+"""RMI Additional Minerals Reporting Template (AMRT) declarations -> facilities and links.
+
+The AMRT is the Responsible Minerals Initiative's free Excel template in which a supplier
+declares, per mineral, the smelters and processors in its supply chain; "Rare Earth
+Elements" is in its mineral list since **version 1.3 (released 17 October 2025)**, the
+version assumed here. Public descriptions of the layout: RMI's AMRT page
+(https://www.responsiblemineralsinitiative.org/reporting-templates/amrt) and the field-by-field
+specification in github.com/cirscn/cm-reporting (``docs/prd/amrt.md``,
+``app/src/lib/core/registry/templates/amrt/``). The sheets read:
+
+**Declaration** -- company information: labels in column B, answers in column D (the
+answer of "Select Minerals/Metals in Scope" spans D..I). Labels are found by text, not by
+fixed row, so small row shifts between template revisions do not matter. Required by the
+template's Checker: Company Name, Declaration Scope or Class, at least one mineral in scope,
+Contact Name / Email / Phone, Authorized Company Representative Name / Email, Effective Date;
+Description of Scope when the scope is "C. User defined"; e-mail addresses contain "@"
+(the contact may write "not available").
+
+**Smelter List** -- one row per declared smelter/processor, under a header row (row 4 in
+the template; found by its ``Metal (*)`` cell) with the columns ``Smelter Identification
+Number Input Column, Metal (*), Smelter Look-up (*), Smelter Name (1), Smelter Country (*),
+Smelter Identification, Source of Smelter Identification Number, Smelter Street, Smelter City,
+Smelter Facility Location: State / Province, ...``. Required per row: ``Metal (*)`` (one of the
+declared minerals) and ``Smelter Look-up (*)``; when the look-up is "Smelter not listed",
+``Smelter Name (1)`` and ``Smelter Country (*)`` are required. "Smelter not yet identified"
+rows carry no facility and are noted.
+
+Output
+------
+* one facility per declared rare-earth processor (rows whose metal is "Rare Earth Elements" or
+  a rare-earth element; other minerals are noted and skipped): ``id`` = the RMI smelter id
+  (``Smelter Identification``, e.g. ``CID003456``) when given, else ``amrt-<name>-<country>``;
+  ``stage`` = ``processor_stage`` (the AMRT does not say which stage a processor is; default
+  ``separator``); ``basis = declared``; ``rmi_id``;
+* the declaring company as a facility (``stage`` = ``company_stage``, default ``magnet``;
+  country from the last part of the Address, or ``company_country``);
+* a link from every processor to the company, material "Rare Earth Elements". **The AMRT
+  declares who supplies whom, not how much**: links carry ``volume = 0`` with
+  ``volume_known = False``; they add structure, and :mod:`ingest.merge` never lets them reduce
+  a volume.
+
+Errors read ``file[sheet]:row:column: message`` (column = the cell column letter on the
+Declaration sheet, the header name on the Smelter List).
+"""
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+from pathlib import Path
+
+import openpyxl
+
+from graphmodel.errors import Problem, ValidationError
+from graphmodel.schema import ALL_STAGES
+
+from ._ingested import Ingested, build_network, note, notes_frame
+from .normalize import normalize_country
+
+TEMPLATE_VERSION = "1.3"
+DECLARATION = "Declaration"
+SMELTER_LIST = "Smelter List"
+RARE_EARTHS = "Rare Earth Elements"
+RARE_EARTH_NAMES = {
+    "rare earth elements", "rare earths", "ree", "scandium", "yttrium", "lanthanum", "cerium",
+    "praseodymium", "neodymium", "promethium", "samarium", "europium", "gadolinium", "terbium",
+    "dysprosium", "holmium", "erbium", "thulium", "ytterbium", "lutetium",
+}
+
+#: Declaration fields: key -> (label as printed in column B, required by the Checker)
+DECLARATION_FIELDS: dict[str, tuple[str, bool]] = {
+    "company": ("Company Name", True),
+    "scope": ("Declaration Scope or Class", True),
+    "scope_description": ("Description of Scope", False),
+    "minerals": ("Select Minerals/Metals in Scope", True),
+    "company_id": ("Company Unique Identifier", False),
+    "address": ("Address", False),
+    "contact_name": ("Contact Name", True),
+    "contact_email": ("Email – Contact", True),
+    "contact_phone": ("Phone – Contact", True),
+    "representative": ("Authorized Company Representative Name", True),
+    "representative_email": ("Email – Representative", True),
+    "effective_date": ("Effective Date", True),
+}
+LABEL_COLUMN, ANSWER_COLUMN, LAST_MINERAL_COLUMN = 2, 4, 9  # B, D, I
+
+SMELTER_COLUMNS = {
+    "metal": "Metal (*)", "lookup": "Smelter Look-up (*)", "name": "Smelter Name (1)",
+    "country": "Smelter Country (*)", "rmi_id": "Smelter Identification",
+    "id_input": "Smelter Identification Number Input Column", "city": "Smelter City",
+}
+REQUIRED_SMELTER_COLUMNS = ("metal", "lookup", "name", "country")
+NOT_LISTED = "smelter not listed"
+NOT_IDENTIFIED = "smelter not yet identified"
+
+
+def read_amrt(path: str | Path, *, processor_stage: str = "separator", company_stage: str = "magnet",
+              company_country: str | None = None) -> Ingested:
+    """Facilities and links from one AMRT declaration workbook (see the module docstring).
+
+    Raises :class:`graphmodel.errors.ValidationError` listing every missing required field as
+    ``file[sheet]:row:column: message``.
+    """
+    for stage in (processor_stage, company_stage):
+        if stage not in ALL_STAGES:
+            raise ValueError(f"unknown stage '{stage}' (expected one of {', '.join(ALL_STAGES)})")
+    path = Path(path)
+    workbook = _open(path)
+    problems: list[Problem] = []
+    declaration = _read_declaration(workbook, path.name, problems)
+    smelters, notes = _read_smelters(workbook, path.name, declaration, problems)
+    country = _company_country(declaration, company_country, path.name, problems)
+    if problems:
+        raise ValidationError(problems)
+    facilities, links = _records(declaration, smelters, country, processor_stage, company_stage)
+    name = f"amrt-{_slug(declaration['company'][0])}"
+    return Ingested(build_network(facilities, links, name=name), notes_frame(notes))
+
+
+def _open(path: Path):
+    try:
+        workbook = openpyxl.load_workbook(path, data_only=True, read_only=False)
+    except Exception as error:  # openpyxl raises several types for non-workbooks
+        raise ValidationError([Problem(path.name, 0, "-", f"not an .xlsx workbook ({error})")]) from None
+    missing = [s for s in (DECLARATION, SMELTER_LIST) if s not in workbook.sheetnames]
+    if missing:
+        raise ValidationError([Problem(path.name, 0, "-", f"missing sheet '{s}' (sheets: "
+                                       f"{', '.join(workbook.sheetnames)}); is this an AMRT?")
+                               for s in missing])
+    return workbook
+
+
+# --- Declaration -------------------------------------------------------------------------------
+
+def _label_key(text) -> str:
+    text = unicodedata.normalize("NFKC", str(text or "")).replace("—", "–").replace(" - ", " – ")
+    text = re.sub(r"\(\*\)|\(up to 10\)|:", "", text)
+    return " ".join(text.split()).casefold()
+
+
+def _read_declaration(workbook, filename: str, problems: list) -> dict:
+    """Field key -> (value, row); value is '' (or [] for minerals) when empty."""
+    sheet = workbook[DECLARATION]
+    label = f"{filename}[{DECLARATION}]"
+    rows = {}
+    wanted = {_label_key(text): key for key, (text, _) in DECLARATION_FIELDS.items()}
+    for row in range(1, sheet.max_row + 1):
+        key = wanted.get(_label_key(sheet.cell(row, LABEL_COLUMN).value))
+        if key and key not in rows:
+            rows[key] = row
+    found = {}
+    for key, (text, required) in DECLARATION_FIELDS.items():
+        if key not in rows:
+            if required:
+                problems.append(Problem(label, 0, "B", f"label '{text}' not found in column B"))
+            found[key] = ([] if key == "minerals" else "", 0)
+            continue
+        row = rows[key]
+        if key == "minerals":
+            value = [str(c.value).strip() for c in sheet[row][ANSWER_COLUMN - 1:LAST_MINERAL_COLUMN]
+                     if c.value not in (None, "")]
+        else:
+            value = _cell_text(sheet.cell(row, ANSWER_COLUMN).value)
+        found[key] = (value, row)
+        if required and not value:
+            problems.append(Problem(label, row, "D", f"missing required field '{text}'"))
+    _check_declaration(found, label, problems)
+    return found
+
+
+def _cell_text(value) -> str:
+    if isinstance(value, (dt.datetime, dt.date)):
+        return value.strftime("%d-%b-%Y")
+    return "" if value is None else str(value).strip()
+
+
+def _check_declaration(found: dict, label: str, problems: list) -> None:
+    scope, scope_row = found["scope"]
+    if scope.upper().startswith("C") and not found["scope_description"][0]:
+        problems.append(Problem(label, found["scope_description"][1] or scope_row, "D",
+                                "missing 'Description of Scope' (required when the scope is "
+                                "C. User defined)"))
+    for key in ("contact_email", "representative_email"):
+        value, row = found[key]
+        if value and "@" not in value and not (key == "contact_email" and value.lower() == "not available"):
+            problems.append(Problem(label, row, "D", f"'{DECLARATION_FIELDS[key][0]}' is not an "
+                                    f"e-mail address: '{value}'"))
+    date, row = found["effective_date"]
+    if date and _parse_date(date) is None:
+        problems.append(Problem(label, row, "D", f"'Effective Date' must be DD-MMM-YYYY "
+                                f"(e.g. 15-Nov-2025), got '{date}'"))
+
+
+def _parse_date(text: str) -> dt.date | None:
+    for pattern in ("%d-%b-%Y", "%Y-%m-%d"):
+        try:
+            return dt.datetime.strptime(text, pattern).date()
+        except ValueError:
+            continue
+    return None
+
+
+def _company_country(declaration: dict, override: str | None, filename: str, problems: list) -> str | None:
+    if override:
+        code = normalize_country(override)
+        if code is None:
+            raise ValueError(f"unknown country '{override}'")
+        return code
+    address, row = declaration["address"]
+    last = address.replace("\n", ",").split(",")[-1].strip() if address else ""
+    code = normalize_country(re.sub(r"\d", "", last).strip()) if last else None
+    if code is None:
+        problems.append(Problem(f"{filename}[{DECLARATION}]", row, "D",
+                                f"cannot tell the company's country from Address '{address}' (end it "
+                                "with the country name, or give the country explicitly)"))
+    return code
+
+
+# --- Smelter List ------------------------------------------------------------------------------
+
+def _read_smelters(workbook, filename: str, declaration: dict, problems: list):
+    sheet = workbook[SMELTER_LIST]
+    label = f"{filename}[{SMELTER_LIST}]"
+    header_row, columns = _find_header(sheet)
+    if header_row is None:
+        problems.append(Problem(label, 0, "-", "header row with 'Metal (*)' not found in the first "
+                                "10 rows"))
+        return [], []
+    missing = [SMELTER_COLUMNS[k] for k in REQUIRED_SMELTER_COLUMNS if SMELTER_COLUMNS[k] not in columns]
+    for name in missing:
+        problems.append(Problem(label, header_row, name, f"missing required column '{name}'"))
+    if missing:
+        return [], []
+    declared = {m.casefold() for m in declaration["minerals"][0]}
+    smelters, notes = [], []
+    for row in range(header_row + 1, sheet.max_row + 1):
+        cells = {key: _cell_text(sheet.cell(row, columns[header]).value)
+                 for key, header in SMELTER_COLUMNS.items() if header in columns}
+        if not any(cells.values()):
+            continue
+        smelter = _smelter_row(cells, row, label, declared, problems, notes)
+        if smelter:
+            smelters.append(smelter)
+    return smelters, notes
+
+
+def _find_header(sheet):
+    for row in range(1, min(sheet.max_row, 10) + 1):
+        values = {_cell_text(c.value): c.column for c in sheet[row] if c.value not in (None, "")}
+        if SMELTER_COLUMNS["metal"] in values:
+            return row, values
+    return None, {}
+
+
+def _smelter_row(cells, row, label, declared, problems, notes):
+    metal, lookup = cells["metal"], cells["lookup"]
+    for key in ("metal", "lookup"):
+        if not cells[key]:
+            problems.append(Problem(label, row, SMELTER_COLUMNS[key],
+                                    f"missing required field '{SMELTER_COLUMNS[key]}'"))
+    if metal and declared and metal.casefold() not in declared:
+        problems.append(Problem(label, row, SMELTER_COLUMNS["metal"], f"metal '{metal}' is not among the "
+                                f"declared minerals ({', '.join(sorted(declared))})"))
+    if lookup.casefold() == NOT_IDENTIFIED:
+        notes.append(note("info", label, row, SMELTER_COLUMNS["lookup"],
+                          "smelter not yet identified: no facility"))
+        return None
+    name = cells["name"] if lookup.casefold() == NOT_LISTED else (cells["name"] or lookup)
+    if lookup.casefold() == NOT_LISTED:
+        for key in ("name", "country"):
+            if not cells[key]:
+                problems.append(Problem(label, row, SMELTER_COLUMNS[key], f"missing required field "
+                                        f"'{SMELTER_COLUMNS[key]}' (required when the look-up is "
+                                        "'Smelter not listed')"))
+    country = normalize_country(cells["country"]) if cells["country"] else None
+    if cells["country"] and country is None:
+        problems.append(Problem(label, row, SMELTER_COLUMNS["country"],
+                                f"unknown country '{cells['country']}'"))
+    elif lookup and not cells["country"] and lookup.casefold() != NOT_LISTED:
+        problems.append(Problem(label, row, SMELTER_COLUMNS["country"],
+                                f"missing required field '{SMELTER_COLUMNS['country']}'"))
+    if metal and metal.casefold() not in RARE_EARTH_NAMES:
+        notes.append(note("info", label, row, SMELTER_COLUMNS["metal"],
+                          f"metal '{metal}' is not a rare earth; row skipped"))
+        return None
+    if not (metal and name and country):
+        return None
+    rmi_id = cells.get("rmi_id") or cells.get("id_input") or ""
+    return {"metal": metal, "name": name, "country": country, "rmi_id": rmi_id, "row": row}
+
+
+# --- records ---------------------------------------------------------------------------------
+
+def _slug(text: str) -> str:
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
+
+
+def _records(declaration, smelters, country, processor_stage, company_stage):
+    company = declaration["company"][0]
+    date = _parse_date(declaration["effective_date"][0])
+    source = f"RMI AMRT {TEMPLATE_VERSION} declaration by {company}, {declaration['effective_date'][0]}"
+    company_id = f"amrt-{_slug(company)}"
+    facilities = [{"id": company_id, "name": company, "stage": company_stage, "country": country,
+                   "source": source, "year": date.year, "basis": "declared"}]
+    links, seen = [], set()
+    for smelter in smelters:
+        facility_id = smelter["rmi_id"] or f"amrt-{_slug(smelter['name'])}-{smelter['country'].lower()}"
+        if facility_id not in seen:
+            seen.add(facility_id)
+            facilities.append({
+                "id": facility_id, "name": smelter["name"], "stage": processor_stage,
+                "country": smelter["country"], "source": source, "year": date.year,
+                "basis": "declared", "rmi_id": smelter["rmi_id"]})
+            links.append({"supplier": facility_id, "customer": company_id, "material": RARE_EARTHS,
+                          "volume": 0, "status": "qualified", "source": source, "year": date.year,
+                          "basis": "declared", "volume_known": False})
+    return facilities, links
