@@ -42,7 +42,10 @@ if shown.empty:
 
 ids = list(shown.index)
 names = f["name"].to_dict()
-facility = url_selectbox("Facility", ids, "facility", format_func=lambda i: f"{names[i]} ({i})")
+demand = net.sink_demand.reindex(ids).dropna()  # default: the largest buyer shown, else the first
+facility = url_selectbox("Facility", ids, "facility",
+                         default=demand.idxmax() if len(demand) else ids[0],
+                         format_func=lambda i: f"{names[i]} ({i})")
 row = f.loc[facility]
 st.subheader(row["name"])
 cap = "unknown" if row["capacity"] != row["capacity"] else f"{row['capacity']:,.0f} {row['unit']}"

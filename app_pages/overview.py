@@ -43,8 +43,8 @@ st.caption("Nodes group facilities by stage and country (colour = country). Link
 
 st.subheader("Facilities")
 chart(analytics.facility_map(net))
-st.caption("Colour = country of location; marker = stage; size = capacity relative to the largest "
-           "facility of the same stage.")
+st.caption("Colour = country of location; size = capacity relative to the largest facility of "
+           "the same stage. Hover a facility for its stage, owner and capacity.")
 
 st.subheader("About this data")
 meta = net.meta

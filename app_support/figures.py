@@ -195,12 +195,10 @@ def capacity_share_figure(summary: pd.DataFrame, title: str | None = None) -> go
 # --- map --------------------------------------------------------------------------------
 
 def facility_map(facilities: pd.DataFrame, title: str | None = None) -> go.Figure:
-    """Facilities on a world map: colour = country, marker = stage, size ~ capacity within stage."""
+    """Facilities on a world map: colour = country, size ~ capacity relative to the largest
+    facility of the same stage (capacities of different stages have different units)."""
     located = facilities.dropna(subset=["lat", "lon"])
     fig = go.Figure()
-    symbols = ["circle", "square", "diamond", "triangle-up", "cross", "x", "pentagon",
-               "hexagon", "star", "triangle-down"]
-    stage_symbol = dict(zip(ALL_STAGES, symbols))
     capacity = located["capacity"].astype(float)
     stage_max = capacity.groupby(located["stage"]).transform("max")
     size = (8 + 16 * np.sqrt((capacity / stage_max).fillna(0.0))).to_numpy()
@@ -209,7 +207,6 @@ def facility_map(facilities: pd.DataFrame, title: str | None = None) -> go.Figur
         fig.add_scattergeo(
             lat=part["lat"], lon=part["lon"], name=country, mode="markers",
             marker=dict(color=country_color(country), size=size[idx], opacity=0.85,
-                        symbol=[stage_symbol.get(s, "circle") for s in part["stage"]],
                         line=dict(color="white", width=0.8)),
             customdata=np.stack([part["name"], part["stage"].map(stage_label), part["owner"].fillna("?"),
                                  part["capacity"].map(lambda v: "unknown" if pd.isna(v) else f"{v:,.0f}"),
