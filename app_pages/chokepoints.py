@@ -54,11 +54,12 @@ if ranked.empty:
     st.stop()
 
 first = ranked.iloc[0]
+st.markdown(f"**Top chokepoint: {first['name']}** ({figures.stage_label(first['stage'])}, "
+            f"{first['country']}). {first['why']}.")
 m1, m2, m3 = st.columns(3)
-m1.metric("Top chokepoint", first["name"], help=first["why"])
-m2.metric("Its share of sink demand", percent(first["criticality"], 1),
-          help=f"{first['demand_at_risk']:,.0f} {first['demand_unit']} at risk if it fails and "
-               "nothing reroutes.")
+m1.metric("Its share of sink demand", percent(first["criticality"], 1),
+          help="Demand lost if it fails and nothing reroutes.")
+m2.metric("Demand at risk", f"{first['demand_at_risk']:,.0f} {first['demand_unit']}")
 m3.metric("Single points of failure", f"{(ranked['single_point_for'].map(len) > 0).sum()}",
           help="Facilities that every supply path of at least one sink passes through.")
 
@@ -71,7 +72,7 @@ if view == "Facilities":
     chart(figures.share_bars_figure(head, "label", "criticality", "country",
                                     x_title="Share of sink demand lost if it fails (%)",
                                     title="Demand lost if one facility fails and nothing reroutes"))
-    columns = ["rank", "name", "stage", "country", "why", "criticality", "demand_at_risk",
+    columns = ["rank", "name", "why", "stage", "country", "criticality", "demand_at_risk",
                "demand_unit", "n_alternatives", "coverage", "fastest_qualification_months",
                "single_point_for", "owner", "id"]
     st.dataframe(ranked.head(top)[columns], hide_index=True, width="stretch", column_config={

@@ -34,7 +34,8 @@ def why(row: pd.Series, names: dict) -> str:
         parts.append(f"fastest candidate qualifies in {fastest:g} months")
     elif n_alt == 0:
         parts.append("no candidate in qualification")
-    return "; ".join(parts).capitalize()
+    sentence = "; ".join(parts)
+    return sentence[:1].upper() + sentence[1:]
 
 
 def with_reasons(table: pd.DataFrame, names: dict) -> pd.DataFrame:

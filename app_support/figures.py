@@ -289,26 +289,34 @@ def supply_curves_figure(curves: pd.DataFrame, marks: pd.DataFrame | None = None
     fig.update_layout(
         xaxis=dict(title="Months after the shock starts", gridcolor="#e5e7eb", zeroline=False),
         yaxis=dict(title="Supply (% of normal)", range=[0, 105], ticksuffix="%", gridcolor="#e5e7eb"),
-        legend_title_text="Sink (country) · ▼ TTS · ● TTR",
     )
-    return _layout(fig, title, height=480)
+    _layout(fig, title, height=520)
+    fig.update_layout(legend=dict(orientation="h", yanchor="top", y=-0.18, x=0,
+                                  title_text="Sink (country) · ▼ time to survive · ● time to recover"))
+    return fig
+
+
+def _short(text: str, limit: int = 48) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
 def share_bars_figure(frame: pd.DataFrame, y: str, x: str, color_by: str, *, x_title: str,
                       title: str | None = None, threshold: float | None = None) -> go.Figure:
-    """Horizontal bars of a share (0..1) per row, each coloured by the country in ``color_by``."""
-    frame = frame.sort_values(x)
+    """Horizontal bars of a share (0..1) per row, top to bottom in the frame's order, each
+    coloured by the country in ``color_by`` (long labels are shortened; hover shows them)."""
+    labels = [_short(str(v)) for v in frame[y]]
     fig = go.Figure(go.Bar(
-        y=frame[y], x=frame[x] * 100, orientation="h",
+        y=labels, x=frame[x] * 100, orientation="h", hovertext=frame[y],
         marker_color=[country_color(c) for c in frame[color_by]],
         text=[f"{v * 100:.0f}%" for v in frame[x]], textposition="outside",
-        hovertemplate="%{y}: %{x:.1f}%<extra></extra>",
+        hovertemplate="%{hovertext}: %{x:.1f}%<extra></extra>",
     ))
     if threshold is not None:
         fig.add_vline(x=threshold * 100, line=dict(color="#b91c1c", dash="dash"),
                       annotation_text=f"{threshold:.0%} threshold", annotation_position="top")
     fig.update_layout(xaxis=dict(title=x_title, range=[0, 112], ticksuffix="%", gridcolor="#e5e7eb"),
-                      yaxis=dict(title=None), showlegend=False)
+                      yaxis=dict(title=None, autorange="reversed", categoryorder="array",
+                                 categoryarray=labels), showlegend=False)
     return _layout(fig, title, height=max(300, 30 * len(frame) + 120))
 
 
