@@ -116,3 +116,24 @@ def scenario_result(net: Network, scenario, reroute: bool | None = None,
 
     text = json.dumps(scenario.model_dump(mode="json"), sort_keys=True)
     return _scenario_result(net, net.hash, text, reroute, inventory)
+
+
+@st.cache_data(**CACHE)
+def _compliance(_net: Network, dataset: str, rule: str, as_of: str, all_sinks: bool):
+    import datetime as dt
+
+    from graphmodel.compliance import evaluate, load_rules, remediation_table, select_rules
+
+    day = dt.date.fromisoformat(as_of)
+    chosen = select_rules(load_rules(None), rule, day)
+    table = evaluate(_net, chosen, as_of=day, all_sinks=all_sinks)
+    try:
+        fixes = remediation_table(_net, chosen, all_sinks=all_sinks)
+    except Exception:  # noqa: BLE001 (only sourcing rules have remediations; RuleError otherwise)
+        fixes = None
+    return table, fixes
+
+
+def compliance(net: Network, rule: str, as_of, all_sinks: bool = False):
+    """(verdicts, remediations or None) of one rule on ``as_of`` (see graphmodel.compliance)."""
+    return _compliance(net, net.hash, rule, as_of.isoformat(), all_sinks)

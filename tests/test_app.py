@@ -231,3 +231,16 @@ def test_every_scenario_preset_runs_on_the_bundled_data():
         at = open_app("scenarios", "bundled", query={"scenario": preset})
         assert_clean(at)
         assert at.get("plotly_chart"), preset
+
+
+def test_compliance_2027_dfars_rule_is_stricter_than_the_current_one():
+    pytest.importorskip("graphmodel.compliance", reason="compliance checks not merged yet")
+    at = open_app("compliance", "golden", query={"rule": "dfars-current"})
+    assert_clean(at)
+    current = float({m.label: m.value for m in at.metric}["Mean compliant share"].rstrip("%"))
+    at.selectbox(key="qp:rule").set_value("dfars-2027").run()
+    assert_clean(at)
+    stricter = float({m.label: m.value for m in at.metric}["Mean compliant share"].rstrip("%"))
+    # 2027 adds mined/refined/separated steps: oem_def's magnets from magnet_jp are melted in
+    # JP from oxide separated partly by sep_cn (5 of metal_jp's 25 t), so its share drops.
+    assert stricter < current
