@@ -378,3 +378,24 @@ def test_bundled_data_has_a_dfars_2027_row_for_every_defense_sink():
     assert sinks["compliant_share"].between(0, 1).all()
     # every sink's verdict names its offenders whenever it is not fully compliant
     assert all(bool(r.offending) for r in sinks.itertuples() if r.compliant_share < 1)
+
+
+def test_supply_risk_indicator_by_hand(golden):
+    from graphmodel.compliance.supply_risk import read_wgi, supply_risk
+
+    wgi = read_wgi()
+    cn, au, us = (wgi.at[c, "wgi_scaled"] for c in ("CN", "AU", "US"))
+    table = supply_risk(golden).set_index("stage")
+    # mine output: CN 80, AU 30, US 10 of 120
+    hhi_gs = (80 / 120) ** 2 * cn + (30 / 120) ** 2 * au + (10 / 120) ** 2 * us
+    assert table.at["mine", "hhi_wgi_global"] == pytest.approx(hhi_gs)
+    # EU buyers' mine shares from graphmodel.exposure.crma_shares (tested there)
+    detail = benchmark_detail(golden, RULES["crma-2030"]).set_index(["stage", "country"])["share"]
+    eu = detail["mine"]
+    hhi_eu = (eu ** 2 * wgi["wgi_scaled"].reindex(eu.index)).sum()
+    assert table.at["mine", "hhi_wgi_eu"] == pytest.approx(hhi_eu)
+    # defaults IR = 1, EOL-RIR = 0.01, SI = 0.9:
+    expected = (hhi_gs * 0.5 + hhi_eu * 0.5) * 0.99 * 0.9
+    assert table.at["mine", "supply_risk"] == pytest.approx(expected)
+    assert table.at["mine", "top_country"] == "CN"
+    assert table["missing_wgi"].map(len).sum() == 0

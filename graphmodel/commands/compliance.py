@@ -26,6 +26,7 @@ def register(app: typer.Typer) -> None:
     app.command("qualify")(qualify)
     app.command("change")(change)
     app.command("capacity-gap")(capacity_gap)
+    app.command("supply-risk")(supply_risk)
 
 
 def _date(text: Optional[str]) -> dt.date:
@@ -167,6 +168,31 @@ def capacity_gap(
     from graphmodel.compliance.qualification import capacity_gap as run
 
     emit(run(load(path)), fmt, output, sheet="capacity")
+
+
+def supply_risk(
+    path: Optional[Path] = PathArg,
+    buyers: Optional[str] = typer.Option(None, "--buyers", help="EU-sourcing buyer set: "
+                                         "comma-separated facility ids (default: every facility "
+                                         "located in the EU-27)."),
+    inputs: Optional[Path] = typer.Option(None, "--inputs", help="CSV of stage, import_reliance, "
+                                          "eol_rir, si_sr (default: the shipped defaults)."),
+    wgi: Optional[Path] = typer.Option(None, "--wgi", help="CSV of country, wgi_scaled, "
+                                       "trade_factor (default: the shipped approximate table)."),
+    fmt: Optional[str] = FormatOpt,
+    output: Optional[Path] = OutputOpt,
+) -> None:
+    """EU supply-risk indicator per stage (JRC method): governance-weighted HHI of global
+    supply and EU sourcing, import reliance, end-of-life recycling and substitution."""
+    from graphmodel.compliance.supply_risk import read_inputs, read_wgi
+    from graphmodel.compliance.supply_risk import supply_risk as run
+
+    net = load(path)
+    ids = _split(buyers)
+    for fid in ids or []:
+        net.facility(fid)
+    table = run(net, ids, read_inputs(inputs), read_wgi(wgi))
+    emit(table, fmt, output, sheet="supply_risk")
 
 
 def _split(text: Optional[str]) -> Optional[list[str]]:
