@@ -2,9 +2,6 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
-
 import pytest
 import yaml
 
@@ -204,22 +201,22 @@ def test_assurance_gaps_table(assured_chain):
     assert gaps.loc["magnet_a", "sinks"] == 2
 
 
-def test_cli_qualify_change_assurance(tmp_path, dy_chain):
+def test_cli_qualify_change_assurance(tmp_path, capsys, dy_chain):
+    from .test_compliance import tiern
+
     folder = dy_chain.write(tmp_path / "net")
-
-    def tiern(*args):
-        result = subprocess.run([sys.executable, "-m", "graphmodel.cli", *args],
-                                capture_output=True, text=True)
-        assert result.returncode == 0, result.stderr
-        return result
-
-    rows = json.loads(tiern("qualify", str(folder), "--customer", "metal_jp", "--material",
+    rows = json.loads(tiern(capsys, "qualify", str(folder), "--customer", "metal_jp", "--material",
                             "Dy oxide", "-f", "json").stdout)
     assert [r["supplier"] for r in rows] == ["sep_cn", "sep_my", "sep_us"]
     out = tmp_path / "change.yaml"
-    result = tiern("change", str(folder), "--replace", "sep_cn", "--with", "sep_my",
+    result = tiern(capsys, "change", str(folder), "--replace", "sep_cn", "--with", "sep_my",
                    "--scenario-out", str(out), "-f", "json")
     assert {r["id"]: r["months_until_usable"] for r in json.loads(result.stdout)}["oem_auto"] == 17
     assert yaml.safe_load(out.read_text())["name"] == "Replace sep_cn with sep_my"
-    ladder = json.loads(tiern("assurance", str(folder), "--sink", "oem_auto", "-f", "json").stdout)
+    ladder = json.loads(tiern(capsys, "assurance", str(folder), "--sink", "oem_auto",
+                              "-f", "json").stdout)
     assert ladder[-1]["stage"] == "all"
+    gap = json.loads(tiern(capsys, "capacity-gap", str(folder), "-f", "json").stdout)
+    assert {r["stage"] for r in gap} == {"separator", "metal", "magnet"}  # sinks excluded
+    risk = json.loads(tiern(capsys, "supply-risk", str(folder), "-f", "json").stdout)
+    assert [r["stage"] for r in risk][0] == "separator"
