@@ -59,7 +59,7 @@ def _empty(kind: str) -> pd.DataFrame:
     return frame
 
 
-_PANDAS_DTYPE = {"str": object, "country": object, "float": "float64", "int": "Int64"}
+_PANDAS_DTYPE = {"str": "str", "country": "str", "float": "float64", "int": "Int64"}
 
 
 # --- per-table checks -------------------------------------------------------------------
@@ -118,7 +118,7 @@ def _convert_column(table: RawTable, frame: pd.DataFrame, column: str, spec) -> 
         for i in text.index[~empty & codes.isna()]:
             problems.append(Problem(table.label, table.row_number(i), column,
                                     f"unknown country '{text[i]}' (use ISO 3166-1 alpha-2, e.g. CN)"))
-        frame[column] = codes.astype(object)
+        frame[column] = codes.astype("str")
     else:
         numbers = _to_numbers(text, empty)
         for i in text.index[~empty & numbers.isna()]:

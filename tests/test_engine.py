@@ -1,0 +1,159 @@
+"""The level-ordered engine agrees with the plain Neumann series and the networkx references."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from graphmodel import algebra, engine
+from graphmodel.build import network_from_records
+from graphmodel.errors import ConvergenceError
+from graphmodel.exposure import exposure
+
+from .reference_engine_nx import column_sums_reference, propagation_reference
+from .reference_nx import exposure_reference
+from .strategies import network_records
+
+TOLERANCE = 1e-9
+
+
+@pytest.fixture
+def plain_series(monkeypatch):
+    """Route algebra.neumann_solve through the plain series (the engine's own reference)."""
+    monkeypatch.setattr(algebra, "USE_LEVEL_ENGINE", False)
+
+
+def loop_network():
+    """o -> a (3 t), r -> a (1 t), a -> r (2 t), a -> k (2 t): a recycling loop a <-> r.
+
+    S[a, o] = 3/4, S[a, r] = 1/4, S[r, a] = 1, S[k, a] = 1.
+    """
+    facilities = [{"id": "o", "name": "O", "stage": "mine", "country": "CN"},
+                  {"id": "a", "name": "A", "stage": "magnet", "country": "JP"},
+                  {"id": "r", "name": "R", "stage": "recycler", "country": "JP"},
+                  {"id": "k", "name": "K", "stage": "oem", "country": "DE"}]
+    links = [{"supplier": "o", "customer": "a", "material": "NdFeB alloy", "volume": 3},
+             {"supplier": "r", "customer": "a", "material": "recycled alloy", "volume": 1},
+             {"supplier": "a", "customer": "r", "material": "magnet scrap", "volume": 2},
+             {"supplier": "a", "customer": "k", "material": "NdFeB magnet", "volume": 2}]
+    return network_from_records(facilities, links)
+
+
+def test_backward_solve_by_hand():
+    # c(k) = 1; c(a) = S[k,a] c(k) + S[r,a] c(r) = 1 + c(r); c(r) = S[a,r] c(a) = c(a)/4
+    # -> c(a) = 1 + c(a)/4 = 4/3, c(r) = 1/3, c(o) = S[a,o] c(a) = 3/4 * 4/3 = 1.
+    net = loop_network()
+    w = (net.facilities.index == "k").astype(float)
+    c = engine.level_solve(sp.csr_matrix(net.share_matrix.T), w)
+    np.testing.assert_allclose(c, [1.0, 4 / 3, 1 / 3, 1.0], atol=1e-14)  # order o, a, r, k
+
+
+def test_propagation_by_hand():
+    # f(o) = 0.5, 1 elsewhere: a(o) = 0.5; a(a) = 3/4 * 0.5 + 1/4 a(r), a(r) = a(a)
+    # -> a(a) (1 - 1/4) = 0.375 -> a(a) = 0.5 = a(r) = a(k).
+    net = loop_network()
+    f = np.array([0.5, 1.0, 1.0, 1.0])
+    np.testing.assert_allclose(engine.propagate(net, f), [0.5, 0.5, 0.5, 0.5], atol=1e-14)
+    # the recycler at half capacity: a(a) = 3/4 + 1/4 * 0.5 a(a) -> a(a) = 0.75 / 0.875 = 6/7
+    f = np.array([1.0, 1.0, 0.5, 1.0])
+    np.testing.assert_allclose(engine.propagate(net, f), [1, 6 / 7, 3 / 7, 6 / 7], atol=1e-14)
+
+
+def test_schedule_levels_on_a_chain_with_a_loop():
+    net = loop_network()
+    schedule = engine.build_schedule(net.share_matrix)
+    level = dict(zip(net.facilities.index, schedule.level))
+    assert level == {"o": 0, "a": 1, "r": 1, "k": 2}   # a and r form one cyclic component
+    assert schedule.cyclic.tolist() == [False, True, True, False]
+    assert schedule.valid_for(net.share_matrix)
+    assert not schedule.valid_for(sp.csr_matrix(net.share_matrix.T))
+    assert schedule.reversed.valid_for(sp.csr_matrix(net.share_matrix.T))
+
+
+def test_closed_loop_without_input_is_zero_and_with_input_raises():
+    loop = sp.csr_matrix(np.array([[0.0, 1.0], [1.0, 0.0]]))
+    np.testing.assert_array_equal(engine.level_solve(loop, np.zeros(2)), [0.0, 0.0])
+    with pytest.raises(ConvergenceError):
+        engine.level_solve(loop, np.array([1.0, 0.0]), max_iterations=200)
+
+
+def test_masked_rows_reuse_the_cached_schedule():
+    net = loop_network()
+    engine.clear_cache()
+    schedule = engine.prepare(net)
+    masked = sp.csr_matrix(sp.diags([1.0, 0.0, 1.0, 1.0]) @ net.share_matrix)
+    assert engine.schedule_for(masked) is schedule
+    assert engine.schedule_for(sp.csr_matrix(net.share_matrix.T)) is schedule.reversed
+
+
+def _as_dict(net, values):
+    return dict(zip(net.facilities.index, values))
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(records=network_records(), data=st.data())
+def test_engine_agrees_with_references(records, data):
+    net = network_from_records(**records)
+    n = len(net.facilities)
+    unit = st.floats(0, 1, allow_nan=False)
+    f = np.array(data.draw(st.lists(unit, min_size=n, max_size=n)))
+    propagated = engine.propagate(net, f)
+    expected = propagation_reference(net, _as_dict(net, f))
+    np.testing.assert_allclose(propagated, [expected[v] for v in net.facilities.index],
+                               atol=TOLERANCE)
+    # the batch of K columns equals the columns solved one by one
+    block = np.column_stack([f, np.ones(n), f[::-1]])
+    batched = engine.propagate(net, block)
+    for k in range(block.shape[1]):
+        np.testing.assert_allclose(batched[:, k], engine.propagate(net, block[:, k]), atol=TOLERANCE)
+
+    w = np.where(net.facilities.index.isin(net.sinks), 1.0, 0.0)
+    try:
+        expected = column_sums_reference(net, _as_dict(net, w))
+    except ValueError:  # a closed loop feeding a sink: no finite solution; the engine says so
+        with pytest.raises(ConvergenceError):
+            engine.level_solve(sp.csr_matrix(net.share_matrix.T), w, max_iterations=500)
+        return
+    c = engine.level_solve(sp.csr_matrix(net.share_matrix.T), w)
+    np.testing.assert_allclose(c, [expected[v] for v in net.facilities.index],
+                               rtol=TOLERANCE, atol=TOLERANCE)
+    plain = _plain(net.share_matrix.T, w)
+    np.testing.assert_allclose(c, plain, rtol=TOLERANCE, atol=TOLERANCE)
+
+
+def _plain(A, b):
+    previous = algebra.USE_LEVEL_ENGINE
+    algebra.USE_LEVEL_ENGINE = False
+    try:
+        return algebra.neumann_solve(A, b)
+    finally:
+        algebra.USE_LEVEL_ENGINE = previous
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(records=network_records(), stage=st.sampled_from(["mine", "separator", "magnet"]))
+def test_exposure_through_engine_agrees_with_reference(records, stage):
+    net = network_from_records(**records)
+    got = exposure(net, "CN", stage).set_index("id")
+    want = exposure_reference(net, "CN", stage).set_index("id")
+    np.testing.assert_allclose(got["share"], want["share"], atol=TOLERANCE)
+    np.testing.assert_allclose(got["unknown"], want["unknown"], atol=TOLERANCE)
+
+
+def test_engine_matches_plain_series_on_a_generated_network():
+    import pandas as pd
+
+    from graphmodel.generate import GeneratorSettings, generate_tables
+
+    tables = generate_tables(GeneratorSettings(3000, seed=1))
+    S = algebra.share_matrix(tables["links"], pd.Index(tables["facilities"]["id"]))
+    rng = np.random.default_rng(0)
+    b = rng.random((S.shape[0], 3))
+    schedule = engine.build_schedule(S)
+    assert schedule.valid_for(S) and schedule.n_cyclic > 0  # the generator adds recycling loops
+    np.testing.assert_allclose(engine.level_solve(S, b), _plain(S, b), rtol=1e-12, atol=1e-12)
+    w = rng.random(S.shape[0])
+    np.testing.assert_allclose(engine.level_solve(sp.csr_matrix(S.T), w), _plain(S.T, w),
+                               rtol=1e-12, atol=1e-12)
