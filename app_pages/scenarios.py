@@ -197,7 +197,8 @@ with tab_mc:
     if stored and stored[0] == mc_key:
         summary = stored[1].summary
         st.success(f"{int(runs):,} runs, seed {int(seed)}.")
-        top = summary.head(15).assign(
+        top = summary[summary["shortfall_p95"] > 0].sort_values(
+            "shortfall_p95", ascending=False).head(15).assign(
             country=lambda d: d["id"].map(f["country"]), label=lambda d: d["name"])
         chart(figures.share_bars_figure(top, "label", "shortfall_p95", "country",
                                         x_title="Shortfall in the worst 5% of runs (P95, %)",

@@ -301,7 +301,7 @@ def hhi_figure(table: pd.DataFrame, title: str | None = None) -> go.Figure:
     ))
     for level, text in ((1500, "moderately concentrated"), (2500, "highly concentrated")):
         fig.add_hline(y=level, line=dict(color="#6b7280", dash="dot", width=1),
-                      annotation_text=f"{level:,}: {text}", annotation_position="top left",
+                      annotation_text=f"{level:,}: {text}", annotation_position="top right",
                       annotation_font_size=12)
     fig.update_layout(yaxis=dict(title="HHI by country (0-10,000)", range=[0, 11000],
                                  gridcolor="#e5e7eb"),
