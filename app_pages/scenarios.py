@@ -26,9 +26,20 @@ BUILD = "build"
 f = net.facilities
 
 
+@st.cache_resource(show_spinner=False)
+def _preset(path: str, modified: int):  # noqa: ARG001 (modified is the cache key)
+    return load_scenario(path)
+
+
+def preset(stem: str):
+    """A preset scenario, parsed once per file version (raises ScenarioFileError if invalid)."""
+    path = PRESETS[stem]
+    return _preset(str(path), path.stat().st_mtime_ns)
+
+
 def preset_label(stem: str) -> str:
     try:
-        return load_scenario(PRESETS[stem]).name
+        return preset(stem).name
     except ScenarioFileError:
         return stem
 
@@ -88,7 +99,7 @@ def builder() -> dict:
 def load_choice(choice: str, built: dict | None):
     if choice == BUILD:
         return parse_scenario(built, "scenario builder")
-    return load_scenario(PRESETS[choice])
+    return preset(choice)
 
 
 choices = list(PRESETS) + [BUILD]
@@ -159,7 +170,7 @@ with tab_compare:
         second, second_name = analytics.scenario_result(net, scenario, reroute=False,
                                                         inventory=False), "no responses"
     else:
-        second_scenario = load_scenario(PRESETS[other])
+        second_scenario = preset(other)
         second, second_name = analytics.scenario_result(net, second_scenario), second_scenario.name
     left, right = st.columns(2)
     for column, res, title in ((left, result, scenario.name), (right, second, second_name)):
@@ -197,7 +208,8 @@ with tab_mc:
     if stored and stored[0] == mc_key:
         summary = stored[1].summary
         st.success(f"{int(runs):,} runs, seed {int(seed)}.")
-        top = summary.head(15).assign(
+        top = summary[summary["shortfall_p95"] > 0].sort_values(
+            "shortfall_p95", ascending=False).head(15).assign(
             country=lambda d: d["id"].map(f["country"]), label=lambda d: d["name"])
         chart(figures.share_bars_figure(top, "label", "shortfall_p95", "country",
                                         x_title="Shortfall in the worst 5% of runs (P95, %)",

@@ -27,8 +27,11 @@ def why(row: pd.Series, names: dict) -> str:
     if n_alt == 0:
         parts.append("no qualified alternative supplier")
     elif coverage == coverage and coverage is not None:
-        parts.append(f"{n_alt} qualified alternative{'s' if n_alt != 1 else ''} with spare "
-                     f"capacity for {min(coverage, 9.99):.0%} of its output")
+        plural = "s" if n_alt != 1 else ""
+        parts.append(f"{n_alt} qualified alternative{plural} with spare capacity for all of its "
+                     f"output ({coverage:.1f}x)" if coverage >= 1 else
+                     f"{n_alt} qualified alternative{plural} with spare capacity for "
+                     f"{coverage:.0%} of its output")
     fastest = row.get("fastest_qualification_months")
     if fastest == fastest and fastest is not None:
         parts.append(f"fastest candidate qualifies in {fastest:g} months")

@@ -200,12 +200,15 @@ def tier_tree_figure(tree: pd.DataFrame, title: str | None = None) -> go.Figure:
     """
     fig = go.Figure(go.Icicle(
         ids=tree["node"], parents=tree["parent"], labels=tree["label"],
-        values=tree["share"] * 100, branchvalues="total",
+        # "remainder": a box is its untraced part plus its children, so float sums of the
+        # children can never exceed the parent (which makes plotly drop a "total" branch)
+        values=tree["untraced"] * 100, branchvalues="remainder",
         marker=dict(colors=[country_color(c) for c in tree["country"]],
                     line=dict(color="white", width=1)),
         tiling=dict(orientation="v"), sort=False,
-        hovertemplate="%{label}<br>%{value:.1f}% of the facility's supply<extra></extra>",
-        texttemplate="%{label}<br>%{value:.1f}%",
+        customdata=tree["share"] * 100,  # the box's whole share (value is its own remainder)
+        hovertemplate="%{label}<br>%{customdata:.1f}% of the facility's supply<extra></extra>",
+        texttemplate="%{label}<br>%{customdata:.1f}%",
     ))
     _layout(fig, title, height=520)
     fig.update_layout(margin=dict(l=0, r=0, t=50 if title else 10, b=0))
@@ -301,7 +304,7 @@ def hhi_figure(table: pd.DataFrame, title: str | None = None) -> go.Figure:
     ))
     for level, text in ((1500, "moderately concentrated"), (2500, "highly concentrated")):
         fig.add_hline(y=level, line=dict(color="#6b7280", dash="dot", width=1),
-                      annotation_text=f"{level:,}: {text}", annotation_position="top left",
+                      annotation_text=f"{level:,}: {text}", annotation_position="top right",
                       annotation_font_size=12)
     fig.update_layout(yaxis=dict(title="HHI by country (0-10,000)", range=[0, 11000],
                                  gridcolor="#e5e7eb"),

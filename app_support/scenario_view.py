@@ -48,6 +48,8 @@ def curves(result, sinks: list[str] | None = None) -> tuple[pd.DataFrame, pd.Dat
 
 
 def most_affected(result, count: int) -> list[str]:
-    """The ``count`` sinks with the lowest minimum supply (then the largest lost volume)."""
-    return list(result.sinks.sort_values(["min_supply", "lost_volume"], ascending=[True, False])
-                ["id"].head(count))
+    """Up to ``count`` sinks that fall short, lowest minimum supply first (then the largest
+    lost volume); the first three sinks when none falls short."""
+    ranked = result.sinks.sort_values(["min_supply", "lost_volume"], ascending=[True, False])
+    short = ranked[ranked["min_supply"] < 1 - 1e-9]
+    return list((short if len(short) else ranked)["id"].head(count if len(short) else 3))
