@@ -229,3 +229,11 @@ def test_assurance_ladder_figure(assured_chain):
     bar = figure.data[0]
     assert list(bar.y) == ["mine", "separator", "magnet", "oem", "all"]
     assert list(bar.x) == pytest.approx([0.75, 1.0, 1.0, 1.0, 0.75])
+
+
+def test_qualify_with_a_sourcing_rule(dy_chain):
+    from graphmodel.compliance import load_rules
+
+    table = qualify(dy_chain, "metal_jp", "Dy oxide", load_rules()["dfars-2027"]).set_index("supplier")
+    # separators have no upstream here: CN offends (separated in China), MY and US do not
+    assert table["compliant_share"].to_dict() == {"sep_cn": 0.0, "sep_my": 1.0, "sep_us": 1.0}

@@ -117,7 +117,7 @@ def meets(net: Network, supplier: str, req: Requirement, material: str) -> bool 
 
 # --- qualify -----------------------------------------------------------------------------------
 
-def qualify(net: Network, customer: str, material: str) -> pd.DataFrame:
+def qualify(net: Network, customer: str, material: str, rule=None) -> pd.DataFrame:
     """Candidate suppliers of ``material`` for ``customer``.
 
     Candidates: facilities at the stage(s) of the customer's current suppliers of the
@@ -157,6 +157,13 @@ def qualify(net: Network, customer: str, material: str) -> pd.DataFrame:
             "required_purity": req.purity, "spec_source": req.source,
         })
     frame = pd.DataFrame(records)
+    if rule is not None:
+        from .sourcing import SourcingModel
+
+        model = SourcingModel(net, rule)
+        clean = pd.Series(model.c, index=net.facilities.index)
+        frame["rule"] = rule.id
+        frame["compliant_share"] = frame["supplier"].map(clean)
     rank = frame["meets_spec"].map({True: 0, None: 1, False: 2})
     frame = frame.assign(_q=~frame["qualified"], _m=rank).sort_values(
         ["_q", "_m", "lead_time_months", "supplier"], kind="stable")
