@@ -265,7 +265,8 @@ def _buyer_weights(net: Network, ids: pd.Index, weights: str) -> np.ndarray:
     else:
         raise InvalidArgument(f"unknown weights '{weights}' (expected inbound or equal)")
     if w.sum() <= 0:
-        raise InvalidArgument("the buyer set has no inbound supply (no buyer receives volume)")
+        raise InvalidArgument(f"the buyer set has no inbound supply: none of its {len(ids)} "
+                              "facilities receives volume")
     return w / w.sum()
 
 

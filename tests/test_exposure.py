@@ -5,6 +5,9 @@ reference implementation (tests/reference_nx.py) and hypothesis properties.
 """
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
 from functools import cache
 
 import numpy as np
@@ -14,6 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from graphmodel.build import network_from_records
+from graphmodel.examples import example_path
 from graphmodel.exposure import (EU27, InvalidArgument, crma_check, crma_shares, exposure,
                                  exposure_matrix)
 from graphmodel.network import Network
@@ -448,3 +452,56 @@ def test_crma_golden_flags_metal_and_magnet(golden):
     assert list(check.index[check["flagged"]]) == ["metal", "magnet"]
     assert check.at["metal", "top_third_country"] == "CN"
     assert set(EU27) >= {"DE", "FR", "EE"} and len(EU27) == 27
+
+
+# --- 10. command line ----------------------------------------------------------------------
+GOLDEN = str(example_path("golden"))
+
+
+def tiern(*args, check=True):
+    result = subprocess.run([sys.executable, "-m", "graphmodel.cli", *args],
+                            capture_output=True, text=True)
+    if check and result.returncode != 0:
+        raise AssertionError(f"tiern {' '.join(args)} failed:\n{result.stderr}")
+    return result
+
+
+def test_cli_exposure_json():
+    rows = json.loads(tiern("exposure", GOLDEN, "--country", "China", "--stage", "separator",
+                            "-f", "json").stdout)
+    metal = next(r for r in rows if r["id"] == "metal_cn")
+    assert metal["share"] == pytest.approx(0.75) and metal["unknown"] == 0
+    assert len(rows) == 14
+
+
+def test_cli_exposure_all_sinks_only(tmp_path):
+    out = tmp_path / "matrix.csv"
+    tiern("exposure", GOLDEN, "--country", "all", "--sinks-only", "--basis", "control", "-o", str(out))
+    lines = out.read_text().splitlines()
+    assert lines[0] == "id,name,stage,country,AU,CN,US,unknown_control,unknown"
+    assert [line.split(",")[0] for line in lines[1:]] == ["oem_auto", "oem_def"]
+
+
+def test_cli_exposure_errors():
+    bad = tiern("exposure", GOLDEN, "--stage", "smelter", check=False)
+    assert bad.returncode == 1
+    assert "unknown stage 'smelter' (expected one of: mine, concentrator" in bad.stderr
+    bad = tiern("exposure", GOLDEN, "--country", "Atlantis", check=False)
+    assert bad.returncode == 1 and "unknown country 'Atlantis'" in bad.stderr
+    assert "Traceback" not in bad.stderr
+
+
+def test_cli_crma(tmp_path):
+    rows = json.loads(tiern("crma", GOLDEN, "-f", "json").stdout)
+    assert [r["stage"] for r in rows if r["flagged"]] == ["metal", "magnet"]
+    rows = json.loads(tiern("crma", GOLDEN, "--buyers", "oem_def", "--threshold", "0.5",
+                            "-f", "json").stdout)
+    separator = next(r for r in rows if r["stage"] == "separator")
+    # oem_def: (10 * 0.75 + 10 * e_mj) / 20 with e_mj = 0.2725 / 0.95 (see the golden test)
+    assert separator["top_third_share"] == pytest.approx((7.5 + 10 * 0.2725 / 0.95) / 20)
+    assert separator["flagged"] is True
+    out = tmp_path / "crma.xlsx"
+    tiern("crma", GOLDEN, "--detail", "-o", str(out))
+    assert out.stat().st_size > 0
+    bad = tiern("crma", GOLDEN, "--buyers", "nowhere", check=False)
+    assert bad.returncode == 1 and "unknown buyers 'nowhere'" in bad.stderr
