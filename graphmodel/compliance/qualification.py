@@ -157,6 +157,8 @@ def qualify(net: Network, customer: str, material: str, rule=None) -> pd.DataFra
             "required_purity": req.purity, "spec_source": req.source,
         })
     frame = pd.DataFrame(records)
+    if frame.empty:
+        raise QualificationError(f"no candidate supplier of '{material}' for '{customer}'")
     if rule is not None:
         from .sourcing import SourcingModel
 
@@ -374,9 +376,9 @@ def capacity_gap(net: Network) -> pd.DataFrame:
             "unused": float(cap[group["kind"] == "unused"].sum()),
             "unknown_capacity": int(cap.isna().sum()),
         })
-    frame = pd.DataFrame(records)
-    if frame.empty:
-        return frame
+    frame = pd.DataFrame(records, columns=[
+        "stage", "country", "unit", "facilities", "nameplate", "qualified", "in_qualification",
+        "unused", "unknown_capacity"])
     frame["qualified_share"] = np.where(frame["nameplate"] > 0,
                                         frame["qualified"] / frame["nameplate"].where(frame["nameplate"] > 0),
                                         np.nan)
