@@ -124,7 +124,8 @@ def qualify(net: Network, customer: str, material: str, rule=None) -> pd.DataFra
     material (or, if it has none, of anyone's suppliers of it), other than the customer.
     Columns: ``supplier, name, stage, country, status, link_status`` (best existing link
     to the customer for the material, or None), ``volume`` (carried today),
-    ``meets_spec`` (True/False/None = unknown), ``qualified`` (a qualified link exists),
+    ``meets_spec`` (True/False/None = capability unknown; True when the customer states no
+    requirement, ``spec_source`` none), ``qualified`` (a qualified link exists),
     ``lead_time_months``, ``lead_time_basis``, ``spare_capacity`` (capacity minus
     outbound volume, NaN if unknown), ``unit``, ``required_grade, required_purity,
     spec_source``. Sorted: qualified first, then meeting the spec, then lead time.
