@@ -415,3 +415,23 @@ def test_supply_risk_indicator_by_hand(golden):
     assert table.at["mine", "supply_risk"] == pytest.approx(expected)
     assert table.at["mine", "top_country"] == "CN"
     assert table["missing_wgi"].map(len).sum() == 0
+
+
+@pytest.mark.slow
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(records=network_records())
+def test_every_rule_and_view_runs_on_random_networks(records):
+    from graphmodel.compliance.assurance import assurance_ladder
+    from graphmodel.compliance.qualification import capacity_gap
+    from graphmodel.compliance.supply_risk import supply_risk
+
+    net = network_from_records(**records)
+    table = evaluate(net, list(RULES.values()), as_of=DAY, all_sinks=True)
+    shares = table["compliant_share"].dropna()
+    assert shares.between(0, 1).all()
+    if "affected_share" in table:
+        assert table["affected_share"].dropna().between(0, 1).all()
+    ladder = assurance_ladder(net)
+    assert ladder["share"].dropna().between(0, 1).all()
+    capacity_gap(net)
+    assert (supply_risk(net)["supply_risk"] >= 0).all()

@@ -220,3 +220,20 @@ def test_cli_qualify_change_assurance(tmp_path, capsys, dy_chain):
     assert {r["stage"] for r in gap} == {"separator", "metal", "magnet"}  # sinks excluded
     risk = json.loads(tiern(capsys, "supply-risk", str(folder), "-f", "json").stdout)
     assert [r["stage"] for r in risk][0] == "separator"
+
+
+def test_assurance_ladder_figure(assured_chain):
+    from graphmodel.compliance.figures import assurance_ladder_figure
+
+    figure = assurance_ladder_figure(assurance_ladder(assured_chain), "oem_auto")
+    bar = figure.data[0]
+    assert list(bar.y) == ["mine", "separator", "magnet", "oem", "all"]
+    assert list(bar.x) == pytest.approx([0.75, 1.0, 1.0, 1.0, 0.75])
+
+
+def test_qualify_with_a_sourcing_rule(dy_chain):
+    from graphmodel.compliance import load_rules
+
+    table = qualify(dy_chain, "metal_jp", "Dy oxide", load_rules()["dfars-2027"]).set_index("supplier")
+    # separators have no upstream here: CN offends (separated in China), MY and US do not
+    assert table["compliant_share"].to_dict() == {"sep_cn": 0.0, "sep_my": 1.0, "sep_us": 1.0}

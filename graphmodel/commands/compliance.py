@@ -119,14 +119,21 @@ def qualify(
     path: Optional[Path] = PathArg,
     customer: str = typer.Option(..., "--customer", help="Customer facility id."),
     material: str = typer.Option(..., "--material", help="Material, e.g. 'NdFeB magnet', 'Dy oxide'."),
+    rule: Optional[str] = typer.Option(None, "--rule", "-r", help="Also show each candidate's "
+                                       "compliant share under this sourcing rule (e.g. dfars-2027)."),
+    rules_file: Optional[List[Path]] = RulesFileOpt,
     fmt: Optional[str] = FormatOpt,
     output: Optional[Path] = OutputOpt,
 ) -> None:
     """Which suppliers can meet the customer's spec for a material, which are qualified, and
     the months to qualify each alternative."""
+    from graphmodel.compliance import load_rules, select_rules
     from graphmodel.compliance.qualification import qualify as run
 
-    emit(run(load(path), customer, material), fmt, output, sheet="qualify")
+    chosen = None
+    if rule is not None:
+        chosen = select_rules(load_rules(rules_file), rule, dt.date.today(), kind="sourcing")[0]
+    emit(run(load(path), customer, material, chosen), fmt, output, sheet="qualify")
 
 
 def change(

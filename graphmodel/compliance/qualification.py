@@ -117,14 +117,15 @@ def meets(net: Network, supplier: str, req: Requirement, material: str) -> bool 
 
 # --- qualify -----------------------------------------------------------------------------------
 
-def qualify(net: Network, customer: str, material: str) -> pd.DataFrame:
+def qualify(net: Network, customer: str, material: str, rule=None) -> pd.DataFrame:
     """Candidate suppliers of ``material`` for ``customer``.
 
     Candidates: facilities at the stage(s) of the customer's current suppliers of the
     material (or, if it has none, of anyone's suppliers of it), other than the customer.
     Columns: ``supplier, name, stage, country, status, link_status`` (best existing link
     to the customer for the material, or None), ``volume`` (carried today),
-    ``meets_spec`` (True/False/None = unknown), ``qualified`` (a qualified link exists),
+    ``meets_spec`` (True/False/None = capability unknown; True when the customer states no
+    requirement, ``spec_source`` none), ``qualified`` (a qualified link exists),
     ``lead_time_months``, ``lead_time_basis``, ``spare_capacity`` (capacity minus
     outbound volume, NaN if unknown), ``unit``, ``required_grade, required_purity,
     spec_source``. Sorted: qualified first, then meeting the spec, then lead time.
@@ -157,6 +158,15 @@ def qualify(net: Network, customer: str, material: str) -> pd.DataFrame:
             "required_purity": req.purity, "spec_source": req.source,
         })
     frame = pd.DataFrame(records)
+    if frame.empty:
+        raise QualificationError(f"no candidate supplier of '{material}' for '{customer}'")
+    if rule is not None:
+        from .sourcing import SourcingModel
+
+        model = SourcingModel(net, rule)
+        clean = pd.Series(model.c, index=net.facilities.index)
+        frame["rule"] = rule.id
+        frame["compliant_share"] = frame["supplier"].map(clean)
     rank = frame["meets_spec"].map({True: 0, None: 1, False: 2})
     frame = frame.assign(_q=~frame["qualified"], _m=rank).sort_values(
         ["_q", "_m", "lead_time_months", "supplier"], kind="stable")
@@ -367,9 +377,9 @@ def capacity_gap(net: Network) -> pd.DataFrame:
             "unused": float(cap[group["kind"] == "unused"].sum()),
             "unknown_capacity": int(cap.isna().sum()),
         })
-    frame = pd.DataFrame(records)
-    if frame.empty:
-        return frame
+    frame = pd.DataFrame(records, columns=[
+        "stage", "country", "unit", "facilities", "nameplate", "qualified", "in_qualification",
+        "unused", "unknown_capacity"])
     frame["qualified_share"] = np.where(frame["nameplate"] > 0,
                                         frame["qualified"] / frame["nameplate"].where(frame["nameplate"] > 0),
                                         np.nan)

@@ -134,9 +134,12 @@ class SourcingModel:
 
         links = net.carrying_links
         supplier_rank = links["supplier"].map(facilities["stage"].map(STAGE_RANK))
-        covered = links["material"].map(self._names_covered_material)
-        bearing = covered | (supplier_rank >= produce_rank)
-        customer_is_user = links["customer"].map(pd.Series(self.is_user, index=self.ids))
+        # built as bool Series explicitly: .map on an empty frame keeps the str dtype
+        covered = pd.Series([self._names_covered_material(m) for m in links["material"]],
+                            index=links.index, dtype=bool)
+        bearing = covered | (supplier_rank >= produce_rank).astype(bool)
+        customer_is_user = pd.Series(self.is_user[self.ids.get_indexer(links["customer"])],
+                                     index=links.index, dtype=bool)
         keep = bearing | ~customer_is_user
         if not rule.trace_through_recyclers:
             keep &= links["customer"].map(facilities["stage"]) != RECYCLER
@@ -166,7 +169,8 @@ class SourcingModel:
 
     def _cots_exempt(self, links: pd.DataFrame, covered: pd.Series, threshold: float) -> pd.Series:
         facilities = self.net.facilities
-        flag = _column(links, facilities, "cots").map(lambda v: str(v).strip().lower() in TRUTHY)
+        flag = _column(links, facilities, "cots").map(
+            lambda v: str(v).strip().lower() in TRUTHY).astype(bool)
         content = pd.to_numeric(_column(links, facilities, "covered_content"), errors="coerce")
         content = content.fillna(covered.astype(float))
         return flag & (content < threshold)

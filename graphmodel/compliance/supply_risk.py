@@ -108,7 +108,9 @@ def supply_risk(net: Network, buyers: list[str] | None = None, inputs: pd.DataFr
             "top_share": float(world.max()), "missing_wgi": sorted(set(miss_gs) | set(miss_eu)),
             "inputs_source": str(row.get("confidence", "")),
         })
-    return pd.DataFrame(records)
+    return pd.DataFrame(records, columns=[
+        "stage", "hhi_wgi_global", "hhi_wgi_eu", "import_reliance", "eol_rir", "si_sr",
+        "supply_risk", "high_risk", "top_country", "top_share", "missing_wgi", "inputs_source"])
 
 
 __all__ = ["supply_risk", "weighted_hhi", "global_shares", "read_inputs", "read_wgi"]
