@@ -165,3 +165,11 @@ def test_trace_on_random_networks_equals_in_memory(store, records):
     target = net.facilities.index[-1]
     filters = [TierFilter()] * 4
     assert as_set(store.trace(target, 4, filters)) == reference_trace(net, target, 4, filters)
+
+
+def test_exposure_refuses_an_unconverged_answer(store):
+    from graphmodel.errors import ConvergenceError
+
+    store.push(load_golden(), replace=True)
+    with pytest.raises(ConvergenceError, match="had not converged after 3 steps"):
+        store.exposure(country="CN", stage="mine", iterations=3)
