@@ -8,6 +8,7 @@ from app_support.chokepoint_view import csv_bytes, with_reasons, xlsx_bytes
 from app_support.data import current_network, show_problems
 from app_support.widgets import (chart, coming_with, dataset_caption, optional_module, percent,
                                  url_selectbox)
+from graphmodel import plot
 from graphmodel.errors import TiernError
 from graphmodel.schema import ALL_STAGES, SECTORS
 
@@ -67,11 +68,9 @@ view = st.segmented_control("Rank", ["Facilities", "Countries", "Companies"], de
                             key="cp_view", help="Countries and companies: every facility of the "
                                                 "group fails at once.") or "Facilities"
 if view == "Facilities":
-    head = ranked.head(min(top, 15)).assign(
-        label=lambda d: [f"{r}. {n}" for r, n in zip(d["rank"], d["name"])])
-    chart(figures.share_bars_figure(head, "label", "criticality", "country",
-                                    x_title="Share of sink demand lost if it fails (%)",
-                                    title="Demand lost if one facility fails and nothing reroutes"))
+    chart(analytics.figure(net, "top_chokepoints", lambda: plot.top_chokepoints_bar(
+        ranked, top=min(top, 15), title="Demand lost if one facility fails and nothing reroutes"),
+        **arguments, top=min(top, 15)))
     columns = ["rank", "name", "why", "stage", "country", "criticality", "demand_at_risk",
                "demand_unit", "n_alternatives", "coverage", "fastest_qualification_months",
                "single_point_for", "owner", "id"]
@@ -91,11 +90,9 @@ else:
     what = "country" if view == "Countries" else "company"
     rollup = analytics.compute(net, "chokepoints", "chokepoints_by_group", by=what,
                                sinks=arguments["sinks"])
-    head = rollup.head(15).assign(colour=lambda d: d["control_country"].fillna("?"))
-    chart(figures.share_bars_figure(
-        head, "name", "criticality", "colour",
-        x_title="Share of sink demand lost if all its facilities fail (%)",
-        title=f"Demand lost if every facility of one {what} fails at once"))
+    chart(analytics.figure(net, "group_bar", lambda: plot.group_bar(
+        rollup, top=15, title=f"Demand lost if every facility of one {what} fails at once"),
+        by=what, sinks=arguments["sinks"]))
     st.dataframe(rollup.drop(columns=["facility_ids"]), hide_index=True, width="stretch",
                  column_config={"criticality": st.column_config.ProgressColumn(
                      "criticality", format="percent", min_value=0.0, max_value=1.0),

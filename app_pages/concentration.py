@@ -8,6 +8,7 @@ from app_support.data import current_network, show_problems
 from app_support.panels import concentration_tables
 from app_support.widgets import (chart, coming_with, dataset_caption, optional_module, percent,
                                  url_selectbox)
+from graphmodel import plot
 from graphmodel.errors import TiernError
 from graphmodel.schema import ALL_STAGES
 
@@ -44,8 +45,8 @@ with tab_stage:
     tables = concentration_tables(net, focus, include_planned=planned)
     if tables is not None:
         nameplate, qualified = tables
-        chart(analytics.figure(net, "concentration", lambda: figures.concentration_figure(
-            nameplate, qualified, focus, f"{focus}'s share of each stage's capacity"),
+        chart(analytics.figure(net, "concentration", lambda: plot.concentration_by_stage(
+            nameplate, qualified, f"{focus}'s share of each stage's capacity"),
             focus=focus, planned=planned))
         st.caption("Nameplate counts every counted facility's capacity; qualified counts only the "
                    "capacity that reaches customers over qualified links (what a buyer can "

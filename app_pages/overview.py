@@ -4,10 +4,11 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from app_support import analytics, figures
+from app_support import analytics
 from app_support.data import current_network
 from app_support.panels import concentration_headline
-from app_support.widgets import chart, coming_with, dataset_caption, optional_module, percent, url_selectbox
+from app_support.widgets import chart, coming_with, dataset_caption, optional_module, url_selectbox
+from graphmodel import plot
 
 net = current_network()
 st.title("Rare-earth magnet supply chain: overview")
@@ -31,8 +32,8 @@ else:
     concentration_headline(net, focus)
 
 summary = analytics.summary(net)
-chart(analytics.figure(net, "capacity_share", lambda: figures.capacity_share_figure(
-    summary, "Where each stage's operating capacity is located")))
+chart(analytics.figure(net, "capacity_by_country", lambda: plot.capacity_by_country(
+    summary, title="Where each stage's operating capacity is located")))
 
 st.subheader("Flow of material from mines to OEMs")
 chart(analytics.sankey(net))

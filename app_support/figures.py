@@ -9,8 +9,8 @@ import plotly.graph_objects as go
 from plotly.colors import hex_to_rgb, unlabel_rgb
 
 from graphmodel import Network
-from graphmodel.colors import STAGE_COLORS, UNKNOWN_COLOR, country_color
-from graphmodel.schema import ALL_STAGES, RECYCLER, STAGES
+from graphmodel.colors import UNKNOWN_COLOR, country_color
+from graphmodel.schema import ALL_STAGES
 
 FONT = dict(family="Inter, Helvetica, Arial, sans-serif", size=14, color="#1f2933")
 _STAGE_LABEL = {"mrec": "MREC", "oem": "OEM"}
@@ -157,41 +157,6 @@ def _sankey_positions(nodes: pd.DataFrame) -> tuple[list[float], list[float]]:
     return x, y
 
 
-# --- capacity by stage and country ------------------------------------------------------
-
-def capacity_share_figure(summary: pd.DataFrame, title: str | None = None) -> go.Figure:
-    """Share of each stage's operating capacity by country (horizontal 100% bars).
-
-    ``summary`` is :func:`graphmodel.summary.summary_by_stage_country`. Stages whose
-    capacity is given in several units are split by unit; unknown capacities are left out
-    and counted in the hover text.
-    """
-    frame = summary[summary["capacity"] > 0].copy()
-    frame["row"] = [f"{stage_label(s)} ({u})" for s, u in zip(frame["stage"], frame["unit"])]
-    totals = frame.groupby("row")["capacity"].transform("sum")
-    frame["share"] = frame["capacity"] / totals
-    order = list(dict.fromkeys(frame["row"]))
-    fig = go.Figure()
-    country_order = (frame.groupby("country")["share"].sum().sort_values(ascending=False).index)
-    for country in country_order:
-        part = frame[frame["country"] == country]
-        fig.add_bar(
-            y=part["row"], x=part["share"] * 100, orientation="h", name=country,
-            marker_color=country_color(country),
-            customdata=np.stack([part["capacity"], part["unit"], part["operating"]], axis=-1),
-            hovertemplate=(f"<b>{country}</b> %{{y}}<br>%{{x:.1f}}% of capacity"
-                           "<br>%{customdata[0]:,.0f} %{customdata[1]}"
-                           "<br>%{customdata[2]} operating facilities<extra></extra>"),
-            text=[country if s >= 0.06 else "" for s in part["share"]], textposition="inside",
-            insidetextanchor="middle",
-        )
-    fig.update_layout(barmode="stack", legend=dict(title_text="Country (location)", traceorder="normal"),
-                      yaxis=dict(categoryorder="array", categoryarray=order[::-1], title=None),
-                      xaxis=dict(title="Share of operating nameplate capacity (%)", range=[0, 100],
-                                 ticksuffix="%", gridcolor="#e5e7eb"))
-    return _layout(fig, title, height=max(320, 42 * len(order) + 120))
-
-
 # --- map --------------------------------------------------------------------------------
 
 def facility_map(facilities: pd.DataFrame, title: str | None = None) -> go.Figure:
@@ -322,34 +287,6 @@ def share_bars_figure(frame: pd.DataFrame, y: str, x: str, color_by: str, *, x_t
 
 # --- concentration and exposure ---------------------------------------------------------
 
-def concentration_figure(nameplate: pd.DataFrame, qualified: pd.DataFrame | None, focus: str,
-                         title: str | None = None) -> go.Figure:
-    """Per stage, the focus country's share of capacity: by location and by control
-    (nameplate), and by location counting only qualified capacity.
-
-    Inputs are :func:`graphmodel.concentration.concentration` tables for one focus country.
-    """
-    color = country_color(focus)
-    labels = [stage_label(s) for s in nameplate["stage"]]
-    fig = go.Figure()
-    series = [("Located in " + focus + " (nameplate)", nameplate["share_location"], dict(color=color)),
-              ("Controlled from " + focus + " (nameplate)", nameplate["share_control"],
-               dict(color=_rgba(color, 0.55), pattern=dict(shape="/", fgcolor=color, solidity=0.4)))]
-    if qualified is not None:
-        q = qualified.set_index("stage").reindex(nameplate["stage"])
-        series.append(("Located in " + focus + " (qualified capacity only)", q["share_location"],
-                       dict(color="white", line=dict(color=color, width=2))))
-    for name, values, marker in series:
-        fig.add_bar(y=labels, x=values * 100, name=name, orientation="h", marker=marker,
-                    hovertemplate="%{y}: %{x:.1f}%<extra>" + name + "</extra>")
-    fig.update_layout(barmode="group", bargap=0.25, bargroupgap=0.05,
-                      xaxis=dict(title=f"Share of the stage's capacity (%)", range=[0, 100],
-                                 ticksuffix="%", gridcolor="#e5e7eb"),
-                      yaxis=dict(autorange="reversed", title=None),
-                      legend=dict(orientation="h", yanchor="bottom", y=1.0, x=0))
-    return _layout(fig, title, height=max(380, 58 * len(labels) + 140))
-
-
 def hhi_figure(table: pd.DataFrame, title: str | None = None) -> go.Figure:
     """Herfindahl-Hirschman index by country per stage (0..10,000), bar coloured by the
     stage's largest country, with the usual 1,500 / 2,500 concentration thresholds."""
@@ -407,7 +344,7 @@ def origin_mix_figure(matrix: pd.DataFrame, focus: str | None = None,
     return _layout(fig, title, height=max(360, 24 * len(frame) + 140))
 
 
-__all__ = ["sankey_figure", "sankey_frames", "capacity_share_figure", "facility_map",
+__all__ = ["sankey_figure", "sankey_frames", "facility_map",
            "tier_tree_figure", "supply_curves_figure", "share_bars_figure", "stage_label",
-           "concentration_figure", "hhi_figure", "origin_mix_figure",
-           "STAGE_COLORS"]
+           "hhi_figure", "origin_mix_figure",
+]

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from graphmodel import Network
+from graphmodel import Network, plot
 from graphmodel.errors import TiernError
 
 from . import analytics, figures
@@ -47,6 +47,6 @@ def concentration_headline(net: Network, focus: str) -> None:
                         f"capacity located in {focus}. Controlled from {focus}: "
                         f"{percent(by_stage.at[stage, 'share_control'])}. HHI by country "
                         f"{by_stage.at[stage, 'hhi_country']:,.0f}.")
-    chart(analytics.figure(net, "concentration_headline", lambda: figures.concentration_figure(
-        nameplate, qualified, focus, f"{focus}'s share of each stage: location, control, "
-                                     "qualified capacity"), focus=focus))
+    chart(analytics.figure(net, "concentration_headline", lambda: plot.concentration_by_stage(
+        nameplate, qualified, f"{focus}'s share of each stage: location, control, "
+                              "qualified capacity"), focus=focus))

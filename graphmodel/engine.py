@@ -443,3 +443,52 @@ def outage_batch(net, runs, seed: int, model: OutageModel = OutageModel(),
         "worst": lost.max(axis=0, initial=0.0),
         "short_counts": (lost > threshold).sum(axis=1),
     }
+
+
+# --- criticality (first-passage), for the chokepoints analytics -----------------------------
+def traced(net) -> np.ndarray:
+    """Bool per facility: supply traces to an origin (unshocked availability > 0)."""
+    return propagate(net, np.ones(len(net.facilities)), plan=plan_of(net)) > 0
+
+
+def criticality_values(net, weights: np.ndarray, *, chunk: int = 512) -> np.ndarray:
+    """All-node criticality: ``c[u] / (L[u, u] W)`` with ``c = L^T w`` (one backward solve).
+
+    The definition of :func:`graphmodel.chokepoints.criticality` (first-passage share on
+    recycling loops; facilities no origin reaches are NaN), computed on the engine: the
+    backward solve runs level by level on ``S`` with the columns of untraced facilities
+    zeroed, and ``L[u, u]`` is needed only for facilities on a cycle. Every path from u back
+    to u stays inside u's strongly connected component, so ``L[u, u]`` is the diagonal of
+    ``(I - S_CC)^-1`` over the cyclic rows alone, found by a sparse LU of that block solved
+    for its unit columns, ``chunk`` at a time.
+
+    Parameters
+    ----------
+    net : the network.
+    weights : (n,) sink demand w (0 for facilities that are not selected sinks).
+
+    Returns
+    -------
+    (n,) array, dimensionless in [0, 1]; NaN where supply traces to no origin.
+    """
+    from scipy.sparse.linalg import splu
+
+    weights = np.asarray(weights, dtype=float)
+    is_traced = traced(net)
+    total = float(weights.sum())
+    if total <= 0:
+        return np.where(is_traced, 0.0, np.nan)
+    S = net.share_matrix
+    S_traced = sp.csr_matrix(S @ sp.diags(is_traced.astype(float)))
+    through = level_solve(sp.csr_matrix(S_traced.T), np.where(is_traced, weights, 0.0))
+    diagonal = np.ones(len(weights))
+    cycle_rows = np.flatnonzero(prepare(net).cyclic & is_traced)
+    if cycle_rows.size:
+        block = sp.csc_matrix(sp.identity(cycle_rows.size) - S_traced[cycle_rows][:, cycle_rows])
+        factor = splu(block)
+        for start in range(0, cycle_rows.size, chunk):
+            columns = np.arange(start, min(start + chunk, cycle_rows.size))
+            unit = np.zeros((cycle_rows.size, columns.size))
+            unit[columns, np.arange(columns.size)] = 1.0
+            diagonal[cycle_rows[columns]] = factor.solve(unit)[columns, np.arange(columns.size)]
+    return np.where(is_traced, through / diagonal / total, np.nan)

@@ -224,8 +224,10 @@ def why(row: pd.Series, shares: pd.DataFrame, names: pd.Series, demand: pd.Serie
         parts.append("No qualified alternative supplier serves its customers.")
     else:
         coverage = row["coverage"]
-        cover = f", {coverage:.0%} of its output" if pd.notna(coverage) else ""
-        parts.append(f"Qualified alternatives: {row['n_alternatives']} facilities with "
+        cover = ("" if pd.isna(coverage) else ", enough to replace all its output" if coverage >= 1
+                 else f", {coverage:.0%} of its output")
+        count = row["n_alternatives"]
+        parts.append(f"Qualified alternatives: {count} facilit{'ies' if count > 1 else 'y'} with "
                      f"{row['alternatives']:,.0f} {row['unit']} spare{cover}.")
     months = row["fastest_qualification_months"]
     if pd.notna(months):
@@ -237,6 +239,16 @@ def why(row: pd.Series, shares: pd.DataFrame, names: pd.Series, demand: pd.Serie
         parts.append(f"Located in {row['country']} but controlled from {control} "
                      f"({row['ultimate_owner']}).")
     return " ".join(parts)
+
+
+def _count(n: int, one: str, many: str) -> str:
+    return f"{n} {one if n == 1 else many}"
+
+
+def _country_phrase(name: str) -> str:
+    """'the United States', 'the Netherlands', but 'China'."""
+    plural = name.startswith(("United ", "Netherlands", "Philippines", "Czech Republic"))
+    return f"the {name}" if plural else name
 
 
 def _pct(value) -> str:
@@ -258,18 +270,22 @@ def _findings(net, meta, upstream, countries, companies, resilience, concentrati
     cut_by_one = resilience[resilience["min_cut_size"] == 1]
     lines.append(f"{len(cut_by_one)} of {len(resilience)} buyers can be cut off by a single "
                  f"facility failure ({demand.reindex(cut_by_one['id']).sum() / demand.sum():.0%} "
-                 f"of demand); {len(single)} upstream facilities are such single points of failure"
-                 + (f", led by {_names(single['id'], names, 3)}." if len(single) else "."))
+                 f"of demand); {_count(len(single), 'upstream facility', 'upstream facilities')} "
+                 f"{'is a single point' if len(single) == 1 else 'are such single points'} of failure"
+                 + ("." if not len(single) else f": {names.get(single['id'].iloc[0])}."
+                    if len(single) == 1 else f", led by {_names(single['id'], names, 3)}."))
     if len(countries):
         c = countries.iloc[0]
-        lines.append(f"If every facility in {c['name']} failed, {_pct(c['criticality'])} of demand "
+        lines.append(f"If every facility in {_country_phrase(c['name'])} failed, "
+                     f"{_pct(c['criticality'])} of demand "
                      f"would be lost ({_pct(c['external_demand_at_risk'] / demand.sum())} at "
                      "buyers outside it).")
     if len(companies):
         # Rank suppliers by what others lose: a buyer group's own demand is not supply risk.
         c = companies.sort_values("external_demand_at_risk", ascending=False).iloc[0]
         lines.append(f"Most critical supplier group: {c['name']} ({c['control_country']}); if "
-                     f"its {c['facilities']} facilities failed, other companies' buyers would "
+                     f"its {_count(c['facilities'], 'facility', 'facilities')} failed, other "
+                     "companies' buyers would "
                      f"lose {_pct(c['external_demand_at_risk'] / demand.sum())} of demand.")
     nameplate = concentration[(concentration.get("basis", pd.Series(dtype=str)) == "nameplate")
                               & concentration["stage"].isin(STAGES)]

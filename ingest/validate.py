@@ -70,7 +70,7 @@ def _validate_columns(table: RawTable) -> tuple[pd.DataFrame | None, list[Proble
     problems = _check_header(table, fields)
     if problems:
         return None, problems
-    if table.frame.empty and table.kind in REQUIRED_KINDS:
+    if table.frame.empty and table.kind == "facilities":  # links may be empty (e.g. mine census)
         return None, [Problem(table.label, 2, "-", "file has a header but no rows")]
     blank = (table.frame == "").all(axis=1)
     problems += [Problem(table.label, table.row_number(i), "-", "blank row (delete it)")

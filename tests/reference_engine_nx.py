@@ -71,3 +71,23 @@ def column_sums_reference(net, w: dict) -> dict:
     """c = L^T w: c(u) = w(u) + sum_v s(v, u) c(v) (the demand whose supply passes through u)."""
     weights = {(u, v): s for (v, u), s in _shares(net).items()}
     return fixed_point(net.facilities.index, weights, w)
+
+
+def criticality_reference(net, w: dict) -> dict:
+    """First-passage criticality by removal: for each facility u,
+    ``sum_k w_k (a0(k) - a_u(k)) / (a0(u) W)``, ``a_u`` the propagation with u failed and
+    ``a0`` with nothing failed; NaN where ``a0(u) = 0`` (no origin reaches u). One
+    propagation per facility: an independent route to ``L[k, u] / L[u, u]``."""
+    index = list(net.facilities.index)
+    total = sum(w.values())
+    ones = {v: 1.0 for v in index}
+    a0 = propagation_reference(net, ones)
+    result = {}
+    for u in index:
+        if a0[u] <= 0:
+            result[u] = float("nan")
+            continue
+        failed = propagation_reference(net, {**ones, u: 0.0})
+        lost = sum(weight * (a0[k] - failed[k]) for k, weight in w.items())
+        result[u] = lost / (a0[u] * total) if total > 0 else 0.0
+    return result

@@ -244,3 +244,21 @@ def test_compliance_2027_dfars_rule_is_stricter_than_the_current_one():
     # 2027 adds mined/refined/separated steps: oem_def's magnets from magnet_jp are melted in
     # JP from oxide separated partly by sep_cn (5 of metal_jp's 25 t), so its share drops.
     assert stricter < current
+
+
+def test_the_full_report_is_built_and_offered_for_download():
+    pytest.importorskip("graphmodel.report", reason="report builder not merged yet")
+    at = open_app("chokepoints", "golden")
+    at.selectbox(key="report_format").set_value("md").run()
+    assert not [b for b in at.get("download_button") if b.proto.id.endswith("report_download")]
+    at.button(key="report_build").click().run()
+    assert_clean(at)
+    assert at.download_button(key="report_download").label == "Download the report (.md)"
+
+
+def test_report_markdown_names_the_dataset_hash(golden):
+    pytest.importorskip("graphmodel.report", reason="report builder not merged yet")
+    from app_support.reports import build_report_bytes
+
+    text = build_report_bytes(golden, "md").decode("utf-8")
+    assert golden.hash in text  # reproducible: the report cites the data it was built from

@@ -157,3 +157,30 @@ def test_engine_matches_plain_series_on_a_generated_network():
     w = rng.random(S.shape[0])
     np.testing.assert_allclose(engine.level_solve(sp.csr_matrix(S.T), w), _plain(S.T, w),
                                rtol=1e-12, atol=1e-12)
+
+
+def test_criticality_by_hand():
+    # loop network, sink k (demand 2): c = L^T w / W = [1, 4/3, 1/3, 1] (see the backward test).
+    # L[a, a] = 1 / (1 - S[a,r] S[r,a]) = 4/3 and L[r, r] = 4/3 (the loop a <-> r returns 1/4):
+    # criticality = [1, (4/3)/(4/3), (1/3)/(4/3), 1] = [1, 1, 1/4, 1]: losing the recycler
+    # loses the quarter of a's input that it returns.
+    net = loop_network()
+    w = np.array([0.0, 0.0, 0.0, 2.0])
+    np.testing.assert_allclose(engine.criticality_values(net, w), [1.0, 1.0, 0.25, 1.0], atol=1e-14)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(records=network_records())
+def test_criticality_agrees_with_removal_reference(records):
+    from .reference_engine_nx import criticality_reference
+
+    net = network_from_records(**records)
+    w = net.sink_demand.reindex(net.facilities.index, fill_value=0.0).to_numpy(dtype=float)
+    got = engine.criticality_values(net, w, chunk=2)  # small chunks exercise the chunking
+    want = criticality_reference(net, _as_dict(net, w))
+    np.testing.assert_allclose(got, [want[v] for v in net.facilities.index], atol=TOLERANCE)
+    try:
+        from graphmodel.chokepoints import criticality
+    except ImportError:
+        return
+    np.testing.assert_allclose(got, criticality(net).to_numpy(), atol=TOLERANCE)

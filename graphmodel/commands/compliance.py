@@ -23,6 +23,10 @@ def register(app: typer.Typer) -> None:
     app.command("compliance")(compliance)
     app.command("rules")(rules)
     app.command("assurance")(assurance)
+    app.command("qualify")(qualify)
+    app.command("change")(change)
+    app.command("capacity-gap")(capacity_gap)
+    app.command("supply-risk")(supply_risk)
 
 
 def _date(text: Optional[str]) -> dt.date:
@@ -109,6 +113,86 @@ def assurance(
     table = (assurance_gaps(net, sink or None, stack) if gaps
              else assurance_ladder(net, sink or None, stack))
     emit(table, fmt, output, sheet="assurance")
+
+
+def qualify(
+    path: Optional[Path] = PathArg,
+    customer: str = typer.Option(..., "--customer", help="Customer facility id."),
+    material: str = typer.Option(..., "--material", help="Material, e.g. 'NdFeB magnet', 'Dy oxide'."),
+    fmt: Optional[str] = FormatOpt,
+    output: Optional[Path] = OutputOpt,
+) -> None:
+    """Which suppliers can meet the customer's spec for a material, which are qualified, and
+    the months to qualify each alternative."""
+    from graphmodel.compliance.qualification import qualify as run
+
+    emit(run(load(path), customer, material), fmt, output, sheet="qualify")
+
+
+def change(
+    path: Optional[Path] = PathArg,
+    replace: str = typer.Option(..., "--replace", help="Supplier facility id to replace."),
+    with_: str = typer.Option(..., "--with", help="Facility id of the new supplier."),
+    customer: Optional[List[str]] = typer.Option(None, "--customer", help="Only the links to "
+                                                 "this customer (repeatable; default all)."),
+    view: str = typer.Option("affected", "--view", help="affected (every facility needing "
+                             "(re)qualification) | links (the moved links and spec deltas)"),
+    scenario_out: Optional[Path] = typer.Option(None, "--scenario-out", help="Write a scenario "
+                                                "YAML for `tiern scenario` to this file."),
+    fmt: Optional[str] = FormatOpt,
+    output: Optional[Path] = OutputOpt,
+) -> None:
+    """A source change as an engineering event: spec deltas, downstream requalification and
+    months until the new route is usable; optionally a scenario file for the engine."""
+    import yaml
+
+    from graphmodel.compliance.qualification import change as run
+
+    if view not in ("affected", "links"):
+        raise typer.BadParameter("expected affected or links", param_hint="--view")
+    result = run(load(path), replace, with_, customer or None)
+    if scenario_out is not None:
+        scenario_out.parent.mkdir(parents=True, exist_ok=True)
+        scenario_out.write_text(yaml.safe_dump(result.scenario, sort_keys=False), encoding="utf-8")
+        _note(f"wrote {scenario_out}")
+    _note(f"months until the new route is usable everywhere: {result.months_until_usable:g}")
+    emit(result.affected if view == "affected" else result.links, fmt, output, sheet="change")
+
+
+def capacity_gap(
+    path: Optional[Path] = PathArg,
+    fmt: Optional[str] = FormatOpt,
+    output: Optional[Path] = OutputOpt,
+) -> None:
+    """Qualified vs nameplate capacity per stage and country (per unit; never summed across)."""
+    from graphmodel.compliance.qualification import capacity_gap as run
+
+    emit(run(load(path)), fmt, output, sheet="capacity")
+
+
+def supply_risk(
+    path: Optional[Path] = PathArg,
+    buyers: Optional[str] = typer.Option(None, "--buyers", help="EU-sourcing buyer set: "
+                                         "comma-separated facility ids (default: every facility "
+                                         "located in the EU-27)."),
+    inputs: Optional[Path] = typer.Option(None, "--inputs", help="CSV of stage, import_reliance, "
+                                          "eol_rir, si_sr (default: the shipped defaults)."),
+    wgi: Optional[Path] = typer.Option(None, "--wgi", help="CSV of country, wgi_scaled, "
+                                       "trade_factor (default: the shipped approximate table)."),
+    fmt: Optional[str] = FormatOpt,
+    output: Optional[Path] = OutputOpt,
+) -> None:
+    """EU supply-risk indicator per stage (JRC method): governance-weighted HHI of global
+    supply and EU sourcing, import reliance, end-of-life recycling and substitution."""
+    from graphmodel.compliance.supply_risk import read_inputs, read_wgi
+    from graphmodel.compliance.supply_risk import supply_risk as run
+
+    net = load(path)
+    ids = _split(buyers)
+    for fid in ids or []:
+        net.facility(fid)
+    table = run(net, ids, read_inputs(inputs), read_wgi(wgi))
+    emit(table, fmt, output, sheet="supply_risk")
 
 
 def _split(text: Optional[str]) -> Optional[list[str]]:

@@ -4,8 +4,9 @@ Definitions (for one :class:`~graphmodel.compliance.rules.SourcingRule`):
 
 *covered step*: a facility ``v`` performs a covered step in a covered country when its stage
 is one the rule's covered steps map to (default mapping: mined = mine, concentrator;
-refined = mrec, metal; separated = separator; melted = metal, alloy; produced = magnet) and
-its location is a covered country. Then ``ok(v) = 0``, else ``ok(v) = 1``.
+refined = mrec, metal; separated = separator; melted = metal, alloy; produced = magnet;
+manufactured = motor, oem, for end items containing magnets) and its location is a
+covered country. Then ``ok(v) = 0``, else ``ok(v) = 1``.
 
 *magnet supply*: a facility at the rule's ``producing_stage`` (magnet) counts its whole
 inbound (everything a magnet is made from). A facility downstream of it (motor, oem)
@@ -47,6 +48,9 @@ from graphmodel.schema import RECYCLER, STAGE_RANK
 from .propagation import Flow, best_path, build_flow, extend_upstream
 from .rules import SourcingRule
 
+#: Alternatives offered in "what would have to change" must themselves be at least this
+#: compliant (share of their own supply).
+MIN_ALTERNATIVE_SHARE = 0.5
 TRUTHY = frozenset({"true", "yes", "y", "1", "x", "cots"})
 _LINK_PREFERENCE = {"qualified": 0, "in_qualification": 1, "candidate": 2}
 
@@ -87,8 +91,9 @@ def remediation(net: Network, rule: SourcingRule, *, all_sinks: bool = False,
     blocks (``blocking_share``: the gain if its deliveries on the path were replaced by fully
     compliant supply), the gain if it alone became compliant with its own upstream unchanged
     (``gain``; 0 when its suppliers offend too), the customer
-    that buys from it on the main path, and compliant alternatives ranked by the status of
-    their link to that customer (qualified, in_qualification, candidate, none) and their own
+    that buys from it on the main path, and compliant alternatives (same stage, not
+    offending, own compliant share >= ``MIN_ALTERNATIVE_SHARE``) ranked by the status of
+    their link to that customer (qualified, in_qualification, candidate, none), then their
     compliant share. One row per alternative (or one row with no alternative)."""
     model = SourcingModel(net, rule, cots_threshold=cots_threshold)
     records = []
@@ -241,7 +246,8 @@ class SourcingModel:
         status, months = self._link_status(customer)
         found = []
         for alt in same:
-            if alt == customer or self.c[alt] <= 0:
+            # an alternative must fix most of what it replaces to count as a fix
+            if alt == customer or self.c[alt] < MIN_ALTERNATIVE_SHARE:
                 continue
             aid = self.ids[alt]
             found.append({

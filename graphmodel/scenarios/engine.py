@@ -24,7 +24,7 @@ import pandas as pd
 from ..network import Network
 from .core import Compiled, Draws, Topology, central_draws, compile_factors
 from .model import Scenario
-from .propagate import propagate
+from .propagate import ROUNDING, propagate
 from .select import shock_targets
 from .simulate import simulate
 
@@ -111,7 +111,8 @@ def run_columns(net: Network, topo: Topology, scenario: Scenario, draws: Draws, 
         supply = propagate(topo, f, g).reshape(n, horizon, K).transpose(1, 0, 2)
         return supply, None, compiled, "propagation"
     sim = simulate(topo, compiled, responses, inventory=inventory, reroute=reroute)
-    return sim.supply, sim.rerouted, compiled, "simulation"
+    supply = np.where(sim.supply > 1.0 - ROUNDING, 1.0, sim.supply)   # float noise near full
+    return supply, sim.rerouted, compiled, "simulation"
 
 
 def select_sink_columns(net: Network, compiled: Compiled, supply: np.ndarray) -> np.ndarray:

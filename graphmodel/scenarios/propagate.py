@@ -26,6 +26,9 @@ import scipy.sparse as sp
 from ..algebra import neumann_solve
 from .core import Topology
 
+#: Losses below this are rounding noise of the iterative solve, reported as no loss.
+ROUNDING = 1e-12
+
 
 def propagate(topo: Topology, f: np.ndarray, g: np.ndarray) -> np.ndarray:
     """Supply fractions for a block of C shock columns at once.
@@ -48,7 +51,8 @@ def propagate(topo: Topology, f: np.ndarray, g: np.ndarray) -> np.ndarray:
     """
     keys = np.vstack([f, g])
     unique, inverse = np.unique(keys, axis=1, return_inverse=True)
-    solved = 1.0 - solve_loss(topo, unique[: topo.n], unique[topo.n:])
+    loss = solve_loss(topo, unique[: topo.n], unique[topo.n:])
+    solved = 1.0 - np.where(loss < ROUNDING, 0.0, loss)     # clear iteration noise near 1
     return solved[:, np.asarray(inverse).ravel()]
 
 

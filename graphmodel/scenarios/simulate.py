@@ -14,13 +14,14 @@ inbound volume ``I(v)`` and this month's facility factor ``f(v)``:
    ``candidate`` / ``in_qualification`` links, once ``qualification_months`` (or the
    scenario override) have elapsed since the first shock started. Links under an active
    link shock never take rerouted volume. A supplier's spare capacity this month is
-   ``p(u) * capacity(u)/12 - committed(u)`` (committed = its current outbound plus volume
-   already rerouted to it): a supplier short of inputs or capacity can only offer that
-   share of its headroom, and unknown capacity (NaN) or a non-operating facility offers
-   none (unless ``new_capacity`` brings it online, ramping linearly). The LP maximises
-   rerouted volume, preferring qualified links (a candidate unit is worth 1 - 1e-6 of a
-   qualified one). Rerouting is one stage deep: the extra demand on the new supplier is
-   not propagated further upstream.
+   ``f(u) * capacity(u)/12 - committed(u)`` (committed = its current outbound plus volume
+   already rerouted from it), offered only if the supplier itself gets all the inputs it
+   needs (``p(u) >= f(u)``): a supplier short of inputs already ships all it can make.
+   Unknown capacity (NaN) or a non-operating facility offers none (unless
+   ``new_capacity`` brings it online, ramping linearly). The LP maximises rerouted
+   volume, preferring qualified links (a candidate unit is worth 1 - 1e-6 of a
+   qualified one). Rerouting is one stage deep: the extra output of the new supplier is
+   assumed to find its inputs (the extra demand is not propagated further upstream).
 3. *Inventory* (``responses.inventory``): v holds ``inventory_days/30`` months of its
    baseline input consumption ``I(v)/12``. It consumes ``need = f(v) * I(v)/12``. When
    arrivals fall short it draws on the stock; the *refill rule*: arrivals above ``need``
@@ -213,7 +214,8 @@ class _ReroutePlan:
             return
         # spare capacity of each supplier this month
         committed = _committed(topo, p, g, self.out_links_monthly)
-        spare = np.maximum(p * self.capacity[t][:, None] / 12.0 - committed - used, 0.0)
+        headroom = f * self.capacity[t][:, None] / 12.0 - committed - used
+        spare = np.where(p >= f - 1e-9, np.maximum(headroom, 0.0), 0.0)
         ok &= spare[topo.supplier[into]] > _TINY
         if not ok.any():
             return

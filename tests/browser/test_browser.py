@@ -9,6 +9,7 @@ import csv
 import io
 
 import pytest
+from playwright.sync_api import expect
 
 pytestmark = pytest.mark.browser
 
@@ -57,7 +58,7 @@ def no_exceptions(page) -> None:
 def test_every_page_renders_on_the_bundled_data(page, app_url, screenshots, path):
     open_page(page, f"{app_url}/{'' if path == 'overview' else path}")
     no_exceptions(page)
-    assert page.get_by_role("heading", name=PAGES[path]).first.is_visible()
+    expect(page.get_by_role("heading", name=PAGES[path]).first).to_be_visible()
     assert page.locator('[data-testid="stCaptionContainer"]').filter(has_text="hash").count() >= 1
     snap(page, screenshots, path)
 
@@ -84,9 +85,9 @@ def test_a_broken_upload_shows_a_table_of_problems(page, app_url, screenshots):
     page.locator('[data-testid="stFileUploader"] input[type="file"]').set_input_files(
         files=[{"name": "facilities.csv", "mimeType": "text/csv", "buffer": broken}])
     page.get_by_role("button", name="Validate and load").click()
+    expect(page.get_by_text("The upload was not loaded")).to_be_visible()
     wait_idle(page)
     no_exceptions(page)
-    assert page.get_by_text("The upload was not loaded").is_visible()
     assert page.locator('[data-testid="stDataFrame"]').count() >= 1
     snap(page, screenshots, "data-bad-upload")
 
@@ -107,7 +108,7 @@ def test_chokepoint_csv_download_holds_the_ranked_table(page, app_url, screensho
     criticality = [round(float(r["criticality"]), 10) for r in rows if r["criticality"]]
     assert criticality == sorted(criticality, reverse=True)
     # the page's top chokepoint is the file's first row
-    assert page.get_by_text(f"Top chokepoint: {rows[0]['name']}").is_visible()
+    expect(page.get_by_text(f"Top chokepoint: {rows[0]['name']}")).to_be_visible()
     snap(page, screenshots, "chokepoints-downloaded")
 
 
@@ -121,14 +122,14 @@ def test_a_preset_scenario_runs_and_draws_supply_curves(page, app_url, screensho
     open_page(page, f"{app_url}/scenarios?scenario={presets[-1]}")
     no_exceptions(page)
     page.wait_for_selector(".js-plotly-plot .scatterlayer .trace")
-    assert page.get_by_text("Sinks short of supply").is_visible()
+    expect(page.get_by_text("Sinks short of supply")).to_be_visible()
     snap(page, screenshots, f"scenario-{presets[-1]}")
     page.get_by_role("tab", name="Monte Carlo").click()
     page.get_by_label("Runs").fill("20")
     page.get_by_label("Runs").press("Enter")
     wait_idle(page)
     page.get_by_role("button", name="Run Monte Carlo").click()
+    expect(page.get_by_text("20 runs")).to_be_visible(timeout=120_000)
     wait_idle(page)
     no_exceptions(page)
-    assert page.get_by_text("20 runs").is_visible()
     snap(page, screenshots, "scenario-monte-carlo")
