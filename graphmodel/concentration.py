@@ -237,8 +237,10 @@ def _aggregate(net: Network, rows: _Rows, stage_rank: np.ndarray, code: str) -> 
         pd.Series("(no owner: " + facilities.index.astype(str) + ")", index=facilities.index))
     unit_code, units = pd.factorize(facilities["unit"])
     first_unit = np.full(count, -1)
-    # the unit of a group: any known-capacity row's (all equal, _check_units made sure)
-    first_unit[group[known][::-1]] = unit_code[rows.facility[known]][::-1]
+    # the unit of a group: a known-capacity row's (all equal, _check_units made sure), else
+    # that of a row with unknown capacity
+    first_unit[group] = unit_code[rows.facility]
+    first_unit[group[known]] = unit_code[rows.facility[known]]
     table = pd.DataFrame({
         "stage": np.asarray(ALL_STAGES, dtype=object)[groups // max(len(materials), 1)],
         "material": np.asarray(materials, dtype=object)[groups % max(len(materials), 1)]
@@ -273,10 +275,12 @@ def _holders(group: np.ndarray, labels: pd.Series, rows: _Rows, amount: np.ndarr
     hhi = np.where(np.isnan(defined), np.nan, hhi)
     # best pair per group: largest share, then the alphabetically first holder (codes are
     # sorted, so the smaller code)
-    order = np.lexsort((pairs % width, -np.nan_to_num(shares, nan=-1.0), pair_group))
-    first = order[np.r_[True, pair_group[order][1:] != pair_group[order][:-1]]]
     top = np.full(len(defined), None, dtype=object)
     top_share = np.full(len(defined), np.nan)
+    if not len(pairs):  # nothing counted at all
+        return hhi, top, top_share
+    order = np.lexsort((pairs % width, -np.nan_to_num(shares, nan=-1.0), pair_group))
+    first = order[np.r_[True, pair_group[order][1:] != pair_group[order][:-1]]]
     named = np.concatenate([[None], np.asarray(holders, dtype=object)])
     valid = ~np.isnan(shares[first])
     top[pair_group[first][valid]] = named[pairs[first][valid] % width]

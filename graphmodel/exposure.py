@@ -18,7 +18,8 @@ i.e. ``e = A e + b`` with ``A = S`` whose rows of stage-sigma facilities are mas
 supply is traced upstream only until it meets the *nearest* facility of stage sigma. It is
 solved with :func:`graphmodel.algebra.neumann_solve` (exact on acyclic networks; converges
 through recycling loops, which always leak; a closed loop with no outside input traces to
-nothing). "Belongs to the focus country" depends on the basis:
+nothing). A loop that returns nearly all its input (the series would need more than its
+iteration limit) is solved exactly by a sparse LU solve instead (:func:`solve`). "Belongs to the focus country" depends on the basis:
 
 * ``basis="location"``: the facility is located in the country (``facilities.country``);
 * ``basis="control"``: its ultimate owner, found through majority stakes in ``owners.csv``,
@@ -45,7 +46,7 @@ import pandas as pd
 import scipy.sparse as sp
 
 from .algebra import neumann_solve
-from .errors import TiernError
+from .errors import ConvergenceError, TiernError
 from .network import Network
 from .schema import ALL_STAGES
 
@@ -106,8 +107,48 @@ def _masked_share_matrix(net: Network, at_stage: np.ndarray) -> sp.csr_matrix:
 def _trace(net: Network, at_stage: np.ndarray, b: np.ndarray) -> np.ndarray:
     """Solve ``e = A e + b`` (A = masked S) for a vector or an n x K block ``b``; clip to [0, 1]
     (the series sums non-negative shares, so only rounding can leave the interval)."""
-    solution = np.clip(neumann_solve(_masked_share_matrix(net, at_stage), b), 0.0, 1.0)
+    solution = np.clip(solve(_masked_share_matrix(net, at_stage), b), 0.0, 1.0)
     return _clear_rounding(solution)
+
+
+def solve(A: sp.spmatrix, b: np.ndarray) -> np.ndarray:
+    """Minimal non-negative solution of ``x = A x + b``: the Neumann series
+    (:func:`graphmodel.algebra.neumann_solve`), or, when a recycling loop returns so much of
+    its input that the series does not converge in its iteration limit (a loop returning
+    99.95% needs ~10^5 steps), the same solution by a sparse LU solve (:func:`_direct_solve`).
+    """
+    try:
+        return neumann_solve(A, b)
+    except ConvergenceError:
+        return _direct_solve(sp.csr_matrix(A), np.asarray(b, dtype=float))
+
+
+def _direct_solve(A: sp.csr_matrix, b: np.ndarray) -> np.ndarray:
+    """``x = (I - A_RR)^-1 b_R`` on the set R of rows that b's support reaches through A
+    (row i depends on column j where ``A[i, j] > 0``), 0 elsewhere: the minimal solution.
+
+    ``I - A_RR`` is invertible whenever every recycling loop in R is fed from outside it,
+    which holds for the solves here: R is reached from the support of b, and a loop that
+    is reached receives some of its input from outside itself, so its spectral radius is
+    below 1 (a closed loop that nothing feeds is never in R).
+    """
+    from scipy.sparse.linalg import spsolve
+
+    block = b.reshape(len(b), -1)
+    reached = np.any(block != 0, axis=1)
+    pattern = sp.csr_matrix((A > 0).astype(np.int8))
+    while True:  # breadth-first over the sparsity pattern, one SpMV per step
+        grown = reached | (pattern @ reached.astype(np.int8) > 0)
+        if np.array_equal(grown, reached):
+            break
+        reached = grown
+    rows = np.flatnonzero(reached)
+    x = np.zeros(block.shape)
+    if len(rows):
+        system = sp.identity(len(rows), format="csc") - sp.csc_matrix(A[rows][:, rows])
+        part = spsolve(system, block[rows])
+        x[rows] = np.asarray(part.toarray() if sp.issparse(part) else part).reshape(len(rows), -1)
+    return x.reshape(b.shape)
 
 
 def _clear_rounding(values: np.ndarray) -> np.ndarray:
@@ -321,9 +362,9 @@ def _buyer_supply_at_stage(net: Network, stage: str, basis: str, w: np.ndarray) 
     """
     at_stage = (net.facilities["stage"] == stage).to_numpy()
     A = _masked_share_matrix(net, at_stage)
-    reached = neumann_solve(A, at_stage.astype(float)) > 0
+    reached = solve(A, at_stage.astype(float)) > 0
     keep = sp.diags(reached.astype(float))
-    y = neumann_solve(sp.csr_matrix((keep @ A @ keep).T), np.where(reached, w, 0.0))
+    y = solve(sp.csr_matrix((keep @ A @ keep).T), np.where(reached, w, 0.0))
     origin = origin_country(net, basis)[at_stage]
     labels = origin.where(origin.notna(), UNKNOWN_CONTROL).to_numpy(dtype=object)
     per_origin = pd.Series(y[at_stage], index=labels, dtype=float).groupby(level=0).sum()

@@ -188,6 +188,15 @@ def test_statuses_unknown_capacity_and_missing_owner():
         [facility("p", "mine", "CN", 5, status="planned"), facility("q", "separator", "CN", 5)],
         [link("p", "q", 1, "ore")]), "CN"), "mine")
     assert none["capacity_total"] == 0 and np.isnan(none["share_location"])
+    # nothing counted anywhere (idle and planned only): rows with C = 0, no top holders
+    idle = network_from_records(
+        [facility("p", "mine", "CN", 5, status="idle"), facility("q", "separator", "CN", None,
+                                                                 status="planned")],
+        [link("p", "q", 1, "ore")])
+    for by in (None, "material"):
+        table = concentration(idle, "CN", include_planned=True, by=by)
+        assert (table["capacity_total"] == 0).all() and table["top_country"].isna().all()
+        assert table["capacity_unknown"].sum() == 1  # q: planned, capacity unknown
 
 
 def mixed_units_network():
@@ -222,9 +231,7 @@ def test_bad_arguments(golden):
 
 
 # --- properties ----------------------------------------------------------------------------
-@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(network_records(), st.sampled_from(COUNTRIES), st.booleans())
-def test_properties(records, code, include_planned):
+def check_properties(records, code, include_planned):
     net = network_from_records(**records)
     nameplate = concentration(net, code, include_planned=include_planned)
     qualified = concentration(net, code, basis="qualified", include_planned=include_planned)
@@ -245,6 +252,14 @@ def test_properties(records, code, include_planned):
         sums = split.groupby("stage")["capacity_total"].sum()
         expected = plain.set_index("stage")["capacity_total"]
         np.testing.assert_allclose(sums.reindex(expected.index, fill_value=0), expected, atol=1e-6)
+
+
+PROPERTY_ARGS = (network_records(), st.sampled_from(COUNTRIES), st.booleans())
+test_properties = settings(max_examples=15, deadline=None, suppress_health_check=[
+    HealthCheck.too_slow])(given(*PROPERTY_ARGS)(check_properties))
+test_properties_thorough = pytest.mark.slow(settings(
+    max_examples=200, deadline=None, suppress_health_check=list(HealthCheck))(
+    given(*PROPERTY_ARGS)(check_properties)))
 
 
 # --- command line --------------------------------------------------------------------------

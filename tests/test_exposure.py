@@ -235,6 +235,41 @@ def test_loops_by_hand():
     assert_values(table, "unknown", {"oem": 0, "sep_cn": 0.9, "metal": 0.9})
 
 
+def test_loop_returning_almost_everything_by_hand():
+    # s gets 1 t from mine_cn and 9,999 t back from the loop s -> metal -> oem -> rec -> s;
+    # metal gets 9,998 t from s and 2 t from mine_au. The series would need ~10^5 steps
+    # around the loop (gain 0.9999 * 0.9998), so the exact sparse solve takes over.
+    #   e(s) = (1 + 9999 e(rec)) / 10000, e(rec) = e(oem) = e(metal) = 9998 e(s) / 10000
+    #   e(s) (1 - 9999 * 9998 / 10^8) = 10^-4  ->  e(s) = 10^4 / 29998
+    net = network_from_records(
+        [facility("mine_cn", "mine", "CN"), facility("mine_au", "mine", "AU"),
+         facility("s", "separator", "MY"), facility("metal", "metal", "JP"),
+         facility("oem", "oem", "DE"), facility("rec", "recycler", "DE")],
+        [link("mine_cn", "s", 1), link("rec", "s", 9999), link("s", "metal", 9998),
+         link("mine_au", "metal", 2), link("metal", "oem", 10000), link("oem", "rec", 9999)])
+    e_s = 1e4 / 29998
+    table = exposure(net, "CN", "mine")
+    assert_values(table, "share", {"s": e_s, "metal": 0.9998 * e_s, "rec": 0.9998 * e_s})
+    assert_values(table, "unknown", {"s": 0, "metal": 0, "oem": 0, "rec": 0})
+    _assert_matches_reference(net, "CN", "mine", "location")
+    _assert_matrix_matches_reference(net, "mine", "location")
+
+
+@pytest.mark.parametrize("make", [loop_network, control_network, diamond_network])
+def test_direct_solve_equals_series(make, golden):
+    # the fallback used when the series hits its iteration limit gives the same answer
+    from graphmodel.algebra import neumann_solve
+    from graphmodel.exposure import _direct_solve, _masked_share_matrix
+
+    for net in (make(), golden):
+        for stage in ("separator", "magnet"):
+            at_stage = (net.facilities["stage"] == stage).to_numpy()
+            A = _masked_share_matrix(net, at_stage)
+            b = np.column_stack([at_stage, at_stage & (net.facilities["country"] == "CN").to_numpy()])
+            np.testing.assert_allclose(_direct_solve(A, b.astype(float)),
+                                       neumann_solve(A, b.astype(float)), atol=1e-12)
+
+
 # --- 6. reference implementation on every hand network ------------------------------------
 HAND_NETWORKS = [unknown_upstream_network, diamond_network, control_network, loop_network]
 
