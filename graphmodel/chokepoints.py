@@ -16,18 +16,18 @@ that flow is lost with u only once, so the share lost is the *first-passage* sha
     F(k, u) = L[k, u] / L[u, u]          (L[u, u] = 1 when u lies on no cycle)
 
 ``L[u, u] = 1 + (share of u's supply that has already passed through u)`` is computed only
-for facilities in a non-trivial strongly connected component, by solving for their columns
-of ``L``. Then::
+for facilities in a non-trivial strongly connected component C: a path from u back to u
+stays inside C, so ``L[u, u]`` is the diagonal of ``(I - S_C)^-1``, a small exact solve per
+recycling loop. Then::
 
     criticality(u)    = sum_k w[k] F(k, u) / W = (L^T w)[u] / (L[u, u] W)
     demand_at_risk(u) = criticality(u) * W
 
 ``L^T w`` is one backward solve, ``c = S^T c + w`` (what
-:func:`graphmodel.algebra.leontief_column_sums` computes). It is solved exactly by a sparse
-LU factorisation of ``I - S^T`` on the traced facilities rather than by the Neumann
-series: a recycling loop that returns almost all of its flow (lap factor near 1) makes the
-series converge too slowly, while ``I - S`` stays well defined there (tested to agree with
-the series wherever the series converges).
+:func:`graphmodel.algebra.leontief_column_sums` computes), by the same Neumann series on
+the traced facilities; a recycling loop that returns almost all of its flow (lap factor
+near 1) makes the series converge too slowly, and then the system is solved exactly by a
+sparse LU factorisation of ``I - S^T`` instead (tested on such a loop).
 
 Traced supply. Supply "traces" to an origin (a facility with no inbound volume) when a
 carrying path leads from an origin to it. A recycling loop that no origin feeds (a gap in
@@ -82,9 +82,11 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
+from scipy.sparse.csgraph import breadth_first_order, connected_components
 from scipy.sparse.linalg import splu
 
-from .errors import TiernError
+from . import algebra
+from .errors import ConvergenceError, TiernError
 from .network import Network
 from .schema import ALL_STAGES, SECTORS
 
@@ -93,6 +95,7 @@ Progress = Callable[[int, int, str], None]
 
 _SOURCE = ("__virtual_source__",)  # a tuple can never collide with a facility id (a str)
 _ROUND = 12  # criticality digits compared when ranking, so float noise never breaks a tie
+_SERIES_STEPS = 5_000  # Neumann steps before falling back to an exact LU solve
 
 
 class SinkSelectionError(TiernError):
@@ -159,37 +162,80 @@ class _Trace:
 
 def _trace(net: Network) -> _Trace:
     index = net.facilities.index
-    graph = carrying_graph(net, virtual_source=True)
-    reached = nx.descendants(graph, _SOURCE)
-    traced = index.isin(list(reached))
+    traced = _reached_from_origins(net)
     # Zero the columns of untraced facilities: their outflow traces to no origin. Rows of
     # traced facilities keep every traced supplier, so paths from them are unchanged.
     S = sp.csr_matrix(net.share_matrix @ sp.diags(traced.astype(float)))
     diagonal = np.where(traced, 1.0, np.nan)
-    cyclic = [node for component in nx.strongly_connected_components(graph.subgraph(reached))
-              if len(component) > 1 for node in component]
-    if cyclic:
-        columns = index.get_indexer(cyclic)
-        unit = np.zeros((len(index), len(columns)))
-        unit[columns, np.arange(len(columns))] = 1.0
-        L_columns = _solve(S, unit, traced)  # x = S x + e_u  ->  x = L e_u
-        diagonal[columns] = L_columns[columns, np.arange(len(columns))]
+    # Facilities on a recycling loop: strongly connected components of more than one node.
+    # A path from u back to u never leaves u's component, so L[u, u] is the diagonal of
+    # (I - S_C)^-1 for S restricted to that component C: small systems, solved exactly.
+    _, labels = connected_components(S, directed=True, connection="strong")
+    sizes = np.bincount(labels)
+    for label in np.flatnonzero(sizes > 1):
+        members = np.flatnonzero((labels == label) & traced)
+        if len(members) > 1:
+            diagonal[members] = _inverse_diagonal(S[members][:, members])
     return _Trace(traced=traced, S=S, diagonal=diagonal)
 
 
+def _inverse_diagonal(block: sp.spmatrix) -> np.ndarray:
+    """Diagonal of ``(I - block)^-1``: dense for small blocks, sparse LU column by column."""
+    size = block.shape[0]
+    system = sp.identity(size) - block
+    if size <= 3000:
+        return np.diag(np.linalg.inv(system.toarray()))
+    lu = splu(sp.csc_matrix(system))
+    diagonal = np.empty(size)
+    for start in range(0, size, 512):
+        stop = min(start + 512, size)
+        unit = np.zeros((size, stop - start))
+        unit[np.arange(start, stop), np.arange(stop - start)] = 1.0
+        diagonal[start:stop] = lu.solve(unit)[np.arange(start, stop), np.arange(stop - start)]
+    return diagonal
+
+
+def _reached_from_origins(net: Network, alive: Optional[np.ndarray] = None) -> np.ndarray:
+    """Per facility: does a carrying path from an (alive) origin through alive facilities
+    reach it? One breadth-first search from a virtual source (scipy, so it scales)."""
+    n = len(net.facilities)
+    alive = np.ones(n, dtype=bool) if alive is None else alive
+    mask = sp.diags(alive.astype(float))
+    forward = sp.csr_matrix(mask @ net.share_matrix.T @ mask)  # forward[u, v] > 0: u -> v
+    origins = np.flatnonzero(net.facilities.index.isin(net.origins) & alive)
+    source = sp.csr_matrix((np.ones(len(origins)), (np.zeros(len(origins), dtype=int), origins)),
+                           shape=(1, n))
+    graph = sp.bmat([[forward, sp.csr_matrix((n, 1))], [source, sp.csr_matrix((1, 1))]],
+                    format="csr")  # node n is the virtual source
+    order = breadth_first_order(graph, n, directed=True, return_predecessors=False)
+    reached = np.zeros(n + 1, dtype=bool)
+    reached[order] = True
+    return reached[:n]
+
+
 def _solve(A: sp.spmatrix, b: np.ndarray, keep: np.ndarray) -> np.ndarray:
-    """``x = A x + b`` for the facilities in ``keep`` (x = 0 elsewhere), by sparse LU.
+    """``x = A x + b`` for the facilities in ``keep`` (x = 0 elsewhere).
 
     ``I - A`` restricted to ``keep`` must be invertible: true when every loop among them
     leaks, as it does on facilities reachable from an origin. ``b`` may be (n,) or (n, K).
+    First the Neumann series of :func:`graphmodel.algebra.neumann_solve` (exact on acyclic
+    parts after as many steps as the longest path, and fast at any scale); if a loop that
+    returns almost all its flow keeps it from converging within ``_SERIES_STEPS`` steps, an
+    exact sparse LU solve of the restricted system.
     """
+    keep = np.asarray(keep, dtype=bool)
+    mask = sp.diags(keep.astype(float))
+    b = np.asarray(b, dtype=float)
+    b_kept = b * (keep[:, None] if b.ndim == 2 else keep)
+    try:
+        return algebra.neumann_solve(sp.csr_matrix(mask @ A @ mask), b_kept,
+                                     max_iterations=_SERIES_STEPS)
+    except ConvergenceError:
+        pass
     rows = np.flatnonzero(keep)
     x = np.zeros(np.shape(b))
-    if len(rows) == 0:
-        return x
-    A = sp.csr_matrix(A)[rows][:, rows]
-    system = sp.csc_matrix(sp.identity(len(rows)) - A)
-    x[rows] = splu(system).solve(np.ascontiguousarray(np.asarray(b, dtype=float)[rows]))
+    system = sp.csc_matrix(sp.identity(len(rows)) - sp.csr_matrix(A)[rows][:, rows])
+    x[rows] = splu(system).solve(np.ascontiguousarray(b[rows]))
     return x
 
 
@@ -205,9 +251,7 @@ def availability(net: Network, failed: Iterable[str] = ()) -> pd.Series:
     alive = ~index.isin(list(failed))
     # The minimal solution is 0 wherever no alive origin reaches through alive facilities;
     # on the rest every loop leaks (it is entered from outside), so I - S is invertible.
-    graph = carrying_graph(net, virtual_source=True)
-    graph.remove_nodes_from(failed)
-    reached = index.isin(list(nx.descendants(graph, _SOURCE)))
+    reached = _reached_from_origins(net, alive)
     is_origin = index.isin(net.origins) & alive
     values = _solve(net.share_matrix, is_origin.astype(float), reached)
     return pd.Series(values, index=index, name="availability")
