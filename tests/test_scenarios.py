@@ -274,3 +274,18 @@ def test_shock_selecting_nothing_is_noted(golden):
     result = run_scenario(golden, scenario([{"select": {"country": "BR"}}]), **PURE)
     assert result.notes == ["shocks[0] selects no facility or link in this network"]
     assert (result.sinks["min_supply"] == 1).all()
+
+
+def test_outage_of_cn_separators_equals_one_minus_analytics_exposure(golden):
+    # graphmodel.exposure traces each facility's supply to its nearest separator; with
+    # every CN separator out, pure propagation leaves exactly the rest downstream of them
+    from graphmodel.exposure import exposure
+
+    share = exposure(golden, "CN", "separator").set_index("id")["share"]
+    result = run_scenario(golden, scenario([{"select": {"country": "CN", "stage": "separator"}}]),
+                          **PURE)
+    downstream = ["metal_cn", "metal_jp", "magnet_cn", "magnet_jp", "motor_de", "oem_auto",
+                  "oem_def", "rec_jp"]
+    supply = result.facility_supply.iloc[0]
+    assert supply[downstream].to_numpy() == pytest.approx(1 - share[downstream].to_numpy(), abs=1e-12)
+    assert supply["metal_cn"] == pytest.approx(0.25)     # 15 of 60 t from sep_my

@@ -133,3 +133,20 @@ def test_cli_rei_ranks_facilities():
     assert rows[0]["rei"] == 1
     lost = [row["lost_volume"] for row in rows]
     assert lost == sorted(lost, reverse=True)
+
+
+def test_readme_example_runs_on_bundled_data(bundled):
+    import re
+
+    import yaml
+
+    from graphmodel.scenarios import parse_scenario
+    from graphmodel.settings import REPO_ROOT
+
+    readme = (REPO_ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Scenarios", 1)[1]
+    block = re.search(r"```yaml\n(.*?)```", section, re.S).group(1)
+    spec = parse_scenario(yaml.safe_load(block), "README.md")
+    result = run_scenario(bundled, spec)
+    assert result.notes == []
+    assert result.sinks["min_supply"].between(0, 1).all()

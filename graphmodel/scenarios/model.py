@@ -211,7 +211,10 @@ class Shock(BaseModel):
     cuts the selected facilities' outbound links to customers located in *another*
     country (the plant still serves its home market), optionally narrowed by
     ``material`` and ``to``. ``sinks`` restricts whose supply the shock counts against
-    (e.g. a procurement rule that only binds defense OEMs).
+    (e.g. a procurement rule that only binds defense OEMs): the engine simulates the
+    network once without and once with such shocks (as extra columns of the same block)
+    and reads each bound sink's results from the latter; per-stage and rerouted-link
+    tables come from the simulation without them.
 
     ``capacity_loss`` (0..1) is the fraction lost while active; the shock is active over
     ``[start_month, start_month + duration_months)`` (``duration_months: null`` = to the
