@@ -61,10 +61,10 @@ def main() -> None:
     except typer.Abort:
         print("aborted", file=sys.stderr)
         sys.exit(1)
-    except Exception as error:  # click usage errors arrive as ClickException
-        import click
-
-        if isinstance(error, click.ClickException):
+    except Exception as error:
+        # usage errors (bad option values, missing arguments): click's ClickException, or the
+        # copy typer vendors as typer._click; both know how to show themselves
+        if callable(getattr(error, "show", None)) and isinstance(getattr(error, "exit_code", None), int):
             error.show()
             sys.exit(error.exit_code)
         raise

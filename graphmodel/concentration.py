@@ -52,6 +52,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import Problem, ValidationError
+from ._lookup import positions
 from .exposure import InvalidArgument, check_stage, country_code
 from .network import Network
 from .schema import ALL_STAGES, RECYCLER
@@ -87,8 +88,9 @@ def concentration(net: Network, country: str = "CN", basis: str = "nameplate",
     ``hhi_country``, ``hhi_company``, ``top_country``, ``top_country_share``,
     ``top_company``, ``top_company_share``, ``facilities`` (counted facilities with known
     capacity contributing to the row) and ``capacity_unknown`` (counted facilities whose
-    capacity is unknown). Stages in supply order, recycler last. With ``by=None`` every
-    selected stage present in the network has a row (C = 0 when nothing counts).
+    capacity is unknown that would contribute to the row). Stages in supply order,
+    recycler last; materials alphabetically. With ``by=None`` every selected stage present
+    in the network has a row (C = 0 and undefined shares when nothing counts).
 
     Examples
     --------
@@ -103,26 +105,31 @@ def concentration(net: Network, country: str = "CN", basis: str = "nameplate",
     if by not in (None, "material"):
         raise InvalidArgument(f"unknown breakdown '{by}' (expected material or none)")
     selected = _selected_stages(net, stages)
-    rows = _counted_rows(net, basis, include_planned, by == "material")
-    rows = rows[rows["stage"].isin(selected)]
-    _check_units(net, rows)
-    keys = ["stage", "material"] if by == "material" else ["stage"]
-    table = _aggregate(rows, keys, code)
+    facilities = net.facilities
+    stage_rank = positions(pd.Index(ALL_STAGES), facilities["stage"])
+    capacity = facilities["capacity"].to_numpy(dtype=float)
+    counted = (facilities["status"].isin(COUNTED_STATUS[include_planned]).to_numpy()
+               & np.isin(stage_rank, [ALL_STAGES.index(s) for s in selected]))
+    _check_units(net, stage_rank, counted & ~np.isnan(capacity))
+
+    facility, material, fraction = _attribution(net, basis, by == "material")
+    keep = counted[facility] & (fraction > 0)
+    rows = _Rows(facility[keep], material[keep], fraction[keep] * capacity[facility[keep]])
+    table = _aggregate(net, rows, stage_rank, code)
     if by is None:
-        table = table.reindex(pd.Index(selected, name="stage"))
+        table = table.drop(columns="material").set_index("stage").reindex(
+            pd.Index(selected, name="stage")).reset_index()
         table["capacity_total"] = table["capacity_total"].fillna(0.0)
         for column in ("facilities", "capacity_unknown"):
             table[column] = table[column].fillna(0).astype(int)
-    table = table.reset_index()
     table["country"] = code
     table["basis"] = basis
-    table = _in_stage_order(table, keys)
     columns = COLUMNS[:1] + (["material"] if by == "material" else []) + COLUMNS[1:]
     return table[columns]
 
 
 def _selected_stages(net: Network, stages) -> list[str]:
-    present = set(net.facilities["stage"])
+    present = set(net.facilities["stage"].unique())
     if stages is None:
         return [s for s in ALL_STAGES if s in present]
     wanted = [stages] if isinstance(stages, str) else list(stages)
@@ -132,147 +139,146 @@ def _selected_stages(net: Network, stages) -> list[str]:
 
 
 # --- counted capacity per facility (and material) ------------------------------------------
-def _counted_rows(net: Network, basis: str, include_planned: bool, by_material: bool) -> pd.DataFrame:
-    """One row per counted facility (and material): attributes plus ``counted`` = c(v)."""
-    facilities = net.facilities
-    counted = facilities[facilities["status"].isin(COUNTED_STATUS[include_planned])]
-    fractions = _fractions(net, basis, by_material)
-    fractions = fractions[fractions["facility"].isin(counted.index)]
-    ownership = net.ownership
-    company = ownership["ultimate_owner"].where(
-        ownership["ultimate_owner"].notna(), "(no owner: " + facilities.index.to_series() + ")")
-    rows = fractions.assign(
-        stage=fractions["facility"].map(facilities["stage"]),
-        location=fractions["facility"].map(facilities["country"]),
-        control=fractions["facility"].map(ownership["control_country"]),
-        company=fractions["facility"].map(company),
-        unit=fractions["facility"].map(facilities["unit"]),
-        capacity=fractions["facility"].map(facilities["capacity"]).astype(float),
-        row=fractions["facility"].map(pd.Series(np.arange(len(facilities)) + 2, index=facilities.index)),
-    )
-    rows["counted"] = rows["capacity"] * rows["fraction"]
-    return rows
+def _attribution(net: Network, basis: str, by_material: bool):
+    """Arrays (facility position, material, fraction): the fraction of a facility's
+    capacity that counts on ``basis``, split by material if asked (module docstring)."""
+    facilities, links = net.facilities, net.links
+    n = len(facilities)
+    supplier = positions(facilities.index, links["supplier"])
+    customer = positions(facilities.index, links["customer"])
+    is_recycler = (facilities["stage"] == RECYCLER).to_numpy()
+    volume = links["volume"].to_numpy(dtype=float)
+    product = ~is_recycler[customer]
+    carrying = product & (volume > 0)
+    product_volume = np.bincount(supplier[carrying], volume[carrying], minlength=n)
+    has_product_link = np.bincount(supplier[product], minlength=n) > 0
+    receives = net.inbound_volume.to_numpy(dtype=float) > 0
+    end_user = ~has_product_link & receives & ~is_recycler
+    counting = carrying
+    if basis == "qualified":
+        counting = carrying & (links["status"] == "qualified").to_numpy()
+    without = product_volume == 0
+    # facilities without product volume: in full on nameplate; only end users when qualified
+    rest = np.where(end_user, 1.0, 0.0) if basis == "qualified" else np.ones(n)
+    divisor = np.where(without, 1.0, product_volume)
 
-
-def _fractions(net: Network, basis: str, by_material: bool) -> pd.DataFrame:
-    """Per facility (and material): the fraction of its capacity that counts (q(v) split).
-
-    Columns ``facility``, ``material``, ``fraction``; facilities with fraction 0 are kept
-    only when they have no other row (so a facility is never silently lost from a stage).
-    """
-    facilities = net.facilities
-    stage = facilities["stage"]
-    links = net.links
-    product = links[links["customer"].map(stage) != RECYCLER]
-    carrying = product[product["volume"] > 0]
-    product_volume = carrying.groupby("supplier")["volume"].sum()
-    has_product_link = facilities.index.isin(product["supplier"])
-    receives = net.inbound_volume.to_numpy() > 0
-    end_user = ~has_product_link & receives & (stage != RECYCLER).to_numpy()
-    without_volume = ~facilities.index.isin(product_volume.index)
-    # the share of capacity that counts for facilities without product volume
-    residual = np.where(end_user, 1.0, 0.0) if basis == "qualified" else np.ones(len(facilities))
-
-    parts = carrying if basis == "nameplate" else carrying[carrying["status"] == "qualified"]
-    group = ["supplier", "material"] if by_material else ["supplier"]
-    volume = parts.groupby(group, as_index=False)["volume"].sum()
-    volume["fraction"] = volume["volume"] / volume["supplier"].map(product_volume)
-    volume = volume.rename(columns={"supplier": "facility"})
     if not by_material:
-        volume["material"] = NO_MATERIAL
-    rest = pd.DataFrame({"facility": facilities.index[without_volume],
-                         "material": NO_MATERIAL, "fraction": residual[without_volume]})
-    with_volume = pd.DataFrame({"facility": facilities.index[~without_volume]})
-    # facilities with product volume but none of it qualified: an explicit zero row
-    missing = with_volume[~with_volume["facility"].isin(volume["facility"])].assign(
-        material=NO_MATERIAL, fraction=0.0)
-    frames = [f for f in (volume[["facility", "material", "fraction"]], rest, missing) if len(f)]
-    if not frames:
-        return pd.DataFrame({"facility": pd.Series(dtype=object), "material": pd.Series(dtype=object),
-                             "fraction": pd.Series(dtype=float)})
-    return pd.concat(frames, ignore_index=True)
+        counted_volume = np.bincount(supplier[counting], volume[counting], minlength=n)
+        fraction = np.where(without, rest, counted_volume / divisor)
+        return np.arange(n), np.full(n, NO_MATERIAL, dtype=object), fraction
+    material_code, materials = pd.factorize(links["material"])
+    key = supplier[counting] * len(materials) + material_code[counting]
+    keys, inverse = np.unique(key, return_inverse=True)
+    sums = np.bincount(inverse, volume[counting], minlength=len(keys))
+    facility = keys // max(len(materials), 1)
+    labels = np.asarray(materials, dtype=object)[keys % max(len(materials), 1)]
+    others = np.flatnonzero(without)
+    return (np.concatenate([facility, others]),
+            np.concatenate([labels, np.full(len(others), NO_MATERIAL, dtype=object)]),
+            np.concatenate([sums / divisor[facility], rest[others]]))
+
+
+class _Rows:
+    """Counted rows: facility positions, materials and counted capacity c(v) (NaN = unknown)."""
+
+    def __init__(self, facility: np.ndarray, material: np.ndarray, counted: np.ndarray):
+        self.facility, self.material, self.counted = facility, material, counted
 
 
 # --- checks and aggregation -----------------------------------------------------------------
-def _check_units(net: Network, rows: pd.DataFrame) -> None:
-    """Raise if a stage would add capacities of different units."""
-    known = rows[rows["capacity"].notna()].drop_duplicates("facility")
-    units = known.groupby("stage")["unit"].nunique()
-    mixed = units.index[units > 1]
+def _check_units(net: Network, stage_rank: np.ndarray, added: np.ndarray) -> None:
+    """Raise if a stage would add capacities of different units (``added``: counted with a
+    known capacity)."""
+    facilities = net.facilities
+    unit_code, units = pd.factorize(facilities["unit"])
+    pairs = np.unique(stage_rank[added] * (len(units) + 1) + unit_code[added])
+    stage_of_pair = pairs // (len(units) + 1)
+    ranks, per_stage = np.unique(stage_of_pair, return_counts=True)
+    mixed = ranks[per_stage > 1]
     if not len(mixed):
         return
     problems = []
-    for stage in mixed:  # only stages in error: a handful at most
-        at_stage = known[known["stage"] == stage]
-        counts = at_stage["unit"].value_counts()
+    for rank in mixed:  # only stages in error: a handful at most
+        stage = ALL_STAGES[rank]
+        members = np.flatnonzero(added & (stage_rank == rank))
+        counts = pd.Series(np.asarray(units, dtype=object)[unit_code[members]]).value_counts()
         counts = counts.sort_index().sort_values(ascending=False, kind="stable")
         listing = ", ".join(f"'{unit}' ({n} facilit{'y' if n == 1 else 'ies'})"
                             for unit, n in counts.items())
         usual = counts.index[0]
-        for record in at_stage[at_stage["unit"] != usual].itertuples():
-            problems.append(Problem(
-                "facilities.csv", int(record.row), "unit",
-                f"facility '{record.facility}': stage '{stage}' mixes units {listing}; "
-                "concentration never adds different units, so give every counted "
-                f"{stage} facility the same unit (convert the capacity)"))
+        for position in members:
+            if facilities["unit"].iat[position] != usual:
+                problems.append(Problem(
+                    "facilities.csv", int(position) + 2, "unit",
+                    f"facility '{facilities.index[position]}': stage '{stage}' mixes units "
+                    f"{listing}; concentration never adds different units, so give every "
+                    f"counted {stage} facility the same unit (convert the capacity)"))
     raise ValidationError(problems)
 
 
-def _aggregate(rows: pd.DataFrame, keys: list[str], code: str) -> pd.DataFrame:
-    """Totals, focus shares, HHIs and top holders per group of ``keys``."""
-    contributing = rows[rows["fraction"] > 0]
-    known = contributing[contributing["capacity"].notna()]
-    grouped = known.groupby(keys, sort=False)
-    total = grouped["counted"].sum()
+def _aggregate(net: Network, rows: _Rows, stage_rank: np.ndarray, code: str) -> pd.DataFrame:
+    """Totals, focus shares, HHIs and top holders per (stage, material) group."""
+    facilities, ownership = net.facilities, net.ownership
+    material_code, materials = pd.factorize(pd.Series(rows.material, dtype=object), sort=True)
+    key = stage_rank[rows.facility] * max(len(materials), 1) + material_code
+    groups, group = np.unique(key, return_inverse=True)
+    count = len(groups)
+    known = ~np.isnan(rows.counted)
+    amount = np.where(known, rows.counted, 0.0)
+    total = np.bincount(group, amount, minlength=count)
+    defined = np.where(total > 0, total, np.nan)
 
-    def share(mask: pd.Series) -> pd.Series:
-        part = known[mask].groupby(keys, sort=False)["counted"].sum()
-        return _divide(part.reindex(total.index, fill_value=0.0), total)
+    def share(mask_by_facility: np.ndarray) -> np.ndarray:
+        return np.bincount(group, amount * mask_by_facility[rows.facility], minlength=count) / defined
 
+    control = ownership["control_country"]
+    company = ownership["ultimate_owner"].where(
+        ownership["ultimate_owner"].notna(),
+        pd.Series("(no owner: " + facilities.index.astype(str) + ")", index=facilities.index))
+    unit_code, units = pd.factorize(facilities["unit"])
+    first_unit = np.full(count, -1)
+    # the unit of a group: any known-capacity row's (all equal, _check_units made sure)
+    first_unit[group[known][::-1]] = unit_code[rows.facility[known]][::-1]
     table = pd.DataFrame({
+        "stage": np.asarray(ALL_STAGES, dtype=object)[groups // max(len(materials), 1)],
+        "material": np.asarray(materials, dtype=object)[groups % max(len(materials), 1)]
+        if len(materials) else np.array([], dtype=object),
         "capacity_total": total,
-        "unit": grouped["unit"].first(),
-        "share_location": share(known["location"] == code),
-        "share_control": share(known["control"] == code),
-        "share_control_unknown": share(known["control"].isna()),
+        "unit": np.where(first_unit >= 0, np.asarray(units, dtype=object)[first_unit.clip(0)], None),
+        "share_location": share((facilities["country"] == code).to_numpy(dtype=bool)),
+        "share_control": share(control.eq(code).fillna(False).to_numpy(dtype=bool)),
+        "share_control_unknown": share(control.isna().to_numpy()),
     })
-    for holder, column in (("country", "location"), ("company", "company")):
-        hhi, top, top_share = _holders(known, keys, column, total)
+    for holder, labels in (("country", facilities["country"]), ("company", company)):
+        hhi, top, top_share = _holders(group, labels, rows, amount, defined)
         table[f"hhi_{holder}"] = hhi
         table[f"top_{holder}"] = top
         table[f"top_{holder}_share"] = top_share
-    table["facilities"] = grouped["facility"].nunique()
-    unknown = contributing[contributing["capacity"].isna()].groupby(keys, sort=False)["facility"].nunique()
-    table = table.join(unknown.rename("capacity_unknown"), how="outer")
-    table["capacity_total"] = table["capacity_total"].fillna(0.0)
-    table["facilities"] = table["facilities"].fillna(0).astype(int)
-    table["capacity_unknown"] = table["capacity_unknown"].fillna(0).astype(int)
+    table["facilities"] = np.bincount(group[known], minlength=count)
+    table["capacity_unknown"] = np.bincount(group[~known], minlength=count)
     return table
 
 
-def _holders(known: pd.DataFrame, keys: list[str], column: str, total: pd.Series):
-    """HHI (0..10,000), top holder and its share per group, holders given by ``column``."""
-    amounts = known.groupby(keys + [column], sort=False)["counted"].sum().reset_index()
-    group_total = amounts.set_index(keys).index.map(total)
-    amounts["share"] = _divide(amounts["counted"], pd.Series(np.asarray(group_total, dtype=float),
-                                                             index=amounts.index))
-    hhi = (100.0 * amounts["share"]) ** 2
-    hhi = hhi.groupby([amounts[k] for k in keys], sort=False).sum(min_count=1)
-    hhi = hhi.where(total.reindex(hhi.index) > 0)
-    ranked = amounts[amounts["share"].notna()].sort_values(
-        ["share", column], ascending=[False, True]).drop_duplicates(keys).set_index(keys)
-    return (hhi.reindex(total.index), ranked[column].reindex(total.index),
-            ranked["share"].reindex(total.index))
-
-
-def _divide(part: pd.Series, whole: pd.Series) -> pd.Series:
-    """part / whole, NaN where whole is 0 (no capacity: shares undefined)."""
-    whole = whole.astype(float)
-    return part.astype(float) / whole.where(whole > 0)
-
-
-def _in_stage_order(table: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
-    rank = table["stage"].map({s: i for i, s in enumerate(ALL_STAGES)})
-    order = [rank] + [table[k] for k in keys[1:]]
-    sort_frame = pd.DataFrame({f"k{i}": v.to_numpy() for i, v in enumerate(order)})
-    return table.iloc[sort_frame.sort_values(list(sort_frame.columns)).index].reset_index(drop=True)
+def _holders(group: np.ndarray, labels: pd.Series, rows: _Rows, amount: np.ndarray,
+             defined: np.ndarray):
+    """Per group: HHI (0..10,000) over holders, the top holder (ties: alphabetical) and its
+    share. ``labels`` names each facility's holder (country or company)."""
+    holder_code, holders = pd.factorize(labels, sort=True)
+    holder = holder_code[rows.facility] + 1  # 0 = missing label (code -1)
+    width = len(holders) + 1
+    pairs, pair = np.unique(group * width + holder, return_inverse=True)
+    pair_group = pairs // width
+    shares = np.bincount(pair, amount, minlength=len(pairs)) / defined[pair_group]
+    hhi = np.bincount(pair_group, np.nan_to_num((100.0 * shares) ** 2), minlength=len(defined))
+    hhi = np.where(np.isnan(defined), np.nan, hhi)
+    # best pair per group: largest share, then the alphabetically first holder (codes are
+    # sorted, so the smaller code)
+    order = np.lexsort((pairs % width, -np.nan_to_num(shares, nan=-1.0), pair_group))
+    first = order[np.r_[True, pair_group[order][1:] != pair_group[order][:-1]]]
+    top = np.full(len(defined), None, dtype=object)
+    top_share = np.full(len(defined), np.nan)
+    named = np.concatenate([[None], np.asarray(holders, dtype=object)])
+    valid = ~np.isnan(shares[first])
+    top[pair_group[first][valid]] = named[pairs[first][valid] % width]
+    top_share[pair_group[first][valid]] = shares[first][valid]
+    return hhi, top, top_share

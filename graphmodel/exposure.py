@@ -265,12 +265,13 @@ def _buyer_weights(net: Network, ids: pd.Index, weights: str) -> np.ndarray:
     else:
         raise InvalidArgument(f"unknown weights '{weights}' (expected inbound or equal)")
     if w.sum() <= 0:
-        raise InvalidArgument("the buyer set has no inbound supply (no buyer receives volume)")
+        raise InvalidArgument(f"the buyer set has no inbound supply: none of its {len(ids)} "
+                              "facilities receives volume")
     return w / w.sum()
 
 
 def crma_shares(net: Network, buyers="eu", basis: str = "location",
-                weights: str = "inbound") -> pd.DataFrame:
+                weights: str = "inbound", progress=None) -> pd.DataFrame:
     """Long table: per stage and origin country, the share of the buyer set's supply.
 
     The *supply of a buyer set* B at stage sigma from country c is the inbound-volume
@@ -291,24 +292,51 @@ def crma_shares(net: Network, buyers="eu", basis: str = "location",
     DataFrame with ``stage``, ``origin`` (country code, ``unknown_control`` or
     ``unknown`` = tracing to no facility of the stage), ``share``, ``third_country``
     (True for a country outside the buyer set's home countries), one row per stage present
-    in the network and origin bucket.
+    in the network and origin bucket. ``progress(done, total)`` is called after each stage.
+
+    Computed without the n x K matrix: per stage one forward and one backward vector solve
+    (see ``_buyer_supply_at_stage``); tests check it against :func:`exposure_matrix`.
     """
     ids, home, _ = resolve_buyers(net, buyers)
     w = _buyer_weights(net, ids, weights)
     stages = [s for s in ALL_STAGES if (net.facilities["stage"] == s).any()]
     parts = []
-    for stage in stages:  # one block solve per stage; the loop is over <= 10 stages
-        buckets, shares, unknown = _solve_matrix(net, stage, basis)
-        values = np.append(w @ shares, w @ unknown)
-        origins = buckets + ["unknown"]
-        parts.append(pd.DataFrame({"stage": stage, "origin": origins, "share": values}))
+    for done, stage in enumerate(stages):  # two vector solves per stage, <= 10 stages
+        parts.append(_buyer_supply_at_stage(net, stage, basis, w))
+        if progress is not None:
+            progress(done + 1, len(stages))
     table = pd.concat(parts, ignore_index=True)
     table["third_country"] = ~table["origin"].isin(list(home) + [UNKNOWN_CONTROL, "unknown"])
     return table
 
 
+def _buyer_supply_at_stage(net: Network, stage: str, basis: str, w: np.ndarray) -> pd.DataFrame:
+    """``w^T x_c`` for every origin bucket c without solving for every c.
+
+    With ``x_c = (I - A)^-1 b_c``, ``w^T x_c = y^T b_c`` where ``y = (I - A)^-T w`` is one
+    backward solve; ``y[u]`` at a stage facility u is the buyers' supply tracing to u.
+    The backward series only converges where A's spectral radius is below 1, so it runs on
+    the facilities that some stage facility reaches (k > 0, one forward solve): x is 0
+    elsewhere, and every recycling loop there leaks (it is fed from outside).
+    """
+    at_stage = (net.facilities["stage"] == stage).to_numpy()
+    A = _masked_share_matrix(net, at_stage)
+    reached = neumann_solve(A, at_stage.astype(float)) > 0
+    keep = sp.diags(reached.astype(float))
+    y = neumann_solve(sp.csr_matrix((keep @ A @ keep).T), np.where(reached, w, 0.0))
+    origin = origin_country(net, basis)[at_stage]
+    labels = origin.where(origin.notna(), UNKNOWN_CONTROL).to_numpy(dtype=object)
+    per_origin = pd.Series(y[at_stage], index=labels, dtype=float).groupby(level=0).sum()
+    buckets = sorted(origin.dropna().unique()) + ([UNKNOWN_CONTROL] if basis == "control" else [])
+    values = per_origin.reindex(buckets, fill_value=0.0).to_numpy()
+    values = _clear_rounding(np.clip(values, 0.0, 1.0))
+    unknown = _clear_rounding(np.clip(np.array([1.0 - values.sum()]), 0.0, 1.0))
+    return pd.DataFrame({"stage": stage, "origin": buckets + ["unknown"],
+                         "share": np.append(values, unknown)})
+
+
 def crma_check(net: Network, buyers="eu", threshold: float = 0.65, basis: str = "location",
-               weights: str = "inbound") -> pd.DataFrame:
+               weights: str = "inbound", progress=None) -> pd.DataFrame:
     """EU Critical Raw Materials Act style check: stages where one third country dominates.
 
     For every stage present in the network, the share of the buyer set's supply that
@@ -328,7 +356,7 @@ def crma_check(net: Network, buyers="eu", threshold: float = 0.65, basis: str = 
     if not 0 <= threshold <= 1:
         raise InvalidArgument(f"threshold must be between 0 and 1, got {threshold}")
     ids, home, label = resolve_buyers(net, buyers)
-    shares = crma_shares(net, buyers, basis=basis, weights=weights)
+    shares = crma_shares(net, buyers, basis=basis, weights=weights, progress=progress)
     shares["is_home"] = shares["origin"].isin(home)
     rows = []
     for stage, group in shares.groupby("stage", sort=False):

@@ -14,7 +14,9 @@ fixed row, so small row shifts between template revisions do not matter. Require
 template's Checker: Company Name, Declaration Scope or Class, at least one mineral in scope,
 Contact Name / Email / Phone, Authorized Company Representative Name / Email, Effective Date;
 Description of Scope when the scope is "C. User defined"; e-mail addresses contain "@"
-(the contact may write "not available").
+(the contact may write "not available"); an answer (Yes, No, Unknown, Not declaring) to
+question 1 for every declared mineral (the minerals are listed in column B under the
+question, answers in column D), and, for a mineral answered Yes, at least one Smelter List row.
 
 **Smelter List** -- one row per declared smelter/processor, under a header row (row 4 in
 the template; found by its ``Metal (*)`` cell) with the columns ``Smelter Identification
@@ -109,6 +111,7 @@ def read_amrt(path: str | Path, *, processor_stage: str = "separator", company_s
     problems: list[Problem] = []
     declaration = _read_declaration(workbook, path.name, problems)
     smelters, notes = _read_smelters(workbook, path.name, declaration, problems)
+    _check_smelters_for_yes(declaration, smelters, path.name, problems)
     country = _company_country(declaration, company_country, path.name, problems)
     if problems:
         raise ValidationError(problems)
@@ -165,7 +168,41 @@ def _read_declaration(workbook, filename: str, problems: list) -> dict:
         if required and not value:
             problems.append(Problem(label, row, "D", f"missing required field '{text}'"))
     _check_declaration(found, label, problems)
+    found["q1"] = (_question_one(sheet, found["minerals"][0], label, problems), 0)
     return found
+
+
+Q1_LABEL = "1) is any of the following minerals or metals intentionally added or used"
+Q1_ANSWERS = ("Yes", "No", "Unknown", "Not declaring")
+
+
+def _question_one(sheet, minerals: list[str], label: str, problems: list) -> dict[str, tuple]:
+    """Answers to question 1 per declared mineral: {mineral casefolded: (mineral, answer, row)}.
+
+    The template lists the declared minerals in column B under the question's label (row
+    after row, until question 2), with the answer in column D; the Checker requires an answer
+    for every declared mineral.
+    """
+    start = next((row for row in range(1, sheet.max_row + 1)
+                  if _label_key(sheet.cell(row, LABEL_COLUMN).value).startswith(Q1_LABEL)), None)
+    if start is None:
+        if minerals:
+            problems.append(Problem(label, 0, "B", "question 1 ('1) Is any of the following minerals "
+                                    "or metals intentionally added ...') not found in column B"))
+        return {}
+    answers = {}
+    for row in range(start + 1, min(start + 1 + 2 * max(len(minerals), 1), sheet.max_row) + 1):
+        name = _cell_text(sheet.cell(row, LABEL_COLUMN).value)
+        if name.casefold() in {m.casefold() for m in minerals}:
+            answers[name.casefold()] = (name, _cell_text(sheet.cell(row, ANSWER_COLUMN).value), row)
+    for mineral in minerals:
+        _, answer, row = answers.get(mineral.casefold(), (mineral, "", start))
+        if not answer:
+            problems.append(Problem(label, row, "D", f"missing answer to question 1 for '{mineral}'"))
+        elif answer not in Q1_ANSWERS:
+            problems.append(Problem(label, row, "D", f"answer to question 1 for '{mineral}' must be one "
+                                    f"of {', '.join(Q1_ANSWERS)}, got '{answer}'"))
+    return answers
 
 
 def _cell_text(value) -> str:
@@ -233,15 +270,29 @@ def _read_smelters(workbook, filename: str, declaration: dict, problems: list):
         return [], []
     declared = {m.casefold() for m in declaration["minerals"][0]}
     smelters, notes = [], []
+    declaration["_metals_listed"] = set()  # metals of every row, skipped ones included
     for row in range(header_row + 1, sheet.max_row + 1):
         cells = {key: _cell_text(sheet.cell(row, columns[header]).value)
                  for key, header in SMELTER_COLUMNS.items() if header in columns}
         if not any(cells.values()):
             continue
+        declaration["_metals_listed"].add(cells["metal"].casefold())
         smelter = _smelter_row(cells, row, label, declared, problems, notes)
         if smelter:
             smelters.append(smelter)
     return smelters, notes
+
+
+def _check_smelters_for_yes(declaration, smelters, filename, problems) -> None:
+    """Checker rule: a mineral answered Yes in question 1 needs at least one Smelter List row."""
+    if "_metals_listed" not in declaration:  # the Smelter List could not be read: reported already
+        return
+    listed = declaration["_metals_listed"]
+    for key, (mineral, answer, row) in declaration["q1"][0].items():
+        if answer == "Yes" and key not in listed:
+            problems.append(Problem(f"{filename}[{SMELTER_LIST}]", 0, "Metal (*)",
+                                    f"question 1 is 'Yes' for '{mineral}' (Declaration row {row}) but the "
+                                    "Smelter List has no row for it"))
 
 
 def _find_header(sheet):

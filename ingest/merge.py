@@ -32,11 +32,12 @@ five steps, each recorded in the merge report (one row per decision):
 4. **Country capacity residuals.** A country-level node with a capacity (USGS mine production)
    keeps only what the facility-level nodes of the same stage, country and unit do not account
    for: ``capacity = max(0, reported - S)`` with ``S`` the summed capacity of those facilities
-   (operating or not: USGS production is what exists); ``capacity_reported`` keeps the figure.
-   So the stage total by country after the merge equals the reported figure whenever
-   ``S <= reported``, and no tonne is counted twice. ``S > reported`` is reported as a warning
-   (the residual is then 0 and the facility figures stand). Facilities in another unit are not
-   subtracted and are reported.
+   that are ``operating`` (planned, construction and idle ones produce nothing in a reported
+   production figure); ``capacity_reported`` keeps the figure. So the stage total by country
+   after the merge (operating facilities plus the residual) equals the reported figure whenever
+   ``S <= reported``, and no tonne is counted twice. ``S > reported`` is reported (the residual
+   is then 0 and the facility figures stand). A country node left with 0 and no link is dropped
+   (``country node dropped``). Facilities in another unit are not subtracted and are reported.
 5. **Owners and demand** are concatenated; the first row of a duplicated (owner, parent) or
    demand facility wins.
 
@@ -143,7 +144,8 @@ def merge_networks(networks: list[Network], *, aliases: pd.DataFrame | None = No
     links = _merge_links(networks, mapping, report)
     facilities = pd.DataFrame(kept.values())
     links = _refine(links, facilities, report)
-    facilities = _residual_capacity(facilities, report)
+    facilities, fully_accounted = _residual_capacity(facilities, report)
+    facilities = _drop_empty_country_nodes(facilities, fully_accounted, links, report)
     owners, demand = _owners_demand(networks, mapping)
     network = build_network(
         _records(facilities.drop(columns=["_input"])), _records(links.drop(columns=["_input"])),
@@ -166,14 +168,16 @@ def _alias_map(aliases: pd.DataFrame | None, frames: list[pd.DataFrame]) -> dict
     if aliases is None or aliases.empty:
         return {}
     known = set().union(*(set(f["id"]) for f in frames))
-    problems = [Problem(row._file, row._row, "canonical_id", f"unknown facility id '{row.canonical_id}' "
-                        "(not in any input)") for row in aliases.itertuples() if row.canonical_id not in known]
+    rows = aliases.to_dict("records")
+    problems = [Problem(row["_file"], row["_row"], "canonical_id", f"unknown facility id "
+                        f"'{row['canonical_id']}' (not in any input)")
+                for row in rows if row["canonical_id"] not in known]
     if problems:
         raise ValidationError(problems)
     mapping = {}
-    for row in aliases.itertuples():
-        mapping[row.alias] = row.canonical_id
-        mapping["name:" + normalize_name(row.alias)] = row.canonical_id
+    for row in rows:
+        mapping[row["alias"]] = row["canonical_id"]
+        mapping["name:" + normalize_name(row["alias"])] = row["canonical_id"]
     return mapping
 
 
@@ -260,18 +264,18 @@ def _merge_links(networks, mapping, report) -> pd.DataFrame:
     links = pd.concat([p for p in parts if len(p)], ignore_index=True) if any(len(p) for p in parts) \
         else parts[0]
     self_links = links["supplier"] == links["customer"]
-    for row in links[self_links].itertuples():
-        report.append(_row("dropped link", row.supplier, row.customer, row._input,
+    for row in links[self_links].to_dict("records"):
+        report.append(_row("dropped link", row["supplier"], row["customer"], row["_input"],
                            "both ends merged into one facility"))
     links = links[~self_links]
     keys = ["supplier", "customer", "material"]
     duplicated = links.duplicated(keys, keep="first")
-    for row in links[duplicated].itertuples():
-        first = links[(links["supplier"] == row.supplier) & (links["customer"] == row.customer)
-                      & (links["material"] == row.material)].iloc[0]
-        report.append(_row("duplicate link", f"{row.supplier} -> {row.customer}", row.material,
-                           row._input, f"also reported by {first['_input']}; its volume "
-                           f"{first['volume']:g} kept, {row.volume:g} not added",
+    firsts = {tuple(r[k] for k in keys): r for r in links[~duplicated].to_dict("records")}
+    for row in links[duplicated].to_dict("records"):
+        first = firsts[tuple(row[k] for k in keys)]
+        report.append(_row("duplicate link", f"{row['supplier']} -> {row['customer']}", row["material"],
+                           row["_input"], f"also reported by {first['_input']}; its volume "
+                           f"{first['volume']:g} kept, {row['volume']:g} not added",
                            first["volume"], first["volume"]))
     return links[~duplicated].reset_index(drop=True)
 
@@ -292,7 +296,9 @@ def _refine(links: pd.DataFrame, facilities: pd.DataFrame, report) -> pd.DataFra
         if not covered.any():
             continue
         refined = float(ends.loc[covered & known, "volume"].sum())
-        names = ", ".join(f"{s}->{c}" for s, c in zip(ends.loc[covered, "supplier"], ends.loc[covered, "customer"]))
+        pairs = [f"{s}->{c} ({m})" for s, c, m in zip(ends.loc[covered, "supplier"], ends.loc[covered, "customer"],
+                                                       ends.loc[covered, "material"])]
+        names = ", ".join(pairs[:4]) + (f", ... ({len(pairs)} links)" if len(pairs) > 4 else "")
         label = f"{row['supplier']} -> {row['customer']}"
         if refined == 0:
             report.append(_row("refined, volume unknown", label, names, row["_input"],
@@ -318,31 +324,47 @@ def _residual_capacity(facilities: pd.DataFrame, report) -> pd.DataFrame:
     country_level = facilities["level"] == COUNTRY_LEVEL
     if "capacity_reported" not in facilities:
         facilities["capacity_reported"] = np.nan
+    drop = []
     for i in facilities.index[country_level & facilities["capacity"].notna()]:
         node = facilities.loc[i]
         peers = facilities[~country_level & (facilities["stage"] == node["stage"])
-                           & (facilities["country"] == node["country"])]
+                           & (facilities["country"] == node["country"])
+                           & (facilities["status"].fillna("operating") == "operating")]
         if peers.empty:
             continue
         same_unit = peers["unit"] == node["unit"]
-        for other in peers[~same_unit].itertuples():
-            report.append(_row("unit mismatch", node["id"], other.id, other._input,
-                               f"capacity in '{other.unit}', not '{node['unit']}': not subtracted"))
+        for other in peers[~same_unit].to_dict("records"):
+            report.append(_row("unit mismatch", node["id"], other["id"], other["_input"],
+                               f"capacity in '{other['unit']}', not '{node['unit']}': not subtracted"))
         listed = float(peers.loc[same_unit, "capacity"].fillna(0).sum())
         if listed == 0:
             continue
         reported = float(node["capacity"])
         residual = max(0.0, reported - listed)
         facilities.loc[i, ["capacity", "capacity_reported"]] = [residual, reported]
-        detail = (f"{len(peers[same_unit])} listed facilities hold {listed:g} of {reported:g} {node['unit']}; "
-                  "the country node keeps the rest")
+        ids = ";".join(peers.loc[same_unit, "id"])
         if listed > reported:
-            detail = (f"listed facilities hold {listed:g} {node['unit']}, more than the country figure "
-                      f"{reported:g}; country node set to 0")
-        report.append(_row("capacity residual" if listed <= reported else "capacity exceeds country figure",
-                           node["id"], ";".join(peers.loc[same_unit, "id"]), node["_input"], detail,
-                           reported, residual))
-    return facilities
+            report.append(_row("capacity exceeds country figure", node["id"], ids, node["_input"],
+                               f"listed facilities hold {listed:g} {node['unit']}, more than the country "
+                               f"figure {reported:g}; country node set to 0", reported, residual))
+        else:
+            report.append(_row("capacity residual", node["id"], ids, node["_input"],
+                               f"{same_unit.sum()} listed operating facilities hold {listed:g} of "
+                               f"{reported:g} {node['unit']}; the country node keeps the rest",
+                               reported, residual))
+        if residual == 0:
+            drop.append(i)
+    return facilities, drop
+
+
+def _drop_empty_country_nodes(facilities, drop, links, report):
+    """Drop country nodes whose capacity is fully accounted for, unless a link still uses them."""
+    used = set(links["supplier"]) | set(links["customer"])
+    gone = [i for i in drop if facilities.loc[i, "id"] not in used]
+    for i in gone:
+        report.append(_row("country node dropped", facilities.loc[i, "id"], "", facilities.loc[i, "_input"],
+                           "listed facilities account for the whole country figure"))
+    return facilities.drop(index=gone)
 
 
 def _owners_demand(networks, mapping):

@@ -59,7 +59,7 @@ def _empty(kind: str) -> pd.DataFrame:
     return frame
 
 
-_PANDAS_DTYPE = {"str": object, "country": object, "float": "float64", "int": "Int64"}
+_PANDAS_DTYPE = {"str": "str", "country": "str", "float": "float64", "int": "Int64"}
 
 
 # --- per-table checks -------------------------------------------------------------------
@@ -70,7 +70,7 @@ def _validate_columns(table: RawTable) -> tuple[pd.DataFrame | None, list[Proble
     problems = _check_header(table, fields)
     if problems:
         return None, problems
-    if table.frame.empty and table.kind in REQUIRED_KINDS:
+    if table.frame.empty and table.kind == "facilities":  # links may be empty (e.g. mine census)
         return None, [Problem(table.label, 2, "-", "file has a header but no rows")]
     blank = (table.frame == "").all(axis=1)
     problems += [Problem(table.label, table.row_number(i), "-", "blank row (delete it)")
@@ -118,7 +118,7 @@ def _convert_column(table: RawTable, frame: pd.DataFrame, column: str, spec) -> 
         for i in text.index[~empty & codes.isna()]:
             problems.append(Problem(table.label, table.row_number(i), column,
                                     f"unknown country '{text[i]}' (use ISO 3166-1 alpha-2, e.g. CN)"))
-        frame[column] = codes.astype(object)
+        frame[column] = codes.astype("str")
     else:
         numbers = _to_numbers(text, empty)
         for i in text.index[~empty & numbers.isna()]:

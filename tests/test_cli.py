@@ -90,3 +90,9 @@ def test_convert_and_format(tmp_path):
     tiern("convert", GOLDEN, "-o", str(tmp_path / "g.xlsx"))
     assert tiern("validate", str(tmp_path / "g.xlsx")).stdout.startswith("ok: g: 14 facilities")
     assert "### `facilities.csv` (required)" in tiern("format").stdout
+
+
+def test_bad_option_value_is_a_usage_error_not_a_traceback():
+    result = tiern("summary", GOLDEN, "--by", "colour", check=False)
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr and "expected stage-country or stage" in result.stderr

@@ -152,8 +152,33 @@ def test_not_a_workbook(tmp_path):
 
 
 def test_other_minerals_are_noted_and_skipped(tmp_path):
-    path = broken(tmp_path, {("Declaration", "E11"): "Silver", ("Smelter List", "B5"): "Silver"})
+    path = broken(tmp_path, {("Declaration", "E11"): "Silver", ("Declaration", "B33"): "Silver",
+                             ("Declaration", "D33"): "Yes", ("Smelter List", "B5"): "Silver"})
     result = read_amrt(path)
     assert "CID900001" not in result.network.facilities.index
     assert ("info: amrt_bad.xlsx[Smelter List]:5:Metal (*): metal 'Silver' is not a rare earth; row skipped"
             in result.notes_lines())
+
+
+def test_question_one_needs_an_answer_from_the_list(tmp_path):
+    assert problems(broken(tmp_path, {("Declaration", "D32"): None})) == [
+        "amrt_bad.xlsx[Declaration]:32:D: missing answer to question 1 for 'Rare Earth Elements'"]
+    assert problems(broken(tmp_path, {("Declaration", "D32"): "Maybe"}, name="amrt_bad2.xlsx")) == [
+        "amrt_bad2.xlsx[Declaration]:32:D: answer to question 1 for 'Rare Earth Elements' must be one "
+        "of Yes, No, Unknown, Not declaring, got 'Maybe'"]
+
+
+def test_yes_needs_a_smelter_list_row(tmp_path):
+    path = tmp_path / "amrt_bad.xlsx"
+    shutil.copy(MOCK, path)
+    workbook = openpyxl.load_workbook(path)
+    workbook["Smelter List"].delete_rows(5, 4)
+    workbook.save(path)
+    assert problems(path) == [
+        "amrt_bad.xlsx[Smelter List]:0:Metal (*): question 1 is 'Yes' for 'Rare Earth Elements' "
+        "(Declaration row 32) but the Smelter List has no row for it"]
+    workbook["Declaration"]["D32"] = "No"
+    workbook.save(path)
+    result = read_amrt(path)  # answered No: no processors, a company node and no links
+    assert list(result.network.facilities.index) == ["amrt-nordmag-magnetics-gmbh"]
+    assert result.network.links.empty

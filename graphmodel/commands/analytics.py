@@ -1,10 +1,13 @@
 """``tiern concentration``, ``tiern exposure`` and ``tiern crma`` (issue 4)."""
 from __future__ import annotations
 
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Optional
 
 import typer
+from rich.console import Console
+from rich.progress import Progress
 
 from graphmodel.concentration import BASES as CAPACITY_BASES
 from graphmodel.concentration import concentration
@@ -85,8 +88,22 @@ def crma_command(
     """EU CRMA style check: stages where one third country exceeds the threshold of the
     buyer set's supply."""
     net = load(path)
-    if detail:
-        table = crma_shares(net, buyers, basis=basis, weights=weights)
-    else:
-        table = crma_check(net, buyers, threshold=threshold, basis=basis, weights=weights)
+    with _stage_progress() as progress:
+        if detail:
+            table = crma_shares(net, buyers, basis=basis, weights=weights, progress=progress)
+        else:
+            table = crma_check(net, buyers, threshold=threshold, basis=basis, weights=weights,
+                               progress=progress)
     emit(table, fmt, output, sheet="crma")
+
+
+@contextmanager
+def _stage_progress():
+    """A transient progress bar on stderr, advanced by the library's progress callback."""
+    with Progress(console=Console(stderr=True), transient=True) as bar:
+        task = bar.add_task("tracing supply stage by stage", total=None)
+
+        def advance(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        yield advance

@@ -8,6 +8,7 @@ not represent (rest-of-world aggregates, withheld figures, mirror flows) go to s
 from __future__ import annotations
 
 import sys
+from enum import Enum
 from pathlib import Path
 from typing import Callable, Optional
 
@@ -25,6 +26,11 @@ OutDirOpt = typer.Option(..., "--output", "-o", help="Write the network to this 
                          show_default=False)
 ReportOpt = typer.Option(None, "--report", help="Also write the notes/report here (.md or .csv).",
                          show_default=False)
+
+
+class Layout(str, Enum):
+    baci = "baci"
+    comtrade = "comtrade"
 
 
 def register(app: typer.Typer) -> None:
@@ -45,17 +51,15 @@ def usgs(files: list[Path] = FilesArg, output: Path = OutDirOpt,
 
 @ingest_app.command("trade")
 def trade(files: list[Path] = FilesArg, output: Path = OutDirOpt,
-          layout: Optional[str] = typer.Option(None, "--layout", help="baci | comtrade (default: "
-                                               "detected from the header)."),
+          layout: Optional[Layout] = typer.Option(None, "--layout", help="File layout (default: "
+                                                  "detected from the header)."),
           report: Optional[Path] = ReportOpt) -> None:
     """CEPII BACI or UN Comtrade CSV -> country-to-country links for HS 2846, 280530, 850511."""
-    from ingest.trade import LAYOUTS, read_trade
+    from ingest.trade import read_trade
 
-    if layout is not None and layout not in LAYOUTS:
-        raise typer.BadParameter(f"expected one of {', '.join(LAYOUTS)}", param_hint="--layout")
     _missing(files)
     with _progress("reading trade files", 1) as advance:
-        result = read_trade(files, layout=layout)
+        result = read_trade(files, layout=layout.value if layout else None)
         advance()
     _finish(result.network, result.notes, output, report)
 

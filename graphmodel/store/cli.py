@@ -137,7 +137,7 @@ def trace(
 @app.command()
 def exposure(
     country: str = typer.Option("CN", "--country", help="Origin country (ISO alpha-2)."),
-    stage: str = typer.Option("mine", "--stage", help="Origin stage."),
+    stage: str = typer.Option("separator", "--stage", help="Origin stage."),
     of: str = typer.Option("oem", "--of", help="Stage whose facilities to list, or 'all'."),
     iterations: Optional[int] = typer.Option(None, "--iterations", min=1, help="Propagation "
                                              "steps (default: facility count + 50)."),

@@ -214,6 +214,7 @@ class Neo4jStore:
         self.settings = settings or Settings.from_env()
         self._driver = driver
         self._connected = driver is not None
+        self._bookmarks = None
 
     # --- connection -----------------------------------------------------------------------
     def __enter__(self) -> "Neo4jStore":
@@ -293,6 +294,7 @@ class Neo4jStore:
             except ne.DriverError as error:
                 self.close()
                 raise StoreUnavailable(f"cannot connect to {s.where}: {_first_line(error)}") from None
+        self._bookmarks = neo4j.GraphDatabase.bookmark_manager()
         self._connected = True
         return self
 
@@ -316,7 +318,9 @@ class Neo4jStore:
             return [record.data() for record in tx.run(query, params)]
 
         try:
-            with self._driver.session(**self._db()) as session:
+            # one bookmark manager for all sessions: in a cluster, a read after a write
+            # (pull after push) sees that write (causal consistency)
+            with self._driver.session(bookmark_manager=self._bookmarks, **self._db()) as session:
                 return session.execute_write(work) if write else session.execute_read(work)
         except ne.AuthError:
             raise StoreAuthError(f"the server at {self.settings.where} rejected the credentials") from None
@@ -492,6 +496,8 @@ class Neo4jStore:
                 continue
             floats = set(meta[f"floats_{kind}"] or [])
             records = self._read_records(kind, tag, page_size)
+            if not records and kind not in ("facilities", "links"):
+                continue  # an empty optional table: validation supplies the standard one
             text = [[_to_text(rec, col, key, col in floats) for col, key in zip(columns, keys)]
                     for rec in records]
             frame = pd.DataFrame(text, columns=columns, dtype=object)
@@ -526,12 +532,15 @@ class Neo4jStore:
         top = self.run(count_query, {"tag": tag}, what=f"reading {kind}")[0]["m"]
         if top is None:
             return []
-        records: dict[int, dict] = {}
+        records: list[tuple[int, dict]] = []
         for lo in range(0, int(top) + 1, page_size):
-            for r in self.run(self._READ[kind], {"tag": tag, "lo": lo, "hi": lo + page_size},
-                              what=f"reading {kind}"):
-                records[int(r["row"])] = {**r["p"], **r["ends"]}
-        return [records[i] for i in sorted(records)]
+            page = self.run(self._READ[kind], {"tag": tag, "lo": lo, "hi": lo + page_size},
+                            what=f"reading {kind}")
+            records += [(int(r["row"]), {**r["p"], **r["ends"]}) for r in page]
+        # rows in file order; upserting a different network into a dataset can leave two
+        # records with one row number: both are kept (an upsert never deletes)
+        records.sort(key=lambda pair: (pair[0], str(sorted(pair[1].items()))))
+        return [rec for _, rec in records]
 
     # --- Tier-N queries ---------------------------------------------------------------------
     def trace(self, facility: str, depth: int = 3,
@@ -582,13 +591,14 @@ class Neo4jStore:
             frame = frame.sort_values(["tier", "link_row"], kind="stable").reset_index(drop=True)
         return frame
 
-    def exposure(self, country: str = "CN", stage: str = "mine", *,
+    def exposure(self, country: str = "CN", stage: str = "separator", *,
                  dataset: str | None = None, iterations: int | None = None) -> pd.DataFrame:
         """Tier-N exposure of every facility to ``stage`` facilities in ``country``, in Cypher.
 
         ``share``: e(v) = sum_u s(v,u) e(u) with s(v,u) = volume(u->v) / inbound volume of
         v (links with volume > 0, all materials), and e fixed at the origin stage: 1 for a
-        ``stage`` facility located in ``country``, 0 for other ``stage`` facilities.
+        ``stage`` facility located in ``country``, 0 for other ``stage`` facilities (the
+        definition of :func:`graphmodel.exposure.exposure`, basis ``location``).
         ``unknown``: 1 - the share that traces to any ``stage`` facility. Solved in one
         query by ``iterations`` Jacobi steps (default: facility count + 50; exact on acyclic
         networks once the count exceeds the longest path, and converging geometrically

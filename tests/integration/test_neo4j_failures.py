@@ -13,7 +13,7 @@ import pytest
 from graphmodel.build import network_from_records
 from graphmodel.examples import example_path, load_golden
 from graphmodel.network import load_network
-from graphmodel.store.neo4j import Neo4jStore, StoreAuthError, StoreUnavailable
+from graphmodel.store.neo4j import NoDataset, Neo4jStore, StoreAuthError, StoreUnavailable
 
 from .conftest import BoltServer, external, graphdb, run_tiern, settings_for, start_server
 from .test_neo4j_roundtrip import assert_same_tables
@@ -82,6 +82,8 @@ def test_server_killed_during_replace_leaves_old_dataset_visible(own_server, tmp
                          {"t": partial[0]})[0]["c"]
         assert 2000 <= half < 12000
         assert store.current_tag() == old_tag  # the pointer never moved
+        with pytest.raises(NoDataset, match="is incomplete"):
+            store.pull(partial[0])
         assert_same_tables(golden, store.pull())
         assert store.trace("oem_def", 1)["supplier"].tolist() == ["magnet_cn", "magnet_jp"]
         # the next replace cleans the leftovers up

@@ -11,6 +11,8 @@ from hypothesis import HealthCheck, given, settings
 from graphmodel.build import network_from_records
 from graphmodel.errors import NodeNotFound
 from graphmodel.examples import load_golden
+from graphmodel.network import load_network
+from graphmodel.settings import bundled_data_path
 from graphmodel.store.neo4j import TierFilter
 from tests.strategies import network_records
 
@@ -19,20 +21,12 @@ from .conftest import wipe
 
 # --- in-memory references ---------------------------------------------------------------
 def reference_exposure(net, country: str, stage: str) -> pd.DataFrame:
-    """e(v) = sum_u s(v,u) e(u), s = inbound volume share, e = 1 at ``stage`` facilities in
-    ``country`` and 0 at other ``stage`` facilities; unknown = 1 - share tracing to any
-    ``stage`` facility. Solved with the foundation's Neumann solver (minimal solution)."""
-    # (graphmodel.exposure, issue 4, is not on main yet; this is its contract's definition)
-    from graphmodel.algebra import neumann_solve
+    """The in-memory exposure (graphmodel.exposure, issue 4's contract): e(v) = sum_u
+    s(v,u) e(u), s = inbound volume share, e fixed at ``stage`` facilities (1 in
+    ``country``, else 0); unknown = 1 - share tracing to any ``stage`` facility."""
+    from graphmodel.exposure import exposure
 
-    fac = net.facilities
-    origin = (fac["stage"] == stage).to_numpy()
-    A = net.share_matrix.tolil()
-    A[np.flatnonzero(origin), :] = 0  # the origin stage is fixed, not propagated
-    A = A.tocsr()
-    share = neumann_solve(A, (origin & (fac["country"] == country).to_numpy()).astype(float))
-    traced = neumann_solve(A, origin.astype(float))
-    return pd.DataFrame({"id": fac.index, "share": share, "unknown": 1.0 - traced})
+    return exposure(net, country, stage)
 
 
 def reference_trace(net, target: str, depth: int, filters: list[TierFilter]) -> set:
@@ -70,6 +64,22 @@ def as_set(frame: pd.DataFrame) -> set:
 
 
 # --- exposure -----------------------------------------------------------------------------
+def test_bundled_china_exposure_of_every_oem_equals_in_memory(store):
+    if not (bundled_data_path() / "facilities.csv").exists():
+        pytest.skip("no bundled dataset in data/")
+    net = load_network()
+    store.push(net, replace=True)
+    for stage in ("mine", "separator"):
+        got = store.exposure(country="CN", stage=stage)
+        want = reference_exposure(net, "CN", stage)
+        assert got["id"].tolist() == want["id"].tolist()
+        oem = (got["stage"] == "oem").to_numpy()
+        assert oem.sum() > 0
+        np.testing.assert_allclose(got["share"][oem], want["share"][oem], rtol=0, atol=1e-12)
+        np.testing.assert_allclose(got["share"], want["share"], rtol=0, atol=1e-12)
+        np.testing.assert_allclose(got["unknown"], want["unknown"], rtol=0, atol=1e-12)
+
+
 def test_china_exposure_of_every_oem_equals_in_memory(store):
     golden = load_golden()  # has a recycling loop: magnet_jp -> motor_de -> oem_auto -> rec_jp
     store.push(golden, replace=True)

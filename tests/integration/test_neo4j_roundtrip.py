@@ -151,3 +151,17 @@ def test_random_networks_round_trip(store, records):
     wipe(store)
     store.push(net, replace=True, batch_size=5)
     assert_same_tables(net, store.pull())
+
+
+def test_upsert_of_another_network_adds_to_the_dataset(store):
+    golden = load_golden()
+    store.push(golden, dataset="shared")
+    small = network_from_records(
+        [{"id": "m", "name": "Mine", "stage": "mine", "country": "CN"},
+         {"id": "s", "name": "Separator", "stage": "separator", "country": "MY"}],
+        [{"supplier": "m", "customer": "s", "material": "RE concentrate", "volume": 10}])
+    result = store.push(small)  # into the current dataset: an upsert never deletes
+    assert result.tag == "shared"
+    back = store.pull()
+    assert len(back.facilities) == 16 and len(back.links) == 19
+    assert set(golden.facilities.index) | {"m", "s"} == set(back.facilities.index)

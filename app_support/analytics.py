@@ -1,0 +1,139 @@
+"""Cached wrappers around the analytics, keyed by the dataset's content hash.
+
+Each cached function takes the network as ``_net`` (not hashed by Streamlit) and its
+``net.hash`` as ``dataset``, so two datasets never share a result and one dataset's
+results are computed once per process. Pages call the public wrappers below.
+"""
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from graphmodel import Network
+from graphmodel.summary import summary_by_stage_country
+
+from .explore import downstream_customers, upstream_tree
+
+CACHE = dict(show_spinner=False, max_entries=256)
+
+
+@st.cache_data(**CACHE)
+def _summary(_net: Network, dataset: str) -> pd.DataFrame:
+    return summary_by_stage_country(_net)
+
+
+def summary(net: Network) -> pd.DataFrame:
+    """Facilities and operating capacity by stage and country (see graphmodel.summary)."""
+    return _summary(net, net.hash)
+
+
+@st.cache_data(**CACHE)
+def _upstream(_net: Network, dataset: str, facility_id: str, max_tiers: int,
+              min_share: float) -> pd.DataFrame:
+    return upstream_tree(_net, facility_id, max_tiers=max_tiers, min_share=min_share)
+
+
+def upstream(net: Network, facility_id: str, max_tiers: int = 10,
+             min_share: float = 0.005) -> pd.DataFrame:
+    return _upstream(net, net.hash, facility_id, max_tiers, min_share)
+
+
+@st.cache_data(**CACHE)
+def _downstream(_net: Network, dataset: str, facility_id: str) -> pd.DataFrame:
+    return downstream_customers(_net, facility_id)
+
+
+def downstream(net: Network, facility_id: str) -> pd.DataFrame:
+    return _downstream(net, net.hash, facility_id)
+
+
+@st.cache_data(**CACHE)
+def _sankey(_net: Network, dataset: str):
+    from .figures import sankey_figure
+    return sankey_figure(_net)
+
+
+def sankey(net: Network):
+    """The overview Sankey (cached per dataset)."""
+    return _sankey(net, net.hash)
+
+
+@st.cache_data(**CACHE)
+def _facility_map(_net: Network, dataset: str):
+    from .figures import facility_map as draw
+    return draw(_net.facilities)
+
+
+def facility_map(net: Network):
+    """The world map of every facility (cached per dataset)."""
+    return _facility_map(net, net.hash)
+
+
+@st.cache_data(**CACHE)
+def _compute(_net: Network, dataset: str, module: str, function: str, arguments: tuple):
+    import importlib
+
+    return getattr(importlib.import_module(f"graphmodel.{module}"), function)(_net, **dict(arguments))
+
+
+def compute(net: Network, module: str, function: str, **arguments):
+    """``graphmodel.<module>.<function>(net, **arguments)``, cached per dataset and arguments.
+
+    Arguments must be hashable (use tuples, not lists). Errors are not cached: a
+    :class:`graphmodel.errors.TiernError` reaches the page, which shows it.
+    """
+    return _compute(net, net.hash, module, function, tuple(sorted(arguments.items())))
+
+
+@st.cache_data(**CACHE)
+def _figure(_build, dataset: str, name: str, arguments: tuple):
+    return _build()
+
+
+def figure(net: Network, name: str, build, **arguments):
+    """``build()`` (a figure), cached per dataset, ``name`` and ``arguments``.
+
+    ``arguments`` must name everything ``build`` depends on besides the dataset: plotly
+    figures take a noticeable time to construct, and pages redraw them on every rerun.
+    """
+    return _figure(build, net.hash, name, tuple(sorted(arguments.items())))
+
+
+@st.cache_data(**CACHE)
+def _scenario_result(_net: Network, dataset: str, scenario_json: str, reroute, inventory):
+    import json
+
+    from graphmodel.scenarios import parse_scenario, run_scenario
+
+    scenario = parse_scenario(json.loads(scenario_json))
+    return run_scenario(_net, scenario, reroute=reroute, inventory=inventory)
+
+
+def scenario_result(net: Network, scenario, reroute: bool | None = None,
+                    inventory: bool | None = None):
+    """:func:`graphmodel.scenarios.run_scenario`, cached per dataset and scenario content."""
+    import json
+
+    text = json.dumps(scenario.model_dump(mode="json"), sort_keys=True)
+    return _scenario_result(net, net.hash, text, reroute, inventory)
+
+
+@st.cache_data(**CACHE)
+def _compliance(_net: Network, dataset: str, rule: str, as_of: str, all_sinks: bool):
+    import datetime as dt
+
+    from graphmodel.compliance import evaluate, load_rules, remediation_table, select_rules
+
+    day = dt.date.fromisoformat(as_of)
+    chosen = select_rules(load_rules(None), rule, day)
+    table = evaluate(_net, chosen, as_of=day, all_sinks=all_sinks)
+    try:
+        fixes = remediation_table(_net, chosen, all_sinks=all_sinks)
+    except Exception:  # noqa: BLE001 (only sourcing rules have remediations; RuleError otherwise)
+        fixes = None
+    return table, fixes
+
+
+def compliance(net: Network, rule: str, as_of, all_sinks: bool = False):
+    """(verdicts, remediations or None) of one rule on ``as_of`` (see graphmodel.compliance)."""
+    return _compliance(net, net.hash, rule, as_of.isoformat(), all_sinks)

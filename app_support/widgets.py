@@ -1,0 +1,100 @@
+"""Widgets whose value is mirrored in the URL (``st.query_params``), so a view can be bookmarked,
+plus small shared pieces of page furniture."""
+from __future__ import annotations
+
+import importlib
+import importlib.util
+from types import ModuleType
+
+import streamlit as st
+
+from graphmodel import Network
+
+
+def _key(param: str) -> str:
+    return f"qp:{param}"
+
+
+def _sync(param: str, value) -> None:
+    """Write a widget's value to the URL; empty values are removed from it."""
+    if value in (None, "", [], ()):
+        if param in st.query_params:
+            del st.query_params[param]
+    elif isinstance(value, (list, tuple)):
+        st.query_params[param] = [str(v) for v in value]
+    else:
+        st.query_params[param] = str(value)
+
+
+def url_multiselect(label: str, options: list, param: str, **kwargs) -> list:
+    """A multiselect initialised from ``?param=a&param=b`` and written back to the URL."""
+    key = _key(param)
+    chosen = st.session_state[key] if key in st.session_state else st.query_params.get_all(param)
+    st.session_state[key] = [v for v in chosen if v in options]  # options change with the dataset
+    value = st.multiselect(label, options, key=key, **kwargs)
+    _sync(param, value)
+    return value
+
+
+def url_selectbox(label: str, options: list, param: str, default=None, **kwargs):
+    """A selectbox initialised from ``?param=value`` and written back to the URL."""
+    key = _key(param)
+    current = st.session_state.get(key)
+    if current not in options:
+        wanted = st.query_params.get(param, default)
+        current = wanted if wanted in options else (
+            default if default in options else (options[0] if options else None))
+    # Re-assigned on every run: the same parameter on another page is another widget, which
+    # would otherwise start from its first option.
+    st.session_state[key] = current
+    value = st.selectbox(label, options, key=key, **kwargs)
+    _sync(param, value)
+    return value
+
+
+def url_text(label: str, param: str, **kwargs) -> str:
+    key = _key(param)
+    st.session_state[key] = st.session_state.get(key, st.query_params.get(param, ""))
+    value = st.text_input(label, key=key, **kwargs)
+    _sync(param, value)
+    return value
+
+
+#: plotly.js options for every chart: map outlines from the app's own static folder (offline).
+PLOTLY_CONFIG = {"topojsonURL": "app/static/topojson/", "displaylogo": False,
+                 "toImageButtonOptions": {"format": "png", "scale": 2}}
+
+
+def chart(fig, **kwargs) -> None:
+    """Show a plotly figure full width with tiern's plotly options."""
+    st.plotly_chart(fig, width="stretch", config=PLOTLY_CONFIG, **kwargs)
+
+
+def optional_module(name: str) -> ModuleType | None:
+    """``graphmodel.<name>`` if it exists in this installation, else None.
+
+    Only a missing module is tolerated; a module that exists but fails to import is a bug
+    and its error is raised.
+    """
+    full = f"graphmodel.{name}"
+    try:
+        if importlib.util.find_spec(full) is None:
+            return None
+    except ModuleNotFoundError:
+        return None
+    return importlib.import_module(full)
+
+
+def coming_with(feature: str) -> None:
+    st.info(f"This view is coming with **{feature}**, which is not in this installation yet.")
+
+
+def dataset_caption(net: Network) -> None:
+    meta = net.meta
+    year = f"data year {meta['data_year']}" if meta["data_year"] else "data year unknown"
+    st.caption(f"Dataset **{net.name}** · {meta['facilities']} facilities · {meta['links']} links · "
+               f"{year} · hash `{meta['hash']}`")
+
+
+def percent(value: float, digits: int = 0) -> str:
+    return "n/a" if value is None or value != value else f"{value * 100:.{digits}f}%"

@@ -1,0 +1,567 @@
+"""Chokepoints: which facilities (and which countries and companies) the supply of the sinks
+depends on, how much of it, and what could replace them.
+
+Notation (see :mod:`graphmodel.algebra`): ``S[v, u]`` is the share of facility v's inbound
+supply that comes from u; ``L = (I - S)^-1``; ``w[k]`` is the demand of sink k (sink demand
+units, e.g. t magnet/yr); ``W = sum_k w[k]``.
+
+Criticality
+-----------
+If facility u fails and nothing reroutes, sink k loses the share of its supply that passes
+through u. On an acyclic network that share is ``T(k, u) = L[k, u]``, the sum over every
+path from u to k of the product of inbound shares along it. On a recycling loop ``L[k, u]``
+also counts the flow that leaves u, goes round the loop and passes u again, once per lap;
+that flow is lost with u only once, so the share lost is the *first-passage* share::
+
+    F(k, u) = L[k, u] / L[u, u]          (L[u, u] = 1 when u lies on no cycle)
+
+``L[u, u] = 1 + (share of u's supply that has already passed through u)`` is computed only
+for facilities in a non-trivial strongly connected component, by solving for their columns
+of ``L``. Then::
+
+    criticality(u)    = sum_k w[k] F(k, u) / W = (L^T w)[u] / (L[u, u] W)
+    demand_at_risk(u) = criticality(u) * W
+
+``L^T w`` is one backward solve, ``c = S^T c + w`` (what
+:func:`graphmodel.algebra.leontief_column_sums` computes). It is solved exactly by a sparse
+LU factorisation of ``I - S^T`` on the traced facilities rather than by the Neumann
+series: a recycling loop that returns almost all of its flow (lap factor near 1) makes the
+series converge too slowly, while ``I - S`` stays well defined there (tested to agree with
+the series wherever the series converges).
+
+Traced supply. Supply "traces" to an origin (a facility with no inbound volume) when a
+carrying path leads from an origin to it. A recycling loop that no origin feeds (a gap in
+the data) would make ``L`` infinite; the solves therefore run on the facilities reachable
+from an origin, whose shares are unchanged (every path leaving them stays among them).
+Facilities no origin reaches get ``criticality`` NaN (unknown) and ``supply_traced`` 0.
+``supply_traced(u) = a(u)``, the availability below with nothing failed.
+
+Groups (countries, companies)
+-----------------------------
+When a set G of facilities fails at once, losses do not add up (they overlap), so groups
+propagate availability forward instead: with ``f(v) = 0`` for v in G and 1 otherwise::
+
+    a(v) = f(v)                         for origins
+    a(v) = f(v) * sum_u S[v, u] a(u)    otherwise
+
+(the minimal non-negative solution, so loops fed by no origin carry nothing). The demand
+lost at sink k is ``w[k] * (a0(k) - a_G(k))`` where ``a0`` is availability with nothing
+failed; on a network whose sink supply all traces to origins ``a0 = 1`` and this is
+``w[k] * (1 - a_G(k))``. For a single facility it equals ``w[k] a0(u) F(k, u)``, so the two
+methods agree (tested).
+
+Dominators and cuts
+-------------------
+On the graph of carrying links (volume > 0) with a virtual source feeding every origin, u is
+a *single point of failure* for sink k when u dominates k: every supply path from any origin
+to k passes through u (``networkx.immediate_dominators``). ``min_cut_size`` of a sink is the
+fewest facilities whose joint failure cuts it off from every origin
+(``networkx.minimum_node_cut`` from the virtual source; origins may be in the cut, so a
+sink supplied straight from an origin is handled like any other).
+
+Alternatives
+------------
+For facility u, the *affected pairs* are the (customer, material) pairs u supplies on
+carrying links. A *qualified alternative* is another operating facility at u's stage with a
+``qualified`` link (of any volume) to the same customer for the same material: it could ship
+more tomorrow. Its spare capacity is ``max(capacity - outbound volume, 0)`` (NaN when its
+capacity is unknown; capacity and volume are both per year, in the stage's unit).
+``alternatives`` sums the known spare capacities of distinct qualified alternatives;
+``coverage = alternatives / outbound volume of u``. *Candidate* alternatives are suppliers
+with a ``candidate`` or ``in_qualification`` link into an affected pair (any stage):
+``alt_spare_capacity`` sums the spare capacity of the operating ones not already counted as
+qualified alternatives, and ``fastest_qualification_months`` is the shortest lead time on
+any such link (NaN when none or unknown).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable, Iterable, Optional
+
+import networkx as nx
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+from scipy.sparse.linalg import splu
+
+from .errors import TiernError
+from .network import Network
+from .schema import ALL_STAGES, SECTORS
+
+#: ``progress(done, total, label)``: called while long computations run.
+Progress = Callable[[int, int, str], None]
+
+_SOURCE = ("__virtual_source__",)  # a tuple can never collide with a facility id (a str)
+_ROUND = 12  # criticality digits compared when ranking, so float noise never breaks a tie
+
+
+class SinkSelectionError(TiernError):
+    """A ``--sinks`` value that names no stage, sector or facility."""
+
+
+# --- sink selection --------------------------------------------------------------------------
+def selected_demand(net: Network, sinks: Optional[str | Iterable[str]] = None) -> pd.Series:
+    """Demand of the selected sinks (``net.sink_demand`` restricted).
+
+    ``sinks`` is None (all sinks) or one or more of: a stage (``oem``), a sector
+    (``defense``), or a sink's facility id; a comma-separated string is split. A value that
+    is none of these raises :class:`SinkSelectionError`; a valid one matching no sink yields
+    an empty selection.
+    """
+    demand = net.sink_demand
+    if sinks is None:
+        return demand
+    values = [v.strip() for v in ([sinks] if isinstance(sinks, str) else sinks) for v in v.split(",")]
+    values = [v for v in values if v]
+    if not values:
+        return demand
+    facilities = net.facilities.loc[demand.index]
+    keep = pd.Series(False, index=demand.index)
+    for value in values:
+        if value in ALL_STAGES:
+            keep |= facilities["stage"] == value
+        elif value in SECTORS:
+            keep |= facilities["sector"] == value
+        elif value in net.facilities.index:
+            keep |= demand.index == value
+        else:
+            raise SinkSelectionError(
+                f"--sinks '{value}' is not a stage ({', '.join(ALL_STAGES)}), a sector "
+                f"({', '.join(SECTORS)}) or a facility id")
+    return demand[keep.to_numpy()]
+
+
+def _weights(net: Network, demand: pd.Series) -> np.ndarray:
+    weights = pd.Series(0.0, index=net.facilities.index)
+    weights.loc[demand.index] = demand.to_numpy(dtype=float)
+    return weights.to_numpy()
+
+
+# --- the supply algebra restricted to traced facilities -----------------------------------
+def carrying_graph(net: Network, virtual_source: bool = False) -> nx.DiGraph:
+    """Facilities and their carrying links (volume > 0); optionally a virtual source feeding
+    every origin (the node ``chokepoints._SOURCE``)."""
+    graph = nx.DiGraph()
+    graph.add_nodes_from(net.facilities.index)
+    graph.add_edges_from(net.carrying_links[["supplier", "customer"]].itertuples(index=False, name=None))
+    if virtual_source:
+        graph.add_node(_SOURCE)
+        graph.add_edges_from((_SOURCE, origin) for origin in net.origins)
+    return graph
+
+
+@dataclass(frozen=True)
+class _Trace:
+    traced: np.ndarray        # bool per facility: reachable from an origin
+    S: sp.csr_matrix          # share matrix with untraced columns zeroed
+    diagonal: np.ndarray      # L[u, u] (1 off cycles; NaN for untraced facilities)
+
+
+def _trace(net: Network) -> _Trace:
+    index = net.facilities.index
+    graph = carrying_graph(net, virtual_source=True)
+    reached = nx.descendants(graph, _SOURCE)
+    traced = index.isin(list(reached))
+    # Zero the columns of untraced facilities: their outflow traces to no origin. Rows of
+    # traced facilities keep every traced supplier, so paths from them are unchanged.
+    S = sp.csr_matrix(net.share_matrix @ sp.diags(traced.astype(float)))
+    diagonal = np.where(traced, 1.0, np.nan)
+    cyclic = [node for component in nx.strongly_connected_components(graph.subgraph(reached))
+              if len(component) > 1 for node in component]
+    if cyclic:
+        columns = index.get_indexer(cyclic)
+        unit = np.zeros((len(index), len(columns)))
+        unit[columns, np.arange(len(columns))] = 1.0
+        L_columns = _solve(S, unit, traced)  # x = S x + e_u  ->  x = L e_u
+        diagonal[columns] = L_columns[columns, np.arange(len(columns))]
+    return _Trace(traced=traced, S=S, diagonal=diagonal)
+
+
+def _solve(A: sp.spmatrix, b: np.ndarray, keep: np.ndarray) -> np.ndarray:
+    """``x = A x + b`` for the facilities in ``keep`` (x = 0 elsewhere), by sparse LU.
+
+    ``I - A`` restricted to ``keep`` must be invertible: true when every loop among them
+    leaks, as it does on facilities reachable from an origin. ``b`` may be (n,) or (n, K).
+    """
+    rows = np.flatnonzero(keep)
+    x = np.zeros(np.shape(b))
+    if len(rows) == 0:
+        return x
+    A = sp.csr_matrix(A)[rows][:, rows]
+    system = sp.csc_matrix(sp.identity(len(rows)) - A)
+    x[rows] = splu(system).solve(np.ascontiguousarray(np.asarray(b, dtype=float)[rows]))
+    return x
+
+
+def availability(net: Network, failed: Iterable[str] = ()) -> pd.Series:
+    """Share of each facility's supply still available when ``failed`` facilities fail.
+
+    ``a(v) = f(v)`` at origins and ``f(v) * sum_u S[v, u] a(u)`` elsewhere, ``f`` = 0 on the
+    failed set and 1 otherwise; the minimal non-negative solution (see the module docstring).
+    With nothing failed it is the share of supply that traces to an origin.
+    """
+    index = net.facilities.index
+    failed = set(failed)
+    alive = ~index.isin(list(failed))
+    # The minimal solution is 0 wherever no alive origin reaches through alive facilities;
+    # on the rest every loop leaks (it is entered from outside), so I - S is invertible.
+    graph = carrying_graph(net, virtual_source=True)
+    graph.remove_nodes_from(failed)
+    reached = index.isin(list(nx.descendants(graph, _SOURCE)))
+    is_origin = index.isin(net.origins) & alive
+    values = _solve(net.share_matrix, is_origin.astype(float), reached)
+    return pd.Series(values, index=index, name="availability")
+
+
+def sink_shares(net: Network, sinks=None) -> pd.DataFrame:
+    """``F(k, u)``: the share of sink k's supply lost if facility u alone fails.
+
+    Rows: the selected sinks; columns: every facility (``net.facilities`` order). Values in
+    [0, 1]; NaN for facilities no origin reaches. ``F(k, k) = 1``. One backward block solve
+    (``L^T E``, a column per sink) divided by ``L[u, u]``.
+    """
+    demand = selected_demand(net, sinks)
+    return _sink_shares(net, demand, _trace(net))
+
+
+def _sink_shares(net: Network, demand: pd.Series, trace: _Trace) -> pd.DataFrame:
+    index = net.facilities.index
+    unit = np.zeros((len(index), len(demand)))
+    unit[index.get_indexer(demand.index), np.arange(len(demand))] = 1.0
+    through = _solve(trace.S.T, unit, trace.traced)  # through[u, j] = L[k_j, u]
+    shares = through / trace.diagonal[:, None]
+    return pd.DataFrame(shares.T, index=demand.index, columns=index)
+
+
+def criticality(net: Network, sinks=None) -> pd.Series:
+    """``criticality(u) = sum_k w[k] F(k, u) / W`` for every facility (see module docstring).
+
+    One backward solve ``c = L^T w`` (as :func:`graphmodel.algebra.leontief_column_sums`) with
+    the first-passage correction ``c[u] / L[u, u]`` on recycling loops. Dimensionless in
+    [0, 1]; NaN for facilities no origin reaches; 0 everywhere when no sink is selected.
+    """
+    demand = selected_demand(net, sinks)
+    return _criticality(net, demand, _trace(net))
+
+
+def _criticality(net: Network, demand: pd.Series, trace: _Trace) -> pd.Series:
+    total = float(demand.sum())
+    index = net.facilities.index
+    if total <= 0:
+        return pd.Series(np.where(trace.traced, 0.0, np.nan), index=index, name="criticality")
+    through = _solve(trace.S.T, _weights(net, demand), trace.traced)
+    return pd.Series(through / trace.diagonal / total, index=index, name="criticality")
+
+
+# --- dominators and cuts ---------------------------------------------------------------------
+def dominators(net: Network, sinks=None) -> dict[str, list[str]]:
+    """For each selected sink, the facilities every supply path from any origin to it passes
+    through (its dominators, nearest first, the sink itself excluded). Sinks no origin
+    reaches have none."""
+    return _dominators(net, selected_demand(net, sinks).index)
+
+
+def _dominators(net: Network, sinks: pd.Index) -> dict[str, list[str]]:
+    graph = carrying_graph(net, virtual_source=True)
+    idom = nx.immediate_dominators(graph, _SOURCE)
+    result = {}
+    for sink in sinks:
+        chain = []
+        node = idom.get(sink)
+        while node is not None and node != _SOURCE:
+            chain.append(node)
+            node = idom.get(node)
+        result[sink] = chain if sink in idom else []
+    return result
+
+
+def min_cuts(net: Network, sinks=None, progress: Optional[Progress] = None) -> pd.DataFrame:
+    """Per selected sink: ``min_cut_size``, the fewest facilities whose joint failure cuts it
+    off from every origin, and ``min_cut``, one such set (sorted ids). A sink no origin
+    reaches has size 0 (already cut off)."""
+    return _min_cuts(net, selected_demand(net, sinks).index, progress)
+
+
+def _min_cuts(net: Network, sinks: pd.Index, progress: Optional[Progress] = None) -> pd.DataFrame:
+    from networkx.algorithms.connectivity import (build_auxiliary_node_connectivity,
+                                                  minimum_st_node_cut)
+    from networkx.algorithms.flow import build_residual_network
+
+    graph = carrying_graph(net, virtual_source=True)
+    auxiliary = build_auxiliary_node_connectivity(graph)
+    residual = build_residual_network(auxiliary, "capacity")
+    reached = nx.descendants(graph, _SOURCE)
+    rows = []
+    for done, sink in enumerate(sinks):
+        if progress:
+            progress(done, len(sinks), "minimum cuts")
+        # minimum_st_node_cut is what nx.minimum_node_cut(G, s, t) runs; calling it directly
+        # lets every sink reuse one auxiliary graph. The virtual source is never adjacent to
+        # a sink (sinks have inbound volume, so are not origins): origins can be cut.
+        cut = (minimum_st_node_cut(graph, _SOURCE, sink, auxiliary=auxiliary, residual=residual)
+               if sink in reached else set())
+        rows.append({"sink": sink, "min_cut_size": len(cut), "min_cut": sorted(cut)})
+    return pd.DataFrame(rows, columns=["sink", "min_cut_size", "min_cut"])
+
+
+# --- alternatives ----------------------------------------------------------------------------
+def spare_capacity(net: Network) -> pd.Series:
+    """``max(capacity - outbound volume, 0)`` per facility; NaN when capacity is unknown."""
+    spare = (net.facilities["capacity"] - net.outbound_volume).clip(lower=0)
+    return spare.rename("spare_capacity")
+
+
+def alternatives(net: Network) -> pd.DataFrame:
+    """Per facility: who could replace its supply to its customers (see module docstring).
+
+    Columns: ``alternatives`` (known spare capacity of qualified alternatives, capacity
+    units per year), ``n_alternatives``, ``alternative_ids``, ``coverage`` (alternatives /
+    the facility's outbound volume; NaN when it ships nothing), ``alt_spare_capacity``,
+    ``candidate_ids``, ``fastest_qualification_months``.
+    """
+    facilities = net.facilities
+    spare = spare_capacity(net)
+    affected = net.carrying_links[["supplier", "customer", "material"]].drop_duplicates()
+    links = net.links[["supplier", "customer", "material", "status", "qualification_months"]]
+    pairs = affected.merge(links.rename(columns={"supplier": "alternative"}),
+                           on=["customer", "material"])
+    pairs = pairs[pairs["alternative"] != pairs["supplier"]]
+    stage = facilities["stage"]
+    operating = facilities["status"] == "operating"
+    qualified = pairs[(pairs["status"] == "qualified")
+                      & (pairs["alternative"].map(stage) == pairs["supplier"].map(stage))
+                      & pairs["alternative"].map(operating)]
+    qualified_ids = qualified.groupby("supplier")["alternative"].agg(lambda s: sorted(set(s)))
+    candidates = pairs[pairs["status"].isin(["candidate", "in_qualification"])]
+    candidate_ids = candidates.groupby("supplier")["alternative"].agg(lambda s: sorted(set(s)))
+    fastest = candidates.groupby("supplier")["qualification_months"].min()
+
+    def known_spare(ids):
+        return float(spare.reindex(ids).sum(skipna=True)) if ids else 0.0
+
+    out = pd.DataFrame(index=facilities.index)
+    out["alternative_ids"] = qualified_ids.reindex(out.index).map(lambda v: v if isinstance(v, list) else [])
+    out["n_alternatives"] = out["alternative_ids"].map(len)
+    out["alternatives"] = out["alternative_ids"].map(known_spare)
+    shipped = net.outbound_volume
+    out["coverage"] = (out["alternatives"] / shipped).where(shipped > 0)
+    out["candidate_ids"] = candidate_ids.reindex(out.index).map(lambda v: v if isinstance(v, list) else [])
+    # Spare capacity already counted as a qualified alternative is not counted twice.
+    out["alt_spare_capacity"] = [
+        known_spare([c for c in candidates if operating[c] and c not in qualified])
+        for candidates, qualified in zip(out["candidate_ids"], out["alternative_ids"])]
+    out["fastest_qualification_months"] = fastest.reindex(out.index).astype(float)
+    return out
+
+
+# --- the chokepoint tables -------------------------------------------------------------------
+_FACILITY_COLUMNS = [
+    "rank", "id", "name", "stage", "country", "owner", "ultimate_owner", "control_country",
+    "criticality", "demand_at_risk", "demand_unit", "single_point_for", "alternatives",
+    "n_alternatives", "alternative_ids", "coverage", "alt_spare_capacity", "candidate_ids",
+    "fastest_qualification_months", "outbound_volume", "capacity", "unit", "supply_traced",
+]
+
+
+def chokepoints(net: Network, *, top: Optional[int] = None, stage: Optional[str] = None,
+                sinks=None, exclude_sinks: bool = False,
+                progress: Optional[Progress] = None) -> pd.DataFrame:
+    """Every facility ranked by criticality (ties: fewer alternatives first), one row each.
+
+    Parameters
+    ----------
+    net : the network.
+    top : keep the first ``top`` rows after filtering (None: all).
+    stage : keep only facilities of this stage; ranks count within it.
+    sinks : restrict the demand to these sinks (see :func:`selected_demand`).
+    exclude_sinks : leave out the rows of every sink (a sink's criticality includes its own
+        demand, which makes it a "chokepoint" of itself; supply-side rankings drop them).
+    progress : optional ``progress(done, total, label)`` callback.
+
+    Returns
+    -------
+    DataFrame with ``rank, id, name, stage, country, owner, ultimate_owner,
+    control_country, criticality`` (share of selected sink demand, 0..1, NaN = no origin
+    reaches the facility), ``demand_at_risk`` (criticality x total selected demand, in
+    ``demand_unit``; "mixed" when sinks differ in unit), ``single_point_for`` (sinks it
+    dominates), the alternative columns of :func:`alternatives`, ``outbound_volume``,
+    ``capacity, unit`` and ``supply_traced`` (share of its supply tracing to an origin).
+    """
+    if stage is not None and stage not in ALL_STAGES:
+        raise TiernError(f"unknown stage '{stage}' (expected one of {', '.join(ALL_STAGES)})")
+    steps = 4
+    tick = (lambda done, label: progress(done, steps, label)) if progress else (lambda *_: None)
+    demand = selected_demand(net, sinks)
+    tick(0, "supply shares")
+    trace = _trace(net)
+    crit = _criticality(net, demand, trace)
+    tick(1, "dominators")
+    single = _single_points(_dominators(net, demand.index))
+    tick(2, "alternatives")
+    alt = alternatives(net)
+    tick(3, "ranking")
+    facilities = net.facilities
+    table = pd.DataFrame({
+        "id": facilities.index,
+        "name": facilities["name"].to_numpy(),
+        "stage": facilities["stage"].to_numpy(),
+        "country": facilities["country"].to_numpy(),
+        "owner": facilities["owner"].to_numpy(),
+        "ultimate_owner": net.ownership["ultimate_owner"].to_numpy(),
+        "control_country": net.ownership["control_country"].to_numpy(),
+        "criticality": crit.to_numpy(),
+        "demand_at_risk": crit.to_numpy() * float(demand.sum()),
+        "demand_unit": _demand_unit(net, demand),
+        "single_point_for": [single.get(f, []) for f in facilities.index],
+        "outbound_volume": net.outbound_volume.to_numpy(),
+        "capacity": facilities["capacity"].to_numpy(),
+        "unit": facilities["unit"].to_numpy(),
+        "supply_traced": availability(net).to_numpy(),
+    })
+    table = table.join(alt, on="id")
+    if stage is not None:
+        table = table[table["stage"] == stage]
+    if exclude_sinks:
+        table = table[~table["id"].isin(net.sinks)]
+    table = _rank(table, ["criticality", "alternatives", "n_alternatives", "id"],
+                  [False, True, True, True])
+    tick(4, "done")
+    return table[_FACILITY_COLUMNS].head(top) if top else table[_FACILITY_COLUMNS]
+
+
+def _single_points(dominated: dict[str, list[str]]) -> dict[str, list[str]]:
+    single: dict[str, list[str]] = {}
+    for sink, chain in dominated.items():
+        for facility in chain:
+            single.setdefault(facility, []).append(sink)
+    return {facility: sorted(sinks) for facility, sinks in single.items()}
+
+
+def _demand_unit(net: Network, demand: pd.Series) -> str:
+    units = set(net.facilities.loc[demand.index, "unit"].dropna())
+    return units.pop() if len(units) == 1 else ("mixed" if units else "")
+
+
+def _rank(table: pd.DataFrame, by: list[str], ascending: list[bool]) -> pd.DataFrame:
+    key = table.copy()
+    key["criticality"] = key["criticality"].round(_ROUND)
+    order = key.sort_values(by, ascending=ascending, na_position="last", kind="mergesort").index
+    ranked = table.loc[order].reset_index(drop=True)
+    ranked.insert(0, "rank", np.arange(1, len(ranked) + 1))
+    return ranked
+
+
+_GROUP_COLUMNS = ["rank", "group", "by", "name", "control_country", "facilities", "stages",
+                  "criticality", "demand_at_risk", "external_demand_at_risk", "demand_unit",
+                  "single_point_for",
+                  "sinks_affected", "facility_ids"]
+
+
+def chokepoints_by_group(net: Network, by: str = "country", *, top: Optional[int] = None,
+                         sinks=None, progress: Optional[Progress] = None) -> pd.DataFrame:
+    """Countries or companies ranked by the demand lost if all their facilities fail at once.
+
+    Parameters
+    ----------
+    by : ``country`` (facility location) or ``company`` (ultimate owner, following majority
+        stakes; facilities with no owner belong to no company).
+    top, sinks, progress : as in :func:`chokepoints`.
+
+    Returns
+    -------
+    DataFrame with ``rank, group, by, name, control_country`` (company's country of control),
+    ``facilities`` (count), ``stages``, ``criticality`` (share of selected sink demand lost,
+    ``sum_k w[k] (a0(k) - a_G(k)) / W``, availability propagation of the module docstring),
+    ``demand_at_risk`` (in ``demand_unit``), ``external_demand_at_risk`` (the part lost at
+    sinks outside the group, i.e. without the group's own sinks' demand), ``single_point_for`` (selected sinks outside the
+    group that lose all their traced supply), ``sinks_affected`` (sinks losing any supply)
+    and ``facility_ids``. Ties are broken by fewer facilities, then name.
+    """
+    if by not in ("country", "company"):
+        raise TiernError(f"unknown grouping '{by}' (expected country or company)")
+    demand = selected_demand(net, sinks)
+    total = float(demand.sum())
+    members = (net.facilities["country"] if by == "country" else net.ownership["ultimate_owner"]).dropna()
+    baseline = availability(net)
+    base_at_sinks = baseline.reindex(demand.index).to_numpy()
+    groups = sorted(members.unique())
+    rows = []
+    for done, group in enumerate(groups):
+        if progress:
+            progress(done, len(groups), f"{by} rollups")
+        ids = list(members.index[members == group])
+        after = availability(net, failed=ids).reindex(demand.index).to_numpy()
+        lost = demand.to_numpy() * np.clip(base_at_sinks - after, 0.0, None)
+        cut_off = (after <= 1e-12) & (base_at_sinks > 1e-12) & ~demand.index.isin(ids)
+        rows.append({
+            "group": group, "by": by, "name": _group_name(net, by, group),
+            "control_country": _company_country(net, group) if by == "company" else group,
+            "facilities": len(ids),
+            "stages": sorted(set(net.facilities.loc[ids, "stage"]), key=ALL_STAGES.index),
+            "criticality": float(lost.sum() / total) if total > 0 else 0.0,
+            "demand_at_risk": float(lost.sum()),
+            "external_demand_at_risk": float(lost[~demand.index.isin(ids)].sum()),
+            "demand_unit": _demand_unit(net, demand),
+            "single_point_for": sorted(demand.index[cut_off]),
+            "sinks_affected": int((lost > 1e-12 * max(total, 1.0)).sum()),
+            "facility_ids": sorted(ids),
+        })
+    if progress:
+        progress(len(groups), len(groups), f"{by} rollups")
+    table = pd.DataFrame(rows, columns=_GROUP_COLUMNS[1:])
+    table = _rank(table, ["criticality", "facilities", "name"], [False, True, True])
+    return table[_GROUP_COLUMNS].head(top) if top else table[_GROUP_COLUMNS]
+
+
+def _group_name(net: Network, by: str, group: str) -> str:
+    if by == "company":
+        return group
+    import pycountry
+
+    country = pycountry.countries.get(alpha_2=group)
+    return getattr(country, "common_name", None) or (country.name if country else group)
+
+
+def _company_country(net: Network, company: str):
+    countries = net.ownership.loc[net.ownership["ultimate_owner"] == company, "control_country"].dropna()
+    return countries.iloc[0] if len(countries) else None
+
+
+# --- per sink --------------------------------------------------------------------------------
+def sink_resilience(net: Network, sinks=None, progress: Optional[Progress] = None) -> pd.DataFrame:
+    """Per selected sink: ``id, name, stage, sector, country, demand, demand_unit,
+    supply_traced, min_cut_size, min_cut, dominators`` (single points of failure, nearest
+    first) and ``largest_dependency`` / ``largest_dependency_share``: the facility other than
+    the sink whose failure alone costs it the most (``F(k, u)``)."""
+    demand = selected_demand(net, sinks)
+    trace = _trace(net)
+    shares = _sink_shares(net, demand, trace)
+    cuts = _min_cuts(net, demand.index, progress=progress).set_index("sink")
+    dominated = _dominators(net, demand.index)
+    facilities = net.facilities.loc[demand.index]
+    baseline = availability(net)
+    rows = []
+    for sink in demand.index:
+        others = shares.loc[sink].drop(sink).dropna()
+        top = others.idxmax() if len(others) and others.max() > 0 else None
+        rows.append({
+            "id": sink, "name": facilities.at[sink, "name"], "stage": facilities.at[sink, "stage"],
+            "sector": facilities.at[sink, "sector"], "country": facilities.at[sink, "country"],
+            "demand": float(demand[sink]), "demand_unit": facilities.at[sink, "unit"],
+            "supply_traced": float(baseline[sink]),
+            "min_cut_size": int(cuts.at[sink, "min_cut_size"]), "min_cut": cuts.at[sink, "min_cut"],
+            "dominators": dominated[sink],
+            "largest_dependency": top,
+            "largest_dependency_share": float(others[top]) if top else 0.0,
+        })
+    columns = ["id", "name", "stage", "sector", "country", "demand", "demand_unit", "supply_traced",
+               "min_cut_size", "min_cut", "dominators", "largest_dependency",
+               "largest_dependency_share"]
+    return pd.DataFrame(rows, columns=columns)
+
+
+__all__ = [
+    "SinkSelectionError", "selected_demand", "carrying_graph", "availability", "sink_shares",
+    "criticality", "dominators", "min_cuts", "spare_capacity", "alternatives", "chokepoints",
+    "chokepoints_by_group", "sink_resilience",
+]

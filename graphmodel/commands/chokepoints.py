@@ -1,0 +1,107 @@
+"""``tiern chokepoints`` (ranked tables) and ``tiern report`` (the exportable report)."""
+from __future__ import annotations
+
+import sys
+from contextlib import contextmanager
+from pathlib import Path
+from typing import List, Optional
+
+import typer
+
+from ._common import FormatOpt, OutputOpt, PathArg, emit, load
+
+#: Columns shown by ``--format table`` (a terminal is narrow); every other format has all.
+TABLE_COLUMNS = {
+    "facility": ["rank", "id", "name", "stage", "country", "owner", "criticality",
+                 "demand_at_risk", "single_point_for", "alternatives", "n_alternatives",
+                 "fastest_qualification_months"],
+    "group": ["rank", "group", "name", "control_country", "facilities", "criticality",
+              "demand_at_risk", "external_demand_at_risk", "single_point_for", "sinks_affected"],
+}
+
+SinksOpt = typer.Option(
+    None, "--sinks", help="Restrict demand to sinks of a stage (oem), a sector (defense, "
+    "automotive, wind, industrial, consumer) or facility ids; repeat or comma-separate.",
+    show_default=False)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("chokepoints")(chokepoints)
+    app.command("report")(report)
+
+
+@contextmanager
+def progress_bar(description: str):
+    """A rich progress bar on stderr, yielding a ``progress(done, total, label)`` callback."""
+    from rich.console import Console
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    bar = Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.fields[label]}"),
+                   TimeElapsedColumn(), console=Console(stderr=True), transient=True)
+    with bar:
+        task = bar.add_task(description, total=1, label="")
+
+        def update(done: int, total: int, label: str) -> None:
+            bar.update(task, completed=done, total=max(total, 1), label=label)
+
+        yield update
+
+
+def chokepoints(
+    path: Optional[Path] = PathArg,
+    top: Optional[int] = typer.Option(None, "--top", "-n", help="Show the first N rows.",
+                                      show_default=False),
+    stage: Optional[str] = typer.Option(None, "--stage", help="Only facilities of this stage "
+                                        "(ranks count within it).", show_default=False),
+    sinks: Optional[List[str]] = SinksOpt,
+    by: str = typer.Option("facility", "--by", help="facility | country | company"),
+    exclude_sinks: bool = typer.Option(False, "--exclude-sinks",
+                                       help="Leave the sinks themselves out of the ranking."),
+    fmt: Optional[str] = FormatOpt,
+    output: Optional[Path] = OutputOpt,
+) -> None:
+    """Rank facilities (or countries, companies) by the share of sink demand lost if they fail.
+
+    criticality = demand whose supply passes through the facility / total sink demand, with
+    nothing rerouted; single_point_for = sinks every supply path of which passes through it;
+    alternatives = spare capacity of qualified same-stage suppliers of its customers.
+    """
+    from graphmodel import chokepoints as ch
+    from graphmodel.output import infer_format
+
+    if by not in ("facility", "country", "company"):
+        raise typer.BadParameter("expected facility, country or company", param_hint="--by")
+    if by != "facility" and (stage or exclude_sinks):
+        raise typer.BadParameter("--stage and --exclude-sinks apply to --by facility only")
+    net = load(path)
+    with progress_bar("chokepoints") as progress:
+        if by == "facility":
+            table = ch.chokepoints(net, top=top, stage=stage, sinks=sinks,
+                                   exclude_sinks=exclude_sinks, progress=progress)
+        else:
+            table = ch.chokepoints_by_group(net, by=by, top=top, sinks=sinks, progress=progress)
+    if infer_format(fmt, output) == "table":
+        table = table[TABLE_COLUMNS["facility" if by == "facility" else "group"]]
+    emit(table, fmt, output, sheet=f"chokepoints_{by}")
+
+
+def report(
+    path: Optional[Path] = PathArg,
+    output: Path = typer.Option(..., "--output", "-o",
+                                help="report.html, report.xlsx, report.pdf or report.md"),
+    top: int = typer.Option(10, "--top", "-n", help="Chokepoints listed in detail."),
+    sinks: Optional[List[str]] = SinksOpt,
+) -> None:
+    """Write the chokepoint report (summary, top chokepoints and why, concentration, China
+    exposure per OEM, charts, methodology, sources, dataset hash) as HTML, XLSX, PDF or MD."""
+    from graphmodel.report import REPORT_FORMATS, build_report, write_report
+
+    suffix = output.suffix.lower().lstrip(".")
+    if suffix not in REPORT_FORMATS:
+        raise typer.BadParameter(f"unsupported extension '.{suffix}' (expected one of "
+                                 f"{', '.join('.' + f for f in REPORT_FORMATS)})", param_hint="-o")
+    net = load(path)
+    with progress_bar("report") as progress:
+        content = build_report(net, top=top, sinks=sinks, progress=progress)
+        write_report(content, output, progress=progress)
+    print(f"wrote {output}", file=sys.stderr)

@@ -1,0 +1,121 @@
+"""``tiern scenario``, ``tiern scenario-presets`` and ``tiern rei``."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from ._common import FormatOpt, OutputOpt, PathArg, emit, load
+
+BY_CHOICES = ("sink", "stage", "month", "links")
+
+
+def register(app: typer.Typer) -> None:
+    app.command("scenario")(scenario)
+    app.command("scenario-presets")(scenario_presets)
+    app.command("rei")(rei)
+
+
+def _split_paths(paths: list[Path]) -> tuple[Optional[Path], Path]:
+    if not 1 <= len(paths) <= 2:
+        raise typer.BadParameter("expected [PATH] FILE.yaml", param_hint="PATHS")
+    return (None, paths[0]) if len(paths) == 1 else (paths[0], paths[1])
+
+
+def scenario(
+    paths: list[Path] = typer.Argument(
+        ..., metavar="[PATH] FILE.yaml",
+        help="Optional network (folder or .xlsx; default: bundled data), then a scenario YAML "
+             "file or a preset name (see tiern scenario-presets)."),
+    no_reroute: bool = typer.Option(False, "--no-reroute", help="Do not reroute to spare capacity."),
+    no_inventory: bool = typer.Option(False, "--no-inventory", help="Ignore facility inventories."),
+    runs: Optional[int] = typer.Option(None, "--runs", min=1,
+                                       help="Monte Carlo: number of random runs."),
+    seed: Optional[int] = typer.Option(None, "--seed", help="Monte Carlo seed (default: the "
+                                       "scenario's monte_carlo.seed, else 0)."),
+    batch_size: int = typer.Option(50, "--batch-size", min=1, help="Monte Carlo runs per batch."),
+    by: str = typer.Option("sink", "--by", help="sink | stage | month | links"),
+    fmt: Optional[str] = FormatOpt,
+    output: Optional[Path] = OutputOpt,
+) -> None:
+    """Run a disruption scenario: per-sink supply, lost volume, time to survive and recover.
+
+    With --no-reroute --no-inventory the engine is pure propagation. With --runs N it runs
+    N Monte Carlo draws and reports distributions per sink.
+    """
+    from graphmodel.scenarios import load_scenario, run_scenario
+    from graphmodel.scenarios.presets import resolve
+
+    if by not in BY_CHOICES:
+        raise typer.BadParameter(f"expected one of {', '.join(BY_CHOICES)}", param_hint="--by")
+    network_path, scenario_path = _split_paths(paths)
+    spec = load_scenario(resolve(scenario_path))
+    net = load(network_path)
+    reroute = False if no_reroute else None
+    inventory = False if no_inventory else None
+    if runs is not None or seed is not None:
+        _monte_carlo(net, spec, runs, seed, batch_size, reroute, inventory, fmt, output)
+        return
+    result = run_scenario(net, spec, reroute=reroute, inventory=inventory)
+    for note in result.notes:
+        print(f"note: {note}", file=sys.stderr)
+    if output is not None and (fmt == "xlsx" or (fmt is None and output.suffix == ".xlsx")):
+        from graphmodel.output import write_xlsx
+
+        write_xlsx({"sinks": result.sinks, "stages": result.stages, "months": result.months,
+                    "links": result.links}, output)
+        print(f"wrote {output}", file=sys.stderr)
+        return
+    emit(result.table(by), fmt, output, sheet=by)
+
+
+def _monte_carlo(net, spec, runs, seed, batch_size, reroute, inventory, fmt, output) -> None:
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+
+    from graphmodel.scenarios.montecarlo import run_monte_carlo
+
+    runs = runs if runs is not None else spec.monte_carlo.runs
+    with Progress("[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(),
+                  TimeRemainingColumn(), transient=True,
+                  console=_stderr_console()) as bar:
+        task = bar.add_task(f"{spec.name}: runs", total=runs)
+        result = run_monte_carlo(net, spec, runs, seed, batch_size=batch_size, reroute=reroute,
+                                 inventory=inventory,
+                                 progress=lambda done, total: bar.update(task, completed=done))
+    print(f"{runs} runs, seed {result.seed}", file=sys.stderr)
+    emit(result.summary, fmt, output, sheet="monte_carlo")
+
+
+def _stderr_console():
+    from rich.console import Console
+
+    return Console(stderr=True)
+
+
+def scenario_presets(fmt: Optional[str] = FormatOpt, output: Optional[Path] = OutputOpt) -> None:
+    """List the scenario presets shipped in data/scenarios/."""
+    from graphmodel.scenarios.presets import preset_table
+
+    emit(preset_table(), fmt, output, sheet="presets")
+
+
+def rei(
+    path: Optional[Path] = PathArg,
+    weeks: Optional[float] = typer.Option(None, "--weeks", min=0,
+                                          help="Standard outage length in weeks."),
+    months: Optional[float] = typer.Option(None, "--months", min=0,
+                                           help="Standard outage length in months (default 3)."),
+    top: Optional[int] = typer.Option(None, "--top", min=1, help="Show only the first N rows."),
+    fmt: Optional[str] = FormatOpt,
+    output: Optional[Path] = OutputOpt,
+) -> None:
+    """Risk Exposure Index ranking: sink demand lost in a full outage of each facility."""
+    from graphmodel.scenarios.rei import risk_exposure_index
+
+    if weeks is not None and months is not None:
+        raise typer.BadParameter("give --weeks or --months, not both", param_hint="--weeks")
+    duration = weeks * 12.0 / 52.0 if weeks is not None else (months if months is not None else 3.0)
+    table = risk_exposure_index(load(path), duration)
+    emit(table.head(top) if top else table, fmt, output, sheet="rei")

@@ -1,0 +1,204 @@
+"""Control-point assurance: does each stage of a sink's supply hold the assurance it needs?
+
+Traceability alone proves nothing; each stage needs the assurance that matches its risk.
+The standards stack is data (``data/assurance.yaml``): per stage, requirement groups, each
+met by a facility whose ``certifications`` hold any of the group's standards (names
+normalised: upper case, no spaces, dashes, slashes, dots or "IEC"). A group may apply only
+to sinks of some ``sectors`` (IATF 16949 for automotive, AS9100 for defense).
+
+For sink k (sector s) and stage X, ``assured(v, X) = 1`` unless v is at stage X and misses
+one of X's groups applicable to s. The *stage share*
+
+    a_X(k) = share of k's supply that passes only through assured stage-X facilities
+
+is the clean share of :mod:`.propagation` with ``ok = assured(., X)`` over every carrying
+link; the *overall coverage* uses ``ok(v) = assured(v, stage(v))`` (every stage at once).
+A stage none of k's supply passes through gets NaN (nothing to assure). Stages without
+requirements get 1.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import yaml
+
+from graphmodel.errors import Problem, ValidationError
+from graphmodel.network import Network
+from graphmodel.schema import ALL_STAGES, SECTORS
+
+from .propagation import build_flow
+
+STANDARDS_FILE = Path(__file__).with_name("data") / "assurance.yaml"
+
+
+def normalise_certificate(name: str) -> str:
+    """``'ISO/IEC 17025'`` -> ``'ISO17025'``; ``'NI 43-101'`` -> ``'NI43101'``."""
+    text = re.sub(r"[\s\-/_.:]", "", str(name).upper())
+    return text.replace("IEC", "") if text.startswith("ISO") else text
+
+
+@dataclass(frozen=True)
+class Requirement:
+    stage: str
+    purpose: str
+    any_of: tuple[str, ...]
+    sectors: tuple[str, ...] | None = None
+
+    def applies(self, sector) -> bool:
+        return self.sectors is None or sector in self.sectors
+
+    def met_by(self, held: frozenset[str]) -> bool:
+        return any(normalise_certificate(s) in held for s in self.any_of)
+
+
+@dataclass(frozen=True)
+class Stack:
+    requirements: tuple[Requirement, ...]
+    standards: dict
+
+    def for_stage(self, stage: str, sector) -> list[Requirement]:
+        return [r for r in self.requirements if r.stage == stage and r.applies(sector)]
+
+
+@cache
+def _default_stack() -> Stack:
+    return load_stack(STANDARDS_FILE)
+
+
+def load_stack(path: str | Path | None = None) -> Stack:
+    """Read a standards-stack YAML file (default: the shipped one); errors name file and field."""
+    if path is None:
+        return _default_stack()
+    path = Path(path)
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as error:
+        raise ValidationError([Problem(str(path), 0, "-", f"cannot read standards file: {error}")])
+    problems, requirements = [], []
+    stages = (data or {}).get("stages") if isinstance(data, dict) else None
+    if not isinstance(stages, dict):
+        raise ValidationError([Problem(str(path), 0, "stages", "expected a mapping of stage -> groups")])
+    for stage, groups in stages.items():
+        if stage not in ALL_STAGES:
+            problems.append(Problem(str(path), 0, f"stages.{stage}", f"unknown stage '{stage}'"))
+            continue
+        for i, group in enumerate(groups or []):
+            where = f"stages.{stage}.{i}"
+            if not isinstance(group, dict) or not group.get("any_of"):
+                problems.append(Problem(str(path), 0, where, "expected {purpose, any_of: [...]}"))
+                continue
+            sectors = group.get("sectors")
+            for sector in sectors or []:
+                if sector not in SECTORS:
+                    problems.append(Problem(str(path), 0, f"{where}.sectors",
+                                            f"unknown sector '{sector}'"))
+            requirements.append(Requirement(stage, str(group.get("purpose", "")),
+                                            tuple(map(str, group["any_of"])),
+                                            tuple(sectors) if sectors else None))
+    if problems:
+        raise ValidationError(problems)
+    return Stack(tuple(requirements), dict(data.get("standards") or {}))
+
+
+def _held(net: Network) -> list[frozenset[str]]:
+    certs = net.facilities["certifications"]
+    return [frozenset(normalise_certificate(c) for c in str(v).split(";") if c.strip())
+            if isinstance(v, str) else frozenset() for v in certs]
+
+
+def missing(net: Network, stack: Stack, sector=None) -> list[list[str]]:
+    """Per facility (in index order): the purposes of its stage's groups it does not meet,
+    written ``purpose (A|B)``."""
+    stages = net.facilities["stage"].to_numpy()
+    return [_missing(stage, held, stack, sector) for stage, held in zip(stages, _held(net))]
+
+
+def _short(gap: str) -> str:
+    """``'purpose (A|B)'`` -> ``'A|B'``."""
+    return gap[gap.rfind("(") + 1:-1] if gap.endswith(")") else gap
+
+
+def _missing(stage: str, held: frozenset[str], stack: Stack, sector) -> list[str]:
+    return [f"{r.purpose} ({'|'.join(r.any_of)})" for r in stack.for_stage(stage, sector)
+            if not r.met_by(held)]
+
+
+def assurance_ladder(net: Network, sinks: list[str] | None = None, stack: Stack | None = None
+                     ) -> pd.DataFrame:
+    """Rows per sink and stage (plus stage ``all`` for the overall coverage):
+
+    ``sink, name, sector, stage, share`` (a_X(k) of the module docstring, NaN when no
+    supply passes that stage), ``facilities`` (upstream facilities at the stage),
+    ``assured`` (of those, how many meet every group) and ``gaps`` (``id: A|B; C``: the
+    standards each of the others lacks, one group per ``;``, largest through-share first)."""
+    stack = stack or load_stack()
+    ids = net.facilities.index
+    sink_ids = list(net.sinks) if sinks is None else sinks
+    for sid in sink_ids:
+        net.facility(sid)
+    flow = build_flow(net)
+    through = flow.through_rows(ids.get_indexer(sink_ids))  # T[k, u]: share of k's supply via u
+    stages = net.facilities["stage"].to_numpy()
+    records = []
+    for sid in sink_ids:
+        row = sink_ids.index(sid)
+        k = ids.get_loc(sid)
+        sector = net.facilities.at[sid, "sector"]
+        lacking = missing(net, stack, sector if isinstance(sector, str) else None)
+        ok_all = np.array([0.0 if gaps else 1.0 for gaps in lacking])
+        upstream = through[row] > 1e-12
+        for stage in [s for s in ALL_STAGES if (upstream & (stages == s)).any()] + ["all"]:
+            at_stage = upstream & ((stages == stage) if stage != "all" else True)
+            ok = ok_all if stage == "all" else np.where(stages == stage, ok_all, 1.0)
+            members = np.flatnonzero(at_stage)
+            members = members[np.argsort(-through[row, members], kind="stable")]
+            records.append({
+                "sink": sid, "name": net.facilities.at[sid, "name"],
+                "sector": sector if isinstance(sector, str) else None, "stage": stage,
+                "share": float(flow.clean_share(ok)[k]),
+                "facilities": int(len(members)),
+                "assured": int(sum(1 for m in members if not lacking[m])),
+                "gaps": [f"{ids[m]}: {'; '.join(_short(g) for g in lacking[m])}"
+                         for m in members if lacking[m]],
+            })
+    return pd.DataFrame(records, columns=["sink", "name", "sector", "stage", "share", "facilities",
+                                          "assured", "gaps"])
+
+
+def assurance_gaps(net: Network, sinks: list[str] | None = None, stack: Stack | None = None
+                   ) -> pd.DataFrame:
+    """Per facility feeding the chosen sinks and lacking something: ``id, name, stage,
+    country, holds, missing, sinks`` (how many of the sinks it feeds) and
+    ``max_through_share`` (largest share of any chosen sink's supply passing through it)."""
+    stack = stack or load_stack()
+    ids = net.facilities.index
+    sink_ids = list(net.sinks) if sinks is None else sinks
+    through = build_flow(net).through_rows(ids.get_indexer(sink_ids))
+    held = _held(net)
+    stages = net.facilities["stage"].to_numpy()
+    records = []
+    for pos, fid in enumerate(ids):
+        shares = through[:, pos]
+        if not (shares > 1e-12).any():
+            continue
+        sectors = {net.facilities.at[s, "sector"] for s, v in zip(sink_ids, shares) if v > 1e-12}
+        lacking = sorted({g for sector in sectors for g in _missing(
+            stages[pos], held[pos], stack, sector if isinstance(sector, str) else None)})
+        if not lacking:
+            continue
+        fac = net.facilities.iloc[pos]
+        records.append({
+            "id": fid, "name": fac["name"], "stage": fac["stage"], "country": fac["country"],
+            "holds": fac["certifications"] if isinstance(fac["certifications"], str) else "",
+            "missing": lacking, "sinks": int((shares > 1e-12).sum()),
+            "max_through_share": float(shares.max()),
+        })
+    frame = pd.DataFrame(records, columns=["id", "name", "stage", "country", "holds", "missing",
+                                           "sinks", "max_through_share"])
+    return frame.sort_values(["max_through_share", "id"], ascending=[False, True],
+                             kind="stable").reset_index(drop=True)

@@ -1,0 +1,406 @@
+"""The closed specification loop: who can meet a spec, who is qualified, what a change costs.
+
+* :func:`qualify`: for a customer and a material, every candidate supplier with whether it
+  meets the customer's spec (:mod:`graphmodel.specs`), whether it is qualified, and the
+  months to qualify it.
+* :func:`change`: a source change as an engineering event: spec deltas, every downstream
+  facility whose product needs requalification, the months until the new route is usable
+  there, and a scenario (issue 6 YAML format) for the scenarios engine.
+* :func:`capacity_gap`: qualified vs nameplate capacity per stage and country.
+
+Lead times (months): a qualified link needs 0; otherwise the link's
+``qualification_months``; otherwise the per-sector default ``new_supplier_months`` of
+``graphmodel/compliance/data/qualification_lead_times.csv`` for the customer's *sector*:
+its own ``sector`` if set, else the sector of the sinks it supplies that take the largest
+share of its output (through-share weighted by sink inbound), else ``default``.
+Downstream, each tier between the direct customer and a facility revalidates in sequence
+(a sub-tier source change triggers a PPAP resubmission or first-article at every level),
+each taking ``requalification_months`` of that facility's sector:
+
+    months(d) = direct_months(c) + sum over the tiers from c to d of requal_months(tier)
+
+taking the longest path (in tiers) from c to d. When the new source already holds a
+qualified link to c for every moved material, the route is already approved: 0 months at c
+and downstream. Scrap returned to recyclers needs no requalification. All defaults are assumptions with sources
+in the CSV; override them there or per link.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import networkx as nx
+import numpy as np
+import pandas as pd
+
+from graphmodel.errors import TiernError
+from graphmodel.network import Network
+from graphmodel.schema import ALL_STAGES, RECYCLER
+from graphmodel.specs import (Grade, SpecError, grades_meet, lead_time, market_purity,
+                              parse_grade, parse_grades, parse_purity)
+
+from .propagation import build_flow
+from .sourcing import _solve_plain
+
+_STATUS_ORDER = {"qualified": 0, "in_qualification": 1, "candidate": 2}
+
+
+class QualificationError(TiernError):
+    """A customer/material/supplier combination that the network does not support."""
+
+
+# --- sectors ---------------------------------------------------------------------------------
+
+def facility_sectors(net: Network) -> pd.Series:
+    """Sector per facility: its own, else the sector of the sinks taking most of its output
+    (through-share weighted by sink inbound), else None."""
+    sectors = net.facilities["sector"].copy().astype(object)
+    sinks = [s for s in net.sinks if isinstance(net.facilities.at[s, "sector"], str)]
+    if not sinks:
+        return sectors.where(sectors.notna(), None)
+    flow = build_flow(net)
+    through = flow.through_rows(net.facilities.index.get_indexer(sinks))  # (K, n)
+    weight = net.inbound_volume.reindex(sinks).to_numpy()[:, None] * through
+    frame = pd.DataFrame(weight.T, index=net.facilities.index, columns=sinks)
+    by_sector = frame.T.groupby(net.facilities.loc[sinks, "sector"].to_numpy()).sum().T
+    best = by_sector.idxmax(axis=1).where(by_sector.max(axis=1) > 0)
+    return sectors.where(sectors.notna(), best).where(lambda s: s.notna(), None)
+
+
+# --- specs -------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Requirement:
+    grade: Grade | None
+    purity: float | None
+    source: str  # where the requirement comes from
+
+
+def requirement(net: Network, customer: str, material: str) -> Requirement:
+    """The customer's spec for a material: the strictest ``required_grade`` (highest
+    temperature family, then energy) and ``required_purity`` on its links for that
+    material; purity falls back to the market purity (``oxide_purity.csv``)."""
+    links = _links_for(net, customer, material)
+    grades, purities = [], []
+    for column, bucket in (("required_grade", grades), ("required_purity", purities)):
+        if column in links:
+            bucket.extend(v for v in links[column] if isinstance(v, str) and v.strip())
+    grade = None
+    if grades:
+        parsed = [_grade(g, f"links.csv required_grade of {customer}") for g in grades]
+        grade = max(parsed, key=lambda g: (g.max_temp_c, g.energy or 0))
+    purity = max((parse_purity(p, material) or 0) for p in purities) if purities else None
+    source = "link" if (grade is not None or purity) else "none"
+    if not purity:
+        purity = market_purity(material)
+        if purity is not None:
+            source = "link+market purity" if grade is not None else "market purity"
+    return Requirement(grade, purity or None, source)
+
+
+def meets(net: Network, supplier: str, req: Requirement, material: str) -> bool | None:
+    """Whether a supplier's stated capability meets ``req`` (None = capability unknown)."""
+    row = net.facilities.loc[supplier]
+    verdicts = []
+    if req.grade is not None:
+        grades = parse_grades(row.get("grades")) if "grades" in row else []
+        verdicts.append(grades_meet(grades, req.grade))
+    if req.purity is not None:
+        stated = parse_purity(row.get("purity"), material) if "purity" in row else None
+        verdicts.append(None if stated is None else stated >= req.purity)
+    if any(v is False for v in verdicts):
+        return False
+    if any(v is None for v in verdicts):
+        return None
+    return True
+
+
+# --- qualify -----------------------------------------------------------------------------------
+
+def qualify(net: Network, customer: str, material: str) -> pd.DataFrame:
+    """Candidate suppliers of ``material`` for ``customer``.
+
+    Candidates: facilities at the stage(s) of the customer's current suppliers of the
+    material (or, if it has none, of anyone's suppliers of it), other than the customer.
+    Columns: ``supplier, name, stage, country, status, link_status`` (best existing link
+    to the customer for the material, or None), ``volume`` (carried today),
+    ``meets_spec`` (True/False/None = unknown), ``qualified`` (a qualified link exists),
+    ``lead_time_months``, ``lead_time_basis``, ``spare_capacity`` (capacity minus
+    outbound volume, NaN if unknown), ``unit``, ``required_grade, required_purity,
+    spec_source``. Sorted: qualified first, then meeting the spec, then lead time.
+    """
+    net.facility(customer)
+    req = requirement(net, customer, material)
+    current = _links_for(net, customer, material)
+    pool = net.links[_material_mask(net.links, material)]
+    stages = set(net.facilities.loc[(current if len(current) else pool)["supplier"], "stage"])
+    if not stages:
+        raise QualificationError(f"no link in the network carries '{material}'")
+    sector = facility_sectors(net).get(customer)
+    outbound = net.outbound_volume
+    records = []
+    for sid, fac in net.facilities[net.facilities["stage"].isin(stages)].iterrows():
+        if sid == customer:
+            continue
+        mine = current[current["supplier"] == sid]
+        status = min(mine["status"], key=_STATUS_ORDER.get) if len(mine) else None
+        months, basis = _lead_time(mine, status, sector)
+        records.append({
+            "supplier": sid, "name": fac["name"], "stage": fac["stage"],
+            "country": fac["country"], "status": fac["status"], "link_status": status,
+            "volume": float(mine["volume"].sum()), "meets_spec": meets(net, sid, req, material),
+            "qualified": status == "qualified", "lead_time_months": months,
+            "lead_time_basis": basis,
+            "spare_capacity": float(fac["capacity"] - outbound[sid]) if not math.isnan(fac["capacity"])
+            else np.nan,
+            "unit": fac["unit"], "required_grade": str(req.grade) if req.grade else None,
+            "required_purity": req.purity, "spec_source": req.source,
+        })
+    frame = pd.DataFrame(records)
+    rank = frame["meets_spec"].map({True: 0, None: 1, False: 2})
+    frame = frame.assign(_q=~frame["qualified"], _m=rank).sort_values(
+        ["_q", "_m", "lead_time_months", "supplier"], kind="stable")
+    return frame.drop(columns=["_q", "_m"]).reset_index(drop=True)
+
+
+def _lead_time(links: pd.DataFrame, status, sector) -> tuple[float, str]:
+    if status == "qualified":
+        return 0.0, "qualified"
+    given = links["qualification_months"].dropna() if len(links) else pd.Series(dtype=float)
+    if len(given):
+        return float(given.min()), "link"
+    key = sector if isinstance(sector, str) else "default"
+    return lead_time(sector), f"sector default ({key})"
+
+
+# --- change -------------------------------------------------------------------------------------
+
+@dataclass
+class ChangeResult:
+    """``links``: one row per moved link (customer, material, volume, spec deltas, direct
+    qualification months, whether the new supplier meets the spec and has spare capacity);
+    ``affected``: one row per facility whose supply changes (tier 0 = direct customers);
+    ``months_until_usable``: the largest months over ``affected``; ``scenario``: a dict in
+    the scenarios engine's YAML format (issue 6)."""
+
+    links: pd.DataFrame
+    affected: pd.DataFrame
+    months_until_usable: float
+    scenario: dict
+
+
+def change(net: Network, replace: str, with_: str, customers: list[str] | None = None
+           ) -> ChangeResult:
+    """Replace supplier ``replace`` by ``with_`` on its carrying links (optionally only to
+    ``customers``); see the module docstring for the month arithmetic."""
+    net.facility(replace)
+    net.facility(with_)
+    if replace == with_:
+        raise QualificationError("--replace and --with name the same facility")
+    moved = net.carrying_links[net.carrying_links["supplier"] == replace]
+    if customers:
+        for c in customers:
+            net.facility(c)
+        moved = moved[moved["customer"].isin(customers)]
+    if moved.empty:
+        raise QualificationError(f"'{replace}' carries no volume"
+                                 + (f" to {', '.join(customers)}" if customers else ""))
+    sectors = facility_sectors(net)
+    link_rows = [_moved_link(net, replace, with_, row, sectors) for _, row in moved.iterrows()]
+    links = pd.DataFrame(link_rows)
+    direct = links.groupby("customer")["qualification_months"].max()
+    approved = set(links.groupby("customer")["new_link_status"].agg(
+        lambda s: all(v == "qualified" for v in s)).pipe(lambda s: s[s].index))
+    affected = _downstream(net, moved, direct, sectors, approved)
+    months = float(affected["months_until_usable"].max()) if len(affected) else float(direct.max())
+    return ChangeResult(links, affected, months, _scenario(net, replace, with_, links, months))
+
+
+def _moved_link(net: Network, old: str, new: str, row: pd.Series, sectors: pd.Series) -> dict:
+    customer, material = row["customer"], row["material"]
+    req = requirement(net, customer, material)
+    existing = net.links[(net.links["supplier"] == new) & (net.links["customer"] == customer)
+                         & (net.links["material"] == material)]
+    status = min(existing["status"], key=_STATUS_ORDER.get) if len(existing) else None
+    months, basis = _lead_time(existing, status, sectors.get(customer))
+    capacity = net.facilities.at[new, "capacity"]
+    spare = capacity - net.outbound_volume[new] if not math.isnan(capacity) else np.nan
+    return {
+        "customer": customer, "material": material, "volume": float(row["volume"]),
+        "new_link_status": status, "qualification_months": months, "basis": basis,
+        "meets_spec_old": meets(net, old, req, material), "meets_spec_new": meets(net, new, req, material),
+        "spare_capacity_new": float(spare) if not pd.isna(spare) else np.nan,
+        "spare_covers_volume": (bool(spare >= row["volume"]) if not pd.isna(spare) else None),
+        "spec_deltas": spec_deltas(net, old, new, material),
+    }
+
+
+def spec_deltas(net: Network, old: str, new: str, material: str | None = None) -> list[str]:
+    """Differences between two suppliers that a customer's engineers would review:
+    country, grades offered, purity (for ``material``), certifications gained and lost."""
+    a, b = net.facilities.loc[old], net.facilities.loc[new]
+    deltas = []
+    if a["country"] != b["country"]:
+        deltas.append(f"country: {a['country']} -> {b['country']}")
+    for column, reader in (("grades", lambda v: ";".join(map(str, parse_grades(v)))),
+                           ("purity", lambda v: parse_purity(v, material))):
+        if column in net.facilities:
+            try:
+                va, vb = reader(a.get(column)), reader(b.get(column))
+            except SpecError:
+                va, vb = a.get(column), b.get(column)
+            if (va or None) != (vb or None):
+                deltas.append(f"{column}: {va or 'unknown'} -> {vb or 'unknown'}")
+    ca, cb = _certs(a["certifications"]), _certs(b["certifications"])
+    if cb - ca:
+        deltas.append("certifications gained: " + ", ".join(sorted(cb - ca)))
+    if ca - cb:
+        deltas.append("certifications lost: " + ", ".join(sorted(ca - cb)))
+    return deltas
+
+
+def _downstream(net: Network, moved: pd.DataFrame, direct: pd.Series, sectors: pd.Series,
+                approved: set[str]) -> pd.DataFrame:
+    exempt = pd.Series(net.carrying_links.index.isin(moved.index), index=net.carrying_links.index)
+    flow = build_flow(net, exempt=exempt)
+    share = _solve_plain(flow, flow.exempt_in)  # share of each facility's supply via moved links
+    stage = net.facilities["stage"]
+    graph = nx.DiGraph()
+    graph.add_edges_from((u, v) for u, v in net.carrying_links[["supplier", "customer"]].itertuples(
+        index=False) if stage[v] != RECYCLER)  # scrap back to a recycler needs no requalification
+    best: dict[str, tuple[float, int]] = {}
+    for customer, months in direct.items():
+        best[customer] = max(best.get(customer, (-1, 0)), (months, 0))
+        if customer not in graph:
+            continue
+        order = [n for n in nx.topological_sort(graph.subgraph(nx.descendants(graph, customer) | {customer}))]
+        reach = {customer: (months, 0)}
+        for node in order:
+            if node not in reach:
+                continue
+            here, tier = reach[node]
+            for nxt in graph.successors(node):
+                # a source already approved at the customer needs no re-approval downstream
+                step = 0.0 if customer in approved else lead_time(sectors.get(nxt),
+                                                                   "requalification_months")
+                cand = (here + step, tier + 1)
+                if cand > reach.get(nxt, (-1, 0)):
+                    reach[nxt] = cand
+        for node, value in reach.items():
+            best[node] = max(best.get(node, (-1, 0)), value)
+    ids = net.facilities.index
+    records = []
+    for node, (months, tier) in best.items():
+        fac = net.facilities.loc[node]
+        records.append({
+            "id": node, "name": fac["name"], "stage": fac["stage"], "country": fac["country"],
+            "sector": sectors.get(node), "tier": tier,
+            "needs": _needs(tier, months, node in approved or any(
+                nx.has_path(graph, c, node) for c in approved if c in graph and node in graph)),
+            "share_affected": float(share[ids.get_loc(node)]), "months_until_usable": months,
+        })
+    frame = pd.DataFrame(records)
+    return frame.sort_values(["tier", "months_until_usable", "id"], kind="stable").reset_index(drop=True)
+
+
+def _needs(tier: int, months: float, approved: bool) -> str:
+    if approved and months == 0:
+        return "none (new source already qualified)" if tier == 0 else "none (route already approved)"
+    return "qualification of the new source" if tier == 0 else "requalification"
+
+
+def _scenario(net: Network, old: str, new: str, links: pd.DataFrame, months: float) -> dict:
+    """A scenario file: the old source is cut from month 0 for the moved customers (the
+    change is forced, e.g. by DFARS); the new links come online after their qualification."""
+    customers = sorted(links["customer"].unique())
+    materials = sorted(links["material"].unique())
+    missing = []
+    new_capacity = []
+    for row in links.itertuples(index=False):
+        if row.new_link_status is None:
+            missing.append(f"{new} -> {row.customer} ({row.material})")
+            continue
+        new_capacity.append({"link": {"supplier": new, "customer": row.customer,
+                                      "material": row.material},
+                             "month": float(row.qualification_months), "capacity": float(row.volume)})
+    description = (f"Source change generated by tiern change: {old} is replaced by {new} for "
+                   f"{', '.join(customers)}; months until usable downstream: {months:g}.")
+    if missing:
+        description += (" Links not in the network (add them to links.csv as candidate links "
+                        "with qualification_months to let the engine reroute): " + "; ".join(missing))
+    return {
+        "name": f"Replace {old} with {new}",
+        "description": description,
+        "horizon_months": int(min(600, max(36, math.ceil(months) + 12))),
+        "shocks": [{"name": f"{old} dropped", "select": {"id": old, "material": materials},
+                    "to": {"id": customers}, "capacity_loss": 1.0, "start_month": 0}],
+        "responses": {"inventory": True, "reroute": True, "new_capacity": new_capacity},
+    }
+
+
+# --- qualified vs nameplate capacity -------------------------------------------------------------
+
+def capacity_gap(net: Network) -> pd.DataFrame:
+    """Per stage, country and unit over operating non-sink facilities (capacities in
+    different units are never summed):
+    ``facilities``, ``nameplate`` (capacity of operating facilities), ``qualified``
+    (of which facilities with at least one qualified link carrying volume out),
+    ``in_qualification`` (facilities whose outbound links are only in qualification or
+    candidates), ``unused`` (operating, no outbound link at all), ``unknown_capacity``
+    (operating facilities with no capacity figure) and ``qualified_share``."""
+    producers = ~net.facilities.index.isin(net.sinks)  # sinks deliver nowhere: no gap to show
+    fac = net.facilities[(net.facilities["status"] == "operating") & producers].copy()
+    links = net.links
+    qualified = set(links[(links["status"] == "qualified") & (links["volume"] > 0)]["supplier"])
+    pending = set(links[links["status"] != "qualified"]["supplier"]) - qualified
+    fac["kind"] = np.where(fac.index.isin(list(qualified)), "qualified",
+                           np.where(fac.index.isin(list(pending)), "in_qualification", "unused"))
+    fac["unit"] = fac["unit"].fillna("")
+    records = []
+    for (stage, country, unit), group in fac.groupby(["stage", "country", "unit"], sort=True):
+        cap = group["capacity"]
+        records.append({
+            "stage": stage, "country": country, "unit": unit, "facilities": len(group),
+            "nameplate": float(cap.sum()),
+            "qualified": float(cap[group["kind"] == "qualified"].sum()),
+            "in_qualification": float(cap[group["kind"] == "in_qualification"].sum()),
+            "unused": float(cap[group["kind"] == "unused"].sum()),
+            "unknown_capacity": int(cap.isna().sum()),
+        })
+    frame = pd.DataFrame(records)
+    if frame.empty:
+        return frame
+    frame["qualified_share"] = np.where(frame["nameplate"] > 0,
+                                        frame["qualified"] / frame["nameplate"].where(frame["nameplate"] > 0),
+                                        np.nan)
+    order = {s: i for i, s in enumerate(ALL_STAGES)}
+    return (frame.assign(_o=frame["stage"].map(order))
+            .sort_values(["_o", "nameplate"], ascending=[True, False], kind="stable")
+            .drop(columns="_o").reset_index(drop=True))
+
+
+# --- helpers -----------------------------------------------------------------------------------------
+
+def _material_mask(links: pd.DataFrame, material: str) -> pd.Series:
+    exact = links["material"].str.lower() == material.lower()
+    return exact if exact.any() else links["material"].str.lower().str.contains(material.lower(),
+                                                                               regex=False)
+
+
+def _links_for(net: Network, customer: str, material: str) -> pd.DataFrame:
+    links = net.links[net.links["customer"] == customer]
+    return links[_material_mask(links, material)]
+
+
+def _grade(text: str, where: str) -> Grade:
+    try:
+        return parse_grade(text)
+    except SpecError as error:
+        raise QualificationError(f"{where}: {error}") from None
+
+
+def _certs(value) -> set[str]:
+    from .assurance import normalise_certificate
+
+    return {normalise_certificate(c) for c in str(value).split(";") if c.strip()} \
+        if isinstance(value, str) else set()

@@ -1,0 +1,452 @@
+"""Scenario files: the YAML format, its validation and the parsed model.
+
+A scenario is a list of *shocks* (what goes wrong, where, how badly, when, for how long)
+plus the *responses* the engine may use (inventories, rerouting to spare capacity,
+qualification of alternative links, new capacity). Files are validated with pydantic;
+every problem is reported at once, naming the file and the field path::
+
+    china.yaml: shocks[0].capacity_loss: must be between 0 and 1
+
+Numbers that Monte Carlo may vary (``capacity_loss``, ``start_month``,
+``duration_months``) take either a number or a distribution such as
+``{dist: lognormal, median: 6, sigma: 0.5}`` (see :class:`Distribution`).
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Literal, Optional, Union
+
+import yaml
+from pydantic import BaseModel, ConfigDict, ValidationError as PydanticError, field_validator
+from pydantic import model_validator
+from pydantic_core import PydanticCustomError
+
+from ..errors import TiernError
+from ..schema import ALL_STAGES, FACILITY_STATUS, SECTORS
+
+#: Days in a scenario month when converting ``inventory_days`` (a 30-day month, so 60 days
+#: of stock is exactly 2 months of consumption).
+DAYS_PER_MONTH = 30.0
+
+
+class ScenarioFileError(TiernError):
+    """A scenario file that cannot be read or is invalid; ``problems`` holds (field path, message)."""
+
+    def __init__(self, file: str, problems: list[tuple[str, str]]):
+        self.file = file
+        self.problems = problems
+        super().__init__("\n".join(f"{file}: {path}: {message}" if path else f"{file}: {message}"
+                                   for path, message in problems))
+
+
+def _strict(model_config: ConfigDict | None = None) -> ConfigDict:
+    return ConfigDict(extra="forbid", frozen=True, **(model_config or {}))
+
+
+StrList = Union[str, list[str]]
+
+
+def _as_list(value) -> Optional[tuple[str, ...]]:
+    if value is None:
+        return None
+    values = [value] if isinstance(value, str) else list(value)
+    return tuple(str(v) for v in values)
+
+
+class Selector(BaseModel):
+    """A facility filter; every given field must match (values in a list are alternatives).
+
+    Fields: ``id``, ``stage``, ``country`` (ISO alpha-2, matched on ``country_basis``:
+    ``location`` = where the plant is, ``control`` = the country of its ultimate owner),
+    ``owner`` (matched on ``owner_basis``: ``written`` = as in facilities.csv, ``ultimate``
+    = the majority-control parent), ``status``, ``sector`` and ``material``. In a shock's
+    ``select``, ``material`` narrows the shock to the selected facilities' outbound links
+    carrying that material; elsewhere it selects facilities that supply that material.
+    """
+
+    model_config = _strict()
+
+    id: Optional[tuple[str, ...]] = None
+    stage: Optional[tuple[str, ...]] = None
+    country: Optional[tuple[str, ...]] = None
+    country_basis: Literal["location", "control"] = "location"
+    owner: Optional[tuple[str, ...]] = None
+    owner_basis: Literal["written", "ultimate"] = "written"
+    status: Optional[tuple[str, ...]] = None
+    sector: Optional[tuple[str, ...]] = None
+    material: Optional[tuple[str, ...]] = None
+
+    @field_validator("id", "stage", "country", "owner", "status", "sector", "material",
+                     mode="before")
+    @classmethod
+    def _listify(cls, value):
+        if value is not None and not isinstance(value, (str, list, tuple)):
+            raise PydanticCustomError("type", "expected a text value or a list of them")
+        return _as_list(value)
+
+    @field_validator("stage")
+    @classmethod
+    def _known_stage(cls, value):
+        return _check_allowed(value, ALL_STAGES, "stage")
+
+    @field_validator("status")
+    @classmethod
+    def _known_status(cls, value):
+        return _check_allowed(value, FACILITY_STATUS, "status")
+
+    @field_validator("sector")
+    @classmethod
+    def _known_sector(cls, value):
+        return _check_allowed(value, SECTORS, "sector")
+
+    @field_validator("country")
+    @classmethod
+    def _country_code(cls, value):
+        if value is None:
+            return None
+        from ingest.normalize import normalize_country
+
+        codes = []
+        for item in value:
+            code = normalize_country(item)
+            if code is None:
+                raise PydanticCustomError(
+                    "country", "unknown country '{item}' (use ISO 3166-1 alpha-2, e.g. CN)",
+                    {"item": item})
+            codes.append(code)
+        return tuple(codes)
+
+    @property
+    def is_empty(self) -> bool:
+        return all(getattr(self, f) is None for f in
+                   ("id", "stage", "country", "owner", "status", "sector", "material"))
+
+
+def _check_allowed(value, allowed, what):
+    if value is None:
+        return None
+    for item in value:
+        if item not in allowed:
+            raise PydanticCustomError(
+                "allowed", "unknown {what} '{item}' (expected one of: {allowed})",
+                {"what": what, "item": item, "allowed": ", ".join(allowed)})
+    return value
+
+
+class Distribution(BaseModel):
+    """A random quantity for Monte Carlo runs.
+
+    ``lognormal``: ``median``, ``sigma`` (of the log); ``uniform``: ``low``, ``high``;
+    ``triangular``: ``low``, ``mode``, ``high``; ``normal``: ``mean``, ``sd``. Draws are
+    clipped to the field's range. A deterministic run uses the central value
+    (:attr:`central`): the median, the midpoint, the mode or the mean.
+    """
+
+    model_config = _strict()
+
+    dist: Literal["lognormal", "uniform", "triangular", "normal"]
+    median: Optional[float] = None
+    sigma: Optional[float] = None
+    low: Optional[float] = None
+    mode: Optional[float] = None
+    high: Optional[float] = None
+    mean: Optional[float] = None
+    sd: Optional[float] = None
+
+    @model_validator(mode="after")
+    def _parameters(self):
+        needed = {"lognormal": ("median", "sigma"), "uniform": ("low", "high"),
+                  "triangular": ("low", "mode", "high"), "normal": ("mean", "sd")}[self.dist]
+        given = {k for k in ("median", "sigma", "low", "mode", "high", "mean", "sd")
+                 if getattr(self, k) is not None}
+        missing = [k for k in needed if k not in given]
+        extra = sorted(given - set(needed))
+        if missing or extra:
+            raise PydanticCustomError(
+                "dist", "{dist} takes {needed}{detail}",
+                {"dist": self.dist, "needed": ", ".join(needed),
+                 "detail": (f" (missing {', '.join(missing)})" if missing else "")
+                 + (f" (unexpected {', '.join(extra)})" if extra else "")})
+        if self.dist == "lognormal" and (self.median <= 0 or self.sigma < 0):
+            raise PydanticCustomError("dist", "lognormal needs median > 0 and sigma >= 0")
+        if self.dist == "uniform" and self.low > self.high:
+            raise PydanticCustomError("dist", "uniform needs low <= high")
+        if self.dist == "triangular" and not (self.low <= self.mode <= self.high):
+            raise PydanticCustomError("dist", "triangular needs low <= mode <= high")
+        if self.dist == "normal" and self.sd < 0:
+            raise PydanticCustomError("dist", "normal needs sd >= 0")
+        return self
+
+    @property
+    def central(self) -> float:
+        return {"lognormal": self.median, "uniform": None, "triangular": self.mode,
+                "normal": self.mean}[self.dist] if self.dist != "uniform" \
+            else (self.low + self.high) / 2
+
+
+Quantity = Union[float, Distribution]
+
+
+def _quantity(value, low: float, high: float | None, what: str):
+    """Validate a number-or-distribution field with a readable range message."""
+    if isinstance(value, dict):
+        return Distribution.model_validate(value)
+    if isinstance(value, Distribution):
+        return value
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise PydanticCustomError("number", "expected a number or a distribution like {example}",
+                                  {"example": "{dist: lognormal, median: 6, sigma: 0.5}"})
+    if value < low or (high is not None and value > high):
+        raise PydanticCustomError("range", f"must be between {low:g} and {high:g}" if high is not None
+                                  else f"must be >= {low:g}")
+    return float(value)
+
+
+class Shock(BaseModel):
+    """One disruption.
+
+    ``type: outage`` (default) cuts the capacity of the selected facilities, or, when
+    ``select`` names a ``material`` or a ``to`` filter is given, only their outbound
+    links carrying that material / going to those customers. ``type: export_control``
+    cuts the selected facilities' outbound links to customers located in *another*
+    country (the plant still serves its home market), optionally narrowed by
+    ``material`` and ``to``. ``sinks`` restricts whose supply the shock counts against
+    (e.g. a procurement rule that only binds defense OEMs).
+
+    ``capacity_loss`` (0..1) is the fraction lost while active; the shock is active over
+    ``[start_month, start_month + duration_months)`` (``duration_months: null`` = to the
+    horizon; fractional months count pro rata). ``probability`` (0..1) and
+    distributions matter only in Monte Carlo runs; ``correlation_group`` (default: the
+    selected country) ties the occurrence of shocks together (see
+    :mod:`graphmodel.scenarios.montecarlo`).
+    """
+
+    model_config = _strict()
+
+    name: Optional[str] = None
+    type: Literal["outage", "export_control"] = "outage"
+    select: Selector
+    to: Optional[Selector] = None
+    sinks: Optional[Selector] = None
+    capacity_loss: Quantity = 1.0
+    start_month: Quantity = 0.0
+    duration_months: Optional[Quantity] = None
+    probability: float = 1.0
+    correlation_group: Optional[str] = None
+
+    @field_validator("capacity_loss", mode="before")
+    @classmethod
+    def _loss(cls, value):
+        return _quantity(value, 0.0, 1.0, "capacity_loss")
+
+    @field_validator("start_month", mode="before")
+    @classmethod
+    def _start(cls, value):
+        return _quantity(value, 0.0, None, "start_month")
+
+    @field_validator("duration_months", mode="before")
+    @classmethod
+    def _duration(cls, value):
+        return None if value is None else _quantity(value, 0.0, None, "duration_months")
+
+    @field_validator("probability", mode="before")
+    @classmethod
+    def _probability(cls, value):
+        value = _quantity(value, 0.0, 1.0, "probability")
+        if isinstance(value, Distribution):
+            raise PydanticCustomError("number", "must be a number between 0 and 1")
+        return value
+
+    @field_validator("select")
+    @classmethod
+    def _non_empty(cls, value: Selector):
+        if value.is_empty:
+            raise PydanticCustomError("empty", "needs at least one filter (id, stage, country, "
+                                               "owner, status, sector or material)")
+        return value
+
+    @property
+    def acts_on_links(self) -> bool:
+        """Whether the shock scales links (export control, material or customer filter)."""
+        return self.type == "export_control" or self.select.material is not None \
+            or self.to is not None
+
+    def group(self, position: int) -> str:
+        """The correlation group: explicit, else the selected countries, else the shock alone."""
+        if self.correlation_group:
+            return self.correlation_group
+        if self.select.country:
+            return "country:" + "+".join(sorted(self.select.country))
+        return f"shock:{position}"
+
+
+class LinkRef(BaseModel):
+    model_config = _strict()
+
+    supplier: str
+    customer: str
+    material: Optional[str] = None
+
+
+class NewCapacity(BaseModel):
+    """Capacity that comes online at ``month`` and ramps linearly to full over ``ramp_months``.
+
+    Either ``select`` (facilities, e.g. planned plants: they may then supply through their
+    links, as spare capacity for rerouting) or ``link`` (a link that becomes usable for
+    rerouting, like a qualified one). ``capacity`` (per year) overrides the facility's
+    capacity or caps the link; a link without it is limited by its supplier's spare capacity.
+    """
+
+    model_config = _strict()
+
+    select: Optional[Selector] = None
+    link: Optional[LinkRef] = None
+    month: float = 0.0
+    ramp_months: float = 0.0
+    capacity: Optional[float] = None
+
+    @field_validator("month", "ramp_months", "capacity", mode="before")
+    @classmethod
+    def _non_negative(cls, value):
+        if value is None:
+            return None
+        value = _quantity(value, 0.0, None, "")
+        if isinstance(value, Distribution):
+            raise PydanticCustomError("number", "must be a number >= 0")
+        return value
+
+    @model_validator(mode="after")
+    def _one_target(self):
+        if (self.select is None) == (self.link is None):
+            raise PydanticCustomError("target", "give exactly one of select or link")
+        return self
+
+
+class Responses(BaseModel):
+    """What the engine may do about a shock (see :func:`graphmodel.scenarios.run_scenario`).
+
+    ``inventory``: draw down each facility's ``inventory_days`` of input consumption.
+    ``reroute``: move lost volume to spare capacity, over qualified links at once and over
+    candidate / in_qualification links once their lead time has elapsed since the first
+    shock started. ``qualification_months`` overrides every link's lead time;
+    ``default_qualification_months`` is used where a link gives none. ``refill_rate``: the
+    share of a facility's monthly input it can add to a depleted stock per month once its
+    supply has recovered. ``new_capacity``: see :class:`NewCapacity`.
+    """
+
+    model_config = _strict()
+
+    inventory: bool = True
+    reroute: bool = True
+    qualification_months: Optional[float] = None
+    default_qualification_months: float = 12.0
+    refill_rate: float = 0.1
+    new_capacity: list[NewCapacity] = []
+
+    @field_validator("qualification_months", "default_qualification_months", "refill_rate",
+                     mode="before")
+    @classmethod
+    def _non_negative(cls, value):
+        if value is None:
+            return None
+        value = _quantity(value, 0.0, None, "")
+        if isinstance(value, Distribution):
+            raise PydanticCustomError("number", "must be a number >= 0")
+        return value
+
+
+class MonteCarloOptions(BaseModel):
+    """Monte Carlo defaults: ``correlation`` (0..1) between shocks of one country; runs; seed."""
+
+    model_config = _strict()
+
+    correlation: float = 0.0
+    runs: int = 1000
+    seed: int = 0
+
+    @field_validator("correlation", mode="before")
+    @classmethod
+    def _fraction(cls, value):
+        value = _quantity(value, 0.0, 1.0, "")
+        if isinstance(value, Distribution):
+            raise PydanticCustomError("number", "must be a number between 0 and 1")
+        return value
+
+
+class Scenario(BaseModel):
+    """A scenario file (see the module docstring and README "## Scenarios")."""
+
+    model_config = _strict()
+
+    name: str
+    description: Optional[str] = None
+    source: Optional[str] = None
+    horizon_months: int = 36
+    shocks: list[Shock]
+    responses: Responses = Responses()
+    monte_carlo: MonteCarloOptions = MonteCarloOptions()
+
+    @field_validator("horizon_months", mode="before")
+    @classmethod
+    def _horizon(cls, value):
+        if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 600:
+            raise PydanticCustomError("range", "must be a whole number of months between 1 and 600")
+        return value
+
+    @field_validator("shocks")
+    @classmethod
+    def _some_shock(cls, value):
+        if not value:
+            raise PydanticCustomError("empty", "needs at least one shock")
+        return value
+
+
+def _loc(loc: tuple) -> str:
+    text = ""
+    for part in loc:
+        if isinstance(part, int):
+            text += f"[{part}]"
+        elif part in ("function-after[_one_target()]",) or str(part).startswith("function-"):
+            continue
+        else:
+            text += ("." if text else "") + str(part)
+    return text
+
+
+def _problems(error: PydanticError) -> list[tuple[str, str]]:
+    problems = []
+    for item in error.errors():
+        message = item["msg"]
+        if item["type"] == "extra_forbidden":
+            message = "unknown field"
+        elif item["type"] == "missing":
+            message = "required field missing"
+        # drop the union member names pydantic appends (float, Distribution, ...)
+        loc = tuple(p for p in item["loc"] if p not in ("float", "Distribution", "tuple[str, ...]",
+                                                          "str", "list[str]"))
+        problems.append((_loc(loc), message))
+    return list(dict.fromkeys(problems))
+
+
+def parse_scenario(data: Any, file: str = "<scenario>") -> Scenario:
+    """Validate a scenario given as plain data (e.g. built in the app); raise ScenarioFileError."""
+    if not isinstance(data, dict):
+        raise ScenarioFileError(file, [("", "expected a mapping with name, shocks, responses")])
+    try:
+        return Scenario.model_validate(data)
+    except PydanticError as error:
+        raise ScenarioFileError(file, _problems(error)) from None
+
+
+def load_scenario(path: str | Path) -> Scenario:
+    """Read and validate a scenario YAML file; raise :class:`ScenarioFileError` naming the file."""
+    path = Path(path)
+    if not path.is_file():
+        raise ScenarioFileError(str(path), [("", "no such scenario file")])
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        where = f"line {mark.line + 1}" if mark is not None else ""
+        raise ScenarioFileError(path.name, [(where, f"not valid YAML ({getattr(error, 'problem', error)})")]) from None
+    return parse_scenario(data, path.name)

@@ -1,0 +1,40 @@
+"""Scenario presets shipped in ``data/scenarios/*.yaml``."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from ..settings import REPO_ROOT
+from .model import ScenarioFileError, load_scenario
+
+PRESET_DIR = REPO_ROOT / "data" / "scenarios"
+
+
+def preset_paths() -> list[Path]:
+    """Every preset file, sorted by name."""
+    return sorted(PRESET_DIR.glob("*.yaml"))
+
+
+def resolve(name_or_path: str | Path) -> Path:
+    """A scenario file path: an existing file, else a preset by file stem (``bayan-obo-outage``)."""
+    path = Path(name_or_path)
+    if path.is_file():
+        return path
+    preset = PRESET_DIR / f"{path.stem}.yaml"
+    if preset.is_file() and path.parent == Path("."):
+        return preset
+    known = ", ".join(p.stem for p in preset_paths()) or "none"
+    raise ScenarioFileError(str(name_or_path), [("", f"no such scenario file or preset (presets: {known})")])
+
+
+def preset_table() -> pd.DataFrame:
+    """Presets as a table: preset (file stem), name, horizon, shocks, description, source."""
+    rows = []
+    for path in preset_paths():
+        scenario = load_scenario(path)
+        rows.append({"preset": path.stem, "name": scenario.name,
+                     "horizon_months": scenario.horizon_months, "shocks": len(scenario.shocks),
+                     "description": scenario.description, "source": scenario.source})
+    return pd.DataFrame(rows, columns=["preset", "name", "horizon_months", "shocks",
+                                       "description", "source"])

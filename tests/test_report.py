@@ -1,0 +1,203 @@
+"""The chokepoint report and its charts: contents of every format, opened and read back."""
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import sys
+
+import openpyxl
+import plotly.graph_objects as go
+import pytest
+
+from graphmodel import chokepoints as ch
+from graphmodel import plot
+from graphmodel.colors import country_color
+from graphmodel.examples import example_path
+from graphmodel.report import build_report, to_html, write_report
+
+GOLDEN = str(example_path("golden"))
+SHEETS = ["Summary", "Top chokepoints", "Facilities", "Countries", "Companies", "Sinks",
+          "Concentration", "China exposure", "Methodology", "Sources"]
+
+
+@pytest.fixture(scope="module")
+def report():
+    from graphmodel.examples import load_golden
+
+    return build_report(load_golden(), top=5)
+
+
+def tiern(*args, check=True):
+    result = subprocess.run([sys.executable, "-m", "graphmodel.cli", *args],
+                            capture_output=True, text=True)
+    if check and result.returncode != 0:
+        raise AssertionError(f"tiern {' '.join(args)} failed:\n{result.stderr}")
+    return result
+
+
+# --- content ----------------------------------------------------------------------------------
+def test_top_chokepoints_are_upstream_facilities_with_reasons(report):
+    top = report.top
+    # metal_cn and magnet_cn tie at 0.7193; metal_cn has no alternative, so it comes first.
+    assert list(top["id"][:3]) == ["metal_cn", "magnet_cn", "motor_de"]
+    assert not set(top["id"]) & {"oem_auto", "oem_def"}  # buyers are not ranked
+    why = top.set_index("id")["why"]
+    assert why["motor_de"].startswith("70% of all sink demand (42 t magnet/yr)")
+    assert "Single point of failure for 1 buyer (67% of demand): Golden automotive OEM." in why["motor_de"]
+    assert "No qualified alternative supplier" in why["metal_cn"]
+    # magnet_jp is in Japan but controlled from China (JP Metals is 60% CN Mining).
+    full = report.tables["Facilities"].set_index("id")
+    assert full.at["magnet_jp", "control_country"] == "CN"
+
+
+def test_findings_state_the_headline_numbers(report):
+    text = "\n".join(report.findings)
+    assert "demand 60 t magnet/yr" in text
+    assert "Largest chokepoint: Golden CN metal plant (metal, CN) carries 72% of all demand." in text
+    assert "1 of 2 buyers can be cut off by a single facility failure (67% of demand)" in text
+    # CN fails: 60 - (20*0.5 + 40*0.25) * 0.64/0.95 = 46.53 lost, 78% (tests/test_chokepoints).
+    assert "If every facility in China failed, 78% of demand would be lost" in text
+
+
+def test_china_exposure_per_oem_uses_the_exposure_algebra(report):
+    wide = report.tables["China exposure"].set_index("id")
+    # oem_def: half from magnet_cn (CN) and half from magnet_jp (JP, controlled from CN).
+    assert wide.at["oem_def", "magnet (location)"] == pytest.approx(0.5)
+    assert wide.at["oem_def", "magnet (control)"] == pytest.approx(1.0)
+    assert list(wide.index) == ["oem_auto", "oem_def"]  # by demand, largest first
+
+
+def test_sources_and_provenance(report, golden):
+    assert report.meta["hash"] == golden.hash
+    assert report.meta["years"] == "2025–2025"
+    assert list(report.sources["source"]) == ["tiern golden example (invented)"]
+    assert report.sources.iloc[0]["facilities"] == 14 and report.sources.iloc[0]["links"] == 18
+
+
+# --- formats ----------------------------------------------------------------------------------
+def test_xlsx_has_one_styled_sheet_per_table(report, tmp_path):
+    path = write_report(report, tmp_path / "report.xlsx")
+    book = openpyxl.load_workbook(path)
+    assert book.sheetnames == SHEETS
+    top = book["Top chokepoints"]
+    header = [c.value for c in top[1]]
+    assert header[:4] == ["rank", "id", "name", "stage"] and "why" in header
+    assert top["A1"].font.bold and top["A1"].fill.fgColor.rgb.endswith("1F3A5F")
+    rows = list(top.iter_rows(min_row=2, values_only=True))
+    assert len(rows) == 5
+    assert rows[0][1] == "metal_cn"
+    assert rows[0][header.index("criticality")] == pytest.approx(
+        (40 * 0.75 / 0.95 + 20 * (0.5 + 0.075 / 0.95)) / 60)
+    summary = {row[0]: row[1] for row in book["Summary"].iter_rows(min_row=2, values_only=True)}
+    assert summary["Dataset hash"] == report.meta["hash"]
+    countries = [row[1] for row in book["Countries"].iter_rows(min_row=2, values_only=True)]
+    assert countries[0] == "CN" and len(countries) == 6
+
+
+def test_html_is_interactive_offline_and_complete(report, tmp_path):
+    path = write_report(report, tmp_path / "report.html")
+    page = path.read_text(encoding="utf-8")
+    for name in report.top["name"]:
+        assert name in page
+    assert report.meta["hash"] in page
+    assert "Single point of failure for 1 buyer" in page
+    scripts = re.findall(r"<script[^>]*>", page)
+    assert scripts and not [s for s in scripts if "src=" in s]  # plotly.js is inline
+    # No markup outside the scripts loads anything remote (plotly.js itself contains URL
+    # strings, e.g. its logo link, which load nothing).
+    markup = re.sub(r"<script[^>]*>.*?</script>", "", page, flags=re.DOTALL)
+    assert not re.search(r"""(src|href)=["']?(https?:)?//""", markup)
+    assert "<link" not in markup
+    assert page.count("Plotly.newPlot") == len(report.figures)
+    assert "Methodology" in page and "L[k, u] / L[u, u]" in page
+
+
+def test_markdown_has_tables_and_text(report, tmp_path):
+    path = write_report(report, tmp_path / "report.md")
+    text = path.read_text(encoding="utf-8")
+    assert text.startswith("# Rare-earth magnet supply chain: chokepoint report")
+    assert f"hash `{report.meta['hash']}`" in text
+    assert "| rank | name" in text.replace("|   rank | name", "| rank | name")
+    assert "1. **Golden CN metal plant** (metal, CN):" in text
+    assert "## Methodology" in text and "## Data sources" in text
+
+
+def test_static_page_uses_images_not_scripts(report):
+    page = to_html(report, images={name: "data:image/svg+xml;base64,AAAA" for name in report.figures})
+    assert "<script" not in page
+    assert page.count("<img ") == len(report.figures)
+
+
+@pytest.mark.slow  # starts Chromium (kaleido) and WeasyPrint: well over 20 s on a busy machine
+@pytest.mark.skipif(not shutil.which("pdftoppm"), reason="poppler-utils not installed")
+def test_pdf_renders_to_a4_pages(report, tmp_path):
+    path = write_report(report, tmp_path / "report.pdf")
+    subprocess.run(["pdftoppm", "-png", "-r", "60", str(path), str(tmp_path / "page")], check=True)
+    pages = sorted(tmp_path.glob("page-*.png"))
+    assert 5 <= len(pages) <= 20
+    from PIL import Image
+
+    width, height = Image.open(pages[0]).size
+    # A4 at 60 dpi: 8.27 x 11.69 in = 496.1 x 701.6 px (pdftoppm rounds up)
+    assert abs(width - 496) <= 1 and abs(height - 702) <= 1
+    text = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True).stdout
+    assert report.meta["hash"] in text and "Golden CN metal plant" in text
+    # Charts are embedded as images: their text is drawn, e.g. axis titles with units.
+    assert "Share of sink demand at risk (%)" in text
+
+
+# --- charts -----------------------------------------------------------------------------------
+def test_charts_use_country_colours_and_label_units(golden):
+    table = ch.chokepoints(golden, exclude_sinks=True)
+    fig = plot.top_chokepoints_bar(table, top=5)
+    assert isinstance(fig, go.Figure)
+    assert fig.layout.xaxis.title.text == "Share of sink demand at risk (%)"
+    for trace in fig.data:
+        assert trace.marker.color == country_color(trace.name)
+    assert sum(len(trace.x) for trace in fig.data) == 5
+    groups = plot.group_bar(ch.chokepoints_by_group(golden, by="country"))
+    assert "(%)" in groups.layout.xaxis.title.text
+    assert list(groups.data[0].marker.color)[-1] == country_color("CN")  # top group last (top of chart)
+
+
+def test_exposure_heatmap_labels_every_buyer(report):
+    from graphmodel.report import china_exposure
+    from graphmodel.examples import load_golden
+
+    net = load_golden()
+    exposure = china_exposure(net, net.sinks)
+    fig = plot.exposure_heatmap(exposure)
+    assert list(fig.data[0].x) == ["mine", "separator", "metal", "magnet"]
+    assert set(fig.layout.yaxis.ticktext) == {"Golden automotive OEM", "Golden defense OEM"}
+    assert fig.data[0].zmax == 100
+
+
+# --- command line -----------------------------------------------------------------------------
+def test_cli_chokepoints_json_and_options():
+    import json
+
+    rows = json.loads(tiern("chokepoints", GOLDEN, "--top", "3", "--format", "json").stdout)
+    assert [r["id"] for r in rows] == ["metal_cn", "magnet_cn", "motor_de"]
+    assert rows[2]["single_point_for"] == ["oem_auto"]
+    rows = json.loads(tiern("chokepoints", GOLDEN, "--stage", "separator", "--sinks", "defense",
+                            "-f", "json").stdout)
+    # Defense demand only (oem_def, 20): sep_cn feeds magnet_cn (0.5 of oem_def) via metal_cn.
+    assert [r["id"] for r in rows] == ["sep_cn", "sep_my", "sep_us"] and rows[0]["rank"] == 1
+    table = tiern("chokepoints", GOLDEN, "--by", "company").stdout
+    assert table.splitlines()[1].split()[:3] == ["1", "CN", "Mining"]
+
+
+def test_cli_errors_are_messages():
+    result = tiern("chokepoints", GOLDEN, "--sinks", "spaceship", check=False)
+    assert result.returncode == 1 and "--sinks 'spaceship' is not a stage" in result.stderr
+    assert "Traceback" not in result.stderr
+    result = tiern("report", GOLDEN, "-o", "report.docx", check=False)
+    assert result.returncode != 0 and "unsupported extension '.docx'" in result.stderr
+
+
+def test_cli_report_writes_markdown(tmp_path):
+    out = tmp_path / "report.md"
+    result = tiern("report", GOLDEN, "-o", str(out), "--top", "3")
+    assert f"wrote {out}" in result.stderr
+    assert "## Top 3 chokepoints" in out.read_text(encoding="utf-8")

@@ -1,0 +1,222 @@
+"""Specs, qualification, source changes, capacity gap and the assurance ladder on small networks."""
+from __future__ import annotations
+
+import json
+import pytest
+import yaml
+
+from graphmodel.build import network_from_records
+from graphmodel.compliance.assurance import assurance_gaps, assurance_ladder, normalise_certificate
+from graphmodel.compliance.qualification import capacity_gap, change, qualify, spec_deltas
+from graphmodel.specs import (Grade, SpecError, contains_heavy, grade_meets, lead_time, parse_grade,
+                              parse_purity)
+
+
+def fac(fid, stage, country, **extra):
+    return {"id": fid, "name": fid, "stage": stage, "country": country, **extra}
+
+
+def link(supplier, customer, material, volume, **extra):
+    return {"supplier": supplier, "customer": customer, "material": material, "volume": volume,
+            **extra}
+
+
+# --- grades and purity -----------------------------------------------------------------------
+
+@pytest.mark.parametrize("text, grade", [
+    ("N52", Grade("N", 52)), ("42SH", Grade("SH", 42)), ("N42SH", Grade("SH", 42)),
+    ("uh", Grade("UH")), ("N", Grade("N")), ("38EH", Grade("EH", 38)),
+])
+def test_parse_grade(text, grade):
+    assert parse_grade(text) == grade
+
+
+def test_grade_table_and_matching():
+    assert parse_grade("45UH").max_temp_c == 180
+    assert parse_grade("N52").max_temp_c == 80
+    assert grade_meets(parse_grade("45UH"), parse_grade("40SH"))      # hotter and stronger
+    assert not grade_meets(parse_grade("38UH"), parse_grade("40SH"))  # too weak
+    assert not grade_meets(parse_grade("N52"), parse_grade("40SH"))   # too cold
+    assert grade_meets(parse_grade("SH"), parse_grade("40SH"))        # a family covers energies
+    assert contains_heavy(parse_grade("N52")) is False
+    assert contains_heavy(parse_grade("42SH")) is True
+    with pytest.raises(SpecError, match="cannot read magnet grade 'Z9'"):
+        parse_grade("Z9")
+
+
+def test_purity_parsing():
+    assert parse_purity("99.99") == 99.99
+    assert parse_purity("Tb oxide: 99.99; Dy oxide: 99.5", "Dy oxide") == 99.5
+    assert parse_purity("Tb oxide: 99.99", "Dy oxide") is None
+    assert parse_purity("") is None
+    with pytest.raises(SpecError):
+        parse_purity("Dy oxide: high", "Dy oxide")
+
+
+def test_lead_time_table_has_sources_and_a_default():
+    assert lead_time("automotive") == 7
+    assert lead_time("automotive", "requalification_months") == 4
+    assert lead_time(None) == lead_time("default")
+
+
+# --- qualify and change ----------------------------------------------------------------------
+
+@pytest.fixture
+def dy_chain():
+    """sep_cn (qualified, 99.5%) and sep_my (candidate, 9 months, 99.9%) can supply metal_jp
+    with Dy oxide (required 99.5%); sep_us (99.0%) has no link. metal_jp -> magnet_jp ->
+    oem_auto (automotive)."""
+    return network_from_records(
+        [fac("sep_cn", "separator", "CN", purity="Dy oxide: 99.5", certifications="RMAP",
+             capacity=100),
+         fac("sep_my", "separator", "MY", purity="Dy oxide: 99.9", certifications="RMAP;ISO17025",
+             capacity=40),
+         fac("sep_us", "separator", "US", purity="99.0", status="planned", capacity=20),
+         fac("metal_jp", "metal", "JP", capacity=30), fac("magnet_jp", "magnet", "JP"),
+         fac("oem_auto", "oem", "DE", sector="automotive")],
+        [link("sep_cn", "metal_jp", "Dy oxide", 5, required_purity="99.5"),
+         link("sep_my", "metal_jp", "NdPr oxide", 20),
+         link("sep_my", "metal_jp", "Dy oxide", 0, status="candidate", qualification_months=9),
+         link("metal_jp", "magnet_jp", "NdPr metal", 25),
+         link("magnet_jp", "oem_auto", "NdFeB magnet", 25)])
+
+
+def test_qualify_lists_spec_fit_qualification_and_lead_times(dy_chain):
+    table = qualify(dy_chain, "metal_jp", "Dy oxide").set_index("supplier")
+    assert list(table.index) == ["sep_cn", "sep_my", "sep_us"]
+    assert table.loc["sep_cn", ["qualified", "meets_spec", "lead_time_months"]].tolist() == [True, True, 0]
+    assert table.loc["sep_my", ["link_status", "meets_spec", "lead_time_months", "lead_time_basis"]
+                     ].tolist() == ["candidate", True, 9, "link"]
+    # no link: the automotive default (metal_jp's only sink is an automotive OEM)
+    assert table.loc["sep_us", ["meets_spec", "lead_time_months", "lead_time_basis"]].tolist() == [
+        False, 7, "sector default (automotive)"]
+    assert table.loc["sep_my", "spare_capacity"] == 40 - 20
+    assert table.loc["sep_cn", "required_purity"] == 99.5
+
+
+def test_qualify_magnet_grades():
+    net = network_from_records(
+        [fac("magnet_cn", "magnet", "CN", grades="N52;42SH"),
+         fac("magnet_jp", "magnet", "JP", grades="N48;45UH"),
+         fac("magnet_vn", "magnet", "VN", grades="N52"), fac("magnet_x", "magnet", "DE"),
+         fac("motor", "motor", "DE")],
+        [link("magnet_cn", "motor", "NdFeB magnet", 10, required_grade="40SH")])
+    meets = qualify(net, "motor", "NdFeB magnet").set_index("supplier")["meets_spec"].to_dict()
+    assert meets == {"magnet_cn": True, "magnet_jp": True, "magnet_vn": False, "magnet_x": None}
+
+
+def test_change_months_and_requalification(dy_chain):
+    # metal_jp: sep_my's Dy link is a candidate with 9 months; each downstream tier then
+    # requalifies in sequence at the automotive 4 months: magnet_jp 13, oem_auto 17.
+    result = change(dy_chain, "sep_cn", "sep_my")
+    affected = result.affected.set_index("id")
+    assert affected["months_until_usable"].to_dict() == {"metal_jp": 9, "magnet_jp": 13, "oem_auto": 17}
+    assert affected["tier"].to_dict() == {"metal_jp": 0, "magnet_jp": 1, "oem_auto": 2}
+    assert affected.loc["metal_jp", "share_affected"] == pytest.approx(5 / 25)
+    assert result.months_until_usable == 17
+    moved = result.links.iloc[0]
+    assert moved["spec_deltas"] == ["country: CN -> MY", "purity: 99.5 -> 99.9",
+                                    "certifications gained: ISO17025"]
+    assert bool(moved["meets_spec_new"]) and bool(moved["spare_covers_volume"])
+    scenario = result.scenario
+    assert scenario["shocks"][0]["select"] == {"id": "sep_cn", "material": ["Dy oxide"]}
+    assert scenario["responses"]["new_capacity"] == [
+        {"link": {"supplier": "sep_my", "customer": "metal_jp", "material": "Dy oxide"},
+         "month": 9.0, "capacity": 5.0}]
+    assert scenario["horizon_months"] == 36
+
+
+def test_change_scenario_is_valid_for_the_scenarios_engine(dy_chain):
+    scenarios = pytest.importorskip("graphmodel.scenarios")
+    parsed = scenarios.parse_scenario(change(dy_chain, "sep_cn", "sep_my").scenario)
+    assert parsed.shocks[0].select.id == ("sep_cn",)
+
+
+def test_change_to_an_already_qualified_source_needs_nothing(dy_chain):
+    result = change(dy_chain, "sep_my", "sep_cn", customers=["metal_jp"])
+    # sep_cn has no NdPr oxide link to metal_jp: metal_jp needs 7 months (automotive default)
+    assert result.affected.set_index("id").loc["metal_jp", "months_until_usable"] == 7
+    assert "not in the network" in result.scenario["description"]
+
+
+def test_spec_deltas_lost_certifications(dy_chain):
+    assert spec_deltas(dy_chain, "sep_my", "sep_us", "Dy oxide") == [
+        "country: MY -> US", "purity: 99.9 -> 99.0", "certifications lost: ISO17025, RMAP"]
+
+
+def test_capacity_gap():
+    # CN separators: 80 qualified and 20 only in qualification -> qualified share 0.8
+    net = network_from_records(
+        [fac("sep_a", "separator", "CN", capacity=80), fac("sep_b", "separator", "CN", capacity=20),
+         fac("metal", "metal", "JP", capacity=50)],
+        [link("sep_a", "metal", "NdPr oxide", 30),
+         link("sep_b", "metal", "NdPr oxide", 0, status="candidate")])
+    gap = capacity_gap(net).set_index(["stage", "country"])
+    assert gap.loc[("separator", "CN"), ["nameplate", "qualified", "in_qualification"]].tolist() == [
+        100, 80, 20]
+    assert gap.loc[("separator", "CN"), "qualified_share"] == pytest.approx(0.8)
+    assert ("metal", "JP") not in gap.index  # a sink: it delivers nowhere
+
+
+# --- assurance ladder ----------------------------------------------------------------------------
+
+@pytest.fixture
+def assured_chain():
+    return network_from_records(
+        [fac("mine_a", "mine", "AU", certifications="JORC;IRMA"),
+         fac("mine_b", "mine", "BR"),
+         fac("sep_a", "separator", "MY", certifications="RMAP;ISO/IEC 17025;ISO 22095"),
+         fac("magnet_a", "magnet", "JP", certifications="ISO9001;IATF16949"),
+         fac("oem_auto", "oem", "DE", sector="automotive", certifications="ISO20400;ISO37001"),
+         fac("oem_def", "oem", "US", sector="defense", certifications="ISO20400;ISO37001")],
+        [link("mine_a", "sep_a", "RE concentrate", 30), link("mine_b", "sep_a", "RE concentrate", 10),
+         link("sep_a", "magnet_a", "NdPr oxide", 40), link("magnet_a", "oem_auto", "NdFeB magnet", 20),
+         link("magnet_a", "oem_def", "NdFeB magnet", 20)])
+
+
+def test_certificate_names_are_normalised():
+    assert normalise_certificate("ISO/IEC 17025") == "ISO17025"
+    assert normalise_certificate("NI 43-101") == normalise_certificate("NI43-101")
+
+
+def test_assurance_ladder_by_hand(assured_chain):
+    ladder = assurance_ladder(assured_chain).set_index(["sink", "stage"])["share"]
+    # mine: 30 of 40 from the certified mine; separator and magnet fully assured for automotive
+    assert ladder[("oem_auto", "mine")] == pytest.approx(0.75)
+    assert ladder[("oem_auto", "separator")] == 1.0
+    assert ladder[("oem_auto", "magnet")] == 1.0
+    assert ladder[("oem_auto", "all")] == pytest.approx(0.75)
+    # defense needs AS9100 at the magnet maker: none of its supply is assured there
+    assert ladder[("oem_def", "magnet")] == 0.0
+    assert ladder[("oem_def", "all")] == 0.0
+    gaps = assurance_ladder(assured_chain, ["oem_def"]).set_index("stage")["gaps"]
+    assert gaps["mine"] == ["mine_b: JORC|NI43-101|SK1300; IRMA"]
+    assert gaps["magnet"] == ["magnet_a: AS9100"]
+
+
+def test_assurance_gaps_table(assured_chain):
+    gaps = assurance_gaps(assured_chain).set_index("id")
+    assert set(gaps.index) == {"mine_b", "magnet_a"}
+    assert gaps.loc["mine_b", "max_through_share"] == pytest.approx(0.25)
+    assert gaps.loc["magnet_a", "sinks"] == 2
+
+
+def test_cli_qualify_change_assurance(tmp_path, capsys, dy_chain):
+    from .test_compliance import tiern
+
+    folder = dy_chain.write(tmp_path / "net")
+    rows = json.loads(tiern(capsys, "qualify", str(folder), "--customer", "metal_jp", "--material",
+                            "Dy oxide", "-f", "json").stdout)
+    assert [r["supplier"] for r in rows] == ["sep_cn", "sep_my", "sep_us"]
+    out = tmp_path / "change.yaml"
+    result = tiern(capsys, "change", str(folder), "--replace", "sep_cn", "--with", "sep_my",
+                   "--scenario-out", str(out), "-f", "json")
+    assert {r["id"]: r["months_until_usable"] for r in json.loads(result.stdout)}["oem_auto"] == 17
+    assert yaml.safe_load(out.read_text())["name"] == "Replace sep_cn with sep_my"
+    ladder = json.loads(tiern(capsys, "assurance", str(folder), "--sink", "oem_auto",
+                              "-f", "json").stdout)
+    assert ladder[-1]["stage"] == "all"
+    gap = json.loads(tiern(capsys, "capacity-gap", str(folder), "-f", "json").stdout)
+    assert {r["stage"] for r in gap} == {"separator", "metal", "magnet"}  # sinks excluded
+    risk = json.loads(tiern(capsys, "supply-risk", str(folder), "-f", "json").stdout)
+    assert [r["stage"] for r in risk][0] == "separator"
