@@ -17,8 +17,11 @@ A level may hold cyclic components (strongly connected sets of more than one fac
 a facility supplying itself). Their rows depend on each other, so they are solved by an
 iterative solve with a convergence check, never by unrolling: with ``c`` the (final) input
 from earlier levels, ``x_C <- A_CC x_C + c`` (Neumann/Jacobi on the block only) until no
-entry changes by more than ``tol * max(1, max |x_C|)``, else
-:class:`~graphmodel.errors.ConvergenceError`. Starting from 0, the iterates increase to the
+entry of a column changes by more than ``tol * max(1, max |x_C|)``. A loop that returns
+nearly all of its flow converges slowly; columns still moving after :data:`DIRECT_AFTER`
+iterations are solved exactly by a sparse LU of ``I - A_CC`` (small: the loop's rows only),
+and a loop that returns *all* of its input while fed from outside (no finite solution)
+raises :class:`~graphmodel.errors.ConvergenceError`. Starting from 0, the iterates increase to the
 minimal non-negative solution, as the series does, so a closed loop that no supply enters
 stays 0 (the same answer as ``neumann_solve``).
 
@@ -51,6 +54,12 @@ from .errors import ConvergenceError
 
 DEFAULT_TOLERANCE = 1e-15
 DEFAULT_MAX_ITERATIONS = 100_000
+#: After this many iterations on a recycling loop (a loop that returns nearly all of its
+#: flow converges slowly) the remaining columns are solved exactly by a sparse LU of the block.
+DIRECT_AFTER = 1_000
+#: A loop whose solution exceeds its input this many times over returns all of its flow up
+#: to rounding: it has no finite solution (ConvergenceError).
+CLOSED_LOOP_GAIN = 1e12
 #: How many recent schedules :func:`schedule_for` keeps for reuse.
 CACHE_SIZE = 4
 
@@ -294,7 +303,7 @@ class Plan:
         if block_scale is not None:
             block_scale = np.broadcast_to(block_scale.reshape(len(cyc), -1), current.shape)
         active = np.arange(current.shape[1])
-        for _ in range(max_iterations):
+        for _ in range(min(max_iterations, DIRECT_AFTER)):
             following = inner @ current[:, active]
             if block_scale is not None:
                 following *= block_scale[:, active]
@@ -304,12 +313,37 @@ class Plan:
             current[:, active] = following
             active = active[change > tol * size]
             if active.size == 0:
-                x[cyc] = current.reshape(x[cyc].shape)
-                return
+                break
+        else:  # a slowly leaking loop: solve the rest exactly
+            current[:, active] = _direct_block_solve(inner, block_scale, outside, active, cyc.size)
+        x[cyc] = current.reshape(x[cyc].shape)
+
+
+def _direct_block_solve(inner, block_scale, outside, active, size) -> np.ndarray:
+    """Exact ``(I - F o A_CC) x = c`` for the ``active`` columns by sparse LU, one factor
+    per column when rows are scaled per column; a singular block (a loop returning all its
+    input, fed from outside) has no finite solution: :class:`ConvergenceError`."""
+    from scipy.sparse.linalg import splu
+
+    identity = sp.identity(inner.shape[0], format="csc")
+    solution = np.empty((inner.shape[0], active.size))
+    groups = [(None, active)] if block_scale is None else [(k, [k]) for k in active]
+    try:
+        for k, columns in groups:
+            matrix = inner if k is None else sp.diags(block_scale[:, k]) @ inner
+            factor = splu(sp.csc_matrix(identity - matrix))
+            solved = factor.solve(np.ascontiguousarray(outside[:, columns]))
+            solution[:, np.searchsorted(active, columns)] = solved.reshape(inner.shape[0], -1)
+    except RuntimeError:  # SuperLU: "Factor is exactly singular"
+        solution = np.full(solution.shape, np.inf)
+    # a loop that returns all but rounding noise of its flow is closed: LU gives garbage there
+    bound = CLOSED_LOOP_GAIN * max(1.0, float(np.max(np.abs(outside[:, active]), initial=0.0)))
+    if (not np.all(np.isfinite(solution)) or np.any(solution < -1e-9 * bound / CLOSED_LOOP_GAIN)
+            or np.any(solution > bound)):
         raise ConvergenceError(
-            f"supply propagation did not converge in {max_iterations} iterations on a "
-            f"recycling loop of {cyc.size} facilities (last change {change.max():.3g}); check "
-            "for recycling loops that return all their input")
+            f"supply propagation has no finite solution on a recycling loop of {size} "
+            "facilities: it returns all its input (check the loop's volumes)")
+    return np.maximum(solution, 0.0)
 
 
 def _row_view(matrix: sp.csr_matrix, start: int, end: int) -> sp.csr_matrix:
