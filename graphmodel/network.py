@@ -112,9 +112,12 @@ class Network:
 
     @property
     def meta(self) -> dict:
-        """Name, path, content hash, newest data year and load time, for reports and the app."""
-        years = pd.concat([self.facilities.get("year", pd.Series(dtype="Int64")),
-                           self.links.get("year", pd.Series(dtype="Int64"))]).dropna()
+        """Name, path, content hash, data year (newest year of a figure about operating or idle
+        facilities and carrying links) and load time, for reports and the app."""
+        # the data's date: the newest figure about what exists today (operating or idle
+        # facilities, links carrying volume), not the start year of a planned project
+        existing = self.facilities[self.facilities["status"].isin(["operating", "idle"])]
+        years = pd.concat([existing["year"], self.carrying_links["year"]]).dropna()
         return {
             "name": self.name,
             "path": str(self.path) if self.path else None,
