@@ -233,11 +233,13 @@ def prepare(net) -> Schedule:
 # --- solves ---------------------------------------------------------------------------------
 @dataclass
 class Plan:
-    """``A`` split by the levels of a schedule, ready for repeated solves (Monte Carlo batches).
+    """``A`` permuted once into schedule order (rows and columns), ready for repeated solves.
 
-    The rows of ``A`` are permuted once into schedule order, so each level is a contiguous
-    slice (a view, no copy). Per level: the acyclic rows with their slice of ``A`` and, if
-    the level holds cyclic components, their rows, their slice and the block ``A_CC``.
+    In schedule order every level is a contiguous range of positions, so a solve works on
+    slices (views) of the permuted vectors: one gather of ``b`` at the start, one scatter of
+    ``x`` at the end, no fancy indexing per level (which dominated the cost of wide Monte
+    Carlo blocks). Per level: the acyclic range ``start:middle`` and, if the level holds
+    cyclic components, the range ``middle:end`` with the block ``A_CC``.
     """
 
     schedule: Schedule
@@ -247,19 +249,21 @@ class Plan:
     def of(cls, A: sp.spmatrix, schedule: Optional[Schedule] = None) -> "Plan":
         A = sp.csr_matrix(A)
         schedule = schedule or schedule_for(A)
-        permuted = A[schedule.order]
+        order = schedule.order
+        position = np.empty_like(order)
+        position[order] = np.arange(order.size)
+        permuted = sp.csr_matrix((A.data, position[A.indices], A.indptr), shape=A.shape)[order]
         plan = cls(schedule)
-        cyclic_sorted = schedule.cyclic[schedule.order]
+        cyclic_sorted = schedule.cyclic[order]
         for level in range(schedule.n_levels):
-            start, end = schedule.bounds[level], schedule.bounds[level + 1]
+            start, end = int(schedule.bounds[level]), int(schedule.bounds[level + 1])
             middle = start + int(np.count_nonzero(~cyclic_sorted[start:end]))
-            step = {"rows": schedule.order[start:middle], "A": _row_view(permuted, start, middle)}
+            step = {"start": start, "middle": middle, "end": end,
+                    "A": _row_view(permuted, start, middle)}
             if middle < end:
-                cyc = schedule.order[middle:end]
                 rows_of_block = _row_view(permuted, middle, end)
-                step["cyclic"] = cyc
                 step["A_cyc_rows"] = rows_of_block
-                step["A_in"] = sp.csr_matrix(rows_of_block[:, cyc])
+                step["A_in"] = sp.csr_matrix(rows_of_block[:, middle:end])
             plan.levels.append(step)
         return plan
 
@@ -267,30 +271,35 @@ class Plan:
               tol: float = DEFAULT_TOLERANCE,
               max_iterations: int = DEFAULT_MAX_ITERATIONS) -> np.ndarray:
         """Minimal non-negative ``x`` of ``x = F o (A x) + b`` (F = 1 without ``row_scale``)."""
-        b = np.asarray(b, dtype=float)
-        x = np.zeros(b.shape)
-        scale = None if row_scale is None else np.asarray(row_scale, dtype=float)
+        order = self.schedule.order
+        b = np.asarray(b, dtype=float)[order]
+        scale = None if row_scale is None else np.asarray(row_scale, dtype=float)[order]
         if scale is not None and scale.ndim == 1 and b.ndim == 2:
             scale = scale[:, None]
+        x = np.zeros(b.shape)
         for step in self.levels:
-            rows = step["rows"]
-            if rows.size and step["A"].nnz == 0:
-                x[rows] = b[rows]  # origins and masked rows: nothing to add
-            elif rows.size:
+            start, middle = step["start"], step["middle"]
+            if middle > start and step["A"].nnz == 0:
+                x[start:middle] = b[start:middle]  # origins and masked rows: nothing to add
+            elif middle > start:
                 y = step["A"] @ x
                 if scale is not None:
-                    y *= scale[rows]
-                x[rows] = y + b[rows]
-            if "cyclic" in step:
+                    y *= scale[start:middle]
+                y += b[start:middle]
+                x[start:middle] = y
+            if "A_in" in step:
                 self._solve_cycles(step, x, b, scale, tol, max_iterations)
-        return x
+        solution = np.empty_like(x)
+        solution[order] = x
+        return solution
 
     @staticmethod
     def _solve_cycles(step, x, b, scale, tol, max_iterations) -> None:
         """Iterate the cyclic block to convergence, each column on its own: a column stops
         when its own change is small, so its result never depends on the other columns of
         the batch (Monte Carlo shards give bit-identical runs whatever the batch size)."""
-        cyc = step["cyclic"]
+        cyc = slice(step["middle"], step["end"])
+        size = step["end"] - step["middle"]
         # x[cyc] is still 0 here, so this product is exactly the input from outside the block.
         outside = step["A_cyc_rows"] @ x
         block_scale = None if scale is None else scale[cyc]
@@ -298,10 +307,10 @@ class Plan:
             outside *= block_scale
         outside += b[cyc]
         inner = step["A_in"]
-        current = outside.reshape(len(cyc), -1).copy()
+        current = outside.reshape(size, -1).copy()
         outside = outside.reshape(current.shape)
         if block_scale is not None:
-            block_scale = np.broadcast_to(block_scale.reshape(len(cyc), -1), current.shape)
+            block_scale = np.broadcast_to(block_scale.reshape(size, -1), current.shape)
         active = np.arange(current.shape[1])
         for _ in range(min(max_iterations, DIRECT_AFTER)):
             following = inner @ current[:, active]
@@ -309,13 +318,13 @@ class Plan:
                 following *= block_scale[:, active]
             following += outside[:, active]
             change = np.max(np.abs(following - current[:, active]), axis=0, initial=0.0)
-            size = np.maximum(1.0, np.max(np.abs(following), axis=0, initial=0.0))
+            magnitude = np.maximum(1.0, np.max(np.abs(following), axis=0, initial=0.0))
             current[:, active] = following
-            active = active[change > tol * size]
+            active = active[change > tol * magnitude]
             if active.size == 0:
                 break
         else:  # a slowly leaking loop: solve the rest exactly
-            current[:, active] = _direct_block_solve(inner, block_scale, outside, active, cyc.size)
+            current[:, active] = _direct_block_solve(inner, block_scale, outside, active, size)
         x[cyc] = current.reshape(x[cyc].shape)
 
 
@@ -387,7 +396,7 @@ def propagate(net, factors: np.ndarray, *, plan: Optional[Plan] = None, **kwargs
     """
     plan = plan or Plan.of(net.share_matrix, prepare(net))
     factors = np.asarray(factors, dtype=float)
-    origin = net.facilities.index.isin(net.origins).astype(float)
+    origin = (net.inbound_volume.to_numpy() == 0).astype(float)  # net.origins, as positions
     b = factors * (origin if factors.ndim == 1 else origin[:, None])
     return plan.solve(b, factors, **kwargs)
 
@@ -468,12 +477,13 @@ def outage_batch(net, runs, seed: int, model: OutageModel = OutageModel(),
     lost = 1.0 - fraction
     weight = demand * baseline
     total = float(weight.sum()) or 1.0
-    # one dot product per run (not a matrix product, whose blocking depends on the batch
-    # size), so a run's numbers are bit-identical however the runs are sharded
+    # a row-wise numpy sum per run (no BLAS: a matrix product's blocking depends on the batch
+    # size, and BLAS threads spin on a busy machine), so a run's numbers are bit-identical
+    # however the runs are sharded
     per_run = np.ascontiguousarray(lost.T)
     return {
         "runs": np.array(runs, dtype=int),
-        "shortfall": np.array([float(np.dot(weight, row)) for row in per_run]) / total,
+        "shortfall": (per_run * weight).sum(axis=1) / total,
         "worst": lost.max(axis=0, initial=0.0),
         "short_counts": (lost > threshold).sum(axis=1),
     }
