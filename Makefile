@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PORT ?= 8501
 
-.PHONY: app test test-fast test-neo4j install sysdeps graphdb clean
+.PHONY: app test test-all test-fast test-neo4j install sysdeps graphdb clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -26,8 +26,13 @@ sysdeps:  ## system packages for browser tests and reports (Chromium, poppler, p
 graphdb:  ## build the local Bolt graph server used by the integration tests (cached)
 	@if [ -x scripts/graphdb ]; then scripts/graphdb build; fi
 
-test: install sysdeps graphdb  ## run the whole test suite
-	$(BIN)/pytest
+JOBS ?= 2
+
+test: install sysdeps graphdb  ## the whole suite (unit, integration, browser) but the slow tier, on JOBS workers
+	$(BIN)/pytest -n $(JOBS) --dist loadfile -m "not slow"
+
+test-all: install sysdeps graphdb  ## everything, the slow property tiers included
+	$(BIN)/pytest -n $(JOBS) --dist loadfile
 
 test-fast: install  ## the suite without slow, browser and integration tiers
 	$(BIN)/pytest -m "not slow and not browser and not integration"

@@ -100,7 +100,8 @@ def crma_command(
 @contextmanager
 def _stage_progress():
     """A transient progress bar on stderr, advanced by the library's progress callback."""
-    with Progress(console=Console(stderr=True), transient=True) as bar:
+    console = Console(stderr=True)
+    with Progress(console=console, transient=True, disable=not console.is_terminal) as bar:
         task = bar.add_task("tracing supply stage by stage", total=None)
 
         def advance(done: int, total: int) -> None:
