@@ -2,8 +2,6 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 
 import openpyxl
 import pytest
@@ -11,16 +9,11 @@ import pytest
 from graphmodel.examples import example_path
 
 from .conftest import DATA_DIR
+from .cli_runner import tiern
 
 GOLDEN = str(example_path("golden"))
 
 
-def tiern(*args, check=True):
-    result = subprocess.run([sys.executable, "-m", "graphmodel.cli", *args],
-                            capture_output=True, text=True)
-    if check and result.returncode != 0:
-        raise AssertionError(f"tiern {' '.join(args)} failed:\n{result.stderr}")
-    return result
 
 
 def test_validate_ok():

@@ -3,8 +3,6 @@ qualified basis, planned capacity, units, the material breakdown, properties and
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from functools import cache
 
 import numpy as np
@@ -19,6 +17,7 @@ from graphmodel.examples import example_path
 from graphmodel.exposure import InvalidArgument
 
 from .strategies import COUNTRIES, network_records
+from .cli_runner import tiern
 
 TOL = 1e-9
 GOLDEN = str(example_path("golden"))
@@ -263,12 +262,6 @@ test_properties_thorough = pytest.mark.slow(settings(
 
 
 # --- command line --------------------------------------------------------------------------
-def tiern(*args, check=True):
-    result = subprocess.run([sys.executable, "-m", "graphmodel.cli", *args],
-                            capture_output=True, text=True)
-    if check and result.returncode != 0:
-        raise AssertionError(f"tiern {' '.join(args)} failed:\n{result.stderr}")
-    return result
 
 
 def test_cli_concentration_json():

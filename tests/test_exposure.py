@@ -6,8 +6,6 @@ reference implementation (tests/reference_nx.py) and hypothesis properties.
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from functools import cache
 
 import numpy as np
@@ -25,6 +23,7 @@ from graphmodel.schema import ALL_STAGES
 
 from .reference_nx import exposure_matrix_reference, exposure_reference
 from .strategies import COUNTRIES, network_records
+from .cli_runner import tiern
 
 TOL = 1e-9
 
@@ -493,12 +492,6 @@ def test_crma_golden_flags_metal_and_magnet(golden):
 GOLDEN = str(example_path("golden"))
 
 
-def tiern(*args, check=True):
-    result = subprocess.run([sys.executable, "-m", "graphmodel.cli", *args],
-                            capture_output=True, text=True)
-    if check and result.returncode != 0:
-        raise AssertionError(f"tiern {' '.join(args)} failed:\n{result.stderr}")
-    return result
 
 
 def test_cli_exposure_json():

@@ -1,8 +1,6 @@
 """``tiern ingest ...`` run as a user runs it."""
 from __future__ import annotations
 
-import subprocess
-import sys
 
 import pytest
 
@@ -10,18 +8,13 @@ from graphmodel.examples import example_path
 from graphmodel.network import load_network
 
 from .conftest import DATA_DIR
+from .cli_runner import tiern
 
 USGS = DATA_DIR / "usgs" / "mcs2026_rare_earths.csv"
 BACI = DATA_DIR / "trade" / "baci" / "BACI_HS22_Y2023_V202501.csv"
 AMRT = DATA_DIR / "amrt" / "amrt_mock.xlsx"
 
 
-def tiern(*args, check=True):
-    result = subprocess.run([sys.executable, "-m", "graphmodel.cli", *map(str, args)],
-                            capture_output=True, text=True)
-    if check and result.returncode != 0:
-        raise AssertionError(f"tiern {' '.join(map(str, args))} failed:\n{result.stderr}")
-    return result
 
 
 @pytest.mark.slow  # six CLI runs; the same pipeline runs in-process in test_ingest_bundled.py

@@ -4,7 +4,6 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
-import sys
 
 import openpyxl
 import plotly.graph_objects as go
@@ -15,6 +14,7 @@ from graphmodel import plot
 from graphmodel.colors import country_color
 from graphmodel.examples import example_path
 from graphmodel.report import build_report, to_html, write_report
+from .cli_runner import tiern
 
 GOLDEN = str(example_path("golden"))
 SHEETS = ["Summary", "Top chokepoints", "Facilities", "Countries", "Companies", "Sinks",
@@ -28,12 +28,6 @@ def report():
     return build_report(load_golden(), top=5)
 
 
-def tiern(*args, check=True):
-    result = subprocess.run([sys.executable, "-m", "graphmodel.cli", *args],
-                            capture_output=True, text=True)
-    if check and result.returncode != 0:
-        raise AssertionError(f"tiern {' '.join(args)} failed:\n{result.stderr}")
-    return result
 
 
 # --- content ----------------------------------------------------------------------------------

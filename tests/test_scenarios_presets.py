@@ -2,8 +2,6 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 
 import numpy as np
 import pytest
@@ -12,6 +10,7 @@ from graphmodel import load_network
 from graphmodel.examples import example_path
 from graphmodel.scenarios import load_scenario, run_scenario
 from graphmodel.scenarios.presets import preset_paths, preset_table
+from .cli_runner import tiern
 
 PRESETS = preset_paths()
 GOLDEN = str(example_path("golden"))
@@ -22,12 +21,6 @@ def bundled():
     return load_network()
 
 
-def tiern(*args, check=True):
-    result = subprocess.run([sys.executable, "-m", "graphmodel.cli", *args],
-                            capture_output=True, text=True)
-    if check and result.returncode != 0:
-        raise AssertionError(f"tiern {' '.join(args)} failed:\n{result.stderr}")
-    return result
 
 
 def test_the_six_presets_are_shipped_with_description_and_source():
