@@ -54,7 +54,9 @@ Dominators and cuts
 -------------------
 On the graph of carrying links (volume > 0) with a virtual source feeding every origin, u is
 a *single point of failure* for sink k when u dominates k: every supply path from any origin
-to k passes through u (``networkx.immediate_dominators``). ``min_cut_size`` of a sink is the
+to k passes through u. The dominator tree is computed with array operations level by level
+(:mod:`graphmodel.dominance`; tested to agree with ``networkx.immediate_dominators``, which
+:func:`_dominators_nx` keeps as the reference). ``min_cut_size`` of a sink is the
 fewest facilities whose joint failure cuts it off from every origin
 (``networkx.minimum_node_cut`` from the virtual source; origins may be in the cut, so a
 sink supplied straight from an origin is handled like any other).
@@ -75,6 +77,8 @@ any such link (NaN when none or unknown).
 """
 from __future__ import annotations
 
+import gc
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Callable, Iterable, Optional
 
@@ -86,6 +90,7 @@ from scipy.sparse.csgraph import breadth_first_order, connected_components
 from scipy.sparse.linalg import splu
 
 from . import algebra
+from .dominance import UNREACHED, immediate_dominators
 from .errors import ConvergenceError, TiernError
 from .network import Network
 from .schema import ALL_STAGES, SECTORS
@@ -306,6 +311,86 @@ def dominators(net: Network, sinks=None) -> dict[str, list[str]]:
 
 
 def _dominators(net: Network, sinks: pd.Index) -> dict[str, list[str]]:
+    """Dominator chains of ``sinks``, nearest first, by array code
+    (:func:`graphmodel.dominance.immediate_dominators`); :func:`_dominators_nx` is the
+    networkx reference the tests compare it with."""
+    positions, dominators = _dominator_pairs(net, sinks)
+    names = sinks.to_numpy(dtype=object)
+    chains = _lists_by(positions, net.facilities.index.to_numpy(dtype=object)[dominators], len(names))
+    return dict(zip(names.tolist(), chains))
+
+
+def _single_points(net: Network, sinks: pd.Index) -> list[list[str]]:
+    """Per facility (``net.facilities`` order): the sinks it dominates, sorted by id."""
+    positions, dominators = _dominator_pairs(net, sinks)
+    names = sinks.to_numpy(dtype=object)
+    order = np.lexsort((_str_rank(names)[positions], dominators))
+    return _lists_by(dominators[order], names[positions[order]], len(net.facilities))
+
+
+def _dominator_pairs(net: Network, sinks: pd.Index) -> tuple[np.ndarray, np.ndarray]:
+    """(position in ``sinks``, dominator's position in ``net.facilities``) for every
+    dominator of every sink, grouped by sink, each chain nearest first.
+
+    The carrying graph is the pattern of the share matrix (``S[v, u] > 0`` exactly when a
+    link u -> v carries volume) plus a virtual source (node n) feeding every origin.
+    """
+    n = len(net.facilities)
+    shares = net.share_matrix.tocoo()  # shares.row v, shares.col u: u supplies v
+    origins = np.flatnonzero(net.inbound_volume.to_numpy() == 0)
+    root = n
+    graph = sp.csr_matrix((np.ones(shares.nnz + len(origins)),
+                           (np.r_[shares.col, np.full(len(origins), root)], np.r_[shares.row, origins])),
+                          shape=(n + 1, n + 1))
+    idom = immediate_dominators(graph, root)
+    current = idom[net.facilities.index.get_indexer(sinks)]
+    position = np.arange(len(sinks))
+    steps = []  # one step up the tree per round, all sinks at once
+    alive = (current != root) & (current != UNREACHED)
+    while alive.any():
+        position, current = position[alive], current[alive]
+        steps.append((position, current))
+        current = idom[current]
+        alive = current != root
+    if not steps:
+        return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
+    positions = np.concatenate([p for p, _ in steps])
+    dominators = np.concatenate([d for _, d in steps])
+    step = np.concatenate([np.full(len(p), k) for k, (p, _) in enumerate(steps)])
+    order = np.lexsort((step, positions))
+    return positions[order], dominators[order]
+
+
+def _lists_by(keys: np.ndarray, values: np.ndarray, n: int) -> list[list]:
+    """``lists[k]`` = the ``values`` whose key is k, in their order (``keys`` grouped, each
+    run of equal keys contiguous); [] for keys in ``range(n)`` that do not occur."""
+    starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]]) if len(keys) else np.empty(0, int)
+    stops = np.r_[starts[1:], len(keys)].astype(int)
+    flat = values.tolist()
+    with _collector_paused():
+        lists: list[list] = [[] for _ in range(n)]
+        for key, start, stop in zip(keys[starts].tolist(), starts.tolist(), stops.tolist()):
+            lists[key] = flat[start:stop]
+    return lists
+
+
+@contextmanager
+def _collector_paused():
+    """Pause Python's cyclic garbage collector while building many small lists: the
+    allocations would trigger repeated full collections of every object alive, which cost
+    more than the lists (they hold only strings and make no cycles)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _dominators_nx(net: Network, sinks: pd.Index) -> dict[str, list[str]]:
+    """The networkx reference of :func:`_dominators` (``networkx.immediate_dominators`` on
+    :func:`carrying_graph`); kept for the agreement tests and the benchmark."""
     graph = carrying_graph(net, virtual_source=True)
     idom = nx.immediate_dominators(graph, _SOURCE)
     result = {}
@@ -364,38 +449,101 @@ def alternatives(net: Network) -> pd.DataFrame:
     ``candidate_ids``, ``fastest_qualification_months``.
     """
     facilities = net.facilities
-    spare = spare_capacity(net)
-    affected = net.carrying_links[["supplier", "customer", "material"]].drop_duplicates()
-    links = net.links[["supplier", "customer", "material", "status", "qualification_months"]]
-    pairs = affected.merge(links.rename(columns={"supplier": "alternative"}),
-                           on=["customer", "material"])
-    pairs = pairs[pairs["alternative"] != pairs["supplier"]]
-    stage = facilities["stage"]
-    operating = facilities["status"] == "operating"
-    qualified = pairs[(pairs["status"] == "qualified")
-                      & (pairs["alternative"].map(stage) == pairs["supplier"].map(stage))
-                      & pairs["alternative"].map(operating)]
-    qualified_ids = qualified.groupby("supplier")["alternative"].agg(lambda s: sorted(set(s)))
-    candidates = pairs[pairs["status"].isin(["candidate", "in_qualification"])]
-    candidate_ids = candidates.groupby("supplier")["alternative"].agg(lambda s: sorted(set(s)))
-    fastest = candidates.groupby("supplier")["qualification_months"].min()
+    n = len(facilities)
+    ids = facilities.index.to_numpy(dtype=object)
+    spare = spare_capacity(net).to_numpy(dtype=float)
+    stage = pd.factorize(facilities["stage"])[0]  # -1: no stage, never "the same stage"
+    operating = _flag(facilities["status"] == "operating")
+    status = net.links["status"]
+    supplier, alternative, link = _replacement_pairs(net)
+    is_qualified = (_flag(status == "qualified")[link] & operating[alternative]
+                    & (stage[alternative] == stage[supplier]) & (stage[supplier] >= 0))
+    is_candidate = _flag(status.isin(["candidate", "in_qualification"]))[link]
+    # A pair is coded as one integer, supplier * n + (rank of the alternative's id):
+    # sorting the codes sorts by supplier, then by alternative id, as the per-supplier
+    # sorted(set(ids)) did, and sums add up in that order.
+    rank = _str_rank(ids)
+    by_rank = np.argsort(rank)
+    qualified = _distinct(supplier[is_qualified] * n + rank[alternative[is_qualified]])
+    candidates = _distinct(supplier[is_candidate] * n + rank[alternative[is_candidate]])
+    # Spare capacity already counted as a qualified alternative is not counted twice.
+    extra = candidates[operating[by_rank[candidates % n]] & ~_is_in(candidates, qualified)]
+    months = net.links["qualification_months"].astype(float).to_numpy()[link[is_candidate]]
+    fastest = pd.Series(months).groupby(supplier[is_candidate]).min()
 
-    def known_spare(ids):
-        return float(spare.reindex(ids).sum(skipna=True)) if ids else 0.0
-
+    qualified, candidates, extra = (_decode(codes, by_rank, n) for codes in (qualified, candidates, extra))
     out = pd.DataFrame(index=facilities.index)
-    out["alternative_ids"] = qualified_ids.reindex(out.index).map(lambda v: v if isinstance(v, list) else [])
-    out["n_alternatives"] = out["alternative_ids"].map(len)
-    out["alternatives"] = out["alternative_ids"].map(known_spare)
+    out["alternative_ids"] = _lists_by(qualified[:, 0], ids[qualified[:, 1]], n)
+    out["n_alternatives"] = np.bincount(qualified[:, 0], minlength=n).astype(np.int64)
+    out["alternatives"] = _known_spare_sums(qualified, spare, n)
     shipped = net.outbound_volume
     out["coverage"] = (out["alternatives"] / shipped).where(shipped > 0)
-    out["candidate_ids"] = candidate_ids.reindex(out.index).map(lambda v: v if isinstance(v, list) else [])
-    # Spare capacity already counted as a qualified alternative is not counted twice.
-    out["alt_spare_capacity"] = [
-        known_spare([c for c in candidates if operating[c] and c not in qualified])
-        for candidates, qualified in zip(out["candidate_ids"], out["alternative_ids"])]
-    out["fastest_qualification_months"] = fastest.reindex(out.index).astype(float)
+    out["candidate_ids"] = _lists_by(candidates[:, 0], ids[candidates[:, 1]], n)
+    out["alt_spare_capacity"] = _known_spare_sums(extra, spare, n)
+    out["fastest_qualification_months"] = fastest.reindex(np.arange(n)).to_numpy(dtype=float)
     return out
+
+
+def _flag(mask: pd.Series) -> np.ndarray:
+    """A boolean Series as a NumPy bool array, missing values as False."""
+    return mask.to_numpy(dtype=bool, na_value=False)
+
+
+def _replacement_pairs(net: Network) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Every pair of a carrying link supplier -> (customer, material) and another
+    facility's link (of any status and volume) into the same (customer, material), as
+    arrays ``(supplier, alternative, link)``: facility positions in ``net.facilities`` and
+    the other link's row in ``net.links``. The join runs on integer codes (string keys
+    made it slow)."""
+    index = net.facilities.index
+    links = net.links
+    coded = pd.DataFrame({
+        "supplier": index.get_indexer(links["supplier"]),
+        "customer": index.get_indexer(links["customer"]),
+        "material": pd.factorize(links["material"])[0],
+        "link": np.arange(len(links)),
+    })
+    carrying = (links["volume"] > 0).to_numpy()
+    affected = coded.loc[carrying, ["supplier", "customer", "material"]].drop_duplicates()
+    pairs = affected.merge(coded.rename(columns={"supplier": "alternative"}),
+                           on=["customer", "material"])
+    supplier = pairs["supplier"].to_numpy(dtype=np.int64)
+    alternative = pairs["alternative"].to_numpy(dtype=np.int64)
+    other = alternative != supplier
+    return supplier[other], alternative[other], pairs["link"].to_numpy()[other]
+
+
+def _distinct(codes: np.ndarray) -> np.ndarray:
+    """Sorted distinct values of an integer array."""
+    codes = np.sort(codes)
+    return codes[np.r_[True, codes[1:] != codes[:-1]]] if len(codes) else codes
+
+
+def _decode(codes: np.ndarray, by_rank: np.ndarray, n: int) -> np.ndarray:
+    """(supplier, alternative) positions of pair codes ``supplier * n + rank``."""
+    return np.column_stack([codes // n, by_rank[codes % n]]).astype(np.int64).reshape(-1, 2)
+
+
+def _is_in(codes: np.ndarray, table: np.ndarray) -> np.ndarray:
+    """Per code: is it in ``table`` (sorted, distinct)?"""
+    if len(table) == 0:
+        return np.zeros(len(codes), dtype=bool)
+    at = np.minimum(np.searchsorted(table, codes), len(table) - 1)
+    return table[at] == codes
+
+
+def _known_spare_sums(pairs: np.ndarray, spare: np.ndarray, n: int) -> np.ndarray:
+    """Per supplier: the sum of its alternatives' known spare capacity (0 when none known)."""
+    values = spare[pairs[:, 1]]
+    known = ~np.isnan(values)
+    return np.bincount(pairs[known, 0], weights=values[known], minlength=n).astype(float)
+
+
+def _str_rank(ids: np.ndarray) -> np.ndarray:
+    """Rank of each id in Python's sorted() order of strings."""
+    rank = np.empty(len(ids), dtype=np.int64)
+    rank[np.argsort(ids, kind="stable")] = np.arange(len(ids))
+    return rank
 
 
 # --- the chokepoint tables -------------------------------------------------------------------
@@ -440,7 +588,7 @@ def chokepoints(net: Network, *, top: Optional[int] = None, stage: Optional[str]
     trace = _trace(net)
     crit = _criticality(net, demand, trace)
     tick(1, "dominators")
-    single = _single_points(_dominators(net, demand.index))
+    single = _single_points(net, demand.index)
     tick(2, "alternatives")
     alt = alternatives(net)
     tick(3, "ranking")
@@ -456,13 +604,14 @@ def chokepoints(net: Network, *, top: Optional[int] = None, stage: Optional[str]
         "criticality": crit.to_numpy(),
         "demand_at_risk": crit.to_numpy() * float(demand.sum()),
         "demand_unit": _demand_unit(net, demand),
-        "single_point_for": [single.get(f, []) for f in facilities.index],
+        "single_point_for": single,
         "outbound_volume": net.outbound_volume.to_numpy(),
         "capacity": facilities["capacity"].to_numpy(),
         "unit": facilities["unit"].to_numpy(),
         "supply_traced": availability(net).to_numpy(),
     })
-    table = table.join(alt, on="id")
+    # alt is indexed by facility in the same order as the rows: join by position
+    table = pd.concat([table, alt.reset_index(drop=True)], axis=1)
     if stage is not None:
         table = table[table["stage"] == stage]
     if exclude_sinks:
@@ -471,14 +620,6 @@ def chokepoints(net: Network, *, top: Optional[int] = None, stage: Optional[str]
                   [False, True, True, True])
     tick(4, "done")
     return table[_FACILITY_COLUMNS].head(top) if top else table[_FACILITY_COLUMNS]
-
-
-def _single_points(dominated: dict[str, list[str]]) -> dict[str, list[str]]:
-    single: dict[str, list[str]] = {}
-    for sink, chain in dominated.items():
-        for facility in chain:
-            single.setdefault(facility, []).append(sink)
-    return {facility: sorted(sinks) for facility, sinks in single.items()}
 
 
 def _demand_unit(net: Network, demand: pd.Series) -> str:
