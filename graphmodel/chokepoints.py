@@ -85,11 +85,14 @@ from typing import Callable, Iterable, Optional
 import networkx as nx
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 import scipy.sparse as sp
 from scipy.sparse.csgraph import breadth_first_order, connected_components
 from scipy.sparse.linalg import splu
 
 from . import algebra
+from . import _lookup
 from .dominance import UNREACHED, immediate_dominators
 from .errors import ConvergenceError, TiernError
 from .network import Network
@@ -343,7 +346,7 @@ def _dominator_pairs(net: Network, sinks: pd.Index) -> tuple[np.ndarray, np.ndar
                            (np.r_[shares.col, np.full(len(origins), root)], np.r_[shares.row, origins])),
                           shape=(n + 1, n + 1))
     idom = immediate_dominators(graph, root)
-    current = idom[net.facilities.index.get_indexer(sinks)]
+    current = idom[_lookup.positions(net.facilities.index, sinks)]
     position = np.arange(len(sinks))
     steps = []  # one step up the tree per round, all sinks at once
     alive = (current != root) & (current != UNREACHED)
@@ -452,7 +455,7 @@ def alternatives(net: Network) -> pd.DataFrame:
     n = len(facilities)
     ids = facilities.index.to_numpy(dtype=object)
     spare = spare_capacity(net).to_numpy(dtype=float)
-    stage = pd.factorize(facilities["stage"])[0]  # -1: no stage, never "the same stage"
+    stage = _lookup.codes(facilities["stage"])  # -1: no stage, never "the same stage"
     operating = _flag(facilities["status"] == "operating")
     status = net.links["status"]
     supplier, alternative, link = _replacement_pairs(net)
@@ -493,24 +496,38 @@ def _replacement_pairs(net: Network) -> tuple[np.ndarray, np.ndarray, np.ndarray
     """Every pair of a carrying link supplier -> (customer, material) and another
     facility's link (of any status and volume) into the same (customer, material), as
     arrays ``(supplier, alternative, link)``: facility positions in ``net.facilities`` and
-    the other link's row in ``net.links``. The join runs on integer codes (string keys
-    made it slow)."""
-    index = net.facilities.index
+    the other link's row in ``net.links``.
+
+    A sort-based join on integer codes: links grouped by (customer, material), and each
+    distinct carrying (supplier, group) matched with the links of its group.
+    """
     links = net.links
-    coded = pd.DataFrame({
-        "supplier": index.get_indexer(links["supplier"]),
-        "customer": index.get_indexer(links["customer"]),
-        "material": pd.factorize(links["material"])[0],
-        "link": np.arange(len(links)),
-    })
-    carrying = (links["volume"] > 0).to_numpy()
-    affected = coded.loc[carrying, ["supplier", "customer", "material"]].drop_duplicates()
-    pairs = affected.merge(coded.rename(columns={"supplier": "alternative"}),
-                           on=["customer", "material"])
-    supplier = pairs["supplier"].to_numpy(dtype=np.int64)
-    alternative = pairs["alternative"].to_numpy(dtype=np.int64)
-    other = alternative != supplier
-    return supplier[other], alternative[other], pairs["link"].to_numpy()[other]
+    ends = _lookup.positions(net.facilities.index,
+                             pd.concat([links["supplier"], links["customer"]], ignore_index=True))
+    supplier, customer = ends[:len(links)], ends[len(links):]
+    material = _lookup.codes(links["material"]) + 1  # 0: missing, which matches missing
+    key = customer * (int(material.max(initial=0)) + 1) + material
+    _, group = np.unique(key, return_inverse=True)  # dense (customer, material) ids
+    size = np.bincount(group)
+    start = np.cumsum(size) - size
+    by_group = np.argsort(group, kind="stable")  # links of group g: by_group[start[g]:][:size[g]]
+    carrying = np.flatnonzero((links["volume"] > 0).to_numpy())
+    affected_supplier, affected_group = _distinct_rows(supplier[carrying], group[carrying])
+    counts = size[affected_group]
+    within = np.arange(int(counts.sum())) - np.repeat(np.cumsum(counts) - counts, counts)
+    link = by_group[np.repeat(start[affected_group], counts) + within]
+    supplier_of_pair = np.repeat(affected_supplier, counts)
+    alternative = supplier[link]
+    other = alternative != supplier_of_pair
+    return supplier_of_pair[other], alternative[other], link[other]
+
+
+def _distinct_rows(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct pairs ``(a[i], b[i])``, as two arrays sorted by a, then b."""
+    order = np.lexsort((b, a))
+    a, b = a[order], b[order]
+    new = np.r_[True, (a[1:] != a[:-1]) | (b[1:] != b[:-1])] if len(a) else np.zeros(0, bool)
+    return a[new], b[new]
 
 
 def _distinct(codes: np.ndarray) -> np.ndarray:
@@ -539,10 +556,14 @@ def _known_spare_sums(pairs: np.ndarray, spare: np.ndarray, n: int) -> np.ndarra
     return np.bincount(pairs[known, 0], weights=values[known], minlength=n).astype(float)
 
 
-def _str_rank(ids: np.ndarray) -> np.ndarray:
-    """Rank of each id in Python's sorted() order of strings."""
+def _str_rank(ids) -> np.ndarray:
+    """Rank of each (distinct, non-missing) id in Python's ``sorted()`` order of strings.
+
+    Arrow sorts strings by their UTF-8 bytes, which orders them by code point exactly as
+    Python compares str, without a Python comparison per pair."""
+    order = pc.array_sort_indices(pa.array(np.asarray(ids, dtype=object), type=pa.string()))
     rank = np.empty(len(ids), dtype=np.int64)
-    rank[np.argsort(ids, kind="stable")] = np.arange(len(ids))
+    rank[order.to_numpy()] = np.arange(len(ids))
     return rank
 
 
