@@ -34,3 +34,19 @@ def _as_arrow(values):
         return pa.array(pd.Series(values, dtype=object).map(
             lambda v: None if v is None or (isinstance(v, float) and v != v) else str(v)),
             type=pa.string())
+
+
+def column_values(column):
+    """A Series' or Index's values for building a new DataFrame, without a copy through
+    Python objects.
+
+    ``to_numpy()`` turns an Arrow-backed string column into a NumPy array of Python strings
+    that the DataFrame constructor then infers back into an Arrow string column: ~0.4 s per
+    column at 1M rows for nothing. A string column with at least one value is passed on as
+    it is (same dtype, same values). Anything else goes through ``to_numpy()`` as before, so
+    the new frame's dtypes never change (a string column with no value at all still becomes
+    ``object``, as the round trip made it).
+    """
+    if isinstance(column.dtype, pd.StringDtype) and column.notna().any():
+        return column.array
+    return column.to_numpy()

@@ -616,19 +616,19 @@ def chokepoints(net: Network, *, top: Optional[int] = None, stage: Optional[str]
     facilities = net.facilities
     table = pd.DataFrame({
         "id": facilities.index,
-        "name": facilities["name"].to_numpy(),
-        "stage": facilities["stage"].to_numpy(),
-        "country": facilities["country"].to_numpy(),
-        "owner": facilities["owner"].to_numpy(),
-        "ultimate_owner": net.ownership["ultimate_owner"].to_numpy(),
-        "control_country": net.ownership["control_country"].to_numpy(),
+        "name": _lookup.column_values(facilities["name"]),
+        "stage": _lookup.column_values(facilities["stage"]),
+        "country": _lookup.column_values(facilities["country"]),
+        "owner": _lookup.column_values(facilities["owner"]),
+        "ultimate_owner": _lookup.column_values(net.ownership["ultimate_owner"]),
+        "control_country": _lookup.column_values(net.ownership["control_country"]),
         "criticality": crit.to_numpy(),
         "demand_at_risk": crit.to_numpy() * float(demand.sum()),
         "demand_unit": _demand_unit(net, demand),
         "single_point_for": single,
         "outbound_volume": net.outbound_volume.to_numpy(),
         "capacity": facilities["capacity"].to_numpy(),
-        "unit": facilities["unit"].to_numpy(),
+        "unit": _lookup.column_values(facilities["unit"]),
         "supply_traced": availability(net).to_numpy(),
     })
     # alt is indexed by facility in the same order as the rows: join by position
@@ -644,12 +644,13 @@ def chokepoints(net: Network, *, top: Optional[int] = None, stage: Optional[str]
 
 
 def _demand_unit(net: Network, demand: pd.Series) -> str:
-    units = set(net.facilities.loc[demand.index, "unit"].dropna())
+    units = set(net.facilities["unit"].iloc[_lookup.positions(net.facilities.index, demand.index)]
+                .dropna().unique())
     return units.pop() if len(units) == 1 else ("mixed" if units else "")
 
 
 def _rank(table: pd.DataFrame, by: list[str], ascending: list[bool]) -> pd.DataFrame:
-    key = table.copy()
+    key = table[by].copy()  # only the sort keys: the list columns need no copy
     key["criticality"] = key["criticality"].round(_ROUND)
     order = key.sort_values(by, ascending=ascending, na_position="last", kind="mergesort").index
     ranked = table.loc[order].reset_index(drop=True)

@@ -189,3 +189,15 @@ def test_generated_network_with_recycling_loops_agrees_with_the_references():
     _, labels = connected_components(net.share_matrix, directed=True, connection="strong")
     assert np.bincount(labels).max() > 1  # it has a recycling loop: the case needing care
     _check_network(net)
+
+
+# --- frames built without the NumPy object round trip -----------------------------------------
+@pytest.mark.parametrize("values", [["a", None], ["a", "b"], [None, None], []])
+def test_column_values_give_the_frame_the_round_trip_gave(values):
+    from graphmodel._lookup import column_values
+
+    column = pd.Series(values, dtype="str")
+    for source in (column, pd.Index(column)):
+        built = pd.DataFrame({"x": column_values(source)})
+        before = pd.DataFrame({"x": source.to_numpy()})
+        pd.testing.assert_frame_equal(built, before)
