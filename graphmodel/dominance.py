@@ -68,7 +68,7 @@ def immediate_dominators(successors: sp.spmatrix, root: int) -> np.ndarray:
     reached[breadth_first_order(graph, root, directed=True, return_predecessors=False)] = True
     predecessors = _reached_predecessors(graph, reached, root)
     schedule = build_schedule(predecessors)
-    tree = _Tree(n, root, depth_bound=schedule.n_levels + schedule.n_cyclic + 1)
+    tree = _Tree(n, root)
     for level in range(schedule.n_levels):
         rows = schedule.rows(level)
         rows = rows[reached[rows] & (rows != root)]
@@ -93,15 +93,16 @@ def _reached_predecessors(graph: sp.csr_matrix, reached: np.ndarray, root: int) 
 class _Tree:
     """The dominator tree built so far: idom, depth, and the binary-lifting table."""
 
-    def __init__(self, n: int, root: int, depth_bound: int):
-        # A dominator chain lies on every path to its node, and a simple path visits each
-        # level's acyclic component once at most: depth <= levels + cyclic nodes.
-        self.steps = max(1, int(depth_bound).bit_length())
+    def __init__(self, n: int, root: int):
         self.idom = np.full(n, UNREACHED, dtype=np.int64)
         self.depth = np.zeros(n, dtype=np.int64)
-        self.up = np.zeros((self.steps, n), dtype=np.int64)
+        self.up = np.zeros((1, n), dtype=np.int64)  # rows added as the tree deepens
         self.idom[root] = root
         self.up[:, root] = root
+
+    @property
+    def steps(self) -> int:
+        return self.up.shape[0]
 
     def attach(self, nodes: np.ndarray, parents: np.ndarray, depths: np.ndarray) -> None:
         """Record ``idom(nodes) = parents``; parents are attached already or among ``nodes``."""
@@ -110,6 +111,8 @@ class _Tree:
         self.up[0, nodes] = parents
         for k in range(1, self.steps):  # all of up[k - 1] is final before up[k] is read
             self.up[k, nodes] = self.up[k - 1, self.up[k - 1, nodes]]
+        while depths.size and depths.max() >= 2 ** self.steps:  # a jump must span any depth
+            self.up = np.vstack([self.up, self.up[-1][self.up[-1]]])
 
     def lowest_common_ancestors(self, members: np.ndarray, starts: np.ndarray) -> np.ndarray:
         """LCA of each set ``members[starts[i]:starts[i + 1]]`` (non-empty, attached nodes)."""
