@@ -195,14 +195,14 @@ def _attach_component(tree: _Tree, label: int, entry_dominator: int, rows: np.nd
 def _depths(idom: dict, root) -> dict:
     """Depth of every node in a tree given as ``idom`` (root at depth 0)."""
     depth = {root: 0}
-    for node in idom:
-        path = []
-        while node not in depth:
+    for start in idom:
+        path, node = [], start
+        while node not in depth:  # walk up to a node of known depth
             path.append(node)
             node = idom[node]
-        for step in reversed(path):
-            depth[step] = depth[node] + 1
-            node = step
+        for below in reversed(path):
+            depth[below] = depth[node] + 1
+            node = below
     return depth
 
 

@@ -342,8 +342,8 @@ METHODOLOGY: list[tuple[str, str]] = [
     ("Single points of failure",
      "u is a single point of failure for sink k when every supply path from any origin "
      "(facility without inbound volume) to k passes through u: u dominates k in the graph of "
-     "carrying links with a virtual source feeding every origin (Cooper–Harvey–Kennedy "
-     "dominators, networkx). The minimum cut of a sink is the fewest facilities whose joint "
+     "carrying links with a virtual source feeding every origin (dominator tree built level by "
+     "level with lowest common ancestors; tested equal to networkx's). The minimum cut of a sink is the fewest facilities whose joint "
      "failure cuts it off from every origin (minimum s–t node cut)."),
     ("Alternatives",
      "A qualified alternative to u is another operating facility at u's stage with a qualified "
