@@ -87,6 +87,7 @@ from scipy.sparse.linalg import splu
 
 from . import algebra
 from .errors import ConvergenceError, TiernError
+from .loops import inverse_diagonal
 from .network import Network
 from .schema import ALL_STAGES, SECTORS
 
@@ -180,19 +181,8 @@ def _trace(net: Network) -> _Trace:
 
 
 def _inverse_diagonal(block: sp.spmatrix) -> np.ndarray:
-    """Diagonal of ``(I - block)^-1``: dense for small blocks, sparse LU column by column."""
-    size = block.shape[0]
-    system = sp.identity(size) - block
-    if size <= 3000:
-        return np.diag(np.linalg.inv(system.toarray()))
-    lu = splu(sp.csc_matrix(system))
-    diagonal = np.empty(size)
-    for start in range(0, size, 512):
-        stop = min(start + 512, size)
-        unit = np.zeros((size, stop - start))
-        unit[np.arange(start, stop), np.arange(stop - start)] = 1.0
-        diagonal[start:stop] = lu.solve(unit)[np.arange(start, stop), np.arange(stop - start)]
-    return diagonal
+    """Diagonal of ``(I - block)^-1`` (exact; see :mod:`graphmodel.loops`)."""
+    return inverse_diagonal(block)
 
 
 def _reached_from_origins(net: Network, alive: Optional[np.ndarray] = None) -> np.ndarray:

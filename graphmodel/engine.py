@@ -495,7 +495,7 @@ def traced(net) -> np.ndarray:
     return propagate(net, np.ones(len(net.facilities)), plan=plan_of(net)) > 0
 
 
-def criticality_values(net, weights: np.ndarray, *, chunk: int = 512) -> np.ndarray:
+def criticality_values(net, weights: np.ndarray) -> np.ndarray:
     """All-node criticality: ``c[u] / (L[u, u] W)`` with ``c = L^T w`` (one backward solve).
 
     The definition of :func:`graphmodel.chokepoints.criticality` (first-passage share on
@@ -503,8 +503,8 @@ def criticality_values(net, weights: np.ndarray, *, chunk: int = 512) -> np.ndar
     backward solve runs level by level on ``S`` with the columns of untraced facilities
     zeroed, and ``L[u, u]`` is needed only for facilities on a cycle. Every path from u back
     to u stays inside u's strongly connected component, so ``L[u, u]`` is the diagonal of
-    ``(I - S_CC)^-1`` over the cyclic rows alone, found by a sparse LU of that block solved
-    for its unit columns, ``chunk`` at a time.
+    ``(I - S_CC)^-1`` over the cyclic rows alone (:func:`graphmodel.loops.inverse_diagonal`:
+    a Schur complement on the facilities that close the loops).
 
     Parameters
     ----------
@@ -515,7 +515,7 @@ def criticality_values(net, weights: np.ndarray, *, chunk: int = 512) -> np.ndar
     -------
     (n,) array, dimensionless in [0, 1]; NaN where supply traces to no origin.
     """
-    from scipy.sparse.linalg import splu
+    from .loops import inverse_diagonal
 
     weights = np.asarray(weights, dtype=float)
     is_traced = traced(net)
@@ -528,11 +528,5 @@ def criticality_values(net, weights: np.ndarray, *, chunk: int = 512) -> np.ndar
     diagonal = np.ones(len(weights))
     cycle_rows = np.flatnonzero(prepare(net).cyclic & is_traced)
     if cycle_rows.size:
-        block = sp.csc_matrix(sp.identity(cycle_rows.size) - S_traced[cycle_rows][:, cycle_rows])
-        factor = splu(block)
-        for start in range(0, cycle_rows.size, chunk):
-            columns = np.arange(start, min(start + chunk, cycle_rows.size))
-            unit = np.zeros((cycle_rows.size, columns.size))
-            unit[columns, np.arange(columns.size)] = 1.0
-            diagonal[cycle_rows[columns]] = factor.solve(unit)[columns, np.arange(columns.size)]
+        diagonal[cycle_rows] = inverse_diagonal(S_traced[cycle_rows][:, cycle_rows])
     return np.where(is_traced, through / diagonal / total, np.nan)
