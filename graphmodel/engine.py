@@ -16,8 +16,9 @@ Cycles (recycling loops)
 A level may hold cyclic components (strongly connected sets of more than one facility, or
 a facility supplying itself). Their rows depend on each other, so they are solved by an
 iterative solve with a convergence check, never by unrolling: with ``c`` the (final) input
-from earlier levels, ``x_C <- A_CC x_C + c`` (Neumann/Jacobi on the block only) until no
-entry of a column changes by more than ``tol * max(1, max |x_C|)``. A loop that returns
+from earlier levels, Gauss-Seidel sweeps of ``x_C <- A_CC x_C + c`` on the block only (rows
+ordered so that only a feedback vertex set lags a sweep behind, see :class:`Plan`) until no
+entry of a column changes by more than ``tol * max(1, max |x_C|)`` in a sweep. A loop that returns
 nearly all of its flow converges slowly; columns still moving after :data:`DIRECT_AFTER`
 iterations are solved exactly by a sparse LU of ``I - A_CC`` (small: the loop's rows only),
 and a loop that returns *all* of its input while fed from outside (no finite solution)
@@ -42,6 +43,7 @@ schedule of a network's share matrix up front.
 """
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Optional
@@ -240,38 +242,116 @@ class Plan:
     ``x`` at the end, no fancy indexing per level (which dominated the cost of wide Monte
     Carlo blocks). Per level: the acyclic range ``start:middle`` and, if the level holds
     cyclic components, the range ``middle:end`` with the block ``A_CC``.
+
+    Inside a cyclic range the rows are ordered for Gauss-Seidel sweeps: first the rows off a
+    feedback vertex set F of the block (:func:`graphmodel.loops.feedback_vertex_set`), in
+    the level order of the acyclic block they form, then F. One sweep computes every row
+    from the newest values, so only F's values lag a sweep behind and a loop converges in
+    about as many sweeps as laps its flow makes (plain Jacobi needs laps x loop length).
+    ``order`` refines ``schedule.order`` accordingly.
     """
 
     schedule: Schedule
+    order: np.ndarray = None
     levels: list = field(default_factory=list)
+    memo: dict = field(default_factory=dict)  # per-plan results reused across batches
 
     @classmethod
-    def of(cls, A: sp.spmatrix, schedule: Optional[Schedule] = None) -> "Plan":
+    def of(cls, A: sp.spmatrix, schedule: Optional[Schedule] = None,
+           last: Optional[np.ndarray] = None) -> "Plan":
+        """Permute ``A`` into plan order. ``last`` (bool per row, acyclic rows only) puts
+        those rows at the end of their level's acyclic range, so that each level's share of
+        them is a slice ``step["tail"]:step["middle"]`` (the sinks, for Monte Carlo)."""
         A = sp.csr_matrix(A)
         schedule = schedule or schedule_for(A)
-        order = schedule.order
-        position = np.empty_like(order)
-        position[order] = np.arange(order.size)
-        permuted = sp.csr_matrix((A.data, position[A.indices], A.indptr), shape=A.shape)[order]
-        plan = cls(schedule)
+        order = schedule.order.copy()
+        ranges, sweeps = [], {}
         cyclic_sorted = schedule.cyclic[order]
         for level in range(schedule.n_levels):
             start, end = int(schedule.bounds[level]), int(schedule.bounds[level + 1])
             middle = start + int(np.count_nonzero(~cyclic_sorted[start:end]))
-            step = {"start": start, "middle": middle, "end": end,
+            tail = middle
+            if last is not None:
+                rows = order[start:middle]
+                at_end = last[rows]
+                order[start:middle] = np.concatenate([rows[~at_end], rows[at_end]])
+                tail = middle - int(np.count_nonzero(at_end))
+            ranges.append((start, tail, middle, end))
+            if middle < end:
+                rows = order[middle:end]
+                local, sweeps[level] = _sweep_order(sp.csr_matrix(A[rows][:, rows]))
+                order[middle:end] = rows[local]
+        position = np.empty_like(order)
+        position[order] = np.arange(order.size)
+        permuted = sp.csr_matrix((A.data, position[A.indices], A.indptr), shape=A.shape)[order]
+        plan = cls(schedule, order)
+        for level, (start, tail, middle, end) in enumerate(ranges):
+            step = {"start": start, "tail": tail, "middle": middle, "end": end,
                     "A": _row_view(permuted, start, middle)}
             if middle < end:
                 rows_of_block = _row_view(permuted, middle, end)
+                inner = sp.csr_matrix(rows_of_block[:, middle:end])
                 step["A_cyc_rows"] = rows_of_block
-                step["A_in"] = sp.csr_matrix(rows_of_block[:, middle:end])
+                step["A_in"] = inner
+                bounds = sweeps[level]
+                step["sweep"] = [(int(a), int(b), _row_view(inner, int(a), int(b)))
+                                 for a, b in zip(bounds[:-1], bounds[1:]) if b > a]
             plan.levels.append(step)
         return plan
+
+    @cached_property
+    def position(self) -> np.ndarray:
+        """Position in plan order of each row (the inverse permutation of :attr:`order`)."""
+        position = np.empty_like(self.order)
+        position[self.order] = np.arange(self.order.size)
+        return position
+
+    def propagate_shocks(self, origin: np.ndarray, shocks: "Shocks", *,
+                         out: Optional[np.ndarray] = None,
+                         tol: float = DEFAULT_TOLERANCE,
+                         max_iterations: int = DEFAULT_MAX_ITERATIONS) -> np.ndarray:
+        """Pure propagation ``a = f o (A a) + f o origin`` for sparse factors, in plan order.
+
+        ``origin`` (n,) is 1 for origin rows, 0 elsewhere; ``shocks`` holds the factors
+        that differ from 1. Returns (n, K) with row p for row ``order[p]`` (gather
+        the rows you need with :attr:`position`); ``out``, an (n, K) array to write it
+        into (reused across batches, it saves touching fresh memory). The same answer as :meth:`solve` with
+        ``b = f o origin`` and ``row_scale = f``, but the factors are applied only where they
+        differ from 1 and nothing is permuted back: the n x K block is written once per
+        level and read by the sparse products, which on wide Monte Carlo blocks is most of
+        the cost.
+        """
+        origin = np.asarray(origin, dtype=float)[self.order]
+        K = shocks.n_columns
+        rows = self.position[shocks.rows]
+        sort = np.argsort(rows, kind="stable")
+        rows, columns, values = rows[sort], shocks.columns[sort], shocks.values[sort]
+        x = np.empty((self.schedule.n, K)) if out is None else out
+        for step in self.levels:
+            start, middle, end = step["start"], step["middle"], step["end"]
+            if middle > start:
+                if step["A"].nnz == 0:
+                    x[start:middle] = origin[start:middle, None]
+                else:
+                    x[start:middle] = step["A"] @ x
+                    if origin[start:middle].any():
+                        x[start:middle] += origin[start:middle, None]
+                first, last = np.searchsorted(rows, [start, middle])
+                x[rows[first:last], columns[first:last]] *= values[first:last]
+            if "A_in" in step:
+                first, last = np.searchsorted(rows, [middle, end])
+                scale = np.ones((end - middle, K))
+                scale[rows[first:last] - middle, columns[first:last]] = values[first:last]
+                x[middle:end] = 0.0
+                b = scale * origin[middle:end, None]
+                self._solve_cycles(step, x, b, scale, tol, max_iterations)
+        return x
 
     def solve(self, b: np.ndarray, row_scale: Optional[np.ndarray] = None, *,
               tol: float = DEFAULT_TOLERANCE,
               max_iterations: int = DEFAULT_MAX_ITERATIONS) -> np.ndarray:
         """Minimal non-negative ``x`` of ``x = F o (A x) + b`` (F = 1 without ``row_scale``)."""
-        order = self.schedule.order
+        order = self.order
         b = np.asarray(b, dtype=float)[order]
         scale = None if row_scale is None else np.asarray(row_scale, dtype=float)[order]
         if scale is not None and scale.ndim == 1 and b.ndim == 2:
@@ -288,44 +368,66 @@ class Plan:
                 y += b[start:middle]
                 x[start:middle] = y
             if "A_in" in step:
-                self._solve_cycles(step, x, b, scale, tol, max_iterations)
+                block = slice(step["middle"], step["end"])
+                self._solve_cycles(step, x, b[block], None if scale is None else scale[block],
+                                   tol, max_iterations)
         solution = np.empty_like(x)
         solution[order] = x
         return solution
 
     @staticmethod
-    def _solve_cycles(step, x, b, scale, tol, max_iterations) -> None:
-        """Iterate the cyclic block to convergence, each column on its own: a column stops
-        when its own change is small, so its result never depends on the other columns of
-        the batch (Monte Carlo shards give bit-identical runs whatever the batch size)."""
+    def _solve_cycles(step, x, b_block, block_scale, tol, max_iterations) -> None:
+        """Gauss-Seidel sweeps over the cyclic block until each column converges.
+
+        ``b_block`` and ``block_scale`` are the block's rows of ``b`` and of the row scale.
+        A column stops when its own largest change in a sweep is at most
+        ``tol * max(1, max |x_C|)``, and from then on keeps that value: its result never
+        depends on the other columns of the batch (Monte Carlo shards give bit-identical runs
+        whatever the batch size)."""
         cyc = slice(step["middle"], step["end"])
         size = step["end"] - step["middle"]
         # x[cyc] is still 0 here, so this product is exactly the input from outside the block.
         outside = step["A_cyc_rows"] @ x
-        block_scale = None if scale is None else scale[cyc]
         if block_scale is not None:
             outside *= block_scale
-        outside += b[cyc]
-        inner = step["A_in"]
-        current = outside.reshape(size, -1).copy()
-        outside = outside.reshape(current.shape)
-        if block_scale is not None:
-            block_scale = np.broadcast_to(block_scale.reshape(size, -1), current.shape)
-        active = np.arange(current.shape[1])
+        outside += b_block
+        outside = outside.reshape(size, -1)
+        scale = None if block_scale is None else np.broadcast_to(
+            block_scale.reshape(size, -1), outside.shape)
+        current = outside.copy()
+        converged = np.zeros(current.shape[1], dtype=bool)
         for _ in range(min(max_iterations, DIRECT_AFTER)):
-            following = inner @ current[:, active]
-            if block_scale is not None:
-                following *= block_scale[:, active]
-            following += outside[:, active]
-            change = np.max(np.abs(following - current[:, active]), axis=0, initial=0.0)
-            magnitude = np.maximum(1.0, np.max(np.abs(following), axis=0, initial=0.0))
-            current[:, active] = following
-            active = active[change > tol * magnitude]
-            if active.size == 0:
+            previous = current.copy()
+            for first, last, rows in step["sweep"]:
+                y = rows @ current
+                if scale is not None:
+                    y *= scale[first:last]
+                y += outside[first:last]
+                current[first:last] = y
+            if converged.any():  # converged columns keep their value
+                current[:, converged] = previous[:, converged]
+            change = np.max(np.abs(current - previous), axis=0, initial=0.0)
+            magnitude = np.maximum(1.0, np.max(np.abs(current), axis=0, initial=0.0))
+            converged |= change <= tol * magnitude
+            if converged.all():
                 break
         else:  # a slowly leaking loop: solve the rest exactly
-            current[:, active] = _direct_block_solve(inner, block_scale, outside, active, size)
+            active = np.flatnonzero(~converged)
+            current[:, active] = _direct_block_solve(step["A_in"], scale, outside, active, size)
         x[cyc] = current.reshape(x[cyc].shape)
+
+
+def _sweep_order(block: sp.csr_matrix) -> tuple[np.ndarray, np.ndarray]:
+    """Order of a cyclic block's rows for Gauss-Seidel sweeps (see :class:`Plan`): the rows
+    off a feedback vertex set by level, then the set; and the bounds of these groups."""
+    from .loops import feedback_vertex_set
+
+    feedback = feedback_vertex_set(block)
+    rest = np.setdiff1d(np.arange(block.shape[0]), feedback)
+    inner = build_schedule(block[rest][:, rest]) if rest.size else None
+    ordered = rest[inner.order] if inner is not None else rest
+    bounds = inner.bounds if inner is not None else np.array([0])
+    return np.concatenate([ordered, feedback]), np.concatenate([bounds, [block.shape[0]]])
 
 
 def _direct_block_solve(inner, block_scale, outside, active, size) -> np.ndarray:
@@ -396,7 +498,7 @@ def propagate(net, factors: np.ndarray, *, plan: Optional[Plan] = None, **kwargs
     """
     plan = plan or Plan.of(net.share_matrix, prepare(net))
     factors = np.asarray(factors, dtype=float)
-    origin = (net.inbound_volume.to_numpy() == 0).astype(float)  # net.origins, as positions
+    origin = _origin(net)
     b = factors * (origin if factors.ndim == 1 else origin[:, None])
     return plan.solve(b, factors, **kwargs)
 
@@ -425,67 +527,193 @@ def run_rng(seed: int, run: int) -> np.random.Generator:
     return np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(run,)))
 
 
-def draw_factors(net, runs, seed: int, model: OutageModel = OutageModel()) -> np.ndarray:
-    """Facility factors f (n, len(runs)) = 1 - capacity loss, one column per run index."""
+@dataclass(frozen=True)
+class Shocks:
+    """Sparse facility factors for K runs: ``f[rows[i], columns[i]] = values[i]``, 1 elsewhere.
+
+    ``rows`` are facility positions (``net.facilities`` order), each (row, column) at most once.
+    """
+
+    rows: np.ndarray
+    columns: np.ndarray
+    values: np.ndarray
+    n_columns: int
+
+    @classmethod
+    def none(cls, n_columns: int = 1) -> "Shocks":
+        empty = np.empty(0, dtype=np.int64)
+        return cls(empty, empty, np.empty(0), n_columns)
+
+    def dense(self, n: int) -> np.ndarray:
+        """The (n, K) factor block."""
+        factors = np.ones((n, self.n_columns))
+        factors[self.rows, self.columns] = self.values
+        return factors
+
+
+def _outage_group(net, model: OutageModel) -> np.ndarray:
+    return np.flatnonzero(((net.facilities["country"] == model.country)
+                           & (net.facilities["stage"] == model.stage)).to_numpy())
+
+
+def draw_shocks(net, runs, seed: int, model: OutageModel = OutageModel()) -> Shocks:
+    """The random outages of ``runs`` (one column per run index), as sparse factors.
+
+    Run ``r`` draws from :func:`run_rng` ``(seed, r)``: a Poisson number of distinct failed
+    facilities, each keeping ``1 - U[0, 1)`` of its capacity; then, with
+    ``model.country_probability``, a country-wide loss ``U[country_loss_low, 1)`` at the
+    model's country and stage, which multiplies the factor of every facility there.
+    """
     n = len(net.facilities)
-    hit_group = np.flatnonzero(((net.facilities["country"] == model.country)
-                                & (net.facilities["stage"] == model.stage)).to_numpy())
-    factors = np.ones((n, len(runs)))
+    group = _outage_group(net, model)
+    rows, columns, values = [], [], []
     for column, run in enumerate(runs):
         rng = run_rng(seed, run)
         count = min(n, rng.poisson(model.probability * n))
-        failed = rng.choice(n, size=count, replace=False) if count else np.empty(0, int)
-        factors[failed, column] = 1.0 - rng.random(count)
+        failed = rng.choice(n, size=count, replace=False) if count else np.empty(0, np.int64)
+        parts = [(failed, 1.0 - rng.random(count))]
         if rng.random() < model.country_probability:
-            factors[hit_group, column] *= 1.0 - rng.uniform(model.country_loss_low, 1.0)
-    return factors
+            loss = rng.uniform(model.country_loss_low, 1.0)
+            parts.append((group, np.full(group.size, 1.0 - loss)))
+        for part_rows, part_values in parts:
+            rows.append(part_rows)
+            values.append(part_values)
+            columns.append(np.full(part_rows.size, column))
+    return _combine_shocks(rows, columns, values, len(runs), n)
+
+
+def _combine_shocks(rows, columns, values, n_columns: int, n: int) -> Shocks:
+    """Concatenate shock parts; a facility hit twice in one run keeps the product."""
+    rows = np.concatenate(rows).astype(np.int64) if rows else np.empty(0, np.int64)
+    columns = np.concatenate(columns).astype(np.int64) if columns else np.empty(0, np.int64)
+    values = np.concatenate(values) if values else np.empty(0)
+    key = columns * n + rows
+    order = np.argsort(key, kind="stable")
+    key, values = key[order], values[order]
+    unique, first = np.unique(key, return_index=True)
+    product = np.multiply.reduceat(values, first) if values.size else values
+    return Shocks(unique % n, unique // n, product, n_columns)
+
+
+def draw_factors(net, runs, seed: int, model: OutageModel = OutageModel()) -> np.ndarray:
+    """Facility factors f (n, len(runs)) = 1 - capacity loss, one column per run index
+    (the dense form of :func:`draw_shocks`)."""
+    return draw_shocks(net, list(runs), seed, model).dense(len(net.facilities))
 
 
 _plans: dict = {}
 
 
 def plan_of(net) -> Plan:
-    """The :class:`Plan` of ``net.share_matrix``, built once per matrix and reused."""
+    """The :class:`Plan` of ``net.share_matrix``, built once per matrix and reused; each
+    level's sinks come last in its acyclic range (see :func:`outage_batch`)."""
     S = net.share_matrix
     key = id(S)
     if key not in _plans or _plans[key][0]() is not S:
         import weakref
 
         _plans.clear()  # one network at a time: plans are as big as the matrix
-        _plans[key] = (weakref.ref(S), Plan.of(S, prepare(net)))
+        is_sink = net.facilities.index.isin(net.sinks)
+        _plans[key] = (weakref.ref(S), Plan.of(S, prepare(net), last=is_sink))
     return _plans[key][1]
+
+
+def _origin(net) -> np.ndarray:
+    return (net.inbound_volume.to_numpy() == 0).astype(float)  # net.origins, as positions
+
+
+@dataclass(frozen=True)
+class _SinkSegment:
+    """The sinks of one level: plan rows ``rows`` (a slice: they are contiguous, see
+    :func:`plan_of`; or, for sinks on recycling loops, an index array), their demand d as a (1, m) matrix (a sparse product sums each column sequentially,
+    whatever K is), ``1 / a0`` (0 where ``a0 = 0``), ``offset`` (1 where ``a0 = 0``: such a
+    sink loses nothing), the short cut ``(1 - threshold) a0`` and their indices in
+    ``net.sinks``."""
+
+    rows: slice | np.ndarray
+    demand: sp.csr_matrix
+    inverse_baseline: np.ndarray
+    offset: np.ndarray
+    cut: np.ndarray
+    sinks: np.ndarray
+
+
+def _sink_segments(net, plan: Plan, threshold: float) -> tuple[list, float]:
+    """Per level, what the outage statistics need about its sinks; and ``sum_k d_k a0_k``."""
+    key = ("sinks", threshold)
+    if key not in plan.memo:
+        sink_rows = plan.position[net.facilities.index.get_indexer(net.sinks)]
+        demand = net.sink_demand.reindex(net.sinks).to_numpy(dtype=float)
+        baseline = plan.propagate_shocks(_origin(net), Shocks.none())[:, 0]
+        sink_of_row = np.full(plan.schedule.n, -1)
+        sink_of_row[sink_rows] = np.arange(len(sink_rows))
+        groups = [slice(step["tail"], step["middle"]) for step in plan.levels
+                  if step["middle"] > step["tail"]]
+        # an OEM returning scrap to a recycler is a sink on a loop: gathered, not sliced
+        on_loops = np.sort(sink_rows[plan.schedule.cyclic[plan.order[sink_rows]]])
+        if on_loops.size:
+            groups.append(on_loops)
+        segments = []
+        for rows in groups:
+            sinks = sink_of_row[rows]
+            a0 = baseline[rows]
+            traced = a0 > 0
+            segments.append(_SinkSegment(
+                rows=rows, demand=sp.csr_matrix(demand[sinks][None, :]),
+                inverse_baseline=np.divide(1.0, a0, out=np.zeros_like(a0), where=traced),
+                offset=(~traced).astype(float), cut=(1.0 - threshold) * a0, sinks=sinks))
+        total = float(demand @ baseline[sink_rows]) or 1.0
+        plan.memo[key] = (segments, total)
+    return plan.memo[key]
+
+
+_buffers = threading.local()
+
+
+def _block_buffer(n: int, K: int) -> np.ndarray:
+    """An (n, K) work array reused by this thread's outage batches."""
+    buffer = getattr(_buffers, "block", None)
+    if buffer is None or buffer.shape != (n, K):
+        buffer = _buffers.block = np.empty((n, K))
+    return buffer
 
 
 def outage_batch(net, runs, seed: int, model: OutageModel = OutageModel(),
                  threshold: float = 0.01) -> dict:
     """Pure propagation of ``runs`` random outage draws, solved as one n x K block.
 
-    Returns a dict: ``runs`` (the run indices), ``shortfall`` (per run, the demand-weighted
-    share of sink supply lost: ``1 - sum_k w_k a_k / sum_k w_k a0_k``), ``worst`` (per run,
-    the largest shortfall of one sink ``1 - a_k / a0_k``) and ``short_counts`` (per sink,
-    the number of these runs in which it lost more than ``threshold``; integers, so shard
-    totals add up exactly). ``a0`` is the unshocked availability.
+    With ``a`` the shocked and ``a0`` the unshocked availability of each sink and ``d`` its
+    demand, returns a dict: ``runs`` (the run indices); ``shortfall`` (per run, the share
+    of demand-weighted sink supply lost, ``1 - sum_k d_k a_k / sum_k d_k a0_k``); ``worst``
+    (per run, the largest loss of one sink, ``1 - min_k a_k / a0_k``); ``short_counts`` (per
+    sink, the number of these runs in which ``a_k < (1 - threshold) a0_k``; integers, so
+    shard totals add up exactly). Sinks with ``a0 = 0`` (supply traced to no origin) lose
+    nothing. Each per-run number is computed column by column in an order fixed by the
+    plan (no BLAS), so a run's result is bit-identical however the runs are sharded. The
+    statistics are taken level by level on contiguous slices of the block (the sinks of a
+    level are adjacent in plan order), which keeps them in cache.
     """
     runs = list(runs)
     plan = plan_of(net)
-    sinks = net.facilities.index.get_indexer(net.sinks)
-    demand = net.sink_demand.reindex(net.sinks).to_numpy(dtype=float)
-    baseline = propagate(net, np.ones(len(net.facilities)), plan=plan)[sinks]
-    shocked = propagate(net, draw_factors(net, runs, seed, model), plan=plan)[sinks]
-    fraction = np.divide(shocked, baseline[:, None], out=np.ones_like(shocked),
-                         where=baseline[:, None] > 0)
-    lost = 1.0 - fraction
-    weight = demand * baseline
-    total = float(weight.sum()) or 1.0
-    # a row-wise numpy sum per run (no BLAS: a matrix product's blocking depends on the batch
-    # size, and BLAS threads spin on a busy machine), so a run's numbers are bit-identical
-    # however the runs are sharded
-    per_run = np.ascontiguousarray(lost.T)
+    segments, total = _sink_segments(net, plan, threshold)
+    shocks = draw_shocks(net, runs, seed, model)
+    block = _block_buffer(plan.schedule.n, len(runs))
+    available = plan.propagate_shocks(_origin(net), shocks, out=block)
+    kept = np.zeros(len(runs))
+    least = np.ones(len(runs))
+    counts = np.zeros(len(net.sinks), dtype=np.int64)
+    for segment in segments:
+        rows = available[segment.rows]
+        kept += (segment.demand @ rows)[0]
+        counts[segment.sinks] = np.count_nonzero(rows < segment.cut[:, None], axis=1)
+        ratio = rows * segment.inverse_baseline[:, None]
+        ratio += segment.offset[:, None]
+        np.minimum(least, ratio.min(axis=0), out=least)
     return {
         "runs": np.array(runs, dtype=int),
-        "shortfall": (per_run * weight).sum(axis=1) / total,
-        "worst": lost.max(axis=0, initial=0.0),
-        "short_counts": (lost > threshold).sum(axis=1),
+        "shortfall": 1.0 - kept / total,
+        "worst": 1.0 - least,
+        "short_counts": counts,
     }
 
 
