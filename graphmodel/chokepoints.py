@@ -86,6 +86,7 @@ from scipy.sparse.csgraph import breadth_first_order, connected_components
 from scipy.sparse.linalg import splu
 
 from . import algebra
+from ._lookup import isin
 from .errors import ConvergenceError, TiernError
 from .loops import inverse_diagonal
 from .network import Network
@@ -192,7 +193,7 @@ def _reached_from_origins(net: Network, alive: Optional[np.ndarray] = None) -> n
     alive = np.ones(n, dtype=bool) if alive is None else alive
     mask = sp.diags(alive.astype(float))
     forward = sp.csr_matrix(mask @ net.share_matrix.T @ mask)  # forward[u, v] > 0: u -> v
-    origins = np.flatnonzero(net.facilities.index.isin(net.origins) & alive)
+    origins = np.flatnonzero(isin(net.facilities.index, net.origins) & alive)
     source = sp.csr_matrix((np.ones(len(origins)), (np.zeros(len(origins), dtype=int), origins)),
                            shape=(1, n))
     graph = sp.bmat([[forward, sp.csr_matrix((n, 1))], [source, sp.csr_matrix((1, 1))]],
@@ -242,7 +243,7 @@ def availability(net: Network, failed: Iterable[str] = ()) -> pd.Series:
     # The minimal solution is 0 wherever no alive origin reaches through alive facilities;
     # on the rest every loop leaks (it is entered from outside), so I - S is invertible.
     reached = _reached_from_origins(net, alive)
-    is_origin = index.isin(net.origins) & alive
+    is_origin = isin(index, net.origins) & alive
     values = _solve(net.share_matrix, is_origin.astype(float), reached)
     return pd.Series(values, index=index, name="availability")
 

@@ -52,6 +52,7 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.sparse import csgraph
 
+from ._lookup import isin
 from .errors import ConvergenceError
 
 DEFAULT_TOLERANCE = 1e-15
@@ -613,7 +614,7 @@ def plan_of(net) -> Plan:
         import weakref
 
         _plans.clear()  # one network at a time: plans are as big as the matrix
-        is_sink = net.facilities.index.isin(net.sinks)
+        is_sink = isin(net.facilities.index, net.sinks)
         _plans[key] = (weakref.ref(S), Plan.of(S, prepare(net), last=is_sink))
     return _plans[key][1]
 
@@ -719,8 +720,21 @@ def outage_batch(net, runs, seed: int, model: OutageModel = OutageModel(),
 
 # --- criticality (first-passage), for the chokepoints analytics -----------------------------
 def traced(net) -> np.ndarray:
-    """Bool per facility: supply traces to an origin (unshocked availability > 0)."""
-    return propagate(net, np.ones(len(net.facilities)), plan=plan_of(net)) > 0
+    """Bool per facility: supply traces to an origin (unshocked availability > 0); computed
+    once per share matrix."""
+    plan = plan_of(net)
+    if "traced" not in plan.memo:
+        plan.memo["traced"] = propagate(net, np.ones(len(net.facilities)), plan=plan) > 0
+    return plan.memo["traced"]
+
+
+def backward_plan_of(net) -> Plan:
+    """The :class:`Plan` of ``S^T`` (the backward solves of criticality), built once per
+    share matrix on the reversed schedule."""
+    plan = plan_of(net)
+    if "backward" not in plan.memo:
+        plan.memo["backward"] = Plan.of(sp.csr_matrix(net.share_matrix.T), prepare(net).reversed)
+    return plan.memo["backward"]
 
 
 def criticality_values(net, weights: np.ndarray) -> np.ndarray:
@@ -728,8 +742,8 @@ def criticality_values(net, weights: np.ndarray) -> np.ndarray:
 
     The definition of :func:`graphmodel.chokepoints.criticality` (first-passage share on
     recycling loops; facilities no origin reaches are NaN), computed on the engine: the
-    backward solve runs level by level on ``S`` with the columns of untraced facilities
-    zeroed, and ``L[u, u]`` is needed only for facilities on a cycle. Every path from u back
+    backward solve runs level by level on ``S^T`` (its plan cached per matrix) with the
+    columns of untraced facilities zeroed, and ``L[u, u]`` is needed only for facilities on a cycle. Every path from u back
     to u stays inside u's strongly connected component, so ``L[u, u]`` is the diagonal of
     ``(I - S_CC)^-1`` over the cyclic rows alone (:func:`graphmodel.loops.inverse_diagonal`:
     a Schur complement on the facilities that close the loops).
@@ -750,11 +764,13 @@ def criticality_values(net, weights: np.ndarray) -> np.ndarray:
     total = float(weights.sum())
     if total <= 0:
         return np.where(is_traced, 0.0, np.nan)
-    S = net.share_matrix
-    S_traced = sp.csr_matrix(S @ sp.diags(is_traced.astype(float)))
-    through = level_solve(sp.csr_matrix(S_traced.T), np.where(is_traced, weights, 0.0))
+    # (S diag(t))^T = diag(t) S^T: zeroing the columns of untraced facilities is a row
+    # scale of the backward solve, so the cached plan of S^T serves every call
+    mask = is_traced.astype(float)
+    through = backward_plan_of(net).solve(weights * mask, mask)
     diagonal = np.ones(len(weights))
     cycle_rows = np.flatnonzero(prepare(net).cyclic & is_traced)
     if cycle_rows.size:
-        diagonal[cycle_rows] = inverse_diagonal(S_traced[cycle_rows][:, cycle_rows])
+        S = net.share_matrix
+        diagonal[cycle_rows] = inverse_diagonal(S[cycle_rows][:, cycle_rows])
     return np.where(is_traced, through / diagonal / total, np.nan)

@@ -19,6 +19,7 @@ import pandas as pd
 import scipy.sparse as sp
 
 from . import algebra
+from ._lookup import isin
 from .errors import NodeNotFound
 from .schema import KINDS, RECYCLER, columns
 from .settings import bundled_data_path
@@ -187,7 +188,7 @@ class Network:
         stage = self.facilities["stage"]
         links = self.carrying_links
         onward = links[links["customer"].map(stage) != RECYCLER]["supplier"].unique()
-        is_sink = ((self.inbound_volume > 0) & ~self.facilities.index.isin(onward)
+        is_sink = ((self.inbound_volume > 0) & ~isin(self.facilities.index, onward)
                    & (stage != RECYCLER))
         return self.facilities.index[is_sink.to_numpy()]
 
