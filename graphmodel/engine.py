@@ -297,6 +297,7 @@ class Plan:
                 bounds = sweeps[level]
                 step["sweep"] = [(int(a), int(b), _row_view(inner, int(a), int(b)))
                                  for a, b in zip(bounds[:-1], bounds[1:]) if b > a]
+                step["direct"] = _BlockSolver.of(inner, int(bounds[-2]), step["sweep"])
             plan.levels.append(step)
         return plan
 
@@ -378,13 +379,12 @@ class Plan:
 
     @staticmethod
     def _solve_cycles(step, x, b_block, block_scale, tol, max_iterations) -> None:
-        """Gauss-Seidel sweeps over the cyclic block until each column converges.
-
-        ``b_block`` and ``block_scale`` are the block's rows of ``b`` and of the row scale.
-        A column stops when its own largest change in a sweep is at most
-        ``tol * max(1, max |x_C|)``, and from then on keeps that value: its result never
-        depends on the other columns of the batch (Monte Carlo shards give bit-identical runs
-        whatever the batch size)."""
+        """Solve the cyclic block: exactly (:class:`_BlockSolver`) for the columns whose
+        block rows are unscaled, by Gauss-Seidel sweeps (:func:`_sweep_to_convergence`) for
+        the others or when the block has no exact solver. ``b_block`` and ``block_scale``
+        are the block's rows of ``b`` and of the row scale. Either way a column's result
+        never depends on the other columns of the batch (Monte Carlo shards give
+        bit-identical runs whatever the batch size)."""
         cyc = slice(step["middle"], step["end"])
         size = step["end"] - step["middle"]
         # x[cyc] is still 0 here, so this product is exactly the input from outside the block.
@@ -395,27 +395,143 @@ class Plan:
         outside = outside.reshape(size, -1)
         scale = None if block_scale is None else np.broadcast_to(
             block_scale.reshape(size, -1), outside.shape)
-        current = outside.copy()
-        converged = np.zeros(current.shape[1], dtype=bool)
-        for _ in range(min(max_iterations, DIRECT_AFTER)):
-            previous = current.copy()
-            for first, last, rows in step["sweep"]:
-                y = rows @ current
-                if scale is not None:
-                    y *= scale[first:last]
-                y += outside[first:last]
-                current[first:last] = y
-            if converged.any():  # converged columns keep their value
-                current[:, converged] = previous[:, converged]
-            change = np.max(np.abs(current - previous), axis=0, initial=0.0)
-            magnitude = np.maximum(1.0, np.max(np.abs(current), axis=0, initial=0.0))
-            converged |= change <= tol * magnitude
-            if converged.all():
-                break
-        else:  # a slowly leaking loop: solve the rest exactly
-            active = np.flatnonzero(~converged)
-            current[:, active] = _direct_block_solve(step["A_in"], scale, outside, active, size)
+        solver = step["direct"]
+        if solver is None:
+            current = _sweep_to_convergence(step, outside, scale, tol, max_iterations)
+        elif scale is None:
+            current = solver.solve(outside)
+        else:  # unscaled columns exactly; a few scaled rows by a low-rank update; else swept
+            scaled = scale != 1.0
+            current = solver.solve(outside)  # exact for the unscaled columns
+            swept = []
+            for k in np.flatnonzero(scaled.any(axis=0)):
+                rows = np.flatnonzero(scaled[:, k])
+                if rows.size > solver.MAX_RANK:
+                    swept.append(k)
+                else:
+                    current[:, k] = solver.update(current[:, k], rows, scale[rows, k])
+            if swept:
+                current[:, swept] = _sweep_to_convergence(
+                    step, np.ascontiguousarray(outside[:, swept]),
+                    np.ascontiguousarray(scale[:, swept]), tol, max_iterations)
         x[cyc] = current.reshape(x[cyc].shape)
+
+
+def _sweep_to_convergence(step, outside, scale, tol, max_iterations) -> np.ndarray:
+    """Gauss-Seidel sweeps of ``x_C <- F o (A_CC x_C) + outside`` from ``outside`` (the first
+    iterate from 0) until each column's largest change is at most ``tol * max(1, max |x|)``;
+    a converged column keeps its value, so columns never influence each other."""
+    size = outside.shape[0]
+    current = outside.copy()
+    converged = np.zeros(current.shape[1], dtype=bool)
+    for _ in range(min(max_iterations, DIRECT_AFTER)):
+        previous = current.copy()
+        for first, last, rows in step["sweep"]:
+            y = rows @ current
+            if scale is not None:
+                y *= scale[first:last]
+            y += outside[first:last]
+            current[first:last] = y
+        if converged.any():  # converged columns keep their value
+            current[:, converged] = previous[:, converged]
+        change = np.max(np.abs(current - previous), axis=0, initial=0.0)
+        magnitude = np.maximum(1.0, np.max(np.abs(current), axis=0, initial=0.0))
+        converged |= change <= tol * magnitude
+        if converged.all():
+            break
+    else:  # a slowly leaking loop: solve the rest exactly
+        active = np.flatnonzero(~converged)
+        current[:, active] = _direct_block_solve(step["A_in"], scale, outside, active, size)
+    return current
+
+
+@dataclass(frozen=True)
+class _BlockSolver:
+    """Exact solves of ``x = A_CC x + c`` on a cyclic block, for unscaled columns.
+
+    The block's rows are in sweep order: D (off the feedback vertex set, acyclic, by level)
+    then F. With ``N = (I - A_DD)^-1`` (one sweep over D), ``P = N A_DF`` and
+    ``T = I - A_FF - A_FD P`` (the Schur complement on F, see :mod:`graphmodel.loops`)::
+
+        y_D = N c_D,   x_F = T^-1 (c_F + A_FD y_D),   x_D = y_D + P x_F
+
+    ``P`` and ``T^-1`` are stored as sparse matrices so that every product sums each column
+    in a fixed order (a column's result never depends on the others in the batch). Not
+    built (None) when F is large or T is singular or ill-conditioned (a loop returning
+    nearly all its flow): such blocks are swept.
+    """
+
+    n_rest: int
+    sweep: list
+    inner: sp.csr_matrix
+    feedback_rows: sp.csr_matrix
+    P: sp.csr_matrix
+    T_inverse: sp.csr_matrix
+    columns: dict = field(default_factory=dict)  # column s of M = (I - A_CC)^-1, as needed
+
+    MAX_RANK = 32  # scaled rows per column up to which the low-rank update is used
+    MAX_FEEDBACK = 3000
+    MAX_ENTRIES = 50_000_000
+    MAX_CONDITION = 1e10
+
+    @classmethod
+    def of(cls, inner: sp.csr_matrix, n_rest: int, sweep: list) -> Optional["_BlockSolver"]:
+        size = inner.shape[0]
+        f = size - n_rest
+        if f == 0 or f > cls.MAX_FEEDBACK or n_rest * f > cls.MAX_ENTRIES:
+            return None
+        A_DD = sp.csr_matrix(inner[:n_rest, :n_rest])
+        A_DF = inner[:n_rest, n_rest:].toarray()
+        A_FD = sp.csr_matrix(inner[n_rest:, :n_rest])
+        A_FF = inner[n_rest:, n_rest:].toarray()
+        P = level_solve(A_DD, A_DF) if n_rest else np.zeros((0, f))
+        T = np.eye(f) - A_FF - A_FD @ P
+        if not np.all(np.isfinite(T)) or np.linalg.cond(T) > cls.MAX_CONDITION:
+            return None
+        return cls(n_rest=n_rest, sweep=[g for g in sweep if g[1] <= n_rest], inner=inner,
+                   feedback_rows=_row_view(inner, n_rest, size),
+                   P=sp.csr_matrix(P), T_inverse=sp.csr_matrix(np.linalg.inv(T)))
+
+    def solve(self, c: np.ndarray) -> np.ndarray:
+        """``x`` for the (size, K) right-hand sides ``c``."""
+        x = np.empty_like(c)
+        x[self.n_rest:] = 0.0
+        for first, last, rows in self.sweep:  # y_D = N c_D (x_F = 0 for now)
+            y = rows @ x
+            y += c[first:last]
+            x[first:last] = y
+        r = self.feedback_rows @ x            # A_FD y_D
+        r += c[self.n_rest:]
+        x[self.n_rest:] = self.T_inverse @ r
+        if self.n_rest:
+            x[:self.n_rest] += self.P @ x[self.n_rest:]
+        return x
+
+    def update(self, z: np.ndarray, rows: np.ndarray, factors: np.ndarray) -> np.ndarray:
+        """``x = F o (A_CC x) + c`` for one column whose scale F differs from 1 only on
+        ``rows`` (``F[rows] = factors``), from ``z = M c`` (the unscaled solution): with
+        ``E = diag(1 - F)``, ``I - F A = (I - A) + E A`` is a rank-r update of ``I - A``
+        (r = len(rows)), solved exactly by Woodbury::
+
+            x = z - M_s (I_r + e o (A_s M_s))^-1 (e o (A_s z))
+
+        with ``M = (I - A_CC)^-1``, ``M_s`` its columns ``rows`` (computed once each and
+        kept), ``A_s`` the rows ``rows`` of ``A_CC`` and ``e = 1 - factors``.
+        """
+        M_s = self._columns(rows)
+        A_s = self.inner[rows]
+        e = 1.0 - factors
+        C = np.eye(rows.size) + e[:, None] * (A_s @ M_s)
+        return z - M_s @ np.linalg.solve(C, e * (A_s @ z))
+
+    def _columns(self, rows: np.ndarray) -> np.ndarray:
+        missing = [int(r) for r in rows if int(r) not in self.columns]
+        if missing:
+            unit = np.zeros((self.inner.shape[0], len(missing)))
+            unit[missing, np.arange(len(missing))] = 1.0
+            for r, column in zip(missing, self.solve(unit).T):
+                self.columns[r] = column.copy()
+        return np.column_stack([self.columns[int(r)] for r in rows])
 
 
 def _sweep_order(block: sp.csr_matrix) -> tuple[np.ndarray, np.ndarray]:

@@ -184,3 +184,28 @@ def test_criticality_agrees_with_removal_reference(records):
     except ImportError:
         return
     np.testing.assert_allclose(got, criticality(net).to_numpy(), atol=TOLERANCE)
+
+
+def test_exact_block_solves_agree_with_sweeps(monkeypatch):
+    """On recycling loops, the exact block solver (unscaled columns), its low-rank update
+    (a few scaled rows) and the sweeps (many scaled rows) give the answer of sweeps alone."""
+    from graphmodel.generate import generate_network
+
+    net = generate_network(3000, seed=2)
+    S = net.share_matrix
+    plan = engine.Plan.of(S)
+    assert any(step.get("direct") is not None for step in plan.levels)
+    cyclic = np.flatnonzero(plan.schedule.cyclic)
+    assert cyclic.size > engine._BlockSolver.MAX_RANK
+    rng = np.random.default_rng(3)
+    n = S.shape[0]
+    factors = np.ones((n, 4))
+    factors[rng.choice(cyclic, 3, replace=False), 1] = rng.random(3)        # low-rank update
+    factors[rng.choice(cyclic, 2 * engine._BlockSolver.MAX_RANK, replace=False), 2] = 0.5  # swept
+    factors[:, 3] = rng.random(n)
+    b = rng.random((n, 4))
+    got = plan.solve(b, factors)
+    monkeypatch.setattr(engine._BlockSolver, "of", classmethod(lambda cls, *args: None))
+    swept = engine.Plan.of(S).solve(b, factors)
+    np.testing.assert_allclose(got, swept, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(engine.Plan.of(S).solve(b), _plain(S, b), rtol=1e-12, atol=1e-12)
