@@ -486,11 +486,16 @@ class _BlockSolver:
         A_FF = inner[n_rest:, n_rest:].toarray()
         P = level_solve(A_DD, A_DF) if n_rest else np.zeros((0, f))
         T = np.eye(f) - A_FF - A_FD @ P
-        if not np.all(np.isfinite(T)) or np.linalg.cond(T) > cls.MAX_CONDITION:
+        try:
+            T_inverse = np.linalg.inv(T)
+        except np.linalg.LinAlgError:
+            return None
+        condition = np.linalg.norm(T, 1) * np.linalg.norm(T_inverse, 1)  # 1-norm condition
+        if not np.isfinite(condition) or condition > cls.MAX_CONDITION:
             return None
         return cls(n_rest=n_rest, sweep=[g for g in sweep if g[1] <= n_rest], inner=inner,
                    feedback_rows=_row_view(inner, n_rest, size),
-                   P=sp.csr_matrix(P), T_inverse=sp.csr_matrix(np.linalg.inv(T)))
+                   P=sp.csr_matrix(P), T_inverse=sp.csr_matrix(T_inverse))
 
     def solve(self, c: np.ndarray) -> np.ndarray:
         """``x`` for the (size, K) right-hand sides ``c``."""
