@@ -39,7 +39,7 @@ valid for every matrix whose pattern is a subset (masking rows, as exposure does
 rows by shock factors only removes dependencies), and its reverse is valid for ``A.T``
 (the backward solve of criticality). :func:`schedule_for` therefore keeps the few most
 recent schedules and reuses one after an O(nnz) validity check; :func:`prepare` builds the
-schedule of a network's share matrix up front.
+schedule and the level-ordered plans of a network up front.
 """
 from __future__ import annotations
 
@@ -223,14 +223,26 @@ def clear_cache() -> None:
     _recent.clear()
 
 
-def prepare(net) -> Schedule:
-    """Build (or reuse) the schedule of ``net.share_matrix`` and keep it for later solves.
+def schedule_of(net) -> Schedule:
+    """The (cached) schedule of ``net.share_matrix``.
 
     Exposure (rows masked), propagation (rows scaled) and criticality (the transpose) all
     reuse it; the cache is keyed by validity, so a network whose tables change simply gets
     a new schedule on its next solve.
     """
     return schedule_for(net.share_matrix)
+
+
+def prepare(net) -> Schedule:
+    """Build everything the analytics reuse, once per share matrix: the schedule, the
+    level-ordered plan of ``S`` (:func:`plan_of`) and of ``S^T`` (:func:`backward_plan_of`).
+
+    Calling it is optional (each is built on first use); it moves the one-off cost to load
+    time, which is how the benchmark reports it. Returns the schedule.
+    """
+    schedule = schedule_of(net)
+    backward_plan_of(net)
+    return schedule
 
 
 # --- solves ---------------------------------------------------------------------------------
@@ -457,7 +469,7 @@ class _BlockSolver:
 
     ``P`` and ``T^-1`` are stored as sparse matrices so that every product sums each column
     in a fixed order (a column's result never depends on the others in the batch). Not
-    built (None) when F is large or T is singular or ill-conditioned (a loop returning
+    built (None) when F is large or ``||T^-1||_1 > MAX_AMPLIFICATION`` (a loop returning
     nearly all its flow): such blocks are swept.
     """
 
@@ -472,7 +484,7 @@ class _BlockSolver:
     MAX_RANK = 32  # scaled rows per column up to which the low-rank update is used
     MAX_FEEDBACK = 3000
     MAX_ENTRIES = 50_000_000
-    MAX_CONDITION = 1e10
+    MAX_AMPLIFICATION = 1e8
 
     @classmethod
     def of(cls, inner: sp.csr_matrix, n_rest: int, sweep: list) -> Optional["_BlockSolver"]:
@@ -490,8 +502,10 @@ class _BlockSolver:
             T_inverse = np.linalg.inv(T)
         except np.linalg.LinAlgError:
             return None
-        condition = np.linalg.norm(T, 1) * np.linalg.norm(T_inverse, 1)  # 1-norm condition
-        if not np.isfinite(condition) or condition > cls.MAX_CONDITION:
+        # ||T^-1|| is the loop's amplification of its input: huge when a loop returns
+        # (nearly) all its flow, where the sweeps and their exact fallback decide
+        amplification = np.linalg.norm(T_inverse, 1)
+        if not np.isfinite(amplification) or amplification > cls.MAX_AMPLIFICATION:
             return None
         return cls(n_rest=n_rest, sweep=[g for g in sweep if g[1] <= n_rest], inner=inner,
                    feedback_rows=_row_view(inner, n_rest, size),
@@ -618,7 +632,7 @@ def propagate(net, factors: np.ndarray, *, plan: Optional[Plan] = None, **kwargs
     available (1 where nothing upstream is shocked and supply traces to an origin; 0 for
     facilities whose supply traces to no origin, as in a closed loop).
     """
-    plan = plan or Plan.of(net.share_matrix, prepare(net))
+    plan = plan or Plan.of(net.share_matrix, schedule_of(net))
     factors = np.asarray(factors, dtype=float)
     origin = _origin(net)
     b = factors * (origin if factors.ndim == 1 else origin[:, None])
@@ -736,7 +750,7 @@ def plan_of(net) -> Plan:
 
         _plans.clear()  # one network at a time: plans are as big as the matrix
         is_sink = isin(net.facilities.index, net.sinks)
-        _plans[key] = (weakref.ref(S), Plan.of(S, prepare(net), last=is_sink))
+        _plans[key] = (weakref.ref(S), Plan.of(S, schedule_of(net), last=is_sink))
     return _plans[key][1]
 
 
@@ -854,7 +868,8 @@ def backward_plan_of(net) -> Plan:
     share matrix on the reversed schedule."""
     plan = plan_of(net)
     if "backward" not in plan.memo:
-        plan.memo["backward"] = Plan.of(sp.csr_matrix(net.share_matrix.T), prepare(net).reversed)
+        plan.memo["backward"] = Plan.of(sp.csr_matrix(net.share_matrix.T),
+                                        schedule_of(net).reversed)
     return plan.memo["backward"]
 
 
@@ -890,7 +905,7 @@ def criticality_values(net, weights: np.ndarray) -> np.ndarray:
     mask = is_traced.astype(float)
     through = backward_plan_of(net).solve(weights * mask, mask)
     diagonal = np.ones(len(weights))
-    cycle_rows = np.flatnonzero(prepare(net).cyclic & is_traced)
+    cycle_rows = np.flatnonzero(schedule_of(net).cyclic & is_traced)
     if cycle_rows.size:
         S = net.share_matrix
         diagonal[cycle_rows] = inverse_diagonal(S[cycle_rows][:, cycle_rows])

@@ -79,6 +79,15 @@ def test_closed_loop_without_input_is_zero_and_with_input_raises():
         engine.level_solve(loop, np.array([1.0, 0.0]), max_iterations=200)
 
 
+def test_loop_returning_all_but_rounding_raises():
+    """A closed loop whose shares are 1 only up to rounding (as in a backward solve, where
+    column sums of S can reach 1) has no finite solution either: no exact solve of it."""
+    gain = (0.1 + 0.2) / 0.3  # 1.0000000000000002
+    loop = sp.csr_matrix(np.array([[0.0, 1.0, 0.003], [gain, 0.0, 0.0], [0.0, 0.0, 0.0]]))
+    with pytest.raises(ConvergenceError):
+        engine.level_solve(loop, np.array([0.0, 0.0, 1.0]), max_iterations=200)
+
+
 def test_masked_rows_reuse_the_cached_schedule():
     net = loop_network()
     engine.clear_cache()
