@@ -45,12 +45,18 @@ def share_matrix(links: pd.DataFrame, index: pd.Index) -> sp.csr_matrix:
     scipy.sparse.csr_matrix of shape (n, n) with ``S[v, u]`` as defined in the module
     docstring; parallel links (several materials) are summed.
     """
-    n = len(index)
     volume = links["volume"].to_numpy(dtype=float)
     carrying = volume > 0
-    rows = positions(index, links["customer"])[carrying]
-    cols = positions(index, links["supplier"])[carrying]
-    matrix = sp.csr_matrix((volume[carrying], (rows, cols)), shape=(n, n))
+    return share_matrix_from_positions(positions(index, links["supplier"])[carrying],
+                                       positions(index, links["customer"])[carrying],
+                                       volume[carrying], len(index))
+
+
+def share_matrix_from_positions(supplier: np.ndarray, customer: np.ndarray,
+                                volume: np.ndarray, n: int) -> sp.csr_matrix:
+    """:func:`share_matrix` from the carrying links' supplier and customer positions
+    (row/column numbers) and volumes."""
+    matrix = sp.csr_matrix((volume, (customer, supplier)), shape=(n, n))
     matrix.sum_duplicates()
     inbound = np.asarray(matrix.sum(axis=1)).ravel()
     scale = np.divide(1.0, inbound, out=np.zeros(n), where=inbound > 0)

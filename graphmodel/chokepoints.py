@@ -93,8 +93,10 @@ from scipy.sparse.linalg import splu
 
 from . import algebra
 from . import _lookup
+from ._lookup import isin
 from .dominance import UNREACHED, immediate_dominators
 from .errors import ConvergenceError, TiernError
+from .loops import inverse_diagonal
 from .network import Network
 from .schema import ALL_STAGES, SECTORS
 
@@ -188,19 +190,8 @@ def _trace(net: Network) -> _Trace:
 
 
 def _inverse_diagonal(block: sp.spmatrix) -> np.ndarray:
-    """Diagonal of ``(I - block)^-1``: dense for small blocks, sparse LU column by column."""
-    size = block.shape[0]
-    system = sp.identity(size) - block
-    if size <= 3000:
-        return np.diag(np.linalg.inv(system.toarray()))
-    lu = splu(sp.csc_matrix(system))
-    diagonal = np.empty(size)
-    for start in range(0, size, 512):
-        stop = min(start + 512, size)
-        unit = np.zeros((size, stop - start))
-        unit[np.arange(start, stop), np.arange(stop - start)] = 1.0
-        diagonal[start:stop] = lu.solve(unit)[np.arange(start, stop), np.arange(stop - start)]
-    return diagonal
+    """Diagonal of ``(I - block)^-1`` (exact; see :mod:`graphmodel.loops`)."""
+    return inverse_diagonal(block)
 
 
 def _reached_from_origins(net: Network, alive: Optional[np.ndarray] = None) -> np.ndarray:
@@ -210,7 +201,7 @@ def _reached_from_origins(net: Network, alive: Optional[np.ndarray] = None) -> n
     alive = np.ones(n, dtype=bool) if alive is None else alive
     mask = sp.diags(alive.astype(float))
     forward = sp.csr_matrix(mask @ net.share_matrix.T @ mask)  # forward[u, v] > 0: u -> v
-    origins = np.flatnonzero(net.facilities.index.isin(net.origins) & alive)
+    origins = np.flatnonzero(isin(net.facilities.index, net.origins) & alive)
     source = sp.csr_matrix((np.ones(len(origins)), (np.zeros(len(origins), dtype=int), origins)),
                            shape=(1, n))
     graph = sp.bmat([[forward, sp.csr_matrix((n, 1))], [source, sp.csr_matrix((1, 1))]],
@@ -260,7 +251,7 @@ def availability(net: Network, failed: Iterable[str] = ()) -> pd.Series:
     # The minimal solution is 0 wherever no alive origin reaches through alive facilities;
     # on the rest every loop leaks (it is entered from outside), so I - S is invertible.
     reached = _reached_from_origins(net, alive)
-    is_origin = index.isin(net.origins) & alive
+    is_origin = isin(index, net.origins) & alive
     values = _solve(net.share_matrix, is_origin.astype(float), reached)
     return pd.Series(values, index=index, name="availability")
 

@@ -19,13 +19,14 @@ import pandas as pd
 import scipy.sparse as sp
 
 from . import algebra
+from ._lookup import positions
 from .errors import NodeNotFound
 from .schema import KINDS, RECYCLER, columns
 from .settings import bundled_data_path
 
 _DERIVED = (
     "graph", "hash", "inbound_volume", "outbound_volume", "sinks", "origins", "sink_demand",
-    "ownership", "share_matrix",
+    "ownership", "share_matrix", "_carrying_positions",
 )
 
 
@@ -155,16 +156,30 @@ class Network:
         return self.links[self.links["volume"] > 0]
 
     @cached_property
+    def _carrying_positions(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Supplier and customer positions (in ``facilities`` order, -1 if not a facility)
+        and volume of every carrying link: Arrow hash lookups, no per-row Python."""
+        links = self.carrying_links
+        index = self.facilities.index
+        return (positions(index, links["supplier"]), positions(index, links["customer"]),
+                links["volume"].to_numpy(dtype=float))
+
+    def _volume_per_facility(self, at: np.ndarray, volume: np.ndarray, name: str) -> pd.Series:
+        known = at >= 0
+        total = np.bincount(at[known], weights=volume[known], minlength=len(self.facilities))
+        return pd.Series(total, index=self.facilities.index, name=name)
+
+    @cached_property
     def inbound_volume(self) -> pd.Series:
         """Total inbound volume per facility (all materials), 0 where none."""
-        volume = self.carrying_links.groupby("customer")["volume"].sum()
-        return volume.reindex(self.facilities.index, fill_value=0.0).rename("inbound_volume")
+        _, customer, volume = self._carrying_positions
+        return self._volume_per_facility(customer, volume, "inbound_volume")
 
     @cached_property
     def outbound_volume(self) -> pd.Series:
         """Total outbound volume per facility (all materials), 0 where none."""
-        volume = self.carrying_links.groupby("supplier")["volume"].sum()
-        return volume.reindex(self.facilities.index, fill_value=0.0).rename("outbound_volume")
+        supplier, _, volume = self._carrying_positions
+        return self._volume_per_facility(supplier, volume, "outbound_volume")
 
     def inbound_shares(self) -> pd.DataFrame:
         """Per (supplier, customer) pair: summed volume and ``share`` = volume / customer's inbound.
@@ -184,12 +199,13 @@ class Network:
     def sinks(self) -> pd.Index:
         """Facilities where supply leaves the network: inbound volume but no outbound volume
         except to recyclers (an OEM returning scrap is still a sink). Recyclers are never sinks."""
-        stage = self.facilities["stage"]
-        links = self.carrying_links
-        onward = links[links["customer"].map(stage) != RECYCLER]["supplier"].unique()
-        is_sink = ((self.inbound_volume > 0) & ~self.facilities.index.isin(onward)
-                   & (stage != RECYCLER))
-        return self.facilities.index[is_sink.to_numpy()]
+        is_recycler = (self.facilities["stage"] == RECYCLER).to_numpy()
+        supplier, customer, _ = self._carrying_positions
+        known = (supplier >= 0) & (customer >= 0)
+        onward = np.zeros(len(self.facilities), dtype=bool)
+        onward[supplier[known][~is_recycler[customer[known]]]] = True
+        is_sink = (self.inbound_volume.to_numpy() > 0) & ~onward & ~is_recycler
+        return self.facilities.index[is_sink]
 
     @cached_property
     def sink_demand(self) -> pd.Series:
@@ -245,7 +261,9 @@ class Network:
     @cached_property
     def share_matrix(self) -> sp.csr_matrix:
         """Inbound share matrix ``S`` in :attr:`facilities` index order (see :mod:`algebra`)."""
-        return algebra.share_matrix(self.links, self.facilities.index)
+        supplier, customer, volume = self._carrying_positions
+        return algebra.share_matrix_from_positions(supplier, customer, volume,
+                                                   len(self.facilities))
 
 
 def _clean(row: dict) -> dict:

@@ -13,8 +13,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from graphmodel.build import network_from_records
-from graphmodel.compliance import (benchmark_detail, controlled_links, evaluate, evaluate_sourcing,
-                                   load_rule_file, load_rules, remediation, select_rules)
+from graphmodel.compliance import (RuleError, benchmark_detail, controlled_links, evaluate,
+                                   evaluate_sourcing, load_rule_file, load_rules, remediation,
+                                   select_rules)
 from graphmodel.compliance.sourcing import SourcingModel
 from graphmodel.errors import ValidationError
 from graphmodel.examples import example_path
@@ -148,6 +149,116 @@ def test_not_cots_or_cots_magnet_is_not_exempt():
         [fac("magnet_cn", "magnet", "CN"), fac("oem_def", "oem", "US", sector="defense")],
         [link("magnet_cn", "oem_def", "NdFeB magnet", 5, cots="yes")])  # content defaults to 1.0
     assert row(evaluate_sourcing(magnet, RULES["dfars-current"]), "oem_def")["compliant_share"] == 0.0
+
+
+# The issue's literal reading ("a COTS item above the threshold is exempt") as a user rule:
+# the cots block names what it measures, the cut-off and which side of it is exempt.
+COTS_ABOVE_POLICY = textwrap.dedent("""\
+    id: acme-cots-above
+    kind: sourcing
+    name: ACME policy, COTS items above the covered-content threshold exempt
+    effective: 2025-01-01
+    covered_countries: [CN]
+    covered_materials: [NdFeB, magnet]
+    covered_steps: [produced, manufactured]
+    applies_to:
+      sectors: [defense]
+    cots:
+      measure: covered_content
+      threshold: 0.5
+      exempt_when: above
+    sources:
+      - title: invented for the test
+    """)
+
+
+def _cots_above_rule(tmp_path, text=COTS_ABOVE_POLICY):
+    path = tmp_path / "cots-above.yaml"
+    path.write_text(text)
+    return path, load_rule_file(path)
+
+
+def _verdict(net, rule, **options):
+    return row(evaluate_sourcing(net, rule, as_of=DAY, **options), "oem_def")
+
+
+def test_cots_item_above_threshold_is_exempt_under_an_above_rule(tmp_path):
+    _, rule = _cots_above_rule(tmp_path)
+    assert (rule.cots.measure, rule.cots.threshold, rule.cots.exempt_when) == (
+        "covered_content", 0.5, "above")
+    above = _verdict(_cots_network(cots="yes", covered_content=0.8), rule)
+    assert (above["compliant_share"], above["exempt_share"], above["offending"]) == (1.0, 1.0, [])
+    # the same item below the threshold is not exempt: its Chinese motor maker offends
+    below = _verdict(_cots_network(cots="yes", covered_content=0.2), rule)
+    assert (below["compliant_share"], below["exempt_share"]) == (0.0, 0.0)
+    assert below["offending"][0] == "motor_cn"
+    # exactly at the threshold: 'above' is strict, 'at_or_above' includes it
+    at = _cots_network(cots="yes", covered_content=0.5)
+    assert _verdict(at, rule)["compliant_share"] == 0.0
+    assert _verdict(at, rule, cots_exempt_when="at_or_above")["compliant_share"] == 1.0
+    # not flagged cots: never exempt, whatever the content
+    assert _verdict(_cots_network(covered_content=0.8), rule)["compliant_share"] == 0.0
+
+
+def test_dfars_default_reading_is_below_and_overridable():
+    cots = RULES["dfars-current"].cots
+    assert (cots.measure, cots.threshold, cots.exempt_when) == ("covered_content", 0.5, "below")
+    assert RULES["dfars-2027"].cots == cots
+    heavy = _cots_network(cots="true", covered_content=0.8)  # mostly magnet by weight
+    assert _verdict(heavy, RULES["dfars-current"])["compliant_share"] == 0.0
+    # the direction flipped on the command line turns the verdicts round
+    assert _verdict(heavy, RULES["dfars-current"], cots_exempt_when="above")["compliant_share"] == 1.0
+    light = _cots_network(cots="true", covered_content=0.03)
+    assert _verdict(light, RULES["dfars-current"], cots_exempt_when="above")["compliant_share"] == 0.0
+    # threshold 1.0 (the statute's magnet reading): any incorporated COTS item is exempt
+    assert _verdict(heavy, RULES["dfars-current"], cots_threshold=1.0)["compliant_share"] == 1.0
+
+
+def test_cots_measure_can_be_any_numeric_column(tmp_path):
+    text = COTS_ABOVE_POLICY.replace("measure: covered_content", "measure: unit_value").replace(
+        "threshold: 0.5", "threshold: 10000")
+    _, rule = _cots_above_rule(tmp_path, text)
+    assert _verdict(_cots_network(cots="yes", unit_value=25000), rule)["compliant_share"] == 1.0
+    assert _verdict(_cots_network(cots="yes", unit_value=900), rule)["compliant_share"] == 0.0
+    # a blank value of a measure other than covered_content proves nothing: not exempt
+    assert _verdict(_cots_network(cots="yes", unit_value=""), rule)["compliant_share"] == 0.0
+    # a cots link and no such column anywhere: a message, not a silent "no exemption"
+    with pytest.raises(RuleError, match="by column 'unit_value', but neither links nor"):
+        evaluate_sourcing(_cots_network(cots="yes"), rule)
+
+
+def test_bad_cots_values_are_errors_naming_the_link():
+    with pytest.raises(RuleError, match=r"link motor_cn -> oem_def \(motor\): column "
+                                        r"'covered_content' is 'lots', expected a weight fraction"):
+        evaluate_sourcing(_cots_network(cots="true", covered_content="lots"), RULES["dfars-current"])
+    with pytest.raises(RuleError, match="is '1.5', expected a weight fraction 0..1"):
+        evaluate_sourcing(_cots_network(cots="true", covered_content=1.5), RULES["dfars-current"])
+    with pytest.raises(RuleError, match="threshold 2 is outside 0..1"):
+        evaluate_sourcing(_cots_network(), RULES["dfars-current"], cots_threshold=2)
+    with pytest.raises(RuleError, match="exempt_when"):
+        evaluate_sourcing(_cots_network(), RULES["dfars-current"], cots_exempt_when="sideways")
+
+
+@pytest.mark.parametrize("edit, field, message", [
+    (("exempt_when: above", "exempt_when: over"), "cots.exempt_when",
+     "'below', 'at_or_below', 'above' or 'at_or_above'"),
+    (("threshold: 0.5", "threshold: 5"), "cots", "threshold 5 is outside 0..1"),
+    (("measure: covered_content", "measure: 'unit value'"), "cots.measure", "should match pattern"),
+    (("threshold: 0.5", "threshold: .nan"), "cots.threshold", "finite number"),
+    (("exempt_when: above", "exempt_when: above\n  direction: up"), "cots.direction",
+     "Extra inputs are not permitted"),
+])
+def test_bad_cots_block_names_file_line_and_field(tmp_path, edit, field, message):
+    text = COTS_ABOVE_POLICY.replace(*edit)
+    path = tmp_path / "bad.yaml"
+    path.write_text(text)
+    with pytest.raises(ValidationError) as caught:
+        load_rule_file(path)
+    problem = caught.value.problems[0]
+    assert (problem.file, problem.column) == (str(path), field)
+    assert message in problem.message
+    key = field.split(".")[-1]
+    assert key in text.splitlines()[problem.row - 1]
 
 
 # --- dates -------------------------------------------------------------------------------------
@@ -364,6 +475,31 @@ def test_cli_compliance_json(tmp_path, capsys):
     rows = json.loads(tiern(capsys, "compliance", golden, "--rules-file", str(policy), "--rule",
                             "acme-no-cn-ru", "-f", "json").stdout)
     assert [r["id"] for r in rows if r["role"] == "sink"] == ["oem_auto"]
+
+
+def test_cli_cots_above_rule_from_file_and_direction_override(tmp_path, capsys):
+    folder = tmp_path / "net"
+    _cots_network(cots="yes", covered_content=0.8).write(folder)
+    policy, _ = _cots_above_rule(tmp_path)
+
+    def sink(*args):
+        rows = json.loads(tiern(capsys, "compliance", str(folder), *args, "-f", "json").stdout)
+        return next(r for r in rows if r["id"] == "oem_def")
+
+    above = sink("--rules-file", str(policy), "--rule", "acme-cots-above")
+    assert (above["compliant_share"], above["exempt_share"], above["offending"]) == (1.0, 1.0, [])
+    raised = sink("--rules-file", str(policy), "--rule", "acme-cots-above", "--cots-threshold", "0.9")
+    assert raised["compliant_share"] == 0.0 and raised["offending"][0] == "motor_cn"
+    # the bundled DFARS rule: 0.8 is not below 0.5, so not exempt; flipped, it is
+    assert sink("--rule", "dfars-current")["compliant_share"] == 0.0
+    assert sink("--rule", "dfars-current", "--cots-exempt-when", "above")["compliant_share"] == 1.0
+    bad = tiern(capsys, "compliance", str(folder), "--cots-exempt-when", "up", check=False)
+    assert bad.returncode != 0 and "expected one of below, at_or_below" in bad.stderr
+    listed = json.loads(tiern(capsys, "rules", "--rules-file", str(policy), "-f", "json").stdout)
+    cots = {r["id"]: r["cots"] for r in listed}
+    assert cots["acme-cots-above"] == "cots and covered_content > 0.5"
+    assert cots["dfars-2027"] == "cots and covered_content < 0.5"
+    assert cots["crma-2030"] is None
 
 
 def test_cli_bad_rule_file_is_a_message_not_a_traceback(tmp_path, capsys):

@@ -79,6 +79,15 @@ def test_closed_loop_without_input_is_zero_and_with_input_raises():
         engine.level_solve(loop, np.array([1.0, 0.0]), max_iterations=200)
 
 
+def test_loop_returning_all_but_rounding_raises():
+    """A closed loop whose shares are 1 only up to rounding (as in a backward solve, where
+    column sums of S can reach 1) has no finite solution either: no exact solve of it."""
+    gain = (0.1 + 0.2) / 0.3  # 1.0000000000000002
+    loop = sp.csr_matrix(np.array([[0.0, 1.0, 0.003], [gain, 0.0, 0.0], [0.0, 0.0, 0.0]]))
+    with pytest.raises(ConvergenceError):
+        engine.level_solve(loop, np.array([0.0, 0.0, 1.0]), max_iterations=200)
+
+
 def test_masked_rows_reuse_the_cached_schedule():
     net = loop_network()
     engine.clear_cache()
@@ -176,7 +185,7 @@ def test_criticality_agrees_with_removal_reference(records):
 
     net = network_from_records(**records)
     w = net.sink_demand.reindex(net.facilities.index, fill_value=0.0).to_numpy(dtype=float)
-    got = engine.criticality_values(net, w, chunk=2)  # small chunks exercise the chunking
+    got = engine.criticality_values(net, w)
     want = criticality_reference(net, _as_dict(net, w))
     np.testing.assert_allclose(got, [want[v] for v in net.facilities.index], atol=TOLERANCE)
     try:
@@ -184,3 +193,28 @@ def test_criticality_agrees_with_removal_reference(records):
     except ImportError:
         return
     np.testing.assert_allclose(got, criticality(net).to_numpy(), atol=TOLERANCE)
+
+
+def test_exact_block_solves_agree_with_sweeps(monkeypatch):
+    """On recycling loops, the exact block solver (unscaled columns), its low-rank update
+    (a few scaled rows) and the sweeps (many scaled rows) give the answer of sweeps alone."""
+    from graphmodel.generate import generate_network
+
+    net = generate_network(3000, seed=2)
+    S = net.share_matrix
+    plan = engine.Plan.of(S)
+    assert any(step.get("direct") is not None for step in plan.levels)
+    cyclic = np.flatnonzero(plan.schedule.cyclic)
+    assert cyclic.size > engine._BlockSolver.MAX_RANK
+    rng = np.random.default_rng(3)
+    n = S.shape[0]
+    factors = np.ones((n, 4))
+    factors[rng.choice(cyclic, 3, replace=False), 1] = rng.random(3)        # low-rank update
+    factors[rng.choice(cyclic, 2 * engine._BlockSolver.MAX_RANK, replace=False), 2] = 0.5  # swept
+    factors[:, 3] = rng.random(n)
+    b = rng.random((n, 4))
+    got = plan.solve(b, factors)
+    monkeypatch.setattr(engine._BlockSolver, "of", classmethod(lambda cls, *args: None))
+    swept = engine.Plan.of(S).solve(b, factors)
+    np.testing.assert_allclose(got, swept, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(engine.Plan.of(S).solve(b), _plain(S, b), rtol=1e-12, atol=1e-12)

@@ -90,3 +90,41 @@ def test_scenario_monte_carlo_is_identical_on_dask_shards(golden):
                             executor=LocalExecutor(workers=2))
     assert sharded.runs.equals(whole.runs)
     assert local.runs.equals(whole.runs)
+
+
+def test_outage_statistics_follow_their_definition(net):
+    """outage_batch (sparse shocks, sinks taken level by level) equals the definition
+    computed from the dense factor block and the plain propagation."""
+    runs = list(range(25))
+    got = engine.outage_batch(net, runs, seed=2, model=MODEL)
+    factors = engine.draw_factors(net, runs, seed=2, model=MODEL)
+    sinks = net.facilities.index.get_indexer(net.sinks)
+    demand = net.sink_demand.reindex(net.sinks).to_numpy(dtype=float)
+    a0 = engine.propagate(net, np.ones(len(net.facilities)))[sinks]
+    a = engine.propagate(net, factors)[sinks]
+    traced = a0 > 0
+    assert traced.sum() > 10 and (a < a0[:, None] - 1e-12).any()
+    lost = np.zeros_like(a)
+    lost[traced] = 1.0 - a[traced] / a0[traced, None]
+    np.testing.assert_allclose(got["shortfall"], (demand * a0) @ lost / (demand @ a0), atol=1e-12)
+    np.testing.assert_allclose(got["worst"], lost.max(axis=0), atol=1e-12)
+    np.testing.assert_array_equal(got["short_counts"], (lost > 0.01 + 1e-9).sum(axis=1))
+
+
+def test_a_facility_hit_twice_keeps_the_product(net):
+    """A failed facility that the country-wide shock also hits keeps both losses."""
+    model = engine.OutageModel(probability=0.5, country_probability=1.0)
+    shocks = engine.draw_shocks(net, [0], seed=1, model=model)
+    group = np.flatnonzero(((net.facilities["country"] == model.country)
+                            & (net.facilities["stage"] == model.stage)).to_numpy())
+    rng = engine.run_rng(1, 0)
+    count = min(len(net.facilities), rng.poisson(model.probability * len(net.facilities)))
+    failed = rng.choice(len(net.facilities), size=count, replace=False)
+    kept = 1.0 - rng.random(count)
+    rng.random()
+    group_factor = 1.0 - rng.uniform(model.country_loss_low, 1.0)
+    want = np.ones(len(net.facilities))
+    want[failed] = kept
+    want[group] *= group_factor
+    assert np.isin(failed, group).any()
+    np.testing.assert_array_equal(shocks.dense(len(net.facilities))[:, 0], want)

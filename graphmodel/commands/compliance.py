@@ -48,9 +48,14 @@ def compliance(
                                    help="Apply sourcing rules to every sink, not only the "
                                         "rule's sectors (DFARS: defense)."),
     cots_threshold: Optional[float] = typer.Option(
-        None, "--cots-threshold", min=0, max=1,
-        help="COTS exemption cut-off: a link flagged cots is exempt when its covered_content "
-             "(weight fraction) is below this (default: the rule's, 0.5 for DFARS)."),
+        None, "--cots-threshold",
+        help="COTS exemption cut-off: a link flagged cots is exempt when the rule's measure "
+             "(DFARS: covered_content, weight fraction 0..1) is on the exempt side of this "
+             "(default: the rule's, 0.5 for DFARS)."),
+    cots_exempt_when: Optional[str] = typer.Option(
+        None, "--cots-exempt-when",
+        help="Which side of the COTS threshold is exempt: below, at_or_below, above or "
+             "at_or_above (default: the rule's; below for DFARS)."),
     buyers: Optional[str] = typer.Option(
         None, "--buyers", help="Benchmark buyer set: comma-separated facility ids or country "
                                "codes (default: the rule's, EU27 for CRMA)."),
@@ -65,16 +70,22 @@ def compliance(
     """Evaluate compliance rules: per facility the compliant share of its magnet supply, the
     offending upstream facilities, a Tier-N trace and what would have to change."""
     from graphmodel.compliance import evaluate, load_rules, remediation_table, select_rules
+    from graphmodel.compliance.rules import COTS_COMPARISONS
 
     day = _date(as_of)
+    if cots_exempt_when is not None and cots_exempt_when not in COTS_COMPARISONS:
+        raise typer.BadParameter(f"expected one of {', '.join(COTS_COMPARISONS)}, got "
+                                 f"'{cots_exempt_when}'", param_hint="--cots-exempt-when")
     net = load(path)
     loaded = load_rules(rules_file)
     chosen = select_rules(loaded, rule, day)
     if explain:
-        table = remediation_table(net, chosen, all_sinks=all_sinks, cots_threshold=cots_threshold)
+        table = remediation_table(net, chosen, all_sinks=all_sinks, cots_threshold=cots_threshold,
+                                  cots_exempt_when=cots_exempt_when)
     else:
         table = evaluate(net, chosen, as_of=day, all_sinks=all_sinks,
-                         cots_threshold=cots_threshold, buyers=_split(buyers))
+                         cots_threshold=cots_threshold, cots_exempt_when=cots_exempt_when,
+                         buyers=_split(buyers))
     emit(table, fmt, output, sheet="compliance")
 
 

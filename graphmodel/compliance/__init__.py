@@ -28,13 +28,15 @@ _LEAD = ["id", "name", "rule", "kind", "in_force", "compliant_share", "offending
 
 def evaluate(net: Network, rules: list[Rule], *, as_of: dt.date | None = None,
              all_sinks: bool = False, cots_threshold: float | None = None,
-             buyers: list[str] | None = None) -> pd.DataFrame:
-    """Evaluate each rule by its kind and stack the results (common columns first)."""
+             cots_exempt_when: str | None = None, buyers: list[str] | None = None) -> pd.DataFrame:
+    """Evaluate each rule by its kind and stack the results (common columns first).
+    ``cots_threshold`` and ``cots_exempt_when`` override every sourcing rule's ``cots`` block."""
     frames = []
     for rule in rules:
         if isinstance(rule, SourcingRule):
             frame = evaluate_sourcing(net, rule, as_of=as_of, all_sinks=all_sinks,
-                                      cots_threshold=cots_threshold)
+                                      cots_threshold=cots_threshold,
+                                      cots_exempt_when=cots_exempt_when)
             frame.insert(7, "kind", rule.kind)
         elif isinstance(rule, BenchmarkRule):
             frame = evaluate_benchmark(net, rule, as_of=as_of, buyers=buyers)
@@ -48,9 +50,11 @@ def evaluate(net: Network, rules: list[Rule], *, as_of: dt.date | None = None,
 
 
 def remediation_table(net: Network, rules: list[Rule], *, all_sinks: bool = False,
-                      cots_threshold: float | None = None) -> pd.DataFrame:
+                      cots_threshold: float | None = None,
+                      cots_exempt_when: str | None = None) -> pd.DataFrame:
     """:func:`.sourcing.remediation` for every sourcing rule among ``rules``."""
-    frames = [remediation(net, r, all_sinks=all_sinks, cots_threshold=cots_threshold)
+    frames = [remediation(net, r, all_sinks=all_sinks, cots_threshold=cots_threshold,
+                          cots_exempt_when=cots_exempt_when)
               for r in rules if isinstance(r, SourcingRule)]
     if not frames:
         raise RuleError("--explain needs a sourcing rule (e.g. dfars-2027)")
@@ -58,7 +62,9 @@ def remediation_table(net: Network, rules: list[Rule], *, all_sinks: bool = Fals
 
 
 def rules_table(rules: dict[str, Rule], as_of: dt.date) -> pd.DataFrame:
-    """One row per rule: id, kind, family, name, dates, in_force on ``as_of``, scope, file."""
+    """One row per rule: id, kind, family, name, dates, in_force on ``as_of``, scope, sources,
+    file and, for sourcing rules, the COTS exemption test (e.g. ``cots and covered_content <
+    0.5``; ``none`` when the rule has none)."""
     records = []
     for rule in rules.values():
         scope = ""
@@ -76,6 +82,7 @@ def rules_table(rules: dict[str, Rule], as_of: dt.date) -> pd.DataFrame:
             "expires": rule.expires.isoformat() if rule.expires else None,
             "in_force": rule.in_force(as_of), "scope": scope,
             "sources": [s.url or s.title for s in rule.sources], "file": rule.path,
+            "cots": rule.cots.describe() if isinstance(rule, SourcingRule) else None,
         })
     return pd.DataFrame(records)
 

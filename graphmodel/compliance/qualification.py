@@ -33,6 +33,7 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 
+from graphmodel._lookup import isin
 from graphmodel.errors import TiernError
 from graphmodel.network import Network
 from graphmodel.schema import ALL_STAGES, RECYCLER
@@ -358,7 +359,7 @@ def capacity_gap(net: Network) -> pd.DataFrame:
     ``in_qualification`` (facilities whose outbound links are only in qualification or
     candidates), ``unused`` (operating, no outbound link at all), ``unknown_capacity``
     (operating facilities with no capacity figure) and ``qualified_share``."""
-    producers = ~net.facilities.index.isin(net.sinks)  # sinks deliver nowhere: no gap to show
+    producers = ~isin(net.facilities.index, net.sinks)  # sinks deliver nowhere: no gap to show
     fac = net.facilities[(net.facilities["status"] == "operating") & producers].copy()
     links = net.links
     qualified = set(links[(links["status"] == "qualified") & (links["volume"] > 0)]["supplier"])

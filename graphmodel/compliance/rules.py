@@ -143,13 +143,63 @@ class Applicability(BaseModel):
         return value
 
 
+#: How a COTS link's measured value is compared with ``threshold`` to be exempt.
+COTS_COMPARISONS: dict[str, str] = {
+    "below": "<", "at_or_below": "<=", "above": ">", "at_or_above": ">=",
+}
+#: Measures that are weight fractions (their threshold must lie in 0..1).
+FRACTION_MEASURES = frozenset({"covered_content"})
+
+
 class CotsExemption(BaseModel):
-    """DFARS 252.225-7052(c): COTS end items are excepted, except items that are themselves
-    largely covered material. ``threshold`` is that cut-off as a weight fraction of covered
-    material: a link flagged ``cots`` whose ``covered_content`` is below it is exempt."""
+    """The commercial-off-the-shelf (COTS) exemption of a sourcing rule, as data.
+
+    A link (or its supplier) flagged ``cots`` is exempt when its value of ``measure`` (a link
+    column, falling back to the supplier's facility column) compares with ``threshold`` as
+    ``exempt_when`` says: ``below`` (value < threshold), ``at_or_below`` (<=), ``above`` (>)
+    or ``at_or_above`` (>=). Missing values: ``covered_content`` defaults to 1.0 when the
+    link's material is a covered material and 0.0 otherwise; any other measure left blank
+    means not exempt (an unknown value cannot prove an exemption).
+
+    The bundled DFARS rules use ``measure: covered_content, threshold: 0.5, exempt_when:
+    below``: 10 U.S.C. 4872(c)(3)(A) excepts COTS end items containing covered material
+    other than COTS items 50 percent or more tungsten by weight and mill products not yet
+    incorporated into an end item (tiern applies the 50% weight cut-off to all covered
+    material, which keeps a bare COTS magnet, content 1.0, covered)."""
     model_config = ConfigDict(extra="forbid")
     exempt: bool = True
-    threshold: float = Field(0.5, ge=0, le=1)
+    measure: str = Field("covered_content", pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")
+    threshold: float = Field(0.5, allow_inf_nan=False)
+    exempt_when: Literal["below", "at_or_below", "above", "at_or_above"] = "below"
+
+    @model_validator(mode="after")
+    def _fraction_threshold(self):
+        if self.measure in FRACTION_MEASURES and not 0 <= self.threshold <= 1:
+            raise ValueError(f"threshold {self.threshold:g} is outside 0..1, but measure "
+                             f"'{self.measure}' is a weight fraction")
+        return self
+
+    def overridden(self, threshold: float | None = None,
+                   exempt_when: str | None = None) -> "CotsExemption":
+        """This exemption with the command line's overrides, validated like the file."""
+        changes = {key: value for key, value in
+                   (("threshold", threshold), ("exempt_when", exempt_when)) if value is not None}
+        if not changes:
+            return self
+        try:
+            return CotsExemption.model_validate({**self.model_dump(), **changes})
+        except PydanticValidationError as error:
+            message = "; ".join(
+                f"{'.'.join(map(str, item['loc'])) or 'cots'}: "
+                f"{item['msg'].removeprefix('Value error, ')}" for item in error.errors())
+            raise RuleError(f"COTS override (--cots-threshold / --cots-exempt-when): "
+                            f"{message}") from None
+
+    def describe(self) -> str:
+        """E.g. ``cots and covered_content < 0.5`` (or ``none``)."""
+        if not self.exempt:
+            return "none"
+        return f"cots and {self.measure} {COTS_COMPARISONS[self.exempt_when]} {self.threshold:g}"
 
 
 class SourcingRule(_RuleBase):

@@ -23,13 +23,18 @@ as far as known: ``untraced_share`` says how much of the supply ends before the 
 first covered stage (unknown upstream), so ``compliant_share - untraced_share`` is the
 share shown compliant by data alone. ``NaN`` means the facility has no magnet supply.
 
-*COTS exemption* (DFARS 252.225-7052(c)): commercially available off-the-shelf end items
-are excepted unless they are themselves mostly covered material. A link (or its supplier)
-flagged ``cots`` (true/yes/1) is exempt when its ``covered_content`` (weight fraction of
-covered material in the item; link column, else supplier column, else 1.0 if the link's
-material is a covered material and 0.0 otherwise) is below ``threshold`` (default 0.5,
-overridable with ``--cots-threshold``). A COTS magnet is therefore never exempt; a COTS
-motor with 3% magnet by weight is.
+*COTS exemption* (the rule's ``cots`` block, :class:`~.rules.CotsExemption`): a link (or
+its supplier) flagged ``cots`` (true/yes/1) is exempt when its value of the rule's
+``measure`` column (link column, else supplier column) compares with ``threshold`` as
+``exempt_when`` says (``below``: value < threshold; ``at_or_below``: <=; ``above``: >;
+``at_or_above``: >=). ``--cots-threshold`` and ``--cots-exempt-when`` override the rule's.
+A blank ``covered_content`` (weight fraction of covered material in the item) is 1.0 when
+the link's material is a covered material and 0.0 otherwise; a blank value of any other
+measure means not exempt. The bundled DFARS rules measure ``covered_content`` and exempt
+below 0.5 (10 U.S.C. 4872(c)(3)(A): COTS end items are excepted, but not COTS items 50% or
+more tungsten by weight nor mill products not yet incorporated into an end item). A COTS
+magnet is therefore never exempt under them; a COTS motor with 3% magnet by weight is.
+Supply arriving over an exempt link counts as compliant.
 
 *rows*: every sink the rule applies to (by sector, default ``defense``; ``all_sinks`` for
 every sink) and every facility that makes or uses covered material and supplies one of
@@ -38,6 +43,7 @@ those sinks over non-exempt links (DFARS flows down to subcontractors).
 from __future__ import annotations
 
 import datetime as dt
+import operator
 
 import numpy as np
 import pandas as pd
@@ -46,18 +52,20 @@ from graphmodel.network import Network
 from graphmodel.schema import RECYCLER, STAGE_RANK
 
 from .propagation import Flow, best_path, build_flow, extend_upstream
-from .rules import SourcingRule
+from .rules import FRACTION_MEASURES, RuleError, SourcingRule
 
 #: Alternatives offered in "what would have to change" must themselves be at least this
 #: compliant (share of their own supply).
 MIN_ALTERNATIVE_SHARE = 0.5
 TRUTHY = frozenset({"true", "yes", "y", "1", "x", "cots"})
 _LINK_PREFERENCE = {"qualified": 0, "in_qualification": 1, "candidate": 2}
+_COMPARE = {"below": operator.lt, "at_or_below": operator.le,
+            "above": operator.gt, "at_or_above": operator.ge}
 
 
 def evaluate_sourcing(net: Network, rule: SourcingRule, *, as_of: dt.date | None = None,
                       all_sinks: bool = False, cots_threshold: float | None = None,
-                      alternatives: int = 3) -> pd.DataFrame:
+                      cots_exempt_when: str | None = None, alternatives: int = 3) -> pd.DataFrame:
     """One row per evaluated facility (see module docstring) with columns
 
     ``id, name, stage, country, sector, role`` (sink | supplier), ``rule, in_force``
@@ -70,7 +78,8 @@ def evaluate_sourcing(net: Network, rule: SourcingRule, *, as_of: dt.date | None
     candidate compliant alternatives for its customer on that path).
     """
     as_of = as_of or dt.date.today()
-    model = SourcingModel(net, rule, cots_threshold=cots_threshold)
+    model = SourcingModel(net, rule, cots_threshold=cots_threshold,
+                          cots_exempt_when=cots_exempt_when)
     rows = model.rows(all_sinks=all_sinks)
     records = [model.describe(pos, role, alternatives) for pos, role in rows]
     frame = pd.DataFrame(records, columns=_COLUMNS)
@@ -86,7 +95,8 @@ _COLUMNS = ["id", "name", "stage", "country", "sector", "role", "rule", "in_forc
 
 
 def remediation(net: Network, rule: SourcingRule, *, all_sinks: bool = False,
-                cots_threshold: float | None = None, alternatives: int = 3) -> pd.DataFrame:
+                cots_threshold: float | None = None, cots_exempt_when: str | None = None,
+                alternatives: int = 3) -> pd.DataFrame:
     """What would have to change: per evaluated facility and blocking offender, the share it
     blocks (``blocking_share``: the gain if its deliveries on the path were replaced by fully
     compliant supply), the gain if it alone became compliant with its own upstream unchanged
@@ -95,7 +105,8 @@ def remediation(net: Network, rule: SourcingRule, *, all_sinks: bool = False,
     offending, own compliant share >= ``MIN_ALTERNATIVE_SHARE``) ranked by the status of
     their link to that customer (qualified, in_qualification, candidate, none), then their
     compliant share. One row per alternative (or one row with no alternative)."""
-    model = SourcingModel(net, rule, cots_threshold=cots_threshold)
+    model = SourcingModel(net, rule, cots_threshold=cots_threshold,
+                          cots_exempt_when=cots_exempt_when)
     records = []
     for pos, _role in model.rows(all_sinks=all_sinks):
         for target, share in model.blocking(pos):
@@ -120,13 +131,14 @@ def remediation(net: Network, rule: SourcingRule, *, all_sinks: bool = False,
 class SourcingModel:
     """The propagation state of one rule on one network (positions index ``net.facilities``)."""
 
-    def __init__(self, net: Network, rule: SourcingRule, cots_threshold: float | None = None):
+    def __init__(self, net: Network, rule: SourcingRule, cots_threshold: float | None = None,
+                 cots_exempt_when: str | None = None):
         self.net, self.rule = net, rule
         facilities = net.facilities
         self.ids = facilities.index
         self.stage = facilities["stage"].to_numpy()
         self.country = facilities["country"].to_numpy()
-        threshold = rule.cots.threshold if cots_threshold is None else cots_threshold
+        self.cots = rule.cots.overridden(threshold=cots_threshold, exempt_when=cots_exempt_when)
         produce_rank = STAGE_RANK[rule.producing_stage]
         self.rank = facilities["stage"].map(STAGE_RANK).to_numpy(dtype=float)  # NaN = recycler
         self.is_maker = self.stage == rule.producing_stage
@@ -143,7 +155,7 @@ class SourcingModel:
         keep = bearing | ~customer_is_user
         if not rule.trace_through_recyclers:
             keep &= links["customer"].map(facilities["stage"]) != RECYCLER
-        exempt = self._cots_exempt(links, covered, threshold) if rule.cots.exempt else None
+        exempt = self._cots_exempt(links, covered) if self.cots.exempt else None
         self.flow: Flow = build_flow(net, keep, exempt)
         # flow-down to suppliers follows deliveries, not scrap returned to recyclers
         self.delivery_flow = build_flow(
@@ -167,13 +179,26 @@ class SourcingModel:
         text = str(material).lower()
         return any(p.lower() in text for p in self.rule.covered_materials)
 
-    def _cots_exempt(self, links: pd.DataFrame, covered: pd.Series, threshold: float) -> pd.Series:
+    def _cots_exempt(self, links: pd.DataFrame, covered: pd.Series) -> pd.Series:
+        """Links exempt under ``self.cots`` (see the module docstring)."""
         facilities = self.net.facilities
         flag = _column(links, facilities, "cots").map(
             lambda v: str(v).strip().lower() in TRUTHY).astype(bool)
-        content = pd.to_numeric(_column(links, facilities, "covered_content"), errors="coerce")
-        content = content.fillna(covered.astype(float))
-        return flag & (content < threshold)
+        measure = self.cots.measure
+        if measure not in links and measure not in facilities:
+            if measure != "covered_content" and flag.any():
+                raise RuleError(
+                    f"rule '{self.rule.id}' measures the COTS exemption by column '{measure}', "
+                    f"but neither links nor facilities have that column ({int(flag.sum())} "
+                    f"links are flagged cots)")
+        # only flagged links are read: the measure means nothing on other links
+        raw = _column(links, facilities, measure).where(flag)
+        value = _numeric(links, raw, measure, fraction=measure in FRACTION_MEASURES)
+        if measure == "covered_content":
+            value = value.fillna(covered.astype(float))
+        compare = _COMPARE[self.cots.exempt_when]
+        # NaN compares False, so a blank measure is never exempt
+        return flag & compare(value, self.cots.threshold).astype(bool)
 
     # --- rows -----------------------------------------------------------------------------
     def rows(self, all_sinks: bool) -> list[tuple[int, str]]:
@@ -309,3 +334,21 @@ def _column(links: pd.DataFrame, facilities: pd.DataFrame, column: str) -> pd.Se
         fallback = fallback.where(fallback.astype(str).str.strip() != "")
         values = values.where(values.notna(), fallback)
     return values
+
+
+def _numeric(links: pd.DataFrame, values: pd.Series, column: str, fraction: bool) -> pd.Series:
+    """``values`` as floats (blank = NaN); text that is not a number, or a fraction outside
+    0..1, is an error naming the link and the column."""
+    numbers = pd.to_numeric(values, errors="coerce")
+    bad = values.notna() & numbers.isna()
+    if fraction:
+        bad |= numbers.notna() & ~numbers.between(0, 1)
+    if bad.any():
+        where = bad.to_numpy().nonzero()[0][0]
+        link = links.iloc[where]
+        expected = "a weight fraction 0..1" if fraction else "a number"
+        raise RuleError(
+            f"link {link['supplier']} -> {link['customer']} ({link['material']}): column "
+            f"'{column}' is '{values.iloc[where]}', expected {expected} ({int(bad.sum())} "
+            f"such links)")
+    return numbers.astype(float)

@@ -1,0 +1,94 @@
+"""The diagonal of (I - A)^-1 on recycling loops: Schur complement, sparse LU, dense inverse."""
+from __future__ import annotations
+
+import networkx as nx
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from graphmodel import loops
+
+
+def dense_diagonal(block) -> np.ndarray:
+    return np.diag(np.linalg.inv(np.eye(block.shape[0]) - sp.csr_matrix(block).toarray()))
+
+
+def is_acyclic_without(matrix: sp.csr_matrix, removed: np.ndarray) -> bool:
+    graph = nx.DiGraph()
+    keep = np.setdiff1d(np.arange(matrix.shape[0]), removed)
+    graph.add_nodes_from(keep)
+    coo = matrix.tocoo()
+    graph.add_edges_from((j, i) for i, j in zip(coo.row, coo.col) if i in keep and j in keep)
+    return nx.is_directed_acyclic_graph(graph)
+
+
+def test_two_facility_loop_by_hand():
+    # a gets 1/4 of its supply from r, r all of it from a: one lap returns 1/4 of a's flow,
+    # so L[a, a] = 1 / (1 - 1/4) = 4/3, and L[r, r] = 4/3 as well (r's flow returns via a).
+    block = sp.csr_matrix(np.array([[0.0, 0.25], [1.0, 0.0]]))
+    np.testing.assert_allclose(loops._schur_diagonal(block, np.array([1])), [4 / 3, 4 / 3])
+    np.testing.assert_allclose(loops._schur_diagonal(block, np.array([0])), [4 / 3, 4 / 3])
+    np.testing.assert_allclose(loops._lu_diagonal(block), [4 / 3, 4 / 3])
+
+
+def test_three_stage_ring_by_hand():
+    # alloy <- recycler (share 0.1), magnet <- alloy (1), recycler <- magnet (0.5):
+    # one lap keeps 0.1 * 1 * 0.5 = 0.05 of the flow, so every diagonal entry is 1 / 0.95.
+    block = sp.csr_matrix(np.array([[0.0, 0.0, 0.1], [1.0, 0.0, 0.0], [0.0, 0.5, 0.0]]))
+    feedback = loops.feedback_vertex_set(block)
+    assert feedback.size == 1
+    np.testing.assert_allclose(loops._schur_diagonal(block, feedback), [1 / 0.95] * 3)
+
+
+def test_self_loop_is_in_the_feedback_set():
+    block = sp.csr_matrix(np.array([[0.5, 0.0], [1.0, 0.0]]))
+    assert loops.feedback_vertex_set(block).tolist() == [0]
+    np.testing.assert_allclose(loops._schur_diagonal(block, np.array([0])), [2.0, 1.0])
+
+
+@st.composite
+def leaky_blocks(draw, max_size=40):
+    """Random non-negative square matrices with row sums < 1 (every loop leaks)."""
+    size = draw(st.integers(1, max_size))
+    seed = draw(st.integers(0, 2**32 - 1))
+    density = draw(st.floats(0.02, 0.4))
+    rng = np.random.default_rng(seed)
+    dense = rng.random((size, size)) * (rng.random((size, size)) < density)
+    sums = dense.sum(axis=1, keepdims=True)
+    leak = draw(st.floats(0.01, 0.9))
+    dense = np.divide(dense, sums, out=np.zeros_like(dense), where=sums > 0) * (1 - leak)
+    return sp.csr_matrix(dense)
+
+
+@settings(max_examples=150, deadline=None)
+@given(block=leaky_blocks())
+def test_feedback_set_meets_every_cycle(block):
+    assert is_acyclic_without(block, loops.feedback_vertex_set(block))
+
+
+@settings(max_examples=150, deadline=None)
+@given(block=leaky_blocks())
+def test_schur_and_lu_agree_with_the_dense_inverse(block):
+    want = dense_diagonal(block)
+    np.testing.assert_allclose(loops._schur_diagonal(block, loops.feedback_vertex_set(block)),
+                               want, rtol=1e-10, atol=0)
+    np.testing.assert_allclose(loops._lu_diagonal(block, chunk=3), want, rtol=1e-10, atol=0)
+
+
+@pytest.mark.parametrize("dense_below,max_feedback", [(0, 3000), (0, 0), (10_000, 3000)])
+def test_inverse_diagonal_every_path(monkeypatch, dense_below, max_feedback):
+    """inverse_diagonal takes the Schur, LU and dense paths and gives the same answer."""
+    monkeypatch.setattr(loops, "DENSE_BELOW", dense_below)
+    monkeypatch.setattr(loops, "MAX_FEEDBACK", max_feedback)
+    rng = np.random.default_rng(7)
+    # a ring of 300 stage-like layers closed by 5 recyclers: a small feedback set
+    size = 300
+    dense = np.zeros((size, size))
+    for i in range(1, size):
+        dense[i, i - 1] = 0.9
+    for recycler in rng.choice(size, 5, replace=False):
+        dense[rng.integers(0, size), recycler] += 0.05
+    block = sp.csr_matrix(dense)
+    np.testing.assert_allclose(loops.inverse_diagonal(block), dense_diagonal(block), rtol=1e-12)
