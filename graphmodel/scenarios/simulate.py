@@ -172,10 +172,7 @@ class _ReroutePlan:
         self.group_base = np.bincount(self.group[carrying], weights=topo.volume[carrying] / 12.0,
                                       minlength=self.group.max() + 1)
         # alternatives must come from the stage that supplied the group in the baseline
-        supplier_stage = topo.stage[topo.supplier]
-        group_stages = pd.Series(supplier_stage[carrying]).groupby(self.group[carrying]).agg(set)
-        self.same_stage = np.array([supplier_stage[e] in group_stages.get(self.group[e], set())
-                                    for e in range(topo.n_links)], dtype=bool)
+        self.same_stage = _same_stage(topo, self.group, carrying)
         lead = topo.qualification.copy()
         lead = np.where(np.isnan(lead), responses.default_qualification_months, lead)
         if responses.qualification_months is not None:
@@ -237,6 +234,14 @@ class _ReroutePlan:
         amount = np.maximum(result.x, 0.0)
         np.add.at(extra, (links, column), amount)
         np.add.at(used, (topo.supplier[links], column), amount)
+
+
+def _same_stage(topo: Topology, group: np.ndarray, carrying: np.ndarray) -> np.ndarray:
+    """(E,) whether each link's supplier stage is one of the stages that supply its group's
+    carrying links: integer (group, stage) pair codes instead of a Python set per link."""
+    stage_codes, stage_names = pd.factorize(topo.stage)
+    pair = group.astype(np.int64) * len(stage_names) + stage_codes[topo.supplier]
+    return np.isin(pair, np.unique(pair[carrying]))
 
 
 def _committed(topo: Topology, p: np.ndarray, g: np.ndarray, monthly: np.ndarray) -> np.ndarray:
