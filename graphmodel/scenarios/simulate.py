@@ -203,10 +203,8 @@ class _ReroutePlan:
 
     def __init__(self, topo: Topology, responses: Responses, horizon: int, levels=None):
         self.topo = topo
-        links = topo.net.links
         self.capacity, self.link_cap, link_online = capacity_schedule(topo, responses, horizon)
-        pairs = pd.MultiIndex.from_arrays([links["customer"].to_numpy(), links["material"].to_numpy()])
-        self.group, _ = pd.factorize(pairs)
+        self.group = _customer_material_groups(topo)
         carrying = topo.volume > 0
         self.carrying = carrying
         # baseline monthly volume per (customer, material) group
@@ -310,6 +308,14 @@ class _ReroutePlan:
         f_s, p_s = f[suppliers], p[suppliers]
         headroom = f_s * self.capacity[t][suppliers][:, None] / 12.0 - committed - used[suppliers]
         return np.where(p_s >= f_s - 1e-9, np.maximum(headroom, 0.0), 0.0)
+
+
+def _customer_material_groups(topo: Topology) -> np.ndarray:
+    """(E,) group number of each link's (customer, material) pair, numbered in order of first
+    appearance (as ``pd.factorize`` of the pairs), from integer pair codes."""
+    material, names = pd.factorize(topo.net.links["material"].to_numpy(), use_na_sentinel=False)
+    group, _ = pd.factorize(topo.customer.astype(np.int64) * max(len(names), 1) + material)
+    return group
 
 
 def _same_stage(topo: Topology, group: np.ndarray, carrying: np.ndarray) -> np.ndarray:
