@@ -289,3 +289,33 @@ def test_outage_of_cn_separators_equals_one_minus_analytics_exposure(golden):
     supply = result.facility_supply.iloc[0]
     assert supply[downstream].to_numpy() == pytest.approx(1 - share[downstream].to_numpy(), abs=1e-12)
     assert supply["metal_cn"] == pytest.approx(0.25)     # 15 of 60 t from sep_my
+
+
+# --- processing order of the monthly simulation -------------------------------------------
+def networkx_generations(topo):
+    import networkx as nx
+    graph = nx.DiGraph()
+    graph.add_nodes_from(range(topo.n))
+    keep = ~topo.lagged
+    graph.add_edges_from(zip(topo.supplier[keep].tolist(), topo.customer[keep].tolist()))
+    return [sorted(level) for level in nx.topological_generations(graph)]
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_levels_are_networkx_topological_generations(golden, seed):
+    from graphmodel.generate import generate_network
+    for net in (golden, generate_network(600, seed=seed)):
+        topo = Topology.of(net)
+        assert [level.tolist() for level in topo.levels] == networkx_generations(topo)
+
+
+def test_loop_without_recycler_cannot_be_ordered():
+    from graphmodel.errors import TiernError
+    # two magnet makers supplying each other (same stage, so validation lets it through)
+    net = chain(0, extra_facilities=[facility("mag_a", "magnet"), facility("mag_b", "magnet")],
+                extra_links=[{"supplier": "mag_a", "customer": "mag_b", "material": "NdFeB magnet",
+                              "volume": 1},
+                             {"supplier": "mag_b", "customer": "mag_a", "material": "NdFeB magnet",
+                              "volume": 1}])
+    with pytest.raises(TiernError, match="supply loop"):
+        Topology.of(net).levels

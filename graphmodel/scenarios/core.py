@@ -17,9 +17,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import cached_property
 
-import networkx as nx
 import numpy as np
 import pandas as pd
+import scipy.sparse as sp
 
 from ..errors import TiernError
 from ..network import Network
@@ -93,15 +93,24 @@ class Topology:
     def levels(self) -> list[np.ndarray]:
         """Facility positions in processing order: every supplier (over any link that is not
         lagged) comes in an earlier level than its customers."""
-        graph = nx.DiGraph()
-        graph.add_nodes_from(range(self.n))
+        # Kahn's algorithm by generations (networkx.topological_generations, vectorised):
+        # a facility joins the level after the last of its suppliers' levels.
         keep = ~self.lagged
-        graph.add_edges_from(zip(self.supplier[keep].tolist(), self.customer[keep].tolist()))
-        try:
-            return [np.array(sorted(level)) for level in nx.topological_generations(graph)]
-        except nx.NetworkXUnfeasible:
+        edges = sp.csr_matrix((np.ones(int(keep.sum()), dtype=np.int32),
+                               (self.supplier[keep], self.customer[keep])), shape=(self.n, self.n))
+        waiting = np.bincount(edges.indices, minlength=self.n)   # distinct suppliers not yet placed
+        level = np.flatnonzero(waiting == 0)
+        levels, placed = [], 0
+        while len(level):
+            levels.append(level.astype(np.intp))
+            placed += len(level)
+            customers, count = np.unique(edges[level].indices, return_counts=True)
+            waiting[customers] -= count
+            level = customers[waiting[customers] == 0]
+        if placed < self.n:
             raise TiernError("the network has a supply loop that does not pass through a "
-                             "recycler; the monthly simulation cannot order it") from None
+                             "recycler; the monthly simulation cannot order it")
+        return levels
 
 
 @dataclass

@@ -115,24 +115,24 @@ def simulate(topo: Topology, compiled: Compiled, responses: Responses, *,
         else np.zeros((n, K))
     stock = target.copy()
     p_prev = np.ones((n, K))
-    plan = _ReroutePlan(topo, responses, horizon) if reroute else None
+    levels = level_links(topo)
+    plan = _ReroutePlan(topo, responses, horizon, levels) if reroute else None
     supply = np.zeros((horizon, n, K))
     rerouted = np.zeros((horizon, E, K))
     stocks = np.zeros((horizon, n, K))
-    levels = [(level, np.flatnonzero(np.isin(topo.customer, level))) for level in topo.levels]
     for t in range(horizon):
         f, g = f_all[t], g_all[t]
         p = np.zeros((n, K))
         flow = np.zeros((E, K))
         extra = np.zeros((E, K))
         used = np.zeros((n, K))            # rerouted volume already taken from each supplier
-        for level, inbound_links in levels:
+        for number, (level, inbound_links, to_customer) in enumerate(levels):
             source = np.where(topo.lagged[inbound_links, None], p_prev[topo.supplier[inbound_links]],
                               p[topo.supplier[inbound_links]])
             flow[inbound_links] = monthly[inbound_links, None] * source * g[inbound_links]
             if plan is not None and len(inbound_links):
-                plan.solve(t, level, f, g, p, flow, extra, used, compiled.first_start)
-            arrivals = _sum_by_customer(topo, flow + extra, level, inbound_links, K)
+                plan.solve(t, number, f, g, p, flow, extra, used, compiled.first_start)
+            arrivals = to_customer @ (flow[inbound_links] + extra[inbound_links])
             origin = topo.origin[level]
             need = f[level] * need_full[level, None]
             short = np.maximum(need - arrivals, 0.0)
@@ -150,32 +150,68 @@ def simulate(topo: Topology, compiled: Compiled, responses: Responses, *,
     return Simulation(supply=supply, rerouted=rerouted, stock=stocks)
 
 
-def _sum_by_customer(topo, flow, level, inbound_links, K) -> np.ndarray:
-    position = np.searchsorted(level, topo.customer[inbound_links])
-    total = np.zeros((len(level), K))
-    np.add.at(total, position, flow[inbound_links])
-    return total
+def summing_matrix(rows: np.ndarray, n_rows: int) -> sp.csr_matrix:
+    """CSR ``S`` (n_rows, len(rows)) with ``S @ x`` = the rows of x summed into ``rows``.
+
+    Each output row adds its inputs in increasing input order starting from 0, exactly the
+    order of ``np.add.at(zeros, rows, x)``, so results are bit-identical to it (and far
+    cheaper for many rows)."""
+    count = len(rows)
+    return sp.csr_matrix((np.ones(count), (rows, np.arange(count))), shape=(n_rows, count))
+
+
+def level_links(topo: Topology) -> list[tuple[np.ndarray, np.ndarray, sp.csr_matrix]]:
+    """Per level of :attr:`Topology.levels`: its facilities, the links into them (increasing
+    link index) and the matrix summing those links into their customers (level order)."""
+    levels = topo.levels
+    level_of = np.empty(topo.n, dtype=np.int64)
+    for number, level in enumerate(levels):
+        level_of[level] = number
+    link_level = level_of[topo.customer]
+    order = np.argsort(link_level, kind="stable")        # by level, then link index
+    bounds = np.searchsorted(link_level[order], np.arange(len(levels) + 1))
+    out = []
+    for number, level in enumerate(levels):
+        inbound_links = order[bounds[number]:bounds[number + 1]]
+        position = np.searchsorted(level, topo.customer[inbound_links])
+        out.append((level, inbound_links, summing_matrix(position, len(level))))
+    return out
+
+
+@dataclass
+class _LevelReroute:
+    """Static reroute data of one level: candidate links, the groups they serve, their suppliers.
+
+    Groups and suppliers are numbered locally, in increasing global order, so that LP rows
+    come out in the same order as with global numbers."""
+
+    into: np.ndarray              # links into the level that may ever take rerouted volume
+    into_group: np.ndarray        # local group of each ``into`` link
+    into_supplier: np.ndarray     # local supplier of each ``into`` link
+    group_ids: np.ndarray         # global group number of each local group
+    owner: np.ndarray             # customer of each local group
+    group_base: np.ndarray        # baseline monthly volume of each local group
+    carrying: np.ndarray          # carrying links into the level (sum to ``arrived``)
+    to_group: sp.csr_matrix       # sums ``carrying`` links into local groups
+    suppliers: np.ndarray         # global facility of each local supplier
+    supplier_links: np.ndarray    # every link out of those suppliers
+    to_supplier: sp.csr_matrix    # sums ``supplier_links`` into local suppliers
 
 
 class _ReroutePlan:
     """Static parts of the reroute LP: (customer, material) groups, eligible links, caps."""
 
-    def __init__(self, topo: Topology, responses: Responses, horizon: int):
+    def __init__(self, topo: Topology, responses: Responses, horizon: int, levels=None):
         self.topo = topo
-        links = topo.net.links
         self.capacity, self.link_cap, link_online = capacity_schedule(topo, responses, horizon)
-        pairs = pd.MultiIndex.from_arrays([links["customer"].to_numpy(), links["material"].to_numpy()])
-        self.group, _ = pd.factorize(pairs)
+        self.group = _customer_material_groups(topo)
         carrying = topo.volume > 0
         self.carrying = carrying
         # baseline monthly volume per (customer, material) group
         self.group_base = np.bincount(self.group[carrying], weights=topo.volume[carrying] / 12.0,
                                       minlength=self.group.max() + 1)
         # alternatives must come from the stage that supplied the group in the baseline
-        supplier_stage = topo.stage[topo.supplier]
-        group_stages = pd.Series(supplier_stage[carrying]).groupby(self.group[carrying]).agg(set)
-        self.same_stage = np.array([supplier_stage[e] in group_stages.get(self.group[e], set())
-                                    for e in range(topo.n_links)], dtype=bool)
+        self.same_stage = _same_stage(topo, self.group, carrying)
         lead = topo.qualification.copy()
         lead = np.where(np.isnan(lead), responses.default_qualification_months, lead)
         if responses.qualification_months is not None:
@@ -186,6 +222,32 @@ class _ReroutePlan:
         self.static_ok = self.same_stage & ~topo.lagged & (self.group_base[self.group] > 0)
         self.cost = np.where(self.qualified, -1.0, -(1.0 - CANDIDATE_PENALTY))
         self.out_links_monthly = topo.volume / 12.0
+        levels = level_links(topo) if levels is None else levels
+        self._out_order = np.argsort(topo.supplier, kind="stable")   # by supplier, then link
+        self._out_bounds = np.searchsorted(topo.supplier[self._out_order], np.arange(topo.n + 1))
+        self.levels = [self._level(inbound_links) for _, inbound_links, _ in levels]
+
+    def _level(self, inbound_links: np.ndarray) -> _LevelReroute:
+        topo = self.topo
+        into = inbound_links[self.static_ok[inbound_links]]
+        carrying = inbound_links[self.carrying[inbound_links]]
+        group_ids, local = np.unique(np.concatenate([self.group[into], self.group[carrying]]),
+                                     return_inverse=True)
+        owner = np.zeros(len(group_ids), dtype=np.int64)
+        owner[local[:len(into)]] = topo.customer[into]
+        owner[local[len(into):]] = topo.customer[carrying]
+        suppliers, into_supplier = np.unique(topo.supplier[into], return_inverse=True)
+        # every link out of those suppliers, in increasing link index per supplier
+        starts, stops = self._out_bounds[suppliers], self._out_bounds[suppliers + 1]
+        supplier_links = np.concatenate([self._out_order[a:b] for a, b in zip(starts, stops)]) \
+            if len(suppliers) else np.zeros(0, dtype=np.int64)
+        return _LevelReroute(
+            into=into, into_group=local[:len(into)], into_supplier=into_supplier,
+            group_ids=group_ids, owner=owner, group_base=self.group_base[group_ids],
+            carrying=carrying, to_group=summing_matrix(local[len(into):], len(group_ids)),
+            suppliers=suppliers, supplier_links=supplier_links,
+            to_supplier=summing_matrix(np.repeat(np.arange(len(suppliers)), stops - starts),
+                                       len(suppliers)))
 
     def eligible(self, t: int, links: np.ndarray, g: np.ndarray, first_start: np.ndarray) -> np.ndarray:
         """(len(links), K) whether each link may take rerouted volume in month t."""
@@ -195,35 +257,33 @@ class _ReroutePlan:
         unshocked = g[links] >= 1.0 - _TINY
         return (self.static_ok[links, None] & (by_qualification | by_new) & unshocked)
 
-    def solve(self, t, level, f, g, p, flow, extra, used, first_start) -> None:
-        topo = self.topo
+    def solve(self, t, level_number, f, g, p, flow, extra, used, first_start) -> None:
+        """Reroute lost volume into level ``level_number`` this month (updates extra, used).
+
+        Works on the level's own links, groups and suppliers only (see :class:`_LevelReroute`)."""
+        topo, plan = self.topo, self.levels[level_number]
         K = f.shape[1]
-        into = np.flatnonzero(np.isin(topo.customer, level) & self.static_ok)
+        into = plan.into
         if not len(into):
             return
         # lost volume per (group, column), from the carrying links' shortfall
-        inbound = np.flatnonzero(np.isin(topo.customer, level) & self.carrying)
-        arrived = np.zeros((self.group.max() + 1, K))
-        np.add.at(arrived, self.group[inbound], flow[inbound])
-        wanted = self.group_base[:, None] * np.ones((1, K))
-        owner = np.zeros(self.group.max() + 1, dtype=int)
-        owner[self.group] = topo.customer
-        lost = np.maximum(f[owner] * wanted - arrived, 0.0)
-        ok = self.eligible(t, into, g, first_start) & (lost[self.group[into]] > _TINY)
+        arrived = plan.to_group @ flow[plan.carrying]
+        wanted = plan.group_base[:, None] * np.ones((1, K))
+        lost = np.maximum(f[plan.owner] * wanted - arrived, 0.0)
+        ok = self.eligible(t, into, g, first_start) & (lost[plan.into_group] > _TINY)
         if not ok.any():
             return
         # spare capacity of each supplier this month
-        committed = _committed(topo, p, g, self.out_links_monthly)
-        headroom = f * self.capacity[t][:, None] / 12.0 - committed - used
-        spare = np.where(p >= f - 1e-9, np.maximum(headroom, 0.0), 0.0)
-        ok &= spare[topo.supplier[into]] > _TINY
+        spare = self._spare(t, plan, f, g, p, used)
+        ok &= spare[plan.into_supplier] > _TINY
         if not ok.any():
             return
         link_idx, column = np.nonzero(ok)
         links = into[link_idx]
         count = len(links)
-        group_key, group_row = np.unique(self.group[links] * K + column, return_inverse=True)
-        supplier_key, supplier_row = np.unique(topo.supplier[links] * K + column, return_inverse=True)
+        group_key, group_row = np.unique(plan.into_group[link_idx] * K + column, return_inverse=True)
+        supplier_key, supplier_row = np.unique(plan.into_supplier[link_idx] * K + column,
+                                               return_inverse=True)
         rows = np.concatenate([group_row, len(group_key) + supplier_row])
         A = sp.csr_matrix((np.ones(2 * count), (rows, np.tile(np.arange(count), 2))),
                           shape=(len(group_key) + len(supplier_key), count))
@@ -238,10 +298,29 @@ class _ReroutePlan:
         np.add.at(extra, (links, column), amount)
         np.add.at(used, (topo.supplier[links], column), amount)
 
+    def _spare(self, t, plan: _LevelReroute, f, g, p, used) -> np.ndarray:
+        """Spare capacity (local suppliers, K) this month: ``f * capacity/12 - committed - used``
+        where the supplier gets all its inputs (``p >= f``), else 0. ``committed`` is its
+        current monthly outbound ``sum volume/12 * g * p(u)`` over all its links."""
+        topo, suppliers, out_links = self.topo, plan.suppliers, plan.supplier_links
+        outbound = self.out_links_monthly[out_links, None] * g[out_links] * p[topo.supplier[out_links]]
+        committed = plan.to_supplier @ outbound
+        f_s, p_s = f[suppliers], p[suppliers]
+        headroom = f_s * self.capacity[t][suppliers][:, None] / 12.0 - committed - used[suppliers]
+        return np.where(p_s >= f_s - 1e-9, np.maximum(headroom, 0.0), 0.0)
 
-def _committed(topo: Topology, p: np.ndarray, g: np.ndarray, monthly: np.ndarray) -> np.ndarray:
-    """Each supplier's current monthly outbound over its carrying links: (n, K)."""
-    out = monthly[:, None] * g * p[topo.supplier]
-    total = np.zeros_like(p)
-    np.add.at(total, topo.supplier, out)
-    return total
+
+def _customer_material_groups(topo: Topology) -> np.ndarray:
+    """(E,) group number of each link's (customer, material) pair, numbered in order of first
+    appearance (as ``pd.factorize`` of the pairs), from integer pair codes."""
+    material, names = pd.factorize(topo.net.links["material"].to_numpy(), use_na_sentinel=False)
+    group, _ = pd.factorize(topo.customer.astype(np.int64) * max(len(names), 1) + material)
+    return group
+
+
+def _same_stage(topo: Topology, group: np.ndarray, carrying: np.ndarray) -> np.ndarray:
+    """(E,) whether each link's supplier stage is one of the stages that supply its group's
+    carrying links: integer (group, stage) pair codes instead of a Python set per link."""
+    stage_codes, stage_names = pd.factorize(topo.stage)
+    pair = group.astype(np.int64) * len(stage_names) + stage_codes[topo.supplier]
+    return np.isin(pair, np.unique(pair[carrying]))
