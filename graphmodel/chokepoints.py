@@ -91,7 +91,7 @@ import scipy.sparse as sp
 from scipy.sparse.csgraph import breadth_first_order, connected_components
 from scipy.sparse.linalg import splu
 
-from . import algebra
+from . import algebra, engine
 from . import _lookup
 from ._lookup import isin
 from .dominance import UNREACHED, immediate_dominators
@@ -271,7 +271,7 @@ def _sink_shares(net: Network, demand: pd.Series, trace: _Trace) -> pd.DataFrame
     index = net.facilities.index
     unit = np.zeros((len(index), len(demand)))
     unit[index.get_indexer(demand.index), np.arange(len(demand))] = 1.0
-    through = _solve(trace.S.T, unit, trace.traced)  # through[u, j] = L[k_j, u]
+    through = _backward_solve(net, trace, unit)  # through[u, j] = L[k_j, u]
     shares = through / trace.diagonal[:, None]
     return pd.DataFrame(shares.T, index=demand.index, columns=index)
 
@@ -292,8 +292,23 @@ def _criticality(net: Network, demand: pd.Series, trace: _Trace) -> pd.Series:
     index = net.facilities.index
     if total <= 0:
         return pd.Series(np.where(trace.traced, 0.0, np.nan), index=index, name="criticality")
-    through = _solve(trace.S.T, _weights(net, demand), trace.traced)
+    through = _backward_solve(net, trace, _weights(net, demand))
     return pd.Series(through / trace.diagonal / total, index=index, name="criticality")
+
+
+def _backward_solve(net: Network, trace: _Trace, b: np.ndarray) -> np.ndarray:
+    """``c = S_t^T c + b`` on the traced facilities (0 elsewhere), ``S_t`` = S with untraced
+    columns zeroed. On the level engine that is the network's cached plan of ``S^T`` with
+    the rows of untraced facilities scaled by 0 (no matrix or schedule built per call);
+    :func:`_solve` otherwise, and for a loop the engine finds closed."""
+    if algebra.USE_LEVEL_ENGINE:
+        mask = trace.traced.astype(float)
+        try:
+            return engine.backward_plan_of(net).solve(
+                b * (mask[:, None] if np.ndim(b) == 2 else mask), mask)
+        except ConvergenceError:
+            pass
+    return _solve(trace.S.T, b, trace.traced)
 
 
 # --- dominators and cuts ---------------------------------------------------------------------
