@@ -219,8 +219,9 @@ def _remember(schedule: Schedule, drop: Optional[int] = None) -> None:
 
 
 def clear_cache() -> None:
-    """Forget every cached schedule (for benchmarks that time a cold start)."""
+    """Forget every cached schedule and plan (for benchmarks that time a cold start)."""
     _recent.clear()
+    _plans.clear()
 
 
 def schedule_of(net) -> Schedule:
