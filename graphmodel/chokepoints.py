@@ -185,13 +185,8 @@ def _trace(net: Network) -> _Trace:
     for label in np.flatnonzero(sizes > 1):
         members = np.flatnonzero((labels == label) & traced)
         if len(members) > 1:
-            diagonal[members] = _inverse_diagonal(S[members][:, members])
+            diagonal[members] = inverse_diagonal(S[members][:, members])
     return _Trace(traced=traced, S=S, diagonal=diagonal)
-
-
-def _inverse_diagonal(block: sp.spmatrix) -> np.ndarray:
-    """Diagonal of ``(I - block)^-1`` (exact; see :mod:`graphmodel.loops`)."""
-    return inverse_diagonal(block)
 
 
 def _reached_from_origins(net: Network, alive: Optional[np.ndarray] = None) -> np.ndarray:

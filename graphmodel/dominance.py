@@ -45,7 +45,7 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.sparse.csgraph import breadth_first_order
 
-from .engine import build_schedule
+from .engine import _gather, build_schedule
 
 #: ``idom`` value of a node the root does not reach.
 UNREACHED = -1
@@ -151,7 +151,7 @@ def _attach_level(tree: _Tree, predecessors: sp.csr_matrix, schedule, rows: np.n
     """Immediate dominators of one level's nodes (see the module docstring)."""
     counts = np.diff(predecessors.indptr)[rows]
     targets = np.repeat(rows, counts)
-    sources = _gather(predecessors, rows)
+    sources = _gather(predecessors, rows).astype(np.int64)
     component = schedule.component
     cyclic = schedule.cyclic[targets]
     inside = cyclic & (component[sources] == component[targets])
@@ -204,14 +204,3 @@ def _depths(idom: dict, root) -> dict:
             depth[below] = depth[node] + 1
             node = below
     return depth
-
-
-def _gather(matrix: sp.csr_matrix, rows: np.ndarray) -> np.ndarray:
-    """Column indices of the stored entries of ``rows``, concatenated in row order."""
-    starts, ends = matrix.indptr[rows], matrix.indptr[rows + 1]
-    counts = ends - starts
-    total = int(counts.sum())
-    if total == 0:
-        return np.empty(0, dtype=np.int64)
-    offsets = np.repeat(starts - (np.cumsum(counts) - counts), counts)
-    return matrix.indices[np.arange(total) + offsets].astype(np.int64)
