@@ -328,11 +328,11 @@ class Plan:
         """Pure propagation ``a = f o (A a) + f o origin`` for sparse factors, in plan order.
 
         ``origin`` (n,) is 1 for origin rows, 0 elsewhere; ``shocks`` holds the factors
-        that differ from 1. Returns (n, K) with row p for row ``order[p]`` (gather
-        the rows you need with :attr:`position`); ``out``, an (n, K) array to write it
-        into (reused across batches, it saves touching fresh memory). The same answer as :meth:`solve` with
-        ``b = f o origin`` and ``row_scale = f``, but the factors are applied only where they
-        differ from 1 and nothing is permuted back: the n x K block is written once per
+        that differ from 1; ``out``, an (n, K) array to write into (reused across batches,
+        it saves touching fresh memory). Returns (n, K) with row p for row ``order[p]``
+        (gather the rows you need with :attr:`position`). The same answer as :meth:`solve`
+        with ``b = f o origin`` and ``row_scale = f``, but the factors are applied only where
+        they differ from 1 and nothing is permuted back: the n x K block is written once per
         level and read by the sparse products, which on wide Monte Carlo blocks is most of
         the cost.
         """
@@ -762,10 +762,10 @@ def _origin(net) -> np.ndarray:
 @dataclass(frozen=True)
 class _SinkSegment:
     """The sinks of one level: plan rows ``rows`` (a slice: they are contiguous, see
-    :func:`plan_of`; or, for sinks on recycling loops, an index array), their demand d as a (1, m) matrix (a sparse product sums each column sequentially,
-    whatever K is), ``1 / a0`` (0 where ``a0 = 0``), ``offset`` (1 where ``a0 = 0``: such a
-    sink loses nothing), the short cut ``(1 - threshold) a0`` and their indices in
-    ``net.sinks``."""
+    :func:`plan_of`; or, for sinks on recycling loops, an index array), their demand d as
+    a (1, m) matrix (a sparse product sums each column sequentially, whatever K is),
+    ``1 / a0`` (0 where ``a0 = 0``), ``offset`` (1 where ``a0 = 0``: such a sink loses
+    nothing), the short cut ``(1 - threshold) a0`` and their indices in ``net.sinks``."""
 
     rows: slice | np.ndarray
     demand: sp.csr_matrix
@@ -880,8 +880,9 @@ def criticality_values(net, weights: np.ndarray) -> np.ndarray:
     The definition of :func:`graphmodel.chokepoints.criticality` (first-passage share on
     recycling loops; facilities no origin reaches are NaN), computed on the engine: the
     backward solve runs level by level on ``S^T`` (its plan cached per matrix) with the
-    columns of untraced facilities zeroed, and ``L[u, u]`` is needed only for facilities on a cycle. Every path from u back
-    to u stays inside u's strongly connected component, so ``L[u, u]`` is the diagonal of
+    columns of untraced facilities zeroed, and ``L[u, u]`` is needed only for facilities on
+    a cycle. Every path from u back to u stays inside u's strongly connected component, so
+    ``L[u, u]`` is the diagonal of
     ``(I - S_CC)^-1`` over the cyclic rows alone (:func:`graphmodel.loops.inverse_diagonal`:
     a Schur complement on the facilities that close the loops).
 
