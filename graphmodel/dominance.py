@@ -14,8 +14,11 @@ Method
 Only the reached part of the graph matters, and edges into r or from a node to itself
 never change who dominates whom, so they are dropped. The rest is condensed into strongly
 connected components put in levels (:func:`graphmodel.engine.build_schedule`): every edge
-goes from a lower level to a higher one, or stays inside one cyclic component. Levels are
-processed in order; all of a level is handled at once:
+goes from a lower level to a higher one, or stays inside one cyclic component (a caller
+may pass a schedule it already has, e.g. a network's, built from a superset of these edges:
+its components may then include the root or nodes with self-loops, and the edges out of
+the root count as entering them). Levels are processed in order; all of a level is handled
+at once:
 
 * an acyclic node v: every path to v ends with an edge p -> v from a predecessor p, and
   the dominators of v other than v are the nodes dominating *every* predecessor, so
@@ -40,22 +43,32 @@ array work for E edges and tree depth D, in as many rounds as there are levels.
 """
 from __future__ import annotations
 
+from typing import Optional
+
 import networkx as nx
 import numpy as np
 import scipy.sparse as sp
-from scipy.sparse.csgraph import breadth_first_order
+from scipy.sparse.csgraph import breadth_first_order, connected_components
 
-from .engine import _gather, build_schedule
+from .engine import Schedule, _gather, build_schedule
 
 #: ``idom`` value of a node the root does not reach.
 UNREACHED = -1
 
 
-def immediate_dominators(successors: sp.spmatrix, root: int) -> np.ndarray:
+def immediate_dominators(successors: sp.spmatrix, root: int,
+                         schedule: Optional[Schedule] = None) -> np.ndarray:
     """Immediate dominator of every node of the graph ``successors[u, v] != 0`` (edge u -> v).
 
     Returns an int64 array: ``idom[v]`` (``idom[root] = root``), :data:`UNREACHED` for nodes
     the root does not reach. See the module docstring for the method.
+
+    ``schedule``, optional, is a level order already built for the predecessor pattern
+    (``successors.T``, e.g. a network's cached schedule, :func:`schedule_with_root`): it
+    saves building one. It is checked (O(edges)); one that some edge between reached nodes
+    contradicts raises ValueError. The root's own level does not matter. One whose cyclic
+    components are not each strongly connected here (merged loops, as a schedule reused for
+    a sparser pattern may have) is replaced by a schedule built for the graph.
     """
     graph = sp.csr_matrix(successors, copy=True)
     graph.eliminate_zeros()  # a stored zero is no edge
@@ -67,7 +80,13 @@ def immediate_dominators(successors: sp.spmatrix, root: int) -> np.ndarray:
     reached = np.zeros(n, dtype=bool)
     reached[breadth_first_order(graph, root, directed=True, return_predecessors=False)] = True
     predecessors = _reached_predecessors(graph, reached, root)
-    schedule = build_schedule(predecessors)
+    if schedule is None:
+        schedule = build_schedule(predecessors)
+    elif not _schedule_fits(schedule, predecessors, root):
+        raise ValueError("schedule does not fit the graph: some edge p -> v has p neither in an "
+                         "earlier level than v nor in v's cyclic component")
+    elif not _loops_strongly_connected(schedule, predecessors, reached, root):
+        schedule = build_schedule(predecessors)  # coarser loops than the graph's (see below)
     tree = _Tree(n, root)
     for level in range(schedule.n_levels):
         rows = schedule.rows(level)
@@ -75,6 +94,49 @@ def immediate_dominators(successors: sp.spmatrix, root: int) -> np.ndarray:
         if rows.size:
             _attach_level(tree, predecessors, schedule, rows)
     return tree.idom
+
+
+def schedule_with_root(schedule: Schedule) -> Schedule:
+    """``schedule`` (nodes ``0..n-1``) extended by a root n at level 0 with every other level
+    one later: valid for a graph that adds to the original edges only edges out of n (the
+    virtual source of a carrying graph)."""
+    n = schedule.n
+    return Schedule(level=np.r_[schedule.level + 1, 0],
+                    component=np.r_[schedule.component, schedule.component.max(initial=-1) + 1],
+                    cyclic=np.r_[schedule.cyclic, False],
+                    order=np.r_[n, schedule.order], bounds=np.r_[0, schedule.bounds + 1])
+
+
+def _schedule_fits(schedule: Schedule, predecessors: sp.csr_matrix, root: int) -> bool:
+    """Every edge p -> v (``predecessors[v, p]``) out of a node other than the root goes to
+    a later level or stays in a cyclic component (edges out of the root never matter: it is
+    attached first)."""
+    if schedule.n != predecessors.shape[0]:
+        return False
+    from_others = predecessors.copy()
+    from_others.data[from_others.indices == root] = 0
+    from_others.eliminate_zeros()
+    return schedule.valid_for(from_others)
+
+
+def _loops_strongly_connected(schedule: Schedule, predecessors: sp.csr_matrix,
+                              reached: np.ndarray, root: int) -> bool:
+    """Is every cyclic component of ``schedule`` (its reached members other than the root)
+    strongly connected by the graph's edges? The per-component step relies on it (module
+    docstring). A schedule that is merely valid for the pattern may merge several loops
+    and the nodes between them into one component (engine's cache reuses such schedules)."""
+    inside = schedule.cyclic & reached
+    inside[root] = False
+    nodes = np.flatnonzero(inside)
+    if nodes.size == 0:
+        return True
+    block = predecessors[nodes][:, nodes].tocoo()
+    same = schedule.component[nodes[block.row]] == schedule.component[nodes[block.col]]
+    loops = sp.csr_matrix((np.ones(int(same.sum()), dtype=np.int8), (block.row[same], block.col[same])),
+                          shape=(nodes.size, nodes.size))
+    n_strong, _ = connected_components(loops, directed=True, connection="strong")
+    # The strong components refine the schedule's: equally many means the same ones.
+    return n_strong == np.unique(schedule.component[nodes]).size
 
 
 def _reached_predecessors(graph: sp.csr_matrix, reached: np.ndarray, root: int) -> sp.csr_matrix:
@@ -94,6 +156,7 @@ class _Tree:
     """The dominator tree built so far: idom, depth, and the binary-lifting table."""
 
     def __init__(self, n: int, root: int):
+        self.root = root
         self.idom = np.full(n, UNREACHED, dtype=np.int64)
         self.depth = np.zeros(n, dtype=np.int64)
         self.up = np.zeros((1, n), dtype=np.int64)  # rows added as the tree deepens
@@ -154,7 +217,9 @@ def _attach_level(tree: _Tree, predecessors: sp.csr_matrix, schedule, rows: np.n
     sources = _gather(predecessors, rows).astype(np.int64)
     component = schedule.component
     cyclic = schedule.cyclic[targets]
-    inside = cyclic & (component[sources] == component[targets])
+    # An edge out of the root counts as entering a component even if the root is in it (a
+    # given schedule may put it there: edges into the root, dropped here, close the loop).
+    inside = cyclic & (component[sources] == component[targets]) & (sources != tree.root)
     # One set per acyclic node (its predecessors) and per cyclic component (the
     # predecessors of its members from outside it); the key tells them apart.
     n = len(schedule.level)
