@@ -31,8 +31,9 @@ at once:
   exactly when it dominates every outside predecessor of C: its ancestors (inclusive) of
   ``X = LCA(outside predecessors of C)``. A node of C dominates v exactly when it
   dominates v in the small graph made of C's own edges and a stand-in root x with an edge
-  to every entry node. That small graph is solved with ``networkx.immediate_dominators``
-  and ``idom(v)`` is its answer, or X where its answer is x.
+  to every entry node. That small graph is solved by the iterative algorithm networkx
+  uses (Cooper, Harvey and Kennedy) on plain lists, and ``idom(v)`` is its answer, or X
+  where its answer is x.
 
 The LCA of a set is found for all sets of a level at once by binary lifting: a table
 ``up[k, v]`` holds the ancestor 2^k steps above v (r above r); the members of a set are
@@ -45,7 +46,6 @@ from __future__ import annotations
 
 from typing import Optional
 
-import networkx as nx
 import numpy as np
 import scipy.sparse as sp
 from scipy.sparse.csgraph import breadth_first_order, connected_components
@@ -241,31 +241,73 @@ def _attach_level(tree: _Tree, predecessors: sp.csr_matrix, schedule, rows: np.n
 def _attach_component(tree: _Tree, label: int, entry_dominator: int, rows: np.ndarray,
                       component: np.ndarray, inner_targets: np.ndarray,
                       inner_sources: np.ndarray, entered: np.ndarray) -> None:
-    """A cyclic component: networkx on its own edges from a stand-in root (module docstring)."""
-    members = rows[component[rows] == label]
+    """A cyclic component: its own edges from a stand-in root (module docstring), solved by
+    :func:`_small_dominators` in local numbering (stand-in 0, members 1..m)."""
+    members = np.sort(rows[component[rows] == label])
     mine = component[inner_targets] == label
-    stand_in = -1
-    local = nx.DiGraph()
-    local.add_nodes_from(members.tolist())
-    local.add_edges_from(zip(inner_sources[mine].tolist(), inner_targets[mine].tolist()))
     entries = np.unique(entered[component[entered] == label])
-    local.add_edges_from((stand_in, int(entry)) for entry in entries)
-    local_idom = nx.immediate_dominators(local, stand_in)
-    parents = np.array([local_idom[int(v)] for v in members], dtype=np.int64)
-    local_depth = _depths(local_idom, stand_in)
-    depths = tree.depth[entry_dominator] + np.array([local_depth[int(v)] for v in members])
-    tree.attach(members, np.where(parents == stand_in, entry_dominator, parents), depths)
+    sources = np.r_[np.zeros(entries.size, dtype=np.int64), np.searchsorted(members, inner_sources[mine]) + 1]
+    targets = np.searchsorted(members, np.r_[entries, inner_targets[mine]]) + 1
+    size = members.size + 1
+    local = sp.csr_matrix((np.ones(sources.size, dtype=np.int8), (sources, targets)), shape=(size, size))
+    back = sp.csr_matrix(local.T)
+    idom, depth = _small_dominators(_adjacency(local), _adjacency(back))
+    parents = np.r_[entry_dominator, members][np.array(idom[1:], dtype=np.int64)]
+    tree.attach(members, parents, tree.depth[entry_dominator] + np.array(depth[1:], dtype=np.int64))
 
 
-def _depths(idom: dict, root) -> dict:
-    """Depth of every node in a tree given as ``idom`` (root at depth 0)."""
-    depth = {root: 0}
-    for start in idom:
-        path, node = [], start
-        while node not in depth:  # walk up to a node of known depth
-            path.append(node)
-            node = idom[node]
-        for below in reversed(path):
-            depth[below] = depth[node] + 1
-            node = below
-    return depth
+def _adjacency(matrix: sp.csr_matrix) -> list[list[int]]:
+    indptr, indices = matrix.indptr.tolist(), matrix.indices.tolist()
+    return [indices[indptr[i]:indptr[i + 1]] for i in range(matrix.shape[0])]
+
+
+def _small_dominators(successors: list[list[int]], predecessors: list[list[int]]
+                      ) -> tuple[list[int], list[int]]:
+    """Immediate dominators and tree depths of nodes 0..m-1 from root 0 (``idom[0] = 0``),
+    every node reachable from 0: the iterative algorithm of Cooper, Harvey and Kennedy ("A
+    Simple, Fast Dominance Algorithm", 2001), as networkx uses, on plain lists (a loop is
+    small; a networkx graph of it cost more than the solve)."""
+    m = len(successors)
+    postorder, seen, stack = [], [False] * m, [(0, iter(successors[0]))]
+    seen[0] = True
+    while stack:  # depth-first search without recursion
+        node, pending = stack[-1]
+        for after in pending:
+            if not seen[after]:
+                seen[after] = True
+                stack.append((after, iter(successors[after])))
+                break
+        else:
+            stack.pop()
+            postorder.append(node)
+    number = [0] * m
+    for position, node in enumerate(postorder):
+        number[node] = position
+    ordered = postorder[::-1]  # reverse postorder: a dominator before what it dominates
+    idom = [-1] * m
+    idom[0] = 0
+    changed = True
+    while changed:
+        changed = False
+        for node in ordered[1:]:
+            new = -1
+            for before in predecessors[node]:
+                if idom[before] == -1:
+                    continue  # not processed yet
+                if new == -1:
+                    new = before
+                    continue
+                a, b = before, new  # walk both up the tree to where they meet
+                while a != b:
+                    while number[a] < number[b]:
+                        a = idom[a]
+                    while number[b] < number[a]:
+                        b = idom[b]
+                new = a
+            if idom[node] != new:
+                idom[node] = new
+                changed = True
+    depth = [0] * m
+    for node in ordered[1:]:
+        depth[node] = depth[idom[node]] + 1
+    return idom, depth
