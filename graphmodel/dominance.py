@@ -160,8 +160,13 @@ class _Tree:
         self.idom = np.full(n, UNREACHED, dtype=np.int64)
         self.depth = np.zeros(n, dtype=np.int64)
         self.up = np.zeros((1, n), dtype=np.int64)  # rows added as the tree deepens
+        # top[v]: v's ancestor just below the root (v itself at depth 1; the root for the
+        # root). Members under different children of the root have the root as their LCA,
+        # which settles most sets of a wide, shallow tree without lifting.
+        self.top = np.zeros(n, dtype=np.int64)
         self.idom[root] = root
         self.up[:, root] = root
+        self.top[root] = root
 
     @property
     def steps(self) -> int:
@@ -176,14 +181,26 @@ class _Tree:
             self.up[k, nodes] = self.up[k - 1, self.up[k - 1, nodes]]
         while depths.size and depths.max() >= 2 ** self.steps:  # a jump must span any depth
             self.up = np.vstack([self.up, self.up[-1][self.up[-1]]])
+        self.top[nodes] = self._lift(nodes, depths - 1)  # up[] is final for nodes now
+
+    def _lift(self, nodes: np.ndarray, heights: np.ndarray) -> np.ndarray:
+        """The ancestor ``heights`` steps above each node (heights < 2 ** steps)."""
+        nodes = nodes.copy()
+        for k in range(int(heights.max(initial=0)).bit_length()):
+            move = (heights >> k) & 1 == 1
+            nodes[move] = self.up[k, nodes[move]]
+        return nodes
 
     def lowest_common_ancestors(self, members: np.ndarray, starts: np.ndarray) -> np.ndarray:
         """LCA of each set ``members[starts[i]:starts[i + 1]]`` (non-empty, attached nodes)."""
         sizes = np.diff(np.append(starts, len(members)))
-        result = members[starts].copy()  # a set of one is its own LCA
-        several = np.flatnonzero(sizes > 1)
+        tops = self.top[members]
+        apart = ~_all_equal(tops, starts)  # under different children of the root
+        result = np.where(apart, self.root, members[starts])  # a set of one is its own LCA
+        lift = (sizes > 1) & ~apart  # (a set's members are distinct: no duplicate edges)
+        several = np.flatnonzero(lift)
         if several.size:
-            picked = members[np.repeat(sizes > 1, sizes)]  # their members, still grouped
+            picked = members[np.repeat(lift, sizes)]  # their members, still grouped
             result[several] = self._lca_of_sets(picked, np.cumsum(sizes[several]) - sizes[several])
         return result
 
@@ -193,10 +210,8 @@ class _Tree:
         nodes = members.copy()
         depth = self.depth[nodes]
         steps = min(self.steps, int(depth.max()).bit_length())  # no set spans more
-        lift = depth - np.minimum.reduceat(depth, starts)[set_of]
-        for k in range(steps):  # lift every member to its set's shallowest depth
-            move = (lift >> k) & 1 == 1
-            nodes[move] = self.up[k, nodes[move]]
+        # lift every member to its set's shallowest depth
+        nodes = self._lift(nodes, depth - np.minimum.reduceat(depth, starts)[set_of])
         equal = _all_equal(nodes, starts)
         for k in range(steps - 1, -1, -1):
             above = self.up[k, nodes]
