@@ -87,13 +87,32 @@ def immediate_dominators(successors: sp.spmatrix, root: int,
                          "earlier level than v nor in v's cyclic component")
     elif not _loops_strongly_connected(schedule, predecessors, reached, root):
         schedule = build_schedule(predecessors)  # coarser loops than the graph's (see below)
-    tree = _Tree(n, root)
-    for level in range(schedule.n_levels):
-        rows = schedule.rows(level)
-        rows = rows[reached[rows] & (rows != root)]
-        if rows.size:
-            _attach_level(tree, predecessors, schedule, rows)
-    return tree.idom
+    return _attach_in_order(_Tree(n, root), predecessors, schedule, reached).idom
+
+
+def _attach_in_order(tree: _Tree, predecessors: sp.csr_matrix, schedule: Schedule,
+                     reached: np.ndarray) -> _Tree:
+    """Attach every reached node, level by level. The predecessor lists are gathered once in
+    schedule order, so a level's acyclic nodes (first in the level) and their sets are
+    contiguous slices; cyclic nodes go through :func:`_attach_level`."""
+    order = schedule.order[reached[schedule.order]]
+    order = order[order != tree.root]
+    level = schedule.level[order]  # ascending
+    n_levels = schedule.n_levels
+    bounds = np.searchsorted(level, np.arange(n_levels + 1))
+    middles = bounds[:-1] + np.bincount(level[~schedule.cyclic[order]], minlength=n_levels)
+    ptr = np.r_[0, np.cumsum(np.diff(predecessors.indptr)[order])]
+    members = _gather(predecessors, order).astype(np.int64)
+    bounds, middles, ptr_list = bounds.tolist(), middles.tolist(), ptr.tolist()
+    for level in range(n_levels):
+        start, middle, end = bounds[level], middles[level], bounds[level + 1]
+        if middle > start:  # every reached node but the root has a predecessor
+            first, last = ptr_list[start], ptr_list[middle]
+            parents = tree.lowest_common_ancestors(members[first:last], ptr[start:middle] - first)
+            tree.attach(order[start:middle], parents, tree.depth[parents] + 1)
+        if end > middle:
+            _attach_level(tree, predecessors, schedule, order[middle:end])
+    return tree
 
 
 def schedule_with_root(schedule: Schedule) -> Schedule:
