@@ -132,10 +132,12 @@ def _schedule_fits(schedule: Schedule, predecessors: sp.csr_matrix, root: int) -
     attached first)."""
     if schedule.n != predecessors.shape[0]:
         return False
-    from_others = predecessors.copy()
-    from_others.data[from_others.indices == root] = 0
-    from_others.eliminate_zeros()
-    return schedule.valid_for(from_others)
+    targets = np.repeat(np.arange(schedule.n), np.diff(predecessors.indptr))
+    sources = predecessors.indices
+    late = (schedule.level[sources] >= schedule.level[targets]) & (sources != root)
+    sources, targets = sources[late], targets[late]
+    return bool(np.all(schedule.cyclic[targets]
+                       & (schedule.component[sources] == schedule.component[targets])))
 
 
 def _loops_strongly_connected(schedule: Schedule, predecessors: sp.csr_matrix,
