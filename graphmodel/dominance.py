@@ -14,10 +14,12 @@ Method
 Only the reached part of the graph matters, and edges into r or from a node to itself
 never change who dominates whom, so they are dropped. The rest is condensed into strongly
 connected components put in levels (:func:`graphmodel.engine.build_schedule`): every edge
-goes from a lower level to a higher one, or stays inside one cyclic component (a caller
-may pass a schedule it already has, e.g. a network's, built from a superset of these edges:
-its components may then include the root or nodes with self-loops, and the edges out of
-the root count as entering them). Levels are processed in order; all of a level is handled
+goes from a lower level to a higher one, or stays inside one cyclic component. A caller
+may pass a schedule it already has (e.g. a network's, built from a superset of these
+edges): its components may then include the root, whose edges count as entering them, or
+a node with a self-loop; each must still be strongly connected once the root is set aside
+(checked; a schedule with merged loops is replaced by a new one), as the argument for
+cyclic components below needs. Levels are processed in order; all of a level is handled
 at once:
 
 * an acyclic node v: every path to v ends with an edge p -> v from a predecessor p, and
@@ -35,7 +37,10 @@ at once:
   uses (Cooper, Harvey and Kennedy) on plain lists, and ``idom(v)`` is its answer, or X
   where its answer is x.
 
-The LCA of a set is found for all sets of a level at once by binary lifting: a table
+Most sets of a wide, shallow tree have members under different children of r, so their
+LCA is r: each node keeps ``top[v]``, its ancestor just below r, and only sets whose
+members share one are lifted. The LCA of those is found for all of a level at once by
+binary lifting: a table
 ``up[k, v]`` holds the ancestor 2^k steps above v (r above r); the members of a set are
 lifted to the depth of the shallowest one, and then, from the largest step down, all
 members move up together whenever their ancestors at that step still differ. The LCA is
