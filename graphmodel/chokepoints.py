@@ -94,7 +94,7 @@ from scipy.sparse.linalg import splu
 from . import algebra, engine
 from . import _lookup
 from ._lookup import isin
-from .dominance import UNREACHED, immediate_dominators
+from .dominance import UNREACHED, immediate_dominators, schedule_with_root
 from .errors import ConvergenceError, TiernError
 from .loops import inverse_diagonal
 from .network import Network
@@ -346,7 +346,8 @@ def _dominator_pairs(net: Network, sinks: pd.Index) -> tuple[np.ndarray, np.ndar
     graph = sp.csr_matrix((np.ones(shares.nnz + len(origins)),
                            (np.r_[shares.col, np.full(len(origins), root)], np.r_[shares.row, origins])),
                           shape=(n + 1, n + 1))
-    idom = immediate_dominators(graph, root)
+    # The network's cached schedule orders the carrying graph too: same edges plus the source's.
+    idom = immediate_dominators(graph, root, schedule_with_root(engine.schedule_of(net)))
     current = idom[_lookup.positions(net.facilities.index, sinks)]
     position = np.arange(len(sinks))
     steps = []  # one step up the tree per round, all sinks at once

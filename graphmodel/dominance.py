@@ -14,8 +14,13 @@ Method
 Only the reached part of the graph matters, and edges into r or from a node to itself
 never change who dominates whom, so they are dropped. The rest is condensed into strongly
 connected components put in levels (:func:`graphmodel.engine.build_schedule`): every edge
-goes from a lower level to a higher one, or stays inside one cyclic component. Levels are
-processed in order; all of a level is handled at once:
+goes from a lower level to a higher one, or stays inside one cyclic component. A caller
+may pass a schedule it already has (e.g. a network's, built from a superset of these
+edges): its components may then include the root, whose edges count as entering them, or
+a node with a self-loop; each must still be strongly connected once the root is set aside
+(checked; a schedule with merged loops is replaced by a new one), as the argument for
+cyclic components below needs. Levels are processed in order; all of a level is handled
+at once:
 
 * an acyclic node v: every path to v ends with an edge p -> v from a predecessor p, and
   the dominators of v other than v are the nodes dominating *every* predecessor, so
@@ -28,10 +33,14 @@ processed in order; all of a level is handled at once:
   exactly when it dominates every outside predecessor of C: its ancestors (inclusive) of
   ``X = LCA(outside predecessors of C)``. A node of C dominates v exactly when it
   dominates v in the small graph made of C's own edges and a stand-in root x with an edge
-  to every entry node. That small graph is solved with ``networkx.immediate_dominators``
-  and ``idom(v)`` is its answer, or X where its answer is x.
+  to every entry node. That small graph is solved by the iterative algorithm networkx
+  uses (Cooper, Harvey and Kennedy) on plain lists, and ``idom(v)`` is its answer, or X
+  where its answer is x.
 
-The LCA of a set is found for all sets of a level at once by binary lifting: a table
+Most sets of a wide, shallow tree have members under different children of r, so their
+LCA is r: each node keeps ``top[v]``, its ancestor just below r, and only sets whose
+members share one are lifted. The LCA of those is found for all of a level at once by
+binary lifting: a table
 ``up[k, v]`` holds the ancestor 2^k steps above v (r above r); the members of a set are
 lifted to the depth of the shallowest one, and then, from the largest step down, all
 members move up together whenever their ancestors at that step still differ. The LCA is
@@ -40,22 +49,31 @@ array work for E edges and tree depth D, in as many rounds as there are levels.
 """
 from __future__ import annotations
 
-import networkx as nx
+from typing import Optional
+
 import numpy as np
 import scipy.sparse as sp
-from scipy.sparse.csgraph import breadth_first_order
+from scipy.sparse.csgraph import breadth_first_order, connected_components
 
-from .engine import _gather, build_schedule
+from .engine import Schedule, _gather, build_schedule
 
 #: ``idom`` value of a node the root does not reach.
 UNREACHED = -1
 
 
-def immediate_dominators(successors: sp.spmatrix, root: int) -> np.ndarray:
+def immediate_dominators(successors: sp.spmatrix, root: int,
+                         schedule: Optional[Schedule] = None) -> np.ndarray:
     """Immediate dominator of every node of the graph ``successors[u, v] != 0`` (edge u -> v).
 
     Returns an int64 array: ``idom[v]`` (``idom[root] = root``), :data:`UNREACHED` for nodes
     the root does not reach. See the module docstring for the method.
+
+    ``schedule``, optional, is a level order already built for the predecessor pattern
+    (``successors.T``, e.g. a network's cached schedule, :func:`schedule_with_root`): it
+    saves building one. It is checked (O(edges)); one that some edge between reached nodes
+    contradicts raises ValueError. The root's own level does not matter. One whose cyclic
+    components are not each strongly connected here (merged loops, as a schedule reused for
+    a sparser pattern may have) is replaced by a schedule built for the graph.
     """
     graph = sp.csr_matrix(successors, copy=True)
     graph.eliminate_zeros()  # a stored zero is no edge
@@ -67,14 +85,84 @@ def immediate_dominators(successors: sp.spmatrix, root: int) -> np.ndarray:
     reached = np.zeros(n, dtype=bool)
     reached[breadth_first_order(graph, root, directed=True, return_predecessors=False)] = True
     predecessors = _reached_predecessors(graph, reached, root)
-    schedule = build_schedule(predecessors)
-    tree = _Tree(n, root)
-    for level in range(schedule.n_levels):
-        rows = schedule.rows(level)
-        rows = rows[reached[rows] & (rows != root)]
-        if rows.size:
-            _attach_level(tree, predecessors, schedule, rows)
-    return tree.idom
+    if schedule is None:
+        schedule = build_schedule(predecessors)
+    elif not _schedule_fits(schedule, predecessors, root):
+        raise ValueError("schedule does not fit the graph: some edge p -> v has p neither in an "
+                         "earlier level than v nor in v's cyclic component")
+    elif not _loops_strongly_connected(schedule, predecessors, reached, root):
+        schedule = build_schedule(predecessors)  # coarser loops than the graph's (see below)
+    return _attach_in_order(_Tree(n, root), predecessors, schedule, reached).idom
+
+
+def _attach_in_order(tree: _Tree, predecessors: sp.csr_matrix, schedule: Schedule,
+                     reached: np.ndarray) -> _Tree:
+    """Attach every reached node, level by level. The predecessor lists are gathered once in
+    schedule order, so a level's acyclic nodes (first in the level) and their sets are
+    contiguous slices; cyclic nodes go through :func:`_attach_level`."""
+    order = schedule.order[reached[schedule.order]]
+    order = order[order != tree.root]
+    level = schedule.level[order]  # ascending
+    n_levels = schedule.n_levels
+    bounds = np.searchsorted(level, np.arange(n_levels + 1))
+    middles = bounds[:-1] + np.bincount(level[~schedule.cyclic[order]], minlength=n_levels)
+    ptr = np.r_[0, np.cumsum(np.diff(predecessors.indptr)[order])]
+    members = _gather(predecessors, order).astype(np.int64)
+    bounds, middles, ptr_list = bounds.tolist(), middles.tolist(), ptr.tolist()
+    for level in range(n_levels):
+        start, middle, end = bounds[level], middles[level], bounds[level + 1]
+        if middle > start:  # every reached node but the root has a predecessor
+            first, last = ptr_list[start], ptr_list[middle]
+            parents = tree.lowest_common_ancestors(members[first:last], ptr[start:middle] - first)
+            tree.attach(order[start:middle], parents, tree.depth[parents] + 1)
+        if end > middle:
+            _attach_level(tree, predecessors, schedule, order[middle:end])
+    return tree
+
+
+def schedule_with_root(schedule: Schedule) -> Schedule:
+    """``schedule`` (nodes ``0..n-1``) extended by a root n at level 0 with every other level
+    one later: valid for a graph that adds to the original edges only edges out of n (the
+    virtual source of a carrying graph)."""
+    n = schedule.n
+    return Schedule(level=np.r_[schedule.level + 1, 0],
+                    component=np.r_[schedule.component, schedule.component.max(initial=-1) + 1],
+                    cyclic=np.r_[schedule.cyclic, False],
+                    order=np.r_[n, schedule.order], bounds=np.r_[0, schedule.bounds + 1])
+
+
+def _schedule_fits(schedule: Schedule, predecessors: sp.csr_matrix, root: int) -> bool:
+    """Every edge p -> v (``predecessors[v, p]``) out of a node other than the root goes to
+    a later level or stays in a cyclic component (edges out of the root never matter: it is
+    attached first)."""
+    if schedule.n != predecessors.shape[0]:
+        return False
+    targets = np.repeat(np.arange(schedule.n), np.diff(predecessors.indptr))
+    sources = predecessors.indices
+    late = (schedule.level[sources] >= schedule.level[targets]) & (sources != root)
+    sources, targets = sources[late], targets[late]
+    return bool(np.all(schedule.cyclic[targets]
+                       & (schedule.component[sources] == schedule.component[targets])))
+
+
+def _loops_strongly_connected(schedule: Schedule, predecessors: sp.csr_matrix,
+                              reached: np.ndarray, root: int) -> bool:
+    """Is every cyclic component of ``schedule`` (its reached members other than the root)
+    strongly connected by the graph's edges? The per-component step relies on it (module
+    docstring). A schedule that is merely valid for the pattern may merge several loops
+    and the nodes between them into one component (engine's cache reuses such schedules)."""
+    inside = schedule.cyclic & reached
+    inside[root] = False
+    nodes = np.flatnonzero(inside)
+    if nodes.size == 0:
+        return True
+    block = predecessors[nodes][:, nodes].tocoo()
+    same = schedule.component[nodes[block.row]] == schedule.component[nodes[block.col]]
+    loops = sp.csr_matrix((np.ones(int(same.sum()), dtype=np.int8), (block.row[same], block.col[same])),
+                          shape=(nodes.size, nodes.size))
+    n_strong, _ = connected_components(loops, directed=True, connection="strong")
+    # The strong components refine the schedule's: equally many means the same ones.
+    return n_strong == np.unique(schedule.component[nodes]).size
 
 
 def _reached_predecessors(graph: sp.csr_matrix, reached: np.ndarray, root: int) -> sp.csr_matrix:
@@ -94,11 +182,17 @@ class _Tree:
     """The dominator tree built so far: idom, depth, and the binary-lifting table."""
 
     def __init__(self, n: int, root: int):
+        self.root = root
         self.idom = np.full(n, UNREACHED, dtype=np.int64)
         self.depth = np.zeros(n, dtype=np.int64)
         self.up = np.zeros((1, n), dtype=np.int64)  # rows added as the tree deepens
+        # top[v]: v's ancestor just below the root (v itself at depth 1; the root for the
+        # root). Members under different children of the root have the root as their LCA,
+        # which settles most sets of a wide, shallow tree without lifting.
+        self.top = np.zeros(n, dtype=np.int64)
         self.idom[root] = root
         self.up[:, root] = root
+        self.top[root] = root
 
     @property
     def steps(self) -> int:
@@ -113,14 +207,26 @@ class _Tree:
             self.up[k, nodes] = self.up[k - 1, self.up[k - 1, nodes]]
         while depths.size and depths.max() >= 2 ** self.steps:  # a jump must span any depth
             self.up = np.vstack([self.up, self.up[-1][self.up[-1]]])
+        self.top[nodes] = self._lift(nodes, depths - 1)  # up[] is final for nodes now
+
+    def _lift(self, nodes: np.ndarray, heights: np.ndarray) -> np.ndarray:
+        """The ancestor ``heights`` steps above each node (heights < 2 ** steps)."""
+        nodes = nodes.copy()
+        for k in range(int(heights.max(initial=0)).bit_length()):
+            move = (heights >> k) & 1 == 1
+            nodes[move] = self.up[k, nodes[move]]
+        return nodes
 
     def lowest_common_ancestors(self, members: np.ndarray, starts: np.ndarray) -> np.ndarray:
         """LCA of each set ``members[starts[i]:starts[i + 1]]`` (non-empty, attached nodes)."""
         sizes = np.diff(np.append(starts, len(members)))
-        result = members[starts].copy()  # a set of one is its own LCA
-        several = np.flatnonzero(sizes > 1)
+        tops = self.top[members]
+        apart = ~_all_equal(tops, starts)  # under different children of the root
+        result = np.where(apart, self.root, members[starts])  # a set of one is its own LCA
+        lift = (sizes > 1) & ~apart  # (a set's members are distinct: no duplicate edges)
+        several = np.flatnonzero(lift)
         if several.size:
-            picked = members[np.repeat(sizes > 1, sizes)]  # their members, still grouped
+            picked = members[np.repeat(lift, sizes)]  # their members, still grouped
             result[several] = self._lca_of_sets(picked, np.cumsum(sizes[several]) - sizes[several])
         return result
 
@@ -130,10 +236,8 @@ class _Tree:
         nodes = members.copy()
         depth = self.depth[nodes]
         steps = min(self.steps, int(depth.max()).bit_length())  # no set spans more
-        lift = depth - np.minimum.reduceat(depth, starts)[set_of]
-        for k in range(steps):  # lift every member to its set's shallowest depth
-            move = (lift >> k) & 1 == 1
-            nodes[move] = self.up[k, nodes[move]]
+        # lift every member to its set's shallowest depth
+        nodes = self._lift(nodes, depth - np.minimum.reduceat(depth, starts)[set_of])
         equal = _all_equal(nodes, starts)
         for k in range(steps - 1, -1, -1):
             above = self.up[k, nodes]
@@ -154,7 +258,9 @@ def _attach_level(tree: _Tree, predecessors: sp.csr_matrix, schedule, rows: np.n
     sources = _gather(predecessors, rows).astype(np.int64)
     component = schedule.component
     cyclic = schedule.cyclic[targets]
-    inside = cyclic & (component[sources] == component[targets])
+    # An edge out of the root counts as entering a component even if the root is in it (a
+    # given schedule may put it there: edges into the root, dropped here, close the loop).
+    inside = cyclic & (component[sources] == component[targets]) & (sources != tree.root)
     # One set per acyclic node (its predecessors) and per cyclic component (the
     # predecessors of its members from outside it); the key tells them apart.
     n = len(schedule.level)
@@ -176,31 +282,73 @@ def _attach_level(tree: _Tree, predecessors: sp.csr_matrix, schedule, rows: np.n
 def _attach_component(tree: _Tree, label: int, entry_dominator: int, rows: np.ndarray,
                       component: np.ndarray, inner_targets: np.ndarray,
                       inner_sources: np.ndarray, entered: np.ndarray) -> None:
-    """A cyclic component: networkx on its own edges from a stand-in root (module docstring)."""
-    members = rows[component[rows] == label]
+    """A cyclic component: its own edges from a stand-in root (module docstring), solved by
+    :func:`_small_dominators` in local numbering (stand-in 0, members 1..m)."""
+    members = np.sort(rows[component[rows] == label])
     mine = component[inner_targets] == label
-    stand_in = -1
-    local = nx.DiGraph()
-    local.add_nodes_from(members.tolist())
-    local.add_edges_from(zip(inner_sources[mine].tolist(), inner_targets[mine].tolist()))
     entries = np.unique(entered[component[entered] == label])
-    local.add_edges_from((stand_in, int(entry)) for entry in entries)
-    local_idom = nx.immediate_dominators(local, stand_in)
-    parents = np.array([local_idom[int(v)] for v in members], dtype=np.int64)
-    local_depth = _depths(local_idom, stand_in)
-    depths = tree.depth[entry_dominator] + np.array([local_depth[int(v)] for v in members])
-    tree.attach(members, np.where(parents == stand_in, entry_dominator, parents), depths)
+    sources = np.r_[np.zeros(entries.size, dtype=np.int64), np.searchsorted(members, inner_sources[mine]) + 1]
+    targets = np.searchsorted(members, np.r_[entries, inner_targets[mine]]) + 1
+    size = members.size + 1
+    local = sp.csr_matrix((np.ones(sources.size, dtype=np.int8), (sources, targets)), shape=(size, size))
+    back = sp.csr_matrix(local.T)
+    idom, depth = _small_dominators(_adjacency(local), _adjacency(back))
+    parents = np.r_[entry_dominator, members][np.array(idom[1:], dtype=np.int64)]
+    tree.attach(members, parents, tree.depth[entry_dominator] + np.array(depth[1:], dtype=np.int64))
 
 
-def _depths(idom: dict, root) -> dict:
-    """Depth of every node in a tree given as ``idom`` (root at depth 0)."""
-    depth = {root: 0}
-    for start in idom:
-        path, node = [], start
-        while node not in depth:  # walk up to a node of known depth
-            path.append(node)
-            node = idom[node]
-        for below in reversed(path):
-            depth[below] = depth[node] + 1
-            node = below
-    return depth
+def _adjacency(matrix: sp.csr_matrix) -> list[list[int]]:
+    indptr, indices = matrix.indptr.tolist(), matrix.indices.tolist()
+    return [indices[indptr[i]:indptr[i + 1]] for i in range(matrix.shape[0])]
+
+
+def _small_dominators(successors: list[list[int]], predecessors: list[list[int]]
+                      ) -> tuple[list[int], list[int]]:
+    """Immediate dominators and tree depths of nodes 0..m-1 from root 0 (``idom[0] = 0``),
+    every node reachable from 0: the iterative algorithm of Cooper, Harvey and Kennedy ("A
+    Simple, Fast Dominance Algorithm", 2001), as networkx uses, on plain lists (a loop is
+    small; a networkx graph of it cost more than the solve)."""
+    m = len(successors)
+    postorder, seen, stack = [], [False] * m, [(0, iter(successors[0]))]
+    seen[0] = True
+    while stack:  # depth-first search without recursion
+        node, pending = stack[-1]
+        for after in pending:
+            if not seen[after]:
+                seen[after] = True
+                stack.append((after, iter(successors[after])))
+                break
+        else:
+            stack.pop()
+            postorder.append(node)
+    number = [0] * m
+    for position, node in enumerate(postorder):
+        number[node] = position
+    ordered = postorder[::-1]  # reverse postorder: a dominator before what it dominates
+    idom = [-1] * m
+    idom[0] = 0
+    changed = True
+    while changed:
+        changed = False
+        for node in ordered[1:]:
+            new = -1
+            for before in predecessors[node]:
+                if idom[before] == -1:
+                    continue  # not processed yet
+                if new == -1:
+                    new = before
+                    continue
+                a, b = before, new  # walk both up the tree to where they meet
+                while a != b:
+                    while number[a] < number[b]:
+                        a = idom[a]
+                    while number[b] < number[a]:
+                        b = idom[b]
+                new = a
+            if idom[node] != new:
+                idom[node] = new
+                changed = True
+    depth = [0] * m
+    for node in ordered[1:]:
+        depth[node] = depth[idom[node]] + 1
+    return idom, depth

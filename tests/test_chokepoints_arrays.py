@@ -24,7 +24,8 @@ from hypothesis import strategies as st
 
 from graphmodel import chokepoints as ch
 from graphmodel.build import network_from_records
-from graphmodel.dominance import UNREACHED, immediate_dominators
+from graphmodel.dominance import UNREACHED, immediate_dominators, schedule_with_root
+from graphmodel.engine import _from_levels, build_schedule
 from graphmodel.generate import generate_network
 
 from .reference_chokepoints import alternatives_reference
@@ -201,3 +202,47 @@ def test_column_values_give_the_frame_the_round_trip_gave(values):
         built = pd.DataFrame({"x": column_values(source)})
         before = pd.DataFrame({"x": source.to_numpy()})
         pd.testing.assert_frame_equal(built, before)
+
+
+# --- a precomputed schedule -------------------------------------------------------------------
+@settings(max_examples=200, deadline=None)
+@given(digraphs())
+def test_a_precomputed_schedule_gives_the_same_dominators(graph):
+    n, edges, root = graph
+    matrix = _matrix(n, edges)
+    schedule = build_schedule(matrix.T)  # the predecessor pattern, self-loops and all
+    assert immediate_dominators(matrix, root, schedule).tolist() == \
+        immediate_dominators(matrix, root).tolist()
+
+
+@settings(max_examples=150, deadline=None)
+@given(nearly_acyclic_digraphs(), st.data())
+def test_a_schedule_extended_by_a_virtual_root_gives_the_same_dominators(graph, data):
+    # As chokepoints does: the schedule of the graph without the root, the root n added
+    # with edges to some nodes (the origins of a carrying graph).
+    n, edges, _ = graph
+    fed = data.draw(st.lists(st.integers(0, n - 1), min_size=1, unique=True))
+    with_root = _matrix(n + 1, edges + [(n, v) for v in fed])
+    schedule = schedule_with_root(build_schedule(_matrix(n, edges).T))
+    assert immediate_dominators(with_root, n, schedule).tolist() == _networkx_idom(
+        n + 1, edges + [(n, v) for v in fed], n)
+
+
+def test_a_schedule_that_does_not_fit_is_refused():
+    edges = [(0, 1), (1, 2)]
+    backwards = build_schedule(_matrix(3, edges))  # the successor pattern: levels reversed
+    with pytest.raises(ValueError, match="schedule does not fit"):
+        immediate_dominators(_matrix(3, edges), 0, backwards)
+    with pytest.raises(ValueError, match="schedule does not fit"):
+        immediate_dominators(_matrix(3, edges), 0, build_schedule(_matrix(4, edges).T))
+
+
+@settings(max_examples=200, deadline=None)
+@given(digraphs())
+def test_a_schedule_with_merged_loops_gives_the_same_dominators(graph):
+    # Every node in one cyclic component at one level: valid for any pattern (as a cached
+    # schedule reused for a sparser network may be), but not a strongly connected loop.
+    n, edges, root = graph
+    matrix = _matrix(n, edges)
+    merged = _from_levels(np.zeros(n, dtype=np.int64), np.zeros(n, dtype=np.int64), np.ones(n, bool))
+    assert immediate_dominators(matrix, root, merged).tolist() == _networkx_idom(n, edges, root)
