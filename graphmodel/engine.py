@@ -55,6 +55,11 @@ from scipy.sparse import csgraph
 from ._lookup import isin
 from .errors import ConvergenceError
 
+try:  # SciPy's own CSR x dense kernel, used in place by _product_into
+    from scipy.sparse._sparsetools import csr_matvecs as _csr_matvecs
+except ImportError:  # pragma: no cover - a SciPy without it: the public product
+    _csr_matvecs = None
+
 DEFAULT_TOLERANCE = 1e-15
 DEFAULT_MAX_ITERATIONS = 100_000
 #: After this many iterations on a recycling loop (a loop that returns nearly all of its
@@ -348,7 +353,7 @@ class Plan:
                 if step["A"].nnz == 0:
                     x[start:middle] = origin[start:middle, None]
                 else:
-                    x[start:middle] = step["A"] @ x
+                    _product_into(step["A"], x, x[start:middle])
                     if origin[start:middle].any():
                         x[start:middle] += origin[start:middle, None]
                 first, last = np.searchsorted(rows, [start, middle])
@@ -428,6 +433,26 @@ class Plan:
                     step, np.ascontiguousarray(outside[:, swept]),
                     np.ascontiguousarray(scale[:, swept]), tol, max_iterations)
         x[cyc] = current.reshape(x[cyc].shape)
+
+
+def _product_into(A: sp.csr_matrix, x: np.ndarray, out: np.ndarray) -> None:
+    """``out[:] = A @ x`` for a C-contiguous (n, K) block ``x``, written in place.
+
+    The public ``A @ x`` allocates its result, which the caller then copies: on a Monte
+    Carlo block that is a fresh n x K array per solve (page faults) and a second pass over
+    it. SciPy's ``csr_matvecs`` kernel (what ``A @ x`` runs) accumulates into a given array
+    instead, so ``out`` is zeroed and filled directly; the same kernel, the same sums in
+    the same order. It is a private SciPy function, so anything unexpected (an older or
+    newer SciPy without it, other index types, a non-contiguous ``out``) takes the public
+    path.
+    """
+    if (_csr_matvecs is None or x.ndim != 2 or not x.flags.c_contiguous
+            or not out.flags.c_contiguous or A.indptr.dtype != A.indices.dtype):
+        out[...] = A @ x
+        return
+    out.fill(0.0)
+    _csr_matvecs(A.shape[0], A.shape[1], x.shape[1], A.indptr, A.indices, A.data,
+                 x.reshape(-1), out.reshape(-1))
 
 
 def _sweep_to_convergence(step, outside, scale, tol, max_iterations) -> np.ndarray:

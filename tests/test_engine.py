@@ -218,3 +218,16 @@ def test_exact_block_solves_agree_with_sweeps(monkeypatch):
     swept = engine.Plan.of(S).solve(b, factors)
     np.testing.assert_allclose(got, swept, rtol=1e-12, atol=1e-12)
     np.testing.assert_allclose(engine.Plan.of(S).solve(b), _plain(S, b), rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("private_kernel", [True, False])
+def test_product_into_equals_the_public_product(monkeypatch, private_kernel):
+    """The in-place product gives exactly ``A @ x``, with SciPy's kernel or without it."""
+    if not private_kernel:
+        monkeypatch.setattr(engine, "_csr_matvecs", None)
+    rng = np.random.default_rng(5)
+    A = sp.random(40, 300, density=0.05, format="csr", random_state=6)
+    x = rng.random((300, 7))
+    block = rng.random((50, 7))  # stale values must not leak into the result
+    engine._product_into(A, x, block[5:45])
+    np.testing.assert_array_equal(block[5:45], A @ x)
