@@ -18,8 +18,9 @@ a facility supplying itself). Their rows depend on each other, so they are solve
 iterative solve with a convergence check, never by unrolling: with ``c`` the (final) input
 from earlier levels, Gauss-Seidel sweeps of ``x_C <- A_CC x_C + c`` on the block only (rows
 ordered so that only a feedback vertex set lags a sweep behind, see :class:`Plan`) until no
-entry of a column changes by more than ``tol * max(1, max |x_C|)`` in a sweep. A loop that returns
-nearly all of its flow converges slowly; columns still moving after :data:`DIRECT_AFTER`
+entry of a column changes by more than ``tol * max(1, max |x_C|)`` in a sweep (blocks whose
+columns are unscaled are solved exactly instead, see :class:`_BlockSolver`). A loop that
+returns nearly all of its flow converges slowly; columns still moving after :data:`DIRECT_AFTER`
 iterations are solved exactly by a sparse LU of ``I - A_CC`` (small: the loop's rows only),
 and a loop that returns *all* of its input while fed from outside (no finite solution)
 raises :class:`~graphmodel.errors.ConvergenceError`. Starting from 0, the iterates increase to the
@@ -518,12 +519,9 @@ class _BlockSolver:
         f = size - n_rest
         if f == 0 or f > cls.MAX_FEEDBACK or n_rest * f > cls.MAX_ENTRIES:
             return None
-        A_DD = sp.csr_matrix(inner[:n_rest, :n_rest])
-        A_DF = inner[:n_rest, n_rest:].toarray()
-        A_FD = sp.csr_matrix(inner[n_rest:, :n_rest])
-        A_FF = inner[n_rest:, n_rest:].toarray()
-        P = level_solve(A_DD, A_DF) if n_rest else np.zeros((0, f))
-        T = np.eye(f) - A_FF - A_FD @ P
+        from .loops import schur_parts
+
+        _, _, P, T = schur_parts(inner, np.arange(n_rest), np.arange(n_rest, size))
         try:
             T_inverse = np.linalg.inv(T)
         except np.linalg.LinAlgError:

@@ -97,6 +97,21 @@ def feedback_vertex_set(matrix: sp.csr_matrix) -> np.ndarray:
     return np.array(sorted(chosen), dtype=np.int64)
 
 
+def schur_parts(block: sp.csr_matrix, rest: np.ndarray, feedback: np.ndarray):
+    """The pieces of the Schur complement of ``I - block`` on ``feedback`` (module
+    docstring): ``A_DD`` and ``A_FD`` (sparse), ``P = N A_DF`` (dense, ``N = (I - A_DD)^-1``
+    by one level-ordered solve, ``A_DD`` being acyclic) and ``T = I - A_FF - A_FD P``."""
+    from .engine import level_solve
+
+    A_DD = sp.csr_matrix(block[rest][:, rest])
+    A_DF = block[rest][:, feedback].toarray()
+    A_FD = sp.csr_matrix(block[feedback][:, rest])
+    A_FF = block[feedback][:, feedback].toarray()
+    P = level_solve(A_DD, A_DF) if rest.size else np.zeros((0, feedback.size))
+    T = np.eye(feedback.size) - A_FF - A_FD @ P
+    return A_DD, A_FD, P, T
+
+
 def _schur_diagonal(block: sp.csr_matrix, feedback: np.ndarray) -> np.ndarray:
     from .engine import level_solve
 
@@ -104,13 +119,8 @@ def _schur_diagonal(block: sp.csr_matrix, feedback: np.ndarray) -> np.ndarray:
     in_feedback = np.zeros(size, dtype=bool)
     in_feedback[feedback] = True
     rest = np.flatnonzero(~in_feedback)
-    A_DD = sp.csr_matrix(block[rest][:, rest])
-    A_DF = block[rest][:, feedback].toarray()
-    A_FD = sp.csr_matrix(block[feedback][:, rest])
-    A_FF = block[feedback][:, feedback].toarray()
-    P = level_solve(A_DD, A_DF)                            # N A_DF
+    A_DD, A_FD, P, T = schur_parts(block, rest, feedback)
     Y = level_solve(sp.csr_matrix(A_DD.T), A_FD.T.toarray())  # N^T A_FD^T
-    T = np.eye(feedback.size) - A_FF - A_FD @ P
     T_inverse = np.linalg.inv(T)
     diagonal = np.empty(size)
     diagonal[feedback] = np.diag(T_inverse)
