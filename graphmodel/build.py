@@ -9,6 +9,8 @@ from typing import Iterable, Mapping
 
 import pandas as pd
 
+from .io.raw import RawTable
+from .io.validate import validate_tables
 from .network import Network
 
 
@@ -30,9 +32,6 @@ def network_from_records(
     >>> net.inbound_shares()["share"].tolist()
     [1.0]
     """
-    from ingest.raw import RawTable
-    from ingest.validate import validate_tables
-
     raw = {}
     for kind, records in (("facilities", facilities), ("links", links), ("owners", owners),
                           ("demand", demand)):

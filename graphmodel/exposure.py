@@ -48,6 +48,7 @@ import scipy.sparse as sp
 from . import algebra, engine
 from .algebra import neumann_solve
 from .errors import ConvergenceError, TiernError
+from .io.normalize import normalize_country
 from .network import Network
 from .schema import ALL_STAGES
 
@@ -77,8 +78,6 @@ def check_stage(stage: str) -> str:
 
 def country_code(value: str, what: str = "country") -> str:
     """ISO alpha-2 code of a country given as alpha-2, alpha-3 or a name; else a clear error."""
-    from ingest.normalize import normalize_country
-
     code = normalize_country(value) if value is not None else None
     if code is None:
         raise InvalidArgument(f"unknown {what} '{value}' (use a country name or an ISO 3166-1 "
@@ -298,8 +297,6 @@ def resolve_buyers(net: Network, buyers="eu") -> tuple[pd.Index, tuple[str, ...]
     index = net.facilities.index
     if all(item in index for item in items):
         return pd.Index(items), (), ",".join(items)
-    from ingest.normalize import normalize_country
-
     codes = [normalize_country(item) for item in items]
     if all(codes):
         home = tuple(dict.fromkeys(codes))

@@ -21,6 +21,7 @@ import scipy.sparse as sp
 from . import algebra
 from ._lookup import positions
 from .errors import NodeNotFound
+from .io import read_tables, write_tables
 from .schema import KINDS, RECYCLER, columns
 from .settings import bundled_data_path
 
@@ -73,8 +74,6 @@ class Network:
     @classmethod
     def from_path(cls, path: str | Path | None = None) -> "Network":
         """Read and validate a folder of CSV files or a workbook (default: bundled data)."""
-        from ingest import read_tables
-
         path = Path(path) if path is not None else bundled_data_path()
         tables = read_tables(path)
         return cls(**tables, name=path.stem if path.suffix else path.name, path=path)
@@ -90,8 +89,6 @@ class Network:
 
     def write(self, path: str | Path) -> Path:
         """Write the network as a CSV folder, or a workbook when ``path`` ends in .xlsx."""
-        from ingest import write_tables
-
         frames = {k: v for k, v in self.to_frames().items() if k in ("facilities", "links") or len(v)}
         return write_tables(frames, path)
 

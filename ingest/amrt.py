@@ -54,10 +54,10 @@ from pathlib import Path
 import openpyxl
 
 from graphmodel.errors import Problem, ValidationError
+from graphmodel.io.normalize import normalize_country
 from graphmodel.schema import ALL_STAGES
 
-from ._ingested import Ingested, build_network, note, notes_frame
-from .normalize import normalize_country
+from .fragment import Ingested, build_network, note, notes_frame
 
 TEMPLATE_VERSION = "1.3"
 DECLARATION = "Declaration"

@@ -56,7 +56,7 @@ import pandas as pd
 from graphmodel.errors import Problem, ValidationError
 from graphmodel.network import Network
 
-from ._ingested import COUNTRY_LEVEL, build_network, decode_text
+from .fragment import COUNTRY_LEVEL, build_network, decode_text
 
 REPORT_COLUMNS = ["action", "kept", "other", "input", "detail", "before", "after"]
 #: Trailing words dropped from names before matching (legal forms).

@@ -60,9 +60,9 @@ from collections import defaultdict
 from pathlib import Path
 
 from graphmodel.errors import Problem, ValidationError
+from graphmodel.io.normalize import country_name, normalize_country
 
-from ._ingested import COUNTRY_LEVEL, Ingested, build_network, decode_text, note, notes_frame
-from .normalize import country_name, normalize_country
+from .fragment import COUNTRY_LEVEL, Ingested, build_network, decode_text, note, notes_frame
 
 #: HS prefix -> (material, supplier stage, customer stage)
 HS_PRODUCTS: dict[str, tuple[str, str, str]] = {

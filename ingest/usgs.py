@@ -15,7 +15,7 @@ Statistics, Statistics_detail, Unit, Year, Value, Notes, ...``. It is read as pu
   figure is unknown (a node with empty capacity, the code kept in ``usgs_code``, a warning).
   Anything else that is not a number is an error ``file:row:Value: ...``.
 * **Countries** are USGS short names (Burma, Russia, "Korea, Republic of"); they are mapped with
-  :data:`USGS_COUNTRY_NAMES` first, then :func:`ingest.normalize.normalize_country`. An unknown
+  :data:`USGS_COUNTRY_NAMES` first, then :func:`graphmodel.io.normalize.normalize_country`. An unknown
   name is an error.
 
 Output, one node per producing country, for the chosen year (``year=None``: the latest year
@@ -38,7 +38,7 @@ is used to reconcile: the ingest notes compare the sum of country rows plus "Oth
 with the (rounded) world total and warn when they differ by more than
 :data:`WORLD_TOTAL_TOLERANCE`.
 
-USGS gives no flows, so the network has no links (see :func:`ingest._ingested.build_network`).
+USGS gives no flows, so the network has no links (see :func:`ingest.fragment.build_network`).
 """
 from __future__ import annotations
 
@@ -50,9 +50,9 @@ from pathlib import Path
 import numpy as np
 
 from graphmodel.errors import Problem, ValidationError
+from graphmodel.io.normalize import normalize_country
 
-from ._ingested import COUNTRY_LEVEL, Ingested, build_network, decode_text, note, notes_frame
-from .normalize import normalize_country
+from .fragment import COUNTRY_LEVEL, Ingested, build_network, decode_text, note, notes_frame
 
 REQUIRED_COLUMNS = ("MCS chapter", "Section", "Country", "Statistics", "Statistics_detail",
                     "Unit", "Year", "Value", "Notes")

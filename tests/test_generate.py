@@ -5,7 +5,7 @@ import numpy as np
 
 from graphmodel import load_network
 from graphmodel.generate import GeneratorSettings, generate_network, generate_tables
-from ingest import write_tables
+from graphmodel.io import write_tables
 
 
 def test_same_seed_same_network_different_seed_different():

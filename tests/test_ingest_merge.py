@@ -7,7 +7,7 @@ from hypothesis import HealthCheck, given, settings
 
 from graphmodel.build import network_from_records
 from graphmodel.errors import ValidationError
-from ingest._ingested import build_network
+from ingest.fragment import build_network
 from ingest.merge import merge_networks, normalize_name, read_aliases
 
 from .strategies import network_records

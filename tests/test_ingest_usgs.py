@@ -6,7 +6,7 @@ import math
 import pytest
 
 from graphmodel.errors import ValidationError
-from ingest._ingested import load_fragment
+from ingest.fragment import load_fragment
 from ingest.usgs import parse_value, read_usgs, usgs_country
 
 from .conftest import DATA_DIR

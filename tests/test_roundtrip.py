@@ -26,7 +26,7 @@ def test_folder_workbook_folder(golden, tmp_path):
 def test_workbook_reports_sheet_in_problems(golden, tmp_path):
     frames = golden.to_frames()
     frames["facilities"].loc[0, "stage"] = "smelter"
-    from ingest import write_tables
+    from graphmodel.io import write_tables
 
     book = write_tables(frames, tmp_path / "bad.xlsx")
     import pytest

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import typer
 
-from ingest import write_tables
+from graphmodel.io import write_tables
 
 
 def register(app: typer.Typer) -> None:

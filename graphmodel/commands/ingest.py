@@ -4,6 +4,10 @@ Each command reads its files as published, validates what it builds exactly as a
 is validated, and writes a folder of CSV files (``-o DIR``). Notes about what a source could
 not represent (rest-of-world aggregates, withheld figures, mirror flows) go to stderr, or to
 ``--report FILE`` (.md or .csv). Bad files fail with ``file:row:column: message`` lines.
+
+This is the one place in :mod:`graphmodel` that uses the source adapters of :mod:`ingest`:
+the command line sits above both packages. The adapters are imported inside the commands
+only so that ``tiern --help`` does not load openpyxl and every adapter.
 """
 from __future__ import annotations
 
@@ -86,7 +90,7 @@ def merge(folders: list[Path] = typer.Argument(..., help="Networks to merge, in 
                                                  "(alias,canonical_id)."),
           report: Optional[Path] = ReportOpt) -> None:
     """Merge networks: match facilities, never double count, refine country estimates."""
-    from ingest._ingested import load_fragment
+    from ingest.fragment import load_fragment
     from ingest.merge import merge_networks, read_aliases
 
     _missing(folders + ([aliases] if aliases else []))

@@ -31,6 +31,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, TypeAdapter, 
 from pydantic import ValidationError as PydanticValidationError
 
 from graphmodel.errors import Problem, TiernError, ValidationError
+from graphmodel.io.normalize import normalize_country
 from graphmodel.schema import ALL_STAGES, SECTORS
 
 RULES_DIR = Path(__file__).with_name("rules")
@@ -100,8 +101,6 @@ class _RuleBase(BaseModel):
 def _country(value: str) -> str:
     """One country (normalised to alpha-2) or a group name, checked item by item so an
     error names the list position."""
-    from ingest.normalize import normalize_country
-
     if value in _COUNTRY_GROUPS:
         return value
     code = normalize_country(value)

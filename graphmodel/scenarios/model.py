@@ -22,6 +22,7 @@ from pydantic import model_validator
 from pydantic_core import PydanticCustomError
 
 from ..errors import TiernError
+from ..io.normalize import normalize_country
 from ..schema import ALL_STAGES, FACILITY_STATUS, SECTORS
 
 #: Days in a scenario month when converting ``inventory_days`` (a 30-day month, so 60 days
@@ -104,8 +105,6 @@ class Selector(BaseModel):
     def _country_code(cls, value):
         if value is None:
             return None
-        from ingest.normalize import normalize_country
-
         codes = []
         for item in value:
             code = normalize_country(item)

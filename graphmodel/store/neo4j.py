@@ -53,6 +53,8 @@ from urllib.parse import urlsplit
 import pandas as pd
 
 from graphmodel.errors import ConvergenceError, NodeNotFound, TiernError
+from graphmodel.io.raw import RawTable
+from graphmodel.io.validate import validate_tables
 from graphmodel.network import Network
 from graphmodel.schema import ALL_STAGES, KINDS
 
@@ -482,9 +484,6 @@ class Neo4jStore:
         Values are read from the graph (endpoints of relationships give ``supplier``,
         ``customer``, ``owner`` and ``facility``).
         """
-        from ingest.raw import RawTable
-        from ingest.validate import validate_tables
-
         tag = self._resolve(dataset)
         meta = self.run("MATCH (d:TiernDataset {tag: $tag}) RETURN d.name AS name, "
                         + ", ".join(f"d.columns_{k} AS columns_{k}, d.keys_{k} AS keys_{k}, "

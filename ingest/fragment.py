@@ -2,7 +2,7 @@
 
 Ingesters (:mod:`ingest.usgs`, :mod:`ingest.trade`, :mod:`ingest.amrt`) turn a published
 file into interchange-format records and run them through the normal validation
-(:func:`ingest.validate.validate_tables`), so an ingested network is indistinguishable from
+(:func:`graphmodel.io.validate.validate_tables`), so an ingested network is indistinguishable from
 one typed by hand. What an ingester leaves out or cannot represent (a rest-of-world aggregate,
 a withheld figure, a mirror trade flow) is never dropped silently: it becomes a *note*, a row
 ``level, file, row, column, message`` (``level`` is ``info`` or ``warning``).
@@ -17,11 +17,11 @@ from pathlib import Path
 
 import pandas as pd
 
+from graphmodel.errors import Problem
+from graphmodel.io import RawTable, read_raw
+from graphmodel.io.validate import validate_tables
 from graphmodel.network import Network
 from graphmodel.schema import field_table
-
-from .raw import RawTable
-from .validate import validate_tables
 
 NOTE_COLUMNS = ["level", "file", "row", "column", "message"]
 COUNTRY_LEVEL = "country"
@@ -100,8 +100,6 @@ def decode_text(data: bytes, label: str, encodings: tuple[str, ...]):
     Returns ``(text, None)`` or ``("", Problem)``; the problem names the line of the first
     byte no encoding accepts.
     """
-    from graphmodel.errors import Problem
-
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         return "", Problem(label, 1, "-", "file is UTF-16 encoded; expected "
                            + " or ".join(_ENCODING_NAMES.get(e, e) for e in encodings))
@@ -129,8 +127,6 @@ def load_fragment(path: str | Path) -> Network:
     no rows is accepted (an ingested USGS network has nodes but no known flows); everything
     else is validated as usual.
     """
-    from . import read_raw
-
     path = Path(path)
     raw, problems = read_raw(path)
     links = raw.get("links")
