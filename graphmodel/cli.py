@@ -1,19 +1,18 @@
 """The ``tiern`` command line.
 
 Commands live in :mod:`graphmodel.commands`, one module per topic, each exposing
-``register(app)``; every module found there is registered, so adding a command never
-edits this file. Errors tiern raises on purpose are printed as messages (never a
+``register(app)``; a new command module is added to the list below. Command modules keep
+their heavy imports inside the commands, so ``tiern --help`` stays fast. Errors tiern raises on purpose are printed as messages (never a
 traceback) and exit non-zero.
 """
 from __future__ import annotations
 
-import importlib
-import pkgutil
 import sys
 
 import typer
 
-from . import __version__, commands
+from . import __version__
+from .commands import analytics, basics, chokepoints, compliance, generate, ingest, neo4j, scenarios
 from .errors import TiernError, ValidationError
 
 app = typer.Typer(
@@ -38,9 +37,8 @@ def _main(version: bool = typer.Option(False, "--version", callback=_version, is
     """Tier-N supply-chain risk modelling."""
 
 
-for _module in sorted(m.name for m in pkgutil.iter_modules(commands.__path__)):
-    if not _module.startswith("_"):
-        importlib.import_module(f"{commands.__name__}.{_module}").register(app)
+for _commands in (analytics, basics, chokepoints, compliance, generate, ingest, neo4j, scenarios):
+    _commands.register(app)
 
 
 def main() -> None:

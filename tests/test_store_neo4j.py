@@ -8,7 +8,7 @@ import pytest
 from neo4j import exceptions as ne
 
 from graphmodel.build import network_from_records
-from graphmodel.store.cli import parse_tier
+from graphmodel.commands.neo4j import parse_tier
 from graphmodel.store.neo4j import (
     Neo4jStore,
     Settings,

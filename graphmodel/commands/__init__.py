@@ -1,1 +1,4 @@
-"""CLI command modules. Each public module exposes ``register(app: typer.Typer)``."""
+"""CLI command modules, one per topic; each exposes ``register(app: typer.Typer)``.
+
+:mod:`graphmodel.cli` imports and registers every one of them.
+"""

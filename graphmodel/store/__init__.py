@@ -2,7 +2,7 @@
 
 :mod:`graphmodel.store.neo4j` pushes a network to a Bolt server (Neo4j 5, or FalkorDB),
 pulls it back, and runs Tier-N queries in the database. ``tiern neo4j ...`` is its CLI
-(:mod:`graphmodel.store.cli`).
+(:mod:`graphmodel.commands.neo4j`).
 """
 from __future__ import annotations
 
