@@ -6,19 +6,16 @@ import streamlit as st
 from app_support import analytics, figures
 from app_support.chokepoint_view import csv_bytes, with_reasons, xlsx_bytes
 from app_support.data import current_network, show_problems
-from app_support.widgets import (chart, coming_with, dataset_caption, optional_module, percent,
-                                 url_selectbox)
+from app_support.reports import report_button
+from app_support.widgets import chart, dataset_caption, percent, url_selectbox
 from graphmodel import plot
+from graphmodel.chokepoints import chokepoints, chokepoints_by_group
 from graphmodel.errors import TiernError
 from graphmodel.schema import ALL_STAGES, SECTORS
 
 net = current_network()
 st.title("Chokepoints")
 dataset_caption(net)
-if optional_module("chokepoints") is None:
-    coming_with("the chokepoint analytics (issue 5)")
-    st.stop()
-
 f = net.facilities
 ALL = "all"
 sink_f = f.loc[net.sinks]
@@ -42,7 +39,7 @@ with st.container(border=True):
 arguments = dict(stage=None if stage == ALL else stage, sinks=None if sinks == ALL else sinks,
                  exclude_sinks=not include_sinks)
 try:
-    table = analytics.compute(net, "chokepoints", "chokepoints", **arguments)
+    table = analytics.compute(net, chokepoints, **arguments)
 except TiernError as error:
     st.error(f"Chokepoints cannot be computed for this selection: {error}")
     show_problems(error)
@@ -88,7 +85,7 @@ if view == "Facilities":
                "material, and their spare capacity.")
 else:
     what = "country" if view == "Countries" else "company"
-    rollup = analytics.compute(net, "chokepoints", "chokepoints_by_group", by=what,
+    rollup = analytics.compute(net, chokepoints_by_group, by=what,
                                sinks=arguments["sinks"])
     chart(analytics.figure(net, "group_bar", lambda: plot.group_bar(
         rollup, top=15, title=f"Demand lost if every facility of one {what} fails at once"),
@@ -107,8 +104,6 @@ d1.download_button("Chokepoints (CSV)", csv_bytes(ranked), f"chokepoints-{net.ha
 
 def workbook() -> bytes:
     """Built only when the button is pressed (the rollups take a few seconds)."""
-    from graphmodel.chokepoints import chokepoints_by_group
-
     rollups = {by: chokepoints_by_group(net, by=by, sinks=arguments["sinks"])
                for by in ("country", "company")}
     return xlsx_bytes({"chokepoints": ranked, "countries": rollups["country"],
@@ -119,8 +114,4 @@ d2.download_button("All tables (XLSX)", workbook,
                    f"chokepoints-{net.hash}.xlsx", on_click="ignore", key="cp_xlsx", width="stretch",
                    mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 with d3:
-    if optional_module("report") is None:
-        st.info("The full report is coming with the report builder (issue 5).")
-    else:
-        from app_support.reports import report_button
-        report_button(net)
+    report_button(net)

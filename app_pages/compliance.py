@@ -7,18 +7,13 @@ import streamlit as st
 
 from app_support import analytics, figures
 from app_support.data import current_network
-from app_support.widgets import (chart, coming_with, dataset_caption, optional_module, percent,
-                                 url_selectbox)
+from app_support.widgets import chart, dataset_caption, percent, url_selectbox
+from graphmodel.compliance import load_rules, rules_table
 from graphmodel.errors import TiernError
 
 net = current_network()
 st.title("Compliance")
 dataset_caption(net)
-if optional_module("compliance") is None:
-    coming_with("the compliance checks (issue 10)")
-    st.stop()
-
-from graphmodel.compliance import load_rules, rules_table  # noqa: E402
 
 rules = load_rules(None)
 with st.container(border=True):

@@ -6,19 +6,16 @@ import streamlit as st
 from app_support import analytics, figures
 from app_support.data import current_network, show_problems
 from app_support.panels import concentration_tables
-from app_support.widgets import (chart, coming_with, dataset_caption, optional_module, percent,
-                                 url_selectbox)
+from app_support.widgets import chart, dataset_caption, percent, url_selectbox
 from graphmodel import plot
+from graphmodel.exposure import crma_check, exposure_matrix
+from graphmodel.exposure import exposure as tier_n_exposure
 from graphmodel.errors import TiernError
 from graphmodel.schema import ALL_STAGES
 
 net = current_network()
 st.title("Concentration & exposure")
 dataset_caption(net)
-if optional_module("concentration") is None or optional_module("exposure") is None:
-    coming_with("the concentration and exposure analytics (issue 4)")
-    st.stop()
-
 f = net.facilities
 countries = sorted(f["country"].dropna().unique())
 stages = [s for s in ALL_STAGES if s in set(f["stage"])]
@@ -72,9 +69,9 @@ with tab_stage:
 
 sinks = list(net.sinks)
 try:
-    exposure = analytics.compute(net, "exposure", "exposure", country=focus, stage=origin_stage,
+    exposure = analytics.compute(net, tier_n_exposure, country=focus, stage=origin_stage,
                                  basis=basis)
-    matrix = analytics.compute(net, "exposure", "exposure_matrix", stage=origin_stage, basis=basis)
+    matrix = analytics.compute(net, exposure_matrix, stage=origin_stage, basis=basis)
 except TiernError as error:
     st.error(f"Exposure cannot be computed: {error}")
     show_problems(error)
@@ -139,7 +136,7 @@ with tab_crma:
         st.info("Pick at least one country.")
     else:
         try:
-            check = analytics.compute(net, "exposure", "crma_check", buyers=buyers,
+            check = analytics.compute(net, crma_check, buyers=buyers,
                                       threshold=threshold, basis=basis)
         except TiernError as error:
             st.warning(f"The check cannot run for this buyer set: {error}")

@@ -7,7 +7,7 @@ import streamlit as st
 from app_support import analytics
 from app_support.data import current_network
 from app_support.panels import concentration_headline
-from app_support.widgets import chart, coming_with, dataset_caption, optional_module, url_selectbox
+from app_support.widgets import chart, dataset_caption, url_selectbox
 from graphmodel import plot
 
 net = current_network()
@@ -26,10 +26,7 @@ st.subheader("Concentration by stage")
 countries = sorted(f["country"].dropna().unique())
 focus = url_selectbox("Focus country", countries, "focus", default="CN",
                       help="The country whose share of each stage is shown.")
-if optional_module("concentration") is None:
-    coming_with("the concentration analytics (issue 4)")
-else:
-    concentration_headline(net, focus)
+concentration_headline(net, focus)
 
 summary = analytics.summary(net)
 chart(analytics.figure(net, "capacity_by_country", lambda: plot.capacity_by_country(

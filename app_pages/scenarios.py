@@ -7,19 +7,15 @@ import streamlit as st
 from app_support import analytics, figures
 from app_support.data import current_network
 from app_support.scenario_view import builder_scenario, curves, most_affected, scenario_yaml
-from app_support.widgets import (chart, coming_with, dataset_caption, optional_module, percent,
-                                 url_multiselect, url_selectbox)
+from app_support.widgets import chart, dataset_caption, percent, url_multiselect, url_selectbox
+from graphmodel.scenarios import ScenarioFileError, load_scenario, parse_scenario
+from graphmodel.scenarios.montecarlo import run_monte_carlo
+from graphmodel.scenarios.presets import preset_paths
 from graphmodel.schema import ALL_STAGES
 
 net = current_network()
 st.title("Scenarios")
 dataset_caption(net)
-if optional_module("scenarios") is None:
-    coming_with("the scenario engine (issue 6)")
-    st.stop()
-
-from graphmodel.scenarios import ScenarioFileError, load_scenario, parse_scenario  # noqa: E402
-from graphmodel.scenarios.presets import preset_paths  # noqa: E402
 
 PRESETS = {p.stem: p for p in preset_paths()}
 BUILD = "build"
@@ -194,8 +190,6 @@ with tab_mc:
     seed = c2.number_input("Seed", 0, 10**9, scenario.monte_carlo.seed, key="mc_seed")
     mc_key = (net.hash, scenario_yaml(scenario), int(runs), int(seed))
     if c3.button("Run Monte Carlo", type="primary", key="mc_go"):
-        from graphmodel.scenarios.montecarlo import run_monte_carlo
-
         bar = st.progress(0.0, text="Monte Carlo: starting")
 
         def progress(done: int, total: int) -> None:

@@ -6,13 +6,21 @@ results are computed once per process. Pages call the public wrappers below.
 """
 from __future__ import annotations
 
+import datetime as dt
+import json
+from typing import Callable
+
 import pandas as pd
 import streamlit as st
 
 from graphmodel import Network
+from graphmodel.compliance import evaluate, load_rules, remediation_table, select_rules
+from graphmodel.scenarios import parse_scenario, run_scenario
 from graphmodel.summary import summary_by_stage_country
 
 from .explore import downstream_customers, upstream_tree
+from .figures import facility_map as facility_map_figure
+from .figures import sankey_figure
 
 CACHE = dict(show_spinner=False, max_entries=256)
 
@@ -49,7 +57,6 @@ def downstream(net: Network, facility_id: str) -> pd.DataFrame:
 
 @st.cache_data(**CACHE)
 def _sankey(_net: Network, dataset: str):
-    from .figures import sankey_figure
     return sankey_figure(_net)
 
 
@@ -60,8 +67,7 @@ def sankey(net: Network):
 
 @st.cache_data(**CACHE)
 def _facility_map(_net: Network, dataset: str):
-    from .figures import facility_map as draw
-    return draw(_net.facilities)
+    return facility_map_figure(_net.facilities)
 
 
 def facility_map(net: Network):
@@ -70,19 +76,20 @@ def facility_map(net: Network):
 
 
 @st.cache_data(**CACHE)
-def _compute(_net: Network, dataset: str, module: str, function: str, arguments: tuple):
-    import importlib
-
-    return getattr(importlib.import_module(f"graphmodel.{module}"), function)(_net, **dict(arguments))
+def _compute(_net: Network, dataset: str, _function: Callable, name: str, arguments: tuple):
+    return _function(_net, **dict(arguments))
 
 
-def compute(net: Network, module: str, function: str, **arguments):
-    """``graphmodel.<module>.<function>(net, **arguments)``, cached per dataset and arguments.
+def compute(net: Network, function: Callable, **arguments):
+    """``function(net, **arguments)`` for an analytic of :mod:`graphmodel`, cached per dataset,
+    function and arguments.
 
     Arguments must be hashable (use tuples, not lists). Errors are not cached: a
     :class:`graphmodel.errors.TiernError` reaches the page, which shows it.
     """
-    return _compute(net, net.hash, module, function, tuple(sorted(arguments.items())))
+    # the function itself is not hashed (``_function``); its qualified name keys the cache
+    name = f"{function.__module__}.{function.__qualname__}"
+    return _compute(net, net.hash, function, name, tuple(sorted(arguments.items())))
 
 
 @st.cache_data(**CACHE)
@@ -101,10 +108,6 @@ def figure(net: Network, name: str, build, **arguments):
 
 @st.cache_data(**CACHE)
 def _scenario_result(_net: Network, dataset: str, scenario_json: str, reroute, inventory):
-    import json
-
-    from graphmodel.scenarios import parse_scenario, run_scenario
-
     scenario = parse_scenario(json.loads(scenario_json))
     return run_scenario(_net, scenario, reroute=reroute, inventory=inventory)
 
@@ -112,18 +115,12 @@ def _scenario_result(_net: Network, dataset: str, scenario_json: str, reroute, i
 def scenario_result(net: Network, scenario, reroute: bool | None = None,
                     inventory: bool | None = None):
     """:func:`graphmodel.scenarios.run_scenario`, cached per dataset and scenario content."""
-    import json
-
     text = json.dumps(scenario.model_dump(mode="json"), sort_keys=True)
     return _scenario_result(net, net.hash, text, reroute, inventory)
 
 
 @st.cache_data(**CACHE)
 def _compliance(_net: Network, dataset: str, rule: str, as_of: str, all_sinks: bool):
-    import datetime as dt
-
-    from graphmodel.compliance import evaluate, load_rules, remediation_table, select_rules
-
     day = dt.date.fromisoformat(as_of)
     chosen = select_rules(load_rules(None), rule, day)
     table = evaluate(_net, chosen, as_of=day, all_sinks=all_sinks)

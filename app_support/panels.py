@@ -5,6 +5,7 @@ import pandas as pd
 import streamlit as st
 
 from graphmodel import Network, plot
+from graphmodel.concentration import concentration
 from graphmodel.errors import TiernError
 
 from . import analytics, figures
@@ -16,9 +17,9 @@ def concentration_tables(net: Network, focus: str, include_planned: bool = False
                          ) -> tuple[pd.DataFrame, pd.DataFrame] | None:
     """(nameplate, qualified) concentration tables, or None after showing the error."""
     try:
-        nameplate = analytics.compute(net, "concentration", "concentration", country=focus,
+        nameplate = analytics.compute(net, concentration, country=focus,
                                       basis="nameplate", include_planned=include_planned)
-        qualified = analytics.compute(net, "concentration", "concentration", country=focus,
+        qualified = analytics.compute(net, concentration, country=focus,
                                       basis="qualified", include_planned=include_planned)
     except TiernError as error:
         st.error(f"Concentration cannot be computed on this dataset: {error}")

@@ -7,6 +7,7 @@ from pathlib import Path
 import streamlit as st
 
 from graphmodel import Network
+from graphmodel.report import build_report, write_report
 
 FORMATS = {"html": "HTML (interactive, works offline)", "pdf": "PDF (for print)",
            "xlsx": "Excel workbook (every table)", "md": "Markdown"}
@@ -16,8 +17,6 @@ MIME = {"html": "text/html", "pdf": "application/pdf", "md": "text/markdown",
 
 def build_report_bytes(net: Network, fmt: str, progress=None) -> bytes:
     """The report of :mod:`graphmodel.report` for ``net`` rendered as ``fmt``."""
-    from graphmodel.report import build_report, write_report
-
     report = build_report(net, progress=progress)
     with tempfile.TemporaryDirectory() as tmp:
         return write_report(report, Path(tmp) / f"report.{fmt}").read_bytes()

@@ -2,10 +2,6 @@
 plus small shared pieces of page furniture."""
 from __future__ import annotations
 
-import importlib
-import importlib.util
-from types import ModuleType
-
 import streamlit as st
 
 from graphmodel import Network
@@ -68,25 +64,6 @@ PLOTLY_CONFIG = {"topojsonURL": "app/static/topojson/", "displaylogo": False,
 def chart(fig, **kwargs) -> None:
     """Show a plotly figure full width with tiern's plotly options."""
     st.plotly_chart(fig, width="stretch", config=PLOTLY_CONFIG, **kwargs)
-
-
-def optional_module(name: str) -> ModuleType | None:
-    """``graphmodel.<name>`` if it exists in this installation, else None.
-
-    Only a missing module is tolerated; a module that exists but fails to import is a bug
-    and its error is raised.
-    """
-    full = f"graphmodel.{name}"
-    try:
-        if importlib.util.find_spec(full) is None:
-            return None
-    except ModuleNotFoundError:
-        return None
-    return importlib.import_module(full)
-
-
-def coming_with(feature: str) -> None:
-    st.info(f"This view is coming with **{feature}**, which is not in this installation yet.")
 
 
 def dataset_caption(net: Network) -> None:

@@ -160,7 +160,6 @@ def test_concentration_page_crma_flags_change_with_the_threshold():
 
 
 def test_chokepoints_stage_filter_changes_the_top_chokepoint():
-    pytest.importorskip("graphmodel.chokepoints", reason="chokepoint analytics not merged yet")
     at = open_app("chokepoints", "golden", query={"cp_stage": "mine"})
     assert_clean(at)
     # mine_cn is the only supplier of sep_cn, which feeds most of both OEMs' supply; the other
@@ -174,7 +173,6 @@ def test_chokepoints_stage_filter_changes_the_top_chokepoint():
 
 
 def test_chokepoint_csv_holds_the_ranked_rows_and_the_why(golden):
-    pytest.importorskip("graphmodel.chokepoints", reason="chokepoint analytics not merged yet")
     import io
 
     import pandas as pd
@@ -193,7 +191,6 @@ def test_chokepoint_csv_holds_the_ranked_rows_and_the_why(golden):
 
 
 def test_scenario_builder_severity_drives_the_shortfall():
-    pytest.importorskip("graphmodel.scenarios", reason="scenario engine not merged yet")
     at = open_app("scenarios", "golden", query={"scenario": "build", "sc_id": "mine_cn"})
     assert_clean(at)
     at.toggle(key="sc_inventory").set_value(False).run()
@@ -211,7 +208,6 @@ def test_scenario_builder_severity_drives_the_shortfall():
 
 
 def test_scenario_monte_carlo_runs_with_progress_and_summarises():
-    pytest.importorskip("graphmodel.scenarios", reason="scenario engine not merged yet")
     at = open_app("scenarios", "golden", query={"scenario": "build", "sc_id": "mine_cn"})
     at.number_input(key="mc_runs").set_value(20).run()
     at.button(key="mc_go").click().run()
@@ -221,7 +217,6 @@ def test_scenario_monte_carlo_runs_with_progress_and_summarises():
 
 
 def test_every_scenario_preset_runs_on_the_bundled_data():
-    pytest.importorskip("graphmodel.scenarios", reason="scenario engine not merged yet")
     from graphmodel.scenarios.presets import preset_paths
 
     presets = [p.stem for p in preset_paths()]
@@ -234,7 +229,6 @@ def test_every_scenario_preset_runs_on_the_bundled_data():
 
 
 def test_compliance_2027_dfars_rule_is_stricter_than_the_current_one():
-    pytest.importorskip("graphmodel.compliance", reason="compliance checks not merged yet")
     at = open_app("compliance", "golden", query={"rule": "dfars-current"})
     assert_clean(at)
     current = float({m.label: m.value for m in at.metric}["Mean compliant share"].rstrip("%"))
@@ -247,7 +241,6 @@ def test_compliance_2027_dfars_rule_is_stricter_than_the_current_one():
 
 
 def test_the_full_report_is_built_and_offered_for_download():
-    pytest.importorskip("graphmodel.report", reason="report builder not merged yet")
     at = open_app("chokepoints", "golden")
     at.selectbox(key="report_format").set_value("md").run()
     assert not [b for b in at.get("download_button") if b.proto.id.endswith("report_download")]
@@ -257,7 +250,6 @@ def test_the_full_report_is_built_and_offered_for_download():
 
 
 def test_report_markdown_names_the_dataset_hash(golden):
-    pytest.importorskip("graphmodel.report", reason="report builder not merged yet")
     from app_support.reports import build_report_bytes
 
     text = build_report_bytes(golden, "md").decode("utf-8")

@@ -15,6 +15,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from graphmodel import load_network
+
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "data"
 USGS_EXTRACT = Path(__file__).parent / "data" / "usgs" / "mcs2026_rare_earths.csv"  # the real release, copied
@@ -382,8 +384,7 @@ def test_mine_reference_matches_the_usgs_extract(refs):
 # the bundled data through tiern's own loader and CLI
 # ---------------------------------------------------------------------------------------------
 def test_bundled_data_loads_through_graphmodel():
-    graphmodel = pytest.importorskip("graphmodel")
-    net = graphmodel.load_network(DATA)
+    net = load_network(DATA)
     assert len(net.facilities) == len(read("facilities.csv"))
     control = net.ownership["control_country"]
     assert control.notna().all(), list(control[control.isna()].index)
@@ -400,7 +401,6 @@ def _tiern(*args):
     import subprocess
     import sys
 
-    pytest.importorskip("graphmodel.cli")
     return subprocess.run([sys.executable, "-m", "graphmodel.cli", *args], capture_output=True, text=True)
 
 
@@ -422,8 +422,7 @@ def test_supply_enters_only_at_mines_and_leaves_only_at_oems():
     """In tiern's model, origins are facilities with no inbound volume and sinks are those with
     no onward volume; in the bundled data these must be mines and OEMs, so that Tier-N tracing
     attributes every tonne to a mining country and every demand to an end user."""
-    graphmodel = pytest.importorskip("graphmodel")
-    net = graphmodel.load_network(DATA)
+    net = load_network(DATA)
     stage = net.facilities["stage"]
     carrying_origins = [i for i in net.origins if net.outbound_volume[i] > 0]
     assert {stage[i] for i in carrying_origins} == {"mine"}, [i for i in carrying_origins if stage[i] != "mine"]

@@ -93,7 +93,6 @@ def test_a_broken_upload_shows_a_table_of_problems(page, app_url, screenshots):
 
 
 def test_chokepoint_csv_download_holds_the_ranked_table(page, app_url, screenshots, tmp_path):
-    pytest.importorskip("graphmodel.chokepoints", reason="chokepoint analytics not merged yet")
     open_page(page, f"{app_url}/chokepoints")
     no_exceptions(page)
     with page.expect_download() as download:
@@ -113,7 +112,6 @@ def test_chokepoint_csv_download_holds_the_ranked_table(page, app_url, screensho
 
 
 def test_a_preset_scenario_runs_and_draws_supply_curves(page, app_url, screenshots):
-    pytest.importorskip("graphmodel.scenarios", reason="scenario engine not merged yet")
     from graphmodel.scenarios.presets import preset_paths
 
     presets = [p.stem for p in preset_paths()]
