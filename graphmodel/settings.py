@@ -1,16 +1,26 @@
-"""Settings, each overridable by an environment variable.
+"""Settings, each overridable by an environment variable, and where the bundled data lives.
 
 * ``TIERN_DATA``: the network used when a command is given no PATH (default: the bundled
-  dataset in the repository's ``data/`` folder).
+  dataset).
+
+The bundled dataset and the scenario presets are the repository's top-level ``data/``
+folder, installed as the package ``graphmodel.data`` (see ``pyproject.toml``); they are
+found through :mod:`importlib.resources`, so a source checkout, an editable install and a
+normal ``pip install`` all read the same files.
 """
 from __future__ import annotations
 
 import os
+from importlib.resources import files
 from pathlib import Path
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
+# A wheel is always installed unpacked, so the package's resources are plain files.
+BUNDLED_DATA = Path(str(files("graphmodel.data")))
+
+#: Scenario presets shipped with the bundled dataset (``data/scenarios/*.yaml``).
+PRESET_DIR = BUNDLED_DATA / "scenarios"
 
 
 def bundled_data_path() -> Path:
-    """The default network: ``$TIERN_DATA`` or the bundled ``data/`` folder."""
-    return Path(os.environ.get("TIERN_DATA") or REPO_ROOT / "data")
+    """The default network: ``$TIERN_DATA`` or the bundled dataset."""
+    return Path(os.environ.get("TIERN_DATA") or BUNDLED_DATA)

@@ -56,3 +56,13 @@ def test_import_graphmodel_in_a_fresh_interpreter():
         result = subprocess.run([sys.executable, "-c", f"import {module}"],
                                 capture_output=True, text=True, cwd=ROOT)
         assert result.returncode == 0, result.stderr
+
+
+def test_pyproject_lists_every_package():
+    import tomllib
+
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["setuptools"]
+    found = {".".join(init.parent.relative_to(ROOT).parts)
+             for top in ("graphmodel", "ingest") for init in (ROOT / top).rglob("__init__.py")}
+    assert set(config["packages"]) == found | {"graphmodel.data"}
+    assert config["package-dir"] == {"graphmodel.data": "data"}

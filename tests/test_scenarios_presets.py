@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -134,9 +135,7 @@ def test_readme_example_runs_on_bundled_data(bundled):
     import yaml
 
     from graphmodel.scenarios import parse_scenario
-    from graphmodel.settings import REPO_ROOT
-
-    readme = (REPO_ROOT / "README.md").read_text(encoding="utf-8")
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
     section = readme.split("## Scenarios", 1)[1]
     block = re.search(r"```yaml\n(.*?)```", section, re.S).group(1)
     spec = parse_scenario(yaml.safe_load(block), "README.md")

@@ -5,10 +5,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..settings import REPO_ROOT
+from ..settings import PRESET_DIR
 from .model import ScenarioFileError, load_scenario
-
-PRESET_DIR = REPO_ROOT / "data" / "scenarios"
 
 
 def preset_paths() -> list[Path]:
