@@ -53,7 +53,7 @@ if ranked.empty:
 
 first = ranked.iloc[0]
 st.markdown(f"**Top chokepoint: {first['name']}** ({figures.stage_label(first['stage'])}, "
-            f"{first['country']}). {first['why']}.")
+            f"{first['country']}). {first['why']}")
 m1, m2, m3 = st.columns(3)
 m1.metric("Its share of sink demand", percent(first["criticality"], 1),
           help="Demand lost if it fails and nothing reroutes.")

@@ -80,7 +80,7 @@ from __future__ import annotations
 import gc
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Callable, Iterable, Optional
+from typing import Iterable, Optional
 
 import networkx as nx
 import numpy as np
@@ -98,10 +98,8 @@ from .dominance import UNREACHED, immediate_dominators, schedule_with_root
 from .errors import ConvergenceError, TiernError
 from .loops import inverse_diagonal
 from .network import Network
+from .progress import Progress
 from .schema import ALL_STAGES, SECTORS
-
-#: ``progress(done, total, label)``: called while long computations run.
-Progress = Callable[[int, int, str], None]
 
 _SOURCE = ("__virtual_source__",)  # a tuple can never collide with a facility id (a str)
 _ROUND = 12  # criticality digits compared when ranking, so float noise never breaks a tie

@@ -20,9 +20,7 @@ from typing import Callable, Iterable, Iterator, Optional, Protocol, Sequence
 import numpy as np
 
 from .errors import TiernError
-
-#: ``progress(done, total)``: called as shards finish (runs done, runs in the study).
-Progress = Callable[[int, int], None]
+from .progress import RunProgress
 
 
 class ExecutorError(TiernError):
@@ -106,7 +104,7 @@ def shards(runs: int, shard_size: int) -> list[range]:
 
 def run_outage_study(net, runs: int, seed: int = 0, *, shard_size: int = 100,
                      executor: Optional[Executor] = None, model=None,
-                     progress: Optional[Progress] = None) -> dict:
+                     progress: Optional[RunProgress] = None) -> dict:
     """Pure-propagation Monte Carlo of random outages (:func:`graphmodel.engine.outage_batch`),
     sharded over ``executor`` (default: :class:`LocalExecutor`, in-process).
 

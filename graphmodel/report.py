@@ -19,7 +19,7 @@ import html
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Optional
+from typing import Optional
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -27,15 +27,15 @@ import plotly.graph_objects as go
 from . import __version__, plot
 from . import chokepoints as ch
 from .errors import TiernError
+from .explain import names_list, why
 from .network import Network
+from .progress import Progress
 from .schema import ALL_STAGES, STAGES
 
 REPORT_FORMATS = ("html", "xlsx", "pdf", "md")
 #: Stages at which OEM supply is traced back to China.
 EXPOSURE_STAGES = ("mine", "separator", "metal", "magnet")
 FOCUS_COUNTRY = "CN"
-
-Progress = Callable[[int, int, str], None]
 
 
 @dataclass
@@ -81,7 +81,7 @@ def build_report(net: Network, *, top: int = 10, sinks=None,
     tick(5, "findings")
     names = net.facilities["name"]
     top_rows = upstream.head(top).copy()
-    top_rows["why"] = [why(row, shares, names, demand) for _, row in top_rows.iterrows()]
+    top_rows["why"] = [why(row, names, shares, demand) for _, row in top_rows.iterrows()]
     meta = _meta(net, demand, sinks, top)
     findings = _findings(net, meta, upstream, countries, companies, resilience,
                          concentration, exposure, demand)
@@ -198,49 +198,6 @@ def sources(net: Network) -> pd.DataFrame:
 
 
 # --- explanations ------------------------------------------------------------------------
-def _names(ids, names: pd.Series, limit: int = 4) -> str:
-    shown = [str(names.get(i, i)) for i in list(ids)[:limit]]
-    more = len(ids) - limit
-    return ", ".join(shown) + (f" and {more} more" if more > 0 else "")
-
-
-def why(row: pd.Series, shares: pd.DataFrame, names: pd.Series, demand: pd.Series) -> str:
-    """A plain-language explanation of why a facility is a chokepoint, from its table row
-    and the per-sink shares ``F(k, u)`` (:func:`graphmodel.chokepoints.sink_shares`)."""
-    unit = row["demand_unit"]
-    parts = [f"{row['criticality']:.0%} of all sink demand ({row['demand_at_risk']:,.0f} {unit}) "
-             "would be lost if it failed and nothing rerouted."]
-    single = row["single_point_for"]
-    if single:
-        held = demand.reindex(single).sum() / demand.sum()
-        parts.append(f"Single point of failure for {len(single)} buyer{'s' if len(single) > 1 else ''} "
-                     f"({held:.0%} of demand): {_names(single, names)}.")
-    column = shares[row["id"]] if row["id"] in shares.columns else pd.Series(dtype=float)
-    dependent = column[column > 0.25].drop(single, errors="ignore").sort_values(ascending=False)
-    if len(dependent):
-        listed = [f"{names.get(k, k)} {v:.0%}" for k, v in dependent.head(3).items()]
-        parts.append("Carries a large share of the supply of " + "; ".join(listed) + ".")
-    if row["n_alternatives"] == 0:
-        parts.append("No qualified alternative supplier serves its customers.")
-    else:
-        coverage = row["coverage"]
-        cover = ("" if pd.isna(coverage) else ", enough to replace all its output" if coverage >= 1
-                 else f", {coverage:.0%} of its output")
-        count = row["n_alternatives"]
-        parts.append(f"Qualified alternatives: {count} facilit{'ies' if count > 1 else 'y'} with "
-                     f"{row['alternatives']:,.0f} {row['unit']} spare{cover}.")
-    months = row["fastest_qualification_months"]
-    if pd.notna(months):
-        parts.append(f"Fastest new supplier qualification: {months:.0f} months.")
-    elif row["n_alternatives"] == 0:
-        parts.append("No candidate supplier is being qualified.")
-    control = row["control_country"]
-    if isinstance(control, str) and control != row["country"]:
-        parts.append(f"Located in {row['country']} but controlled from {control} "
-                     f"({row['ultimate_owner']}).")
-    return " ".join(parts)
-
-
 def _count(n: int, one: str, many: str) -> str:
     return f"{n} {one if n == 1 else many}"
 
@@ -273,7 +230,7 @@ def _findings(net, meta, upstream, countries, companies, resilience, concentrati
                  f"of demand); {_count(len(single), 'upstream facility', 'upstream facilities')} "
                  f"{'is a single point' if len(single) == 1 else 'are such single points'} of failure"
                  + ("." if not len(single) else f": {names.get(single['id'].iloc[0])}."
-                    if len(single) == 1 else f", led by {_names(single['id'], names, 3)}."))
+                    if len(single) == 1 else f", led by {names_list(single['id'], names, 3)}."))
     if len(countries):
         c = countries.iloc[0]
         lines.append(f"If every facility in {_country_phrase(c['name'])} failed, "
@@ -454,7 +411,7 @@ def _display(name: str, table: pd.DataFrame, names: pd.Series, limit: int = 25) 
         if column == "single_point_for":  # names are in the "why" text; a count reads better
             shown[column] = values.map(lambda ids: len(ids) if isinstance(ids, list) else 0)
         elif values.map(lambda v: isinstance(v, list)).any():
-            shown[column] = values.map(lambda ids: _names(ids, names, 3) if isinstance(ids, list) else "")
+            shown[column] = values.map(lambda ids: names_list(ids, names, 3) if isinstance(ids, list) else "")
         elif column in _PERCENT or "(location)" in column or "(control)" in column:
             shown[column] = values.map(_pct)
         elif column == "largest_dependency":
@@ -520,7 +477,7 @@ def to_html(report: Report, images: Optional[dict[str, str]] = None) -> str:
     charts are interactive, with plotly.js inlined once so the page works offline.
     """
     meta = report.meta
-    names = _all_names(report)
+    names = _allnames_list(report)
     e = html.escape
     parts = [f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
              f"<title>{e(meta['title'])}</title><style>{_CSS % {'hash': e(meta['hash'])}}</style>"
@@ -590,7 +547,7 @@ def _html_table(table: pd.DataFrame, limit: Optional[int] = 25, css: str = "") -
     return f"<table class='{css}'><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
-def _all_names(report: Report) -> pd.Series:
+def _allnames_list(report: Report) -> pd.Series:
     facilities = report.tables["Facilities"]
     sinks = report.tables["Sinks"]
     return pd.concat([facilities.set_index("id")["name"], sinks.set_index("id")["name"]])
@@ -625,7 +582,7 @@ def static_images(figures: dict[str, go.Figure], fmt: str = "svg",
 def to_markdown(report: Report) -> str:
     """The report as Markdown: text and tables (charts are in the HTML and PDF editions)."""
     meta = report.meta
-    names = _all_names(report)
+    names = _allnames_list(report)
     lines = [f"# {meta['title']}", "",
              f"Dataset **{meta['name']}** · hash `{meta['hash']}` · data years {meta['years']} · "
              f"{meta['facilities']} facilities, {meta['links']} links · buyers: "
@@ -652,4 +609,4 @@ def to_markdown(report: Report) -> str:
 
 
 __all__ = ["REPORT_FORMATS", "Report", "build_report", "write_report", "china_exposure",
-           "sources", "why", "xlsx_sheets", "to_html", "to_markdown", "static_images"]
+           "sources", "xlsx_sheets", "to_html", "to_markdown", "static_images"]

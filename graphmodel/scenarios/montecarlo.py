@@ -34,19 +34,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import partial
-from typing import Callable, Iterable, Optional, Sequence
+from typing import Iterable, Optional, Sequence
 
 import numpy as np
 import pandas as pd
 from scipy.special import ndtr, ndtri
 
 from ..network import Network
+from ..progress import RunProgress
 from .core import Draws, Topology
 from .engine import run_columns, select_sink_columns, time_to_recover, time_to_survive
 from .model import Distribution, Scenario
 
-ProgressCallback = Callable[[int, int], None]
-"""Called as ``progress(runs_done, runs_total)`` after each batch."""
 
 
 def run_generator(seed: int, run: int) -> np.random.Generator:
@@ -136,7 +135,7 @@ class MonteCarloResult:
 def run_monte_carlo(net: Network, scenario: Scenario, runs: int | None = None,
                     seed: int | None = None, *, batch_size: int = 50,
                     reroute: bool | None = None, inventory: bool | None = None,
-                    progress: Optional[ProgressCallback] = None,
+                    progress: Optional[RunProgress] = None,
                     executor=None) -> MonteCarloResult:
     """Run ``runs`` random draws of the scenario in batches of ``batch_size`` columns.
 

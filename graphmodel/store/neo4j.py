@@ -47,7 +47,7 @@ import secrets
 import socket
 import time
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable, Mapping, Sequence
+from typing import Any, Iterable, Mapping, Sequence
 from urllib.parse import urlsplit
 
 import pandas as pd
@@ -56,6 +56,7 @@ from graphmodel.errors import ConvergenceError, NodeNotFound, TiernError
 from graphmodel.io.raw import RawTable
 from graphmodel.io.validate import validate_tables
 from graphmodel.network import Network
+from graphmodel.progress import StepProgress
 from graphmodel.schema import ALL_STAGES, KINDS
 
 DIALECTS = ("neo4j", "falkordb")
@@ -195,9 +196,6 @@ class PushResult:
     tag: str
     counts: dict[str, int]
     deleted: list[str]
-
-
-Progress = Callable[[str, int, int], None]  # (what, done, total)
 
 
 # ----------------------------------------------------------------------------- store
@@ -403,7 +401,7 @@ class Neo4jStore:
 
     def push(self, net: Network, *, replace: bool = False, dataset: str | None = None,
              batch_size: int = DEFAULT_BATCH_SIZE, keep_old: bool = False,
-             progress: Progress | None = None) -> PushResult:
+             progress: StepProgress | None = None) -> PushResult:
         """Write a network; return its dataset tag and counts.
 
         Without ``replace``: idempotent upsert (MERGE by key) into ``dataset`` (default:
