@@ -24,6 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from .build import network_from_records
 from .schema import STAGES
 
 #: Share of facilities per stage (mine ... oem), recyclers are drawn separately.
@@ -213,8 +214,6 @@ def _set_capacities(facilities: pd.DataFrame, links: pd.DataFrame, rng) -> None:
 
 def generate_network(n_facilities: int, seed: int = 0, **kwargs):
     """A validated :class:`~graphmodel.network.Network` (for tests; large sizes use the CSVs)."""
-    from .build import network_from_records
-
     tables = generate_tables(GeneratorSettings(n_facilities, seed, **kwargs))
     return network_from_records(*(tables[k].to_dict("records") for k in
                                   ("facilities", "links", "owners")), name=f"synthetic-{n_facilities}")

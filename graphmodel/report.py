@@ -26,11 +26,15 @@ import plotly.graph_objects as go
 
 from . import __version__, plot
 from . import chokepoints as ch
+from .concentration import concentration
 from .errors import TiernError
 from .explain import names_list, why
+from .exposure import exposure
 from .network import Network
+from .output import write_xlsx
 from .progress import Progress
 from .schema import ALL_STAGES, STAGES
+from .summary import summary_by_stage_country
 
 REPORT_FORMATS = ("html", "xlsx", "pdf", "md")
 #: Stages at which OEM supply is traced back to China.
@@ -123,8 +127,6 @@ def _meta(net: Network, demand: pd.Series, sinks, top: int) -> dict:
 
 
 def _concentration(net: Network, notes: list[str]) -> pd.DataFrame:
-    from .concentration import concentration
-
     frames = []
     for basis in ("nameplate", "qualified"):
         try:
@@ -144,8 +146,6 @@ def china_exposure(net: Network, buyers: pd.Index, notes: Optional[list[str]] = 
     location, control, unknown`` (fractions of the buyer's inbound supply; ``unknown`` =
     supply tracing to no facility of that stage; see :func:`graphmodel.exposure.exposure`).
     """
-    from .exposure import exposure
-
     present = set(net.facilities["stage"])
     rows = []
     for stage in [s for s in EXPOSURE_STAGES if s in present]:
@@ -265,8 +265,6 @@ def _findings(net, meta, upstream, countries, companies, resilience, concentrati
 
 
 def _figures(net, upstream, countries, companies, concentration, exposure, top) -> dict:
-    from .summary import summary_by_stage_country
-
     figures = {"Top chokepoints": plot.top_chokepoints_bar(upstream, top=top),
                "Countries": plot.group_bar(countries, top=10),
                "Companies": plot.group_bar(companies, top=10)}
@@ -338,8 +336,6 @@ def write_report(report: Report, path: Path, progress: Optional[Progress] = None
                          f"{', '.join('.' + f for f in REPORT_FORMATS)})")
     path.parent.mkdir(parents=True, exist_ok=True)
     if suffix == "xlsx":
-        from .output import write_xlsx
-
         write_xlsx(xlsx_sheets(report), path)
     elif suffix == "md":
         path.write_text(to_markdown(report), encoding="utf-8")
@@ -477,7 +473,7 @@ def to_html(report: Report, images: Optional[dict[str, str]] = None) -> str:
     charts are interactive, with plotly.js inlined once so the page works offline.
     """
     meta = report.meta
-    names = _allnames_list(report)
+    names = _all_names(report)
     e = html.escape
     parts = [f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
              f"<title>{e(meta['title'])}</title><style>{_CSS % {'hash': e(meta['hash'])}}</style>"
@@ -547,7 +543,7 @@ def _html_table(table: pd.DataFrame, limit: Optional[int] = 25, css: str = "") -
     return f"<table class='{css}'><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
-def _allnames_list(report: Report) -> pd.Series:
+def _all_names(report: Report) -> pd.Series:
     facilities = report.tables["Facilities"]
     sinks = report.tables["Sinks"]
     return pd.concat([facilities.set_index("id")["name"], sinks.set_index("id")["name"]])
@@ -582,7 +578,7 @@ def static_images(figures: dict[str, go.Figure], fmt: str = "svg",
 def to_markdown(report: Report) -> str:
     """The report as Markdown: text and tables (charts are in the HTML and PDF editions)."""
     meta = report.meta
-    names = _allnames_list(report)
+    names = _all_names(report)
     lines = [f"# {meta['title']}", "",
              f"Dataset **{meta['name']}** · hash `{meta['hash']}` · data years {meta['years']} · "
              f"{meta['facilities']} facilities, {meta['links']} links · buyers: "

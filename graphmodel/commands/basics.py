@@ -12,6 +12,8 @@ from graphmodel.summary import summary_by_stage, summary_by_stage_country
 
 from ._common import FormatOpt, OutputOpt, PathArg, emit, load
 
+# Analytics are imported inside the commands, for start-up speed (see graphmodel.commands).
+
 
 def register(app: typer.Typer) -> None:
     app.command("validate")(validate)

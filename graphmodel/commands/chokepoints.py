@@ -10,6 +10,8 @@ import typer
 
 from ._common import FormatOpt, OutputOpt, PathArg, emit, load
 
+# Analytics are imported inside the commands, for start-up speed (see graphmodel.commands).
+
 #: Columns shown by ``--format table`` (a terminal is narrow); every other format has all.
 TABLE_COLUMNS = {
     "facility": ["rank", "id", "name", "stage", "country", "owner", "criticality",

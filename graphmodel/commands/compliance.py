@@ -11,6 +11,8 @@ import typer
 
 from ._common import FormatOpt, OutputOpt, PathArg, emit, load
 
+# Analytics are imported inside the commands, for start-up speed (see graphmodel.commands).
+
 RulesFileOpt = typer.Option(
     None, "--rules-file", help="Extra rule YAML file (repeatable); its id may replace a built-in.",
     show_default=False)

@@ -9,6 +9,8 @@ import typer
 
 from graphmodel.io import write_tables
 
+# Analytics are imported inside the commands, for start-up speed (see graphmodel.commands).
+
 
 def register(app: typer.Typer) -> None:
     app.command("generate")(generate)

@@ -21,6 +21,10 @@ import typer
 from rich.console import Console
 from rich.progress import Progress
 
+from ..errors import InputFormatError
+
+# The source adapters are imported inside the commands, for start-up speed (see above).
+
 ingest_app = typer.Typer(
     help="Build networks from USGS, trade (BACI/Comtrade) and RMI AMRT files, and merge them.",
     no_args_is_help=True)
@@ -149,8 +153,6 @@ def _write_report(frame: pd.DataFrame, path: Path, *, markdown: str) -> None:
 
 
 def _missing(paths: list[Path]) -> None:
-    from graphmodel.errors import InputFormatError
-
     for path in paths:
         if not path.exists():
             raise InputFormatError(f"{path}: no such file or folder")

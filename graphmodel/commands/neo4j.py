@@ -17,6 +17,8 @@ import typer
 from ..store.neo4j import DEFAULT_BATCH_SIZE, Neo4jStore, Settings, StoreError, TierFilter
 from ._common import FormatOpt, OutputOpt, PathArg, emit, load
 
+# rich's progress bar is imported inside push, for start-up speed (see graphmodel.commands).
+
 neo4j_app = typer.Typer(
     help="Push a network to Neo4j, pull it back, and run Tier-N queries in the database.",
     no_args_is_help=True,

@@ -9,6 +9,8 @@ import typer
 
 from ._common import FormatOpt, OutputOpt, PathArg, emit, load
 
+# Analytics are imported inside the commands, for start-up speed (see graphmodel.commands).
+
 BY_CHOICES = ("sink", "stage", "month", "links")
 
 

@@ -40,8 +40,9 @@ from graphmodel.schema import ALL_STAGES, RECYCLER
 from graphmodel.specs import (Grade, SpecError, grades_meet, lead_time, market_purity,
                               parse_grade, parse_grades, parse_purity)
 
+from .assurance import normalise_certificate
 from .propagation import build_flow
-from .sourcing import _solve_plain
+from .sourcing import SourcingModel, _solve_plain
 
 _STATUS_ORDER = {"qualified": 0, "in_qualification": 1, "candidate": 2}
 
@@ -162,8 +163,6 @@ def qualify(net: Network, customer: str, material: str, rule=None) -> pd.DataFra
     if frame.empty:
         raise QualificationError(f"no candidate supplier of '{material}' for '{customer}'")
     if rule is not None:
-        from .sourcing import SourcingModel
-
         model = SourcingModel(net, rule)
         clean = pd.Series(model.c, index=net.facilities.index)
         frame["rule"] = rule.id
@@ -411,7 +410,5 @@ def _grade(text: str, where: str) -> Grade:
 
 
 def _certs(value) -> set[str]:
-    from .assurance import normalise_certificate
-
     return {normalise_certificate(c) for c in str(value).split(";") if c.strip()} \
         if isinstance(value, str) else set()
