@@ -319,9 +319,7 @@ class SourcingModel:
 
 def _solve_plain(flow: Flow, b: np.ndarray) -> np.ndarray:
     """``x = S_ne x + b``: the share of supply whose trace ends in ``b`` (no ok gating)."""
-    from graphmodel.algebra import neumann_solve
-
-    return np.clip(neumann_solve(flow.S_ne, np.asarray(b, dtype=float)), 0.0, 1.0)
+    return np.clip(flow.plan.solve(np.asarray(b, dtype=float)), 0.0, 1.0)
 
 
 def _column(links: pd.DataFrame, facilities: pd.DataFrame, column: str) -> pd.Series:
