@@ -46,14 +46,8 @@ import pandas as pd
 
 from .errors import TiernError
 from .network import Network
-from .schema import ALL_STAGES
+from .schema import ALL_STAGES, EU27
 
-#: The 27 member states of the European Union (ISO 3166-1 alpha-2), the default home of
-#: :func:`crma_check`.
-EU27: tuple[str, ...] = (
-    "AT", "BE", "BG", "HR", "CY", "CZ", "DK", "EE", "FI", "FR", "DE", "GR", "HU", "IE",
-    "IT", "LV", "LT", "LU", "MT", "NL", "PL", "PT", "RO", "SK", "SI", "ES", "SE",
-)
 BASES = ("location", "control")
 UNKNOWN_CONTROL = "unknown_control"
 #: Float rounding tolerance: results within it of 0 or 1 are reported as exactly 0 or 1.
@@ -268,7 +262,8 @@ def _buyer_weights(net: Network, ids: pd.Index, weights: str) -> np.ndarray:
 
 
 def crma_shares(net: Network, buyers="eu", basis: str = "location",
-                weights: str = "inbound", progress=None) -> pd.DataFrame:
+                weights: str = "inbound", progress=None,
+                home: Iterable[str] | None = None) -> pd.DataFrame:
     """Long table: per stage and origin country, the share of the buyer set's supply.
 
     The *supply of a buyer set* B at stage sigma from country c is the inbound-volume
@@ -288,13 +283,15 @@ def crma_shares(net: Network, buyers="eu", basis: str = "location",
     -------
     DataFrame with ``stage``, ``origin`` (country code, ``unknown_control`` or
     ``unknown`` = tracing to no facility of the stage), ``share``, ``third_country``
-    (True for a country outside the buyer set's home countries), one row per stage present
-    in the network and origin bucket. ``progress(done, total)`` is called after each stage.
+    (True for a country outside the home countries: ``home`` when given, else the buyer
+    set's, see :func:`resolve_buyers`), one row per stage present in the network and origin
+    bucket. ``progress(done, total)`` is called after each stage.
 
     Computed without the n x K matrix: per stage one forward and one backward vector solve
     (see ``_buyer_supply_at_stage``); tests check it against :func:`exposure_matrix`.
     """
-    ids, home, _ = resolve_buyers(net, buyers)
+    ids, buyer_home, _ = resolve_buyers(net, buyers)
+    home = buyer_home if home is None else tuple(home)
     w = _buyer_weights(net, ids, weights)
     stages = [s for s in ALL_STAGES if (net.facilities["stage"] == s).any()]
     parts = []
@@ -337,6 +334,13 @@ def _buyer_supply_at_stage(net: Network, stage: str, basis: str, w: np.ndarray) 
                          "share": np.append(values, unknown)})
 
 
+def exceeds_limit(shares: pd.DataFrame, threshold: float) -> pd.Series:
+    """Rows of a :func:`crma_shares` table where a third country holds more than
+    ``threshold`` of the buyer set's supply at that stage (the CRMA test, shared by
+    :func:`crma_check` and the ``crma-2030`` compliance rule)."""
+    return shares["third_country"] & (shares["share"] > threshold)
+
+
 def crma_check(net: Network, buyers="eu", threshold: float = 0.65, basis: str = "location",
                weights: str = "inbound", progress=None) -> pd.DataFrame:
     """EU Critical Raw Materials Act style check: stages where one third country dominates.
@@ -369,7 +373,7 @@ def crma_check(net: Network, buyers="eu", threshold: float = 0.65, basis: str = 
         row = {
             "stage": stage, "buyers": label, "buyer_count": len(ids),
             "top_third_country": top_country, "top_third_share": top_share,
-            "threshold": threshold, "flagged": top_share > threshold,
+            "threshold": threshold, "flagged": bool(exceeds_limit(group, threshold).any()),
             "home_share": float(group.loc[group["is_home"], "share"].sum()),
             "unknown": float(group.loc[group["origin"] == "unknown", "share"].sum()),
         }
