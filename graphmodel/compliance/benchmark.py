@@ -21,18 +21,16 @@ from graphmodel.network import Network
 from graphmodel.schema import EU27
 
 from .propagation import build_flow
-from .rules import BenchmarkRule
+from .rules import BenchmarkRule, expand_countries
 
 
 def buyer_ids(net: Network, rule: BenchmarkRule, buyers: list[str] | None) -> list[str]:
     """Buyer set: the facility ids or country codes given, else facilities located in the
     rule's ``buyer_countries``; only facilities with inbound supply count."""
-    from .rules import _countries
-
     facilities = net.facilities
     if buyers:
         ids = [b for b in buyers if b in facilities.index]
-        codes = _countries([b for b in buyers if b not in facilities.index])
+        codes = expand_countries([b for b in buyers if b not in facilities.index])
         mask = facilities.index.isin(ids) | facilities["country"].isin(codes).to_numpy()
     else:
         mask = facilities["country"].isin(rule.buyer_countries).to_numpy()

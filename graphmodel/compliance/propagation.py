@@ -68,6 +68,11 @@ class Flow:
         """``L[u, u]`` of ``L = (I - S_ne)^-1`` (1 off cycles)."""
         return leontief_diagonal(self.S_ne, self.schedule)
 
+    def share_ending_in(self, b: np.ndarray) -> np.ndarray:
+        """``x = S_ne x + b`` clipped to [0, 1]: the share of each facility's supply whose
+        trace ends in ``b`` (no ``ok`` gating)."""
+        return np.clip(self.plan.solve(np.asarray(b, dtype=float)), 0.0, 1.0)
+
     def clean_share(self, ok: np.ndarray) -> np.ndarray:
         """``c`` of the module docstring for a 0/1 (or fractional) ``ok`` vector."""
         ok = np.asarray(ok, dtype=float)

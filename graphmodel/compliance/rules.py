@@ -109,7 +109,7 @@ def _country(value: str) -> str:
 Country = Annotated[str, AfterValidator(_country)]
 
 
-def _countries(values: list[str]) -> list[str]:
+def expand_countries(values: list[str]) -> list[str]:
     """Expand group names (EU27) into their members."""
     codes = []
     for value in values:
@@ -211,7 +211,7 @@ class SourcingRule(_RuleBase):
     @field_validator("covered_countries")
     @classmethod
     def _check_countries(cls, value):
-        return _countries(value)
+        return expand_countries(value)
 
     @field_validator("step_stages")
     @classmethod
@@ -259,7 +259,7 @@ class BenchmarkRule(_RuleBase):
     @field_validator("home_countries", "buyer_countries")
     @classmethod
     def _check_countries(cls, value):
-        return _countries(value)
+        return expand_countries(value)
 
 
 class ProductControl(BaseModel):
@@ -290,7 +290,7 @@ class ExportControlRule(_RuleBase):
     @field_validator("controlling_countries")
     @classmethod
     def _check_countries(cls, value):
-        return _countries(value)
+        return expand_countries(value)
 
 
 Rule = Annotated[Union[SourcingRule, BenchmarkRule, ExportControlRule], Field(discriminator="kind")]
