@@ -12,7 +12,9 @@ from graphmodel.build import network_from_records
 from graphmodel.chokepoints import criticality
 from graphmodel.errors import ConvergenceError
 from graphmodel.exposure import exposure
-from graphmodel.solve import Plan, build_schedule
+from graphmodel.generate import generate_network
+from graphmodel.scenarios.outage import OutageModel, draw_shocks
+from graphmodel.solve import Plan, SparseScale, build_schedule
 from graphmodel.solve import plan as plan_module
 
 from .reference_engine_nx import (column_sums_reference, criticality_reference,
@@ -186,8 +188,6 @@ def test_criticality_agrees_with_removal_reference(records):
 def test_exact_block_solves_agree_with_sweeps(monkeypatch):
     """On recycling loops, the exact block solver (unscaled columns), its low-rank update
     (a few scaled rows) and the sweeps (many scaled rows) give the answer of sweeps alone."""
-    from graphmodel.generate import generate_network
-
     net = generate_network(3000, seed=2)
     S = net.share_matrix
     plan = Plan.of(S)
@@ -219,3 +219,17 @@ def test_product_into_equals_the_public_product(monkeypatch, private_kernel):
     block = rng.random((50, 7))  # stale values must not leak into the result
     plan_module._product_into(A, x, block[5:45])
     np.testing.assert_array_equal(block[5:45], A @ x)
+
+
+def test_sparse_row_scale_is_the_propagation_of_shocks():
+    """Plan.solve with a SparseScale (the Monte Carlo kernel, result in plan order) gives
+    the dense propagation a = f o (S a) + f o origin of the same factors."""
+    net = generate_network(800, seed=1)
+    shocks = draw_shocks(net, range(6), seed=4, model=OutageModel(probability=0.05,
+                                                                  country_probability=0.5))
+    plan = net.trace.forward
+    got = plan.solve(net.trace.origin, shocks)[plan.position]
+    want = net.trace.propagate(shocks.dense(len(net.facilities)))
+    np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-12)
+    unshocked = plan.solve(net.trace.origin, SparseScale.none(2))[plan.position]
+    np.testing.assert_allclose(unshocked[:, 1], net.trace.propagate(np.ones(800)), atol=1e-12)
