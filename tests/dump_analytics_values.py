@@ -8,6 +8,7 @@ with it to 1e-12. Rerun only when a change of the numbers is intended::
 """
 from __future__ import annotations
 
+import datetime as dt
 import json
 from pathlib import Path
 
@@ -16,6 +17,7 @@ import numpy as np
 from graphmodel import Network, load_network
 from graphmodel.examples import load_golden
 from graphmodel.chokepoints import criticality
+from graphmodel.compliance import evaluate, load_rules
 from graphmodel.exposure import crma_shares, exposure, exposure_matrix
 from graphmodel.scenarios import load_scenario, run_scenario
 from graphmodel.scenarios.presets import resolve
@@ -25,6 +27,8 @@ OUT = Path(__file__).parent / "data" / "analytics"
 #: The preset whose sink table is pinned, and the columns compared.
 PRESET = "bayan-obo-outage"
 SINK_COLUMNS = ("min_supply", "lost_volume")
+#: The date at which every bundled compliance rule is evaluated.
+COMPLIANCE_DAY = dt.date(2026, 6, 1)
 
 
 def _floats(values) -> list:
@@ -60,6 +64,12 @@ def analytics_values(net: Network) -> dict:
     sinks = result.sinks.sort_values("id")
     values[f"scenario_{PRESET}_sinks"] = {"ids": sinks["id"].astype(str).tolist(),
                                           **{c: _floats(sinks[c]) for c in SINK_COLUMNS}}
+    verdicts = evaluate(net, list(load_rules().values()), as_of=COMPLIANCE_DAY)
+    numeric = [c for c in verdicts.select_dtypes("number").columns if c != "in_force"]
+    verdicts = verdicts.assign(key=verdicts["rule"].astype(str) + "/" + verdicts["id"].astype(str))
+    verdicts = verdicts.sort_values("key", kind="stable")
+    values["compliance"] = {"ids": verdicts["key"].tolist(),
+                            **{c: _floats(verdicts[c]) for c in numeric}}
     return values
 
 
