@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cached_property
+from typing import Optional
 
 import numpy as np
 import pandas as pd
@@ -25,7 +26,7 @@ import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components
 
 from graphmodel.network import Network
-from graphmodel.solve import Plan, Schedule, build_schedule, leontief_diagonal
+from graphmodel.solve import Plan, Schedule, Trace, build_schedule, leontief_diagonal
 
 
 @dataclass(frozen=True)
@@ -35,7 +36,10 @@ class Flow:
     ``S`` holds the shares over all kept links; ``S_ne`` the same with exempt links zeroed;
     ``exempt_in[v]`` the share of v's kept inbound via exempt links; ``origin[v]`` is True
     where v has no kept inbound (or sits on a closed loop, whose inbound rows are cut);
-    ``inbound[v]`` the kept inbound volume.
+    ``inbound[v]`` the kept inbound volume. ``trace`` is the network's
+    (:attr:`graphmodel.network.Network.trace`) when the flow is the whole network (every
+    carrying link kept, none exempt, no closed loop): then ``S = S_ne`` is the share matrix
+    and the network's plans and ``L[u, u]`` serve the flow.
     """
 
     index: pd.Index
@@ -45,28 +49,32 @@ class Flow:
     origin: np.ndarray
     inbound: np.ndarray
     closed: np.ndarray  # on a loop fed from nowhere (see closed_loops)
+    trace: Optional[Trace] = None
 
-    # The flow's own matrix differs from the network's share matrix (kept and exempt links,
-    # closed loops cut), so it has its own schedule and plans, built once per flow.
+    # A flow that keeps or exempts only some links (or cuts a closed loop) has a matrix of
+    # its own, so it builds its own schedule and plans, once per flow.
     @cached_property
     def schedule(self) -> Schedule:
         """Level order of ``S_ne``."""
-        return build_schedule(self.S_ne)
+        return self.trace.schedule if self.trace else build_schedule(self.S_ne)
 
     @cached_property
     def plan(self) -> Plan:
         """The plan of ``S_ne``: ``diag(ok)`` is a row scale of it."""
-        return Plan.of(self.S_ne, self.schedule)
+        return self.trace.forward if self.trace else Plan.of(self.S_ne, self.schedule)
 
     @cached_property
     def backward(self) -> Plan:
         """The plan of ``S_ne^T``."""
+        if self.trace:
+            return self.trace.backward
         return Plan.of(sp.csr_matrix(self.S_ne.T), self.schedule.reversed)
 
     @cached_property
     def diagonal(self) -> np.ndarray:
-        """``L[u, u]`` of ``L = (I - S_ne)^-1`` (1 off cycles)."""
-        return leontief_diagonal(self.S_ne, self.schedule)
+        """``L[u, u]`` of ``L = (I - S_ne)^-1`` (1 off cycles). Without a closed loop every
+        facility is reached from an origin, so the network's traced diagonal is complete."""
+        return self.trace.diagonal if self.trace else leontief_diagonal(self.S_ne, self.schedule)
 
     def share_ending_in(self, b: np.ndarray) -> np.ndarray:
         """``x = S_ne x + b`` clipped to [0, 1]: the share of each facility's supply whose
@@ -132,6 +140,10 @@ def build_flow(net: Network, keep: pd.Series | None = None, exempt: pd.Series | 
     scale = np.divide(1.0, inbound, out=np.zeros(n), where=inbound > 0)
     share = volume * scale[rows]
     closed = closed_loops(rows, cols, n)
+    if keep is None and exempt is None and not closed.any():  # the network itself
+        S = net.share_matrix
+        return Flow(index, S, S, np.zeros(n), (inbound <= 0).astype(float), inbound, closed,
+                    trace=net.trace)
     cut = closed[rows]  # a loop fed from nowhere: its members' inbound traces to no origin
     share = np.where(cut, 0.0, share)
     S = sp.csr_matrix((share, (rows, cols)), shape=(n, n))
