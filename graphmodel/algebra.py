@@ -9,11 +9,11 @@ a customer's input rather than per unit of output:
 * ``L = (I - S)^-1 = I + S + S^2 + ...``: ``L[k, u]`` is the share of k's supply that
   passes through u, summed over every path from u to k (paths of length 0 included).
 
-Both solves below iterate the Neumann series ``x <- A x + b``. On an acyclic network this
-is exact after as many steps as the longest path (the increment becomes exactly zero);
-on recycling cycles every cycle fed from outside leaks, so the series converges
-geometrically, and convergence is checked, never assumed. A closed cycle with no outside
-input contributes nothing (it traces to no origin): the minimal non-negative solution.
+Every analytic solves ``x = A x + b`` (or a row-scaled ``x = F o (A x) + b``) with
+``A = S`` or ``S^T``: the minimal non-negative solution, the limit of the Neumann series
+``x <- A x + b``. A closed cycle with no outside input contributes nothing (it traces to no
+origin); every cycle fed from outside leaks, so the solution is finite. The solver is
+:mod:`graphmodel.solve` (level-ordered plans, exact on acyclic parts and on loops).
 """
 from __future__ import annotations
 
@@ -22,13 +22,6 @@ import pandas as pd
 import scipy.sparse as sp
 
 from ._lookup import positions
-from .errors import ConvergenceError
-
-DEFAULT_TOLERANCE = 1e-15
-DEFAULT_MAX_ITERATIONS = 100_000
-#: Solve through the level-ordered engine (:mod:`graphmodel.engine`); False = the plain series
-#: below (kept as the simple reference and for benchmarks that compare the two).
-USE_LEVEL_ENGINE = True
 
 
 def share_matrix(links: pd.DataFrame, index: pd.Index) -> sp.csr_matrix:
@@ -61,47 +54,3 @@ def share_matrix_from_positions(supplier: np.ndarray, customer: np.ndarray,
     inbound = np.asarray(matrix.sum(axis=1)).ravel()
     scale = np.divide(1.0, inbound, out=np.zeros(n), where=inbound > 0)
     return sp.csr_matrix(sp.diags(scale) @ matrix)
-
-
-def neumann_solve(
-    A: sp.spmatrix,
-    b: np.ndarray,
-    *,
-    tol: float = DEFAULT_TOLERANCE,
-    max_iterations: int = DEFAULT_MAX_ITERATIONS,
-) -> np.ndarray:
-    """Minimal non-negative solution of ``x = A x + b`` by the Neumann series.
-
-    ``A`` must be non-negative with row sums <= 1 (a share matrix, possibly with rows
-    masked to zero); ``b`` is a vector (n,) or a block (n, K) solved column-wise at once.
-    Stops when no entry changes by more than ``tol * max(1, max|x|)``; raises
-    :class:`~graphmodel.errors.ConvergenceError` after ``max_iterations`` steps.
-
-    With :data:`USE_LEVEL_ENGINE` (the default) the same solution is computed level by level
-    (:func:`graphmodel.engine.level_solve`: acyclic parts in one pass, recycling loops
-    iterated with the same convergence check), which is ~depth times cheaper on big networks.
-    """
-    if USE_LEVEL_ENGINE:
-        from .engine import level_solve  # engine imports nothing from here; lazy for clarity
-
-        return level_solve(A, b, tol=tol, max_iterations=max_iterations)
-    A = sp.csr_matrix(A)
-    x = np.array(b, dtype=float, copy=True)
-    for _ in range(max_iterations):
-        x_next = A @ x + b
-        change = np.max(np.abs(x_next - x), initial=0.0)
-        x = x_next
-        if change <= tol * max(1.0, np.max(np.abs(x), initial=0.0)):
-            return x
-    raise ConvergenceError(
-        f"supply propagation did not converge in {max_iterations} iterations "
-        f"(last change {change:.3g}); check for recycling loops that return all their input")
-
-
-def leontief_column_sums(S: sp.spmatrix, weights: np.ndarray, **kwargs) -> np.ndarray:
-    """``c = L^T w``: for every facility u, ``sum_k w[k] L[k, u]``, by one backward solve.
-
-    With ``w`` the sink demand, ``c[u]`` is the demand whose supply passes through u
-    (the basis of criticality). Solves ``c = S^T c + w``.
-    """
-    return neumann_solve(sp.csr_matrix(S.T), np.asarray(weights, dtype=float), **kwargs)

@@ -16,18 +16,16 @@ that flow is lost with u only once, so the share lost is the *first-passage* sha
     F(k, u) = L[k, u] / L[u, u]          (L[u, u] = 1 when u lies on no cycle)
 
 ``L[u, u] = 1 + (share of u's supply that has already passed through u)`` is computed only
-for facilities in a non-trivial strongly connected component C: a path from u back to u
-stays inside C, so ``L[u, u]`` is the diagonal of ``(I - S_C)^-1``, a small exact solve per
-recycling loop. Then::
+for facilities on a recycling loop C: a path from u back to u stays inside C, so
+``L[u, u]`` is the diagonal of ``(I - S_C)^-1`` (:func:`graphmodel.solve.leontief_diagonal`,
+exact). Then::
 
     criticality(u)    = sum_k w[k] F(k, u) / W = (L^T w)[u] / (L[u, u] W)
     demand_at_risk(u) = criticality(u) * W
 
-``L^T w`` is one backward solve, ``c = S^T c + w`` (what
-:func:`graphmodel.algebra.leontief_column_sums` computes), by the same Neumann series on
-the traced facilities; a recycling loop that returns almost all of its flow (lap factor
-near 1) makes the series converge too slowly, and then the system is solved exactly by a
-sparse LU factorisation of ``I - S^T`` instead (tested on such a loop).
+``L^T w`` is one backward solve, ``c = S^T c + w``, on the traced facilities, by the
+network's backward plan (``net.trace``, :mod:`graphmodel.solve`: exact on acyclic parts and
+on recycling loops, even one that returns almost all of its flow; tested on such a loop).
 
 Traced supply. Supply "traces" to an origin (a facility with no inbound volume) when a
 carrying path leads from an origin to it. A recycling loop that no origin feeds (a gap in
@@ -79,7 +77,6 @@ from __future__ import annotations
 
 import gc
 from contextlib import contextmanager
-from dataclasses import dataclass
 from typing import Iterable, Optional
 
 import networkx as nx
@@ -88,15 +85,10 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 import scipy.sparse as sp
-from scipy.sparse.csgraph import breadth_first_order, connected_components
-from scipy.sparse.linalg import splu
 
-from . import algebra, engine
 from . import _lookup
-from ._lookup import isin
 from .dominance import UNREACHED, immediate_dominators, schedule_with_root
-from .errors import ConvergenceError, TiernError
-from .loops import inverse_diagonal
+from .errors import TiernError
 from .network import Network
 from .progress import Progress
 from .schema import ALL_STAGES, SECTORS
@@ -161,76 +153,6 @@ def carrying_graph(net: Network, virtual_source: bool = False) -> nx.DiGraph:
     return graph
 
 
-@dataclass(frozen=True)
-class _Trace:
-    traced: np.ndarray        # bool per facility: reachable from an origin
-    S: sp.csr_matrix          # share matrix with untraced columns zeroed
-    diagonal: np.ndarray      # L[u, u] (1 off cycles; NaN for untraced facilities)
-
-
-def _trace(net: Network) -> _Trace:
-    index = net.facilities.index
-    traced = _reached_from_origins(net)
-    # Zero the columns of untraced facilities: their outflow traces to no origin. Rows of
-    # traced facilities keep every traced supplier, so paths from them are unchanged.
-    S = sp.csr_matrix(net.share_matrix @ sp.diags(traced.astype(float)))
-    diagonal = np.where(traced, 1.0, np.nan)
-    # Facilities on a recycling loop: strongly connected components of more than one node.
-    # A path from u back to u never leaves u's component, so L[u, u] is the diagonal of
-    # (I - S_C)^-1 for S restricted to that component C: small systems, solved exactly.
-    _, labels = connected_components(S, directed=True, connection="strong")
-    sizes = np.bincount(labels)
-    for label in np.flatnonzero(sizes > 1):
-        members = np.flatnonzero((labels == label) & traced)
-        if len(members) > 1:
-            diagonal[members] = inverse_diagonal(S[members][:, members])
-    return _Trace(traced=traced, S=S, diagonal=diagonal)
-
-
-def _reached_from_origins(net: Network, alive: Optional[np.ndarray] = None) -> np.ndarray:
-    """Per facility: does a carrying path from an (alive) origin through alive facilities
-    reach it? One breadth-first search from a virtual source (scipy, so it scales)."""
-    n = len(net.facilities)
-    alive = np.ones(n, dtype=bool) if alive is None else alive
-    mask = sp.diags(alive.astype(float))
-    forward = sp.csr_matrix(mask @ net.share_matrix.T @ mask)  # forward[u, v] > 0: u -> v
-    origins = np.flatnonzero(isin(net.facilities.index, net.origins) & alive)
-    source = sp.csr_matrix((np.ones(len(origins)), (np.zeros(len(origins), dtype=int), origins)),
-                           shape=(1, n))
-    graph = sp.bmat([[forward, sp.csr_matrix((n, 1))], [source, sp.csr_matrix((1, 1))]],
-                    format="csr")  # node n is the virtual source
-    order = breadth_first_order(graph, n, directed=True, return_predecessors=False)
-    reached = np.zeros(n + 1, dtype=bool)
-    reached[order] = True
-    return reached[:n]
-
-
-def _solve(A: sp.spmatrix, b: np.ndarray, keep: np.ndarray) -> np.ndarray:
-    """``x = A x + b`` for the facilities in ``keep`` (x = 0 elsewhere).
-
-    ``I - A`` restricted to ``keep`` must be invertible: true when every loop among them
-    leaks, as it does on facilities reachable from an origin. ``b`` may be (n,) or (n, K).
-    First the Neumann series of :func:`graphmodel.algebra.neumann_solve` (exact on acyclic
-    parts after as many steps as the longest path, and fast at any scale); if a loop that
-    returns almost all its flow keeps it from converging within ``_SERIES_STEPS`` steps, an
-    exact sparse LU solve of the restricted system.
-    """
-    keep = np.asarray(keep, dtype=bool)
-    mask = sp.diags(keep.astype(float))
-    b = np.asarray(b, dtype=float)
-    b_kept = b * (keep[:, None] if b.ndim == 2 else keep)
-    try:
-        return algebra.neumann_solve(sp.csr_matrix(mask @ A @ mask), b_kept,
-                                     max_iterations=_SERIES_STEPS)
-    except ConvergenceError:
-        pass
-    rows = np.flatnonzero(keep)
-    x = np.zeros(np.shape(b))
-    system = sp.csc_matrix(sp.identity(len(rows)) - sp.csr_matrix(A)[rows][:, rows])
-    x[rows] = splu(system).solve(np.ascontiguousarray(b[rows]))
-    return x
-
-
 def availability(net: Network, failed: Iterable[str] = ()) -> pd.Series:
     """Share of each facility's supply still available when ``failed`` facilities fail.
 
@@ -239,13 +161,9 @@ def availability(net: Network, failed: Iterable[str] = ()) -> pd.Series:
     With nothing failed it is the share of supply that traces to an origin.
     """
     index = net.facilities.index
-    failed = set(failed)
-    alive = ~index.isin(list(failed))
-    # The minimal solution is 0 wherever no alive origin reaches through alive facilities;
-    # on the rest every loop leaks (it is entered from outside), so I - S is invertible.
-    reached = _reached_from_origins(net, alive)
-    is_origin = isin(index, net.origins) & alive
-    values = _solve(net.share_matrix, is_origin.astype(float), reached)
+    alive = ~index.isin(list(set(failed)))
+    # a = f o (S a) + f o origin with f = 0 on the failed set: the network's forward plan
+    values = net.trace.propagate(alive.astype(float))
     return pd.Series(values, index=index, name="availability")
 
 
@@ -256,52 +174,40 @@ def sink_shares(net: Network, sinks=None) -> pd.DataFrame:
     [0, 1]; NaN for facilities no origin reaches. ``F(k, k) = 1``. One backward block solve
     (``L^T E``, a column per sink) divided by ``L[u, u]``.
     """
-    demand = selected_demand(net, sinks)
-    return _sink_shares(net, demand, _trace(net))
+    return first_passage_shares(net, selected_demand(net, sinks).index)
 
 
-def _sink_shares(net: Network, demand: pd.Series, trace: _Trace) -> pd.DataFrame:
+def first_passage_shares(net: Network, sinks: pd.Index) -> pd.DataFrame:
+    """``F(k, u)`` for the sinks ``sinks`` (rows) and every facility (columns): the one
+    implementation of the single-facility outage loss (:meth:`graphmodel.solve.Trace.first_passage`
+    on a unit column per sink; ``L[k, u] / L[u, u]``), also behind the REI ranking."""
     index = net.facilities.index
-    unit = np.zeros((len(index), len(demand)))
-    unit[index.get_indexer(demand.index), np.arange(len(demand))] = 1.0
-    through = _backward_solve(net, trace, unit)  # through[u, j] = L[k_j, u]
-    shares = through / trace.diagonal[:, None]
-    return pd.DataFrame(shares.T, index=demand.index, columns=index)
+    unit = np.zeros((len(index), len(sinks)))
+    unit[index.get_indexer(sinks), np.arange(len(sinks))] = 1.0
+    shares = net.trace.first_passage(unit)  # shares[u, j] = L[k_j, u] / L[u, u]
+    return pd.DataFrame(shares.T, index=sinks, columns=index)
 
 
 def criticality(net: Network, sinks=None) -> pd.Series:
     """``criticality(u) = sum_k w[k] F(k, u) / W`` for every facility (see module docstring).
 
-    One backward solve ``c = L^T w`` (as :func:`graphmodel.algebra.leontief_column_sums`) with
+    One backward solve ``c = L^T w`` (:meth:`graphmodel.solve.Trace.first_passage`) with
     the first-passage correction ``c[u] / L[u, u]`` on recycling loops. Dimensionless in
     [0, 1]; NaN for facilities no origin reaches; 0 everywhere when no sink is selected.
     """
-    demand = selected_demand(net, sinks)
-    return _criticality(net, demand, _trace(net))
+    return demand_criticality(net, selected_demand(net, sinks))
 
 
-def _criticality(net: Network, demand: pd.Series, trace: _Trace) -> pd.Series:
+def demand_criticality(net: Network, demand: pd.Series) -> pd.Series:
+    """:func:`criticality` for sink demand ``demand`` (indexed by sink id), as
+    :func:`chokepoints` computes it."""
     total = float(demand.sum())
     index = net.facilities.index
+    trace = net.trace
     if total <= 0:
         return pd.Series(np.where(trace.traced, 0.0, np.nan), index=index, name="criticality")
-    through = _backward_solve(net, trace, _weights(net, demand))
-    return pd.Series(through / trace.diagonal / total, index=index, name="criticality")
-
-
-def _backward_solve(net: Network, trace: _Trace, b: np.ndarray) -> np.ndarray:
-    """``c = S_t^T c + b`` on the traced facilities (0 elsewhere), ``S_t`` = S with untraced
-    columns zeroed. On the level engine that is the network's cached plan of ``S^T`` with
-    the rows of untraced facilities scaled by 0 (no matrix or schedule built per call);
-    :func:`_solve` otherwise, and for a loop the engine finds closed."""
-    if algebra.USE_LEVEL_ENGINE:
-        mask = trace.traced.astype(float)
-        try:
-            return engine.backward_plan_of(net).solve(
-                b * (mask[:, None] if np.ndim(b) == 2 else mask), mask)
-        except ConvergenceError:
-            pass
-    return _solve(trace.S.T, b, trace.traced)
+    passing = trace.first_passage(_weights(net, demand))
+    return pd.Series(passing / total, index=index, name="criticality")
 
 
 # --- dominators and cuts ---------------------------------------------------------------------
@@ -345,7 +251,7 @@ def _dominator_pairs(net: Network, sinks: pd.Index) -> tuple[np.ndarray, np.ndar
                            (np.r_[shares.col, np.full(len(origins), root)], np.r_[shares.row, origins])),
                           shape=(n + 1, n + 1))
     # The network's cached schedule orders the carrying graph too: same edges plus the source's.
-    idom = immediate_dominators(graph, root, schedule_with_root(engine.schedule_of(net)))
+    idom = immediate_dominators(graph, root, schedule_with_root(net.trace.schedule))
     current = idom[_lookup.positions(net.facilities.index, sinks)]
     position = np.arange(len(sinks))
     steps = []  # one step up the tree per round, all sinks at once
@@ -606,8 +512,7 @@ def chokepoints(net: Network, *, top: Optional[int] = None, stage: Optional[str]
     tick = (lambda done, label: progress(done, steps, label)) if progress else (lambda *_: None)
     demand = selected_demand(net, sinks)
     tick(0, "supply shares")
-    trace = _trace(net)
-    crit = _criticality(net, demand, trace)
+    crit = demand_criticality(net, demand)
     tick(1, "dominators")
     single = _single_points(net, demand.index)
     tick(2, "alternatives")
@@ -741,8 +646,7 @@ def sink_resilience(net: Network, sinks=None, progress: Optional[Progress] = Non
     first) and ``largest_dependency`` / ``largest_dependency_share``: the facility other than
     the sink whose failure alone costs it the most (``F(k, u)``)."""
     demand = selected_demand(net, sinks)
-    trace = _trace(net)
-    shares = _sink_shares(net, demand, trace)
+    shares = first_passage_shares(net, demand.index)
     cuts = _min_cuts(net, demand.index, progress=progress).set_index("sink")
     dominated = _dominators(net, demand.index)
     facilities = net.facilities.loc[demand.index]

@@ -13,7 +13,7 @@ Method
 ------
 Only the reached part of the graph matters, and edges into r or from a node to itself
 never change who dominates whom, so they are dropped. The rest is condensed into strongly
-connected components put in levels (:func:`graphmodel.engine.build_schedule`): every edge
+connected components put in levels (:func:`graphmodel.solve.build_schedule`): every edge
 goes from a lower level to a higher one, or stays inside one cyclic component. A caller
 may pass a schedule it already has (e.g. a network's, built from a superset of these
 edges): its components may then include the root, whose edges count as entering them, or
@@ -55,7 +55,7 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.sparse.csgraph import breadth_first_order, connected_components
 
-from .engine import Schedule, _gather, build_schedule
+from .solve.schedule import Schedule, build_schedule, gather_columns
 
 #: ``idom`` value of a node the root does not reach.
 UNREACHED = -1
@@ -107,7 +107,7 @@ def _attach_in_order(tree: _Tree, predecessors: sp.csr_matrix, schedule: Schedul
     bounds = np.searchsorted(level, np.arange(n_levels + 1))
     middles = bounds[:-1] + np.bincount(level[~schedule.cyclic[order]], minlength=n_levels)
     ptr = np.r_[0, np.cumsum(np.diff(predecessors.indptr)[order])]
-    members = _gather(predecessors, order).astype(np.int64)
+    members = gather_columns(predecessors, order).astype(np.int64)
     bounds, middles, ptr_list = bounds.tolist(), middles.tolist(), ptr.tolist()
     for level in range(n_levels):
         start, middle, end = bounds[level], middles[level], bounds[level + 1]
@@ -150,7 +150,7 @@ def _loops_strongly_connected(schedule: Schedule, predecessors: sp.csr_matrix,
     """Is every cyclic component of ``schedule`` (its reached members other than the root)
     strongly connected by the graph's edges? The per-component step relies on it (module
     docstring). A schedule that is merely valid for the pattern may merge several loops
-    and the nodes between them into one component (engine's cache reuses such schedules)."""
+    and the nodes between them into one component (a schedule valid for a coarser pattern)."""
     inside = schedule.cyclic & reached
     inside[root] = False
     nodes = np.flatnonzero(inside)
@@ -255,7 +255,7 @@ def _attach_level(tree: _Tree, predecessors: sp.csr_matrix, schedule, rows: np.n
     """Immediate dominators of one level's nodes (see the module docstring)."""
     counts = np.diff(predecessors.indptr)[rows]
     targets = np.repeat(rows, counts)
-    sources = _gather(predecessors, rows).astype(np.int64)
+    sources = gather_columns(predecessors, rows).astype(np.int64)
     component = schedule.component
     cyclic = schedule.cyclic[targets]
     # An edge out of the root counts as entering a component even if the root is in it (a

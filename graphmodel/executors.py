@@ -1,7 +1,7 @@
 """Executors for independent Monte Carlo shards: in-process (default) or on a Dask cluster.
 
 Monte Carlo runs are independent: run ``i`` of a study with seed ``S`` draws from its own
-generator ``SeedSequence(S, spawn_key=(i,))`` (:func:`graphmodel.engine.run_rng`, the same
+generator ``SeedSequence(S, spawn_key=(i,))`` (:func:`graphmodel.scenarios.outage.run_rng`, the same
 convention as :func:`graphmodel.scenarios.montecarlo.run_generator`), so a run's result
 depends only on ``(S, i)``. A study is cut into *shards* (ranges of run indices); an
 executor maps a shard function over them and returns the results in shard order. Any
@@ -21,6 +21,7 @@ import numpy as np
 
 from .errors import TiernError
 from .progress import RunProgress
+from .scenarios.outage import OutageModel, outage_batch
 
 
 class ExecutorError(TiernError):
@@ -105,15 +106,13 @@ def shards(runs: int, shard_size: int) -> list[range]:
 def run_outage_study(net, runs: int, seed: int = 0, *, shard_size: int = 100,
                      executor: Optional[Executor] = None, model=None,
                      progress: Optional[RunProgress] = None) -> dict:
-    """Pure-propagation Monte Carlo of random outages (:func:`graphmodel.engine.outage_batch`),
+    """Pure-propagation Monte Carlo of random outages (:func:`graphmodel.scenarios.outage.outage_batch`),
     sharded over ``executor`` (default: :class:`LocalExecutor`, in-process).
 
     Returns the per-run arrays (``runs``, ``shortfall``, ``worst``) in run order and the
     per-sink ``short_counts`` summed over shards; identical for the same seed whatever
     ``shard_size`` and executor.
     """
-    from .engine import OutageModel, outage_batch
-
     executor = executor or LocalExecutor()
     work = partial(outage_batch, net, seed=seed, model=model or OutageModel())
     parts, done = [], 0

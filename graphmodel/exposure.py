@@ -15,11 +15,11 @@ exposure ``e`` is the minimal non-negative solution of
     e(v) = sum_u s(v, u) e(u)            otherwise,
 
 i.e. ``e = A e + b`` with ``A = S`` whose rows of stage-sigma facilities are masked to zero:
-supply is traced upstream only until it meets the *nearest* facility of stage sigma. It is
-solved with :func:`graphmodel.algebra.neumann_solve` (exact on acyclic networks; converges
-through recycling loops, which always leak; a closed loop with no outside input traces to
-nothing). A loop that returns nearly all its input (the series would need more than its
-iteration limit) is solved exactly by a sparse LU solve instead (:func:`solve`). "Belongs to the focus country" depends on the basis:
+supply is traced upstream only until it meets the *nearest* facility of stage sigma.
+Masking rows is a row scale by 0, so it is solved on the network's forward plan
+(``net.trace.forward``, :mod:`graphmodel.solve`: exact on acyclic parts and on recycling
+loops, which always leak; a closed loop with no outside input traces to nothing) for every
+stage without building a matrix. "Belongs to the focus country" depends on the basis:
 
 * ``basis="location"``: the facility is located in the country (``facilities.country``);
 * ``basis="control"``: its ultimate owner, found through majority stakes in ``owners.csv``,
@@ -43,21 +43,12 @@ from collections.abc import Iterable
 
 import numpy as np
 import pandas as pd
-import scipy.sparse as sp
 
-from . import algebra, engine
-from .algebra import neumann_solve
-from .errors import ConvergenceError, TiernError
+from .errors import TiernError
 from .io.normalize import normalize_country
 from .network import Network
-from .schema import ALL_STAGES
+from .schema import ALL_STAGES, EU27
 
-#: The 27 member states of the European Union (ISO 3166-1 alpha-2), the default home of
-#: :func:`crma_check`.
-EU27: tuple[str, ...] = (
-    "AT", "BE", "BG", "HR", "CY", "CZ", "DK", "EE", "FI", "FR", "DE", "GR", "HU", "IE",
-    "IT", "LV", "LT", "LU", "MT", "NL", "PL", "PT", "RO", "SK", "SI", "ES", "SE",
-)
 BASES = ("location", "control")
 UNKNOWN_CONTROL = "unknown_control"
 #: Float rounding tolerance: results within it of 0 or 1 are reported as exactly 0 or 1.
@@ -98,68 +89,13 @@ def origin_country(net: Network, basis: str) -> pd.Series:
     return net.ownership["control_country"]
 
 
-def _masked_share_matrix(net: Network, at_stage: np.ndarray) -> sp.csr_matrix:
-    """``S`` with the rows of origin-stage facilities zeroed: tracing stops at them."""
-    keep = sp.diags((~at_stage).astype(float))
-    return sp.csr_matrix(keep @ net.share_matrix)
-
-
 def _trace(net: Network, at_stage: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Solve ``e = A e + b`` (A = masked S) for a vector or an n x K block ``b``; clip to [0, 1]
-    (the series sums non-negative shares, so only rounding can leave the interval).
-
-    On the level engine, masking rows is a row scale by 0, so the network's cached
-    :func:`graphmodel.engine.plan_of` serves every stage without building a matrix or a plan.
-    """
-    if algebra.USE_LEVEL_ENGINE:
-        keep = (~at_stage).astype(float)
-        try:
-            solution = engine.plan_of(net).solve(b, keep)
-        except ConvergenceError:
-            solution = _direct_solve(_masked_share_matrix(net, at_stage), np.asarray(b, float))
-    else:
-        solution = solve(_masked_share_matrix(net, at_stage), b)
+    """Solve ``e = A e + b`` (A = S with the rows of ``at_stage`` zeroed) for a vector or an
+    n x K block ``b``; clip to [0, 1] (the solution sums non-negative shares, so only
+    rounding can leave the interval). Masking rows is a row scale by 0 of the network's
+    forward plan."""
+    solution = net.trace.forward.solve(b, (~at_stage).astype(float))
     return _clear_rounding(np.clip(solution, 0.0, 1.0))
-
-
-def solve(A: sp.spmatrix, b: np.ndarray) -> np.ndarray:
-    """Minimal non-negative solution of ``x = A x + b``: the Neumann series
-    (:func:`graphmodel.algebra.neumann_solve`), or, when a recycling loop returns so much of
-    its input that the series does not converge in its iteration limit (a loop returning
-    99.95% needs ~10^5 steps), the same solution by a sparse LU solve (:func:`_direct_solve`).
-    """
-    try:
-        return neumann_solve(A, b)
-    except ConvergenceError:
-        return _direct_solve(sp.csr_matrix(A), np.asarray(b, dtype=float))
-
-
-def _direct_solve(A: sp.csr_matrix, b: np.ndarray) -> np.ndarray:
-    """``x = (I - A_RR)^-1 b_R`` on the set R of rows that b's support reaches through A
-    (row i depends on column j where ``A[i, j] > 0``), 0 elsewhere: the minimal solution.
-
-    ``I - A_RR`` is invertible whenever every recycling loop in R is fed from outside it,
-    which holds for the solves here: R is reached from the support of b, and a loop that
-    is reached receives some of its input from outside itself, so its spectral radius is
-    below 1 (a closed loop that nothing feeds is never in R).
-    """
-    from scipy.sparse.linalg import spsolve
-
-    block = b.reshape(len(b), -1)
-    reached = np.any(block != 0, axis=1)
-    pattern = sp.csr_matrix((A > 0).astype(np.int8))
-    while True:  # breadth-first over the sparsity pattern, one SpMV per step
-        grown = reached | (pattern @ reached.astype(np.int8) > 0)
-        if np.array_equal(grown, reached):
-            break
-        reached = grown
-    rows = np.flatnonzero(reached)
-    x = np.zeros(block.shape)
-    if len(rows):
-        system = sp.identity(len(rows), format="csc") - sp.csc_matrix(A[rows][:, rows])
-        part = spsolve(system, block[rows])
-        x[rows] = np.asarray(part.toarray() if sp.issparse(part) else part).reshape(len(rows), -1)
-    return x.reshape(b.shape)
 
 
 def _clear_rounding(values: np.ndarray) -> np.ndarray:
@@ -323,7 +259,8 @@ def _buyer_weights(net: Network, ids: pd.Index, weights: str) -> np.ndarray:
 
 
 def crma_shares(net: Network, buyers="eu", basis: str = "location",
-                weights: str = "inbound", progress=None) -> pd.DataFrame:
+                weights: str = "inbound", progress=None,
+                home: Iterable[str] | None = None) -> pd.DataFrame:
     """Long table: per stage and origin country, the share of the buyer set's supply.
 
     The *supply of a buyer set* B at stage sigma from country c is the inbound-volume
@@ -343,13 +280,15 @@ def crma_shares(net: Network, buyers="eu", basis: str = "location",
     -------
     DataFrame with ``stage``, ``origin`` (country code, ``unknown_control`` or
     ``unknown`` = tracing to no facility of the stage), ``share``, ``third_country``
-    (True for a country outside the buyer set's home countries), one row per stage present
-    in the network and origin bucket. ``progress(done, total)`` is called after each stage.
+    (True for a country outside the home countries: ``home`` when given, else the buyer
+    set's, see :func:`resolve_buyers`), one row per stage present in the network and origin
+    bucket. ``progress(done, total)`` is called after each stage.
 
     Computed without the n x K matrix: per stage one forward and one backward vector solve
     (see ``_buyer_supply_at_stage``); tests check it against :func:`exposure_matrix`.
     """
-    ids, home, _ = resolve_buyers(net, buyers)
+    ids, buyer_home, _ = resolve_buyers(net, buyers)
+    home = buyer_home if home is None else tuple(home)
     w = _buyer_weights(net, ids, weights)
     stages = [s for s in ALL_STAGES if (net.facilities["stage"] == s).any()]
     parts = []
@@ -367,15 +306,20 @@ def _buyer_supply_at_stage(net: Network, stage: str, basis: str, w: np.ndarray) 
 
     With ``x_c = (I - A)^-1 b_c``, ``w^T x_c = y^T b_c`` where ``y = (I - A)^-T w`` is one
     backward solve; ``y[u]`` at a stage facility u is the buyers' supply tracing to u.
-    The backward series only converges where A's spectral radius is below 1, so it runs on
-    the facilities that some stage facility reaches (k > 0, one forward solve): x is 0
-    elsewhere, and every recycling loop there leaks (it is fed from outside).
+    The backward solve runs on the facilities that some stage facility reaches (k > 0, one
+    forward solve): x is 0 elsewhere, and every recycling loop there leaks (it is fed from
+    outside), so ``I - A`` is invertible on them.
     """
     at_stage = (net.facilities["stage"] == stage).to_numpy()
-    A = _masked_share_matrix(net, at_stage)
-    reached = solve(A, at_stage.astype(float)) > 0
-    keep = sp.diags(reached.astype(float))
-    y = solve(sp.csr_matrix((keep @ A @ keep).T), np.where(reached, w, 0.0))
+    trace = net.trace
+    keep = (~at_stage).astype(float)
+    reached = trace.forward.solve(at_stage.astype(float), keep) > 0
+    # y = R (M S)^T R y + R w, with R = diag(reached) and M = diag(keep): the columns M R
+    # of S^T are a row scale of z = M R y, which solves z = F o (S^T z) + F o w with
+    # F = M R on the network's backward plan; y = R (S^T z + w) (only its stage rows count)
+    scale = keep * reached
+    z = trace.backward.solve(scale * w, scale)
+    y = np.where(reached, trace.S.T @ z + w, 0.0)
     origin = origin_country(net, basis)[at_stage]
     labels = origin.where(origin.notna(), UNKNOWN_CONTROL).to_numpy(dtype=object)
     per_origin = pd.Series(y[at_stage], index=labels, dtype=float).groupby(level=0).sum()
@@ -385,6 +329,13 @@ def _buyer_supply_at_stage(net: Network, stage: str, basis: str, w: np.ndarray) 
     unknown = _clear_rounding(np.clip(np.array([1.0 - values.sum()]), 0.0, 1.0))
     return pd.DataFrame({"stage": stage, "origin": buckets + ["unknown"],
                          "share": np.append(values, unknown)})
+
+
+def exceeds_limit(shares: pd.DataFrame, threshold: float) -> pd.Series:
+    """Rows of a :func:`crma_shares` table where a third country holds more than
+    ``threshold`` of the buyer set's supply at that stage (the CRMA test, shared by
+    :func:`crma_check` and the ``crma-2030`` compliance rule)."""
+    return shares["third_country"] & (shares["share"] > threshold)
 
 
 def crma_check(net: Network, buyers="eu", threshold: float = 0.65, basis: str = "location",
@@ -419,7 +370,7 @@ def crma_check(net: Network, buyers="eu", threshold: float = 0.65, basis: str = 
         row = {
             "stage": stage, "buyers": label, "buyer_count": len(ids),
             "top_third_country": top_country, "top_third_share": top_share,
-            "threshold": threshold, "flagged": top_share > threshold,
+            "threshold": threshold, "flagged": bool(exceeds_limit(group, threshold).any()),
             "home_share": float(group.loc[group["is_home"], "share"].sum()),
             "unknown": float(group.loc[group["origin"] == "unknown", "share"].sum()),
         }

@@ -19,15 +19,16 @@ import pandas as pd
 import scipy.sparse as sp
 
 from . import algebra
-from ._lookup import positions
+from ._lookup import isin, positions
 from .errors import NodeNotFound
 from .io import read_tables, write_tables
 from .schema import KINDS, RECYCLER, columns
 from .settings import bundled_data_path
+from .solve import Trace
 
 _DERIVED = (
     "graph", "hash", "inbound_volume", "outbound_volume", "sinks", "origins", "sink_demand",
-    "ownership", "share_matrix", "_carrying_positions",
+    "ownership", "share_matrix", "link_positions", "carrying_positions", "trace",
 )
 
 
@@ -153,13 +154,24 @@ class Network:
         return self.links[self.links["volume"] > 0]
 
     @cached_property
-    def _carrying_positions(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Supplier and customer positions (in ``facilities`` order, -1 if not a facility)
-        and volume of every carrying link: Arrow hash lookups, no per-row Python."""
-        links = self.carrying_links
+    def link_positions(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The network as flat arrays, one entry per row of :attr:`links` (in order):
+        supplier and customer positions (in ``facilities`` order, -1 if not a facility) and
+        volume (0 for candidates). Arrow hash lookups, no per-row Python. The one source of
+        the array views: :attr:`carrying_positions`, the scenarios' ``Topology`` and the
+        compliance ``Flow`` select from it."""
+        links = self.links
         index = self.facilities.index
         return (positions(index, links["supplier"]), positions(index, links["customer"]),
                 links["volume"].to_numpy(dtype=float))
+
+    @cached_property
+    def carrying_positions(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """:attr:`link_positions` of the carrying links (volume > 0), in :attr:`carrying_links`
+        order."""
+        supplier, customer, volume = self.link_positions
+        carrying = volume > 0
+        return supplier[carrying], customer[carrying], volume[carrying]
 
     def _volume_per_facility(self, at: np.ndarray, volume: np.ndarray, name: str) -> pd.Series:
         known = at >= 0
@@ -169,13 +181,13 @@ class Network:
     @cached_property
     def inbound_volume(self) -> pd.Series:
         """Total inbound volume per facility (all materials), 0 where none."""
-        _, customer, volume = self._carrying_positions
+        _, customer, volume = self.carrying_positions
         return self._volume_per_facility(customer, volume, "inbound_volume")
 
     @cached_property
     def outbound_volume(self) -> pd.Series:
         """Total outbound volume per facility (all materials), 0 where none."""
-        supplier, _, volume = self._carrying_positions
+        supplier, _, volume = self.carrying_positions
         return self._volume_per_facility(supplier, volume, "outbound_volume")
 
     def inbound_shares(self) -> pd.DataFrame:
@@ -197,7 +209,7 @@ class Network:
         """Facilities where supply leaves the network: inbound volume but no outbound volume
         except to recyclers (an OEM returning scrap is still a sink). Recyclers are never sinks."""
         is_recycler = (self.facilities["stage"] == RECYCLER).to_numpy()
-        supplier, customer, _ = self._carrying_positions
+        supplier, customer, _ = self.carrying_positions
         known = (supplier >= 0) & (customer >= 0)
         onward = np.zeros(len(self.facilities), dtype=bool)
         onward[supplier[known][~is_recycler[customer[known]]]] = True
@@ -258,9 +270,18 @@ class Network:
     @cached_property
     def share_matrix(self) -> sp.csr_matrix:
         """Inbound share matrix ``S`` in :attr:`facilities` index order (see :mod:`algebra`)."""
-        supplier, customer, volume = self._carrying_positions
+        supplier, customer, volume = self.carrying_positions
         return algebra.share_matrix_from_positions(supplier, customer, volume,
                                                    len(self.facilities))
+
+    @cached_property
+    def trace(self) -> Trace:
+        """The solver state of :attr:`share_matrix` (:class:`graphmodel.solve.Trace`): its
+        schedule, the forward plan of ``S`` and the backward plan of ``S^T``, the facilities
+        reached from an origin and ``L[u, u]``; built on first use, shared by exposure,
+        chokepoints, REI, compliance and the Monte Carlo."""
+        return Trace(self.share_matrix, origin=self.inbound_volume.to_numpy() == 0,
+                     sinks=isin(self.facilities.index, self.sinks))
 
 
 def _clean(row: dict) -> dict:

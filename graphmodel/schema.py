@@ -26,6 +26,12 @@ STAGE_RANK: dict[str, int] = {stage: rank for rank, stage in enumerate(STAGES)}
 FACILITY_STATUS = ("operating", "construction", "planned", "idle")
 LINK_STATUS = ("qualified", "in_qualification", "candidate")
 SECTORS = ("automotive", "wind", "defense", "industrial", "consumer")
+#: The 27 member states of the European Union (ISO 3166-1 alpha-2): the home of the CRMA
+#: check (``tiern crma``) and the ``EU27`` group of the compliance rule files.
+EU27: tuple[str, ...] = (
+    "AT", "BE", "BG", "HR", "CY", "CZ", "DK", "EE", "FI", "FR", "DE", "GR", "HU", "IE", "IT",
+    "LV", "LT", "LU", "MT", "NL", "PL", "PT", "RO", "SK", "SI", "ES", "SE",
+)
 
 ALLOWED_VALUES: dict[str, tuple[str, ...]] = {
     "stages": ALL_STAGES,

@@ -1,6 +1,6 @@
-"""networkx references for the engine's solves: propagation and the backward (criticality) solve.
+"""networkx references for the solver's solves: propagation and the backward (criticality) solve.
 
-Like :mod:`tests.reference_nx` these share nothing with :mod:`graphmodel.engine` or
+Like :mod:`tests.reference_nx` these share nothing with :mod:`graphmodel.solve` or
 :mod:`graphmodel.algebra` but the network's tables. A fixed point ``x_i = sum_j a_ij x_j + b_i``
 is evaluated component by component in topological order of the condensation of the
 dependency graph (edge j -> i when a_ij != 0): a component without a cycle is one node,

@@ -17,6 +17,7 @@ from graphmodel import chokepoints as ch
 from graphmodel.build import network_from_records
 from graphmodel.errors import TiernError
 
+from .reference_series import leontief_column_sums
 from .strategies import network_records
 
 PROPERTY_SETTINGS = settings(max_examples=40, deadline=None,
@@ -325,8 +326,6 @@ def test_criticality_agrees_with_path_enumeration_on_acyclic_networks(records):
 
 
 def test_agrees_with_the_foundation_series_solve(golden):
-    from graphmodel.algebra import leontief_column_sums
-
     # Where the Neumann series converges, criticality * W * L[u, u] is L^T w from the series;
     # L[u, u] = 1/0.95 on golden's loop and 1 elsewhere.
     demand = golden.sink_demand

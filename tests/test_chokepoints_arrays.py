@@ -25,7 +25,7 @@ from hypothesis import strategies as st
 from graphmodel import chokepoints as ch
 from graphmodel.build import network_from_records
 from graphmodel.dominance import UNREACHED, immediate_dominators, schedule_with_root
-from graphmodel.engine import _from_levels, build_schedule
+from graphmodel.solve import Schedule, build_schedule
 from graphmodel.generate import generate_network
 
 from .reference_chokepoints import alternatives_reference
@@ -244,5 +244,5 @@ def test_a_schedule_with_merged_loops_gives_the_same_dominators(graph):
     # schedule reused for a sparser network may be), but not a strongly connected loop.
     n, edges, root = graph
     matrix = _matrix(n, edges)
-    merged = _from_levels(np.zeros(n, dtype=np.int64), np.zeros(n, dtype=np.int64), np.ones(n, bool))
+    merged = Schedule.from_levels(np.zeros(n, dtype=np.int64), np.zeros(n, dtype=np.int64), np.ones(n, bool))
     assert immediate_dominators(matrix, root, merged).tolist() == _networkx_idom(n, edges, root)

@@ -4,18 +4,19 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from graphmodel import engine
 from graphmodel.executors import DaskExecutor, LocalExecutor, run_outage_study, shards
 from graphmodel.generate import generate_network
+from graphmodel.scenarios import outage
+from graphmodel.solve import build_schedule
 
 # frequent outages so that many runs lose supply (a study of zeros would prove nothing)
-MODEL = engine.OutageModel(probability=0.02, country_probability=0.5)
+MODEL = outage.OutageModel(probability=0.02, country_probability=0.5)
 
 
 @pytest.fixture(scope="module")
 def net():
     network = generate_network(800, seed=1)
-    assert engine.build_schedule(network.share_matrix).n_cyclic > 0  # recycling loops present
+    assert build_schedule(network.share_matrix).n_cyclic > 0  # recycling loops present
     return network
 
 
@@ -45,7 +46,7 @@ def test_sharding_does_not_change_results(net):
 
 def test_a_run_depends_only_on_seed_and_index(net):
     study = run_outage_study(net, 20, seed=5, shard_size=20, model=MODEL)
-    alone = engine.outage_batch(net, [13, 4], seed=5, model=MODEL)
+    alone = outage.outage_batch(net, [13, 4], seed=5, model=MODEL)
     np.testing.assert_array_equal(alone["shortfall"], study["shortfall"][[13, 4]])
 
 
@@ -96,12 +97,12 @@ def test_outage_statistics_follow_their_definition(net):
     """outage_batch (sparse shocks, sinks taken level by level) equals the definition
     computed from the dense factor block and the plain propagation."""
     runs = list(range(25))
-    got = engine.outage_batch(net, runs, seed=2, model=MODEL)
-    factors = engine.draw_factors(net, runs, seed=2, model=MODEL)
+    got = outage.outage_batch(net, runs, seed=2, model=MODEL)
+    factors = outage.draw_factors(net, runs, seed=2, model=MODEL)
     sinks = net.facilities.index.get_indexer(net.sinks)
     demand = net.sink_demand.reindex(net.sinks).to_numpy(dtype=float)
-    a0 = engine.propagate(net, np.ones(len(net.facilities)))[sinks]
-    a = engine.propagate(net, factors)[sinks]
+    a0 = net.trace.propagate(np.ones(len(net.facilities)))[sinks]
+    a = net.trace.propagate(factors)[sinks]
     traced = a0 > 0
     assert traced.sum() > 10 and (a < a0[:, None] - 1e-12).any()
     lost = np.zeros_like(a)
@@ -113,11 +114,11 @@ def test_outage_statistics_follow_their_definition(net):
 
 def test_a_facility_hit_twice_keeps_the_product(net):
     """A failed facility that the country-wide shock also hits keeps both losses."""
-    model = engine.OutageModel(probability=0.5, country_probability=1.0)
-    shocks = engine.draw_shocks(net, [0], seed=1, model=model)
+    model = outage.OutageModel(probability=0.5, country_probability=1.0)
+    shocks = outage.draw_shocks(net, [0], seed=1, model=model)
     group = np.flatnonzero(((net.facilities["country"] == model.country)
                             & (net.facilities["stage"] == model.stage)).to_numpy())
-    rng = engine.run_rng(1, 0)
+    rng = outage.run_rng(1, 0)
     count = min(len(net.facilities), rng.poisson(model.probability * len(net.facilities)))
     failed = rng.choice(len(net.facilities), size=count, replace=False)
     kept = 1.0 - rng.random(count)

@@ -8,7 +8,7 @@ import scipy.sparse as sp
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from graphmodel import loops
+from graphmodel.solve import loops
 
 
 def dense_diagonal(block) -> np.ndarray:
@@ -28,9 +28,9 @@ def test_two_facility_loop_by_hand():
     # a gets 1/4 of its supply from r, r all of it from a: one lap returns 1/4 of a's flow,
     # so L[a, a] = 1 / (1 - 1/4) = 4/3, and L[r, r] = 4/3 as well (r's flow returns via a).
     block = sp.csr_matrix(np.array([[0.0, 0.25], [1.0, 0.0]]))
-    np.testing.assert_allclose(loops._schur_diagonal(block, np.array([1])), [4 / 3, 4 / 3])
-    np.testing.assert_allclose(loops._schur_diagonal(block, np.array([0])), [4 / 3, 4 / 3])
-    np.testing.assert_allclose(loops._lu_diagonal(block), [4 / 3, 4 / 3])
+    np.testing.assert_allclose(loops.schur_diagonal(block, np.array([1])), [4 / 3, 4 / 3])
+    np.testing.assert_allclose(loops.schur_diagonal(block, np.array([0])), [4 / 3, 4 / 3])
+    np.testing.assert_allclose(loops.lu_diagonal(block), [4 / 3, 4 / 3])
 
 
 def test_three_stage_ring_by_hand():
@@ -39,13 +39,13 @@ def test_three_stage_ring_by_hand():
     block = sp.csr_matrix(np.array([[0.0, 0.0, 0.1], [1.0, 0.0, 0.0], [0.0, 0.5, 0.0]]))
     feedback = loops.feedback_vertex_set(block)
     assert feedback.size == 1
-    np.testing.assert_allclose(loops._schur_diagonal(block, feedback), [1 / 0.95] * 3)
+    np.testing.assert_allclose(loops.schur_diagonal(block, feedback), [1 / 0.95] * 3)
 
 
 def test_self_loop_is_in_the_feedback_set():
     block = sp.csr_matrix(np.array([[0.5, 0.0], [1.0, 0.0]]))
     assert loops.feedback_vertex_set(block).tolist() == [0]
-    np.testing.assert_allclose(loops._schur_diagonal(block, np.array([0])), [2.0, 1.0])
+    np.testing.assert_allclose(loops.schur_diagonal(block, np.array([0])), [2.0, 1.0])
 
 
 @st.composite
@@ -72,9 +72,9 @@ def test_feedback_set_meets_every_cycle(block):
 @given(block=leaky_blocks())
 def test_schur_and_lu_agree_with_the_dense_inverse(block):
     want = dense_diagonal(block)
-    np.testing.assert_allclose(loops._schur_diagonal(block, loops.feedback_vertex_set(block)),
+    np.testing.assert_allclose(loops.schur_diagonal(block, loops.feedback_vertex_set(block)),
                                want, rtol=1e-10, atol=0)
-    np.testing.assert_allclose(loops._lu_diagonal(block, chunk=3), want, rtol=1e-10, atol=0)
+    np.testing.assert_allclose(loops.lu_diagonal(block, chunk=3), want, rtol=1e-10, atol=0)
 
 
 @pytest.mark.parametrize("dense_below,max_feedback", [(0, 3000), (0, 0), (10_000, 3000)])

@@ -6,7 +6,7 @@ import pandas.testing as pdt
 from hypothesis import HealthCheck, given, settings
 
 from graphmodel import load_network
-from graphmodel.algebra import neumann_solve
+from graphmodel.solve import Plan
 from graphmodel.build import network_from_records
 
 from .strategies import network_records
@@ -45,4 +45,4 @@ def test_neumann_solve_matches_dense_solve_when_leaky(records):
     n = len(net.facilities)
     A = net.share_matrix.toarray() * 0.9  # strictly leaky: I - A is invertible
     b = np.linspace(0, 1, n)
-    assert np.allclose(neumann_solve(A, b), np.linalg.solve(np.eye(n) - A, b), atol=1e-9)
+    assert np.allclose(Plan.of(A).solve(b), np.linalg.solve(np.eye(n) - A, b), atol=1e-9)

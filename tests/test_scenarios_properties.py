@@ -10,7 +10,7 @@ import scipy.sparse as sp
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from graphmodel.algebra import neumann_solve
+from graphmodel.solve import Plan
 from graphmodel.build import network_from_records
 from graphmodel.scenarios import parse_scenario, run_scenario
 from graphmodel.scenarios.montecarlo import combine, draw_runs, run_batch, run_monte_carlo
@@ -29,7 +29,7 @@ def exposure_to(net, failed: np.ndarray) -> np.ndarray:
     S = sp.lil_matrix(net.share_matrix)
     for position in np.flatnonzero(failed):
         S[position, :] = 0
-    return neumann_solve(sp.csr_matrix(S), failed.astype(float))
+    return Plan.of(sp.csr_matrix(S)).solve(failed.astype(float))
 
 
 @PROPERTY

@@ -1,6 +1,7 @@
 """Concentration benchmarks (EU CRMA 2030: <= 65% from a single third country per stage).
 
-The shares come from the analytics package, :func:`graphmodel.exposure.crma_shares`: for
+The shares and the test come from the analytics package (the one CRMA check, also behind
+``tiern crma``): :func:`graphmodel.exposure.crma_shares` gives, for
 a buyer set B, the share of the set's supply (inbound-volume weighted) whose stage-X
 processing happened in country c. The rule file supplies the rest as data: the limit
 (``max_single_country_share``), the stages that count (``stages``), which countries are
@@ -15,11 +16,12 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 
-from graphmodel.exposure import crma_shares
+from graphmodel.exposure import crma_shares, exceeds_limit
 from graphmodel.network import Network
+from graphmodel.schema import EU27
 
 from .propagation import build_flow
-from .rules import EU27, BenchmarkRule, expand_countries
+from .rules import BenchmarkRule, expand_countries
 
 
 def buyer_ids(net: Network, rule: BenchmarkRule, buyers: list[str] | None) -> list[str]:
@@ -44,11 +46,11 @@ def benchmark_detail(net: Network, rule: BenchmarkRule, buyers: list[str] | None
     ids = buyer_ids(net, rule, buyers)
     if not ids:
         return pd.DataFrame(columns=["rule", "stage", "country", "share", "third_country", "breach"])
-    shares = crma_shares(net, ids)
+    shares = crma_shares(net, ids, home=rule.home_countries)
     shares = shares[shares["stage"].isin(rule.stages) & (shares["share"] > 1e-12)]
-    out = shares.rename(columns={"origin": "country"})[["stage", "country", "share"]].copy()
-    out["third_country"] = ~out["country"].isin(list(rule.home_countries) + ["unknown"])
-    out["breach"] = out["third_country"] & (out["share"] > rule.max_single_country_share)
+    out = shares.rename(columns={"origin": "country"})[["stage", "country", "share",
+                                                        "third_country"]].copy()
+    out["breach"] = exceeds_limit(shares, rule.max_single_country_share).to_numpy()
     out.insert(0, "rule", rule.id)
     order = {s: i for i, s in enumerate(rule.stages)}
     out["_order"] = out["stage"].map(order)

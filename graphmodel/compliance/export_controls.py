@@ -35,7 +35,6 @@ from graphmodel.specs import SpecError, contains_heavy, parse_grade, parse_grade
 
 from .propagation import build_flow
 from .rules import ExportControlRule
-from .sourcing import _solve_plain
 
 
 def controlled_links(net: Network, rule: ExportControlRule) -> pd.Series:
@@ -72,7 +71,7 @@ def evaluate_export_control(net: Network, rule: ExportControlRule, *, as_of: dt.
     as_of = as_of or dt.date.today()
     controlled = controlled_links(net, rule)
     flow = build_flow(net, exempt=controlled)
-    affected = _solve_plain(flow, flow.exempt_in)
+    affected = flow.share_ending_in(flow.exempt_in)
     links = net.carrying_links[controlled]
     exporters = net.facilities.index.get_indexer(links["supplier"].unique())
     through = build_flow(net).through(exporters)

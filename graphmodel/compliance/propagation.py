@@ -17,13 +17,16 @@ is monotone in ``A`` and ``b``).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
+from typing import Optional
 
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
+from scipy.sparse.csgraph import connected_components
 
-from graphmodel.algebra import neumann_solve
 from graphmodel.network import Network
+from graphmodel.solve import Plan, Schedule, Trace, build_schedule, leontief_diagonal
 
 
 @dataclass(frozen=True)
@@ -33,7 +36,10 @@ class Flow:
     ``S`` holds the shares over all kept links; ``S_ne`` the same with exempt links zeroed;
     ``exempt_in[v]`` the share of v's kept inbound via exempt links; ``origin[v]`` is True
     where v has no kept inbound (or sits on a closed loop, whose inbound rows are cut);
-    ``inbound[v]`` the kept inbound volume.
+    ``inbound[v]`` the kept inbound volume. ``trace`` is the network's
+    (:attr:`graphmodel.network.Network.trace`) when the flow is the whole network (every
+    carrying link kept, none exempt, no closed loop): then ``S = S_ne`` is the share matrix
+    and the network's plans and ``L[u, u]`` serve the flow.
     """
 
     index: pd.Index
@@ -43,13 +49,43 @@ class Flow:
     origin: np.ndarray
     inbound: np.ndarray
     closed: np.ndarray  # on a loop fed from nowhere (see closed_loops)
+    trace: Optional[Trace] = None
+
+    # A flow that keeps or exempts only some links (or cuts a closed loop) has a matrix of
+    # its own, so it builds its own schedule and plans, once per flow.
+    @cached_property
+    def schedule(self) -> Schedule:
+        """Level order of ``S_ne``."""
+        return self.trace.schedule if self.trace else build_schedule(self.S_ne)
+
+    @cached_property
+    def plan(self) -> Plan:
+        """The plan of ``S_ne``: ``diag(ok)`` is a row scale of it."""
+        return self.trace.forward if self.trace else Plan.of(self.S_ne, self.schedule)
+
+    @cached_property
+    def backward(self) -> Plan:
+        """The plan of ``S_ne^T``."""
+        if self.trace:
+            return self.trace.backward
+        return Plan.of(sp.csr_matrix(self.S_ne.T), self.schedule.reversed)
+
+    @cached_property
+    def diagonal(self) -> np.ndarray:
+        """``L[u, u]`` of ``L = (I - S_ne)^-1`` (1 off cycles). Without a closed loop every
+        facility is reached from an origin, so the network's traced diagonal is complete."""
+        return self.trace.diagonal if self.trace else leontief_diagonal(self.S_ne, self.schedule)
+
+    def share_ending_in(self, b: np.ndarray) -> np.ndarray:
+        """``x = S_ne x + b`` clipped to [0, 1]: the share of each facility's supply whose
+        trace ends in ``b`` (no ``ok`` gating)."""
+        return np.clip(self.plan.solve(np.asarray(b, dtype=float)), 0.0, 1.0)
 
     def clean_share(self, ok: np.ndarray) -> np.ndarray:
         """``c`` of the module docstring for a 0/1 (or fractional) ``ok`` vector."""
         ok = np.asarray(ok, dtype=float)
-        A = sp.diags(ok) @ self.S_ne
         b = ok * (self.exempt_in + self.origin)
-        return np.clip(neumann_solve(A, b), 0.0, 1.0)  # clip rounding (1 + 2e-16)
+        return np.clip(self.plan.solve(b, ok), 0.0, 1.0)  # clip rounding (1 + 2e-16)
 
     def reach(self, ok: np.ndarray, targets: np.ndarray) -> np.ndarray:
         """``X[k, j]``: share of k's supply whose nearest upstream facility with ``ok == 0``
@@ -63,8 +99,7 @@ class Flow:
         E[targets, np.arange(len(targets))] = 1.0
         if not len(targets):
             return E
-        A = sp.diags(np.asarray(ok, dtype=float)) @ self.S_ne
-        return neumann_solve(A, E)
+        return self.plan.solve(E, np.asarray(ok, dtype=float))
 
     def through(self, targets: np.ndarray) -> np.ndarray:
         """``T[k, j]``: share of k's supply that passes through ``targets[j]`` over non-exempt
@@ -74,7 +109,7 @@ class Flow:
             return np.zeros((n, 0))
         E = np.zeros((n, len(targets)))
         E[targets, np.arange(len(targets))] = 1.0
-        L = neumann_solve(self.S_ne, E)
+        L = self.plan.solve(E)
         return L / L[targets, np.arange(len(targets))]
 
     def through_rows(self, sinks: np.ndarray) -> np.ndarray:
@@ -84,46 +119,31 @@ class Flow:
         n = len(self.index)
         W = np.zeros((n, len(sinks)))
         W[sinks, np.arange(len(sinks))] = 1.0
-        rows = neumann_solve(sp.csr_matrix(self.S_ne.T), W).T if len(sinks) else W.T
-        return rows / leontief_diagonal(self.S_ne)[None, :]
-
-
-def leontief_diagonal(S: sp.csr_matrix) -> np.ndarray:
-    """``L[u, u]`` of ``L = (I - S)^-1`` (1 off cycles): solved only for facilities on a cycle."""
-    from scipy.sparse.csgraph import connected_components
-
-    n = S.shape[0]
-    diag = np.ones(n)
-    if n == 0:
-        return diag
-    _, label = connected_components(S, directed=True, connection="strong")
-    pos = np.flatnonzero(np.bincount(label)[label] > 1)
-    if not len(pos):
-        return diag
-    E = np.zeros((n, len(pos)))
-    E[pos, np.arange(len(pos))] = 1.0
-    L = neumann_solve(S, E)
-    diag[pos] = L[pos, np.arange(len(pos))]
-    return diag
+        rows = self.backward.solve(W).T if len(sinks) else W.T
+        return rows / self.diagonal[None, :]
 
 
 def build_flow(net: Network, keep: pd.Series | None = None, exempt: pd.Series | None = None
                ) -> Flow:
     """A :class:`Flow` over ``net.carrying_links`` filtered by the boolean ``keep`` (aligned to
     ``net.links``' index; default all) with ``exempt`` links (same alignment; default none)."""
-    links = net.carrying_links
     index = net.facilities.index
     n = len(index)
-    kept = links if keep is None else links[keep.reindex(links.index, fill_value=False)]
-    ex = (np.zeros(len(kept), dtype=bool) if exempt is None
-          else exempt.reindex(kept.index, fill_value=False).to_numpy(dtype=bool))
-    rows = index.get_indexer(kept["customer"])
-    cols = index.get_indexer(kept["supplier"])
-    volume = kept["volume"].to_numpy(dtype=float)
+    supplier, customer, link_volume = net.link_positions  # the network's flat arrays
+    selected = link_volume > 0
+    if keep is not None:
+        selected &= keep.reindex(net.links.index, fill_value=False).to_numpy(dtype=bool)
+    ex = (np.zeros(int(selected.sum()), dtype=bool) if exempt is None
+          else exempt.reindex(net.links.index, fill_value=False).to_numpy(dtype=bool)[selected])
+    rows, cols, volume = customer[selected], supplier[selected], link_volume[selected]
     inbound = np.bincount(rows, weights=volume, minlength=n)
     scale = np.divide(1.0, inbound, out=np.zeros(n), where=inbound > 0)
     share = volume * scale[rows]
     closed = closed_loops(rows, cols, n)
+    if keep is None and exempt is None and not closed.any():  # the network itself
+        S = net.share_matrix
+        return Flow(index, S, S, np.zeros(n), (inbound <= 0).astype(float), inbound, closed,
+                    trace=net.trace)
     cut = closed[rows]  # a loop fed from nowhere: its members' inbound traces to no origin
     share = np.where(cut, 0.0, share)
     S = sp.csr_matrix((share, (rows, cols)), shape=(n, n))
@@ -142,8 +162,6 @@ def closed_loops(rows: np.ndarray, cols: np.ndarray, n: int) -> np.ndarray:
     solution there and its supply traces to no origin; tiern treats its members as trace
     ends (counted as untraced). Valid data rarely has one (a recycler feeding the only
     input of its own supplier)."""
-    from scipy.sparse.csgraph import connected_components
-
     if not len(rows):
         return np.zeros(n, dtype=bool)
     graph = sp.csr_matrix((np.ones(len(rows)), (cols, rows)), shape=(n, n))

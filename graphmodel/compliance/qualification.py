@@ -42,7 +42,7 @@ from graphmodel.specs import (Grade, SpecError, grades_meet, lead_time, market_p
 
 from .assurance import normalise_certificate
 from .propagation import build_flow
-from .sourcing import SourcingModel, _solve_plain
+from .sourcing import SourcingModel
 
 _STATUS_ORDER = {"qualified": 0, "in_qualification": 1, "candidate": 2}
 
@@ -273,7 +273,7 @@ def _downstream(net: Network, moved: pd.DataFrame, direct: pd.Series, sectors: p
                 approved: set[str]) -> pd.DataFrame:
     exempt = pd.Series(net.carrying_links.index.isin(moved.index), index=net.carrying_links.index)
     flow = build_flow(net, exempt=exempt)
-    share = _solve_plain(flow, flow.exempt_in)  # share of each facility's supply via moved links
+    share = flow.share_ending_in(flow.exempt_in)  # share of each facility's supply via moved links
     stage = net.facilities["stage"]
     graph = nx.DiGraph()
     graph.add_edges_from((u, v) for u, v in net.carrying_links[["supplier", "customer"]].itertuples(

@@ -32,7 +32,7 @@ from pydantic import ValidationError as PydanticValidationError
 
 from graphmodel.errors import Problem, TiernError, ValidationError
 from graphmodel.io.normalize import normalize_country
-from graphmodel.schema import ALL_STAGES, SECTORS
+from graphmodel.schema import ALL_STAGES, EU27, SECTORS
 
 RULES_DIR = Path(__file__).with_name("rules")
 
@@ -49,11 +49,6 @@ DEFAULT_STEP_STAGES: dict[str, tuple[str, ...]] = {
     "manufactured": ("motor", "oem"),
 }
 
-#: The EU-27 member states (ISO alpha-2), used by the CRMA rule file by name.
-EU27: tuple[str, ...] = (
-    "AT", "BE", "BG", "HR", "CY", "CZ", "DK", "EE", "FI", "FR", "DE", "GR", "HU", "IE", "IT",
-    "LV", "LT", "LU", "MT", "NL", "PL", "PT", "RO", "SK", "SI", "ES", "SE",
-)
 _COUNTRY_GROUPS = {"EU27": EU27}
 
 

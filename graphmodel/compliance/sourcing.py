@@ -168,8 +168,8 @@ class SourcingModel:
         self.c = self.flow.clean_share(self.ok)
         first_rank = min(STAGE_RANK[s] for s in stages if s in STAGE_RANK)
         early_end = self.flow.origin * (~(self.rank <= first_rank) | self.flow.closed)  # recyclers: True
-        self.untraced = _solve_plain(self.flow, early_end)
-        self.exempt = _solve_plain(self.flow, self.flow.exempt_in)
+        self.untraced = self.flow.share_ending_in(early_end)
+        self.exempt = self.flow.share_ending_in(self.flow.exempt_in)
         self.offenders = np.flatnonzero(self.ok == 0)
         self.T = self.flow.through(self.offenders)
         self.X = self.flow.reach(self.ok, self.offenders)
@@ -315,13 +315,6 @@ class SourcingModel:
             f"{a['alternative_compliant_share']:.2f}, {a['link_status'] or 'no link'})"
             for a in alts)
         return f"{head}: {options}"
-
-
-def _solve_plain(flow: Flow, b: np.ndarray) -> np.ndarray:
-    """``x = S_ne x + b``: the share of supply whose trace ends in ``b`` (no ok gating)."""
-    from graphmodel.algebra import neumann_solve
-
-    return np.clip(neumann_solve(flow.S_ne, np.asarray(b, dtype=float)), 0.0, 1.0)
 
 
 def _column(links: pd.DataFrame, facilities: pd.DataFrame, column: str) -> pd.Series:

@@ -35,9 +35,7 @@ import pandas as pd
 
 from graphmodel.exposure import crma_shares
 from graphmodel.network import Network
-from graphmodel.schema import ALL_STAGES
-
-from .rules import EU27
+from graphmodel.schema import ALL_STAGES, EU27
 
 DATA_DIR = Path(__file__).with_name("data")
 MIDPOINT_WGI = 5.0

@@ -8,7 +8,7 @@
 >>> round(float(result.sinks.set_index("id").at["oem_def", "min_supply"]), 3)
 0.482
 """
-from .engine import ScenarioResult, run_scenario, time_to_recover, time_to_survive
+from .run import ScenarioResult, run_scenario, time_to_recover, time_to_survive
 from .model import (DAYS_PER_MONTH, Distribution, Scenario, ScenarioFileError, Selector, Shock,
                     load_scenario, parse_scenario)
 

@@ -30,7 +30,9 @@ from .select import facility_mask, shock_targets
 
 @dataclass
 class Topology:
-    """A network as flat arrays (built once per network and scenario run)."""
+    """A network as flat arrays for the monthly engine: the network's link arrays
+    (:attr:`graphmodel.network.Network.link_positions`) with the facility and link columns
+    a scenario run needs (built once per network and scenario run)."""
 
     net: Network
     index: pd.Index
@@ -51,9 +53,7 @@ class Topology:
     def of(cls, net: Network) -> "Topology":
         facilities, links = net.facilities, net.links
         index = facilities.index
-        supplier = index.get_indexer(links["supplier"])
-        customer = index.get_indexer(links["customer"])
-        volume = links["volume"].to_numpy(dtype=float)
+        supplier, customer, volume = net.link_positions
         inbound = net.inbound_volume.to_numpy(dtype=float)
         share = np.divide(volume, inbound[customer], out=np.zeros(len(volume)),
                           where=inbound[customer] > 0)

@@ -26,7 +26,7 @@ Shocks in different groups are independent.
 Outputs
 -------
 Per run and sink: ``shortfall`` = ``1 - min_supply``, ``lost_volume``, ``tts_months``,
-``ttr_months`` (definitions in :mod:`graphmodel.scenarios.engine`); summarised per sink
+``ttr_months`` (definitions in :mod:`graphmodel.scenarios.run`); summarised per sink
 as mean, P50 and P95 of the shortfall, expected (mean) and P95 lost volume, and the
 probability of any shortfall.
 """
@@ -43,8 +43,8 @@ from scipy.special import ndtr, ndtri
 from ..network import Network
 from ..progress import RunProgress
 from .core import Draws, Topology
-from .engine import run_columns, select_sink_columns, time_to_recover, time_to_survive
 from .model import Distribution, Scenario
+from .run import run_columns, select_sink_columns, time_to_recover, time_to_survive
 
 
 

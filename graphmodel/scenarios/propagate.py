@@ -11,8 +11,9 @@ fraction*, 1 = the unshocked baseline. The engine solves for the lost fraction
 
     l = A l + c,   A = diag(f) (S o G),   c = 1 - f o (rowsum(S o G) + origin)
 
-and takes the minimal non-negative solution with
-:func:`graphmodel.algebra.neumann_solve`. Solving for the loss rather than for ``a``
+and takes the minimal non-negative solution with a :class:`graphmodel.solve.Plan` of the
+link-factor block (link factors change the matrix, not just its rows, so the network's own
+plan does not serve). Solving for the loss rather than for ``a``
 means supply that circulates in a closed loop with no origin still counts as supply
 (losing it is a loss), so in the simple outage case (``f = 0`` on a set F, 1 elsewhere,
 no link factors) ``l(v)`` is exactly v's exposure to F: the share of its supply that
@@ -23,7 +24,7 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
-from ..algebra import neumann_solve
+from ..solve import Plan
 from .core import Topology
 
 #: Losses below this are rounding noise of the iterative solve, reported as no loss.
@@ -47,7 +48,7 @@ def propagate(topo: Topology, f: np.ndarray, g: np.ndarray) -> np.ndarray:
     -----
     Identical columns are solved once. The distinct columns are stacked into one
     block-diagonal operator (each block ``diag(f_k) (S o G_k)``) and solved by a single
-    :func:`~graphmodel.algebra.neumann_solve` call: no Python loop over columns.
+    :meth:`~graphmodel.solve.Plan.solve`: no Python loop over columns.
     """
     keys = np.vstack([f, g])
     unique, inverse = np.unique(keys, axis=1, return_inverse=True)
@@ -71,4 +72,4 @@ def solve_loss(topo: Topology, f: np.ndarray, g: np.ndarray | None = None) -> np
     kept = np.zeros((n, columns))
     np.add.at(kept, customer, weights)
     c = 1.0 - f * (kept + topo.origin[:, None])
-    return neumann_solve(A, np.clip(c, 0.0, 1.0).T.ravel()).reshape(columns, n).T
+    return Plan.of(A).solve(np.clip(c, 0.0, 1.0).T.ravel()).reshape(columns, n).T

@@ -3,11 +3,12 @@
 For every facility u, a *standard outage* is a full loss of u for ``months`` months, with
 no inventory and no rerouting (pure propagation, :mod:`.propagate`). Its impact at sink k
 is the supply fraction k loses while u is out, ``loss[k, u]``: the share of k's supply
-that passes through u (first passage: ``L[k, u] / L[u, u]`` with ``L = (I - S)^-1`` where
-that inverse exists; a recycling loop is not counted twice). All facilities are solved
-as the columns of one block solve per ``BLOCK`` facilities (facility factors
-``f = 1 - e_u``, :func:`.propagate.solve_loss`, one
-:func:`graphmodel.algebra.neumann_solve` call each), never a Python loop over facilities.
+that passes through u (first passage: ``L[k, u] / L[u, u]`` with ``L = (I - S)^-1``; a
+recycling loop is not counted twice): the per-sink shares of
+:func:`graphmodel.chokepoints.first_passage_shares`, one backward block solve with a column
+per sink on the network's plan (the same number as propagating each facility's outage
+forward, at a fraction of the cost). Facilities no origin reaches carry no traced supply
+and lose nothing.
 
 The ranking reports, per facility: ``lost_volume = sum_k demand_k * loss[k, u] * months / 12``
 (in the sinks' demand units), ``lost_share`` (of all sink demand over the outage),
@@ -20,26 +21,14 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ..chokepoints import first_passage_shares
 from ..network import Network
-from .core import Topology
-from .propagate import solve_loss
-
-BLOCK = 256
 
 
 def outage_loss_matrix(net: Network, facilities: pd.Index | None = None) -> pd.DataFrame:
     """Sinks x facilities: the supply fraction each sink loses when a facility is out."""
-    topo = Topology.of(net)
-    columns = net.facilities.index if facilities is None else pd.Index(facilities)
-    positions = net.facilities.index.get_indexer(columns)
-    sinks = net.facilities.index.get_indexer(net.sinks)
-    out = np.zeros((len(sinks), len(positions)))
-    for start in range(0, len(positions), BLOCK):
-        block = positions[start:start + BLOCK]
-        f = np.ones((topo.n, len(block)))
-        f[block, np.arange(len(block))] = 0.0            # column j: facility block[j] is out
-        out[:, start:start + len(block)] = solve_loss(topo, f)[sinks]
-    return pd.DataFrame(out, index=net.sinks, columns=columns)
+    shares = first_passage_shares(net, net.sinks).fillna(0.0)  # untraced: nothing to lose
+    return shares if facilities is None else shares[pd.Index(facilities)]
 
 
 def risk_exposure_index(net: Network, months: float = 3.0) -> pd.DataFrame:

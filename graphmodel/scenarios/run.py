@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from ..network import Network
+from ..schema import ALL_STAGES
 from .core import Compiled, Draws, Topology, central_draws, compile_factors
 from .model import Scenario
 from .propagate import ROUNDING, propagate
@@ -159,8 +160,6 @@ def stage_table(net: Network, topo: Topology, supply: np.ndarray) -> pd.DataFram
     volume ``sum_t sum_v (1 - p_t(v)) * throughput(v) / 12`` (units as the links' volumes)."""
     weight = _throughput(topo)
     rows = []
-    from ..schema import ALL_STAGES
-
     for stage in ALL_STAGES:
         members = (topo.stage == stage) & (weight > 0)
         if not members.any():

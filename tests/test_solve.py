@@ -1,4 +1,4 @@
-"""The level-ordered engine agrees with the plain Neumann series and the networkx references."""
+"""The level-ordered solver agrees with the plain Neumann series and the networkx references."""
 from __future__ import annotations
 
 import numpy as np
@@ -7,23 +7,23 @@ import scipy.sparse as sp
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from graphmodel import algebra, engine
+from graphmodel import algebra
 from graphmodel.build import network_from_records
 from graphmodel.chokepoints import criticality
 from graphmodel.errors import ConvergenceError
 from graphmodel.exposure import exposure
+from graphmodel.generate import generate_network
+from graphmodel.scenarios.outage import OutageModel, draw_shocks
+from graphmodel.solve import Plan, SparseScale, build_schedule
+from graphmodel.solve import plan as plan_module
 
-from .reference_engine_nx import column_sums_reference, propagation_reference
+from .reference_engine_nx import (column_sums_reference, criticality_reference,
+                                  propagation_reference)
 from .reference_nx import exposure_reference
+from .reference_series import neumann_series as _plain
 from .strategies import network_records
 
 TOLERANCE = 1e-9
-
-
-@pytest.fixture
-def plain_series(monkeypatch):
-    """Route algebra.neumann_solve through the plain series (the engine's own reference)."""
-    monkeypatch.setattr(algebra, "USE_LEVEL_ENGINE", False)
 
 
 def loop_network():
@@ -47,7 +47,7 @@ def test_backward_solve_by_hand():
     # -> c(a) = 1 + c(a)/4 = 4/3, c(r) = 1/3, c(o) = S[a,o] c(a) = 3/4 * 4/3 = 1.
     net = loop_network()
     w = (net.facilities.index == "k").astype(float)
-    c = engine.level_solve(sp.csr_matrix(net.share_matrix.T), w)
+    c = Plan.of(sp.csr_matrix(net.share_matrix.T)).solve(w)
     np.testing.assert_allclose(c, [1.0, 4 / 3, 1 / 3, 1.0], atol=1e-14)  # order o, a, r, k
 
 
@@ -56,15 +56,15 @@ def test_propagation_by_hand():
     # -> a(a) (1 - 1/4) = 0.375 -> a(a) = 0.5 = a(r) = a(k).
     net = loop_network()
     f = np.array([0.5, 1.0, 1.0, 1.0])
-    np.testing.assert_allclose(engine.propagate(net, f), [0.5, 0.5, 0.5, 0.5], atol=1e-14)
+    np.testing.assert_allclose(net.trace.propagate(f), [0.5, 0.5, 0.5, 0.5], atol=1e-14)
     # the recycler at half capacity: a(a) = 3/4 + 1/4 * 0.5 a(a) -> a(a) = 0.75 / 0.875 = 6/7
     f = np.array([1.0, 1.0, 0.5, 1.0])
-    np.testing.assert_allclose(engine.propagate(net, f), [1, 6 / 7, 3 / 7, 6 / 7], atol=1e-14)
+    np.testing.assert_allclose(net.trace.propagate(f), [1, 6 / 7, 3 / 7, 6 / 7], atol=1e-14)
 
 
 def test_schedule_levels_on_a_chain_with_a_loop():
     net = loop_network()
-    schedule = engine.build_schedule(net.share_matrix)
+    schedule = build_schedule(net.share_matrix)
     level = dict(zip(net.facilities.index, schedule.level))
     assert level == {"o": 0, "a": 1, "r": 1, "k": 2}   # a and r form one cyclic component
     assert schedule.cyclic.tolist() == [False, True, True, False]
@@ -75,9 +75,9 @@ def test_schedule_levels_on_a_chain_with_a_loop():
 
 def test_closed_loop_without_input_is_zero_and_with_input_raises():
     loop = sp.csr_matrix(np.array([[0.0, 1.0], [1.0, 0.0]]))
-    np.testing.assert_array_equal(engine.level_solve(loop, np.zeros(2)), [0.0, 0.0])
+    np.testing.assert_array_equal(Plan.of(loop).solve(np.zeros(2)), [0.0, 0.0])
     with pytest.raises(ConvergenceError):
-        engine.level_solve(loop, np.array([1.0, 0.0]), max_iterations=200)
+        Plan.of(loop).solve(np.array([1.0, 0.0]), max_iterations=200)
 
 
 def test_loop_returning_all_but_rounding_raises():
@@ -86,16 +86,18 @@ def test_loop_returning_all_but_rounding_raises():
     gain = (0.1 + 0.2) / 0.3  # 1.0000000000000002
     loop = sp.csr_matrix(np.array([[0.0, 1.0, 0.003], [gain, 0.0, 0.0], [0.0, 0.0, 0.0]]))
     with pytest.raises(ConvergenceError):
-        engine.level_solve(loop, np.array([0.0, 0.0, 1.0]), max_iterations=200)
+        Plan.of(loop).solve(np.array([0.0, 0.0, 1.0]), max_iterations=200)
 
 
-def test_masked_rows_reuse_the_cached_schedule():
+def test_masked_rows_reuse_the_network_schedule():
     net = loop_network()
-    engine.clear_cache()
-    schedule = engine.prepare(net)
+    schedule = net.trace.schedule
     masked = sp.csr_matrix(sp.diags([1.0, 0.0, 1.0, 1.0]) @ net.share_matrix)
-    assert engine.schedule_for(masked) is schedule
-    assert engine.schedule_for(sp.csr_matrix(net.share_matrix.T)) is schedule.reversed
+    assert schedule.valid_for(masked)
+    assert schedule.reversed.valid_for(sp.csr_matrix(net.share_matrix.T))
+    assert net.trace.schedule is schedule and net.trace.backward.schedule is schedule.reversed
+    net.links = net.links.copy()  # replacing a table drops the trace with the other views
+    assert net.trace.schedule is not schedule
 
 
 def _as_dict(net, values):
@@ -104,47 +106,38 @@ def _as_dict(net, values):
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(records=network_records(), data=st.data())
-def test_engine_agrees_with_references(records, data):
+def test_solver_agrees_with_references(records, data):
     net = network_from_records(**records)
     n = len(net.facilities)
     unit = st.floats(0, 1, allow_nan=False)
     f = np.array(data.draw(st.lists(unit, min_size=n, max_size=n)))
-    propagated = engine.propagate(net, f)
+    propagated = net.trace.propagate(f)
     expected = propagation_reference(net, _as_dict(net, f))
     np.testing.assert_allclose(propagated, [expected[v] for v in net.facilities.index],
                                atol=TOLERANCE)
     # the batch of K columns equals the columns solved one by one
     block = np.column_stack([f, np.ones(n), f[::-1]])
-    batched = engine.propagate(net, block)
+    batched = net.trace.propagate(block)
     for k in range(block.shape[1]):
-        np.testing.assert_allclose(batched[:, k], engine.propagate(net, block[:, k]), atol=TOLERANCE)
+        np.testing.assert_allclose(batched[:, k], net.trace.propagate(block[:, k]), atol=TOLERANCE)
 
     w = np.where(net.facilities.index.isin(net.sinks), 1.0, 0.0)
     try:
         expected = column_sums_reference(net, _as_dict(net, w))
-    except ValueError:  # a closed loop feeding a sink: no finite solution; the engine says so
+    except ValueError:  # a closed loop feeding a sink: no finite solution; the solver says so
         with pytest.raises(ConvergenceError):
-            engine.level_solve(sp.csr_matrix(net.share_matrix.T), w, max_iterations=500)
+            Plan.of(sp.csr_matrix(net.share_matrix.T)).solve(w, max_iterations=500)
         return
-    c = engine.level_solve(sp.csr_matrix(net.share_matrix.T), w)
+    c = Plan.of(sp.csr_matrix(net.share_matrix.T)).solve(w)
     np.testing.assert_allclose(c, [expected[v] for v in net.facilities.index],
                                rtol=TOLERANCE, atol=TOLERANCE)
     plain = _plain(net.share_matrix.T, w)
     np.testing.assert_allclose(c, plain, rtol=TOLERANCE, atol=TOLERANCE)
 
 
-def _plain(A, b):
-    previous = algebra.USE_LEVEL_ENGINE
-    algebra.USE_LEVEL_ENGINE = False
-    try:
-        return algebra.neumann_solve(A, b)
-    finally:
-        algebra.USE_LEVEL_ENGINE = previous
-
-
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(records=network_records(), stage=st.sampled_from(["mine", "separator", "magnet"]))
-def test_exposure_through_engine_agrees_with_reference(records, stage):
+def test_exposure_through_solver_agrees_with_reference(records, stage):
     net = network_from_records(**records)
     got = exposure(net, "CN", stage).set_index("id")
     want = exposure_reference(net, "CN", stage).set_index("id")
@@ -152,7 +145,7 @@ def test_exposure_through_engine_agrees_with_reference(records, stage):
     np.testing.assert_allclose(got["unknown"], want["unknown"], atol=TOLERANCE)
 
 
-def test_engine_matches_plain_series_on_a_generated_network():
+def test_solver_matches_plain_series_on_a_generated_network():
     import pandas as pd
 
     from graphmodel.generate import GeneratorSettings, generate_tables
@@ -161,11 +154,11 @@ def test_engine_matches_plain_series_on_a_generated_network():
     S = algebra.share_matrix(tables["links"], pd.Index(tables["facilities"]["id"]))
     rng = np.random.default_rng(0)
     b = rng.random((S.shape[0], 3))
-    schedule = engine.build_schedule(S)
+    schedule = build_schedule(S)
     assert schedule.valid_for(S) and schedule.n_cyclic > 0  # the generator adds recycling loops
-    np.testing.assert_allclose(engine.level_solve(S, b), _plain(S, b), rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(Plan.of(S, schedule).solve(b), _plain(S, b), rtol=1e-12, atol=1e-12)
     w = rng.random(S.shape[0])
-    np.testing.assert_allclose(engine.level_solve(sp.csr_matrix(S.T), w), _plain(S.T, w),
+    np.testing.assert_allclose(Plan.of(sp.csr_matrix(S.T), schedule.reversed).solve(w), _plain(S.T, w),
                                rtol=1e-12, atol=1e-12)
 
 
@@ -176,55 +169,67 @@ def test_criticality_by_hand():
     # loses the quarter of a's input that it returns.
     net = loop_network()
     w = np.array([0.0, 0.0, 0.0, 2.0])
-    np.testing.assert_allclose(engine.criticality_values(net, w), [1.0, 1.0, 0.25, 1.0], atol=1e-14)
+    np.testing.assert_allclose(net.trace.first_passage(w) / w.sum(), [1.0, 1.0, 0.25, 1.0],
+                               atol=1e-14)
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(records=network_records())
 def test_criticality_agrees_with_removal_reference(records):
-    from .reference_engine_nx import criticality_reference
-
     net = network_from_records(**records)
     w = net.sink_demand.reindex(net.facilities.index, fill_value=0.0).to_numpy(dtype=float)
-    got = engine.criticality_values(net, w)
+    got = criticality(net).to_numpy()
     want = criticality_reference(net, _as_dict(net, w))
     np.testing.assert_allclose(got, [want[v] for v in net.facilities.index], atol=TOLERANCE)
-    np.testing.assert_allclose(got, criticality(net).to_numpy(), atol=TOLERANCE)
+    if w.sum() > 0:  # the trace's first passage is what criticality divides by W
+        np.testing.assert_allclose(got, net.trace.first_passage(w) / w.sum(), atol=TOLERANCE)
 
 
 def test_exact_block_solves_agree_with_sweeps(monkeypatch):
     """On recycling loops, the exact block solver (unscaled columns), its low-rank update
     (a few scaled rows) and the sweeps (many scaled rows) give the answer of sweeps alone."""
-    from graphmodel.generate import generate_network
-
     net = generate_network(3000, seed=2)
     S = net.share_matrix
-    plan = engine.Plan.of(S)
-    assert any(step.get("direct") is not None for step in plan.levels)
+    plan = Plan.of(S)
+    assert any(level.loop is not None and level.loop.direct is not None for level in plan.levels)
     cyclic = np.flatnonzero(plan.schedule.cyclic)
-    assert cyclic.size > engine._BlockSolver.MAX_RANK
+    assert cyclic.size > plan_module.BlockSolver.MAX_RANK
     rng = np.random.default_rng(3)
     n = S.shape[0]
     factors = np.ones((n, 4))
     factors[rng.choice(cyclic, 3, replace=False), 1] = rng.random(3)        # low-rank update
-    factors[rng.choice(cyclic, 2 * engine._BlockSolver.MAX_RANK, replace=False), 2] = 0.5  # swept
+    factors[rng.choice(cyclic, 2 * plan_module.BlockSolver.MAX_RANK, replace=False), 2] = 0.5  # swept
     factors[:, 3] = rng.random(n)
     b = rng.random((n, 4))
     got = plan.solve(b, factors)
-    monkeypatch.setattr(engine._BlockSolver, "of", classmethod(lambda cls, *args: None))
-    swept = engine.Plan.of(S).solve(b, factors)
+    monkeypatch.setattr(plan_module.BlockSolver, "of", classmethod(lambda cls, *args: None))
+    swept = Plan.of(S).solve(b, factors)
     np.testing.assert_allclose(got, swept, rtol=1e-12, atol=1e-12)
-    np.testing.assert_allclose(engine.Plan.of(S).solve(b), _plain(S, b), rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(Plan.of(S).solve(b), _plain(S, b), rtol=1e-12, atol=1e-12)
 
 
 @pytest.mark.parametrize("private_kernel", [True, False])
 def test_product_into_equals_the_public_product(monkeypatch, private_kernel):
     """The in-place product gives exactly ``A @ x``, with SciPy's kernel or without it."""
     if not private_kernel:
-        monkeypatch.setattr(engine, "_csr_matvecs", None)
+        monkeypatch.setattr(plan_module, "_csr_matvecs", None)
     rng = np.random.default_rng(5)
     A = sp.random(40, 300, density=0.05, format="csr", random_state=6)
     x = rng.random((300, 7))
     block = rng.random((50, 7))  # stale values must not leak into the result
-    engine._product_into(A, x, block[5:45])
+    plan_module._product_into(A, x, block[5:45])
     np.testing.assert_array_equal(block[5:45], A @ x)
+
+
+def test_sparse_row_scale_is_the_propagation_of_shocks():
+    """Plan.solve with a SparseScale (the Monte Carlo kernel, result in plan order) gives
+    the dense propagation a = f o (S a) + f o origin of the same factors."""
+    net = generate_network(800, seed=1)
+    shocks = draw_shocks(net, range(6), seed=4, model=OutageModel(probability=0.05,
+                                                                  country_probability=0.5))
+    plan = net.trace.forward
+    got = plan.solve(net.trace.origin, shocks)[plan.position]
+    want = net.trace.propagate(shocks.dense(len(net.facilities)))
+    np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-12)
+    unshocked = plan.solve(net.trace.origin, SparseScale.none(2))[plan.position]
+    np.testing.assert_allclose(unshocked[:, 1], net.trace.propagate(np.ones(800)), atol=1e-12)

@@ -1,0 +1,133 @@
+"""The solver state of one network, built once and kept on the :class:`~graphmodel.Network`.
+
+``net.trace`` holds, for the share matrix ``S`` and the origins (facilities without inbound
+supply):
+
+* ``schedule``: the level order of ``S`` (valid for ``S`` with rows masked or scaled, and,
+  reversed, for ``S^T``);
+* ``forward``: the plan of ``S`` (exposure, propagation, Monte Carlo), each level's sinks
+  last in its acyclic range;
+* ``backward``: the plan of ``S^T`` (criticality, per-sink shares);
+* ``traced``: facilities reached from an origin over carrying links (their supply traces
+  to an origin; the others carry no supply in the minimal solution);
+* ``diagonal``: ``L[u, u]`` over the traced facilities (1 off recycling loops; NaN where
+  untraced), the first-passage correction.
+
+Every analytic that solves ``x = S x + b`` or its transpose uses these, so each is built
+once per network (the network drops its trace when a table is replaced).
+"""
+from __future__ import annotations
+
+from functools import cached_property
+from typing import Optional
+
+import numpy as np
+import scipy.sparse as sp
+from scipy.sparse.csgraph import breadth_first_order
+
+from .loops import leontief_diagonal
+from .plan import Plan
+from .schedule import Schedule, build_schedule
+
+
+def reached_from(S: sp.spmatrix, sources: np.ndarray,
+                 alive: Optional[np.ndarray] = None) -> np.ndarray:
+    """Bool per row: a path of ``S``'s links (``S[v, u] > 0``: u supplies v) from a
+    ``sources`` row through ``alive`` rows reaches it. One breadth-first search from a
+    virtual source (node n) feeding every alive source."""
+    n = S.shape[0]
+    alive = np.ones(n, dtype=bool) if alive is None else np.asarray(alive, dtype=bool)
+    mask = sp.diags(alive.astype(float))
+    forward = sp.csr_matrix(mask @ sp.csr_matrix(S).T @ mask)  # forward[u, v] > 0: u -> v
+    starts = np.flatnonzero(np.asarray(sources, dtype=bool) & alive)
+    source = sp.csr_matrix((np.ones(len(starts)), (np.zeros(len(starts), dtype=int), starts)),
+                           shape=(1, n))
+    graph = sp.bmat([[forward, sp.csr_matrix((n, 1))], [source, sp.csr_matrix((1, 1))]],
+                    format="csr")
+    order = breadth_first_order(graph, n, directed=True, return_predecessors=False)
+    reached = np.zeros(n + 1, dtype=bool)
+    reached[order] = True
+    return reached[:n]
+
+
+class Trace:
+    """Schedule, plans, traced mask and ``L[u, u]`` of one share matrix (module docstring).
+
+    Parameters
+    ----------
+    S : the share matrix (n x n, rows in facility order).
+    origin : (n,) bool, the origins (no inbound supply).
+    sinks : (n,) bool, the sinks; put last in each level of the forward plan so that Monte
+        Carlo statistics read them as contiguous slices.
+    """
+
+    def __init__(self, S: sp.csr_matrix, origin: np.ndarray, sinks: Optional[np.ndarray] = None):
+        self.S = sp.csr_matrix(S)
+        self.is_origin = np.asarray(origin, dtype=bool)
+        self.is_sink = None if sinks is None else np.asarray(sinks, dtype=bool)
+
+    @property
+    def n(self) -> int:
+        return self.S.shape[0]
+
+    @cached_property
+    def schedule(self) -> Schedule:
+        """Level order of ``S`` (see :mod:`graphmodel.solve.schedule`)."""
+        return build_schedule(self.S)
+
+    @cached_property
+    def forward(self) -> Plan:
+        """The plan of ``S``: solves ``x = F o (S x) + b``."""
+        return Plan.of(self.S, self.schedule, last=self.is_sink)
+
+    @cached_property
+    def backward(self) -> Plan:
+        """The plan of ``S^T``: solves ``c = F o (S^T c) + w``."""
+        return Plan.of(sp.csr_matrix(self.S.T), self.schedule.reversed)
+
+    @cached_property
+    def origin(self) -> np.ndarray:
+        """The origin indicator as floats (the ``b`` of availability)."""
+        return self.is_origin.astype(float)
+
+    @cached_property
+    def traced(self) -> np.ndarray:
+        """Bool per facility: reached from an origin (supply traces to an origin)."""
+        return reached_from(self.S, self.is_origin)
+
+    @cached_property
+    def diagonal(self) -> np.ndarray:
+        """``L[u, u]`` of ``L = (I - S)^-1`` on the traced facilities (paths through traced
+        facilities only; 1 off recycling loops), NaN where untraced. Exact
+        (:func:`~graphmodel.solve.loops.leontief_diagonal`)."""
+        diagonal = leontief_diagonal(self.S, self.schedule, among=self.traced)
+        return np.where(self.traced, diagonal, np.nan)
+
+    def propagate(self, factors: np.ndarray) -> np.ndarray:
+        """Pure propagation of facility factors: ``a = f o (S a) + f o origin``.
+
+        ``factors`` (n,) or (n, K): f in [0, 1] (1 - capacity loss; 0 = failed). Returns
+        ``a`` with its shape: the share of each facility's normal supply still available
+        (1 where nothing upstream is shocked and supply traces to an origin; 0 where supply
+        traces to no origin, as in a closed loop).
+        """
+        factors = np.asarray(factors, dtype=float)
+        b = factors * (self.origin if factors.ndim == 1 else self.origin[:, None])
+        return self.forward.solve(b, factors)
+
+    def through(self, w: np.ndarray) -> np.ndarray:
+        """``c = L_t^T w``: the backward solve restricted to the traced facilities
+        (``c = T S^T c + T w``, T = diag(traced); 0 where untraced). ``c[u] = sum_k w[k]
+        L[k, u]``: the weight whose supply passes through u (every path counted)."""
+        mask = self.traced.astype(float)
+        w = np.asarray(w, dtype=float)
+        # (S diag(t))^T = diag(t) S^T: zeroing the columns of untraced facilities is a row
+        # scale of the backward solve, so the one plan of S^T serves every call
+        return self.backward.solve(w * (mask[:, None] if w.ndim == 2 else mask), mask)
+
+    def first_passage(self, w: np.ndarray) -> np.ndarray:
+        """``c[u] / L[u, u]`` with ``c = L_t^T w`` (:meth:`through`): the weight whose supply
+        passes through u, a recycling loop through u counted once (the share lost if u
+        alone fails). NaN where untraced; ``w`` (n,) or (n, K)."""
+        c = self.through(w)
+        return c / (self.diagonal if c.ndim == 1 else self.diagonal[:, None])
