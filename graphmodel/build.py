@@ -15,7 +15,7 @@ from .network import Network
 def network_from_records(
     facilities: Iterable[Mapping], links: Iterable[Mapping],
     owners: Iterable[Mapping] | None = None, demand: Iterable[Mapping] | None = None,
-    *, name: str = "records",
+    recipes: Iterable[Mapping] | None = None, *, name: str = "records",
 ) -> Network:
     """A :class:`Network` from lists of dicts keyed by interchange-format column names.
 
@@ -35,7 +35,7 @@ def network_from_records(
 
     raw = {}
     for kind, records in (("facilities", facilities), ("links", links), ("owners", owners),
-                          ("demand", demand)):
+                          ("demand", demand), ("recipes", recipes)):
         if records is None:
             continue
         frame = pd.DataFrame(list(records))

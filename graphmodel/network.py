@@ -21,12 +21,13 @@ import scipy.sparse as sp
 from . import algebra
 from ._lookup import positions
 from .errors import NodeNotFound
+from .recipes import Production
 from .schema import KINDS, RECYCLER, columns
 from .settings import bundled_data_path
 
 _DERIVED = (
     "graph", "hash", "inbound_volume", "outbound_volume", "sinks", "origins", "sink_demand",
-    "ownership", "share_matrix", "_carrying_positions",
+    "ownership", "share_matrix", "_carrying_positions", "production",
 )
 
 
@@ -37,7 +38,8 @@ class Network:
     ----------
     facilities : DataFrame indexed by facility ``id`` (columns of ``facilities.csv``).
     links : DataFrame of ``links.csv`` rows.
-    owners, demand : optional DataFrames of ``owners.csv`` and ``demand.csv`` rows.
+    owners, demand, recipes : optional DataFrames of ``owners.csv``, ``demand.csv`` and
+        ``recipes.csv`` rows (see :mod:`graphmodel.recipes`).
     name : a label for the dataset (defaults to the folder or file name).
     path : where the network was read from, if anywhere.
 
@@ -49,12 +51,14 @@ class Network:
     True
     """
 
-    def __init__(self, facilities, links, owners=None, demand=None, *, name="network", path=None):
+    def __init__(self, facilities, links, owners=None, demand=None, recipes=None, *,
+                 name="network", path=None):
         self._tables: dict[str, pd.DataFrame] = {}
         self.facilities = facilities
         self.links = links
         self.owners = owners if owners is not None else pd.DataFrame(columns=columns("owners"))
         self.demand = demand if demand is not None else pd.DataFrame(columns=columns("demand"))
+        self.recipes = recipes if recipes is not None else pd.DataFrame(columns=columns("recipes"))
         self.name = name
         self.path = Path(path) if path is not None else None
         self.loaded_at = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
@@ -69,6 +73,7 @@ class Network:
     links = property(lambda self: self._tables["links"], lambda self, f: self._set("links", f))
     owners = property(lambda self: self._tables["owners"], lambda self, f: self._set("owners", f))
     demand = property(lambda self: self._tables["demand"], lambda self, f: self._set("demand", f))
+    recipes = property(lambda self: self._tables["recipes"], lambda self, f: self._set("recipes", f))
 
     @classmethod
     def from_path(cls, path: str | Path | None = None) -> "Network":
@@ -86,6 +91,7 @@ class Network:
             "links": self.links.reset_index(drop=True),
             "owners": self.owners.reset_index(drop=True),
             "demand": self.demand.reset_index(drop=True),
+            "recipes": self.recipes.reset_index(drop=True),
         }
 
     def write(self, path: str | Path) -> Path:
@@ -106,6 +112,8 @@ class Network:
         digits): the dataset's identity, equal for equal tables however they were read."""
         digest = hashlib.sha256()
         for kind, frame in self.to_frames().items():
+            if kind == "recipes" and not len(frame):
+                continue  # optional table: a network without recipes keeps its identity
             digest.update(f"{kind}:{','.join(map(str, frame.columns))}".encode())
             if len(frame):
                 digest.update(pd.util.hash_pandas_object(frame, index=False).to_numpy().tobytes())
@@ -239,6 +247,11 @@ class Network:
         self.facility(facility_id)
         value = self.ownership.at[facility_id, "ultimate_owner"]
         return value if isinstance(value, str) else None
+
+    @cached_property
+    def production(self) -> "Production":
+        """The recipes resolved into input groups and output slots (:mod:`graphmodel.recipes`)."""
+        return Production.of(self)
 
     # --- graph and matrix views -----------------------------------------------------------
     @cached_property

@@ -1,6 +1,6 @@
 """The interchange format as data.
 
-Each record kind (facilities, links, owners, demand) is described by a table in
+Each record kind (facilities, links, owners, demand, recipes) is described by a table in
 ``graphmodel/_schema/<kind>.csv`` with the columns ``field, dtype, required, default,
 allowed, min, max, description``. That table drives validation, defaults and the
 format documentation (``tiern format``), so the three can never disagree.
@@ -35,7 +35,7 @@ ALLOWED_VALUES: dict[str, tuple[str, ...]] = {
 }
 
 #: Record kinds in the order they are read and reported.
-KINDS: tuple[str, ...] = ("facilities", "links", "owners", "demand")
+KINDS: tuple[str, ...] = ("facilities", "links", "owners", "demand", "recipes")
 REQUIRED_KINDS: tuple[str, ...] = ("facilities", "links")
 
 

@@ -232,6 +232,41 @@ def _check_cross_table(raw: dict[str, RawTable], typed: dict[str, pd.DataFrame])
         problems += _check_demand(raw["demand"], typed["demand"], stage_of)
     if "owners" in raw and "owner" in typed["owners"]:
         problems += _check_owners(raw["owners"], typed["owners"])
+    if "recipes" in raw and "input" in typed["recipes"]:
+        problems += _check_recipes(raw["recipes"], typed["recipes"], stage_of)
+    return problems
+
+
+def _check_recipes(table: RawTable, recipes: pd.DataFrame, stage_of: pd.Series) -> list[Problem]:
+    """Each row names exactly one of stage or facility (a known one); per_unit > 0; an input
+    belongs to one group per (scope, output) and per scope (a material cannot both
+    substitute for and complement another at the same facility)."""
+    problems = []
+    label = table.label
+    stage = recipes["stage"].fillna("").astype(str)
+    facility = recipes["facility"].fillna("").astype(str)
+    for i in recipes.index[(stage == "") == (facility == "")]:
+        problems.append(Problem(label, table.row_number(i), "facility",
+                                "give exactly one of stage or facility"))
+    for i in recipes.index[(facility != "") & ~facility.isin(stage_of.index)]:
+        problems.append(Problem(label, table.row_number(i), "facility",
+                                f"unknown facility id '{facility[i]}'"))
+    for i in recipes.index[recipes["per_unit"].notna() & (recipes["per_unit"] <= 0)]:
+        problems.append(Problem(label, table.row_number(i), "per_unit",
+                                f"must be > 0 (tonnes of input per tonne of output), "
+                                f"got {recipes.at[i, 'per_unit']:g}"))
+    scope = stage.where(facility == "", "facility " + facility)
+    keyed = pd.DataFrame({"scope": scope, "output": recipes["output"], "input": recipes["input"],
+                          "group": recipes["group"]})
+    for i in keyed.index[keyed.duplicated(["scope", "output", "input"])]:
+        problems.append(Problem(label, table.row_number(i), "input",
+                                f"duplicate recipe row for {keyed.at[i, 'scope']}: "
+                                f"{keyed.at[i, 'input']} -> {keyed.at[i, 'output']}"))
+    groups = keyed.drop_duplicates(["scope", "input", "group"])
+    for i in groups.index[groups.duplicated(["scope", "input"])]:
+        problems.append(Problem(label, table.row_number(i), "group",
+                                f"{keyed.at[i, 'input']} is in two input groups of "
+                                f"{keyed.at[i, 'scope']}; an input belongs to one group"))
     return problems
 
 

@@ -104,7 +104,9 @@ def run_columns(net: Network, topo: Topology, scenario: Scenario, draws: Draws, 
     reroute = responses.reroute if reroute is None else reroute
     inventory = responses.inventory if inventory is None else inventory
     compiled = compile_factors(net, topo, scenario, draws)
-    if not reroute and not inventory:
+    if not reroute and not inventory and topo.production.pooled:
+        # pooled inputs make production linear: the exact propagation solve; recipes take
+        # a minimum over input groups, so they go through the monthly simulation
         horizon, n, K = compiled.f.shape
         f = compiled.f.transpose(1, 0, 2).reshape(n, horizon * K)
         g = compiled.g.transpose(1, 0, 2).reshape(topo.n_links, horizon * K)

@@ -1,0 +1,185 @@
+"""Recipes: complementary input groups, substitutes inside a group, per-group stocks.
+
+Every expected number is computed by hand in the comment above it."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from graphmodel import load_network
+from graphmodel.build import network_from_records
+from graphmodel.errors import ValidationError
+from graphmodel.examples import load_golden
+from graphmodel.scenarios import load_scenario, parse_scenario, run_scenario
+from graphmodel.scenarios.core import Topology, central_draws, compile_factors
+from graphmodel.scenarios.presets import preset_paths
+from graphmodel.scenarios.simulate import simulate
+
+from .reference_pooled import simulate_pooled
+
+
+def facility(fid, stage, country="AU", **extra):
+    return {"id": fid, "name": fid, "stage": stage, "country": country, **extra}
+
+
+MAGNET_RECIPE = [
+    {"stage": "magnet", "output": "NdFeB magnet", "input": "NdPr metal", "per_unit": 0.31,
+     "group": "NdPr"},
+    {"stage": "magnet", "output": "NdFeB magnet", "input": "Dy metal", "per_unit": 0.04,
+     "group": "DyTb"},
+    {"stage": "magnet", "output": "NdFeB magnet", "input": "Tb metal", "per_unit": 0.02,
+     "group": "DyTb"},
+]
+
+
+def magnet_chain(*, magnet_days=30, dy=4.0, tb=0.0, recipes=MAGNET_RECIPE):
+    """NdPr metal from AU (31 t/yr), Dy metal from CN, optionally Tb metal from JP, into a
+    magnet maker in JP shipping 100 t/yr of magnets to an OEM in DE (no OEM stock)."""
+    facilities = [facility("ndpr_au", "metal", "AU", capacity=31),
+                  facility("dy_cn", "metal", "CN", capacity=10),
+                  facility("tb_jp", "metal", "JP", capacity=5),
+                  facility("mag", "magnet", "JP", capacity=100, inventory_days=magnet_days),
+                  facility("oem", "oem", "DE", capacity=100, inventory_days=0)]
+    links = [{"supplier": "ndpr_au", "customer": "mag", "material": "NdPr metal", "volume": 31},
+             {"supplier": "dy_cn", "customer": "mag", "material": "Dy metal", "volume": dy},
+             {"supplier": "mag", "customer": "oem", "material": "NdFeB magnet", "volume": 100}]
+    if tb:
+        links.append({"supplier": "tb_jp", "customer": "mag", "material": "Tb metal", "volume": tb})
+    return network_from_records(facilities, links, recipes=recipes)
+
+
+def dy_export_ban(months=12, horizon=14):
+    return parse_scenario({
+        "name": "Dy ban", "horizon_months": horizon,
+        "shocks": [{"type": "export_control", "select": {"country": "CN", "material": "Dy metal"},
+                    "capacity_loss": 1.0, "duration_months": months}],
+        "responses": {"reroute": False}})
+
+
+def test_magnet_maker_stops_when_dy_stock_runs_out():
+    # B_Dy = 4/12 / 0.04 = 8.333 t magnet/month, 30 days = one month of stock.
+    # month 0: no Dy arrives, the stock covers the month: phi_Dy = 1 -> p = 1
+    # months 1-11: phi_Dy = 0 -> the magnet maker stops -> the OEM (no stock) gets 0
+    # month 12: the ban ends (12 months), Dy arrives again -> 1
+    result = run_scenario(magnet_chain(), dy_export_ban())
+    assert result.months["oem"].tolist() == pytest.approx([1.0] + [0.0] * 11 + [1.0, 1.0])
+    row = result.sinks.set_index("id").loc["oem"]
+    assert row["tts_months"] == 1
+    assert row["lost_volume"] == pytest.approx(11 * 100 / 12)
+
+
+def test_pooled_inputs_lose_only_dy_share_of_tonnage():
+    # The same chain without recipes: inputs substitute by mass. Inbound 35/12 t a month, one
+    # month of pooled stock (35/12). Each month 31/12 arrives and the stock covers the missing
+    # 4/12: months 0-7 are whole (stock left 35/12 - 8 * 4/12 = 3/12); month 8 draws the last
+    # 3/12 -> (31 + 3)/35; months 9-11 run on NdPr alone at 31/35, as if Dy did not matter.
+    result = run_scenario(magnet_chain(recipes=None), dy_export_ban())
+    assert result.months["oem"].tolist() == pytest.approx(
+        [1.0] * 8 + [34 / 35] + [31 / 35] * 3 + [1.0, 1.0])
+
+
+def test_tb_substitutes_for_dy_inside_its_group():
+    # Dy 2 t/yr (a = 0.04 -> 50 t magnet/yr) and Tb 1 t/yr (a = 0.02 -> 50 t magnet/yr):
+    # B_DyTb = 100/12. With Dy cut and no stock, A_DyTb = Tb's 50/12 -> phi = 0.5, so the
+    # magnet maker and the OEM run at half while the ban lasts.
+    net = magnet_chain(magnet_days=0, dy=2.0, tb=1.0)
+    result = run_scenario(net, dy_export_ban(months=3, horizon=5))
+    assert result.months["oem"].tolist() == pytest.approx([0.5, 0.5, 0.5, 1.0, 1.0])
+
+
+def test_multi_output_metal_maker_keeps_the_unaffected_output():
+    # A metal maker makes NdPr metal from NdPr oxide and Dy metal from Dy oxide; a Dy oxide
+    # ban stops its Dy metal only. The magnet buyer (pooled, buying only NdPr metal) is whole.
+    facilities = [facility("sep_au", "separator", "AU"), facility("sep_cn", "separator", "CN"),
+                  facility("metal_jp", "metal", "JP", inventory_days=0),
+                  facility("mag_ndpr", "magnet", "JP"), facility("mag_dy", "magnet", "JP"),
+                  facility("oem_a", "oem", "DE"), facility("oem_b", "oem", "US")]
+    links = [{"supplier": "sep_au", "customer": "metal_jp", "material": "NdPr oxide", "volume": 12},
+             {"supplier": "sep_cn", "customer": "metal_jp", "material": "Dy oxide", "volume": 1.2},
+             {"supplier": "metal_jp", "customer": "mag_ndpr", "material": "NdPr metal", "volume": 10},
+             {"supplier": "metal_jp", "customer": "mag_dy", "material": "Dy metal", "volume": 1},
+             {"supplier": "mag_ndpr", "customer": "oem_a", "material": "NdFeB magnet", "volume": 30},
+             {"supplier": "mag_dy", "customer": "oem_b", "material": "NdFeB magnet", "volume": 20}]
+    recipes = [{"stage": "metal", "output": "NdPr metal", "input": "NdPr oxide", "per_unit": 1.2,
+                "group": "NdPr"},
+               {"stage": "metal", "output": "Dy metal", "input": "Dy oxide", "per_unit": 1.2,
+                "group": "Dy"}]
+    net = network_from_records(facilities, links, recipes=recipes)
+    spec = parse_scenario({"name": "ban", "horizon_months": 3, "shocks": [
+        {"type": "export_control", "select": {"country": "CN", "material": "Dy oxide"}}],
+        "responses": {"reroute": False, "inventory": False}})
+    result = run_scenario(net, spec)
+    assert result.months["oem_a"].tolist() == pytest.approx([1, 1, 1])
+    assert result.months["oem_b"].tolist() == pytest.approx([0, 0, 0])
+    # the metal maker's reported supply is its outputs weighted by baseline outbound volume:
+    # NdPr metal 10 of 11 t at 1, Dy metal 1 of 11 t at 0 -> 10/11
+    assert result.facility_supply["metal_jp"].tolist() == pytest.approx([10 / 11] * 3)
+
+
+def test_an_input_missing_from_a_facilitys_recipe_is_a_located_error():
+    recipes = MAGNET_RECIPE[:1]       # Dy metal arrives at the magnet maker but no row lists it
+    net = magnet_chain(recipes=recipes)
+    with pytest.raises(ValidationError, match=r"links\.csv:3:material: 'Dy metal' is not an "
+                                              r"input of any recipe row of facility 'mag'"):
+        net.production
+
+
+@pytest.mark.parametrize("row, message", [
+    ({"output": "NdFeB magnet", "input": "Dy metal", "per_unit": 0.04, "group": "DyTb"},
+     r"recipes\.csv:2:facility: give exactly one of stage or facility"),
+    ({"facility": "nowhere", "output": "NdFeB magnet", "input": "Dy metal", "per_unit": 0.04,
+      "group": "DyTb"}, r"recipes\.csv:2:facility: unknown facility id 'nowhere'"),
+    ({"stage": "magnet", "output": "NdFeB magnet", "input": "Dy metal", "per_unit": 0,
+      "group": "DyTb"}, r"recipes\.csv:2:per_unit: must be > 0"),
+])
+def test_recipe_rows_are_validated(row, message):
+    with pytest.raises(ValidationError, match=message):
+        magnet_chain(recipes=[row])
+
+
+def test_an_input_in_two_groups_is_rejected():
+    rows = MAGNET_RECIPE + [{"stage": "magnet", "output": "SmCo magnet", "input": "Dy metal",
+                             "per_unit": 0.1, "group": "other"}]
+    with pytest.raises(ValidationError, match=r"recipes\.csv:5:group: Dy metal is in two input groups"):
+        magnet_chain(recipes=rows)
+
+
+# --- networks without recipes: the pooled model, to 1e-12 --------------------------------
+def _both(net, spec, **modes):
+    topo = Topology.of(net)
+    compiled = compile_factors(net, topo, spec, central_draws(spec))
+    new = simulate(topo, compiled, spec.responses, **modes)
+    old = simulate_pooled(topo, compiled, spec.responses, **modes)
+    return new, old
+
+
+@pytest.mark.parametrize("modes", [dict(inventory=True, reroute=True),
+                                   dict(inventory=True, reroute=False),
+                                   dict(inventory=False, reroute=True)])
+@pytest.mark.parametrize("preset", [p.stem for p in preset_paths()])
+def test_bundled_presets_without_recipes_match_the_pooled_model(preset, modes):
+    net = load_network()
+    if len(net.recipes):
+        net.recipes = net.recipes.iloc[0:0]
+    spec = load_scenario(next(p for p in preset_paths() if p.stem == preset))
+    new, old = _both(net, spec, **modes)
+    np.testing.assert_allclose(new.supply, old.supply, rtol=0, atol=1e-12)
+    np.testing.assert_allclose(new.rerouted, old.rerouted, rtol=0, atol=1e-9)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(loss=st.floats(0, 1), start=st.integers(0, 5), duration=st.integers(0, 8),
+       days=st.integers(0, 90), reroute=st.booleans())
+def test_golden_without_recipes_matches_the_pooled_model(loss, start, duration, days, reroute):
+    net = load_golden()
+    facilities = net.facilities.copy()
+    facilities["inventory_days"] = float(days)
+    net.facilities = facilities
+    spec = parse_scenario({"name": "p", "horizon_months": 12, "shocks": [
+        {"select": {"country": "CN"}, "capacity_loss": loss, "start_month": start,
+         "duration_months": duration}]})
+    new, old = _both(net, spec, inventory=True, reroute=reroute)
+    np.testing.assert_allclose(new.supply, old.supply, rtol=0, atol=1e-12)
+    np.testing.assert_allclose(new.stock, old.stock, rtol=0, atol=1e-9)
