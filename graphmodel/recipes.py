@@ -58,8 +58,10 @@ class Production:
 
     Attributes
     ----------
-    link_group : (E,) input group of each link at its customer.
-    link_weight : (E,) ``1 / a_m`` of the link's material in that group.
+    entry_link, entry_group, entry_weight : one entry per (link, input group it counts in
+        at its customer), sorted by link, with ``1 / a_m`` of the link's material in that
+        group as weight. A link usually counts in one group; an input listed in several
+        groups (bought-in alloy carries both NdPr and Dy) counts in each.
     group_owner : (G,) facility of each group.
     group_name : (G,) group names.
     group_base : (G,) ``B_g``: baseline monthly consumption in tonnes of output supported.
@@ -69,11 +71,13 @@ class Production:
         weights of the facility-level production fraction; 1 for a single slot).
     link_slot : (E,) output slot of each link at its supplier.
     pair_slot, pair_group : the groups each slot needs, sorted by slot.
+    recipe : (n,) facility has recipe rows (False: its inputs are pooled).
     pooled : True when no facility has a recipe (the pooled model everywhere).
     """
 
-    link_group: np.ndarray
-    link_weight: np.ndarray
+    entry_link: np.ndarray
+    entry_group: np.ndarray
+    entry_weight: np.ndarray
     group_owner: np.ndarray
     group_name: np.ndarray
     group_base: np.ndarray
@@ -83,6 +87,7 @@ class Production:
     link_slot: np.ndarray
     pair_slot: np.ndarray
     pair_group: np.ndarray
+    recipe: np.ndarray
     pooled: bool
 
     @property
@@ -135,45 +140,51 @@ def _resolve(net) -> Production:
     material = links["material"].astype(str).to_numpy()
     volume = links["volume"].to_numpy(dtype=float)
     rows = _rows_for(getattr(net, "recipes", None), facilities)
-    # keep only rows whose output the facility ships (or any row of a facility that ships
-    # nothing: a sink's recipe names what it consumes)
-    ships = pd.DataFrame({"facility": index[supplier], "output": material}).drop_duplicates()
-    shipped_any = pd.Index(ships["facility"].unique())
-    rows = rows[rows.set_index(["facility", "output"]).index.isin(
-        ships.set_index(["facility", "output"]).index) | ~rows["facility"].isin(shipped_any)]
     with_recipe = pd.Index(rows["facility"].unique())
 
     # --- input groups --------------------------------------------------------------------
     # (facility, material) -> (group name, per_unit); the largest output's row wins where
     # several outputs list the same input (only ratios inside a group matter)
-    inputs = rows.drop_duplicates(["facility", "input"])
+    # an input may sit in several groups (bought-in alloy carries both its NdPr and its Dy):
+    # one entry per (link, group) it counts in
+    inputs = rows.drop_duplicates(["facility", "input", "group"])
     has_recipe = index.isin(with_recipe)
-    group_key = np.full(E, POOLED, dtype=object)
-    weight = np.ones(E)
+    links_e = np.arange(E)
+    pooled_links = links_e[~has_recipe[customer]]
+    entry_link = [pooled_links]
+    entry_key = [np.full(len(pooled_links), POOLED, dtype=object)]
+    entry_weight = [np.ones(len(pooled_links))]
     in_recipe = has_recipe[customer]
     if in_recipe.any():
-        wanted = pd.DataFrame({"facility": index[customer[in_recipe]],
+        wanted = pd.DataFrame({"link": links_e[in_recipe], "facility": index[customer[in_recipe]],
                                "input": material[in_recipe]})
         found = wanted.merge(inputs[["facility", "input", "group", "per_unit"]],
-                             on=["facility", "input"], how="left")
+                             on=["facility", "input"], how="left", sort=False)
         missing = found["group"].isna().to_numpy()
         if missing.any():
-            rows_e = np.flatnonzero(in_recipe)[missing]
             raise ValidationError([
                 Problem("links.csv", int(e) + 2, "material",
                         f"'{material[e]}' is not an input of any recipe row of facility "
                         f"'{index[customer[e]]}' (add a recipes.csv row for it)")
-                for e in rows_e])
-        group_key[in_recipe] = found["group"].astype(str).to_numpy()
-        weight[in_recipe] = 1.0 / found["per_unit"].to_numpy(dtype=float)
-    codes, uniques = pd.factorize(pd.Series(customer.astype(np.int64)).astype(str) + "\x1f"
-                                  + pd.Series(group_key, dtype=object).astype(str))
+                for e in found["link"].to_numpy()[missing]])
+        entry_link.append(found["link"].to_numpy(dtype=np.int64))
+        entry_key.append(found["group"].astype(str).to_numpy(dtype=object))
+        entry_weight.append(1.0 / found["per_unit"].to_numpy(dtype=float))
+    entry_link = np.concatenate(entry_link)
+    order = np.argsort(entry_link, kind="stable")
+    entry_link = entry_link[order]
+    entry_key = np.concatenate(entry_key)[order]
+    entry_weight = np.concatenate(entry_weight)[order]
+    entry_owner = customer[entry_link]
+    codes, uniques = pd.factorize(pd.Series(entry_owner.astype(np.int64)).astype(str) + "\x1f"
+                                  + pd.Series(entry_key, dtype=object).astype(str))
     group_owner = np.zeros(len(uniques), dtype=np.int64)
-    group_owner[codes] = customer
+    group_owner[codes] = entry_owner
     group_name = np.array([u.split("\x1f", 1)[1] for u in uniques], dtype=object)
     carrying = volume > 0
-    group_base = np.bincount(codes[carrying], weights=volume[carrying] / 12.0 * weight[carrying],
-                             minlength=len(uniques))
+    counted = carrying[entry_link]
+    group_base = np.bincount(codes[counted], minlength=len(uniques),
+                             weights=volume[entry_link[counted]] / 12.0 * entry_weight[counted])
 
     # --- output slots --------------------------------------------------------------------
     out_key = pd.DataFrame({"owner": supplier, "material": material})
@@ -217,8 +228,9 @@ def _resolve(net) -> Production:
                 keep[i] = False
         pair_slot, pair_group = pair_slot[keep], pair_group[keep]
     return Production(
-        link_group=codes.astype(np.int64), link_weight=weight, group_owner=group_owner,
+        entry_link=entry_link.astype(np.int64), entry_group=codes.astype(np.int64),
+        entry_weight=entry_weight, group_owner=group_owner,
         group_name=group_name, group_base=group_base, slot_owner=slot_owner,
         slot_material=slot_material, slot_share=slot_share, link_slot=link_slot.astype(np.int64),
         pair_slot=pair_slot.astype(np.int64), pair_group=pair_group.astype(np.int64),
-        pooled=len(with_recipe) == 0)
+        recipe=has_recipe, pooled=len(with_recipe) == 0)

@@ -238,9 +238,8 @@ def _check_cross_table(raw: dict[str, RawTable], typed: dict[str, pd.DataFrame])
 
 
 def _check_recipes(table: RawTable, recipes: pd.DataFrame, stage_of: pd.Series) -> list[Problem]:
-    """Each row names exactly one of stage or facility (a known one); per_unit > 0; an input
-    belongs to one group per (scope, output) and per scope (a material cannot both
-    substitute for and complement another at the same facility)."""
+    """Each row names exactly one of stage or facility (a known one); per_unit > 0; one row
+    per (scope, output, input, group). An input may sit in several groups (it then counts in each)."""
     problems = []
     label = table.label
     stage = recipes["stage"].fillna("").astype(str)
@@ -258,15 +257,11 @@ def _check_recipes(table: RawTable, recipes: pd.DataFrame, stage_of: pd.Series) 
     scope = stage.where(facility == "", "facility " + facility)
     keyed = pd.DataFrame({"scope": scope, "output": recipes["output"], "input": recipes["input"],
                           "group": recipes["group"]})
-    for i in keyed.index[keyed.duplicated(["scope", "output", "input"])]:
+    for i in keyed.index[keyed.duplicated(["scope", "output", "input", "group"])]:
         problems.append(Problem(label, table.row_number(i), "input",
                                 f"duplicate recipe row for {keyed.at[i, 'scope']}: "
-                                f"{keyed.at[i, 'input']} -> {keyed.at[i, 'output']}"))
-    groups = keyed.drop_duplicates(["scope", "input", "group"])
-    for i in groups.index[groups.duplicated(["scope", "input"])]:
-        problems.append(Problem(label, table.row_number(i), "group",
-                                f"{keyed.at[i, 'input']} is in two input groups of "
-                                f"{keyed.at[i, 'scope']}; an input belongs to one group"))
+                                f"{keyed.at[i, 'input']} -> {keyed.at[i, 'output']} "
+                                f"in group {keyed.at[i, 'group']}"))
     return problems
 
 

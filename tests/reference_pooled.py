@@ -37,7 +37,8 @@ def simulate_pooled(topo, compiled, responses, *, inventory: bool, reroute: bool
                               p[topo.supplier[inbound_links]])
             flow[inbound_links] = monthly[inbound_links, None] * source * g[inbound_links]
             if plan is not None and len(inbound_links):
-                plan.solve(t, number, f, g, p[slot_owner], p, flow, extra, used, compiled.first_start)
+                plan.solve(t, number, f, g, p[slot_owner], p, flow, extra, used, None,
+                           compiled.first_start)
             arrivals = to_customer @ (flow[inbound_links] + extra[inbound_links])
             origin = topo.origin[level]
             need = f[level] * need_full[level, None]

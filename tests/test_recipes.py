@@ -139,11 +139,22 @@ def test_recipe_rows_are_validated(row, message):
         magnet_chain(recipes=[row])
 
 
-def test_an_input_in_two_groups_is_rejected():
-    rows = MAGNET_RECIPE + [{"stage": "magnet", "output": "SmCo magnet", "input": "Dy metal",
-                             "per_unit": 0.1, "group": "other"}]
-    with pytest.raises(ValidationError, match=r"recipes\.csv:5:group: Dy metal is in two input groups"):
-        magnet_chain(recipes=rows)
+def test_an_input_in_two_groups_counts_in_each():
+    # Bought-in alloy carries both NdPr and Dy: listed in both groups (a = 1.35 in each).
+    # The maker gets 27 t/yr alloy (20 t magnet) and 31 t NdPr metal + 4 t Dy metal
+    # (100 t magnet). B_NdPr = (20 + 100)/12, B_DyTb = (20 + 100)/12. Dy cut, no stock:
+    # phi_DyTb = 20/120 = 1/6, phi_NdPr = 1 -> p = 1/6.
+    rows = MAGNET_RECIPE + [
+        {"stage": "magnet", "output": "NdFeB magnet", "input": "NdFeB alloy", "per_unit": 1.35,
+         "group": group} for group in ("NdPr", "DyTb")]
+    net = magnet_chain(magnet_days=0, recipes=rows)
+    facilities = net.to_frames()["facilities"].to_dict("records")
+    links = net.to_frames()["links"].to_dict("records")
+    facilities.append(facility("alloy_jp", "alloy", "JP"))
+    links.append({"supplier": "alloy_jp", "customer": "mag", "material": "NdFeB alloy", "volume": 27})
+    net = network_from_records(facilities, links, recipes=rows)
+    result = run_scenario(net, dy_export_ban(months=2, horizon=3))
+    assert result.months["oem"].tolist() == pytest.approx([1 / 6, 1 / 6, 1.0])
 
 
 # --- networks without recipes: the pooled model, to 1e-12 --------------------------------

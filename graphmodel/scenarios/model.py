@@ -331,7 +331,10 @@ class Responses(BaseModel):
     ``inventory``: draw down each facility's ``inventory_days`` of input consumption.
     ``reroute``: move lost volume to spare capacity, over qualified links at once and over
     candidate / in_qualification links once their lead time has elapsed since the first
-    shock started. ``qualification_months`` overrides every link's lead time;
+    shock started. ``link_flex`` caps the extra volume a link that carries volume today may
+    take, as a fraction of its baseline (supply contracts bind buyers to a variance of about
+    20-30% around the quoted volume; ``None`` = no cap, limited by spare capacity alone).
+    ``qualification_months`` overrides every link's lead time;
     ``default_qualification_months`` is used where a link gives none. ``refill_rate``: the
     share of a facility's monthly input it can add to a depleted stock per month once its
     supply has recovered. ``new_capacity``: see :class:`NewCapacity`.
@@ -344,10 +347,11 @@ class Responses(BaseModel):
     qualification_months: Optional[float] = None
     default_qualification_months: float = 12.0
     refill_rate: float = 0.1
+    link_flex: Optional[float] = None
     new_capacity: list[NewCapacity] = []
 
     @field_validator("qualification_months", "default_qualification_months", "refill_rate",
-                     mode="before")
+                     "link_flex", mode="before")
     @classmethod
     def _non_negative(cls, value):
         if value is None:

@@ -55,11 +55,16 @@ _TINY = 1e-12
 
 @dataclass
 class Simulation:
-    """Monthly outputs: production fractions ``p`` (T, n, K) and rerouted volume (T, E, K)."""
+    """Monthly outputs: production fractions ``p`` (T, n, K), rerouted volume (T, E, K) and
+    stocks (T, n, K, in output-equivalent tonnes). For a single column (a deterministic
+    run) also the fulfilment ``phi`` of every input group (T, G) and the production
+    fraction of every output slot (T, P), from which the binding input is read."""
 
     supply: np.ndarray
     rerouted: np.ndarray
     stock: np.ndarray
+    group_supply: np.ndarray | None = None
+    slot_supply: np.ndarray | None = None
 
 
 def capacity_schedule(topo: Topology, responses: Responses, horizon: int
@@ -127,6 +132,9 @@ def simulate(topo: Topology, compiled: Compiled, responses: Responses, *,
     supply = np.zeros((horizon, n, K))
     rerouted = np.zeros((horizon, E, K))
     stocks = np.zeros((horizon, n, K))
+    record = K == 1
+    group_supply = np.ones((horizon, prod.n_groups)) if record else None
+    slot_supply = np.ones((horizon, prod.n_slots)) if record else None
     for t in range(horizon):
         f, g = f_all[t], g_all[t]
         p = np.zeros((n, K))               # facility production fraction (reported supply)
@@ -140,7 +148,8 @@ def simulate(topo: Topology, compiled: Compiled, responses: Responses, *,
             source = np.where(topo.lagged[inbound_links, None], p_slot_prev[slot_in], p_slot[slot_in])
             flow[inbound_links] = monthly[inbound_links, None] * source * g[inbound_links]
             if plan is not None and len(inbound_links):
-                plan.solve(t, number, f, g, p_slot, p_min, flow, extra, used, compiled.first_start)
+                plan.solve(t, number, f, g, p_slot, p_min, flow, extra, used, stock,
+                           compiled.first_start)
             groups = step.groups
             arrivals = step.to_group @ (flow[inbound_links] + extra[inbound_links])
             need = f[prod.group_owner[groups]] * base[groups, None]
@@ -157,6 +166,8 @@ def simulate(topo: Topology, compiled: Compiled, responses: Responses, *,
             owner_f = f[prod.slot_owner[slots]]
             made = np.where(step.slot_origin[:, None], owner_f, np.minimum(made, owner_f))
             p_slot[slots] = made
+            if record:
+                group_supply[t, groups] = np.minimum(phi[:, 0], 1.0)
             low = np.minimum.reduceat(made, step.facility_starts, axis=0)
             p_min[level] = low
             p[level] = low + step.to_facility @ (made - low[step.slot_facility])
@@ -173,7 +184,10 @@ def simulate(topo: Topology, compiled: Compiled, responses: Responses, *,
         stocks[t] = np.zeros((n, K)) if not prod.n_groups else \
             _per_facility(stock, prod.group_owner, n)
         p_slot_prev = p_slot
-    return Simulation(supply=supply, rerouted=rerouted, stock=stocks)
+        if record:
+            slot_supply[t] = p_slot[:, 0]
+    return Simulation(supply=supply, rerouted=rerouted, stock=stocks,
+                      group_supply=group_supply, slot_supply=slot_supply)
 
 
 def _per_facility(values: np.ndarray, owner: np.ndarray, n: int) -> np.ndarray:
@@ -233,9 +247,14 @@ def _production_steps(topo: Topology, levels) -> list[_ProductionStep]:
         per_slot = np.bincount(pair_slot, minlength=len(slots))
         with_pairs = np.flatnonzero(per_slot)
         starts = (np.cumsum(per_slot) - per_slot)[with_pairs]
+        # entries of the level's inbound links (entries are sorted by link)
+        lo = np.searchsorted(prod.entry_link, inbound_links, side="left")
+        hi = np.searchsorted(prod.entry_link, inbound_links, side="right")
+        entries = np.concatenate([np.arange(a, b) for a, b in zip(lo, hi)]) \
+            if len(inbound_links) else np.zeros(0, dtype=np.int64)
+        column = np.repeat(np.arange(len(inbound_links)), hi - lo)
         to_group = sp.csr_matrix(
-            (prod.link_weight[inbound_links],
-             (group_local[prod.link_group[inbound_links]], np.arange(len(inbound_links)))),
+            (prod.entry_weight[entries], (group_local[prod.entry_group[entries]], column)),
             shape=(len(groups), len(inbound_links)))
         steps.append(_ProductionStep(
             groups=groups, to_group=to_group, slots=slots, slot_facility=slot_facility,
@@ -299,6 +318,10 @@ class ReroutePlan:
     def __init__(self, topo: Topology, responses: Responses, horizon: int, levels=None):
         self.topo = topo
         self.capacity, self.link_cap, link_online = capacity_schedule(topo, responses, horizon)
+        if responses.link_flex is not None:
+            # a link carrying volume today takes at most link_flex of its baseline extra
+            flex = np.where(topo.volume > 0, responses.link_flex * topo.volume / 12.0, np.inf)
+            self.link_cap = np.minimum(self.link_cap, flex[None, :])
         self.group = _customer_material_groups(topo)
         carrying = topo.volume > 0
         self.carrying = carrying
@@ -318,6 +341,8 @@ class ReroutePlan:
         self.cost = np.where(self.qualified, -1.0, -(1.0 - CANDIDATE_PENALTY))
         self.out_links_monthly = topo.volume / 12.0
         levels = level_links(topo) if levels is None else levels
+        self._pair_bounds = np.searchsorted(topo.production.pair_slot,
+                                            np.arange(topo.production.n_slots + 1))
         self._out_order = np.argsort(topo.supplier, kind="stable")   # by supplier, then link
         self._out_bounds = np.searchsorted(topo.supplier[self._out_order], np.arange(topo.n + 1))
         self.levels = [self._level(inbound_links) for _, inbound_links, _ in levels]
@@ -352,10 +377,16 @@ class ReroutePlan:
         unshocked = g[links] >= 1.0 - _TINY
         return (self.static_ok[links, None] & (by_qualification | by_new) & unshocked)
 
-    def solve(self, t, level_number, f, g, p_slot, p_min, flow, extra, used, first_start) -> None:
-        """Reroute lost volume into level ``level_number`` this month (updates extra, used).
+    def solve(self, t, level_number, f, g, p_slot, p_min, flow, extra, used, stock,
+              first_start) -> None:
+        """Reroute lost volume into level ``level_number`` this month (updates extra, used
+        and the suppliers' stocks).
 
-        Works on the level's own links, groups and suppliers only (see :class:`_LevelReroute`)."""
+        Works on the level's own links, groups and suppliers only (see :class:`_LevelReroute`).
+        A supplier with a recipe makes extra output only from the inputs it holds: extra
+        tonnes of output o are at most ``min over the groups o needs of S_g`` (stocks in
+        tonnes of output supported, after its own production this month), and are drawn
+        from those stocks. Suppliers without a recipe are bounded by capacity alone."""
         topo, plan = self.topo, self.levels[level_number]
         K = f.shape[1]
         into = plan.into
@@ -379,11 +410,22 @@ class ReroutePlan:
         group_key, group_row = np.unique(plan.into_group[link_idx] * K + column, return_inverse=True)
         supplier_key, supplier_row = np.unique(plan.into_supplier[link_idx] * K + column,
                                                return_inverse=True)
-        rows = np.concatenate([group_row, len(group_key) + supplier_row])
-        A = sp.csr_matrix((np.ones(2 * count), (rows, np.tile(np.arange(count), 2))),
-                          shape=(len(group_key) + len(supplier_key), count))
-        b = np.concatenate([lost[group_key // K, group_key % K],
-                            spare[supplier_key // K, supplier_key % K]])
+        rows = [group_row, len(group_key) + supplier_row]
+        columns = [np.arange(count), np.arange(count)]
+        b = [lost[group_key // K, group_key % K], spare[supplier_key // K, supplier_key % K]]
+        # inputs held by suppliers with a recipe bound their extra output, per output slot
+        prod = topo.production
+        held = prod.recipe[topo.supplier[links]]
+        held &= self._pair_bounds[prod.link_slot[links] + 1] > self._pair_bounds[prod.link_slot[links]]
+        slot_key = slot_row = None
+        if held.any():
+            slot_key, slot_row = np.unique(prod.link_slot[links[held]] * K + column[held],
+                                           return_inverse=True)
+            rows.append(len(group_key) + len(supplier_key) + slot_row)
+            columns.append(np.flatnonzero(held))
+            b.append(self._held(slot_key // K, slot_key % K, stock))
+        rows, columns, b = np.concatenate(rows), np.concatenate(columns), np.concatenate(b)
+        A = sp.csr_matrix((np.ones(len(rows)), (rows, columns)), shape=(len(b), count))
         upper = self.link_cap[t, links]
         bounds = np.column_stack([np.zeros(count), np.where(np.isfinite(upper), upper, np.inf)])
         result = linprog(self.cost[links], A_ub=A, b_ub=b, bounds=bounds, method="highs")
@@ -392,6 +434,27 @@ class ReroutePlan:
         amount = np.maximum(result.x, 0.0)
         np.add.at(extra, (links, column), amount)
         np.add.at(used, (topo.supplier[links], column), amount)
+        if slot_key is not None:
+            self._draw_held(slot_key // K, slot_key % K,
+                            np.bincount(slot_row, weights=amount[held], minlength=len(slot_key)),
+                            stock)
+
+    def _held(self, slots: np.ndarray, column: np.ndarray, stock: np.ndarray) -> np.ndarray:
+        """Tonnes of each slot's output its facility's stocks support: min over its groups."""
+        prod = self.topo.production
+        room = np.full(len(slots), np.inf)
+        for i, (s, k) in enumerate(zip(slots, column)):
+            groups = prod.pair_group[self._pair_bounds[s]:self._pair_bounds[s + 1]]
+            if len(groups):
+                room[i] = max(stock[groups, k].min(), 0.0)
+        return room
+
+    def _draw_held(self, slots, column, amount, stock) -> None:
+        prod = self.topo.production
+        for s, k, x in zip(slots, column, amount):
+            if x > 0:
+                groups = prod.pair_group[self._pair_bounds[s]:self._pair_bounds[s + 1]]
+                stock[groups, k] = np.maximum(stock[groups, k] - x, 0.0)
 
     def _spare(self, t, plan: _LevelReroute, f, g, p_slot, p_min, used) -> np.ndarray:
         """Spare capacity (local suppliers, K) this month: ``f * capacity/12 - committed - used``
@@ -403,6 +466,9 @@ class ReroutePlan:
         outbound = self.out_links_monthly[out_links, None] * g[out_links] * p_slot[slot]
         committed = plan.to_supplier @ outbound
         f_s, p_s = f[suppliers], p_min[suppliers]
+        # without a recipe, a supplier short of inputs ships all it can make already; with
+        # one, its held inputs bound the extra per output (see solve)
+        p_s = np.where(self.topo.production.recipe[suppliers, None], np.inf, p_s)
         headroom = f_s * self.capacity[t][suppliers][:, None] / 12.0 - committed - used[suppliers]
         return np.where(p_s >= f_s - 1e-9, np.maximum(headroom, 0.0), 0.0)
 
