@@ -11,6 +11,9 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
 
-def bundled_data_path() -> Path:
-    """The default network: ``$TIERN_DATA`` or the bundled ``data/`` folder."""
+def bundled_data_path(default: bool = False) -> Path:
+    """The default network: ``$TIERN_DATA`` or the bundled ``data/`` folder (always the
+    bundled folder with ``default=True``: where tiern's default tables live)."""
+    if default:
+        return REPO_ROOT / "data"
     return Path(os.environ.get("TIERN_DATA") or REPO_ROOT / "data")

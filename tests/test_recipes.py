@@ -194,3 +194,93 @@ def test_golden_without_recipes_matches_the_pooled_model(loss, start, duration, 
     new, old = _both(net, spec, inventory=True, reroute=reroute)
     np.testing.assert_allclose(new.supply, old.supply, rtol=0, atol=1e-12)
     np.testing.assert_allclose(new.stock, old.stock, rtol=0, atol=1e-9)
+
+
+# --- export controls by element content ----------------------------------------------------
+def test_element_selector_takes_every_material_above_the_de_minimis():
+    # Dy metal holds 1.0 Dy, NdPr metal none; a magnet holds 1% Dy (bundled materials.csv):
+    # {element: Dy, min_content: 0.001} selects Dy metal and NdFeB magnet, not NdPr metal;
+    # min_content 0.05 leaves the magnet out.
+    from graphmodel.scenarios.select import link_mask
+    from graphmodel.scenarios.model import Selector
+
+    net = magnet_chain()
+    chosen = net.links.loc[link_mask(net, Selector(element="Dy", min_content=0.001)), "material"]
+    assert sorted(chosen) == ["Dy metal", "NdFeB magnet"]
+    chosen = net.links.loc[link_mask(net, Selector(element="Dy", min_content=0.05)), "material"]
+    assert list(chosen) == ["Dy metal"]
+
+
+def test_a_networks_own_materials_table_overrides_the_defaults():
+    net = magnet_chain()
+    own = [{"material": "NdFeB magnet", "unit": "t magnet", "Dy": 0.0}]
+    net = network_from_records(net.to_frames()["facilities"].to_dict("records"),
+                               net.to_frames()["links"].to_dict("records"),
+                               recipes=MAGNET_RECIPE, materials=own)
+    assert net.element_content.at["NdFeB magnet", "Dy"] == 0.0
+    assert net.element_content.at["Dy metal", "Dy"] == 1.0        # from the defaults
+
+
+def test_unknown_element_is_a_located_scenario_error():
+    from graphmodel.scenarios import ScenarioFileError
+
+    with pytest.raises(ScenarioFileError, match=r"shocks\[0\]\.select\.element"):
+        parse_scenario({"name": "x", "shocks": [{"type": "export_control",
+                                                 "select": {"country": "CN", "element": "Xx"}}]})
+
+
+# --- element tracing -------------------------------------------------------------------------
+def dy_chain():
+    """Two separators feed a JP metal maker: Dy oxide 3 t/yr from CN and 1 t/yr from AU,
+    NdPr oxide 120 t/yr from AU only. The metal maker ships NdPr metal (100) and Dy metal
+    (3.4) to a magnet maker, whose magnets (300) go to an OEM."""
+    facilities = [facility("sep_cn", "separator", "CN"), facility("sep_au", "separator", "AU"),
+                  facility("metal_jp", "metal", "JP"), facility("mag_jp", "magnet", "JP"),
+                  facility("oem_de", "oem", "DE")]
+    links = [{"supplier": "sep_cn", "customer": "metal_jp", "material": "Dy oxide", "volume": 3},
+             {"supplier": "sep_au", "customer": "metal_jp", "material": "Dy oxide", "volume": 1},
+             {"supplier": "sep_au", "customer": "metal_jp", "material": "NdPr oxide", "volume": 120},
+             {"supplier": "metal_jp", "customer": "mag_jp", "material": "NdPr metal", "volume": 100},
+             {"supplier": "metal_jp", "customer": "mag_jp", "material": "Dy metal", "volume": 3.4},
+             {"supplier": "mag_jp", "customer": "oem_de", "material": "NdFeB magnet", "volume": 300}]
+    return network_from_records(facilities, links)
+
+
+def test_dy_flows_are_conserved_and_follow_dy_bearing_links():
+    from graphmodel.elements import element_flows
+
+    net = dy_chain()
+    x = element_flows(net, "Dy").to_numpy()
+    # Dy2O3 holds 0.8713 Dy: 3 t -> 2.6139 t, 1 t -> 0.8713 t, NdPr oxide none.
+    # The metal maker's 3.4852 t leave on Dy metal only (NdPr metal holds no Dy); the magnet
+    # maker passes all of it to the OEM.
+    dy = 4 * 0.8713
+    np.testing.assert_allclose(x, [3 * 0.8713, 0.8713, 0.0, 0.0, dy, dy], rtol=1e-12)
+
+
+def test_dy_exposure_of_an_oem_follows_dy_not_tonnage():
+    # By tonnage the OEM's supply traces 120/124 to AU separation and 3/124 = 2.4% to CN;
+    # by Dy it traces 3/4 = 75% to CN.
+    from graphmodel.elements import element_network
+    from graphmodel.exposure import exposure
+
+    net = dy_chain()
+    by_mass = exposure(net, "CN", "separator").set_index("id").loc["oem_de", "share"]
+    by_dy = exposure(element_network(net, "Dy"), "CN", "separator").set_index("id").loc[
+        "oem_de", "share"]
+    assert by_mass == pytest.approx(3 / 124)
+    assert by_dy == pytest.approx(0.75)
+
+
+def test_cli_exposure_by_element_names_each_oem():
+    import json
+
+    from .cli_runner import tiern
+
+    out = tiern("exposure", "--element", "Dy", "--country", "CN", "--stage", "separator",
+                "--sinks-only", "-f", "json").stdout
+    rows = {row["id"]: row for row in json.loads(out)}
+    assert set(rows) == set(load_network().sinks)
+    assert all(0 <= r["share"] <= 1 and 0 <= r["unknown"] <= 1 for r in rows.values())
+    # Chinese OEMs' magnets are made with Dy separated in China
+    assert rows["cn-byd"]["share"] > 0.5

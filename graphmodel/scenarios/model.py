@@ -22,7 +22,7 @@ from pydantic import model_validator
 from pydantic_core import PydanticCustomError
 
 from ..errors import TiernError
-from ..schema import ALL_STAGES, FACILITY_STATUS, SECTORS
+from ..schema import ALL_STAGES, ELEMENTS, FACILITY_STATUS, SECTORS
 
 #: Days in a scenario month when converting ``inventory_days`` (a 30-day month, so 60 days
 #: of stock is exactly 2 months of consumption).
@@ -62,6 +62,9 @@ class Selector(BaseModel):
     = the majority-control parent), ``status``, ``sector`` and ``material``. In a shock's
     ``select``, ``material`` narrows the shock to the selected facilities' outbound links
     carrying that material; elsewhere it selects facilities that supply that material.
+    ``element`` (symbols, e.g. ``[Dy, Tb]``) does the same for every material whose content
+    of any listed element exceeds ``min_content`` (mass fraction, default 0: any content;
+    ``materials.csv``): the October 2025 rule's 0.1% de minimis is ``min_content: 0.001``.
     """
 
     model_config = _strict()
@@ -75,8 +78,10 @@ class Selector(BaseModel):
     status: Optional[tuple[str, ...]] = None
     sector: Optional[tuple[str, ...]] = None
     material: Optional[tuple[str, ...]] = None
+    element: Optional[tuple[str, ...]] = None
+    min_content: float = 0.0
 
-    @field_validator("id", "stage", "country", "owner", "status", "sector", "material",
+    @field_validator("id", "stage", "country", "owner", "status", "sector", "material", "element",
                      mode="before")
     @classmethod
     def _listify(cls, value):
@@ -99,6 +104,19 @@ class Selector(BaseModel):
     def _known_sector(cls, value):
         return _check_allowed(value, SECTORS, "sector")
 
+    @field_validator("element")
+    @classmethod
+    def _known_element(cls, value):
+        return _check_allowed(value, ELEMENTS, "element")
+
+    @field_validator("min_content", mode="before")
+    @classmethod
+    def _content(cls, value):
+        value = _quantity(value, 0.0, 1.0, "min_content")
+        if isinstance(value, Distribution):
+            raise PydanticCustomError("number", "must be a number between 0 and 1")
+        return value
+
     @field_validator("country")
     @classmethod
     def _country_code(cls, value):
@@ -119,7 +137,8 @@ class Selector(BaseModel):
     @property
     def is_empty(self) -> bool:
         return all(getattr(self, f) is None for f in
-                   ("id", "stage", "country", "owner", "status", "sector", "material"))
+                   ("id", "stage", "country", "owner", "status", "sector", "material",
+                    "element"))
 
 
 def _check_allowed(value, allowed, what):
@@ -270,9 +289,9 @@ class Shock(BaseModel):
 
     @property
     def acts_on_links(self) -> bool:
-        """Whether the shock scales links (export control, material or customer filter)."""
+        """Whether the shock scales links (export control, material, element or customer filter)."""
         return self.type == "export_control" or self.select.material is not None \
-            or self.to is not None
+            or self.select.element is not None or self.to is not None
 
     def group(self, position: int) -> str:
         """The correlation group: explicit, else the selected countries, else the shock alone."""
