@@ -284,3 +284,12 @@ def test_cli_exposure_by_element_names_each_oem():
     assert all(0 <= r["share"] <= 1 and 0 <= r["unknown"] <= 1 for r in rows.values())
     # Chinese OEMs' magnets are made with Dy separated in China
     assert rows["cn-byd"]["share"] > 0.5
+
+
+def test_binding_input_names_the_missing_group_or_the_cut_link():
+    # With recipes the OEM is short because its magnet maker lacks the DyTb group; without
+    # recipes (pooled) the walk reaches the cut Dy metal link itself.
+    row = run_scenario(magnet_chain(), dy_export_ban()).sinks.set_index("id").loc["oem"]
+    assert row["binding_input"] == "DyTb at mag"
+    pooled = run_scenario(magnet_chain(recipes=None), dy_export_ban()).sinks.set_index("id")
+    assert pooled.loc["oem", "binding_input"] == "Dy metal from dy_cn (link cut)"
