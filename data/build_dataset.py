@@ -665,10 +665,10 @@ link("cn-creg-light-mines", "cn-separation-rest", "RE concentrate", 46000)
 link("us-mountain-pass-mine", "us-mountain-pass-concentrator", "RE ore", 50692, source="mp_fy25", basis="reported", note="Integrated site; REO in concentrate 2025.")
 link("us-mountain-pass-concentrator", "us-mountain-pass-separation", "RE concentrate", 17000, source="mp_fy25",
      note="Estimated REO separated on site (see facility note).")
-link("us-mountain-pass-concentrator", "cn-separation-rest", "RE concentrate", 8000, source="mp_q4",
-     note="Estimated: shipments to Shenghe (processed in Shenghe-affiliated separators) in Q1 2025 only; MP halted China shipments in April 2025. Shenghe took ~80% of MP revenue before.")
-link("us-mountain-pass-concentrator", "cn-jiangsu-separation", "RE concentrate", 500, source="mp_q4",
-     note="Estimated Q1-2025 balance; remaining 2025 concentrate stockpiled or sold elsewhere.")
+link("us-mountain-pass-concentrator", "cn-separation-rest", "RE concentrate", 0, status="candidate", qm=Q_NEW, source="mp_q4",
+     note="No volume since April 2025: MP halted China shipments (Q1 2025 only, ~8,000 t REO to Shenghe-affiliated separators; Shenghe took ~80% of MP revenue before). Resuming would need a new agreement.")
+link("us-mountain-pass-concentrator", "cn-jiangsu-separation", "RE concentrate", 0, status="candidate", qm=Q_NEW, source="mp_q4",
+     note="No volume since April 2025 (MP halted China shipments); concentrate not separated on site is stockpiled.")
 link("us-mountain-pass-concentrator", "my-lynas-malaysia", "RE concentrate", 0, status="candidate", qm=Q_NEW, source="est",
      note="Hypothetical toll-separation route; no agreement known. Shows the only large operating ex-China light-REE separator.")
 link("us-mining-rest", "us-white-mesa", "RE concentrate", 300, source="whitemesa", note="Monazite feed (USGS excludes monazite concentrates); estimated.")

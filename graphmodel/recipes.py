@@ -64,6 +64,9 @@ class Production:
         groups (bought-in alloy carries both NdPr and Dy) counts in each.
     group_owner : (G,) facility of each group.
     group_name : (G,) group names.
+    group_output : (G,) the output whose recipe rows define the group ("" when pooled): a
+        group is (facility, output, name), so joint products of one feed each weigh it by
+        their own ``per_unit``.
     group_base : (G,) ``B_g``: baseline monthly consumption in tonnes of output supported.
     slot_owner : (P,) facility of each output slot; slots of a facility are contiguous.
     slot_material : (P,) material of the slot (None for a facility that ships nothing).
@@ -80,6 +83,7 @@ class Production:
     entry_weight: np.ndarray
     group_owner: np.ndarray
     group_name: np.ndarray
+    group_output: np.ndarray
     group_base: np.ndarray
     slot_owner: np.ndarray
     slot_material: np.ndarray
@@ -147,18 +151,19 @@ def _resolve(net) -> Production:
     # several outputs list the same input (only ratios inside a group matter)
     # an input may sit in several groups (bought-in alloy carries both its NdPr and its Dy):
     # one entry per (link, group) it counts in
-    inputs = rows.drop_duplicates(["facility", "input", "group"])
+    inputs = rows.drop_duplicates(["facility", "output", "input", "group"])
     has_recipe = index.isin(with_recipe)
     links_e = np.arange(E)
     pooled_links = links_e[~has_recipe[customer]]
     entry_link = [pooled_links]
     entry_key = [np.full(len(pooled_links), POOLED, dtype=object)]
+    entry_output = [np.full(len(pooled_links), "", dtype=object)]
     entry_weight = [np.ones(len(pooled_links))]
     in_recipe = has_recipe[customer]
     if in_recipe.any():
         wanted = pd.DataFrame({"link": links_e[in_recipe], "facility": index[customer[in_recipe]],
                                "input": material[in_recipe]})
-        found = wanted.merge(inputs[["facility", "input", "group", "per_unit"]],
+        found = wanted.merge(inputs[["facility", "input", "output", "group", "per_unit"]],
                              on=["facility", "input"], how="left", sort=False)
         missing = found["group"].isna().to_numpy()
         if missing.any():
@@ -169,18 +174,24 @@ def _resolve(net) -> Production:
                 for e in found["link"].to_numpy()[missing]])
         entry_link.append(found["link"].to_numpy(dtype=np.int64))
         entry_key.append(found["group"].astype(str).to_numpy(dtype=object))
+        entry_output.append(found["output"].astype(str).to_numpy(dtype=object))
         entry_weight.append(1.0 / found["per_unit"].to_numpy(dtype=float))
     entry_link = np.concatenate(entry_link)
     order = np.argsort(entry_link, kind="stable")
     entry_link = entry_link[order]
     entry_key = np.concatenate(entry_key)[order]
+    entry_output = np.concatenate(entry_output)[order]
     entry_weight = np.concatenate(entry_weight)[order]
     entry_owner = customer[entry_link]
+    # a group is (facility, output, group name): joint products of one feed (a separator's
+    # oxides) each weigh the feed by their own per_unit
     codes, uniques = pd.factorize(pd.Series(entry_owner.astype(np.int64)).astype(str) + "\x1f"
+                                  + pd.Series(entry_output, dtype=object).astype(str) + "\x1f"
                                   + pd.Series(entry_key, dtype=object).astype(str))
     group_owner = np.zeros(len(uniques), dtype=np.int64)
     group_owner[codes] = entry_owner
-    group_name = np.array([u.split("\x1f", 1)[1] for u in uniques], dtype=object)
+    group_output = np.array([u.split("\x1f")[1] for u in uniques], dtype=object)
+    group_name = np.array([u.split("\x1f")[2] for u in uniques], dtype=object)
     carrying = volume > 0
     counted = carrying[entry_link]
     group_base = np.bincount(codes[counted], minlength=len(uniques),
@@ -207,10 +218,9 @@ def _resolve(net) -> Production:
     # --- which groups each slot needs ----------------------------------------------------
     # pooled facilities (and recipe outputs without rows of their own) need every group of
     # the facility; the few outputs with recipe rows need only the groups their rows name
-    needs = rows.drop_duplicates(["facility", "output", "group"])
-    named: dict = {}
-    for f, o, g in zip(needs["facility"], needs["output"], needs["group"]):
-        named.setdefault((f, o), set()).add(g)
+    # a slot needs its own output's groups; pooled facilities' slots (output "") and outputs
+    # without recipe rows need every group of the facility
+    has_rows = set(zip(rows["facility"], rows["output"]))
     group_order = np.argsort(group_owner, kind="stable")
     # every (slot, group) pair of one facility, vectorised: slots x groups per facility
     groups_per = np.bincount(group_owner, minlength=n)
@@ -219,17 +229,17 @@ def _resolve(net) -> Production:
     pair_slot = np.repeat(np.arange(len(slot_owner)), repeat)
     offset = np.arange(len(pair_slot)) - np.repeat(np.cumsum(repeat) - repeat, repeat)
     pair_group = group_order[group_start[slot_owner[pair_slot]] + offset]
-    if named:
+    if has_rows:
+        candidates = np.flatnonzero(has_recipe[slot_owner[pair_slot]])
         keep = np.ones(len(pair_slot), dtype=bool)
-        for i in np.flatnonzero(has_recipe[slot_owner[pair_slot]]):
-            wanted_groups = named.get((index[slot_owner[pair_slot[i]]],
-                                       slot_material[pair_slot[i]]))
-            if wanted_groups is not None and group_name[pair_group[i]] not in wanted_groups:
-                keep[i] = False
+        for i in candidates:
+            material = slot_material[pair_slot[i]]
+            if (index[slot_owner[pair_slot[i]]], material) in has_rows:
+                keep[i] = group_output[pair_group[i]] == material
         pair_slot, pair_group = pair_slot[keep], pair_group[keep]
     return Production(
         entry_link=entry_link.astype(np.int64), entry_group=codes.astype(np.int64),
-        entry_weight=entry_weight, group_owner=group_owner,
+        entry_weight=entry_weight, group_owner=group_owner, group_output=group_output,
         group_name=group_name, group_base=group_base, slot_owner=slot_owner,
         slot_material=slot_material, slot_share=slot_share, link_slot=link_slot.astype(np.int64),
         pair_slot=pair_slot.astype(np.int64), pair_group=pair_group.astype(np.int64),

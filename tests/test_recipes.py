@@ -293,3 +293,29 @@ def test_binding_input_names_the_missing_group_or_the_cut_link():
     assert row["binding_input"] == "DyTb at mag"
     pooled = run_scenario(magnet_chain(recipes=None), dy_export_ban()).sinks.set_index("id")
     assert pooled.loc["oem", "binding_input"] == "Dy metal from dy_cn (link cut)"
+
+
+# --- capacity per material -------------------------------------------------------------------
+def test_spare_capacity_is_per_material():
+    # A separator (no recipe: capacity alone bounds it) makes NdPr oxide 60 and Dy oxide 2
+    # t/yr from 100 t/yr capacity: 38 t/yr of total headroom, but its Dy oxide line is full
+    # (capacities.csv: Dy oxide 2.4 t/yr -> 0.2 - 2/12 = 0.0333 t a month spare).
+    # A metal maker loses its 1.2 t/yr Dy oxide from CN (0.1 t a month) and may reroute to the
+    # AU separator over a qualified link: it gets 0.0333 t a month, a third of what it lost.
+    facilities = [facility("sep_au", "separator", "AU", capacity=100),
+                  facility("sep_cn", "separator", "CN", capacity=100),
+                  facility("metal", "metal", "JP", inventory_days=0),
+                  facility("buyer", "magnet", "JP"), facility("nd_buyer", "magnet", "KR")]
+    links = [{"supplier": "sep_au", "customer": "nd_buyer", "material": "NdPr oxide", "volume": 60},
+             {"supplier": "sep_au", "customer": "metal", "material": "Dy oxide", "volume": 2},
+             {"supplier": "sep_cn", "customer": "metal", "material": "Dy oxide", "volume": 1.2},
+             {"supplier": "metal", "customer": "buyer", "material": "Dy metal", "volume": 2.7}]
+    spec = parse_scenario({"name": "ban", "horizon_months": 1, "shocks": [
+        {"type": "export_control", "select": {"country": "CN", "material": "Dy oxide"}}],
+        "responses": {"inventory": False}})
+    without = network_from_records(facilities, links)
+    moved = run_scenario(without, spec).links["rerouted_volume"].sum()
+    assert moved == pytest.approx(0.1)          # total capacity leaves room for all of it
+    capacities = [{"facility": "sep_au", "material": "Dy oxide", "capacity": 2.4}]
+    net = network_from_records(facilities, links, capacities=capacities)
+    assert run_scenario(net, spec).links["rerouted_volume"].sum() == pytest.approx(2.4 / 12 - 2 / 12)

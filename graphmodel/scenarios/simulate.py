@@ -102,6 +102,22 @@ def capacity_schedule(topo: Topology, responses: Responses, horizon: int
     return capacity, link_cap, link_online
 
 
+def slot_capacity(topo: Topology) -> np.ndarray:
+    """(P,) annual capacity of each output slot's material from ``capacities.csv`` (operating
+    rows only); NaN where no row gives one (the facility's total capacity bounds it)."""
+    prod, table = topo.production, topo.net.capacities
+    out = np.full(prod.n_slots, np.nan)
+    if not len(table):
+        return out
+    table = table[table["status"].fillna("operating") == "operating"]
+    key = pd.MultiIndex.from_arrays([topo.index.get_indexer(table["facility"]),
+                                     table["material"].astype(str)])
+    slots = pd.MultiIndex.from_arrays([prod.slot_owner, prod.slot_material.astype(str)])
+    found = key.get_indexer(slots)
+    out[found >= 0] = table["capacity"].to_numpy(dtype=float)[found[found >= 0]]
+    return out
+
+
 def _ramp(months: np.ndarray, start: float, ramp_months: float) -> np.ndarray:
     if ramp_months <= 0:
         return (months >= start).astype(float)
@@ -341,8 +357,12 @@ class ReroutePlan:
         self.cost = np.where(self.qualified, -1.0, -(1.0 - CANDIDATE_PENALTY))
         self.out_links_monthly = topo.volume / 12.0
         levels = level_links(topo) if levels is None else levels
-        self._pair_bounds = np.searchsorted(topo.production.pair_slot,
-                                            np.arange(topo.production.n_slots + 1))
+        prod = topo.production
+        self._pair_bounds = np.searchsorted(prod.pair_slot, np.arange(prod.n_slots + 1))
+        self.slot_capacity = slot_capacity(topo)
+        self._slot_links = np.argsort(prod.link_slot, kind="stable")
+        self._slot_link_bounds = np.searchsorted(prod.link_slot[self._slot_links],
+                                                 np.arange(prod.n_slots + 1))
         self._out_order = np.argsort(topo.supplier, kind="stable")   # by supplier, then link
         self._out_bounds = np.searchsorted(topo.supplier[self._out_order], np.arange(topo.n + 1))
         self.levels = [self._level(inbound_links) for _, inbound_links, _ in levels]
@@ -413,17 +433,22 @@ class ReroutePlan:
         rows = [group_row, len(group_key) + supplier_row]
         columns = [np.arange(count), np.arange(count)]
         b = [lost[group_key // K, group_key % K], spare[supplier_key // K, supplier_key % K]]
-        # inputs held by suppliers with a recipe bound their extra output, per output slot
+        # per output slot: inputs held by suppliers with a recipe, and the capacity for that
+        # material (capacities.csv), bound the extra a slot ships
         prod = topo.production
-        held = prod.recipe[topo.supplier[links]]
-        held &= self._pair_bounds[prod.link_slot[links] + 1] > self._pair_bounds[prod.link_slot[links]]
+        slot = prod.link_slot[links]
+        held = prod.recipe[topo.supplier[links]] & \
+            (self._pair_bounds[slot + 1] > self._pair_bounds[slot])
+        limited = held | np.isfinite(self.slot_capacity[slot])
         slot_key = slot_row = None
-        if held.any():
-            slot_key, slot_row = np.unique(prod.link_slot[links[held]] * K + column[held],
-                                           return_inverse=True)
+        if limited.any():
+            slot_key, slot_row = np.unique(slot[limited] * K + column[limited], return_inverse=True)
+            room = np.minimum(self._held(slot_key // K, slot_key % K, stock),
+                              self._material_room(slot_key // K, slot_key % K, t, f, g, p_slot,
+                                                  extra))
             rows.append(len(group_key) + len(supplier_key) + slot_row)
-            columns.append(np.flatnonzero(held))
-            b.append(self._held(slot_key // K, slot_key % K, stock))
+            columns.append(np.flatnonzero(limited))
+            b.append(room)
         rows, columns, b = np.concatenate(rows), np.concatenate(columns), np.concatenate(b)
         A = sp.csr_matrix((np.ones(len(rows)), (rows, columns)), shape=(len(b), count))
         upper = self.link_cap[t, links]
@@ -435,9 +460,23 @@ class ReroutePlan:
         np.add.at(extra, (links, column), amount)
         np.add.at(used, (topo.supplier[links], column), amount)
         if slot_key is not None:
-            self._draw_held(slot_key // K, slot_key % K,
-                            np.bincount(slot_row, weights=amount[held], minlength=len(slot_key)),
-                            stock)
+            drawn = np.bincount(slot_row, weights=amount[limited], minlength=len(slot_key))
+            self._draw_held(slot_key // K, slot_key % K, drawn, stock)
+
+    def _material_room(self, slots, column, t, f, g, p_slot, extra) -> np.ndarray:
+        """Spare capacity for each slot's material this month (inf where capacities.csv has
+        no row): ``f * capacity_m / 12`` less what the slot ships (baseline share at its
+        production fraction, plus volume already rerouted from it)."""
+        room = np.full(len(slots), np.inf)
+        owner = self.topo.production.slot_owner
+        for i, (s, k) in enumerate(zip(slots, column)):
+            cap = self.slot_capacity[s]
+            if np.isfinite(cap):
+                out = self._slot_links[self._slot_link_bounds[s]:self._slot_link_bounds[s + 1]]
+                shipped = (self.out_links_monthly[out] * g[out, k] * p_slot[s, k]).sum() \
+                    + extra[out, k].sum()
+                room[i] = max(f[owner[s], k] * cap / 12.0 - shipped, 0.0)
+        return room
 
     def _held(self, slots: np.ndarray, column: np.ndarray, stock: np.ndarray) -> np.ndarray:
         """Tonnes of each slot's output its facility's stocks support: min over its groups."""
@@ -445,14 +484,16 @@ class ReroutePlan:
         room = np.full(len(slots), np.inf)
         for i, (s, k) in enumerate(zip(slots, column)):
             groups = prod.pair_group[self._pair_bounds[s]:self._pair_bounds[s + 1]]
-            if len(groups):
+            if len(groups) and prod.recipe[prod.slot_owner[s]]:
                 room[i] = max(stock[groups, k].min(), 0.0)
         return room
 
     def _draw_held(self, slots, column, amount, stock) -> None:
+        """Extra output drawn from the stocks of a recipe supplier's groups (in tonnes of
+        output supported); stock is None in the pooled reference."""
         prod = self.topo.production
         for s, k, x in zip(slots, column, amount):
-            if x > 0:
+            if x > 0 and prod.recipe[prod.slot_owner[s]]:
                 groups = prod.pair_group[self._pair_bounds[s]:self._pair_bounds[s + 1]]
                 stock[groups, k] = np.maximum(stock[groups, k] - x, 0.0)
 
