@@ -103,6 +103,7 @@ S = {
     "ev_kg": "https://www.mainrichinternational.com/applications/ev-motors (about 1.2 kg sintered NdFeB per 100 kW peak motor power) ; https://www.thevoltbridge.com/learn/magnets (1-2 kg per EV drive motor)",
     "wind_tmw": "Heim & Vander Wal, Minerals 2023, 13(10), 1274, https://doi.org/10.3390/min13101274 (0.5 t NdFeB per MW average for PM turbines; 0.625-0.85 t/MW low-speed direct drive)",
     "qual_auto": "https://www.mainrichinternational.com/resources/articles/qualify-chinese-ndfeb-supplier-tier-1-automotive-robotics-playbook (4-7 months for an existing grade) ; MP still in auto PPAP >12 months after trial production: https://www.tradevae.com/news/earnings/MP/mp-materials-q4-2025-earnings-call-ndpr-production-doubled-magnets-commercial-scale-10x-site-set",
+    "auto_jit": "https://miningbusinessinsights.blogspot.com/2025/06/chinaautos-rees-magnets.html (Alliance for Automotive Innovation letter, May 2025: just-in-time inventories of typically only 2-4 weeks of critical components) ; https://www.financetom.com/business/auto-companies-in-full-panic-over-rareearths-bottleneck-384841.htm (Reuters, 9 June 2025: plants could be idled by mid-July; several European supplier plants already shut)",
     "inventory": "https://www.cbtnews.com/ford-faces-production-setbacks-amid-rare-earth-magnet-shortage/ (Ford hand-to-mouth) ; US auto inventories 2-3 months attributed to CSIS (secondary, low confidence): https://www.ainvest.com/news/rare-earths-ev-crossroads-navigating-ford-supply-crisis-strategic-gains-2506",
     "f35": "https://www.pulse.bot/defense/news/how-much-rare-earths-does-an-f-35-really-contain-de58adad-63fb-4f8f-b887-377674870f67/ (Adamas Intelligence 2026: F-35 holds ~23 kg SmCo alloy + 8-20 kg NdFeB alloy; GAO 2024: DoD REE demand <0.1% of global; the 417 kg CRS figure counts REE-bearing parts)",
     "auto_units": "2024 deliveries: Tesla 1,789,226 (https://driveteslacanada.ca/news/tesla-posts-record-q4-deliveries-annual-sales-decline-1), BYD 4,272,145 NEVs (https://mixedtimes.com/news/sales-surge-in-2024-for-chinese-ev-giant-byd), VW Group 744,800 BEVs (https://infonowcast.com/en/volkswagen-group-s-electric-vehicle-sales-face-challenges-in-2024); others approximate; x magnet intensity from https://www.mainrichinternational.com/applications/ev-motors and https://www.thevoltbridge.com/learn/magnets",
@@ -146,8 +147,13 @@ def fac(id, name, stage, country, owner, capacity, *, status="operating", source
         pub=None, upub=None, note="", cert="", inv=None, sector="", lat=None, lon=None):
     """Add one facility.  pub/upub: the figure as published (defaults to capacity/unit)."""
     if inv is None:
+        # automotive assembly and its motor suppliers run just-in-time: 2-4 weeks of critical
+        # components (source "auto_jit"); the older 60 days for car makers was a reading of
+        # finished-vehicle stock (days of sales at dealers), which does not keep a line running
         inv = {"mine": 30, "concentrator": 20, "mrec": 30, "separator": 45, "metal": 30, "alloy": 30,
-               "magnet": 45, "motor": 30, "oem": 60, "recycler": 30}[stage]
+               "magnet": 45, "motor": 21, "oem": 60, "recycler": 30}[stage]
+        if stage == "oem" and sector == "automotive":
+            inv = 21
     FAC.append(dict(
         id=id, name=name, stage=stage, country=country, owner=owner,
         capacity=capacity, unit=UNIT[stage], status=status, certifications=cert,
@@ -659,10 +665,10 @@ link("cn-creg-light-mines", "cn-separation-rest", "RE concentrate", 46000)
 link("us-mountain-pass-mine", "us-mountain-pass-concentrator", "RE ore", 50692, source="mp_fy25", basis="reported", note="Integrated site; REO in concentrate 2025.")
 link("us-mountain-pass-concentrator", "us-mountain-pass-separation", "RE concentrate", 17000, source="mp_fy25",
      note="Estimated REO separated on site (see facility note).")
-link("us-mountain-pass-concentrator", "cn-separation-rest", "RE concentrate", 8000, source="mp_q4",
-     note="Estimated: shipments to Shenghe (processed in Shenghe-affiliated separators) in Q1 2025 only; MP halted China shipments in April 2025. Shenghe took ~80% of MP revenue before.")
-link("us-mountain-pass-concentrator", "cn-jiangsu-separation", "RE concentrate", 500, source="mp_q4",
-     note="Estimated Q1-2025 balance; remaining 2025 concentrate stockpiled or sold elsewhere.")
+link("us-mountain-pass-concentrator", "cn-separation-rest", "RE concentrate", 0, status="candidate", qm=Q_NEW, source="mp_q4",
+     note="No volume since April 2025: MP halted China shipments (Q1 2025 only, ~8,000 t REO to Shenghe-affiliated separators; Shenghe took ~80% of MP revenue before). Resuming would need a new agreement.")
+link("us-mountain-pass-concentrator", "cn-jiangsu-separation", "RE concentrate", 0, status="candidate", qm=Q_NEW, source="mp_q4",
+     note="No volume since April 2025 (MP halted China shipments); concentrate not separated on site is stockpiled.")
 link("us-mountain-pass-concentrator", "my-lynas-malaysia", "RE concentrate", 0, status="candidate", qm=Q_NEW, source="est",
      note="Hypothetical toll-separation route; no agreement known. Shows the only large operating ex-China light-REE separator.")
 link("us-mining-rest", "us-white-mesa", "RE concentrate", 300, source="whitemesa", note="Monazite feed (USGS excludes monazite concentrates); estimated.")

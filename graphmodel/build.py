@@ -17,7 +17,8 @@ from .network import Network
 def network_from_records(
     facilities: Iterable[Mapping], links: Iterable[Mapping],
     owners: Iterable[Mapping] | None = None, demand: Iterable[Mapping] | None = None,
-    *, name: str = "records",
+    recipes: Iterable[Mapping] | None = None, materials: Iterable[Mapping] | None = None,
+    capacities: Iterable[Mapping] | None = None, *, name: str = "records",
 ) -> Network:
     """A :class:`Network` from lists of dicts keyed by interchange-format column names.
 
@@ -34,7 +35,8 @@ def network_from_records(
     """
     raw = {}
     for kind, records in (("facilities", facilities), ("links", links), ("owners", owners),
-                          ("demand", demand)):
+                          ("demand", demand), ("recipes", recipes), ("materials", materials),
+                          ("capacities", capacities)):
         if records is None:
             continue
         frame = pd.DataFrame(list(records))

@@ -35,7 +35,8 @@ class ValidationError(TiernError):
         super().__init__(head + ":\n" + "\n".join(str(p) for p in self.problems))
 
 
-_FILE_ORDER = {"facilities": 0, "links": 1, "owners": 2, "demand": 3}
+_FILE_ORDER = {"facilities": 0, "links": 1, "owners": 2, "demand": 3, "recipes": 4, "materials": 5,
+               "capacities": 6}
 
 
 def _problem_sort_key(problem: Problem):

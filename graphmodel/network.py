@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from functools import cached_property
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 import networkx as nx
@@ -22,13 +22,15 @@ from . import algebra
 from ._lookup import isin, positions
 from .errors import NodeNotFound
 from .io import read_tables, write_tables
-from .schema import KINDS, RECYCLER, columns
+from .recipes import Production
+from .schema import ELEMENTS, KINDS, RECYCLER, columns
 from .settings import bundled_data_path
 from .solve import Trace
 
 _DERIVED = (
     "graph", "hash", "inbound_volume", "outbound_volume", "sinks", "origins", "sink_demand",
-    "ownership", "share_matrix", "link_positions", "carrying_positions", "trace",
+    "ownership", "share_matrix", "link_positions", "carrying_positions", "trace", "production",
+    "element_content",
 )
 
 
@@ -39,7 +41,9 @@ class Network:
     ----------
     facilities : DataFrame indexed by facility ``id`` (columns of ``facilities.csv``).
     links : DataFrame of ``links.csv`` rows.
-    owners, demand : optional DataFrames of ``owners.csv`` and ``demand.csv`` rows.
+    owners, demand, recipes, materials, capacities : optional DataFrames of ``owners.csv``,
+        ``demand.csv``, ``recipes.csv`` (see :mod:`graphmodel.recipes`), ``materials.csv``
+        (element content) and ``capacities.csv`` (capacity per output material) rows.
     name : a label for the dataset (defaults to the folder or file name).
     path : where the network was read from, if anywhere.
 
@@ -51,12 +55,18 @@ class Network:
     True
     """
 
-    def __init__(self, facilities, links, owners=None, demand=None, *, name="network", path=None):
+    def __init__(self, facilities, links, owners=None, demand=None, recipes=None, materials=None,
+                 capacities=None, *, name="network", path=None):
         self._tables: dict[str, pd.DataFrame] = {}
         self.facilities = facilities
         self.links = links
         self.owners = owners if owners is not None else pd.DataFrame(columns=columns("owners"))
         self.demand = demand if demand is not None else pd.DataFrame(columns=columns("demand"))
+        self.recipes = recipes if recipes is not None else pd.DataFrame(columns=columns("recipes"))
+        self.materials = materials if materials is not None else \
+            pd.DataFrame(columns=columns("materials"))
+        self.capacities = capacities if capacities is not None else \
+            pd.DataFrame(columns=columns("capacities"))
         self.name = name
         self.path = Path(path) if path is not None else None
         self.loaded_at = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
@@ -71,6 +81,11 @@ class Network:
     links = property(lambda self: self._tables["links"], lambda self, f: self._set("links", f))
     owners = property(lambda self: self._tables["owners"], lambda self, f: self._set("owners", f))
     demand = property(lambda self: self._tables["demand"], lambda self, f: self._set("demand", f))
+    recipes = property(lambda self: self._tables["recipes"], lambda self, f: self._set("recipes", f))
+    materials = property(lambda self: self._tables["materials"],
+                         lambda self, f: self._set("materials", f))
+    capacities = property(lambda self: self._tables["capacities"],
+                          lambda self, f: self._set("capacities", f))
 
     @classmethod
     def from_path(cls, path: str | Path | None = None) -> "Network":
@@ -86,6 +101,9 @@ class Network:
             "links": self.links.reset_index(drop=True),
             "owners": self.owners.reset_index(drop=True),
             "demand": self.demand.reset_index(drop=True),
+            "recipes": self.recipes.reset_index(drop=True),
+            "materials": self.materials.reset_index(drop=True),
+            "capacities": self.capacities.reset_index(drop=True),
         }
 
     def write(self, path: str | Path) -> Path:
@@ -104,6 +122,8 @@ class Network:
         digits): the dataset's identity, equal for equal tables however they were read."""
         digest = hashlib.sha256()
         for kind, frame in self.to_frames().items():
+            if kind in OPTIONAL_SINCE_RECIPES and not len(frame):
+                continue  # optional tables: a network without them keeps its identity
             digest.update(f"{kind}:{','.join(map(str, frame.columns))}".encode())
             if len(frame):
                 digest.update(pd.util.hash_pandas_object(frame, index=False).to_numpy().tobytes())
@@ -249,6 +269,23 @@ class Network:
         value = self.ownership.at[facility_id, "ultimate_owner"]
         return value if isinstance(value, str) else None
 
+    @cached_property
+    def production(self) -> "Production":
+        """The recipes resolved into input groups and output slots (:mod:`graphmodel.recipes`)."""
+        return Production.of(self)
+
+    @cached_property
+    def element_content(self) -> pd.DataFrame:
+        """Mass fraction of each element (columns :data:`~graphmodel.schema.ELEMENTS`) per
+        tonne of each material (index), from ``materials.csv``; materials the network's own
+        table does not list take the bundled defaults; a material in neither has no row
+        (its element content is unknown)."""
+        own = self.materials.set_index("material")[list(ELEMENTS)] if len(self.materials) else None
+        defaults = _default_content()
+        if own is None:
+            return defaults
+        return pd.concat([own, defaults[~defaults.index.isin(own.index)]]).astype(float)
+
     # --- graph and matrix views -----------------------------------------------------------
     @cached_property
     def graph(self) -> nx.DiGraph:
@@ -282,6 +319,21 @@ class Network:
         chokepoints, REI, compliance and the Monte Carlo."""
         return Trace(self.share_matrix, origin=self.inbound_volume.to_numpy() == 0,
                      sinks=isin(self.facilities.index, self.sinks))
+
+
+#: Record kinds added after the first dataset hash: omitted from the hash when empty.
+OPTIONAL_SINCE_RECIPES = ("recipes", "materials", "capacities")
+
+
+@lru_cache(maxsize=1)
+def _default_content() -> pd.DataFrame:
+    """Element content of the bundled dataset's ``materials.csv`` (the defaults)."""
+    path = bundled_data_path(default=True) / "materials.csv"
+    table = pd.read_csv(path, dtype=str, keep_default_na=False)
+    numbers = table[[c for c in ELEMENTS if c in table]].replace("", "0")
+    content = numbers.apply(pd.to_numeric).reindex(columns=list(ELEMENTS), fill_value=0.0)
+    content.index = pd.Index(table["material"], name="material")
+    return content.astype(float)
 
 
 def _clean(row: dict) -> dict:

@@ -1,6 +1,7 @@
 """The interchange format as data.
 
-Each record kind (facilities, links, owners, demand) is described by a table in
+Each record kind (facilities, links, owners, demand, recipes, materials, capacities) is
+described by a table in
 ``graphmodel/_schema/<kind>.csv`` with the columns ``field, dtype, required, default,
 allowed, min, max, description``. That table drives validation, defaults and the
 format documentation (``tiern format``), so the three can never disagree.
@@ -41,8 +42,12 @@ ALLOWED_VALUES: dict[str, tuple[str, ...]] = {
 }
 
 #: Record kinds in the order they are read and reported.
-KINDS: tuple[str, ...] = ("facilities", "links", "owners", "demand")
+KINDS: tuple[str, ...] = ("facilities", "links", "owners", "demand", "recipes", "materials",
+                          "capacities")
 REQUIRED_KINDS: tuple[str, ...] = ("facilities", "links")
+#: Element columns of ``materials.csv``: mass fraction of the element per tonne of material.
+ELEMENTS: tuple[str, ...] = ("Nd", "Pr", "Dy", "Tb", "Sm", "Co", "Fe", "B", "La", "Ce", "Gd", "Ho",
+                             "Y", "Lu", "Sc")
 
 
 @cache

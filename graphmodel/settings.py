@@ -21,6 +21,9 @@ BUNDLED_DATA = Path(str(files("graphmodel.data")))
 PRESET_DIR = BUNDLED_DATA / "scenarios"
 
 
-def bundled_data_path() -> Path:
-    """The default network: ``$TIERN_DATA`` or the bundled dataset."""
+def bundled_data_path(default: bool = False) -> Path:
+    """The default network: ``$TIERN_DATA`` or the bundled dataset (always the bundled
+    dataset with ``default=True``: where tiern's default tables live)."""
+    if default:
+        return BUNDLED_DATA
     return Path(os.environ.get("TIERN_DATA") or BUNDLED_DATA)

@@ -40,5 +40,6 @@ def test_workbook_reports_sheet_in_problems(golden, tmp_path):
 def test_template_has_every_sheet_and_column(tmp_path):
     path = write_template(tmp_path / "template.xlsx")
     sheets = pd.read_excel(path, sheet_name=None)
-    assert list(sheets) == ["facilities", "links", "owners", "demand", "format"]
+    assert list(sheets) == ["facilities", "links", "owners", "demand", "recipes", "materials",
+                            "capacities", "format"]
     assert list(sheets["links"].columns)[:4] == ["supplier", "customer", "material", "volume"]

@@ -55,6 +55,13 @@ def exposure_command(
                                    "or where its ultimate owner is."),
     sinks_only: bool = typer.Option(False, "--sinks-only",
                                     help="Only facilities where supply leaves the network."),
+    element: Optional[str] = typer.Option(
+        None, "--element", "-e",
+        help="Trace one element's supply (e.g. Dy): links weighted by their material's element "
+             "content (materials.csv); recycled material is its own origin."),
+    through_scrap: bool = typer.Option(False, "--through-scrap",
+                                       help="With --element: trace recycled material back "
+                                            "through the scrap to the primary chain."),
     fmt: Optional[str] = FormatOpt,
     output: Optional[Path] = OutputOpt,
 ) -> None:
@@ -62,12 +69,19 @@ def exposure_command(
     every_country = country.strip().lower() == "all"
     code = None if every_country else country_code(country)
     net = load(path)
+    sinks = net.sinks                # where supply leaves the network, in material terms
+    if element is not None:
+        from graphmodel.elements import element_network
+
+        net = element_network(net, element, through_scrap=through_scrap)
+    elif through_scrap:
+        raise typer.BadParameter("only with --element", param_hint="--through-scrap")
     if every_country:
         table = exposure_matrix(net, stage, basis=basis)
     else:
         table = exposure(net, code, stage, basis=basis)
     if sinks_only:
-        table = table[table["id"].isin(net.sinks)].reset_index(drop=True)
+        table = table[table["id"].isin(sinks)].reset_index(drop=True)
     emit(table, fmt, output, sheet="exposure")
 
 

@@ -21,7 +21,8 @@ import pyarrow.compute as pc
 
 from graphmodel._lookup import codes, positions
 from graphmodel.errors import Problem, ValidationError
-from graphmodel.schema import ALLOWED_VALUES, KINDS, REQUIRED_KINDS, STAGE_RANK, field_table
+from graphmodel.schema import (ALLOWED_VALUES, ELEMENTS, KINDS, REQUIRED_KINDS, STAGE_RANK,
+                               field_table)
 
 from .normalize import normalize_country
 from .raw import RawTable
@@ -232,6 +233,72 @@ def _check_cross_table(raw: dict[str, RawTable], typed: dict[str, pd.DataFrame])
         problems += _check_demand(raw["demand"], typed["demand"], stage_of)
     if "owners" in raw and "owner" in typed["owners"]:
         problems += _check_owners(raw["owners"], typed["owners"])
+    if "recipes" in raw and "input" in typed["recipes"]:
+        problems += _check_recipes(raw["recipes"], typed["recipes"], stage_of)
+    if "materials" in raw and "material" in typed["materials"]:
+        problems += _check_materials(raw["materials"], typed["materials"])
+    if "capacities" in raw and "facility" in typed["capacities"]:
+        problems += _check_capacities(raw["capacities"], typed["capacities"], stage_of)
+    return problems
+
+
+#: Element fractions of one material may exceed 1 by this much (rounded published figures).
+CONTENT_TOLERANCE = 1e-6
+
+
+def _check_materials(table: RawTable, materials: pd.DataFrame) -> list[Problem]:
+    """One row per material; element fractions of a material sum to at most 1."""
+    problems = []
+    for i in materials.index[materials["material"].duplicated()]:
+        problems.append(Problem(table.label, table.row_number(i), "material",
+                                f"duplicate material '{materials.at[i, 'material']}'"))
+    total = materials[list(ELEMENTS)].fillna(0).sum(axis=1)
+    for i in materials.index[total > 1 + CONTENT_TOLERANCE]:
+        problems.append(Problem(table.label, table.row_number(i), "-",
+                                f"element fractions of '{materials.at[i, 'material']}' sum to "
+                                f"{total[i]:.6g} (> 1)"))
+    return problems
+
+
+def _check_capacities(table: RawTable, capacities: pd.DataFrame, stage_of: pd.Series) -> list[Problem]:
+    """Known facilities; one row per (facility, material)."""
+    problems = []
+    for i, fid in capacities["facility"].items():
+        if isinstance(fid, str) and fid not in stage_of.index:
+            problems.append(Problem(table.label, table.row_number(i), "facility",
+                                    f"unknown facility id '{fid}'"))
+    for i in capacities.index[capacities.duplicated(["facility", "material"])]:
+        problems.append(Problem(table.label, table.row_number(i), "material",
+                                f"duplicate capacity for {capacities.at[i, 'facility']} "
+                                f"({capacities.at[i, 'material']})"))
+    return problems
+
+
+def _check_recipes(table: RawTable, recipes: pd.DataFrame, stage_of: pd.Series) -> list[Problem]:
+    """Each row names exactly one of stage or facility (a known one); per_unit > 0; one row
+    per (scope, output, input, group). An input may sit in several groups (it then counts in each)."""
+    problems = []
+    label = table.label
+    stage = recipes["stage"].fillna("").astype(str)
+    facility = recipes["facility"].fillna("").astype(str)
+    for i in recipes.index[(stage == "") == (facility == "")]:
+        problems.append(Problem(label, table.row_number(i), "facility",
+                                "give exactly one of stage or facility"))
+    for i in recipes.index[(facility != "") & ~facility.isin(stage_of.index)]:
+        problems.append(Problem(label, table.row_number(i), "facility",
+                                f"unknown facility id '{facility[i]}'"))
+    for i in recipes.index[recipes["per_unit"].notna() & (recipes["per_unit"] <= 0)]:
+        problems.append(Problem(label, table.row_number(i), "per_unit",
+                                f"must be > 0 (tonnes of input per tonne of output), "
+                                f"got {recipes.at[i, 'per_unit']:g}"))
+    scope = stage.where(facility == "", "facility " + facility)
+    keyed = pd.DataFrame({"scope": scope, "output": recipes["output"], "input": recipes["input"],
+                          "group": recipes["group"]})
+    for i in keyed.index[keyed.duplicated(["scope", "output", "input", "group"])]:
+        problems.append(Problem(label, table.row_number(i), "input",
+                                f"duplicate recipe row for {keyed.at[i, 'scope']}: "
+                                f"{keyed.at[i, 'input']} -> {keyed.at[i, 'output']} "
+                                f"in group {keyed.at[i, 'group']}"))
     return problems
 
 

@@ -23,6 +23,7 @@ import scipy.sparse as sp
 
 from ..errors import TiernError
 from ..network import Network
+from ..recipes import Production
 from ..schema import RECYCLER
 from .model import DAYS_PER_MONTH, Distribution, Scenario
 from .select import facility_mask, shock_targets
@@ -77,6 +78,11 @@ class Topology:
     @property
     def n_links(self) -> int:
         return len(self.volume)
+
+    @cached_property
+    def production(self) -> Production:
+        """Input groups and output slots of the network's recipes (:mod:`graphmodel.recipes`)."""
+        return self.net.production
 
     @cached_property
     def origin(self) -> np.ndarray:

@@ -23,7 +23,7 @@ from pydantic_core import PydanticCustomError
 
 from ..errors import TiernError
 from ..io.normalize import normalize_country
-from ..schema import ALL_STAGES, FACILITY_STATUS, SECTORS
+from ..schema import ALL_STAGES, ELEMENTS, FACILITY_STATUS, SECTORS
 
 #: Days in a scenario month when converting ``inventory_days`` (a 30-day month, so 60 days
 #: of stock is exactly 2 months of consumption).
@@ -63,6 +63,9 @@ class Selector(BaseModel):
     = the majority-control parent), ``status``, ``sector`` and ``material``. In a shock's
     ``select``, ``material`` narrows the shock to the selected facilities' outbound links
     carrying that material; elsewhere it selects facilities that supply that material.
+    ``element`` (symbols, e.g. ``[Dy, Tb]``) does the same for every material whose content
+    of any listed element exceeds ``min_content`` (mass fraction, default 0: any content;
+    ``materials.csv``): the October 2025 rule's 0.1% de minimis is ``min_content: 0.001``.
     """
 
     model_config = _strict()
@@ -76,8 +79,10 @@ class Selector(BaseModel):
     status: Optional[tuple[str, ...]] = None
     sector: Optional[tuple[str, ...]] = None
     material: Optional[tuple[str, ...]] = None
+    element: Optional[tuple[str, ...]] = None
+    min_content: float = 0.0
 
-    @field_validator("id", "stage", "country", "owner", "status", "sector", "material",
+    @field_validator("id", "stage", "country", "owner", "status", "sector", "material", "element",
                      mode="before")
     @classmethod
     def _listify(cls, value):
@@ -100,6 +105,19 @@ class Selector(BaseModel):
     def _known_sector(cls, value):
         return _check_allowed(value, SECTORS, "sector")
 
+    @field_validator("element")
+    @classmethod
+    def _known_element(cls, value):
+        return _check_allowed(value, ELEMENTS, "element")
+
+    @field_validator("min_content", mode="before")
+    @classmethod
+    def _content(cls, value):
+        value = _quantity(value, 0.0, 1.0, "min_content")
+        if isinstance(value, Distribution):
+            raise PydanticCustomError("number", "must be a number between 0 and 1")
+        return value
+
     @field_validator("country")
     @classmethod
     def _country_code(cls, value):
@@ -118,7 +136,8 @@ class Selector(BaseModel):
     @property
     def is_empty(self) -> bool:
         return all(getattr(self, f) is None for f in
-                   ("id", "stage", "country", "owner", "status", "sector", "material"))
+                   ("id", "stage", "country", "owner", "status", "sector", "material",
+                    "element"))
 
 
 def _check_allowed(value, allowed, what):
@@ -269,9 +288,9 @@ class Shock(BaseModel):
 
     @property
     def acts_on_links(self) -> bool:
-        """Whether the shock scales links (export control, material or customer filter)."""
+        """Whether the shock scales links (export control, material, element or customer filter)."""
         return self.type == "export_control" or self.select.material is not None \
-            or self.to is not None
+            or self.select.element is not None or self.to is not None
 
     def group(self, position: int) -> str:
         """The correlation group: explicit, else the selected countries, else the shock alone."""
@@ -330,7 +349,10 @@ class Responses(BaseModel):
     ``inventory``: draw down each facility's ``inventory_days`` of input consumption.
     ``reroute``: move lost volume to spare capacity, over qualified links at once and over
     candidate / in_qualification links once their lead time has elapsed since the first
-    shock started. ``qualification_months`` overrides every link's lead time;
+    shock started. ``link_flex`` caps the extra volume a link that carries volume today may
+    take, as a fraction of its baseline (supply contracts bind buyers to a variance of about
+    20-30% around the quoted volume; ``None`` = no cap, limited by spare capacity alone).
+    ``qualification_months`` overrides every link's lead time;
     ``default_qualification_months`` is used where a link gives none. ``refill_rate``: the
     share of a facility's monthly input it can add to a depleted stock per month once its
     supply has recovered. ``new_capacity``: see :class:`NewCapacity`.
@@ -343,10 +365,11 @@ class Responses(BaseModel):
     qualification_months: Optional[float] = None
     default_qualification_months: float = 12.0
     refill_rate: float = 0.1
+    link_flex: Optional[float] = None
     new_capacity: list[NewCapacity] = []
 
     @field_validator("qualification_months", "default_qualification_months", "refill_rate",
-                     mode="before")
+                     "link_flex", mode="before")
     @classmethod
     def _non_negative(cls, value):
         if value is None:

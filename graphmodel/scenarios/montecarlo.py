@@ -106,7 +106,7 @@ def run_batch(net: Network, scenario: Scenario, runs: Sequence[int], seed: int, 
     runs = list(runs)
     topo = Topology.of(net)
     draws = draw_runs(scenario, runs, seed)
-    supply, _, compiled, _ = run_columns(net, topo, scenario, draws, reroute=reroute,
+    supply, _, compiled, _, _ = run_columns(net, topo, scenario, draws, reroute=reroute,
                                          inventory=inventory)
     sink_supply = select_sink_columns(net, compiled, supply)          # (T, sinks, R)
     demand = net.sink_demand.reindex(net.sinks).to_numpy(dtype=float)

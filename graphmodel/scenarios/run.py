@@ -27,7 +27,8 @@ from .core import Compiled, Draws, Topology, central_draws, compile_factors
 from .model import Scenario
 from .propagate import ROUNDING, propagate
 from .select import shock_targets
-from .simulate import simulate
+from .binding import binding_inputs
+from .simulate import Simulation, simulate
 
 SHORTFALL_TOLERANCE = 1e-9
 RECOVERED = 0.99
@@ -80,13 +81,17 @@ def run_scenario(net: Network, scenario: Scenario, *, reroute: bool | None = Non
     """
     topo = Topology.of(net)
     draws = central_draws(scenario)
-    supply, rerouted, compiled, mode = run_columns(net, topo, scenario, draws,
-                                                    reroute=reroute, inventory=inventory)
+    supply, rerouted, compiled, mode, sim = run_columns(net, topo, scenario, draws,
+                                                         reroute=reroute, inventory=inventory)
     sink_supply = select_sink_columns(net, compiled, supply)[:, :, 0]      # (T, sinks)
     base_supply = supply[:, :, compiled.column_group == 0][:, :, 0]        # (T, n)
+    binding = None
+    if sim is not None and not compiled.groups[1:]:   # sink-scoped shocks: several columns
+        binding = binding_inputs(topo, compiled, sim, net.facilities.index.get_indexer(net.sinks),
+                                 sink_supply)
     result = ScenarioResult(
         scenario=scenario, mode=mode,
-        sinks=sink_table(net, sink_supply),
+        sinks=sink_table(net, sink_supply, binding),
         stages=stage_table(net, topo, base_supply),
         months=month_table(net, sink_supply),
         links=link_table(net, rerouted[:, :, 0] if rerouted is not None else None),
@@ -99,21 +104,24 @@ def run_scenario(net: Network, scenario: Scenario, *, reroute: bool | None = Non
 
 def run_columns(net: Network, topo: Topology, scenario: Scenario, draws: Draws, *,
                 reroute: bool | None, inventory: bool | None
-                ) -> tuple[np.ndarray, np.ndarray | None, Compiled, str]:
-    """Supply (T, n, K) and rerouted volume (T, E, K) for every run in ``draws``."""
+                ) -> tuple[np.ndarray, np.ndarray | None, Compiled, str, Simulation | None]:
+    """Supply (T, n, K) and rerouted volume (T, E, K) for every run in ``draws``, the
+    compiled factors, the mode and the simulation (None in propagation mode)."""
     responses = scenario.responses
     reroute = responses.reroute if reroute is None else reroute
     inventory = responses.inventory if inventory is None else inventory
     compiled = compile_factors(net, topo, scenario, draws)
-    if not reroute and not inventory:
+    if not reroute and not inventory and topo.production.pooled:
+        # pooled inputs make production linear: the exact propagation solve; recipes take
+        # a minimum over input groups, so they go through the monthly simulation
         horizon, n, K = compiled.f.shape
         f = compiled.f.transpose(1, 0, 2).reshape(n, horizon * K)
         g = compiled.g.transpose(1, 0, 2).reshape(topo.n_links, horizon * K)
         supply = propagate(topo, f, g).reshape(n, horizon, K).transpose(1, 0, 2)
-        return supply, None, compiled, "propagation"
+        return supply, None, compiled, "propagation", None
     sim = simulate(topo, compiled, responses, inventory=inventory, reroute=reroute)
     supply = np.where(sim.supply > 1.0 - ROUNDING, 1.0, sim.supply)   # float noise near full
-    return supply, sim.rerouted, compiled, "simulation"
+    return supply, sim.rerouted, compiled, "simulation", sim
 
 
 def select_sink_columns(net: Network, compiled: Compiled, supply: np.ndarray) -> np.ndarray:
@@ -127,8 +135,10 @@ def select_sink_columns(net: Network, compiled: Compiled, supply: np.ndarray) ->
     return out
 
 
-def sink_table(net: Network, sink_supply: np.ndarray) -> pd.DataFrame:
-    """Per sink: min/mean supply, lost volume and share, tts and ttr (see module doc)."""
+def sink_table(net: Network, sink_supply: np.ndarray, binding: list[str] | None = None
+               ) -> pd.DataFrame:
+    """Per sink: min/mean supply, lost volume and share, tts and ttr (see module doc) and, for a
+    simulated deterministic run, the binding input of its worst month (:mod:`.binding`)."""
     horizon = sink_supply.shape[0]
     facilities = net.facilities.loc[net.sinks]
     demand = net.sink_demand.reindex(net.sinks).to_numpy(dtype=float)
@@ -146,6 +156,8 @@ def sink_table(net: Network, sink_supply: np.ndarray) -> pd.DataFrame:
         "tts_months": pd.array(time_to_survive(sink_supply), dtype="Int64"),
         "ttr_months": pd.array(time_to_recover(sink_supply), dtype="Int64"),
     })
+    if binding is not None:
+        table["binding_input"] = binding
     return table.sort_values(["min_supply", "lost_volume", "id"],
                              ascending=[True, False, True]).reset_index(drop=True)
 

@@ -43,14 +43,27 @@ def facility_mask(net: Network, selector: Selector | None, *, with_material: boo
     if with_material and selector.material is not None:
         suppliers = net.links.loc[net.links["material"].isin(selector.material), "supplier"]
         mask &= facilities.index.isin(suppliers)
+    if with_material and selector.element is not None:
+        suppliers = net.links.loc[net.links["material"].isin(materials_with(net, selector)),
+                                  "supplier"]
+        mask &= facilities.index.isin(suppliers)
     return mask.to_numpy(dtype=bool)
+
+
+def materials_with(net: Network, selector: Selector) -> list[str]:
+    """Materials whose mass fraction of any of ``selector.element`` exceeds
+    ``selector.min_content`` (:attr:`Network.element_content`; a material of unknown
+    content is never selected)."""
+    content = net.element_content[list(selector.element)]
+    return list(content.index[(content > selector.min_content).any(axis=1)])
 
 
 def link_mask(net: Network, supplier: Selector, customer: Selector | None = None,
               *, cross_border: bool = False) -> np.ndarray:
     """Links (rows of ``net.links``) from facilities matching ``supplier`` to ``customer``.
 
-    ``supplier.material`` filters the links' material. ``cross_border`` keeps only links
+    ``supplier.material`` filters the links' material, ``supplier.element`` the element content
+    of it (:func:`materials_with`). ``cross_border`` keeps only links
     whose customer is located in another country than the supplier (export controls).
     """
     facilities = net.facilities
@@ -62,6 +75,8 @@ def link_mask(net: Network, supplier: Selector, customer: Selector | None = None
         mask = mask & links["customer"].map(to_ok).to_numpy(dtype=bool)
     if supplier.material is not None:
         mask = mask & links["material"].isin(supplier.material).to_numpy(dtype=bool)
+    if supplier.element is not None:
+        mask = mask & links["material"].isin(materials_with(net, supplier)).to_numpy(dtype=bool)
     if cross_border:
         country = facilities["country"]
         mask = mask & (links["supplier"].map(country) != links["customer"].map(country)).to_numpy(dtype=bool)

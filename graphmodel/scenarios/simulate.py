@@ -55,11 +55,16 @@ _TINY = 1e-12
 
 @dataclass
 class Simulation:
-    """Monthly outputs: production fractions ``p`` (T, n, K) and rerouted volume (T, E, K)."""
+    """Monthly outputs: production fractions ``p`` (T, n, K), rerouted volume (T, E, K) and
+    stocks (T, n, K, in output-equivalent tonnes). For a single column (a deterministic
+    run) also the fulfilment ``phi`` of every input group (T, G) and the production
+    fraction of every output slot (T, P), from which the binding input is read."""
 
     supply: np.ndarray
     rerouted: np.ndarray
     stock: np.ndarray
+    group_supply: np.ndarray | None = None
+    slot_supply: np.ndarray | None = None
 
 
 def capacity_schedule(topo: Topology, responses: Responses, horizon: int
@@ -97,6 +102,22 @@ def capacity_schedule(topo: Topology, responses: Responses, horizon: int
     return capacity, link_cap, link_online
 
 
+def slot_capacity(topo: Topology) -> np.ndarray:
+    """(P,) annual capacity of each output slot's material from ``capacities.csv`` (operating
+    rows only); NaN where no row gives one (the facility's total capacity bounds it)."""
+    prod, table = topo.production, topo.net.capacities
+    out = np.full(prod.n_slots, np.nan)
+    if not len(table):
+        return out
+    table = table[table["status"].fillna("operating") == "operating"]
+    key = pd.MultiIndex.from_arrays([topo.index.get_indexer(table["facility"]),
+                                     table["material"].astype(str)])
+    slots = pd.MultiIndex.from_arrays([prod.slot_owner, prod.slot_material.astype(str)])
+    found = key.get_indexer(slots)
+    out[found >= 0] = table["capacity"].to_numpy(dtype=float)[found[found >= 0]]
+    return out
+
+
 def _ramp(months: np.ndarray, start: float, ramp_months: float) -> np.ndarray:
     if ramp_months <= 0:
         return (months >= start).astype(float)
@@ -105,49 +126,158 @@ def _ramp(months: np.ndarray, start: float, ramp_months: float) -> np.ndarray:
 
 def simulate(topo: Topology, compiled: Compiled, responses: Responses, *,
              inventory: bool, reroute: bool) -> Simulation:
-    """Run the monthly simulation for every column of ``compiled`` at once (see module doc)."""
+    """Run the monthly simulation for every column of ``compiled`` at once (see module doc).
+
+    Production follows the recipes (:mod:`graphmodel.recipes`): per input group g of a
+    facility, ``phi_g = min(A_g + S_g, f B_g) / B_g`` with arrivals ``A_g`` and stock ``S_g``
+    in tonnes of output supported; each output o is made at ``p(v, o) = min(f, min over the
+    groups o needs of phi_g)``; links deliver their supplier's ``p`` of their material."""
     f_all, g_all = compiled.f, compiled.g
     horizon, n, K = f_all.shape
     E = topo.n_links
+    prod = topo.production
     monthly = topo.volume / 12.0
-    need_full = topo.inbound / 12.0
-    target = (topo.stock_months * need_full)[:, None] * np.ones((1, K)) if inventory \
-        else np.zeros((n, K))
+    base = prod.group_base
+    target = (topo.stock_months[prod.group_owner] * base)[:, None] * np.ones((1, K)) \
+        if inventory else np.zeros((prod.n_groups, K))
     stock = target.copy()
-    p_prev = np.ones((n, K))
+    p_slot_prev = np.ones((prod.n_slots, K))
     levels = level_links(topo)
-    plan = _ReroutePlan(topo, responses, horizon, levels) if reroute else None
+    steps = _production_steps(topo, levels)
+    plan = ReroutePlan(topo, responses, horizon, levels) if reroute else None
     supply = np.zeros((horizon, n, K))
     rerouted = np.zeros((horizon, E, K))
     stocks = np.zeros((horizon, n, K))
+    record = K == 1
+    group_supply = np.ones((horizon, prod.n_groups)) if record else None
+    slot_supply = np.ones((horizon, prod.n_slots)) if record else None
     for t in range(horizon):
         f, g = f_all[t], g_all[t]
-        p = np.zeros((n, K))
+        p = np.zeros((n, K))               # facility production fraction (reported supply)
+        p_min = np.zeros((n, K))           # lowest output fraction (does v get all it needs?)
+        p_slot = np.zeros((prod.n_slots, K))
         flow = np.zeros((E, K))
         extra = np.zeros((E, K))
         used = np.zeros((n, K))            # rerouted volume already taken from each supplier
-        for number, (level, inbound_links, to_customer) in enumerate(levels):
-            source = np.where(topo.lagged[inbound_links, None], p_prev[topo.supplier[inbound_links]],
-                              p[topo.supplier[inbound_links]])
+        for number, ((level, inbound_links, _), step) in enumerate(zip(levels, steps)):
+            slot_in = prod.link_slot[inbound_links]
+            source = np.where(topo.lagged[inbound_links, None], p_slot_prev[slot_in], p_slot[slot_in])
             flow[inbound_links] = monthly[inbound_links, None] * source * g[inbound_links]
             if plan is not None and len(inbound_links):
-                plan.solve(t, number, f, g, p, flow, extra, used, compiled.first_start)
-            arrivals = to_customer @ (flow[inbound_links] + extra[inbound_links])
-            origin = topo.origin[level]
-            need = f[level] * need_full[level, None]
+                plan.solve(t, number, f, g, p_slot, p_min, flow, extra, used, stock,
+                           compiled.first_start)
+            groups = step.groups
+            arrivals = step.to_group @ (flow[inbound_links] + extra[inbound_links])
+            need = f[prod.group_owner[groups]] * base[groups, None]
             short = np.maximum(need - arrivals, 0.0)
-            draw = np.minimum(short, stock[level])
-            consumed = np.minimum(arrivals, need) + draw
-            surplus = np.maximum(arrivals - need, 0.0)
+            available = np.minimum(arrivals, need) + np.minimum(short, stock[groups])
+            phi = np.divide(available, base[groups, None], out=np.full_like(available, np.inf),
+                            where=base[groups, None] > 0)
+            # each output at the fraction its scarcest group allows, never above f
+            slots = step.slots
+            made = np.full((len(slots), K), np.inf)
+            if len(step.pair_starts):
+                made[step.slots_with_pairs] = np.minimum.reduceat(phi[step.pair_group], step.pair_starts,
+                                                                  axis=0)
+            owner_f = f[prod.slot_owner[slots]]
+            made = np.where(step.slot_origin[:, None], owner_f, np.minimum(made, owner_f))
+            p_slot[slots] = made
+            if record:
+                group_supply[t, groups] = np.minimum(phi[:, 0], 1.0)
+            low = np.minimum.reduceat(made, step.facility_starts, axis=0)
+            p_min[level] = low
+            p[level] = low + step.to_facility @ (made - low[step.slot_facility])
+            # stocks: group g is drawn as far as its most demanding output uses it
+            use = np.zeros((len(groups), K))
+            if len(step.pair_group):
+                np.maximum.at(use, step.pair_group, made[step.pair_slot] * base[groups][step.pair_group, None])
+            draw = np.minimum(np.maximum(use - arrivals, 0.0), stock[groups])
+            surplus = np.maximum(arrivals - use, 0.0)
             recovered = arrivals >= need * (1 - 1e-9)
-            refill = np.where(recovered, responses.refill_rate * need_full[level, None], 0.0)
-            stock[level] = np.minimum(target[level], stock[level] - draw + surplus + refill)
-            produced = np.divide(consumed, need_full[level, None], out=np.zeros_like(consumed),
-                                 where=need_full[level, None] > 0)
-            p[level] = np.where(origin[:, None], f[level], np.minimum(produced, f[level]))
-        supply[t], rerouted[t], stocks[t] = p, extra, stock
-        p_prev = p
-    return Simulation(supply=supply, rerouted=rerouted, stock=stocks)
+            refill = np.where(recovered, responses.refill_rate * base[groups, None], 0.0)
+            stock[groups] = np.minimum(target[groups], stock[groups] - draw + surplus + refill)
+        supply[t], rerouted[t] = p, extra
+        stocks[t] = np.zeros((n, K)) if not prod.n_groups else \
+            _per_facility(stock, prod.group_owner, n)
+        p_slot_prev = p_slot
+        if record:
+            slot_supply[t] = p_slot[:, 0]
+    return Simulation(supply=supply, rerouted=rerouted, stock=stocks,
+                      group_supply=group_supply, slot_supply=slot_supply)
+
+
+def _per_facility(values: np.ndarray, owner: np.ndarray, n: int) -> np.ndarray:
+    """Sum group rows (G, K) into their facilities (n, K)."""
+    out = np.zeros((n, values.shape[1]))
+    np.add.at(out, owner, values)
+    return out
+
+
+@dataclass
+class _ProductionStep:
+    """Static recipe arrays of one level: its groups, output slots and their incidence.
+
+    Slots come sorted by facility (level order), pairs sorted by slot, so minima over a
+    slot's groups and over a facility's slots are ``reduceat`` segments."""
+
+    groups: np.ndarray            # global group ids of the level's facilities
+    to_group: sp.csr_matrix       # (groups, inbound links): sums arrivals / a_m into groups
+    slots: np.ndarray             # global slot ids, grouped by facility in level order
+    slot_facility: np.ndarray     # local facility (position in level) of each slot
+    slot_origin: np.ndarray       # slot's facility has no inbound volume (produces f)
+    facility_starts: np.ndarray   # first slot of each level facility
+    to_facility: sp.csr_matrix    # (level, slots): the slots' outbound shares
+    pair_slot: np.ndarray         # local slot of each (slot, group) pair
+    pair_group: np.ndarray        # local group of each pair
+    pair_starts: np.ndarray       # first pair of each slot that has pairs
+    slots_with_pairs: np.ndarray  # local slots that need at least one group
+
+
+def _production_steps(topo: Topology, levels) -> list[_ProductionStep]:
+    prod = topo.production
+    n = topo.n
+    local_of = np.full(n, -1, dtype=np.int64)
+    group_local = np.full(prod.n_groups, -1, dtype=np.int64)
+    slot_local = np.full(prod.n_slots, -1, dtype=np.int64)
+    group_order = np.argsort(prod.group_owner, kind="stable")
+    group_bounds = np.searchsorted(prod.group_owner[group_order], np.arange(n + 1))
+    slot_bounds = np.searchsorted(prod.slot_owner, np.arange(n + 1))   # slots sorted by owner
+    pair_bounds = np.searchsorted(prod.pair_slot, np.arange(prod.n_slots + 1))
+    steps = []
+    for level, inbound_links, _ in levels:
+        local_of[level] = np.arange(len(level))
+        groups = np.concatenate([group_order[group_bounds[v]:group_bounds[v + 1]] for v in level]) \
+            if len(level) else np.zeros(0, dtype=np.int64)
+        group_local[groups] = np.arange(len(groups))
+        slots = np.concatenate([np.arange(slot_bounds[v], slot_bounds[v + 1]) for v in level])
+        slot_local[slots] = np.arange(len(slots))
+        slot_facility = local_of[prod.slot_owner[slots]]
+        counts = np.bincount(slot_facility, minlength=len(level))
+        facility_starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
+        to_facility = sp.csr_matrix((prod.slot_share[slots], (slot_facility, np.arange(len(slots)))),
+                                    shape=(len(level), len(slots)))
+        pairs = np.concatenate([np.arange(pair_bounds[s], pair_bounds[s + 1]) for s in slots]) \
+            if len(slots) else np.zeros(0, dtype=np.int64)
+        pair_slot = slot_local[prod.pair_slot[pairs]]
+        pair_group = group_local[prod.pair_group[pairs]]
+        per_slot = np.bincount(pair_slot, minlength=len(slots))
+        with_pairs = np.flatnonzero(per_slot)
+        starts = (np.cumsum(per_slot) - per_slot)[with_pairs]
+        # entries of the level's inbound links (entries are sorted by link)
+        lo = np.searchsorted(prod.entry_link, inbound_links, side="left")
+        hi = np.searchsorted(prod.entry_link, inbound_links, side="right")
+        entries = np.concatenate([np.arange(a, b) for a, b in zip(lo, hi)]) \
+            if len(inbound_links) else np.zeros(0, dtype=np.int64)
+        column = np.repeat(np.arange(len(inbound_links)), hi - lo)
+        to_group = sp.csr_matrix(
+            (prod.entry_weight[entries], (group_local[prod.entry_group[entries]], column)),
+            shape=(len(groups), len(inbound_links)))
+        steps.append(_ProductionStep(
+            groups=groups, to_group=to_group, slots=slots, slot_facility=slot_facility,
+            slot_origin=topo.origin[prod.slot_owner[slots]], facility_starts=facility_starts,
+            to_facility=to_facility, pair_slot=pair_slot, pair_group=pair_group,
+            pair_starts=starts, slots_with_pairs=with_pairs))
+    return steps
 
 
 def summing_matrix(rows: np.ndarray, n_rows: int) -> sp.csr_matrix:
@@ -198,12 +328,16 @@ class _LevelReroute:
     to_supplier: sp.csr_matrix    # sums ``supplier_links`` into local suppliers
 
 
-class _ReroutePlan:
+class ReroutePlan:
     """Static parts of the reroute LP: (customer, material) groups, eligible links, caps."""
 
     def __init__(self, topo: Topology, responses: Responses, horizon: int, levels=None):
         self.topo = topo
         self.capacity, self.link_cap, link_online = capacity_schedule(topo, responses, horizon)
+        if responses.link_flex is not None:
+            # a link carrying volume today takes at most link_flex of its baseline extra
+            flex = np.where(topo.volume > 0, responses.link_flex * topo.volume / 12.0, np.inf)
+            self.link_cap = np.minimum(self.link_cap, flex[None, :])
         self.group = _customer_material_groups(topo)
         carrying = topo.volume > 0
         self.carrying = carrying
@@ -223,6 +357,12 @@ class _ReroutePlan:
         self.cost = np.where(self.qualified, -1.0, -(1.0 - CANDIDATE_PENALTY))
         self.out_links_monthly = topo.volume / 12.0
         levels = level_links(topo) if levels is None else levels
+        prod = topo.production
+        self._pair_bounds = np.searchsorted(prod.pair_slot, np.arange(prod.n_slots + 1))
+        self.slot_capacity = slot_capacity(topo)
+        self._slot_links = np.argsort(prod.link_slot, kind="stable")
+        self._slot_link_bounds = np.searchsorted(prod.link_slot[self._slot_links],
+                                                 np.arange(prod.n_slots + 1))
         self._out_order = np.argsort(topo.supplier, kind="stable")   # by supplier, then link
         self._out_bounds = np.searchsorted(topo.supplier[self._out_order], np.arange(topo.n + 1))
         self.levels = [self._level(inbound_links) for _, inbound_links, _ in levels]
@@ -257,10 +397,16 @@ class _ReroutePlan:
         unshocked = g[links] >= 1.0 - _TINY
         return (self.static_ok[links, None] & (by_qualification | by_new) & unshocked)
 
-    def solve(self, t, level_number, f, g, p, flow, extra, used, first_start) -> None:
-        """Reroute lost volume into level ``level_number`` this month (updates extra, used).
+    def solve(self, t, level_number, f, g, p_slot, p_min, flow, extra, used, stock,
+              first_start) -> None:
+        """Reroute lost volume into level ``level_number`` this month (updates extra, used
+        and the suppliers' stocks).
 
-        Works on the level's own links, groups and suppliers only (see :class:`_LevelReroute`)."""
+        Works on the level's own links, groups and suppliers only (see :class:`_LevelReroute`).
+        A supplier with a recipe makes extra output only from the inputs it holds: extra
+        tonnes of output o are at most ``min over the groups o needs of S_g`` (stocks in
+        tonnes of output supported, after its own production this month), and are drawn
+        from those stocks. Suppliers without a recipe are bounded by capacity alone."""
         topo, plan = self.topo, self.levels[level_number]
         K = f.shape[1]
         into = plan.into
@@ -274,7 +420,7 @@ class _ReroutePlan:
         if not ok.any():
             return
         # spare capacity of each supplier this month
-        spare = self._spare(t, plan, f, g, p, used)
+        spare = self._spare(t, plan, f, g, p_slot, p_min, used)
         ok &= spare[plan.into_supplier] > _TINY
         if not ok.any():
             return
@@ -284,11 +430,27 @@ class _ReroutePlan:
         group_key, group_row = np.unique(plan.into_group[link_idx] * K + column, return_inverse=True)
         supplier_key, supplier_row = np.unique(plan.into_supplier[link_idx] * K + column,
                                                return_inverse=True)
-        rows = np.concatenate([group_row, len(group_key) + supplier_row])
-        A = sp.csr_matrix((np.ones(2 * count), (rows, np.tile(np.arange(count), 2))),
-                          shape=(len(group_key) + len(supplier_key), count))
-        b = np.concatenate([lost[group_key // K, group_key % K],
-                            spare[supplier_key // K, supplier_key % K]])
+        rows = [group_row, len(group_key) + supplier_row]
+        columns = [np.arange(count), np.arange(count)]
+        b = [lost[group_key // K, group_key % K], spare[supplier_key // K, supplier_key % K]]
+        # per output slot: inputs held by suppliers with a recipe, and the capacity for that
+        # material (capacities.csv), bound the extra a slot ships
+        prod = topo.production
+        slot = prod.link_slot[links]
+        held = prod.recipe[topo.supplier[links]] & \
+            (self._pair_bounds[slot + 1] > self._pair_bounds[slot])
+        limited = held | np.isfinite(self.slot_capacity[slot])
+        slot_key = slot_row = None
+        if limited.any():
+            slot_key, slot_row = np.unique(slot[limited] * K + column[limited], return_inverse=True)
+            room = np.minimum(self._held(slot_key // K, slot_key % K, stock),
+                              self._material_room(slot_key // K, slot_key % K, t, f, g, p_slot,
+                                                  extra))
+            rows.append(len(group_key) + len(supplier_key) + slot_row)
+            columns.append(np.flatnonzero(limited))
+            b.append(room)
+        rows, columns, b = np.concatenate(rows), np.concatenate(columns), np.concatenate(b)
+        A = sp.csr_matrix((np.ones(len(rows)), (rows, columns)), shape=(len(b), count))
         upper = self.link_cap[t, links]
         bounds = np.column_stack([np.zeros(count), np.where(np.isfinite(upper), upper, np.inf)])
         result = linprog(self.cost[links], A_ub=A, b_ub=b, bounds=bounds, method="highs")
@@ -297,15 +459,57 @@ class _ReroutePlan:
         amount = np.maximum(result.x, 0.0)
         np.add.at(extra, (links, column), amount)
         np.add.at(used, (topo.supplier[links], column), amount)
+        if slot_key is not None:
+            drawn = np.bincount(slot_row, weights=amount[limited], minlength=len(slot_key))
+            self._draw_held(slot_key // K, slot_key % K, drawn, stock)
 
-    def _spare(self, t, plan: _LevelReroute, f, g, p, used) -> np.ndarray:
+    def _material_room(self, slots, column, t, f, g, p_slot, extra) -> np.ndarray:
+        """Spare capacity for each slot's material this month (inf where capacities.csv has
+        no row): ``f * capacity_m / 12`` less what the slot ships (baseline share at its
+        production fraction, plus volume already rerouted from it)."""
+        room = np.full(len(slots), np.inf)
+        owner = self.topo.production.slot_owner
+        for i, (s, k) in enumerate(zip(slots, column)):
+            cap = self.slot_capacity[s]
+            if np.isfinite(cap):
+                out = self._slot_links[self._slot_link_bounds[s]:self._slot_link_bounds[s + 1]]
+                shipped = (self.out_links_monthly[out] * g[out, k] * p_slot[s, k]).sum() \
+                    + extra[out, k].sum()
+                room[i] = max(f[owner[s], k] * cap / 12.0 - shipped, 0.0)
+        return room
+
+    def _held(self, slots: np.ndarray, column: np.ndarray, stock: np.ndarray) -> np.ndarray:
+        """Tonnes of each slot's output its facility's stocks support: min over its groups."""
+        prod = self.topo.production
+        room = np.full(len(slots), np.inf)
+        for i, (s, k) in enumerate(zip(slots, column)):
+            groups = prod.pair_group[self._pair_bounds[s]:self._pair_bounds[s + 1]]
+            if len(groups) and prod.recipe[prod.slot_owner[s]]:
+                room[i] = max(stock[groups, k].min(), 0.0)
+        return room
+
+    def _draw_held(self, slots, column, amount, stock) -> None:
+        """Extra output drawn from the stocks of a recipe supplier's groups (in tonnes of
+        output supported); stock is None in the pooled reference."""
+        prod = self.topo.production
+        for s, k, x in zip(slots, column, amount):
+            if x > 0 and prod.recipe[prod.slot_owner[s]]:
+                groups = prod.pair_group[self._pair_bounds[s]:self._pair_bounds[s + 1]]
+                stock[groups, k] = np.maximum(stock[groups, k] - x, 0.0)
+
+    def _spare(self, t, plan: _LevelReroute, f, g, p_slot, p_min, used) -> np.ndarray:
         """Spare capacity (local suppliers, K) this month: ``f * capacity/12 - committed - used``
-        where the supplier gets all its inputs (``p >= f``), else 0. ``committed`` is its
-        current monthly outbound ``sum volume/12 * g * p(u)`` over all its links."""
-        topo, suppliers, out_links = self.topo, plan.suppliers, plan.supplier_links
-        outbound = self.out_links_monthly[out_links, None] * g[out_links] * p[topo.supplier[out_links]]
+        where the supplier gets all its inputs (every output at ``p >= f``), else 0.
+        ``committed`` is its current monthly outbound ``sum volume/12 * g * p(u, m)`` over
+        all its links (``p(u, m)``: its production fraction of the link's material)."""
+        suppliers, out_links = plan.suppliers, plan.supplier_links
+        slot = self.topo.production.link_slot[out_links]
+        outbound = self.out_links_monthly[out_links, None] * g[out_links] * p_slot[slot]
         committed = plan.to_supplier @ outbound
-        f_s, p_s = f[suppliers], p[suppliers]
+        f_s, p_s = f[suppliers], p_min[suppliers]
+        # without a recipe, a supplier short of inputs ships all it can make already; with
+        # one, its held inputs bound the extra per output (see solve)
+        p_s = np.where(self.topo.production.recipe[suppliers, None], np.inf, p_s)
         headroom = f_s * self.capacity[t][suppliers][:, None] / 12.0 - committed - used[suppliers]
         return np.where(p_s >= f_s - 1e-9, np.maximum(headroom, 0.0), 0.0)
 
