@@ -292,7 +292,7 @@ def test_binding_input_names_the_missing_group_or_the_cut_link():
     row = run_scenario(magnet_chain(), dy_export_ban()).sinks.set_index("id").loc["oem"]
     assert row["binding_input"] == "DyTb at mag"
     pooled = run_scenario(magnet_chain(recipes=None), dy_export_ban()).sinks.set_index("id")
-    assert pooled.loc["oem", "binding_input"] == "Dy metal from dy_cn (link cut)"
+    assert pooled.loc["oem", "binding_input"] == "Dy metal dy_cn -> mag (link cut)"
 
 
 # --- capacity per material -------------------------------------------------------------------

@@ -10,8 +10,8 @@ Starting at the sink in the month of its lowest supply, walk upstream:
    although its other inputs arrived;
 3. for a facility with a single input group, follow the inbound link of that group that lost
    the most volume that month: if the link itself was cut (an export control or another
-   link shock), the answer is that material from that supplier ("Dy metal from cn-x
-   (link cut)"); else continue at its supplier.
+   link shock), the answer is that material on that link ("Dy metal cn-x -> jp-y (link
+   cut)"); else continue at its supplier.
 
 The walk ends at the first answer, at an origin, or after as many steps as there are
 facilities; a sink with no shortfall gets an empty answer.
@@ -70,7 +70,7 @@ def _explain(topo, compiled, sim, v, t, groups_of, entry_bounds) -> str:
             return ""
         if compiled.g[t, link, 0] < 1 - _WHOLE:
             material = topo.net.links["material"].iat[link]
-            return f"{material} from {ids[topo.supplier[link]]} (link cut)"
+            return f"{material} {ids[topo.supplier[link]]} -> {ids[v]} (link cut)"
         v = int(topo.supplier[link])
     return ""
 
