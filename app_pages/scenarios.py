@@ -130,6 +130,9 @@ ttr = sinks["ttr_months"].dropna()
 m4.metric("Last recovery (TTR)", f"month {int(ttr.max())}" if len(ttr) else
           ("not within the horizon" if len(tts) else "none"),
           help="Month from which every recovered sink stays at >= 99% of normal supply.")
+if "binding_input" in sinks and worst["min_supply"] < 1 - 1e-9 and worst["binding_input"]:
+    st.caption(f"**{worst['name']}** is short of: {worst['binding_input']} (the binding input "
+               "in its worst month; column `binding_input` in the Sinks tab).")
 
 default_sinks = most_affected(result, 6)
 shown = st.multiselect("Sinks to plot", list(sinks["id"]), default=default_sinks, key="sc_plot",
@@ -144,7 +147,10 @@ with tab_sinks:
     st.dataframe(sinks, hide_index=True, width="stretch", column_config={
         "min_supply": pct, "mean_supply": pct, "lost_share": pct,
         "lost_volume": st.column_config.NumberColumn("lost volume", format="%,.0f"),
-        "demand": st.column_config.NumberColumn(format="%,.0f")})
+        "demand": st.column_config.NumberColumn(format="%,.0f"),
+        "binding_input": st.column_config.TextColumn(
+            "short of", help="The binding input of the sink's worst month: the missing input "
+                             "group at a facility, or the cut link")})
 with tab_stages:
     st.dataframe(result.stages.assign(stage=result.stages["stage"].map(figures.stage_label)),
                  hide_index=True, width="stretch",

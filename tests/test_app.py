@@ -254,3 +254,10 @@ def test_report_markdown_names_the_dataset_hash(golden):
 
     text = build_report_bytes(golden, "md").decode("utf-8")
     assert golden.hash in text  # reproducible: the report cites the data it was built from
+
+
+def test_scenario_page_names_the_binding_input_of_the_worst_sink():
+    at = open_app("scenarios", "bundled", query={"scenario": "china-2025-export-controls"})
+    assert not at.exception
+    captions = [c.value for c in at.caption]
+    assert any("is short of: NdFeB magnet" in c for c in captions), captions
