@@ -26,7 +26,8 @@ def bundled():
 def test_the_six_presets_are_shipped_with_description_and_source():
     table = preset_table()
     assert set(table["preset"]) == {
-        "china-2025-export-controls", "bayan-obo-outage", "myanmar-ionic-clay-halt",
+        "china-2025-export-controls", "china-2025-export-controls-calibrated",
+        "bayan-obo-outage", "myanmar-ionic-clay-halt",
         "lynas-malaysia-shutdown", "dfars-covered-countries", "qualification-accelerated"}
     assert table["description"].str.len().min() > 50
     assert table["source"].str.len().min() > 20

@@ -392,6 +392,8 @@ class Scenario(BaseModel):
     shocks: list[Shock]
     responses: Responses = Responses()
     monte_carlo: MonteCarloOptions = MonteCarloOptions()
+    observed: Optional["Observed"] = None          # backtests: see .observed
+    calibration: Optional[dict[str, Any]] = None   # written by `tiern calibrate`
 
     @field_validator("horizon_months", mode="before")
     @classmethod
@@ -457,3 +459,8 @@ def load_scenario(path: str | Path) -> Scenario:
         where = f"line {mark.line + 1}" if mark is not None else ""
         raise ScenarioFileError(path.name, [(where, f"not valid YAML ({getattr(error, 'problem', error)})")]) from None
     return parse_scenario(data, path.name)
+
+
+from .observed import Observed  # noqa: E402  (the block refers to Selector above)
+
+Scenario.model_rebuild()

@@ -65,6 +65,7 @@ class Simulation:
     stock: np.ndarray
     group_supply: np.ndarray | None = None
     slot_supply: np.ndarray | None = None
+    slot_supply_all: np.ndarray | None = None   # (T, P, K) when ``record_slots``
 
 
 def capacity_schedule(topo: Topology, responses: Responses, horizon: int
@@ -109,7 +110,7 @@ def _ramp(months: np.ndarray, start: float, ramp_months: float) -> np.ndarray:
 
 
 def simulate(topo: Topology, compiled: Compiled, responses: Responses, *,
-             inventory: bool, reroute: bool) -> Simulation:
+             inventory: bool, reroute: bool, record_slots: bool = False) -> Simulation:
     """Run the monthly simulation for every column of ``compiled`` at once (see module doc).
 
     Production follows the recipes (:mod:`graphmodel.recipes`): per input group g of a
@@ -135,6 +136,7 @@ def simulate(topo: Topology, compiled: Compiled, responses: Responses, *,
     record = K == 1
     group_supply = np.ones((horizon, prod.n_groups)) if record else None
     slot_supply = np.ones((horizon, prod.n_slots)) if record else None
+    slot_all = np.ones((horizon, prod.n_slots, K)) if record_slots else None
     for t in range(horizon):
         f, g = f_all[t], g_all[t]
         p = np.zeros((n, K))               # facility production fraction (reported supply)
@@ -184,10 +186,13 @@ def simulate(topo: Topology, compiled: Compiled, responses: Responses, *,
         stocks[t] = np.zeros((n, K)) if not prod.n_groups else \
             _per_facility(stock, prod.group_owner, n)
         p_slot_prev = p_slot
+        if record_slots:
+            slot_all[t] = p_slot
         if record:
             slot_supply[t] = p_slot[:, 0]
     return Simulation(supply=supply, rerouted=rerouted, stock=stocks,
-                      group_supply=group_supply, slot_supply=slot_supply)
+                      group_supply=group_supply, slot_supply=slot_supply,
+                      slot_supply_all=slot_all)
 
 
 def _per_facility(values: np.ndarray, owner: np.ndarray, n: int) -> np.ndarray:
