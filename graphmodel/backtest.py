@@ -152,12 +152,17 @@ class Evaluator:
         self.topo = Topology.of(net)
         self.series = load_series(net, spec, file, scenario_file)
 
-    def run(self, draws: Draws) -> tuple[list[np.ndarray], np.ndarray]:
+    def run(self, draws: Draws, stock_months: np.ndarray | None = None
+            ) -> tuple[list[np.ndarray], np.ndarray]:
+        """Simulate ``draws``; ``stock_months`` ((n,) or (n, runs)) overrides inventories."""
         spec, topo = self.spec, self.topo
         compiled = compile_factors(self.net, topo, spec, draws)
         responses = spec.responses
+        if stock_months is not None and stock_months.ndim == 2:
+            # one column per run, repeated for every sink-scope group of columns
+            stock_months = np.tile(stock_months, (1, len(compiled.groups)))
         sim = simulate(topo, compiled, responses, inventory=responses.inventory,
-                       reroute=responses.reroute, record_slots=True)
+                       reroute=responses.reroute, record_slots=True, stock_months=stock_months)
         base = compiled.column_group == 0
         slots = sim.slot_supply_all[:, :, base]                         # (T, P, R)
         previous = np.concatenate([np.ones_like(slots[:1]), slots[:-1]], axis=0)

@@ -1,7 +1,8 @@
 """Calibration: fit a preset's free parameters to the observed months (``tiern calibrate``).
 
 The free parameters ``theta`` (``observed.free``: a shock's ``capacity_loss``,
-``start_month`` or ``duration_months``, each within its ``bounds``) are fitted by bounded
+``start_month`` or ``duration_months``, or the ``inventory_days`` of selected facilities,
+each within its ``bounds``) are fitted by bounded
 least squares on the observed months up to the cut-off ``fit_until``:
 
 .. math::
@@ -13,8 +14,9 @@ with ``yhat`` the simulated series (:mod:`graphmodel.backtest`), ``B_s`` its bas
 level and ``w_s`` its ``weight``; residuals are scaled by the baseline, not by the
 observed value, so months with zero observed exports count. The solver is
 ``scipy.optimize.least_squares`` (trust-region reflective, bounded) from the preset's
-central values, with a forward-difference Jacobian whose columns are simulated together
-as Monte Carlo columns of one run; it is deterministic.
+central values (inventory: the selected facilities' mean), with a forward-difference
+Jacobian whose columns are simulated together as columns of one run (stocks per column);
+it is deterministic.
 
 Uncertainty: a seeded parametric bootstrap. Each of ``bootstrap`` replicates perturbs
 every fitted observation multiplicatively, ``y* = y (1 + e)``, with ``e`` drawn with
@@ -37,7 +39,7 @@ from scipy.optimize import least_squares
 from .backtest import Evaluator
 from .network import Network
 from .scenarios.core import Draws, central_draws
-from .scenarios.model import Distribution, Scenario, ScenarioFileError
+from .scenarios.model import DAYS_PER_MONTH, Distribution, Scenario, ScenarioFileError
 from .scenarios.observed import month_index
 
 #: Relative step of the forward-difference Jacobian (of each parameter's bound range).
@@ -73,8 +75,22 @@ class Problem:
         self.base = central_draws(spec)
         self.low = np.array([p.bounds[0] for p in self.free])
         self.high = np.array([p.bounds[1] for p in self.free])
+        from .scenarios.select import facility_mask
+        from .scenarios.simulate import inventory_months
+
+        topo = self.evaluator.topo
+        self.stock_months = inventory_months(topo, spec.responses)
+        self.masks: dict[int, np.ndarray] = {}
         starts = []
         for i, p in enumerate(self.free):
+            if p.field == "inventory_days":
+                mask = facility_mask(net, p.select)
+                if not mask.any():
+                    raise ScenarioFileError(file, [(f"observed.free[{i}].select",
+                                                    "selects no facility in this network")])
+                self.masks[i] = mask
+                starts.append(float(np.mean(self.stock_months[mask])) * DAYS_PER_MONTH)
+                continue
             if p.shock >= len(spec.shocks):
                 raise ScenarioFileError(file, [(f"observed.free[{i}].shock", f"no shock {p.shock} "
                                                 f"(the scenario has {len(spec.shocks)})")])
@@ -113,12 +129,23 @@ class Problem:
         arrays = {name: np.repeat(getattr(self.base, name), K, axis=0)
                   for name in ("occurs", "loss", "start", "duration")}
         for j, p in enumerate(self.free):
-            arrays[_FIELD[p.field]][:, p.shock] = X[:, j]
+            if p.field != "inventory_days":
+                arrays[_FIELD[p.field]][:, p.shock] = X[:, j]
         return Draws(**arrays)
+
+    def stocks(self, X: np.ndarray) -> np.ndarray | None:
+        """(n, K) months of stock with the free inventory parameters of each row set."""
+        if not self.masks:
+            return None
+        months = np.tile(self.stock_months[:, None], (1, X.shape[0]))
+        for j, mask in self.masks.items():
+            months[mask, :] = X[:, j] / DAYS_PER_MONTH
+        return months
 
     def simulate(self, X: np.ndarray) -> np.ndarray:
         """Simulated values of the fitted observations, (K, terms)."""
-        values, _ = self.evaluator.run(self.draws(np.atleast_2d(X)))
+        X = np.atleast_2d(X)
+        values, _ = self.evaluator.run(self.draws(X), self.stocks(X))
         return np.stack([values[k][t] for k, t, *_ in self.terms], axis=1)
 
     def residuals(self, yhat: np.ndarray, observed: np.ndarray) -> np.ndarray:
@@ -174,7 +201,7 @@ def calibrate(net: Network, spec: Scenario, file: str = "<scenario>", scenario_f
     fitted = problem.simulate(x)[0]
     table = pd.DataFrame({
         "parameter": [p.label for p in problem.free],
-        "shock": [spec.shocks[p.shock].name or "" for p in problem.free],
+        "shock": [(spec.shocks[p.shock].name or "") if p.shock is not None else "" for p in problem.free],
         "start": problem.start, "value": x, "low": problem.low, "high": problem.high,
         "sd": sd, "ci_low": ci[0], "ci_high": ci[1], "identified": identified})
     stats = {
@@ -197,12 +224,23 @@ def calibrated_yaml(source: Path, spec: Scenario, calibration: Calibration) -> s
     """The source YAML with the fitted values written in and a ``calibration:`` block.
 
     A fitted number replaces a number; a fitted distribution becomes ``{dist: normal,
-    mean: value, sd: bootstrap sd}`` so Monte Carlo runs carry the fit's uncertainty.
+    mean: value, sd: bootstrap sd}`` so Monte Carlo runs carry the fit's uncertainty;
+    fitted ``inventory_days`` go to ``responses.inventory_days``. Parameters the fitted
+    months do not inform keep the source's value (recorded with ``identified: false``).
     Only date-free, rounded fields are written: the same inputs and seed give the same file.
     """
     data = yaml.safe_load(Path(source).read_text(encoding="utf-8"))
     table = calibration.parameters
-    for p, value, sd in zip(spec.observed.free, calibration.values, calibration.sd):
+    identified = calibration.parameters["identified"].to_numpy()
+    for j, (p, value, sd) in enumerate(zip(spec.observed.free, calibration.values, calibration.sd)):
+        if not identified[j]:
+            continue              # the fitted months say nothing about it: keep the source's
+        if p.field == "inventory_days":
+            select = data["observed"]["free"][j]["select"]
+            entries = data.setdefault("responses", {}).setdefault("inventory_days", [])
+            entries[:] = [e for e in entries if e.get("select") != select]
+            entries.append({"select": select, "days": _round(value)})
+            continue
         shock = data["shocks"][p.shock]
         current = getattr(spec.shocks[p.shock], p.field)
         if isinstance(current, Distribution) and sd is not None and np.isfinite(sd):

@@ -293,3 +293,44 @@ def load_scenario_text(tmp_path, text):
     path = tmp_path / "out.yaml"
     path.write_text(text, encoding="utf-8")
     return load_scenario(path)
+
+
+def test_calibration_recovers_inventory_days_and_writes_them(tmp_path):
+    """A JP magnet maker lives off its Dy stock while CN Dy exports are cut by L = 0.8:
+    with 69 days (2.3 months of input) it draws 0.8 in months 0 and 1, has 0.7 left for
+    month 2 (0.2 + 0.7 = 0.9) and none for month 3 (0.2): it ships 100, 100, 90, 20 %."""
+    net = network_from_records(
+        [{"id": "cn-sep", "name": "CN separator", "stage": "separator", "country": "CN"},
+         {"id": "jp-mag", "name": "JP magnets", "stage": "magnet", "country": "JP",
+          "inventory_days": 10},
+         {"id": "us-oem", "name": "US cars", "stage": "oem", "country": "US",
+          "sector": "automotive"}],
+        [{"supplier": "cn-sep", "customer": "jp-mag", "material": "Dy oxide", "volume": 12},
+         {"supplier": "jp-mag", "customer": "us-oem", "material": "NdFeB magnet", "volume": 120}])
+    write_observed(tmp_path, {"2025-01": 100, "2025-02": 100, "2025-03": 100, "2025-04": 100,
+                              "2025-05": 100, "2025-06": 90, "2025-07": 20})
+    data = {
+        "name": "stock", "horizon_months": 5,
+        "shocks": [{"type": "export_control", "select": {"id": "cn-sep"},
+                    "capacity_loss": 0.5, "start_month": 0, "duration_months": 4}],
+        "responses": {"inventory": True, "reroute": False, "refill_rate": 0.0},
+        "observed": {
+            "month0": "2025-04", "fit_until": "2025-07", "bootstrap": 0,
+            "series": [{"series": "x", "file": str(tmp_path / "obs.csv"),
+                        "simulated": {"links_from": {"id": "jp-mag"}, "to_outside": "JP"},
+                        "baseline": {"months": ["2025-01", "2025-03"]}}],
+            "free": [{"shock": 0, "field": "capacity_loss", "bounds": [0, 1]},
+                     {"field": "inventory_days", "select": {"id": "jp-mag"},
+                      "bounds": [0, 90]}]}}
+    source = tmp_path / "stock.yaml"
+    source.write_text(yaml.safe_dump(data), encoding="utf-8")
+    spec = load_scenario(source)
+    fit = calibrate(net, spec, source.name, source, bootstrap=0)
+    assert fit.parameters["start"].tolist() == pytest.approx([0.5, 10.0])
+    assert fit.values == pytest.approx([0.8, 69.0], abs=1e-3)
+    assert fit.parameters["parameter"].tolist() == ["shocks[0].capacity_loss",
+                                                    "inventory_days[id=jp-mag]"]
+    calibrated = load_scenario_text(tmp_path, calibrated_yaml(source, spec, fit))
+    assert [e.days for e in calibrated.responses.inventory_days] == pytest.approx([69.0], abs=1e-3)
+    rows = run_backtest(net, calibrated, "out.yaml").rows
+    assert rows["simulated"].tolist() == pytest.approx([100, 100, 90, 20], abs=0.05)

@@ -325,6 +325,24 @@ class NewCapacity(BaseModel):
         return self
 
 
+class InventoryDays(BaseModel):
+    """Days of input stock for the facilities matching ``select``, in place of their
+    ``inventory_days`` (e.g. written by ``tiern calibrate``)."""
+
+    model_config = _strict()
+
+    select: Selector
+    days: float
+
+    @field_validator("days", mode="before")
+    @classmethod
+    def _non_negative(cls, value):
+        value = _quantity(value, 0.0, None, "")
+        if isinstance(value, Distribution):
+            raise PydanticCustomError("number", "must be a number >= 0")
+        return value
+
+
 class Responses(BaseModel):
     """What the engine may do about a shock (see :func:`graphmodel.scenarios.run_scenario`).
 
@@ -337,7 +355,8 @@ class Responses(BaseModel):
     ``qualification_months`` overrides every link's lead time;
     ``default_qualification_months`` is used where a link gives none. ``refill_rate``: the
     share of a facility's monthly input it can add to a depleted stock per month once its
-    supply has recovered. ``new_capacity``: see :class:`NewCapacity`.
+    supply has recovered. ``new_capacity``: see :class:`NewCapacity`. ``inventory_days``:
+    see :class:`InventoryDays` (later entries win where selections overlap).
     """
 
     model_config = _strict()
@@ -349,6 +368,7 @@ class Responses(BaseModel):
     refill_rate: float = 0.1
     link_flex: Optional[float] = None
     new_capacity: list[NewCapacity] = []
+    inventory_days: list[InventoryDays] = []
 
     @field_validator("qualification_months", "default_qualification_months", "refill_rate",
                      "link_flex", mode="before")

@@ -182,12 +182,18 @@ class Stoppages(BaseModel):
 
 
 class FreeParameter(BaseModel):
-    """A scenario number ``tiern calibrate`` may change, within ``bounds`` (low, high)."""
+    """A scenario number ``tiern calibrate`` may change, within ``bounds`` (low, high).
+
+    ``{shock: i, field: capacity_loss | start_month | duration_months}`` is a number of
+    shock i; ``{field: inventory_days, select: {...}}`` sets the input stock (days) of the
+    facilities matching ``select`` (written to ``responses.inventory_days``).
+    """
 
     model_config = _strict()
 
-    shock: int
-    field: Literal["capacity_loss", "start_month", "duration_months"]
+    shock: Optional[int] = None
+    field: Literal["capacity_loss", "start_month", "duration_months", "inventory_days"]
+    select: Optional[Selector] = None
     bounds: tuple[float, float]
 
     @field_validator("bounds", mode="before")
@@ -203,7 +209,14 @@ class FreeParameter(BaseModel):
     @model_validator(mode="after")
     def _range(self):
         low, high = self.bounds
-        if self.shock < 0:
+        if self.field == "inventory_days":
+            if self.select is None or self.select.is_empty or self.shock is not None:
+                raise PydanticCustomError("inventory", "inventory_days takes a select filter "
+                                                       "(and no shock)")
+        elif self.shock is None or self.select is not None:
+            raise PydanticCustomError("shock", "{field} takes a shock number (and no select)",
+                                      {"field": self.field})
+        elif self.shock < 0:
             raise PydanticCustomError("range", "shock must be a shock number (0, 1, ...)")
         if self.field == "capacity_loss" and (low < 0 or high > 1):
             raise PydanticCustomError("bounds", "capacity_loss bounds must lie within [0, 1]")
@@ -213,6 +226,11 @@ class FreeParameter(BaseModel):
 
     @property
     def label(self) -> str:
+        if self.field == "inventory_days":
+            chosen = {k: v for k, v in self.select.model_dump(exclude_none=True).items()
+                      if not k.endswith("_basis")}
+            text = ", ".join(f"{k}={'+'.join(v)}" for k, v in chosen.items())
+            return f"inventory_days[{text}]"
         return f"shocks[{self.shock}].{self.field}"
 
 
