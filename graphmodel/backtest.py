@@ -40,7 +40,8 @@ from .network import Network
 from .scenarios.core import Draws, Topology, central_draws, compile_factors
 from .scenarios.engine import SHORTFALL_TOLERANCE, select_sink_columns
 from .scenarios.model import Scenario, ScenarioFileError
-from .scenarios.observed import Observed, ObservedSeries, month_index, month_name
+from .scenarios.observed import (Observed, ObservedSeries, month_index, month_name, period_end,
+                                 period_months)
 from .scenarios.select import facility_mask, link_mask
 from .scenarios.simulate import simulate
 from .settings import REPO_ROOT
@@ -71,12 +72,17 @@ class SeriesData:
     """One observed series ready for comparison."""
 
     spec: ObservedSeries
-    values: pd.Series          # month (YYYY-MM) -> observed value
+    values: pd.Series          # period (YYYY-MM, or YYYY for annual series) -> observed
     unit: str
     baseline: float            # B_s
     links: np.ndarray          # (E,) links of the simulated quantity
-    compared: list[str]        # months compared (0 <= index < horizon)
-    index: np.ndarray          # their scenario months
+    compared: list[str]        # periods compared (all their months within the horizon)
+    months: list[np.ndarray]   # the scenario months of each compared period
+
+    def simulated(self, values: np.ndarray) -> np.ndarray:
+        """Per compared period, the mean of the monthly simulated values: (periods, K)."""
+        return np.stack([values[m].mean(axis=0) for m in self.months]) if self.months \
+            else np.zeros((0, values.shape[1]))
 
 
 def _require_observed(spec: Scenario, file: str) -> Observed:
@@ -96,12 +102,19 @@ def load_series(net: Network, spec: Scenario, file: str, scenario_file=None) -> 
         if not path.is_file():
             raise ScenarioFileError(file, [(f"{where}.file", f"no such observed file '{item.file}'")])
         table = pd.read_csv(path, keep_default_na=False, dtype=str)
-        missing = [c for c in ("series", "month", "partner", "value", "unit") if c not in table]
+        if "month" not in table and "period" in table:
+            table = table.rename(columns={"period": "month"})
+        missing = [c for c in ("series", "month", "value", "unit") if c not in table]
+        if "partner" not in table and item.partner != "WORLD":
+            missing.append("partner")
         if missing:
             raise ScenarioFileError(file, [(f"{where}.file", f"{path.name} lacks columns "
                                                              f"{', '.join(missing)}")])
-        rows = table[(table["series"] == item.series) & (table["partner"] == item.partner)]
+        rows = table[table["series"] == item.series]
+        if "partner" in table:
+            rows = rows[rows["partner"] == item.partner]
         rows = rows[~rows["month"].isin(item.exclude_months)]
+        rows = rows[rows["month"].str.len() == (4 if item.resolution == "year" else 7)]
         if rows.empty:
             raise ScenarioFileError(file, [(f"{where}.series", f"no rows for series "
                                             f"'{item.series}' and partner '{item.partner}' in {path.name}")])
@@ -122,10 +135,14 @@ def load_series(net: Network, spec: Scenario, file: str, scenario_file=None) -> 
         if not links.any():
             raise ScenarioFileError(file, [(f"{where}.simulated", "selects no link with volume "
                                                                   "in this network")])
-        index = np.array([month_index(m, observed.month0) for m in values.index])
-        keep = (index >= 0) & (index < spec.horizon_months)
+        compared, months = [], []
+        for period in values.index:
+            covered = np.array(period_months(period, observed.month0))
+            if covered.min() >= 0 and covered.max() < spec.horizon_months:
+                compared.append(period)
+                months.append(covered)
         out.append(SeriesData(spec=item, values=values, unit=str(units[0]), baseline=float(base.mean()),
-                              links=links, compared=list(values.index[keep]), index=index[keep]))
+                              links=links, compared=compared, months=months))
     return out
 
 
@@ -205,10 +222,10 @@ def fit_cutoff(spec: Scenario) -> str | None:
     return spec.observed.fit_until if spec.observed is not None else None
 
 
-def _split(month: str, fit_until: str | None) -> str:
+def _split(period: str, fit_until: str | None) -> str:
     if fit_until is None:
         return "all"
-    return "fit" if month[:7] <= fit_until else "held_out"
+    return "fit" if period_end(period) <= fit_until else "held_out"
 
 
 def run_backtest(net: Network, spec: Scenario, file: str = "<scenario>", scenario_file=None,
@@ -223,8 +240,8 @@ def run_backtest(net: Network, spec: Scenario, file: str = "<scenario>", scenari
         name = data.spec.series
         simulated[name] = pd.Series(sim[:, 0], index=[month_name(t, observed.month0)
                                                        for t in range(sim.shape[0])])
-        for month, t in zip(data.compared, data.index):
-            y, yhat = float(data.values[month]), float(sim[t, 0])
+        for month, yhat in zip(data.compared, data.simulated(sim)[:, 0]):
+            y, yhat = float(data.values[month]), float(yhat)
             rows.append({"series": name, "month": month, "split": _split(month, fit_until),
                          "unit": data.unit, "observed": y, "simulated": yhat,
                          "error": (yhat - y) / y if y > 0 else np.nan})
@@ -347,12 +364,15 @@ def backtest_figure(result: BacktestResult):
     last = max(s.index.max() for s in result.simulated.values())
     for i, name in enumerate(names, start=1):
         obs = result.observed[name]
-        obs = obs[obs.index <= last]
-        full = pd.period_range(obs.index.min(), obs.index.max(), freq="M").strftime("%Y-%m")
-        obs = obs.reindex(full)                     # gaps stay gaps (no line across them)
+        annual = len(obs) and len(obs.index[0]) == 4
+        obs = obs[[period_end(p) <= last for p in obs.index]]
+        if not annual:
+            full = pd.period_range(obs.index.min(), obs.index.max(), freq="M").strftime("%Y-%m")
+            obs = obs.reindex(full)                 # gaps stay gaps (no line across them)
         sim = result.simulated[name]
-        sim = sim[sim.index <= max(obs.index.max(), result.month0)]
-        fig.add_trace(go.Scatter(x=[f"{m}-01" for m in obs.index], y=obs.to_numpy(), mode="lines+markers",
+        sim = sim[sim.index <= max(period_end(obs.index.max()), result.month0)]
+        fig.add_trace(go.Scatter(x=[f"{m}-07-01" if annual else f"{m}-01" for m in obs.index],
+                                 y=obs.to_numpy(), mode="lines+markers",
                                  name="observed", legendgroup="observed", showlegend=i == 1,
                                  line={"color": "#222222"}), row=i, col=1)
         fig.add_trace(go.Scatter(x=[f"{m}-01" for m in sim.index], y=sim.to_numpy(), mode="lines",

@@ -40,7 +40,7 @@ from .backtest import Evaluator
 from .network import Network
 from .scenarios.core import Draws, central_draws
 from .scenarios.model import DAYS_PER_MONTH, Distribution, Scenario, ScenarioFileError
-from .scenarios.observed import month_index
+from .scenarios.observed import period_end, period_months
 
 #: Relative step of the forward-difference Jacobian (of each parameter's bound range).
 STEP = 1e-4
@@ -100,12 +100,12 @@ class Problem:
                                                 "runs to the horizon; give it a duration to fit")])
             starts.append(value)
         self.start = np.clip(np.array(starts, dtype=float), self.low, self.high)
-        # fitted observations: (series number, scenario month, observed, baseline, weight)
+        # fitted observations: (series number, scenario months, observed, baseline, weight)
         self.terms = []
         for k, data in enumerate(self.evaluator.series):
-            for month, t in zip(data.compared, data.index):
-                if self.fit_until is None or month <= self.fit_until:
-                    self.terms.append((k, int(t), float(data.values[month]), data.baseline,
+            for period, months in zip(data.compared, data.months):
+                if self.fit_until is None or period_end(period) <= self.fit_until:
+                    self.terms.append((k, months, float(data.values[period]), data.baseline,
                                        data.spec.weight))
         if not self.terms:
             raise ScenarioFileError(file, [("observed.fit_until", f"no observed month between "
@@ -118,7 +118,7 @@ class Problem:
         month0 = self.spec.observed.month0
         pool = []
         for data in self.evaluator.series:
-            before = data.values[[month_index(m, month0) < 0 for m in data.values.index]]
+            before = data.values[[period_months(p, month0)[-1] < 0 for p in data.values.index]]
             if len(before) >= 2 and before.mean() > 0:
                 pool.extend(before.to_numpy() / before.mean() - 1.0)
         return np.array(pool)
@@ -146,7 +146,7 @@ class Problem:
         """Simulated values of the fitted observations, (K, terms)."""
         X = np.atleast_2d(X)
         values, _ = self.evaluator.run(self.draws(X), self.stocks(X))
-        return np.stack([values[k][t] for k, t, *_ in self.terms], axis=1)
+        return np.stack([values[k][months].mean(axis=0) for k, months, *_ in self.terms], axis=1)
 
     def residuals(self, yhat: np.ndarray, observed: np.ndarray) -> np.ndarray:
         scale = np.array([np.sqrt(w) / b for *_, b, w in self.terms])

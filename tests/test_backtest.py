@@ -334,3 +334,24 @@ def test_calibration_recovers_inventory_days_and_writes_them(tmp_path):
     assert [e.days for e in calibrated.responses.inventory_days] == pytest.approx([69.0], abs=1e-3)
     rows = run_backtest(net, calibrated, "out.yaml").rows
     assert rows["simulated"].tolist() == pytest.approx([100, 100, 90, 20], abs=0.05)
+
+
+def test_annual_2010_event_backtest_and_calibration(bundled, tmp_path):
+    """Annual rows: the simulated year is the mean of its months times the 2009 level."""
+    path = resolve("china-2010-export-quota")
+    spec = load_scenario(path)
+    rows = run_backtest(bundled, spec, path.name, path).rows.set_index("month")
+    table = pd.read_csv(OBSERVED / "event_2010_2011.csv", keep_default_na=False, dtype=str)
+    exports = table[table["series"] == "cn_re_exports"].set_index("period")["value"].astype(float)
+    assert list(rows.index) == ["2010", "2011"]
+    assert rows["observed"].tolist() == exports[["2010", "2011"]].tolist()
+    # export controls on Chinese suppliers only: today's export links run at 1 - 0.40
+    assert rows["simulated"].tolist() == pytest.approx([exports["2009"] * 0.6] * 2)
+    assert rows["split"].tolist() == ["fit", "held_out"]
+    # the fitted 2010 depth is 1 - 39,813 / 43,895; the bundled calibrated file, bit for bit
+    out = tmp_path / "calibrated.yaml"
+    tiern("calibrate", "china-2010-export-quota", "--seed", 2010, "-o", out)
+    calibrated = resolve("china-2010-export-quota-calibrated")
+    assert out.read_bytes() == calibrated.read_bytes()
+    assert load_scenario(calibrated).shocks[0].capacity_loss == pytest.approx(
+        1 - exports["2010"] / exports["2009"], abs=1e-6)

@@ -52,6 +52,32 @@ def _month(value) -> str:
     return value
 
 
+_PERIOD = re.compile(r"^(\d{4})(-(0[1-9]|1[0-2]))?$")
+
+
+def _period(value) -> str:
+    """A month ``YYYY-MM`` or a year ``YYYY`` (YAML reads a bare year as a number)."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        value = str(value)
+    if not isinstance(value, str) or not _PERIOD.match(value):
+        raise PydanticCustomError("period", "expected a month YYYY-MM or a year YYYY, got "
+                                            "'{value}'", {"value": value})
+    return value
+
+
+def period_months(period: str, month0: str) -> list[int]:
+    """Scenario months a period covers: one for ``YYYY-MM``, twelve for ``YYYY``."""
+    if len(period) == 4:
+        first = month_index(f"{period}-01", month0)
+        return list(range(first, first + 12))
+    return [month_index(period, month0)]
+
+
+def period_end(period: str) -> str:
+    """The last month of a period (``YYYY`` -> ``YYYY-12``; a date -> its month)."""
+    return f"{period}-12" if len(period) == 4 else period[:7]
+
+
 def month_index(month: str, month0: str) -> int:
     """Scenario month of a calendar month: ``12 * (y - y0) + (m - m0)``."""
     y, m = (int(part) for part in month[:7].split("-"))
@@ -122,7 +148,9 @@ class Baseline(BaseModel):
         if not isinstance(value, (list, tuple)) or len(value) != 2:
             raise PydanticCustomError("range", "expected [first, last] months, e.g. "
                                                "[2025-01, 2025-03]")
-        first, last = (_month(v) for v in value)
+        first, last = (_period(v) for v in value)
+        if len(first) != len(last):
+            raise PydanticCustomError("range", "give two months or two years")
         if first > last:
             raise PydanticCustomError("range", "first month is after the last")
         return (first, last)
@@ -132,7 +160,9 @@ class ObservedSeries(BaseModel):
     """One observed series and the simulated quantity it is compared with.
 
     ``exclude_months`` drops rows that are not comparable (e.g. a product-form change);
-    ``weight`` scales the series' residuals in calibration.
+    ``weight`` scales the series' residuals in calibration. ``resolution: year`` compares
+    annual rows (period ``YYYY``; file column ``period`` or ``month``) with the mean of the
+    simulated months of that year; the baseline is then given in years.
     """
 
     model_config = _strict()
@@ -140,6 +170,7 @@ class ObservedSeries(BaseModel):
     series: str
     file: str
     partner: str = "WORLD"
+    resolution: Literal["month", "year"] = "month"
     simulated: SimulatedQuantity
     baseline: Baseline
     exclude_months: tuple[str, ...] = ()
@@ -149,7 +180,7 @@ class ObservedSeries(BaseModel):
     @classmethod
     def _months(cls, value):
         values = [value] if isinstance(value, str) else (value or [])
-        return tuple(_month(v) for v in values)
+        return tuple(_period(v) for v in values)
 
     @field_validator("weight")
     @classmethod
@@ -270,4 +301,5 @@ class Observed(BaseModel):
 Calibration = dict[str, Any]
 
 __all__ = ["Observed", "ObservedSeries", "SimulatedQuantity", "Baseline", "Stoppages",
-           "StoppageMap", "FreeParameter", "Calibration", "month_index", "month_name"]
+           "StoppageMap", "FreeParameter", "Calibration", "month_index", "month_name",
+           "period_months", "period_end"]
