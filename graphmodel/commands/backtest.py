@@ -64,16 +64,19 @@ def backtest(
     net = load(path)
     result = run_backtest(net, spec, scenario_path.name, scenario_path, fit_until=fit_until)
     for row in result.summary.itertuples():
-        print(f"{row.series} [{row.split}]: MAPE {row.mape:.1%} over {row.months} months, "
+        print(f"{row.series} [{row.split}]: MAPE {row.mape:.1%} over {row.months} "
+              f"period{'s' if row.months != 1 else ''}, "
               f"MAE/baseline {row.mae_baseline:.1%}; trough {row.trough_month} "
               f"observed {row.trough_observed:g} simulated {row.trough_simulated:.4g} {row.unit}",
               file=sys.stderr)
     stops = result.stoppages
     mapped = stops[stops["short_in_model"].notna()]
     if len(stops):
+        parts = [f"{split} {int(group['short_in_model'].sum())} of {len(group)}"
+                 for split, group in mapped.groupby("split", sort=False)]
         print(f"stoppages: {int(mapped['short_in_model'].sum())} of {len(mapped)} mapped to the "
-              f"network are short in the model within one month ({len(stops) - len(mapped)} "
-              f"not in the network)", file=sys.stderr)
+              f"network are short in the model within one month ({'; '.join(parts)}; "
+              f"{len(stops) - len(mapped)} not in the network)", file=sys.stderr)
     for target in figure:
         write_figure(backtest_figure(result), target)
         print(f"wrote {target}", file=sys.stderr)
