@@ -12,7 +12,8 @@ import sys
 import typer
 
 from . import __version__
-from .commands import analytics, basics, chokepoints, compliance, generate, ingest, neo4j, scenarios
+from .commands import (analytics, backtest, basics, chokepoints, compliance, generate, ingest, neo4j,
+                       scenarios)
 from .errors import TiernError, ValidationError
 
 app = typer.Typer(
@@ -37,7 +38,8 @@ def _main(version: bool = typer.Option(False, "--version", callback=_version, is
     """Tier-N supply-chain risk modelling."""
 
 
-for _commands in (analytics, basics, chokepoints, compliance, generate, ingest, neo4j, scenarios):
+for _commands in (analytics, backtest, basics, chokepoints, compliance, generate, ingest, neo4j,
+                  scenarios):
     _commands.register(app)
 
 

@@ -20,6 +20,9 @@ BUNDLED_DATA = Path(str(files("graphmodel.data")))
 #: Scenario presets shipped with the bundled dataset (``data/scenarios/*.yaml``).
 PRESET_DIR = BUNDLED_DATA / "scenarios"
 
+#: Observed series that backtests compare presets with (``data/observed/*.csv``).
+OBSERVED_DIR = BUNDLED_DATA / "observed"
+
 
 def bundled_data_path(default: bool = False) -> Path:
     """The default network: ``$TIERN_DATA`` or the bundled dataset (always the bundled

@@ -27,7 +27,9 @@ def bundled():
 def test_the_six_presets_are_shipped_with_description_and_source():
     table = preset_table()
     assert set(table["preset"]) == {
-        "china-2025-export-controls", "bayan-obo-outage", "myanmar-ionic-clay-halt",
+        "china-2025-export-controls", "china-2025-export-controls-calibrated",
+        "china-2010-export-quota", "china-2010-export-quota-calibrated",
+        "bayan-obo-outage", "myanmar-ionic-clay-halt",
         "lynas-kalgoorlie-feed-outage", "dfars-covered-countries", "qualification-accelerated"}
     assert table["description"].str.len().min() > 50
     assert table["source"].str.len().min() > 20

@@ -22,8 +22,9 @@ from pydantic import model_validator
 from pydantic_core import PydanticCustomError
 
 from ..errors import TiernError
-from ..io.normalize import normalize_country
-from ..schema import ALL_STAGES, ELEMENTS, FACILITY_STATUS, SECTORS
+from .fields import (Distribution, Quantity, Selector, as_list, check_allowed, quantity,
+                     strict_config)
+from .observed import Observed
 
 #: Days in a scenario month when converting ``inventory_days`` (a 30-day month, so 60 days
 #: of stock is exactly 2 months of consumption).
@@ -38,186 +39,6 @@ class ScenarioFileError(TiernError):
         self.problems = problems
         super().__init__("\n".join(f"{file}: {path}: {message}" if path else f"{file}: {message}"
                                    for path, message in problems))
-
-
-def _strict(model_config: ConfigDict | None = None) -> ConfigDict:
-    return ConfigDict(extra="forbid", frozen=True, **(model_config or {}))
-
-
-StrList = Union[str, list[str]]
-
-
-def _as_list(value) -> Optional[tuple[str, ...]]:
-    if value is None:
-        return None
-    values = [value] if isinstance(value, str) else list(value)
-    return tuple(str(v) for v in values)
-
-
-class Selector(BaseModel):
-    """A facility filter; every given field must match (values in a list are alternatives).
-
-    Fields: ``id``, ``stage``, ``country`` (ISO alpha-2, matched on ``country_basis``:
-    ``location`` = where the plant is, ``control`` = the country of its ultimate owner),
-    ``owner`` (matched on ``owner_basis``: ``written`` = as in facilities.csv, ``ultimate``
-    = the majority-control parent), ``status``, ``sector`` and ``material``. In a shock's
-    ``select``, ``material`` narrows the shock to the selected facilities' outbound links
-    carrying that material; elsewhere it selects facilities that supply that material.
-    ``element`` (symbols, e.g. ``[Dy, Tb]``) does the same for every material whose content
-    of any listed element exceeds ``min_content`` (mass fraction, default 0: any content;
-    ``materials.csv``): the October 2025 rule's 0.1% de minimis is ``min_content: 0.001``.
-    """
-
-    model_config = _strict()
-
-    id: Optional[tuple[str, ...]] = None
-    stage: Optional[tuple[str, ...]] = None
-    country: Optional[tuple[str, ...]] = None
-    country_basis: Literal["location", "control"] = "location"
-    owner: Optional[tuple[str, ...]] = None
-    owner_basis: Literal["written", "ultimate"] = "written"
-    status: Optional[tuple[str, ...]] = None
-    sector: Optional[tuple[str, ...]] = None
-    material: Optional[tuple[str, ...]] = None
-    element: Optional[tuple[str, ...]] = None
-    min_content: float = 0.0
-
-    @field_validator("id", "stage", "country", "owner", "status", "sector", "material", "element",
-                     mode="before")
-    @classmethod
-    def _listify(cls, value):
-        if value is not None and not isinstance(value, (str, list, tuple)):
-            raise PydanticCustomError("type", "expected a text value or a list of them")
-        return _as_list(value)
-
-    @field_validator("stage")
-    @classmethod
-    def _known_stage(cls, value):
-        return _check_allowed(value, ALL_STAGES, "stage")
-
-    @field_validator("status")
-    @classmethod
-    def _known_status(cls, value):
-        return _check_allowed(value, FACILITY_STATUS, "status")
-
-    @field_validator("sector")
-    @classmethod
-    def _known_sector(cls, value):
-        return _check_allowed(value, SECTORS, "sector")
-
-    @field_validator("element")
-    @classmethod
-    def _known_element(cls, value):
-        return _check_allowed(value, ELEMENTS, "element")
-
-    @field_validator("min_content", mode="before")
-    @classmethod
-    def _content(cls, value):
-        value = _quantity(value, 0.0, 1.0, "min_content")
-        if isinstance(value, Distribution):
-            raise PydanticCustomError("number", "must be a number between 0 and 1")
-        return value
-
-    @field_validator("country")
-    @classmethod
-    def _country_code(cls, value):
-        if value is None:
-            return None
-        codes = []
-        for item in value:
-            code = normalize_country(item)
-            if code is None:
-                raise PydanticCustomError(
-                    "country", "unknown country '{item}' (use ISO 3166-1 alpha-2, e.g. CN)",
-                    {"item": item})
-            codes.append(code)
-        return tuple(codes)
-
-    @property
-    def is_empty(self) -> bool:
-        return all(getattr(self, f) is None for f in
-                   ("id", "stage", "country", "owner", "status", "sector", "material",
-                    "element"))
-
-
-def _check_allowed(value, allowed, what):
-    if value is None:
-        return None
-    for item in value:
-        if item not in allowed:
-            raise PydanticCustomError(
-                "allowed", "unknown {what} '{item}' (expected one of: {allowed})",
-                {"what": what, "item": item, "allowed": ", ".join(allowed)})
-    return value
-
-
-class Distribution(BaseModel):
-    """A random quantity for Monte Carlo runs.
-
-    ``lognormal``: ``median``, ``sigma`` (of the log); ``uniform``: ``low``, ``high``;
-    ``triangular``: ``low``, ``mode``, ``high``; ``normal``: ``mean``, ``sd``. Draws are
-    clipped to the field's range. A deterministic run uses the central value
-    (:attr:`central`): the median, the midpoint, the mode or the mean.
-    """
-
-    model_config = _strict()
-
-    dist: Literal["lognormal", "uniform", "triangular", "normal"]
-    median: Optional[float] = None
-    sigma: Optional[float] = None
-    low: Optional[float] = None
-    mode: Optional[float] = None
-    high: Optional[float] = None
-    mean: Optional[float] = None
-    sd: Optional[float] = None
-
-    @model_validator(mode="after")
-    def _parameters(self):
-        needed = {"lognormal": ("median", "sigma"), "uniform": ("low", "high"),
-                  "triangular": ("low", "mode", "high"), "normal": ("mean", "sd")}[self.dist]
-        given = {k for k in ("median", "sigma", "low", "mode", "high", "mean", "sd")
-                 if getattr(self, k) is not None}
-        missing = [k for k in needed if k not in given]
-        extra = sorted(given - set(needed))
-        if missing or extra:
-            raise PydanticCustomError(
-                "dist", "{dist} takes {needed}{detail}",
-                {"dist": self.dist, "needed": ", ".join(needed),
-                 "detail": (f" (missing {', '.join(missing)})" if missing else "")
-                 + (f" (unexpected {', '.join(extra)})" if extra else "")})
-        if self.dist == "lognormal" and (self.median <= 0 or self.sigma < 0):
-            raise PydanticCustomError("dist", "lognormal needs median > 0 and sigma >= 0")
-        if self.dist == "uniform" and self.low > self.high:
-            raise PydanticCustomError("dist", "uniform needs low <= high")
-        if self.dist == "triangular" and not (self.low <= self.mode <= self.high):
-            raise PydanticCustomError("dist", "triangular needs low <= mode <= high")
-        if self.dist == "normal" and self.sd < 0:
-            raise PydanticCustomError("dist", "normal needs sd >= 0")
-        return self
-
-    @property
-    def central(self) -> float:
-        return {"lognormal": self.median, "uniform": None, "triangular": self.mode,
-                "normal": self.mean}[self.dist] if self.dist != "uniform" \
-            else (self.low + self.high) / 2
-
-
-Quantity = Union[float, Distribution]
-
-
-def _quantity(value, low: float, high: float | None, what: str):
-    """Validate a number-or-distribution field with a readable range message."""
-    if isinstance(value, dict):
-        return Distribution.model_validate(value)
-    if isinstance(value, Distribution):
-        return value
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise PydanticCustomError("number", "expected a number or a distribution like {example}",
-                                  {"example": "{dist: lognormal, median: 6, sigma: 0.5}"})
-    if value < low or (high is not None and value > high):
-        raise PydanticCustomError("range", f"must be between {low:g} and {high:g}" if high is not None
-                                  else f"must be >= {low:g}")
-    return float(value)
 
 
 class Shock(BaseModel):
@@ -242,7 +63,7 @@ class Shock(BaseModel):
     :mod:`graphmodel.scenarios.montecarlo`).
     """
 
-    model_config = _strict()
+    model_config = strict_config()
 
     name: Optional[str] = None
     type: Literal["outage", "export_control"] = "outage"
@@ -258,22 +79,22 @@ class Shock(BaseModel):
     @field_validator("capacity_loss", mode="before")
     @classmethod
     def _loss(cls, value):
-        return _quantity(value, 0.0, 1.0, "capacity_loss")
+        return quantity(value, 0.0, 1.0, "capacity_loss")
 
     @field_validator("start_month", mode="before")
     @classmethod
     def _start(cls, value):
-        return _quantity(value, 0.0, None, "start_month")
+        return quantity(value, 0.0, None, "start_month")
 
     @field_validator("duration_months", mode="before")
     @classmethod
     def _duration(cls, value):
-        return None if value is None else _quantity(value, 0.0, None, "duration_months")
+        return None if value is None else quantity(value, 0.0, None, "duration_months")
 
     @field_validator("probability", mode="before")
     @classmethod
     def _probability(cls, value):
-        value = _quantity(value, 0.0, 1.0, "probability")
+        value = quantity(value, 0.0, 1.0, "probability")
         if isinstance(value, Distribution):
             raise PydanticCustomError("number", "must be a number between 0 and 1")
         return value
@@ -302,7 +123,7 @@ class Shock(BaseModel):
 
 
 class LinkRef(BaseModel):
-    model_config = _strict()
+    model_config = strict_config()
 
     supplier: str
     customer: str
@@ -318,7 +139,7 @@ class NewCapacity(BaseModel):
     capacity or caps the link; a link without it is limited by its supplier's spare capacity.
     """
 
-    model_config = _strict()
+    model_config = strict_config()
 
     select: Optional[Selector] = None
     link: Optional[LinkRef] = None
@@ -331,7 +152,7 @@ class NewCapacity(BaseModel):
     def _non_negative(cls, value):
         if value is None:
             return None
-        value = _quantity(value, 0.0, None, "")
+        value = quantity(value, 0.0, None, "")
         if isinstance(value, Distribution):
             raise PydanticCustomError("number", "must be a number >= 0")
         return value
@@ -341,6 +162,24 @@ class NewCapacity(BaseModel):
         if (self.select is None) == (self.link is None):
             raise PydanticCustomError("target", "give exactly one of select or link")
         return self
+
+
+class InventoryDays(BaseModel):
+    """Days of input stock for the facilities matching ``select``, in place of their
+    ``inventory_days`` (e.g. written by ``tiern calibrate``)."""
+
+    model_config = strict_config()
+
+    select: Selector
+    days: float
+
+    @field_validator("days", mode="before")
+    @classmethod
+    def _non_negative(cls, value):
+        value = quantity(value, 0.0, None, "")
+        if isinstance(value, Distribution):
+            raise PydanticCustomError("number", "must be a number >= 0")
+        return value
 
 
 class Responses(BaseModel):
@@ -355,10 +194,11 @@ class Responses(BaseModel):
     ``qualification_months`` overrides every link's lead time;
     ``default_qualification_months`` is used where a link gives none. ``refill_rate``: the
     share of a facility's monthly input it can add to a depleted stock per month once its
-    supply has recovered. ``new_capacity``: see :class:`NewCapacity`.
+    supply has recovered. ``new_capacity``: see :class:`NewCapacity`. ``inventory_days``:
+    see :class:`InventoryDays` (later entries win where selections overlap).
     """
 
-    model_config = _strict()
+    model_config = strict_config()
 
     inventory: bool = True
     reroute: bool = True
@@ -367,6 +207,7 @@ class Responses(BaseModel):
     refill_rate: float = 0.1
     link_flex: Optional[float] = None
     new_capacity: list[NewCapacity] = []
+    inventory_days: list[InventoryDays] = []
 
     @field_validator("qualification_months", "default_qualification_months", "refill_rate",
                      "link_flex", mode="before")
@@ -374,7 +215,7 @@ class Responses(BaseModel):
     def _non_negative(cls, value):
         if value is None:
             return None
-        value = _quantity(value, 0.0, None, "")
+        value = quantity(value, 0.0, None, "")
         if isinstance(value, Distribution):
             raise PydanticCustomError("number", "must be a number >= 0")
         return value
@@ -383,7 +224,7 @@ class Responses(BaseModel):
 class MonteCarloOptions(BaseModel):
     """Monte Carlo defaults: ``correlation`` (0..1) between shocks of one country; runs; seed."""
 
-    model_config = _strict()
+    model_config = strict_config()
 
     correlation: float = 0.0
     runs: int = 1000
@@ -392,7 +233,7 @@ class MonteCarloOptions(BaseModel):
     @field_validator("correlation", mode="before")
     @classmethod
     def _fraction(cls, value):
-        value = _quantity(value, 0.0, 1.0, "")
+        value = quantity(value, 0.0, 1.0, "")
         if isinstance(value, Distribution):
             raise PydanticCustomError("number", "must be a number between 0 and 1")
         return value
@@ -401,7 +242,7 @@ class MonteCarloOptions(BaseModel):
 class Scenario(BaseModel):
     """A scenario file (see the module docstring and README "## Scenarios")."""
 
-    model_config = _strict()
+    model_config = strict_config()
 
     name: str
     description: Optional[str] = None
@@ -410,6 +251,8 @@ class Scenario(BaseModel):
     shocks: list[Shock]
     responses: Responses = Responses()
     monte_carlo: MonteCarloOptions = MonteCarloOptions()
+    observed: Optional[Observed] = None          # backtests: see .observed
+    calibration: Optional[dict[str, Any]] = None   # written by `tiern calibrate`
 
     @field_validator("horizon_months", mode="before")
     @classmethod

@@ -44,7 +44,7 @@ from scipy.optimize import linprog
 
 from ..errors import TiernError
 from .core import Compiled, Topology
-from .model import Responses
+from .model import DAYS_PER_MONTH, Responses
 from .select import facility_mask
 
 #: A candidate (not yet qualified) link's rerouted unit counts this much less than a
@@ -65,6 +65,7 @@ class Simulation:
     stock: np.ndarray
     group_supply: np.ndarray | None = None
     slot_supply: np.ndarray | None = None
+    slot_supply_all: np.ndarray | None = None   # (T, P, K) when ``record_slots``
 
 
 def capacity_schedule(topo: Topology, responses: Responses, horizon: int
@@ -124,22 +125,35 @@ def _ramp(months: np.ndarray, start: float, ramp_months: float) -> np.ndarray:
     return np.clip((months - start + 1) / ramp_months, 0.0, 1.0)
 
 
+def inventory_months(topo: Topology, responses: Responses) -> np.ndarray:
+    """(n,) months of input stock: ``inventory_days / 30``, with ``responses.inventory_days``
+    applied in order."""
+    months = topo.stock_months.copy()
+    for entry in responses.inventory_days:
+        months[facility_mask(topo.net, entry.select)] = entry.days / DAYS_PER_MONTH
+    return months
+
+
 def simulate(topo: Topology, compiled: Compiled, responses: Responses, *,
-             inventory: bool, reroute: bool) -> Simulation:
+             inventory: bool, reroute: bool, record_slots: bool = False,
+             stock_months: np.ndarray | None = None) -> Simulation:
     """Run the monthly simulation for every column of ``compiled`` at once (see module doc).
 
     Production follows the recipes (:mod:`graphmodel.recipes`): per input group g of a
     facility, ``phi_g = min(A_g + S_g, f B_g) / B_g`` with arrivals ``A_g`` and stock ``S_g``
     in tonnes of output supported; each output o is made at ``p(v, o) = min(f, min over the
-    groups o needs of phi_g)``; links deliver their supplier's ``p`` of their material."""
+    groups o needs of phi_g)``; links deliver their supplier's ``p`` of their material.
+    ``record_slots`` keeps every column's output-slot fractions (``slot_supply_all``);
+    ``stock_months`` ((n,) or (n, K)) replaces :func:`inventory_months` (calibration)."""
     f_all, g_all = compiled.f, compiled.g
     horizon, n, K = f_all.shape
     E = topo.n_links
     prod = topo.production
     monthly = topo.volume / 12.0
     base = prod.group_base
-    target = (topo.stock_months[prod.group_owner] * base)[:, None] * np.ones((1, K)) \
-        if inventory else np.zeros((prod.n_groups, K))
+    months = inventory_months(topo, responses) if stock_months is None else stock_months
+    months = np.broadcast_to(np.asarray(months, dtype=float).reshape(n, -1), (n, K))
+    target = months[prod.group_owner] * base[:, None] if inventory else np.zeros((prod.n_groups, K))
     stock = target.copy()
     p_slot_prev = np.ones((prod.n_slots, K))
     levels = level_links(topo)
@@ -151,6 +165,7 @@ def simulate(topo: Topology, compiled: Compiled, responses: Responses, *,
     record = K == 1
     group_supply = np.ones((horizon, prod.n_groups)) if record else None
     slot_supply = np.ones((horizon, prod.n_slots)) if record else None
+    slot_all = np.ones((horizon, prod.n_slots, K)) if record_slots else None
     for t in range(horizon):
         f, g = f_all[t], g_all[t]
         p = np.zeros((n, K))               # facility production fraction (reported supply)
@@ -200,10 +215,13 @@ def simulate(topo: Topology, compiled: Compiled, responses: Responses, *,
         stocks[t] = np.zeros((n, K)) if not prod.n_groups else \
             _per_facility(stock, prod.group_owner, n)
         p_slot_prev = p_slot
+        if record_slots:
+            slot_all[t] = p_slot
         if record:
             slot_supply[t] = p_slot[:, 0]
     return Simulation(supply=supply, rerouted=rerouted, stock=stocks,
-                      group_supply=group_supply, slot_supply=slot_supply)
+                      group_supply=group_supply, slot_supply=slot_supply,
+                      slot_supply_all=slot_all)
 
 
 def _per_facility(values: np.ndarray, owner: np.ndarray, n: int) -> np.ndarray:
