@@ -12,7 +12,10 @@ for scale tests and benchmarks:
   magnet); other facilities spread over 30 countries;
 * owners (about one per ten facilities, Zipf-sized) under parent groups with majority or
   minority stakes, so "control" differs from "location";
-* ~1% recycling back-links (sink -> recycler -> magnet/alloy) and ~5% candidate links.
+* ~1% recycling back-links (sink -> recycler -> magnet/alloy) and ~5% candidate links;
+* with ``recipes=True``: heavy rare earths (Dy and Tb oxide from some separators, Dy and
+  Tb metal from some metal makers, bought by alloy and magnet makers) and a ``recipes``
+  table for the metal, alloy, magnet and motor stages (see :data:`SYNTHETIC_RECIPES`).
 
 Everything is vectorised with NumPy and seeded: the same ``(n_facilities, seed)`` always
 gives the same tables, byte for byte.
@@ -59,6 +62,7 @@ class GeneratorSettings:
     candidate_share: float = 0.05
     pareto_shape: float = 1.2
     skip_stage_probability: float = 0.05
+    recipes: bool = False
 
 
 def generate_tables(settings: GeneratorSettings) -> dict[str, pd.DataFrame]:
@@ -69,9 +73,100 @@ def generate_tables(settings: GeneratorSettings) -> dict[str, pd.DataFrame]:
     facilities = _facilities(settings, rng)
     links = _links(settings, facilities, rng)
     owners = _owners(settings, facilities, rng)
+    if settings.recipes:
+        links = pd.concat([links, _heavy_links(settings, facilities)], ignore_index=True)
     _set_capacities(facilities, links, rng)
-    return {"facilities": facilities, "links": links, "owners": owners,
-            "demand": pd.DataFrame(columns=["facility", "demand"])}
+    tables = {"facilities": facilities, "links": links, "owners": owners,
+              "demand": pd.DataFrame(columns=["facility", "demand"])}
+    if settings.recipes:
+        tables["recipes"] = synthetic_recipes()
+    return tables
+
+
+#: Recipe rows of the synthetic network, per stage: ``(stage, output, input, per_unit,
+#: group)``. They list every material the generator can send to a facility of the stage:
+#: the previous stage's product, the product two stages back (``skip_stage_probability``:
+#: the facility does the skipped step itself, so that material substitutes in the same
+#: group with its own yield), recycled alloy (which carries both NdPr and Dy/Tb, so it
+#: counts in both groups) and the heavy rare earths (Tb substitutes for Dy, about 1.5x as
+#: effective per tonne). Coefficients are round numbers of the right order (NdPr about 31%
+#: of a sintered magnet, Dy a few per cent), not sourced data. Mines, concentrators, MREC
+#: producers, separators, OEMs and recyclers keep pooled inputs.
+SYNTHETIC_RECIPES = (
+    ("metal", "NdPr metal", "NdPr oxide", 1.2, "NdPr"),
+    ("metal", "NdPr metal", "MREC", 5.0, "NdPr"),
+    ("metal", "Dy metal", "Dy oxide", 1.18, "Dy"),
+    ("metal", "Tb metal", "Tb oxide", 1.21, "Tb"),
+    ("alloy", "NdFeB alloy", "NdPr metal", 0.31, "NdPr"),
+    ("alloy", "NdFeB alloy", "NdPr oxide", 0.37, "NdPr"),
+    ("alloy", "NdFeB alloy", "recycled alloy", 1.02, "NdPr"),
+    ("alloy", "NdFeB alloy", "recycled alloy", 1.02, "DyTb"),
+    ("alloy", "NdFeB alloy", "Dy metal", 0.045, "DyTb"),
+    ("alloy", "NdFeB alloy", "Tb metal", 0.03, "DyTb"),
+    ("magnet", "NdFeB magnet", "NdFeB alloy", 1.03, "NdPr"),
+    ("magnet", "NdFeB magnet", "NdPr metal", 0.32, "NdPr"),
+    ("magnet", "NdFeB magnet", "recycled alloy", 1.05, "NdPr"),
+    ("magnet", "NdFeB magnet", "recycled alloy", 1.05, "DyTb"),
+    ("magnet", "NdFeB magnet", "Dy metal", 0.02, "DyTb"),
+    ("magnet", "NdFeB magnet", "Tb metal", 0.013, "DyTb"),
+    ("motor", "motor", "NdFeB magnet", 1.0, "magnet"),
+    ("motor", "motor", "NdFeB alloy", 1.06, "magnet"),
+)
+
+
+def synthetic_recipes() -> pd.DataFrame:
+    """The ``recipes`` table of a synthetic network (:data:`SYNTHETIC_RECIPES`, stage rows)."""
+    rows = pd.DataFrame(list(SYNTHETIC_RECIPES),
+                        columns=["stage", "output", "input", "per_unit", "group"])
+    rows.insert(1, "facility", "")
+    rows["source"] = SOURCE
+    rows["year"] = 2025
+    rows["note"] = "synthetic coefficient"
+    return rows
+
+
+def _heavy_links(settings: GeneratorSettings, facilities: pd.DataFrame) -> pd.DataFrame:
+    """Dy and Tb links: a quarter of the separators also ship Dy and Tb oxide, a fifth of the
+    metal makers (70% Dy, 30% Tb) buy one or two links of that oxide and ship its metal to
+    about 60% of the alloy makers (Dy) and 25% (Tb) and to 30% of the magnet makers (grain
+    boundary diffusion). The draws come from their own generator (``[seed, 1]``), so the
+    rest of the network is byte for byte the one generated without recipes."""
+    rng = np.random.default_rng([settings.seed, 1])
+    members = _stage_members(facilities["stage"].to_numpy())
+    separators, metal = members["separator"], members["metal"]
+    heavy_sep = separators[rng.random(len(separators)) < 0.25]
+    if not len(heavy_sep):
+        heavy_sep = separators[:1]
+    heavy_metal = metal[rng.random(len(metal)) < 0.2]
+    if not len(heavy_metal):
+        heavy_metal = metal[:1]
+    element = np.where(rng.random(len(heavy_metal)) < 0.7, "Dy", "Tb")
+    parts = []
+    # oxide into each heavy metal maker: one or two separators
+    degree = 1 + (rng.random(len(heavy_metal)) < 0.5)
+    customer = np.repeat(heavy_metal, degree)
+    parts.append(pd.DataFrame({
+        "supplier": heavy_sep[rng.integers(0, len(heavy_sep), len(customer))],
+        "customer": customer, "material": np.char.add(np.repeat(element, degree), " oxide")}))
+    # metal out of them to alloy makers (Dy, Tb) and magnet makers (either)
+    for stage, share, wanted in (("alloy", 0.6, "Dy"), ("alloy", 0.25, "Tb"), ("magnet", 0.3, None)):
+        buyers = members[stage][rng.random(len(members[stage])) < share]
+        pool = heavy_metal if wanted is None else heavy_metal[element == wanted]
+        if not len(pool) or not len(buyers):
+            continue
+        supplier = pool[rng.integers(0, len(pool), len(buyers))]
+        material = np.char.add(element[np.searchsorted(heavy_metal, supplier)], " metal")
+        parts.append(pd.DataFrame({"supplier": supplier, "customer": buyers, "material": material}))
+    out = pd.concat(parts, ignore_index=True).drop_duplicates(["supplier", "customer", "material"])
+    out["volume"] = np.round(rng.lognormal(0.5, 0.8, len(out)), 3)
+    out["status"] = "qualified"
+    out["qualification_months"] = np.nan
+    ids = facilities["id"].to_numpy()
+    out["supplier"] = ids[out["supplier"].to_numpy()]
+    out["customer"] = ids[out["customer"].to_numpy()]
+    out["source"] = SOURCE
+    out["year"] = 2025
+    return out
 
 
 def _facilities(settings: GeneratorSettings, rng) -> pd.DataFrame:
@@ -215,5 +310,7 @@ def _set_capacities(facilities: pd.DataFrame, links: pd.DataFrame, rng) -> None:
 def generate_network(n_facilities: int, seed: int = 0, **kwargs):
     """A validated :class:`~graphmodel.network.Network` (for tests; large sizes use the CSVs)."""
     tables = generate_tables(GeneratorSettings(n_facilities, seed, **kwargs))
+    recipes = tables["recipes"].to_dict("records") if "recipes" in tables else None
     return network_from_records(*(tables[k].to_dict("records") for k in
-                                  ("facilities", "links", "owners")), name=f"synthetic-{n_facilities}")
+                                  ("facilities", "links", "owners")), recipes=recipes,
+                                name=f"synthetic-{n_facilities}")

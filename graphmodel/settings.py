@@ -2,6 +2,10 @@
 
 * ``TIERN_DATA``: the network used when a command is given no PATH (default: the bundled
   dataset).
+* ``TIERN_MAX_BATCH_BYTES``: memory budget of one Monte Carlo batch (default 2 GB; a plain
+  number of bytes or with a K, M or G suffix). The monthly engine keeps months x links x
+  runs arrays, so a batch of 64 rerouting runs at 100k facilities peaked at 5.7 GB; batches
+  are lowered to fit (:func:`graphmodel.scenarios.montecarlo.capped_batch_size`).
 
 The bundled dataset and the scenario presets are the repository's top-level ``data/``
 folder, installed as the package ``graphmodel.data`` (see ``pyproject.toml``); they are
@@ -22,6 +26,27 @@ PRESET_DIR = BUNDLED_DATA / "scenarios"
 
 #: Observed series that backtests compare presets with (``data/observed/*.csv``).
 OBSERVED_DIR = BUNDLED_DATA / "observed"
+
+
+#: Default of ``TIERN_MAX_BATCH_BYTES``: 2 GB, half the memory of a small laptop or CI runner.
+DEFAULT_MAX_BATCH_BYTES = 2 * 1024 ** 3
+_SUFFIX = {"K": 1024, "M": 1024 ** 2, "G": 1024 ** 3}
+
+
+def max_batch_bytes() -> int:
+    """Memory budget of one Monte Carlo batch in bytes (``$TIERN_MAX_BATCH_BYTES``)."""
+    text = os.environ.get("TIERN_MAX_BATCH_BYTES", "").strip().upper().removesuffix("B")
+    if not text:
+        return DEFAULT_MAX_BATCH_BYTES
+    scale = _SUFFIX.get(text[-1], 1)
+    try:
+        value = float(text[:-1] if text[-1] in _SUFFIX else text) * scale
+    except ValueError:
+        raise ValueError(f"TIERN_MAX_BATCH_BYTES={os.environ['TIERN_MAX_BATCH_BYTES']!r} is not "
+                         "a number of bytes (e.g. 2000000000, 512M, 2G)") from None
+    if value <= 0:
+        raise ValueError("TIERN_MAX_BATCH_BYTES must be positive")
+    return int(value)
 
 
 def bundled_data_path(default: bool = False) -> Path:

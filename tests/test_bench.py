@@ -20,7 +20,8 @@ def test_bench_quick_smoke_run(tmp_path):
     assert done.returncode == 0, done.stderr
     text = output.read_text()
     for heading in ("## Machine", "## Engine (CPU time)", "## Ratios", "## Chokepoints (CPU time)",
-                    "## Memory vs links", "## Monte Carlo (pure propagation)", "## Targets"):
+                    "## Memory vs links", "## Monte Carlo (pure propagation)", "## Targets",
+                    "## Recipe engine vs pooled engine"):
         assert heading in text
     section = text.split("## Chokepoints (CPU time)")[1].split("## ")[0]
     row = next(line for line in section.splitlines() if line.startswith("| 2,000 |"))

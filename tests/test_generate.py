@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 
 from graphmodel import load_network
 from graphmodel.generate import GeneratorSettings, generate_network, generate_tables
@@ -41,3 +42,31 @@ def test_generate_network_builds_in_memory():
     net = generate_network(200, seed=3)
     rows = np.asarray(net.share_matrix.sum(axis=1)).ravel()
     assert np.allclose(rows[net.inbound_volume.to_numpy() > 0], 1)
+
+
+def test_recipes_option_adds_heavy_links_and_a_recipes_table_production_accepts():
+    from graphmodel.generate import SYNTHETIC_RECIPES
+    from graphmodel.recipes import Production
+
+    plain = generate_tables(GeneratorSettings(500, seed=3))
+    with_recipes = generate_tables(GeneratorSettings(500, seed=3, recipes=True))
+    again = generate_tables(GeneratorSettings(500, seed=3, recipes=True))
+    for name in with_recipes:
+        pd.testing.assert_frame_equal(with_recipes[name], again[name])
+    # the network without recipes is untouched: heavy links come after, from their own stream
+    n = len(plain["links"])
+    pd.testing.assert_frame_equal(with_recipes["links"].iloc[:n], plain["links"])
+    heavy = with_recipes["links"].iloc[n:]
+    assert set(heavy["material"]) == {"Dy oxide", "Tb oxide", "Dy metal", "Tb metal"}
+    recipes = with_recipes["recipes"]
+    assert len(recipes) == len(SYNTHETIC_RECIPES)
+    # every material a recipe stage receives is listed for that stage
+    stage = with_recipes["facilities"].set_index("id")["stage"]
+    links = with_recipes["links"]
+    received = set(zip(stage.loc[links["customer"]].to_numpy(), links["material"]))
+    listed = set(zip(recipes["stage"], recipes["input"]))
+    assert {pair for pair in received if pair[0] in set(recipes["stage"])} <= listed
+    net = generate_network(500, seed=3, recipes=True)
+    production = Production.of(net)
+    assert not production.pooled
+    assert set(production.group_name) >= {"NdPr", "DyTb", "Dy", "Tb", "magnet"}

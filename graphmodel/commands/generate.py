@@ -23,6 +23,8 @@ def generate(
     suppliers_per_buyer: float = typer.Option(3.0, help="Mean number of suppliers per buyer."),
     dominant_country: str = typer.Option("CN", help="Country dominating the mid stages."),
     dominant_share: float = typer.Option(0.8, min=0, max=1, help="Its share of mid-stage facilities."),
+    recipes: bool = typer.Option(False, "--recipes", help="Add Dy/Tb links and a recipes.csv "
+                                 "(metal, alloy, magnet and motor stages)."),
 ) -> None:
     """Write a deterministic, stage-layered synthetic network in the interchange format."""
     from graphmodel.generate import GeneratorSettings, generate_tables
@@ -30,7 +32,7 @@ def generate(
     started = time.perf_counter()
     tables = generate_tables(GeneratorSettings(
         facilities, seed, suppliers_per_buyer=suppliers_per_buyer,
-        dominant_country=dominant_country, dominant_share=dominant_share))
+        dominant_country=dominant_country, dominant_share=dominant_share, recipes=recipes))
     tables = {k: v for k, v in tables.items() if len(v) or k in ("facilities", "links")}
     write_tables(tables, output)
     print(f"wrote {output}: {len(tables['facilities'])} facilities, {len(tables['links'])} links "

@@ -76,9 +76,12 @@ def scenario(
 def _monte_carlo(net, spec, runs, seed, batch_size, reroute, inventory, fmt, output) -> None:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 
-    from graphmodel.scenarios.montecarlo import run_monte_carlo
+    from graphmodel.scenarios.montecarlo import batch_size_for, run_monte_carlo
 
     runs = runs if runs is not None else spec.monte_carlo.runs
+    batch_size, note = batch_size_for(net, spec, batch_size)
+    if note:
+        print(note, file=sys.stderr)
     with Progress("[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(),
                   TimeRemainingColumn(), transient=True,
                   console=_stderr_console()) as bar:
