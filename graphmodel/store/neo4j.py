@@ -90,7 +90,7 @@ INDEXES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("TiernDataset", ("tag",)),
     ("TiernPointer", ("key",)),
 )
-DATA_LABELS = ("Facility", "Country", "Owner", "Demand")
+DATA_LABELS = ("Facility", "Country", "Owner", "Demand", "Recipe", "Material", "Capacity")
 
 
 # ----------------------------------------------------------------------------- errors
@@ -438,7 +438,9 @@ class Neo4jStore:
                 done += len(batch)
                 if progress:
                     progress(step.what, done, total)
-        counts = {k: len(v) for k, v in plan.tables.items()}
+        # the material-aware tables are counted when a network has them
+        counts = {k: len(v) for k, v in plan.tables.items()
+                  if k in ("facilities", "links", "owners", "demand") or len(v)}
         self.run("MATCH (d:TiernDataset {tag: $tag}) SET d.complete = true, d.facilities = $nf, "
                  "d.links = $nl, d.completed_at = $at",
                  {"tag": tag, "nf": counts["facilities"], "nl": counts["links"], "at": _now()},
@@ -518,6 +520,15 @@ class Neo4jStore:
         "demand": ("MATCH (n:Demand {dataset: $tag})-[:DEMAND_OF]->(f:Facility) "
                    "WHERE n._row >= $lo AND n._row < $hi "
                    "RETURN n._row AS row, properties(n) AS p, {facility: f.id} AS ends"),
+        # the material-aware tables are plain rows: a recipe names a stage or a facility, a
+        # material is a vocabulary entry, a capacity row points at its facility
+        "recipes": ("MATCH (n:Recipe {dataset: $tag}) WHERE n._row >= $lo AND n._row < $hi "
+                    "RETURN n._row AS row, properties(n) AS p, {} AS ends"),
+        "materials": ("MATCH (n:Material {dataset: $tag}) WHERE n._row >= $lo AND n._row < $hi "
+                      "RETURN n._row AS row, properties(n) AS p, {} AS ends"),
+        "capacities": ("MATCH (n:Capacity {dataset: $tag})-[:CAPACITY_OF]->(f:Facility) "
+                       "WHERE n._row >= $lo AND n._row < $hi "
+                       "RETURN n._row AS row, properties(n) AS p, {facility: f.id} AS ends"),
     }
 
     def _read_records(self, kind: str, tag: str, page_size: int) -> list[dict]:
@@ -526,6 +537,9 @@ class Neo4jStore:
             "links": "MATCH (:Facility {dataset: $tag})-[r:SUPPLIES]->() RETURN max(r._row) AS m",
             "owners": "MATCH (:Owner {dataset: $tag})-[r:HELD_BY]->() RETURN max(r._row) AS m",
             "demand": "MATCH (n:Demand {dataset: $tag}) RETURN max(n._row) AS m",
+            "recipes": "MATCH (n:Recipe {dataset: $tag}) RETURN max(n._row) AS m",
+            "materials": "MATCH (n:Material {dataset: $tag}) RETURN max(n._row) AS m",
+            "capacities": "MATCH (n:Capacity {dataset: $tag}) RETURN max(n._row) AS m",
         }[kind]
         top = self.run(count_query, {"tag": tag}, what=f"reading {kind}")[0]["m"]
         if top is None:
@@ -795,6 +809,18 @@ def _plan(net: Network) -> _Plan:
                   [{"supplier": rec["supplier"], "customer": rec["customer"],
                     **_with_row(props("links", rec, ("supplier", "customer")), i)}
                    for i, rec in enumerate(tables["links"].to_dict("records"))]))
+    for kind, label in (("recipes", "Recipe"), ("materials", "Material")):
+        steps.append((_Step(kind, f"UNWIND $rows AS r MERGE (n:{label} {{dataset: $tag, _row: r.props._row}}) "
+                                  "SET n += r.props" + float_sets(kind, "n")),
+                      [_with_row(props(kind, rec, ()), i)
+                       for i, rec in enumerate(tables[kind].to_dict("records"))]))
+    steps.append((_Step("capacities",
+                        "UNWIND $rows AS r MATCH (f:Facility {dataset: $tag, id: r.facility}) "
+                        "MERGE (n:Capacity {dataset: $tag, _row: r.props._row}) SET n += r.props"
+                        + float_sets("capacities", "n")
+                        + " MERGE (n)-[:CAPACITY_OF {dataset: $tag}]->(f)"),
+                  [{"facility": rec["facility"], **_with_row(props("capacities", rec, ("facility",)), i)}
+                   for i, rec in enumerate(tables["capacities"].to_dict("records"))]))
     steps = [(s, rows) for s, rows in steps if rows]
     return _Plan(tables=tables, dataset_props=dataset_props, steps=steps)
 
