@@ -88,6 +88,8 @@ def test_a_broken_upload_shows_a_table_of_problems(page, app_url, screenshots):
     expect(page.get_by_text("The upload was not loaded")).to_be_visible()
     wait_idle(page)
     no_exceptions(page)
+    # the problems table renders after the message; wait for it rather than count at once
+    page.locator('[data-testid="stDataFrame"]').first.wait_for(state="visible", timeout=30_000)
     assert page.locator('[data-testid="stDataFrame"]').count() >= 1
     snap(page, screenshots, "data-bad-upload")
 
