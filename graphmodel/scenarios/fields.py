@@ -84,25 +84,21 @@ class Selector(BaseModel):
     @field_validator("min_content", mode="before")
     @classmethod
     def _content(cls, value):
-        value = quantity(value, 0.0, 1.0, "min_content")
-        if isinstance(value, Distribution):
-            raise PydanticCustomError("number", "must be a number between 0 and 1")
-        return value
+        return fraction(value, "min_content")
 
     @field_validator("country")
     @classmethod
     def _country_code(cls, value):
         if value is None:
             return None
-        codes = []
-        for item in value:
-            code = normalize_country(item)
-            if code is None:
-                raise PydanticCustomError(
-                    "country", "unknown country '{item}' (use ISO 3166-1 alpha-2, e.g. CN)",
-                    {"item": item})
-            codes.append(code)
-        return tuple(codes)
+        return country_codes(value)
+
+    def require_filter(self) -> "Selector":
+        """The selector itself; a pydantic error when it has no filter at all."""
+        if self.is_empty:
+            raise PydanticCustomError("empty", "needs at least one filter (id, stage, country, "
+                                               "owner, status, sector, material or element)")
+        return self
 
     @property
     def is_empty(self) -> bool:
@@ -189,3 +185,24 @@ def quantity(value, low: float, high: float | None, what: str):
         raise PydanticCustomError("range", f"must be between {low:g} and {high:g}" if high is not None
                                   else f"must be >= {low:g}")
     return float(value)
+
+
+def fraction(value, what: str) -> float:
+    """A plain number in [0, 1] (no distribution), as a pydantic error otherwise."""
+    value = quantity(value, 0.0, 1.0, what)
+    if isinstance(value, Distribution):
+        raise PydanticCustomError("number", "must be a number between 0 and 1")
+    return value
+
+
+def country_codes(values) -> tuple[str, ...]:
+    """ISO alpha-2 codes of country names or codes, as a pydantic error for an unknown one."""
+    codes = []
+    for item in values:
+        code = normalize_country(str(item))
+        if code is None:
+            raise PydanticCustomError(
+                "country", "unknown country '{item}' (use ISO 3166-1 alpha-2, e.g. CN)",
+                {"item": item})
+        codes.append(code)
+    return tuple(codes)

@@ -22,7 +22,7 @@ from pydantic import model_validator
 from pydantic_core import PydanticCustomError
 
 from ..errors import TiernError
-from .fields import (Distribution, Quantity, Selector, as_list, check_allowed, quantity,
+from .fields import (Distribution, Quantity, Selector, as_list, check_allowed, fraction, quantity,
                      strict_config)
 from .observed import Observed
 
@@ -94,18 +94,12 @@ class Shock(BaseModel):
     @field_validator("probability", mode="before")
     @classmethod
     def _probability(cls, value):
-        value = quantity(value, 0.0, 1.0, "probability")
-        if isinstance(value, Distribution):
-            raise PydanticCustomError("number", "must be a number between 0 and 1")
-        return value
+        return fraction(value, "probability")
 
     @field_validator("select")
     @classmethod
     def _non_empty(cls, value: Selector):
-        if value.is_empty:
-            raise PydanticCustomError("empty", "needs at least one filter (id, stage, country, "
-                                               "owner, status, sector or material)")
-        return value
+        return value.require_filter()
 
     @property
     def acts_on_links(self) -> bool:
@@ -233,10 +227,7 @@ class MonteCarloOptions(BaseModel):
     @field_validator("correlation", mode="before")
     @classmethod
     def _fraction(cls, value):
-        value = quantity(value, 0.0, 1.0, "")
-        if isinstance(value, Distribution):
-            raise PydanticCustomError("number", "must be a number between 0 and 1")
-        return value
+        return fraction(value, "")
 
 
 class Scenario(BaseModel):

@@ -35,8 +35,7 @@ from typing import Any, Literal, Optional, Union
 from pydantic import BaseModel, ConfigDict, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
-from ..io.normalize import normalize_country
-from .fields import Selector
+from .fields import Selector, country_codes
 
 _MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 
@@ -114,22 +113,12 @@ class SimulatedQuantity(BaseModel):
         values = [value] if isinstance(value, str) else value
         if not isinstance(values, (list, tuple)) or not values:
             raise PydanticCustomError("type", "expected a country code or a list of them")
-        codes = []
-        for item in values:
-            code = normalize_country(str(item))
-            if code is None:
-                raise PydanticCustomError("country", "unknown country '{item}' (use ISO 3166-1 "
-                                                     "alpha-2, e.g. CN)", {"item": item})
-            codes.append(code)
-        return tuple(codes)
+        return country_codes(values)
 
     @field_validator("links_from")
     @classmethod
     def _non_empty(cls, value: Selector):
-        if value.is_empty:
-            raise PydanticCustomError("empty", "needs at least one filter (id, stage, country, "
-                                               "owner, status, sector or material)")
-        return value
+        return value.require_filter()
 
 
 class Baseline(BaseModel):
