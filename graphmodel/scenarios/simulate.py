@@ -65,6 +65,7 @@ class Simulation:
     stock: np.ndarray
     group_supply: np.ndarray | None = None
     slot_supply: np.ndarray | None = None
+    last_slot: np.ndarray | None = None
 
 
 def capacity_schedule(topo: Topology, responses: Responses, horizon: int
@@ -125,13 +126,18 @@ def _ramp(months: np.ndarray, start: float, ramp_months: float) -> np.ndarray:
 
 
 def simulate(topo: Topology, compiled: Compiled, responses: Responses, *,
-             inventory: bool, reroute: bool) -> Simulation:
+             inventory: bool, reroute: bool, initial_slot: np.ndarray | None = None
+             ) -> Simulation:
     """Run the monthly simulation for every column of ``compiled`` at once (see module doc).
 
     Production follows the recipes (:mod:`graphmodel.recipes`): per input group g of a
     facility, ``phi_g = min(A_g + S_g, f B_g) / B_g`` with arrivals ``A_g`` and stock ``S_g``
     in tonnes of output supported; each output o is made at ``p(v, o) = min(f, min over the
-    groups o needs of phi_g)``; links deliver their supplier's ``p`` of their material."""
+    groups o needs of phi_g)``; links deliver their supplier's ``p`` of their material.
+
+    ``initial_slot`` (P, K) is the production fraction of every output slot in the month
+    before the horizon, which the lagged (recycler) links deliver in month 0 (default 1:
+    the baseline); ``last_slot`` of the result is the slots' fraction in the last month."""
     f_all, g_all = compiled.f, compiled.g
     horizon, n, K = f_all.shape
     E = topo.n_links
@@ -141,7 +147,7 @@ def simulate(topo: Topology, compiled: Compiled, responses: Responses, *,
     target = (topo.stock_months[prod.group_owner] * base)[:, None] * np.ones((1, K)) \
         if inventory else np.zeros((prod.n_groups, K))
     stock = target.copy()
-    p_slot_prev = np.ones((prod.n_slots, K))
+    p_slot_prev = np.ones((prod.n_slots, K)) if initial_slot is None else initial_slot
     levels = level_links(topo)
     steps = _production_steps(topo, levels)
     plan = ReroutePlan(topo, responses, horizon, levels) if reroute else None
@@ -203,7 +209,7 @@ def simulate(topo: Topology, compiled: Compiled, responses: Responses, *,
         if record:
             slot_supply[t] = p_slot[:, 0]
     return Simulation(supply=supply, rerouted=rerouted, stock=stocks,
-                      group_supply=group_supply, slot_supply=slot_supply)
+                      group_supply=group_supply, slot_supply=slot_supply, last_slot=p_slot_prev)
 
 
 def _per_facility(values: np.ndarray, owner: np.ndarray, n: int) -> np.ndarray:
