@@ -784,10 +784,17 @@ def _company_country(net: Network, company: str):
 # --- per sink --------------------------------------------------------------------------------
 def sink_resilience(net: Network, sinks=None, progress: Optional[Progress] = None) -> pd.DataFrame:
     """Per selected sink: ``id, name, stage, sector, country, demand, demand_unit,
-    supply_traced, min_cut_size, min_cut, dominators`` (single points of failure, nearest
-    first) and ``largest_dependency`` / ``largest_dependency_share``: the facility other than
-    the sink whose failure alone costs it the most (``F(k, u)``)."""
+    supply_traced, min_cut_size, min_cut, dominators`` (on the graph, nearest first),
+    ``single_points`` (the facilities whose outage alone stops the sink, sorted: its
+    dominators, with recipes also those that stop it in the recipe runs; never an aggregate
+    row; see :func:`chokepoints`) and ``largest_dependency`` / ``largest_dependency_share``:
+    the facility other than the sink whose failure alone costs it the most (``F(k, u)``)."""
     demand = selected_demand(net, sinks)
+    _, _, single = _criticality_and_single_points(net, demand, demand_criticality(net, demand))
+    stops: dict[str, list[str]] = {}
+    for facility, stopped in zip(net.facilities.index, single):
+        for sink in stopped:
+            stops.setdefault(sink, []).append(facility)
     shares = first_passage_shares(net, demand.index)
     cuts = _min_cuts(net, demand.index, progress=progress).set_index("sink")
     dominated = _dominators(net, demand.index)
@@ -804,17 +811,19 @@ def sink_resilience(net: Network, sinks=None, progress: Optional[Progress] = Non
             "supply_traced": float(baseline[sink]),
             "min_cut_size": int(cuts.at[sink, "min_cut_size"]), "min_cut": cuts.at[sink, "min_cut"],
             "dominators": dominated[sink],
+            "single_points": sorted(stops.get(sink, [])),
             "largest_dependency": top,
             "largest_dependency_share": float(others[top]) if top else 0.0,
         })
     columns = ["id", "name", "stage", "sector", "country", "demand", "demand_unit", "supply_traced",
-               "min_cut_size", "min_cut", "dominators", "largest_dependency",
+               "min_cut_size", "min_cut", "dominators", "single_points", "largest_dependency",
                "largest_dependency_share"]
     return pd.DataFrame(rows, columns=columns)
 
 
 __all__ = [
     "SinkSelectionError", "selected_demand", "carrying_graph", "availability", "sink_shares",
-    "criticality", "dominators", "min_cuts", "spare_capacity", "alternatives", "chokepoints",
-    "chokepoints_by_group", "sink_resilience",
+    "criticality", "dominators", "min_cuts", "spare_capacity", "material_spare_capacity",
+    "alternatives", "chokepoints", "chokepoints_by_group", "sink_resilience",
+    "recipe_criticality", "uses_recipes",
 ]

@@ -22,6 +22,9 @@ repeated, each time with the recyclers' output of the step before, until no outp
 changes by more than ``1e-15`` (on a network without recycling loops that is the first
 month exactly; on a loop the change shrinks by the loop's return share every step). The
 loss so measured is the share of supply lost while u stays out, recycled feed included.
+The steps start from the baseline and only lower production, so a column still changing
+after :data:`MAX_STEPS` steps (a loop returning almost all of its flow) gives a lower
+bound on the loss; its basis says so (``LOWER_BOUND``).
 
 Without recipes the engine pools every facility's inputs, ``p(v) = f(v) sum_u S[v, u]
 p(u)``, whose steady month with ``f(u) = 0`` is the availability of
@@ -70,6 +73,7 @@ STOPPED = 1e-12
 RECIPE = "recipe"
 LINEAR = "linear"
 APPROXIMATION = "linear (approximation)"
+LOWER_BOUND = "recipe (lower bound: loop not converged)"
 
 
 @dataclass
@@ -139,6 +143,7 @@ def recipe_outages(net: Network, demand: pd.Series, linear: pd.Series, *,
     responses = Responses(inventory=False, reroute=False)
     has_loop = bool((topo.lagged & (topo.volume > 0)).any())
     supply = np.empty((len(candidates), len(sinks)))
+    unsettled = np.zeros(len(candidates), dtype=bool)
     blocks = range(0, len(candidates), block)
     for done, start in enumerate(blocks):
         if progress:
@@ -150,22 +155,28 @@ def recipe_outages(net: Network, demand: pd.Series, linear: pd.Series, *,
         compiled = Compiled(f=f, g=np.ones((1, E, K)), first_start=np.zeros(K),
                             column_run=np.arange(K), column_group=np.zeros(K, dtype=np.int64))
         slot = None
+        settled = np.ones(K, dtype=bool)
         for _ in range(MAX_STEPS if has_loop else 1):
             run = simulate(topo, compiled, responses, inventory=False, reroute=False,
                            initial_slot=slot)
-            converged = slot is not None and float(np.max(np.abs(run.last_slot - slot),
-                                                          initial=0.0)) <= STEADY_TOLERANCE
+            if slot is not None:
+                settled = np.max(np.abs(run.last_slot - slot), axis=0, initial=0.0) \
+                    <= STEADY_TOLERANCE
+            else:
+                settled = np.zeros(K, dtype=bool) if has_loop else settled
             slot = run.last_slot
-            if converged:
+            if settled.all():
                 break
         supply[start:start + K] = run.supply[0][sink_pos].T
+        unsettled[start:start + K] = ~settled
     if progress:
         progress(len(blocks), len(blocks), "recipe criticality")
     supply = np.clip(supply, 0.0, 1.0)
     crit[candidates] = 1.0 - (supply @ weights) / total
-    basis[candidates] = RECIPE
+    basis[candidates] = np.where(unsettled, LOWER_BOUND, RECIPE)
     return RecipeOutage(candidates, sinks, supply, crit, basis)
 
 
 __all__ = ["EXACT_LIMIT", "TOP_EXACT", "BLOCK_BYTES", "RECIPE", "LINEAR", "APPROXIMATION",
+           "LOWER_BOUND",
            "RecipeOutage", "recipe_outages"]

@@ -224,7 +224,9 @@ def _findings(net, meta, upstream, countries, companies, resilience, concentrati
         lines.append(f"Largest chokepoint: {first['name']} ({first['stage']}, {first['country']}) "
                      f"carries {_pct(first['criticality'])} of all demand.")
     single = upstream[upstream["single_point_for"].map(len) > 0]
-    cut_by_one = resilience[resilience["min_cut_size"] == 1]
+    # a single facility stops the buyer: a dominator, or with recipes one whose outage stops
+    # it in the recipe runs (aggregate rows never count)
+    cut_by_one = resilience[resilience["single_points"].map(len) > 0]
     lines.append(f"{len(cut_by_one)} of {len(resilience)} buyers can be cut off by a single "
                  f"facility failure ({demand.reindex(cut_by_one['id']).sum() / demand.sum():.0%} "
                  f"of demand); {_count(len(single), 'upstream facility', 'upstream facilities')} "
@@ -391,7 +393,7 @@ _SHOWN = {
                   "external_demand_at_risk", "single_point_for"],
     "Companies": ["rank", "name", "control_country", "facilities", "criticality",
                   "demand_at_risk", "single_point_for"],
-    "Sinks": ["name", "sector", "country", "demand", "min_cut_size", "dominators",
+    "Sinks": ["name", "sector", "country", "demand", "min_cut_size", "single_points",
               "largest_dependency", "largest_dependency_share"],
     "Concentration": ["stage", "basis", "capacity_total", "unit", "share_location",
                       "share_control", "hhi_country", "top_country", "top_company"],
@@ -405,6 +407,7 @@ _HEADERS = {
     "criticality": "criticality (share of demand)", "demand_at_risk": "demand at risk",
     "criticality_linear": "by tonnage (linear)",
     "single_point_for": "single point of failure for (buyers)",
+    "single_points": "single points of failure",
     "n_alternatives": "alternatives (facilities)",
     "fastest_qualification_months": "qualification lead time (months)",
     "external_demand_at_risk": "at other buyers", "min_cut_size": "min cut",

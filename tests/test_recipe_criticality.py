@@ -203,9 +203,13 @@ def test_recipe_runs_equal_linear_criticality_on_random_networks(records):
     if not ch.availability(net).reindex(net.sinks).gt(1 - 1e-9).all():
         return  # supply that traces to no origin: the linear model calls it unknown
     both = ch.recipe_criticality(net)
-    np.testing.assert_allclose(both["criticality"].to_numpy(dtype=float),
-                               both["criticality_linear"].to_numpy(dtype=float),
-                               rtol=0, atol=1e-12)
+    # a recycling loop returning almost all its flow may not settle within MAX_STEPS: such
+    # columns are flagged as lower bounds, and must not exceed the linear loss
+    settled = (both["criticality_basis"] == RECIPE).to_numpy()
+    recipe = both["criticality"].to_numpy(dtype=float)
+    linear = both["criticality_linear"].to_numpy(dtype=float)
+    np.testing.assert_allclose(recipe[settled], linear[settled], rtol=0, atol=1e-12)
+    assert (recipe[~settled] <= linear[~settled] + 1e-12).all()
 
 
 def test_cli_exclude_country_and_linear_column(tmp_path):
@@ -216,3 +220,24 @@ def test_cli_exclude_country_and_linear_column(tmp_path):
     assert not table["alternative_countries"].fillna("").str.contains("CN").any()
     assert tiern("chokepoints", "--by", "company", "--exclude-country", "CN",
                  check=False).returncode != 0
+
+
+def test_sink_resilience_and_report_use_recipe_single_points():
+    from graphmodel.report import build_report
+
+    net = dy_chain()
+    resilience = ch.sink_resilience(net).set_index("id")
+    # the DE OEM: dominated by mag; stopped also by ndpr_au and dy_cn on recipes
+    assert resilience.at["oem_de", "dominators"] == ["mag"]
+    assert resilience.at["oem_de", "single_points"] == ["dy_cn", "mag", "ndpr_au"]
+    assert resilience.at["oem_us", "single_points"] == ["mag_au", "ndpr_au"]
+    report = build_report(net)
+    top = report.tables["Top chokepoints"].set_index("id")
+    assert top.at["dy_cn", "criticality_linear"] == pytest.approx(5 / 150)
+    assert "By tonnage alone" in top.at["dy_cn", "why"]
+    assert any("Criticality on recipes" == topic for topic, _ in report.methodology)
+    # golden network (no recipes): single points are the dominators
+    from graphmodel.examples import load_golden
+
+    golden = ch.sink_resilience(load_golden())
+    assert (golden["single_points"] == golden["dominators"].map(sorted)).all()
