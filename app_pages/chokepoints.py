@@ -9,9 +9,22 @@ from app_support.data import current_network, show_problems
 from app_support.reports import report_button
 from app_support.widgets import chart, dataset_caption, percent, url_selectbox
 from graphmodel import plot
-from graphmodel.chokepoints import chokepoints, chokepoints_by_group
+from graphmodel.chokepoints import chokepoints, chokepoints_by_group, uses_recipes
 from graphmodel.errors import TiernError
 from graphmodel.schema import ALL_STAGES, SECTORS
+
+CRITICALITY_CAPTION = (
+    "Criticality: the share of total sink demand whose supply passes through the facility "
+    "(first passage around recycling loops). Alternatives: other operating facilities of the "
+    "same stage with a qualified link to the same customer and material, and their spare "
+    "capacity.")
+CRITICALITY_CAPTION_RECIPES = (
+    "Criticality: the share of total sink demand lost in a month while the facility is "
+    "stopped, production following the recipes (a magnet maker without its only Dy source "
+    "makes nothing), with no stock drawn and nothing rerouted. By tonnage: the same with all "
+    "inputs interchangeable by mass (the share of demand whose supply passes through it). "
+    "Alternatives: other operating facilities of the same stage with a qualified link to the "
+    "same customer for the same material, and their spare capacity for that material.")
 
 net = current_network()
 st.title("Chokepoints")
@@ -56,10 +69,13 @@ st.markdown(f"**Top chokepoint: {first['name']}** ({figures.stage_label(first['s
             f"{first['country']}). {first['why']}")
 m1, m2, m3 = st.columns(3)
 m1.metric("Its share of sink demand", percent(first["criticality"], 1),
-          help="Demand lost if it fails and nothing reroutes.")
+          help="Demand lost if it fails and nothing reroutes.",
+          delta=(f"{percent(first['criticality_linear'], 1)} by tonnage"
+                 if first["criticality_basis"] == "recipe" else None), delta_color="off")
 m2.metric("Demand at risk", f"{first['demand_at_risk']:,.0f} {first['demand_unit']}")
 m3.metric("Single points of failure", f"{(ranked['single_point_for'].map(len) > 0).sum()}",
-          help="Facilities that every supply path of at least one sink passes through.")
+          help="Facilities whose failure alone stops at least one sink (aggregate rows "
+               "are never counted).")
 
 view = st.segmented_control("Rank", ["Facilities", "Countries", "Companies"], default="Facilities",
                             key="cp_view", help="Countries and companies: every facility of the "
@@ -68,21 +84,24 @@ if view == "Facilities":
     chart(analytics.figure(net, "top_chokepoints", lambda: plot.top_chokepoints_bar(
         ranked, top=min(top, 15), title="Demand lost if one facility fails and nothing reroutes"),
         **arguments, top=min(top, 15)))
-    columns = ["rank", "name", "why", "stage", "country", "criticality", "demand_at_risk",
+    columns = ["rank", "name", "why", "stage", "country", "criticality", "criticality_linear",
+               "criticality_basis", "demand_at_risk",
                "demand_unit", "n_alternatives", "coverage", "fastest_qualification_months",
                "single_point_for", "owner", "id"]
     st.dataframe(ranked.head(top)[columns], hide_index=True, width="stretch", column_config={
         "criticality": st.column_config.ProgressColumn("criticality", format="percent",
                                                        min_value=0.0, max_value=1.0),
+        "criticality_linear": st.column_config.NumberColumn(
+            "by tonnage (linear)", format="percent",
+            help="Share of sink demand whose supply passes through it, inputs interchangeable "
+                 "by mass (the linear value); differs from criticality where recipes bind."),
+        "criticality_basis": st.column_config.TextColumn("basis"),
         "demand_at_risk": st.column_config.NumberColumn("demand at risk", format="%,.0f"),
         "coverage": st.column_config.NumberColumn("alternatives cover", format="percent"),
         "fastest_qualification_months": st.column_config.NumberColumn(
             "fastest qualification (months)", format="%g"),
         "why": st.column_config.TextColumn("why", width="large")})
-    st.caption("Criticality: the share of total sink demand whose supply passes through the "
-               "facility (first passage around recycling loops). Alternatives: other operating "
-               "facilities of the same stage with a qualified link to the same customer and "
-               "material, and their spare capacity.")
+    st.caption(CRITICALITY_CAPTION_RECIPES if uses_recipes(net) else CRITICALITY_CAPTION)
 else:
     what = "country" if view == "Countries" else "company"
     rollup = analytics.compute(net, chokepoints_by_group, by=what,

@@ -162,6 +162,8 @@ def fac(id, name, stage, country, owner, capacity, *, status="operating", source
         capacity_published=capacity if pub is None else pub,
         unit_published=UNIT[stage] if upub is None else upub,
         note=note, inventory_basis="estimated",
+        # one row standing for many plants: "(aggregate)" or "...; aggregate)" in the name
+        aggregate="true" if "aggregate" in name.lower() else "false",
     ))
     c = FAC[-1]
     keep = [x for x in cert.split(";") if x == "IATF16949" and stage in ("magnet", "motor")] if cert else []
@@ -1298,7 +1300,7 @@ def main():
         if top not in country:
             raise SystemExit(f"owner {name!r} resolves to {top!r}, which has no country")
     fcols = ["id", "name", "stage", "country", "owner", "capacity", "unit", "status", "certifications", "inventory_days",
-             "sector", "lat", "lon", "source", "year", "basis", "capacity_published", "unit_published", "inventory_basis", "certifications_basis", "note"]
+             "sector", "lat", "lon", "source", "year", "aggregate", "basis", "capacity_published", "unit_published", "inventory_basis", "certifications_basis", "note"]
     lcols = ["supplier", "customer", "material", "volume", "status", "qualification_months", "source", "year", "basis", "note"]
     ocols = ["owner", "parent", "stake", "country", "source", "year", "note"]
     dcols = ["facility", "demand", "unit", "source", "year", "basis", "note"]

@@ -89,6 +89,7 @@ import scipy.sparse as sp
 from . import _lookup
 from .dominance import UNREACHED, immediate_dominators, schedule_with_root
 from .errors import TiernError
+from .io.normalize import normalize_country
 from .network import Network
 from .progress import Progress
 from .schema import ALL_STAGES, SECTORS
@@ -349,13 +350,43 @@ def spare_capacity(net: Network) -> pd.Series:
     return spare.rename("spare_capacity")
 
 
-def alternatives(net: Network) -> pd.DataFrame:
+def material_spare_capacity(net: Network) -> pd.Series:
+    """Spare capacity per (facility, material) where ``capacities.csv`` gives the facility's
+    capacity for that material (operating rows): ``max(capacity_m - sum of the volume of
+    its links carrying m, 0)``, t/yr of m. Indexed by (facility, material); facilities or
+    materials without a row are absent (their facility total applies)."""
+    table = net.capacities
+    index = pd.MultiIndex.from_arrays([[], []], names=["facility", "material"])
+    if table is None or not len(table):
+        return pd.Series(dtype=float, index=index, name="spare_capacity")
+    table = table[table["status"].fillna("operating") == "operating"]
+    capacity = table.groupby(["facility", "material"])["capacity"].sum()
+    shipped = net.links.groupby(["supplier", "material"])["volume"].sum()
+    shipped.index = shipped.index.set_names(["facility", "material"])
+    spare = (capacity - shipped.reindex(capacity.index).fillna(0.0)).clip(lower=0)
+    return spare.rename("spare_capacity")
+
+
+def alternatives(net: Network, exclude_country: Optional[str] = None) -> pd.DataFrame:
     """Per facility: who could replace its supply to its customers (see module docstring).
 
-    Columns: ``alternatives`` (known spare capacity of qualified alternatives, capacity
-    units per year), ``n_alternatives``, ``alternative_ids``, ``coverage`` (alternatives /
-    the facility's outbound volume; NaN when it ships nothing), ``alt_spare_capacity``,
-    ``candidate_ids``, ``fastest_qualification_months``.
+    An alternative always supplies the same (customer, material) pair as the facility: a
+    Dy oxide supplier is never an alternative to an NdPr oxide supplier. Its spare capacity
+    for supplier u is ``sum over the materials m it could replace of spare_m`` where
+    ``capacities.csv`` gives its capacity for m (:func:`material_spare_capacity`), plus its
+    facility spare (:func:`spare_capacity`, counted once) when some such m has no row.
+
+    Parameters
+    ----------
+    exclude_country : drop alternatives (qualified and candidate) located in this country
+        (ISO alpha-2; alpha-3 and names are normalised; a country shock takes them down too).
+
+    Columns: ``alternatives`` (known spare capacity of qualified alternatives, t/yr),
+    ``n_alternatives``, ``alternative_ids``, ``alternative_countries`` and
+    ``alternative_spare`` (per alternative id, its country and spare capacity as above, NaN
+    when unknown), ``coverage`` (alternatives / the facility's outbound volume; NaN when it
+    ships nothing), ``alt_spare_capacity``, ``candidate_ids``,
+    ``fastest_qualification_months``.
     """
     facilities = net.facilities
     n = len(facilities)
@@ -365,6 +396,14 @@ def alternatives(net: Network) -> pd.DataFrame:
     operating = _flag(facilities["status"] == "operating")
     status = net.links["status"]
     supplier, alternative, link = _replacement_pairs(net)
+    if exclude_country is not None:
+        code = normalize_country(exclude_country)
+        if code is None:
+            raise TiernError(f"unknown country '{exclude_country}' (use ISO 3166-1 alpha-2, "
+                             "e.g. CN)")
+        exclude_country = code
+        keep = _flag(facilities["country"] != exclude_country)[alternative]
+        supplier, alternative, link = supplier[keep], alternative[keep], link[keep]
     is_qualified = (_flag(status == "qualified")[link] & operating[alternative]
                     & (stage[alternative] == stage[supplier]) & (stage[supplier] >= 0))
     is_candidate = _flag(status.isin(["candidate", "in_qualification"]))[link]
@@ -379,18 +418,57 @@ def alternatives(net: Network) -> pd.DataFrame:
     extra = candidates[operating[by_rank[candidates % n]] & ~_is_in(candidates, qualified)]
     months = net.links["qualification_months"].astype(float).to_numpy()[link[is_candidate]]
     fastest = pd.Series(months).groupby(supplier[is_candidate]).min()
+    pair_spare = _pair_spare(net, supplier, alternative, link, spare, n, rank)
 
+    qualified_codes, extra_codes = qualified, extra
     qualified, candidates, extra = (_decode(codes, by_rank, n) for codes in (qualified, candidates, extra))
+    q_spare = pair_spare.reindex(qualified_codes).to_numpy(dtype=float)
+    countries = facilities["country"].to_numpy(dtype=object)
     out = pd.DataFrame(index=facilities.index)
     out["alternative_ids"] = _lists_by(qualified[:, 0], ids[qualified[:, 1]], n)
+    out["alternative_countries"] = _lists_by(qualified[:, 0], countries[qualified[:, 1]], n)
+    out["alternative_spare"] = _lists_by(qualified[:, 0], q_spare, n)
     out["n_alternatives"] = np.bincount(qualified[:, 0], minlength=n).astype(np.int64)
-    out["alternatives"] = _known_spare_sums(qualified, spare, n)
+    out["alternatives"] = _known_sums(qualified[:, 0], q_spare, n)
     shipped = net.outbound_volume
     out["coverage"] = (out["alternatives"] / shipped).where(shipped > 0)
     out["candidate_ids"] = _lists_by(candidates[:, 0], ids[candidates[:, 1]], n)
-    out["alt_spare_capacity"] = _known_spare_sums(extra, spare, n)
+    out["alt_spare_capacity"] = _known_sums(extra[:, 0],
+                                            pair_spare.reindex(extra_codes).to_numpy(dtype=float), n)
     out["fastest_qualification_months"] = fastest.reindex(np.arange(n)).to_numpy(dtype=float)
     return out
+
+
+def _pair_spare(net: Network, supplier, alternative, link, spare, n, rank) -> pd.Series:
+    """Spare capacity of each alternative for each supplier, indexed by the pair code
+    ``supplier * n + rank[alternative]`` (see :func:`alternatives`): per-material spare
+    summed over the distinct materials of their pairs, plus the facility spare once when
+    a material has no per-material capacity."""
+    material = net.links["material"].to_numpy(dtype=object)[link]
+    by_material = material_spare_capacity(net)
+    codes = supplier.astype(np.int64) * n + rank[alternative]
+    if not len(by_material):
+        return pd.Series(spare[alternative], index=codes).groupby(level=0).first()
+    frame = pd.DataFrame({"code": codes, "alternative": alternative, "material": material})
+    frame = frame.drop_duplicates(["code", "material"])
+    key = pd.MultiIndex.from_arrays([net.facilities.index.to_numpy(dtype=object)[frame["alternative"]],
+                                     frame["material"]])
+    frame["material_spare"] = by_material.reindex(key).to_numpy(dtype=float)
+    given = frame["material_spare"].notna()
+    frame["facility_spare"] = np.where(given, np.nan, spare[frame["alternative"].to_numpy()])
+    grouped = frame.groupby("code")
+    per_material = grouped["material_spare"].sum(min_count=1)
+    facility = grouped["facility_spare"].first()  # NaN unless some material has no row
+    missing = grouped["material_spare"].count() < grouped.size()
+    facility = facility.where(missing)
+    known = per_material.notna() | facility.notna()
+    return (per_material.fillna(0.0) + facility.fillna(0.0)).where(known)
+
+
+def _known_sums(keys: np.ndarray, values: np.ndarray, n: int) -> np.ndarray:
+    """Per supplier: the sum of the known (non-NaN) values keyed to it (0 when none)."""
+    known = ~np.isnan(values)
+    return np.bincount(keys[known], weights=values[known], minlength=n).astype(float)
 
 
 def _flag(mask: pd.Series) -> np.ndarray:
@@ -455,13 +533,6 @@ def _is_in(codes: np.ndarray, table: np.ndarray) -> np.ndarray:
     return table[at] == codes
 
 
-def _known_spare_sums(pairs: np.ndarray, spare: np.ndarray, n: int) -> np.ndarray:
-    """Per supplier: the sum of its alternatives' known spare capacity (0 when none known)."""
-    values = spare[pairs[:, 1]]
-    known = ~np.isnan(values)
-    return np.bincount(pairs[known, 0], weights=values[known], minlength=n).astype(float)
-
-
 def _str_rank(ids) -> np.ndarray:
     """Rank of each (distinct, non-missing) id in Python's ``sorted()`` order of strings.
 
@@ -476,14 +547,16 @@ def _str_rank(ids) -> np.ndarray:
 # --- the chokepoint tables -------------------------------------------------------------------
 _FACILITY_COLUMNS = [
     "rank", "id", "name", "stage", "country", "owner", "ultimate_owner", "control_country",
-    "criticality", "demand_at_risk", "demand_unit", "single_point_for", "alternatives",
+    "criticality", "demand_at_risk", "criticality_linear", "criticality_basis",
+    "demand_unit", "single_point_for", "alternatives",
     "n_alternatives", "alternative_ids", "coverage", "alt_spare_capacity", "candidate_ids",
-    "fastest_qualification_months", "outbound_volume", "capacity", "unit", "supply_traced",
+    "fastest_qualification_months", "alternative_countries", "alternative_spare",
+    "outbound_volume", "capacity", "unit", "supply_traced", "aggregate",
 ]
 
 
 def chokepoints(net: Network, *, top: Optional[int] = None, stage: Optional[str] = None,
-                sinks=None, exclude_sinks: bool = False,
+                sinks=None, exclude_sinks: bool = False, exclude_country: Optional[str] = None,
                 progress: Optional[Progress] = None) -> pd.DataFrame:
     """Every facility ranked by criticality (ties: fewer alternatives first), one row each.
 
@@ -495,29 +568,40 @@ def chokepoints(net: Network, *, top: Optional[int] = None, stage: Optional[str]
     sinks : restrict the demand to these sinks (see :func:`selected_demand`).
     exclude_sinks : leave out the rows of every sink (a sink's criticality includes its own
         demand, which makes it a "chokepoint" of itself; supply-side rankings drop them).
+    exclude_country : leave suppliers located in this country out of the alternatives
+        (a country shock: they are down too); see :func:`alternatives`.
     progress : optional ``progress(done, total, label)`` callback.
 
     Returns
     -------
     DataFrame with ``rank, id, name, stage, country, owner, ultimate_owner,
-    control_country, criticality`` (share of selected sink demand, 0..1, NaN = no origin
-    reaches the facility), ``demand_at_risk`` (criticality x total selected demand, in
-    ``demand_unit``; "mixed" when sinks differ in unit), ``single_point_for`` (sinks it
-    dominates), the alternative columns of :func:`alternatives`, ``outbound_volume``,
-    ``capacity, unit`` and ``supply_traced`` (share of its supply tracing to an origin).
+    control_country, aggregate`` (one row standing for many plants), ``criticality``
+    (share of selected sink demand lost, 0..1, NaN = no origin reaches the facility):
+    on a network with recipes the recipe criticality
+    (:mod:`graphmodel.recipe_criticality`, ``1 - sum_s w_s p_s(u) / sum_s w_s``), else
+    the linear one; ``criticality_linear`` (the linear, tonnage-based value of the module
+    docstring, always), ``criticality_basis`` (``recipe``, ``linear``, or ``linear
+    (approximation)`` where a large network's recipe value was not computed),
+    ``demand_at_risk`` (criticality x total selected demand, in ``demand_unit``; "mixed"
+    when sinks differ in unit), ``single_point_for`` (selected sinks its outage stops
+    entirely: dominated sinks without recipes, ``p_s(u) <= 1e-12`` in the recipe runs
+    with them; never for an aggregate row), the alternative columns of
+    :func:`alternatives`, ``outbound_volume``, ``capacity, unit`` and ``supply_traced``
+    (share of its supply tracing to an origin).
     """
     if stage is not None and stage not in ALL_STAGES:
         raise TiernError(f"unknown stage '{stage}' (expected one of {', '.join(ALL_STAGES)})")
-    steps = 4
+    steps = 5
     tick = (lambda done, label: progress(done, steps, label)) if progress else (lambda *_: None)
     demand = selected_demand(net, sinks)
     tick(0, "supply shares")
-    crit = demand_criticality(net, demand)
-    tick(1, "dominators")
-    single = _single_points(net, demand.index)
-    tick(2, "alternatives")
-    alt = alternatives(net)
-    tick(3, "ranking")
+    linear = demand_criticality(net, demand)
+    tick(1, "recipe criticality")
+    crit, basis, single = _criticality_and_single_points(net, demand, linear)
+    tick(2, "dominators")
+    tick(3, "alternatives")
+    alt = alternatives(net, exclude_country=exclude_country)
+    tick(4, "ranking")
     facilities = net.facilities
     table = pd.DataFrame({
         "id": facilities.index,
@@ -527,8 +611,11 @@ def chokepoints(net: Network, *, top: Optional[int] = None, stage: Optional[str]
         "owner": _lookup.column_values(facilities["owner"]),
         "ultimate_owner": _lookup.column_values(net.ownership["ultimate_owner"]),
         "control_country": _lookup.column_values(net.ownership["control_country"]),
-        "criticality": crit.to_numpy(),
-        "demand_at_risk": crit.to_numpy() * float(demand.sum()),
+        "aggregate": _aggregates(net),
+        "criticality": crit,
+        "criticality_linear": linear.to_numpy(),
+        "criticality_basis": basis,
+        "demand_at_risk": crit * float(demand.sum()),
         "demand_unit": _demand_unit(net, demand),
         "single_point_for": single,
         "outbound_volume": net.outbound_volume.to_numpy(),
@@ -544,8 +631,59 @@ def chokepoints(net: Network, *, top: Optional[int] = None, stage: Optional[str]
         table = table[~table["id"].isin(net.sinks)]
     table = _rank(table, ["criticality", "alternatives", "n_alternatives", "id"],
                   [False, True, True, True])
-    tick(4, "done")
+    tick(5, "done")
     return table[_FACILITY_COLUMNS].head(top) if top else table[_FACILITY_COLUMNS]
+
+
+def uses_recipes(net: Network) -> bool:
+    """Whether chokepoint criticality follows recipes: the network has a recipe row that
+    applies to one of its facilities."""
+    return not net.production.pooled
+
+
+def _aggregates(net: Network) -> np.ndarray:
+    """(n,) bool: the facility row stands for many plants (the ``aggregate`` column)."""
+    if "aggregate" not in net.facilities:
+        return np.zeros(len(net.facilities), dtype=bool)
+    return net.facilities["aggregate"].fillna(False).to_numpy(dtype=bool)
+
+
+def recipe_criticality(net: Network, sinks=None, progress: Optional[Progress] = None) -> pd.DataFrame:
+    """Per facility: ``criticality`` on recipes, ``criticality_linear`` and
+    ``criticality_basis`` (see :mod:`graphmodel.recipe_criticality`); on a network without
+    recipes the recipe runs equal the linear values (to rounding)."""
+    from .recipe_criticality import recipe_outages
+
+    demand = selected_demand(net, sinks)
+    linear = demand_criticality(net, demand)
+    outage = recipe_outages(net, demand, linear, progress=progress)
+    return pd.DataFrame({"criticality": outage.criticality, "criticality_linear": linear.to_numpy(),
+                         "criticality_basis": outage.basis}, index=net.facilities.index)
+
+
+def _criticality_and_single_points(net: Network, demand: pd.Series, linear: pd.Series
+                                   ) -> tuple[np.ndarray, np.ndarray, list[list[str]]]:
+    """Criticality, its basis and the single points of failure per facility.
+
+    Without recipes: the linear criticality and the dominated sinks. With recipes: the
+    recipe criticality and, per facility, the sinks its outage stops (``p_s(u) <= 1e-12``
+    in the recipe runs) together with the sinks it dominates (a dominator stops the sink
+    on either model; this covers facilities whose recipe value is approximated). Aggregate
+    rows are never single points of failure."""
+    single = _single_points(net, demand.index)
+    if uses_recipes(net):
+        from .recipe_criticality import recipe_outages
+
+        outage = recipe_outages(net, demand, linear)
+        crit, basis = outage.criticality, outage.basis
+        stopped = outage.stopped(net)
+        single = [sorted(set(a) | set(b)) if b else a for a, b in zip(single, stopped)]
+    else:
+        crit = linear.to_numpy()
+        basis = np.full(len(crit), "linear", dtype=object)
+    aggregate = _aggregates(net)
+    single = [[] if agg else s for agg, s in zip(aggregate.tolist(), single)]
+    return crit, basis, single
 
 
 def _demand_unit(net: Network, demand: pd.Series) -> str:
@@ -576,7 +714,7 @@ def chokepoints_by_group(net: Network, by: str = "country", *, top: Optional[int
     Parameters
     ----------
     by : ``country`` (facility location) or ``company`` (ultimate owner, following majority
-        stakes; facilities with no owner belong to no company).
+        stakes; facilities with no owner, and aggregate rows, belong to no company).
     top, sinks, progress : as in :func:`chokepoints`.
 
     Returns
@@ -593,7 +731,11 @@ def chokepoints_by_group(net: Network, by: str = "country", *, top: Optional[int
         raise TiernError(f"unknown grouping '{by}' (expected country or company)")
     demand = selected_demand(net, sinks)
     total = float(demand.sum())
-    members = (net.facilities["country"] if by == "country" else net.ownership["ultimate_owner"]).dropna()
+    if by == "country":
+        members = net.facilities["country"].dropna()
+    else:  # an aggregate row stands for many plants of many owners: no company's
+        members = net.ownership["ultimate_owner"].mask(pd.Series(_aggregates(net),
+                                                                index=net.facilities.index)).dropna()
     baseline = availability(net)
     base_at_sinks = baseline.reindex(demand.index).to_numpy()
     groups = sorted(members.unique())
@@ -642,10 +784,17 @@ def _company_country(net: Network, company: str):
 # --- per sink --------------------------------------------------------------------------------
 def sink_resilience(net: Network, sinks=None, progress: Optional[Progress] = None) -> pd.DataFrame:
     """Per selected sink: ``id, name, stage, sector, country, demand, demand_unit,
-    supply_traced, min_cut_size, min_cut, dominators`` (single points of failure, nearest
-    first) and ``largest_dependency`` / ``largest_dependency_share``: the facility other than
-    the sink whose failure alone costs it the most (``F(k, u)``)."""
+    supply_traced, min_cut_size, min_cut, dominators`` (on the graph, nearest first),
+    ``single_points`` (the facilities whose outage alone stops the sink, sorted: its
+    dominators, with recipes also those that stop it in the recipe runs; never an aggregate
+    row; see :func:`chokepoints`) and ``largest_dependency`` / ``largest_dependency_share``:
+    the facility other than the sink whose failure alone costs it the most (``F(k, u)``)."""
     demand = selected_demand(net, sinks)
+    _, _, single = _criticality_and_single_points(net, demand, demand_criticality(net, demand))
+    stops: dict[str, list[str]] = {}
+    for facility, stopped in zip(net.facilities.index, single):
+        for sink in stopped:
+            stops.setdefault(sink, []).append(facility)
     shares = first_passage_shares(net, demand.index)
     cuts = _min_cuts(net, demand.index, progress=progress).set_index("sink")
     dominated = _dominators(net, demand.index)
@@ -662,17 +811,19 @@ def sink_resilience(net: Network, sinks=None, progress: Optional[Progress] = Non
             "supply_traced": float(baseline[sink]),
             "min_cut_size": int(cuts.at[sink, "min_cut_size"]), "min_cut": cuts.at[sink, "min_cut"],
             "dominators": dominated[sink],
+            "single_points": sorted(stops.get(sink, [])),
             "largest_dependency": top,
             "largest_dependency_share": float(others[top]) if top else 0.0,
         })
     columns = ["id", "name", "stage", "sector", "country", "demand", "demand_unit", "supply_traced",
-               "min_cut_size", "min_cut", "dominators", "largest_dependency",
+               "min_cut_size", "min_cut", "dominators", "single_points", "largest_dependency",
                "largest_dependency_share"]
     return pd.DataFrame(rows, columns=columns)
 
 
 __all__ = [
     "SinkSelectionError", "selected_demand", "carrying_graph", "availability", "sink_shares",
-    "criticality", "dominators", "min_cuts", "spare_capacity", "alternatives", "chokepoints",
-    "chokepoints_by_group", "sink_resilience",
+    "criticality", "dominators", "min_cuts", "spare_capacity", "material_spare_capacity",
+    "alternatives", "chokepoints", "chokepoints_by_group", "sink_resilience",
+    "recipe_criticality", "uses_recipes",
 ]

@@ -37,7 +37,10 @@ volume go to material ``(none)``.
 * ``hhi_country`` = sum over countries k of (100 * C_k / C)^2 (Herfindahl-Hirschman index,
   0..10,000; 10,000 = one country holds everything), C_k the capacity located in k;
 * ``hhi_company`` = the same over ultimate owners (a facility without owner counts as its
-  own company, so unknown ownership never inflates concentration);
+  own company, so unknown ownership never inflates concentration). An *aggregate* row
+  (``aggregate`` column: one row standing for many plants) is no company: its capacity
+  counts in C but adds no term to the sum, as if split among many small holders (its
+  share of the HHI tends to 0), and it is never the ``top_company``;
 * ``top_country`` / ``top_country_share``, ``top_company`` / ``top_company_share``: the
   largest holder and its share (ties: alphabetical).
 
@@ -235,6 +238,8 @@ def _aggregate(net: Network, rows: _Rows, stage_rank: np.ndarray, code: str) -> 
     company = ownership["ultimate_owner"].where(
         ownership["ultimate_owner"].notna(),
         pd.Series("(no owner: " + facilities.index.astype(str) + ")", index=facilities.index))
+    if "aggregate" in facilities:
+        company = company.mask(facilities["aggregate"].fillna(False).astype(bool))
     unit_code, units = pd.factorize(facilities["unit"])
     first_unit = np.full(count, -1)
     # the unit of a group: a known-capacity row's (all equal, _check_units made sure), else
@@ -264,13 +269,15 @@ def _aggregate(net: Network, rows: _Rows, stage_rank: np.ndarray, code: str) -> 
 def _holders(group: np.ndarray, labels: pd.Series, rows: _Rows, amount: np.ndarray,
              defined: np.ndarray):
     """Per group: HHI (0..10,000) over holders, the top holder (ties: alphabetical) and its
-    share. ``labels`` names each facility's holder (country or company)."""
+    share. ``labels`` names each facility's holder (country or company); a facility with no
+    label (an aggregate's company) is held by no one: it adds no term to the HHI."""
     holder_code, holders = pd.factorize(labels, sort=True)
     holder = holder_code[rows.facility] + 1  # 0 = missing label (code -1)
     width = len(holders) + 1
     pairs, pair = np.unique(group * width + holder, return_inverse=True)
     pair_group = pairs // width
     shares = np.bincount(pair, amount, minlength=len(pairs)) / defined[pair_group]
+    shares = np.where(pairs % width == 0, np.nan, shares)  # unlabelled: no holder
     hhi = np.bincount(pair_group, np.nan_to_num((100.0 * shares) ** 2), minlength=len(defined))
     hhi = np.where(np.isnan(defined), np.nan, hhi)
     # best pair per group: largest share, then the alphabetically first holder (codes are

@@ -40,6 +40,11 @@ def why(row: pd.Series, names: Mapping, shares: pd.DataFrame | None = None,
     unit = row["demand_unit"]
     parts = [f"{row['criticality']:.0%} of all sink demand ({row['demand_at_risk']:,.0f} {unit}) "
              "would be lost if it failed and nothing rerouted."]
+    linear = row.get("criticality_linear")
+    if row.get("criticality_basis") == "recipe" and linear is not None and pd.notna(linear) \
+            and abs(row["criticality"] - linear) >= 0.005:
+        parts.append(f"By tonnage alone (inputs interchangeable) it would be {linear:.0%}: "
+                     "the recipes make the difference.")
     single = row["single_point_for"]
     if len(single):
         buyers = f"{len(single)} buyer{'s' if len(single) > 1 else ''}"

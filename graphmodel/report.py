@@ -224,7 +224,9 @@ def _findings(net, meta, upstream, countries, companies, resilience, concentrati
         lines.append(f"Largest chokepoint: {first['name']} ({first['stage']}, {first['country']}) "
                      f"carries {_pct(first['criticality'])} of all demand.")
     single = upstream[upstream["single_point_for"].map(len) > 0]
-    cut_by_one = resilience[resilience["min_cut_size"] == 1]
+    # a single facility stops the buyer: a dominator, or with recipes one whose outage stops
+    # it in the recipe runs (aggregate rows never count)
+    cut_by_one = resilience[resilience["single_points"].map(len) > 0]
     lines.append(f"{len(cut_by_one)} of {len(resilience)} buyers can be cut off by a single "
                  f"facility failure ({demand.reindex(cut_by_one['id']).sum() / demand.sum():.0%} "
                  f"of demand); {_count(len(single), 'upstream facility', 'upstream facilities')} "
@@ -293,17 +295,32 @@ METHODOLOGY: list[tuple[str, str]] = [
      "recycling loop once, not once per lap (L[u, u] = 1 for facilities on no loop). It is "
      "the demand lost if u alone fails and nothing reroutes; demand at risk = criticality · W. "
      "Computed by one backward solve of c = Sᵀc + w. A buyer's own criticality includes its "
-     "own demand, so buyers are left out of the ranking."),
+     "own demand, so buyers are left out of the ranking. This linear (tonnage) value is the "
+     "\"by tonnage\" column."),
+    ("Criticality on recipes",
+     "When the network has recipes (recipes.csv), criticality(u) = 1 − Σₛ w(s) · pₛ(u) / W, "
+     "where pₛ(u) is sink s's production fraction in the monthly engine with u stopped "
+     "(f(u) = 0), production following the recipes (each output at the fulfilment of its "
+     "scarcest input group), inventories and rerouting off; recycled feed at its steady "
+     "month. A magnet maker that loses its only Dy source makes nothing, though Dy is a few "
+     "percent of its tonnage. All facilities are computed in one batched engine run (one "
+     "column per facility); on networks above 5,000 such facilities, the 2,000 highest by "
+     "linear criticality are computed and the rest keep the linear value "
+     "(criticality_basis says which). Without recipes it equals the linear value."),
     ("Single points of failure",
      "u is a single point of failure for sink k when every supply path from any origin "
      "(facility without inbound volume) to k passes through u: u dominates k in the graph of "
      "carrying links with a virtual source feeding every origin (dominator tree built level by "
-     "level with lowest common ancestors; tested equal to networkx's). The minimum cut of a sink is the fewest facilities whose joint "
+     "level with lowest common ancestors; tested equal to networkx's). With recipes, also "
+     "when u's outage stops k entirely in the recipe run (pₛ(u) ≤ 10⁻¹²). Aggregate rows (one "
+     "row standing for many plants) are never single points of failure nor companies. The "
+     "minimum cut of a sink is the fewest facilities whose joint "
      "failure cuts it off from every origin (minimum s–t node cut)."),
     ("Alternatives",
      "A qualified alternative to u is another operating facility at u's stage with a qualified "
-     "link to one of u's customers for the same material. Its spare capacity is capacity − "
-     "outbound volume (never below 0; unknown capacities are left out). Candidate alternatives "
+     "link to one of u's customers for the same material. Its spare capacity is, per material, "
+     "the capacity for that material (capacities.csv) − its outbound volume of it, else "
+     "capacity − outbound volume (never below 0; unknown capacities are left out). Candidate alternatives "
      "have a candidate or in-qualification link into the same customer and material; the "
      "fastest qualification lead time among them is reported. Ranking: criticality, then "
      "fewer alternatives."),
@@ -370,13 +387,13 @@ def xlsx_sheets(report: Report) -> dict[str, pd.DataFrame]:
 
 # Columns shown in the HTML/PDF/Markdown tables (the workbook keeps every column).
 _SHOWN = {
-    "Top chokepoints": ["rank", "name", "stage", "country", "criticality", "demand_at_risk",
-                        "single_point_for", "n_alternatives", "fastest_qualification_months"],
+    "Top chokepoints": ["rank", "name", "stage", "country", "criticality", "criticality_linear",
+                        "demand_at_risk", "single_point_for", "n_alternatives", "fastest_qualification_months"],
     "Countries": ["rank", "name", "facilities", "criticality", "demand_at_risk",
                   "external_demand_at_risk", "single_point_for"],
     "Companies": ["rank", "name", "control_country", "facilities", "criticality",
                   "demand_at_risk", "single_point_for"],
-    "Sinks": ["name", "sector", "country", "demand", "min_cut_size", "dominators",
+    "Sinks": ["name", "sector", "country", "demand", "min_cut_size", "single_points",
               "largest_dependency", "largest_dependency_share"],
     "Concentration": ["stage", "basis", "capacity_total", "unit", "share_location",
                       "share_control", "hhi_country", "top_country", "top_company"],
@@ -384,11 +401,13 @@ _SHOWN = {
                        "separator (location)", "separator (control)", "metal (location)",
                        "metal (control)", "magnet (location)", "magnet (control)"],
 }
-_PERCENT = {"criticality", "largest_dependency_share", "share_location", "share_control",
+_PERCENT = {"criticality", "criticality_linear", "largest_dependency_share", "share_location", "share_control",
             "top_country_share", "top_company_share", "coverage", "supply_traced"}
 _HEADERS = {
     "criticality": "criticality (share of demand)", "demand_at_risk": "demand at risk",
+    "criticality_linear": "by tonnage (linear)",
     "single_point_for": "single point of failure for (buyers)",
+    "single_points": "single points of failure",
     "n_alternatives": "alternatives (facilities)",
     "fastest_qualification_months": "qualification lead time (months)",
     "external_demand_at_risk": "at other buyers", "min_cut_size": "min cut",

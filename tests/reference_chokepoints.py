@@ -33,6 +33,9 @@ def alternatives_reference(net) -> pd.DataFrame:
 
     out = pd.DataFrame(index=facilities.index)
     out["alternative_ids"] = qualified_ids.reindex(out.index).map(lambda v: v if isinstance(v, list) else [])
+    out["alternative_countries"] = out["alternative_ids"].map(
+        lambda ids: [facilities.at[i, "country"] for i in ids])
+    out["alternative_spare"] = out["alternative_ids"].map(lambda ids: [float(spare[i]) for i in ids])
     out["n_alternatives"] = out["alternative_ids"].map(len)
     out["alternatives"] = out["alternative_ids"].map(known_spare)
     shipped = net.outbound_volume

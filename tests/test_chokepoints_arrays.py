@@ -166,8 +166,11 @@ def _check_network(net) -> None:
 def _assert_alternatives_agree(fast: pd.DataFrame, reference: pd.DataFrame) -> None:
     assert list(fast.columns) == list(reference.columns)
     assert (fast.dtypes == reference.dtypes).all()
-    for column in ("alternative_ids", "candidate_ids"):
+    for column in ("alternative_ids", "candidate_ids", "alternative_countries"):
         assert fast[column].tolist() == reference[column].tolist()
+    for got, want in zip(fast["alternative_spare"], reference["alternative_spare"]):
+        np.testing.assert_allclose(np.asarray(got, dtype=float), np.asarray(want, dtype=float),
+                                   rtol=1e-12, atol=0.0)
     assert fast["n_alternatives"].tolist() == reference["n_alternatives"].tolist()
     for column in ("alternatives", "coverage", "alt_spare_capacity", "fastest_qualification_months"):
         pd.testing.assert_series_equal(fast[column], reference[column], rtol=1e-12, atol=0.0)

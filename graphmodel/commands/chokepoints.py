@@ -15,7 +15,7 @@ from ._common import FormatOpt, OutputOpt, PathArg, emit, load
 #: Columns shown by ``--format table`` (a terminal is narrow); every other format has all.
 TABLE_COLUMNS = {
     "facility": ["rank", "id", "name", "stage", "country", "owner", "criticality",
-                 "demand_at_risk", "single_point_for", "alternatives", "n_alternatives",
+                 "criticality_linear", "demand_at_risk", "single_point_for", "alternatives", "n_alternatives",
                  "fastest_qualification_months"],
     "group": ["rank", "group", "name", "control_country", "facilities", "criticality",
               "demand_at_risk", "external_demand_at_risk", "single_point_for", "sinks_affected"],
@@ -59,27 +59,36 @@ def chokepoints(
     by: str = typer.Option("facility", "--by", help="facility | country | company"),
     exclude_sinks: bool = typer.Option(False, "--exclude-sinks",
                                        help="Leave the sinks themselves out of the ranking."),
+    exclude_country: Optional[str] = typer.Option(
+        None, "--exclude-country", help="Leave suppliers in this country (ISO alpha-2) out of "
+        "the alternatives, as for a shock to that country.", show_default=False),
     fmt: Optional[str] = FormatOpt,
     output: Optional[Path] = OutputOpt,
 ) -> None:
     """Rank facilities (or countries, companies) by the share of sink demand lost if they fail.
 
-    criticality = demand whose supply passes through the facility / total sink demand, with
-    nothing rerouted; single_point_for = sinks every supply path of which passes through it;
-    alternatives = spare capacity of qualified same-stage suppliers of its customers.
+    criticality = share of sink demand lost in a month while the facility is stopped, with
+    nothing rerouted and no stock drawn; with recipes (recipes.csv) production follows them
+    (a magnet maker without its only Dy source makes nothing), and criticality_linear keeps
+    the tonnage-based share (demand whose supply passes through the facility) beside it.
+    single_point_for = sinks its outage stops entirely (aggregate rows never);
+    alternatives = spare capacity of qualified same-stage suppliers of the same material to
+    its customers. --by company never counts an aggregate row as a company.
     """
     from graphmodel import chokepoints as ch
     from graphmodel.output import infer_format
 
     if by not in ("facility", "country", "company"):
         raise typer.BadParameter("expected facility, country or company", param_hint="--by")
-    if by != "facility" and (stage or exclude_sinks):
-        raise typer.BadParameter("--stage and --exclude-sinks apply to --by facility only")
+    if by != "facility" and (stage or exclude_sinks or exclude_country):
+        raise typer.BadParameter("--stage, --exclude-sinks and --exclude-country apply to "
+                                 "--by facility only")
     net = load(path)
     with progress_bar("chokepoints") as progress:
         if by == "facility":
             table = ch.chokepoints(net, top=top, stage=stage, sinks=sinks,
-                                   exclude_sinks=exclude_sinks, progress=progress)
+                                   exclude_sinks=exclude_sinks,
+                                   exclude_country=exclude_country, progress=progress)
         else:
             table = ch.chokepoints_by_group(net, by=by, top=top, sinks=sinks, progress=progress)
     if infer_format(fmt, output) == "table":

@@ -60,7 +60,9 @@ def _empty(kind: str) -> pd.DataFrame:
     return frame
 
 
-_PANDAS_DTYPE = {"str": "str", "country": "str", "float": "float64", "int": "Int64"}
+_PANDAS_DTYPE = {"str": "str", "country": "str", "float": "float64", "int": "Int64", "bool": "bool"}
+_TRUE = {"true", "1", "yes", "y", "t"}
+_FALSE = {"false", "0", "no", "n", "f"}
 
 
 # --- per-table checks -------------------------------------------------------------------
@@ -120,6 +122,13 @@ def _convert_column(table: RawTable, frame: pd.DataFrame, column: str, spec) -> 
             problems.append(Problem(table.label, table.row_number(i), column,
                                     f"unknown country '{text[i]}' (use ISO 3166-1 alpha-2, e.g. CN)"))
         frame[column] = codes.astype("str")
+    elif dtype == "bool":
+        lowered = text.str.strip().str.lower()
+        bad = ~empty & ~lowered.isin(_TRUE | _FALSE)
+        for i in text.index[bad]:
+            problems.append(Problem(table.label, table.row_number(i), column,
+                                    f"expected true or false, got '{text[i]}'"))
+        frame[column] = lowered.isin(_TRUE).astype(bool)
     else:
         numbers = _to_numbers(text, empty)
         for i in text.index[~empty & numbers.isna()]:

@@ -66,6 +66,7 @@ class Simulation:
     group_supply: np.ndarray | None = None
     slot_supply: np.ndarray | None = None
     slot_supply_all: np.ndarray | None = None   # (T, P, K) when ``record_slots``
+    last_slot: np.ndarray | None = None
 
 
 def capacity_schedule(topo: Topology, responses: Responses, horizon: int
@@ -136,7 +137,8 @@ def inventory_months(topo: Topology, responses: Responses) -> np.ndarray:
 
 def simulate(topo: Topology, compiled: Compiled, responses: Responses, *,
              inventory: bool, reroute: bool, record_slots: bool = False,
-             stock_months: np.ndarray | None = None) -> Simulation:
+             stock_months: np.ndarray | None = None,
+             initial_slot: np.ndarray | None = None) -> Simulation:
     """Run the monthly simulation for every column of ``compiled`` at once (see module doc).
 
     Production follows the recipes (:mod:`graphmodel.recipes`): per input group g of a
@@ -144,7 +146,10 @@ def simulate(topo: Topology, compiled: Compiled, responses: Responses, *,
     in tonnes of output supported; each output o is made at ``p(v, o) = min(f, min over the
     groups o needs of phi_g)``; links deliver their supplier's ``p`` of their material.
     ``record_slots`` keeps every column's output-slot fractions (``slot_supply_all``);
-    ``stock_months`` ((n,) or (n, K)) replaces :func:`inventory_months` (calibration)."""
+    ``stock_months`` ((n,) or (n, K)) replaces :func:`inventory_months` (calibration);
+    ``initial_slot`` (P, K) is the production fraction of every output slot in the month
+    before the horizon, which the lagged (recycler) links deliver in month 0 (default 1:
+    the baseline); ``last_slot`` of the result is the slots' fraction in the last month."""
     f_all, g_all = compiled.f, compiled.g
     horizon, n, K = f_all.shape
     E = topo.n_links
@@ -155,7 +160,7 @@ def simulate(topo: Topology, compiled: Compiled, responses: Responses, *,
     months = np.broadcast_to(np.asarray(months, dtype=float).reshape(n, -1), (n, K))
     target = months[prod.group_owner] * base[:, None] if inventory else np.zeros((prod.n_groups, K))
     stock = target.copy()
-    p_slot_prev = np.ones((prod.n_slots, K))
+    p_slot_prev = np.ones((prod.n_slots, K)) if initial_slot is None else initial_slot
     levels = level_links(topo)
     steps = _production_steps(topo, levels)
     plan = ReroutePlan(topo, responses, horizon, levels) if reroute else None
@@ -221,7 +226,7 @@ def simulate(topo: Topology, compiled: Compiled, responses: Responses, *,
             slot_supply[t] = p_slot[:, 0]
     return Simulation(supply=supply, rerouted=rerouted, stock=stocks,
                       group_supply=group_supply, slot_supply=slot_supply,
-                      slot_supply_all=slot_all)
+                      slot_supply_all=slot_all, last_slot=p_slot_prev)
 
 
 def _ranges(starts: np.ndarray, stops: np.ndarray) -> np.ndarray:
