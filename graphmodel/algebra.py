@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from ._lookup import positions
+from .lookup import positions
 
 
 def share_matrix(links: pd.DataFrame, index: pd.Index) -> sp.csr_matrix:

@@ -86,7 +86,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import scipy.sparse as sp
 
-from . import _lookup
+from . import lookup
 from .dominance import UNREACHED, immediate_dominators, schedule_with_root
 from .errors import TiernError
 from .io.normalize import normalize_country
@@ -253,7 +253,7 @@ def _dominator_pairs(net: Network, sinks: pd.Index) -> tuple[np.ndarray, np.ndar
                           shape=(n + 1, n + 1))
     # The network's cached schedule orders the carrying graph too: same edges plus the source's.
     idom = immediate_dominators(graph, root, schedule_with_root(net.trace.schedule))
-    current = idom[_lookup.positions(net.facilities.index, sinks)]
+    current = idom[lookup.positions(net.facilities.index, sinks)]
     position = np.arange(len(sinks))
     steps = []  # one step up the tree per round, all sinks at once
     alive = (current != root) & (current != UNREACHED)
@@ -392,7 +392,7 @@ def alternatives(net: Network, exclude_country: Optional[str] = None) -> pd.Data
     n = len(facilities)
     ids = facilities.index.to_numpy(dtype=object)
     spare = spare_capacity(net).to_numpy(dtype=float)
-    stage = _lookup.codes(facilities["stage"])  # -1: no stage, never "the same stage"
+    stage = lookup.codes(facilities["stage"])  # -1: no stage, never "the same stage"
     operating = _flag(facilities["status"] == "operating")
     status = net.links["status"]
     supplier, alternative, link = _replacement_pairs(net)
@@ -486,10 +486,10 @@ def _replacement_pairs(net: Network) -> tuple[np.ndarray, np.ndarray, np.ndarray
     distinct carrying (supplier, group) matched with the links of its group.
     """
     links = net.links
-    ends = _lookup.positions(net.facilities.index,
+    ends = lookup.positions(net.facilities.index,
                              pd.concat([links["supplier"], links["customer"]], ignore_index=True))
     supplier, customer = ends[:len(links)], ends[len(links):]
-    material = _lookup.codes(links["material"]) + 1  # 0: missing, which matches missing
+    material = lookup.codes(links["material"]) + 1  # 0: missing, which matches missing
     key = customer * (int(material.max(initial=0)) + 1) + material
     _, group = np.unique(key, return_inverse=True)  # dense (customer, material) ids
     size = np.bincount(group)
@@ -605,12 +605,12 @@ def chokepoints(net: Network, *, top: Optional[int] = None, stage: Optional[str]
     facilities = net.facilities
     table = pd.DataFrame({
         "id": facilities.index,
-        "name": _lookup.column_values(facilities["name"]),
-        "stage": _lookup.column_values(facilities["stage"]),
-        "country": _lookup.column_values(facilities["country"]),
-        "owner": _lookup.column_values(facilities["owner"]),
-        "ultimate_owner": _lookup.column_values(net.ownership["ultimate_owner"]),
-        "control_country": _lookup.column_values(net.ownership["control_country"]),
+        "name": lookup.column_values(facilities["name"]),
+        "stage": lookup.column_values(facilities["stage"]),
+        "country": lookup.column_values(facilities["country"]),
+        "owner": lookup.column_values(facilities["owner"]),
+        "ultimate_owner": lookup.column_values(net.ownership["ultimate_owner"]),
+        "control_country": lookup.column_values(net.ownership["control_country"]),
         "aggregate": _aggregates(net),
         "criticality": crit,
         "criticality_linear": linear.to_numpy(),
@@ -620,7 +620,7 @@ def chokepoints(net: Network, *, top: Optional[int] = None, stage: Optional[str]
         "single_point_for": single,
         "outbound_volume": net.outbound_volume.to_numpy(),
         "capacity": facilities["capacity"].to_numpy(),
-        "unit": _lookup.column_values(facilities["unit"]),
+        "unit": lookup.column_values(facilities["unit"]),
         "supply_traced": availability(net).to_numpy(),
     })
     # alt is indexed by facility in the same order as the rows: join by position
@@ -687,7 +687,7 @@ def _criticality_and_single_points(net: Network, demand: pd.Series, linear: pd.S
 
 
 def _demand_unit(net: Network, demand: pd.Series) -> str:
-    units = set(net.facilities["unit"].iloc[_lookup.positions(net.facilities.index, demand.index)]
+    units = set(net.facilities["unit"].iloc[lookup.positions(net.facilities.index, demand.index)]
                 .dropna().unique())
     return units.pop() if len(units) == 1 else ("mixed" if units else "")
 

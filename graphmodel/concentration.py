@@ -55,7 +55,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import Problem, ValidationError
-from ._lookup import positions
+from .lookup import positions
 from .exposure import InvalidArgument, check_stage, country_code
 from .network import Network
 from .schema import ALL_STAGES, RECYCLER

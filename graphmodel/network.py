@@ -19,7 +19,7 @@ import pandas as pd
 import scipy.sparse as sp
 
 from . import algebra
-from ._lookup import isin, positions
+from .lookup import isin, positions
 from .errors import NodeNotFound
 from .io import read_tables, write_tables
 from .recipes import Production

@@ -198,7 +198,7 @@ def test_generated_network_with_recycling_loops_agrees_with_the_references():
 # --- frames built without the NumPy object round trip -----------------------------------------
 @pytest.mark.parametrize("values", [["a", None], ["a", "b"], [None, None], []])
 def test_column_values_give_the_frame_the_round_trip_gave(values):
-    from graphmodel._lookup import column_values
+    from graphmodel.lookup import column_values
 
     column = pd.Series(values, dtype="str")
     for source in (column, pd.Index(column)):

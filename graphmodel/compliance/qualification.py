@@ -33,7 +33,7 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 
-from graphmodel._lookup import isin
+from graphmodel.lookup import isin
 from graphmodel.errors import TiernError
 from graphmodel.network import Network
 from graphmodel.schema import ALL_STAGES, RECYCLER

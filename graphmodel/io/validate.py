@@ -19,7 +19,7 @@ import pandera.pandas as pandera
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from graphmodel._lookup import codes, positions
+from graphmodel.lookup import codes, positions
 from graphmodel.errors import Problem, ValidationError
 from graphmodel.schema import (ALLOWED_VALUES, ELEMENTS, KINDS, REQUIRED_KINDS, STAGE_RANK,
                                field_table)
