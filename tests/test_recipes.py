@@ -319,3 +319,18 @@ def test_spare_capacity_is_per_material():
     capacities = [{"facility": "sep_au", "material": "Dy oxide", "capacity": 2.4}]
     net = network_from_records(facilities, links, capacities=capacities)
     assert run_scenario(net, spec).links["rerouted_volume"].sum() == pytest.approx(2.4 / 12 - 2 / 12)
+
+
+def test_element_view_of_a_scenario_counts_tonnes_by_stage():
+    # magnet_chain under a 12-month Dy ban: the metal stage ships Dy only on the cut Dy metal
+    # link (0 from month 0, baseline 4 t/yr x 1.0 Dy = 1/3 t a month); the magnet maker ships
+    # 100 t/yr of magnets holding 1% Dy (bundled materials.csv) while its stock lasts (month
+    # 0), then nothing until month 12.
+    result = run_scenario(magnet_chain(), dy_export_ban())
+    dy = result.table("element").query("element == 'Dy'").set_index(["stage", "month"])
+    assert dy.loc[("metal", 0), "baseline_t"] == pytest.approx(4 / 12)
+    assert dy.loc[("metal", 0), "shipped_t"] == pytest.approx(0.0)
+    assert dy.loc[("magnet", 0), "share"] == pytest.approx(1.0)
+    assert dy.loc[("magnet", 0), "baseline_t"] == pytest.approx(100 / 12 * 0.01)
+    assert dy.loc[("magnet", 5), "share"] == pytest.approx(0.0)
+    assert dy.loc[("magnet", 12), "share"] == pytest.approx(1.0)

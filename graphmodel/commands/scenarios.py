@@ -11,7 +11,7 @@ from ._common import FormatOpt, OutputOpt, PathArg, emit, load
 
 # Analytics are imported inside the commands, for start-up speed (see graphmodel.commands).
 
-BY_CHOICES = ("sink", "stage", "month", "links")
+BY_CHOICES = ("sink", "stage", "month", "links", "element")
 
 
 def register(app: typer.Typer) -> None:
@@ -38,7 +38,8 @@ def scenario(
     seed: Optional[int] = typer.Option(None, "--seed", help="Monte Carlo seed (default: the "
                                        "scenario's monte_carlo.seed, else 0)."),
     batch_size: int = typer.Option(50, "--batch-size", min=1, help="Monte Carlo runs per batch."),
-    by: str = typer.Option("sink", "--by", help="sink | stage | month | links"),
+    by: str = typer.Option("sink", "--by", help="sink | stage | month | links | element "
+                                              "(t of each element shipped per stage and month)"),
     fmt: Optional[str] = FormatOpt,
     output: Optional[Path] = OutputOpt,
 ) -> None:
@@ -63,6 +64,12 @@ def scenario(
     result = run_scenario(net, spec, reroute=reroute, inventory=inventory)
     for note in result.notes:
         print(f"note: {note}", file=sys.stderr)
+    if by == "element" and result.unknown_content:
+        print("note: no element content for " + ", ".join(result.unknown_content)
+              + " (materials.csv): not counted in the element view", file=sys.stderr)
+    if by == "element" and result.elements is None:
+        raise typer.BadParameter("the element view needs a scenario without sink-scoped shocks",
+                                 param_hint="--by")
     if output is not None and (fmt == "xlsx" or (fmt is None and output.suffix == ".xlsx")):
         from graphmodel.output import write_xlsx
 
