@@ -112,7 +112,8 @@ def test_exposure_on_random_networks_equals_in_memory(store, records):
     net = network_from_records(**records)
     wipe(store)
     store.push(net, replace=True)
-    got = store.exposure(country="CN", stage="mine", iterations=400)
+    # a random recycling loop can return nearly all its flow: give the Jacobi steps room
+    got = store.exposure(country="CN", stage="mine", iterations=4000)
     want = reference_exposure(net, "CN", "mine")
     # volumes are arbitrary doubles here; both sides sum the same terms in different orders
     np.testing.assert_allclose(got["share"], want["share"], rtol=0, atol=1e-9)
