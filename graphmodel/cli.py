@@ -1,18 +1,20 @@
 """The ``tiern`` command line.
 
 Commands live in :mod:`graphmodel.commands`, one module per topic, each exposing
-``register(app)``; a new command module is added to the list below. Command modules keep
+``register(app)``; a new command module is added to the list below, and packages above
+graphmodel (``tiern ingest``) join through the ``tiern.commands`` entry point. Command modules keep
 their heavy imports inside the commands, so ``tiern --help`` stays fast. Errors tiern raises on purpose are printed as messages (never a
 traceback) and exit non-zero.
 """
 from __future__ import annotations
 
 import sys
+from importlib.metadata import entry_points
 
 import typer
 
 from . import __version__
-from .commands import (analytics, backtest, basics, chokepoints, compliance, generate, ingest, neo4j,
+from .commands import (analytics, backtest, basics, chokepoints, compliance, generate, neo4j,
                        scenarios)
 from .errors import TiernError, ValidationError
 
@@ -38,9 +40,12 @@ def _main(version: bool = typer.Option(False, "--version", callback=_version, is
     """Tier-N supply-chain risk modelling."""
 
 
-for _commands in (analytics, backtest, basics, chokepoints, compliance, generate, ingest, neo4j,
+for _commands in (analytics, backtest, basics, chokepoints, compliance, generate, neo4j,
                   scenarios):
     _commands.register(app)
+# packages above graphmodel (the source adapters' `tiern ingest`) register through entry points
+for _entry in entry_points(group="tiern.commands"):
+    _entry.load()(app)
 
 
 def main() -> None:

@@ -5,9 +5,10 @@ is validated, and writes a folder of CSV files (``-o DIR``). Notes about what a 
 not represent (rest-of-world aggregates, withheld figures, mirror flows) go to stderr, or to
 ``--report FILE`` (.md or .csv). Bad files fail with ``file:row:column: message`` lines.
 
-This is the one place in :mod:`graphmodel` that uses the source adapters of :mod:`ingest`:
-the command line sits above both packages. The adapters are imported inside the commands
-only so that ``tiern --help`` does not load openpyxl and every adapter.
+The command belongs to the adapters' package, which sits above :mod:`graphmodel`: it joins
+the ``tiern`` command line through the ``tiern.commands`` entry point (``pyproject.toml``),
+so :mod:`graphmodel` never imports :mod:`ingest`. The adapters are imported inside the
+commands only so that ``tiern --help`` does not load openpyxl and every adapter.
 """
 from __future__ import annotations
 
@@ -21,7 +22,7 @@ import typer
 from rich.console import Console
 from rich.progress import Progress
 
-from ..errors import InputFormatError
+from graphmodel.errors import InputFormatError
 
 # The source adapters are imported inside the commands, for start-up speed (see above).
 
@@ -50,7 +51,7 @@ def usgs(files: list[Path] = FilesArg, output: Path = OutDirOpt,
          year: Optional[int] = typer.Option(None, "--year", help="Data year (default: latest with data)."),
          report: Optional[Path] = ReportOpt) -> None:
     """USGS Mineral Commodity Summaries data-release CSV -> country-level mine nodes."""
-    from ingest.usgs import read_usgs
+    from .usgs import read_usgs
 
     _run(files, lambda path: read_usgs(path, year=year), output, report,
          hint="USGS gives no flows, so links.csv is empty: merge this network with others "
@@ -63,7 +64,7 @@ def trade(files: list[Path] = FilesArg, output: Path = OutDirOpt,
                                                   "detected from the header)."),
           report: Optional[Path] = ReportOpt) -> None:
     """CEPII BACI or UN Comtrade CSV -> country-to-country links for HS 2846, 280530, 850511."""
-    from ingest.trade import read_trade
+    from .trade import read_trade
 
     _missing(files)
     with _progress("reading trade files", 1) as advance:
@@ -80,7 +81,7 @@ def amrt(files: list[Path] = FilesArg, output: Path = OutDirOpt,
                                            help="Stage of the declaring company."),
          report: Optional[Path] = ReportOpt) -> None:
     """RMI AMRT declaration workbooks -> declared processors linked to the declaring company."""
-    from ingest.amrt import read_amrt
+    from .amrt import read_amrt
 
     _run(files, lambda path: read_amrt(path, processor_stage=processor_stage,
                                        company_stage=company_stage), output, report)
@@ -94,8 +95,8 @@ def merge(folders: list[Path] = typer.Argument(..., help="Networks to merge, in 
                                                  "(alias,canonical_id)."),
           report: Optional[Path] = ReportOpt) -> None:
     """Merge networks: match facilities, never double count, refine country estimates."""
-    from ingest.fragment import load_fragment
-    from ingest.merge import merge_networks, read_aliases
+    from .fragment import load_fragment
+    from .merge import merge_networks, read_aliases
 
     _missing(folders + ([aliases] if aliases else []))
     networks = []
@@ -116,7 +117,7 @@ def merge(folders: list[Path] = typer.Argument(..., help="Networks to merge, in 
 # --- helpers -------------------------------------------------------------------------------------
 
 def _run(files: list[Path], read: Callable, output: Path, report: Optional[Path], hint: str = "") -> None:
-    from ingest.merge import merge_networks
+    from .merge import merge_networks
 
     _missing(files)
     results = []
