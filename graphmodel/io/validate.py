@@ -271,11 +271,7 @@ def _check_materials(table: RawTable, materials: pd.DataFrame) -> list[Problem]:
 
 def _check_capacities(table: RawTable, capacities: pd.DataFrame, stage_of: pd.Series) -> list[Problem]:
     """Known facilities; one row per (facility, material)."""
-    problems = []
-    for i, fid in capacities["facility"].items():
-        if isinstance(fid, str) and fid not in stage_of.index:
-            problems.append(Problem(table.label, table.row_number(i), "facility",
-                                    f"unknown facility id '{fid}'"))
+    problems = _unknown_facilities(table, capacities["facility"], stage_of)
     for i in capacities.index[capacities.duplicated(["facility", "material"])]:
         problems.append(Problem(table.label, table.row_number(i), "material",
                                 f"duplicate capacity for {capacities.at[i, 'facility']} "
@@ -293,9 +289,7 @@ def _check_recipes(table: RawTable, recipes: pd.DataFrame, stage_of: pd.Series) 
     for i in recipes.index[(stage == "") == (facility == "")]:
         problems.append(Problem(label, table.row_number(i), "facility",
                                 "give exactly one of stage or facility"))
-    for i in recipes.index[(facility != "") & ~facility.isin(stage_of.index)]:
-        problems.append(Problem(label, table.row_number(i), "facility",
-                                f"unknown facility id '{facility[i]}'"))
+    problems += _unknown_facilities(table, recipes["facility"], stage_of)
     for i in recipes.index[recipes["per_unit"].notna() & (recipes["per_unit"] <= 0)]:
         problems.append(Problem(label, table.row_number(i), "per_unit",
                                 f"must be > 0 (tonnes of input per tonne of output), "
@@ -352,12 +346,14 @@ def _check_links(table: RawTable, links: pd.DataFrame, stage_of: pd.Series) -> l
     return problems
 
 
+def _unknown_facilities(table: RawTable, ids: pd.Series, stage_of: pd.Series) -> list[Problem]:
+    """A problem for every given id (column ``facility``) that names no facility."""
+    return [Problem(table.label, table.row_number(i), "facility", f"unknown facility id '{fid}'")
+            for i, fid in ids.items() if isinstance(fid, str) and fid not in stage_of.index]
+
+
 def _check_demand(table: RawTable, demand: pd.DataFrame, stage_of: pd.Series) -> list[Problem]:
-    problems = []
-    for i, fid in demand["facility"].items():
-        if isinstance(fid, str) and fid not in stage_of.index:
-            problems.append(Problem(table.label, table.row_number(i), "facility",
-                                    f"unknown facility id '{fid}'"))
+    problems = _unknown_facilities(table, demand["facility"], stage_of)
     for i in demand.index[demand["facility"].duplicated()]:
         problems.append(Problem(table.label, table.row_number(i), "facility",
                                 f"duplicate demand for '{demand.at[i, 'facility']}'"))
