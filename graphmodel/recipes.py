@@ -42,12 +42,10 @@ import numpy as np
 import pandas as pd
 
 from .errors import Problem, ValidationError
+from .schema import columns
 
 #: Name of the single group of a facility without recipe rows (all inputs pooled).
 POOLED = "(all inputs)"
-#: Columns of ``recipes.csv`` (the schema table ``_schema/recipes.csv`` documents them).
-RECIPE_COLUMNS = ("stage", "facility", "output", "input", "per_unit", "group", "source",
-                  "year", "note")
 
 
 @dataclass(frozen=True)
@@ -114,9 +112,8 @@ class Production:
 
 
 def empty_recipes() -> pd.DataFrame:
-    """An empty ``recipes`` table with the standard columns."""
-    return pd.DataFrame({c: pd.Series(dtype=float if c == "per_unit" else object)
-                         for c in RECIPE_COLUMNS})
+    """An empty ``recipes`` table with the schema's columns (the pooled model everywhere)."""
+    return pd.DataFrame(columns=columns("recipes"))
 
 
 def _rows_for(recipes: pd.DataFrame, facilities: pd.DataFrame) -> pd.DataFrame:
