@@ -78,18 +78,24 @@ def builder() -> dict:
         duration = c7.number_input("Duration (months, 0 = to the horizon)", 0, 120, 12,
                                    key="sc_duration")
         st.markdown("**Responses**")
-        r1, r2, r3, r4 = st.columns(4)
+        r1, r2, r3, r4, r5 = st.columns(5)
         inventory = r1.toggle("Draw down inventories", True, key="sc_inventory")
         reroute = r2.toggle("Reroute to spare capacity", True, key="sc_reroute")
         override = r3.toggle("Override qualification time", False, key="sc_override")
         months = r4.number_input("Qualification (months)", 0, 60, 6, key="sc_qualification",
                                  disabled=not override)
+        lead = r5.number_input("Order lead time (months)", 0, 24, 2, key="sc_lead",
+                               disabled=not reroute,
+                               help="Months before extra volume ordered from another supplier "
+                                    "arrives (2 in the presets: in the 2025 magnet shortage, "
+                                    "alternative supplies had not arrived two months in).")
         horizon = st.slider("Horizon (months)", 6, 120, 36, key="sc_horizon")
     return builder_scenario(
         name="Custom scenario", horizon=horizon, shock_type=shock_type, countries=countries,
         country_basis=basis, owners=owners, facilities=ids, stages=stages, materials=materials,
         severity=severity, start=start, duration=None if duration == 0 else duration,
-        inventory=inventory, reroute=reroute, qualification_months=months if override else None)
+        inventory=inventory, reroute=reroute, qualification_months=months if override else None,
+        reroute_lead_months=lead)
 
 
 def load_choice(choice: str, built: dict | None):

@@ -9,7 +9,8 @@ import yaml
 def builder_scenario(*, name: str, horizon: int, shock_type: str, countries=(), country_basis="location",
                      owners=(), facilities=(), stages=(), materials=(), severity: float = 1.0,
                      start: float = 0.0, duration: float | None = None, inventory: bool = True,
-                     reroute: bool = True, qualification_months: float | None = None) -> dict:
+                     reroute: bool = True, qualification_months: float | None = None,
+                     reroute_lead_months: float = 0.0) -> dict:
     """A scenario (plain data, as in a YAML file) with one shock from the builder's fields.
 
     Empty filters are left out; ``duration`` None lasts to the horizon. The result still
@@ -25,6 +26,8 @@ def builder_scenario(*, name: str, horizon: int, shock_type: str, countries=(), 
     responses = {"inventory": bool(inventory), "reroute": bool(reroute)}
     if qualification_months is not None:
         responses["qualification_months"] = float(qualification_months)
+    if reroute_lead_months:
+        responses["reroute_lead_months"] = float(reroute_lead_months)
     return {"name": name, "horizon_months": int(horizon), "shocks": [shock], "responses": responses}
 
 

@@ -193,6 +193,24 @@ def test_candidate_link_opens_after_qualification():
     assert sink_row(run_scenario(net, faster, inventory=False), "oem")["ttr_months"] == 2
 
 
+def test_reroute_lead_months_delays_extra_volume_on_every_link():
+    # extra orders arrive reroute_lead_months after the first shock: on the qualified link
+    # from month 2 (not at once), on a 4-month candidate link at max(4, 2) = 4, and a
+    # 5-month order lead time delays the candidate link to month 5
+    lead = {"reroute_lead_months": 2}
+    qualified = run_scenario(two_mines(12), scenario(OUT_A, horizon=8, responses=lead),
+                             inventory=False)
+    assert qualified.months["oem"].tolist() == pytest.approx([0, 0, 1, 1, 1, 1, 1, 1])
+    assert qualified.links.iloc[0]["rerouted_volume"] == pytest.approx(4.0)
+    candidate = two_mines(12, status="candidate", qualification=4)
+    assert run_scenario(candidate, scenario(OUT_A, horizon=8, responses=lead),
+                        inventory=False).months["oem"].tolist() == \
+        pytest.approx([0, 0, 0, 0, 1, 1, 1, 1])
+    slow = scenario(OUT_A, horizon=8, responses={"reroute_lead_months": 5})
+    assert run_scenario(candidate, slow, inventory=False).months["oem"].tolist() == \
+        pytest.approx([0, 0, 0, 0, 0, 1, 1, 1])
+
+
 def test_qualified_links_are_preferred_over_candidates():
     # two alternatives with ample spare: a qualified one and a matured candidate; all the
     # rerouted volume goes over the qualified link

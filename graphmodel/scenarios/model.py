@@ -182,7 +182,13 @@ class Responses(BaseModel):
     ``inventory``: draw down each facility's ``inventory_days`` of input consumption.
     ``reroute``: move lost volume to spare capacity, over qualified links at once and over
     candidate / in_qualification links once their lead time has elapsed since the first
-    shock started. ``link_flex`` caps the extra volume a link that carries volume today may
+    shock started. ``reroute_lead_months``: months from the first shock before extra volume
+    ordered from any supplier arrives (new orders, production and transit; a qualified link
+    included, as a candidate link waits for the longer of this and its qualification).
+    In the 2025 magnet shortage, automakers' "efforts to find alternative magnet supplies
+    floundered" for the first two months (Reuters, 9 June 2025), so the presets set 2;
+    the default 0 lets qualified links take extra volume in the month of the shock.
+    ``link_flex`` caps the extra volume a link that carries volume today may
     take, as a fraction of its baseline (supply contracts bind buyers to a variance of about
     20-30% around the quoted volume; ``None`` = no cap, limited by spare capacity alone).
     ``qualification_months`` overrides every link's lead time;
@@ -200,11 +206,12 @@ class Responses(BaseModel):
     default_qualification_months: float = 12.0
     refill_rate: float = 0.1
     link_flex: Optional[float] = None
+    reroute_lead_months: float = 0.0
     new_capacity: list[NewCapacity] = []
     inventory_days: list[InventoryDays] = []
 
     @field_validator("qualification_months", "default_qualification_months", "refill_rate",
-                     "link_flex", mode="before")
+                     "link_flex", "reroute_lead_months", mode="before")
     @classmethod
     def _non_negative(cls, value):
         if value is None:

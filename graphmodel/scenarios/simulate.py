@@ -382,7 +382,9 @@ class ReroutePlan:
         if responses.qualification_months is not None:
             lead[:] = responses.qualification_months
         self.qualified = topo.link_status == "qualified"
-        self.lead = np.where(self.qualified, 0.0, lead)
+        # extra volume arrives no earlier than the order lead time, qualified links included
+        order = responses.reroute_lead_months
+        self.lead = np.where(self.qualified, order, np.maximum(lead, order))
         self.online = link_online
         self.static_ok = self.same_stage & ~topo.lagged & (self.group_base[self.group] > 0)
         self.cost = np.where(self.qualified, -1.0, -(1.0 - CANDIDATE_PENALTY))
