@@ -295,6 +295,66 @@ def test_binding_input_names_the_missing_group_or_the_cut_link():
     assert pooled.loc["oem", "binding_input"] == "Dy metal dy_cn -> mag (link cut)"
 
 
+METAL_RECIPE = [
+    {"stage": "metal", "output": "NdPr metal", "input": "NdPr oxide", "per_unit": 1.2,
+     "group": "NdPr"},
+    {"stage": "metal", "output": "Dy metal", "input": "Dy oxide", "per_unit": 1.15,
+     "group": "Dy"},
+]
+
+
+def test_material_flows_follow_the_recipe_and_the_feed():
+    # Dy oxide: 3 t from CN and 1 t from AU. Downstream the metal maker's recipe sends all
+    # 4 t on to its Dy metal (none on NdPr metal), the magnet maker (pooled) to the OEM.
+    # Upstream: sep_au ships 121 t of which 1 is Dy oxide, so 1/121 of its feed (121 t of
+    # concentrate from mine_au) counts: 1 t; sep_cn makes only Dy oxide: all 3 t of its feed.
+    from graphmodel.elements import material_flows
+
+    base = dy_chain().to_frames()
+    facilities = base["facilities"].to_dict("records") + [
+        facility("mine_cn", "mine", "CN"), facility("mine_au", "mine", "AU")]
+    links = base["links"].to_dict("records") + [
+        {"supplier": "mine_cn", "customer": "sep_cn", "material": "RE concentrate", "volume": 3},
+        {"supplier": "mine_au", "customer": "sep_au", "material": "RE concentrate", "volume": 121}]
+    net = network_from_records(facilities, links, recipes=METAL_RECIPE)
+    x = material_flows(net, "Dy oxide").to_numpy()
+    np.testing.assert_allclose(x, [3, 1, 0, 0, 4, 4, 3, 1], rtol=1e-12, atol=1e-12)
+
+
+def test_material_exposure_traces_one_material_to_its_origins():
+    from graphmodel.elements import material_network
+    from graphmodel.exposure import exposure
+
+    net = network_from_records(dy_chain().to_frames()["facilities"].to_dict("records"),
+                               dy_chain().to_frames()["links"].to_dict("records"),
+                               recipes=METAL_RECIPE)
+    share = exposure(material_network(net, "Dy oxide"), "CN", "separator").set_index("id")["share"]
+    assert share["oem_de"] == pytest.approx(0.75)       # 3 of 4 t of Dy oxide
+    assert share["metal_jp"] == pytest.approx(0.75)
+
+
+def test_material_that_no_link_carries_is_an_error():
+    from graphmodel.elements import material_flows
+
+    with pytest.raises(Exception, match="no link carries material 'Tb oxide'"):
+        material_flows(dy_chain(), "Tb oxide")
+
+
+def test_cli_exposure_by_material():
+    import json
+
+    from .cli_runner import tiern
+
+    out = tiern("exposure", "--material", "Dy oxide", "--country", "CN", "--stage", "separator",
+                "--sinks-only", "-f", "json").stdout
+    rows = {row["id"]: row for row in json.loads(out)}
+    assert set(rows) == set(load_network().sinks)
+    assert all(0 <= r["share"] <= 1 + 1e-9 for r in rows.values())
+    assert rows["cn-byd"]["share"] > 0.9
+    both = tiern("exposure", "--material", "Dy oxide", "--element", "Dy", check=False)
+    assert both.returncode == 2 and "--material" in both.stderr
+
+
 # --- capacity per material -------------------------------------------------------------------
 def test_spare_capacity_is_per_material():
     # A separator (no recipe: capacity alone bounds it) makes NdPr oxide 60 and Dy oxide 2

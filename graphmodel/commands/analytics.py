@@ -59,9 +59,14 @@ def exposure_command(
         None, "--element", "-e",
         help="Trace one element's supply (e.g. Dy): links weighted by their material's element "
              "content (materials.csv); recycled material is its own origin."),
+    material: Optional[str] = typer.Option(
+        None, "--material", "-m",
+        help="Trace one material's supply (e.g. \"Dy oxide\"): where it goes (by the recipes) "
+             "and the feed it was made from; recycled material is its own origin."),
     through_scrap: bool = typer.Option(False, "--through-scrap",
-                                       help="With --element: trace recycled material back "
-                                            "through the scrap to the primary chain."),
+                                       help="With --element or --material: trace recycled "
+                                            "material back through the scrap to the primary "
+                                            "chain."),
     fmt: Optional[str] = FormatOpt,
     output: Optional[Path] = OutputOpt,
 ) -> None:
@@ -70,12 +75,18 @@ def exposure_command(
     code = None if every_country else country_code(country)
     net = load(path)
     sinks = net.sinks                # where supply leaves the network, in material terms
+    if element is not None and material is not None:
+        raise typer.BadParameter("give --element or --material, not both", param_hint="--material")
     if element is not None:
         from graphmodel.elements import element_network
 
         net = element_network(net, element, through_scrap=through_scrap)
+    elif material is not None:
+        from graphmodel.elements import material_network
+
+        net = material_network(net, material, through_scrap=through_scrap)
     elif through_scrap:
-        raise typer.BadParameter("only with --element", param_hint="--through-scrap")
+        raise typer.BadParameter("only with --element or --material", param_hint="--through-scrap")
     if every_country:
         table = exposure_matrix(net, stage, basis=basis)
     else:
