@@ -11,6 +11,7 @@ from app_support.widgets import chart, dataset_caption, percent, url_selectbox
 from graphmodel import plot
 from graphmodel.chokepoints import chokepoints, chokepoints_by_group, uses_recipes
 from graphmodel.errors import TiernError
+from graphmodel.recipe_criticality import critical_inputs
 from graphmodel.schema import ALL_STAGES, SECTORS
 
 CRITICALITY_CAPTION = (
@@ -114,6 +115,28 @@ else:
                      "criticality", format="percent", min_value=0.0, max_value=1.0),
                      "demand_at_risk": st.column_config.NumberColumn(format="%,.0f"),
                      "external_demand_at_risk": st.column_config.NumberColumn(format="%,.0f")})
+
+if uses_recipes(net):
+    st.subheader("Critical inputs")
+    inputs = analytics.compute(net, critical_inputs)
+    small = st.slider("Inputs below this share of the facility's inbound tonnes", 0.0, 1.0, 0.1,
+                      0.01, key="cp_input_share", format="%.2f")
+    shown = inputs[inputs["mass_share"] < small]
+    if stage != ALL:
+        shown = shown[shown["stage"] == stage]
+    st.caption(
+        f"{len(shown)} input groups under {small:.0%} of their facility's inbound tonnes: each "
+        "is a complement in the recipe (its outputs stop without it, whatever its mass), so a "
+        "pooled, tonnage-only view misses them. Top country: where the group's largest share "
+        "of supply is located.")
+    st.dataframe(shown.drop(columns=["facility"]), hide_index=True, width="stretch",
+                 column_config={
+                     "mass_share": st.column_config.NumberColumn("share of inbound t",
+                                                                 format="percent"),
+                     "top_supplier_share": st.column_config.NumberColumn("top supplier share",
+                                                                         format="percent"),
+                     "top_country_share": st.column_config.ProgressColumn(
+                         "top country share", format="percent", min_value=0.0, max_value=1.0)})
 
 st.subheader("Download")
 d1, d2, d3 = st.columns(3)

@@ -180,3 +180,66 @@ def recipe_outages(net: Network, demand: pd.Series, linear: pd.Series, *,
 __all__ = ["EXACT_LIMIT", "TOP_EXACT", "BLOCK_BYTES", "RECIPE", "LINEAR", "APPROXIMATION",
            "LOWER_BOUND",
            "RecipeOutage", "recipe_outages"]
+
+
+def critical_inputs(net: Network, *, basis: str = "location") -> pd.DataFrame:
+    """Input groups of every facility with a recipe, with how concentrated their supply is.
+
+    One row per (facility, input group) of :attr:`Network.production`, listing the outputs
+    that need it (facilities whose inputs are pooled have no rows: no input of theirs is
+    complementary):
+
+    * ``mass_share``: the group's baseline inbound tonnes / the facility's inbound tonnes
+      (what the pooled model would lose if the group stopped);
+    * the outputs stop without the group whatever its mass share (every recipe group is a
+      complement: ``p(v, o) = min over groups``, so ``phi_g = 0`` gives ``p = 0``);
+    * ``suppliers``: facilities with carrying links in the group; ``top_supplier`` and
+      ``top_supplier_share`` (share of the group's tonnes); ``top_country`` and
+      ``top_country_share`` on ``basis`` (``location``: the supplier's country;
+      ``control``: its owner's country, unknown owners as ``unknown``).
+
+    Sorted by ``top_country_share`` then ascending ``mass_share``: inputs small by mass,
+    held by one country, come first (Dy/Tb at a magnet maker)."""
+    prod = net.production
+    links, facilities = net.links, net.facilities
+    columns = ["facility", "name", "stage", "country", "output", "group", "materials",
+               "mass_share", "suppliers", "top_supplier", "top_supplier_share",
+               "top_country", "top_country_share"]
+    if not prod.recipe.any():
+        return pd.DataFrame(columns=columns)
+    volume = links["volume"].to_numpy(dtype=float)
+    entries = pd.DataFrame({"link": prod.entry_link, "group": prod.entry_group})
+    entries = entries[prod.recipe[prod.group_owner[entries["group"]]] & (volume[entries["link"]] > 0)]
+    entries["volume"] = volume[entries["link"]]
+    entries["supplier"] = links["supplier"].to_numpy()[entries["link"]]
+    entries["material"] = links["material"].astype(str).to_numpy()[entries["link"]]
+    if basis == "control":
+        origin = net.ownership["control_country"].reindex(entries["supplier"]).fillna(
+            "unknown").to_numpy()
+    else:
+        origin = facilities["country"].reindex(entries["supplier"]).to_numpy()
+    entries["origin"] = origin
+    index = facilities.index
+    inbound = pd.Series(volume, index=links.index).groupby(links["customer"].to_numpy()).sum()
+    rows = []
+    for group, part in entries.groupby("group", sort=True):
+        owner = index[prod.group_owner[group]]
+        total = part["volume"].sum()
+        by_supplier = part.groupby("supplier")["volume"].sum().sort_values(ascending=False)
+        by_country = part.groupby("origin")["volume"].sum().sort_values(ascending=False)
+        rows.append({
+            "facility": owner, "name": facilities.at[owner, "name"],
+            "stage": facilities.at[owner, "stage"], "country": facilities.at[owner, "country"],
+            "output": prod.group_output[group], "group": prod.group_name[group],
+            "materials": ", ".join(sorted(part["material"].unique())),
+            "mass_share": total / inbound.get(owner, np.nan),
+            "suppliers": len(by_supplier), "top_supplier": by_supplier.index[0],
+            "top_supplier_share": by_supplier.iloc[0] / total,
+            "top_country": by_country.index[0], "top_country_share": by_country.iloc[0] / total})
+    table = pd.DataFrame(rows, columns=columns)
+    # joint products of one feed (a magnet and its scrap) share a group's inputs: one row
+    same = [c for c in columns if c != "output"]
+    table = table.groupby(same, sort=False, dropna=False)["output"].agg(", ".join).reset_index()
+    table = table[columns]
+    return table.sort_values(["top_country_share", "mass_share"], ascending=[False, True],
+                             kind="stable").reset_index(drop=True)

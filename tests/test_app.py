@@ -261,3 +261,19 @@ def test_scenario_page_names_the_binding_input_of_the_worst_sink():
     assert not at.exception
     captions = [c.value for c in at.caption]
     assert any("is short of: NdFeB magnet" in c for c in captions), captions
+
+
+def test_chokepoints_page_lists_critical_inputs_small_by_mass():
+    # On the bundled data every magnet maker's Dy/Tb group is a few percent of its inbound
+    # tonnes; the section lists them (the DyTb group at VAC Hanau, held by China) and the
+    # share slider narrows the list.
+    at = open_app("chokepoints", "bundled", query={"cp_stage": "magnet"})
+    assert_clean(at)
+    assert any(s.value == "Critical inputs" for s in at.subheader)
+    table = at.dataframe[-1].value
+    assert set(table["stage"]) == {"magnet"} and (table["mass_share"] < 0.1).all()
+    vac = table[table["name"] == "VAC Hanau magnet works"]
+    assert list(vac["group"]) == ["DyTb"] and list(vac["top_country"]) == ["CN"]
+    at.slider(key="cp_input_share").set_value(0.02).run()
+    assert (at.dataframe[-1].value["mass_share"] < 0.02).all()
+    assert len(at.dataframe[-1].value) < len(table)

@@ -241,3 +241,28 @@ def test_sink_resilience_and_report_use_recipe_single_points():
 
     golden = ch.sink_resilience(load_golden())
     assert (golden["single_points"] == golden["dominators"].map(sorted)).all()
+
+
+def test_critical_inputs_name_the_complement_small_by_mass():
+    # magnet_chain: the magnet maker takes NdPr metal 31 t (AU) and Dy metal 4 t (CN): the
+    # DyTb group is 4/35 of its inbound tonnes, all from CN, and comes first.
+    from graphmodel.recipe_criticality import critical_inputs
+
+    from .test_recipes import magnet_chain
+
+    table = critical_inputs(magnet_chain())
+    assert table[["facility", "group", "materials", "suppliers", "top_country"]].values.tolist() == [
+        ["mag", "DyTb", "Dy metal", 1, "CN"], ["mag", "NdPr", "NdPr metal", 1, "AU"]]
+    assert table["mass_share"].tolist() == pytest.approx([4 / 35, 31 / 35])
+    assert critical_inputs(magnet_chain(recipes=None)).empty     # pooled: no complements
+
+
+def test_cli_chokepoints_by_input():
+    import json
+
+    from .cli_runner import tiern
+
+    rows = json.loads(tiern("chokepoints", "--by", "input", "--stage", "magnet", "-f",
+                            "json").stdout)
+    assert rows and all(r["stage"] == "magnet" for r in rows)
+    assert any(r["facility"] == "de-vac-hanau" and r["group"] == "DyTb" for r in rows)

@@ -56,7 +56,10 @@ def chokepoints(
     stage: Optional[str] = typer.Option(None, "--stage", help="Only facilities of this stage "
                                         "(ranks count within it).", show_default=False),
     sinks: Optional[List[str]] = SinksOpt,
-    by: str = typer.Option("facility", "--by", help="facility | country | company"),
+    by: str = typer.Option("facility", "--by",
+                           help="facility | country | company | input (the input groups of "
+                                "facilities with recipes: small by mass, held by one country "
+                                "first)"),
     exclude_sinks: bool = typer.Option(False, "--exclude-sinks",
                                        help="Leave the sinks themselves out of the ranking."),
     exclude_country: Optional[str] = typer.Option(
@@ -73,13 +76,26 @@ def chokepoints(
     the tonnage-based share (demand whose supply passes through the facility) beside it.
     single_point_for = sinks its outage stops entirely (aggregate rows never);
     alternatives = spare capacity of qualified same-stage suppliers of the same material to
-    its customers. --by company never counts an aggregate row as a company.
+    its customers. --by company never counts an aggregate row as a company. --by input lists
+    critical inputs: each recipe input group (a complement: its outputs stop without it) with
+    its share of the facility's inbound tonnes and its top supplier and country.
     """
     from graphmodel import chokepoints as ch
     from graphmodel.output import infer_format
 
-    if by not in ("facility", "country", "company"):
-        raise typer.BadParameter("expected facility, country or company", param_hint="--by")
+    if by not in ("facility", "country", "company", "input"):
+        raise typer.BadParameter("expected facility, country, company or input", param_hint="--by")
+    if by == "input":
+        from graphmodel.recipe_criticality import critical_inputs
+
+        if sinks or exclude_sinks or exclude_country:
+            raise typer.BadParameter("--sinks, --exclude-sinks and --exclude-country do not "
+                                     "apply to --by input")
+        table = critical_inputs(load(path))
+        if stage:
+            table = table[table["stage"] == stage].reset_index(drop=True)
+        emit(table.head(top) if top else table, fmt, output, sheet="critical_inputs")
+        return
     if by != "facility" and (stage or exclude_sinks or exclude_country):
         raise typer.BadParameter("--stage, --exclude-sinks and --exclude-country apply to "
                                  "--by facility only")
