@@ -2,7 +2,8 @@
 substitutes one for one by mass (one stock, production = consumed / inbound).
 
 Kept as the reference that :func:`graphmodel.scenarios.simulate.simulate` must reproduce
-on networks without recipes (to 1e-12)."""
+on networks without recipes (to 1e-12). Rerouting is the engine's own (one LP per level,
+shared code), fed this model's stocks."""
 from __future__ import annotations
 
 import numpy as np
@@ -23,6 +24,7 @@ def simulate_pooled(topo, compiled, responses, *, inventory: bool, reroute: bool
     levels = level_links(topo)
     plan = ReroutePlan(topo, responses, horizon, levels) if reroute else None
     slot_owner = topo.production.slot_owner
+    group_owner = topo.production.group_owner
     supply = np.zeros((horizon, n, K))
     rerouted = np.zeros((horizon, E, K))
     stocks = np.zeros((horizon, n, K))
@@ -37,8 +39,12 @@ def simulate_pooled(topo, compiled, responses, *, inventory: bool, reroute: bool
                               p[topo.supplier[inbound_links]])
             flow[inbound_links] = monthly[inbound_links, None] * source * g[inbound_links]
             if plan is not None and len(inbound_links):
-                plan.solve(t, number, f, g, p[slot_owner], p, flow, extra, used, None,
+                # the reroute LP reads and draws stocks per input group (one per facility
+                # with inputs here)
+                group_stock = stock[group_owner]
+                plan.solve(t, number, f, g, p[slot_owner], p, flow, extra, used, group_stock,
                            compiled.first_start)
+                stock[group_owner] = group_stock
             arrivals = to_customer @ (flow[inbound_links] + extra[inbound_links])
             origin = topo.origin[level]
             need = f[level] * need_full[level, None]

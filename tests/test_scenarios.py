@@ -211,6 +211,57 @@ def test_reroute_lead_months_delays_extra_volume_on_every_link():
         pytest.approx([0, 0, 0, 0, 0, 1, 1, 1])
 
 
+def two_separators(mine_b_spare, sep_b_days=0, sep_b_factor=None):
+    """sep_a (fed by mine_a) sells 12 t/yr of oxide to oem; sep_b turns 24 t/yr of mine_b's
+    concentrate into 12 t/yr of oxide for other (so k = 2 t of feed per t of oxide), and has
+    a qualified link to oem. mine_b has ``mine_b_spare`` t/yr of spare concentrate."""
+    facilities = [facility("mine_a", "mine", capacity=12),
+                  facility("mine_b", "mine", capacity=24 + mine_b_spare),
+                  facility("sep_a", "separator", capacity=12, inventory_days=0),
+                  facility("sep_b", "separator", capacity=100, inventory_days=sep_b_days),
+                  facility("oem", "oem", "DE", inventory_days=0),
+                  facility("other", "oem", "JP", inventory_days=0)]
+    links = [{"supplier": "mine_a", "customer": "sep_a", "material": "RE concentrate", "volume": 12},
+             {"supplier": "mine_b", "customer": "sep_b", "material": "RE concentrate", "volume": 24},
+             {"supplier": "sep_a", "customer": "oem", "material": "NdPr oxide", "volume": 12},
+             {"supplier": "sep_b", "customer": "other", "material": "NdPr oxide", "volume": 12},
+             {"supplier": "sep_b", "customer": "oem", "material": "NdPr oxide", "volume": 0}]
+    return network_from_records(facilities, links)
+
+
+SEP_A_OUT = [{"select": {"id": "sep_a"}, "duration_months": 6}]
+
+
+@pytest.mark.parametrize("spare, expected", [(0, 0.0), (6, 0.25), (12, 0.5), (48, 1.0)])
+def test_extra_output_needs_extra_feed_from_upstream_spare(spare, expected):
+    # oem loses 1 t of oxide a month. sep_b has spare capacity but holds no stock: each extra
+    # t of oxide needs 2 t of concentrate more from mine_b, whose spare is spare/12 a month:
+    # oem gets min(1, spare/12/2). With no spare feed sep_b ships nothing extra.
+    result = run_scenario(two_separators(spare), scenario(SEP_A_OUT, horizon=8))
+    assert result.months["oem"].tolist() == pytest.approx([expected] * 6 + [1, 1])
+    assert sink_row(result, "other")["min_supply"] == pytest.approx(1.0)
+    moved = result.links.set_index(["supplier", "customer"])["rerouted_volume"]
+    if expected > 0:
+        assert moved[("sep_b", "oem")] == pytest.approx(6 * expected)
+        assert moved[("mine_b", "sep_b")] == pytest.approx(6 * expected * 2)
+
+
+def test_extra_output_draws_the_suppliers_stock_first():
+    # sep_b holds 60 days of its 2 t/month feed = 4 t, enough for 2 t of oxide: oem is
+    # covered in months 0 and 1, then nothing (mine_b has no spare; refill_rate 0).
+    net = two_separators(0, sep_b_days=60)
+    spec = scenario(SEP_A_OUT, horizon=8, responses={"refill_rate": 0})
+    result = run_scenario(net, spec)
+    assert result.months["oem"].tolist() == pytest.approx([1, 1, 0, 0, 0, 0, 1, 1])
+
+
+def test_rerouting_never_takes_volume_from_a_shocked_facility():
+    # sep_b would have the feed (mine_b spare 48), but it is itself under a 10% shock
+    shocks = SEP_A_OUT + [{"select": {"id": "sep_b"}, "capacity_loss": 0.1, "duration_months": 6}]
+    result = run_scenario(two_separators(48), scenario(shocks, horizon=8))
+    assert result.months["oem"].tolist() == pytest.approx([0] * 6 + [1, 1])
+
+
 def test_qualified_links_are_preferred_over_candidates():
     # two alternatives with ample spare: a qualified one and a matured candidate; all the
     # rerouted volume goes over the qualified link

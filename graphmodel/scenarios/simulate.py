@@ -14,14 +14,15 @@ inbound volume ``I(v)`` and this month's facility factor ``f(v)``:
    ``candidate`` / ``in_qualification`` links, once ``qualification_months`` (or the
    scenario override) have elapsed since the first shock started. Links under an active
    link shock never take rerouted volume. A supplier's spare capacity this month is
-   ``f(u) * capacity(u)/12 - committed(u)`` (committed = its current outbound plus volume
-   already rerouted from it), offered only if the supplier itself gets all the inputs it
-   needs (``p(u) >= f(u)``): a supplier short of inputs already ships all it can make.
-   Unknown capacity (NaN) or a non-operating facility offers none (unless
+   ``capacity(u)/12 - committed(u)`` (committed = its current outbound plus volume
+   already rerouted from it). Unknown capacity (NaN) or a non-operating facility offers none (unless
    ``new_capacity`` brings it online, ramping linearly). The LP maximises rerouted
    volume, preferring qualified links (a candidate unit is worth 1 - 1e-6 of a
-   qualified one). Rerouting is one stage deep: the extra output of the new supplier is
-   assumed to find its inputs (the extra demand is not propagated further upstream).
+   qualified one), with mass balance: a supplier's extra output is made from the inputs
+   it holds in stock or buys extra this month from its own suppliers' spare capacity,
+   transitively up to the origins, per input group of its recipe (see
+   :meth:`ReroutePlan.solve`); origins need no inputs. A facility under an active shock
+   offers no spare capacity.
 3. *Inventory* (``responses.inventory``): v holds ``inventory_days/30`` months of its
    baseline input consumption ``I(v)/12``. It consumes ``need = f(v) * I(v)/12``. When
    arrivals fall short it draws on the stock; the *refill rule*: arrivals above ``need``
@@ -50,6 +51,10 @@ from .select import facility_mask
 #: A candidate (not yet qualified) link's rerouted unit counts this much less than a
 #: qualified one in the LP objective: qualified links are preferred at equal volume.
 CANDIDATE_PENALTY = 1e-6
+#: Cost of a tonne moved upstream only to back extra output below: far smaller than any
+#: gain, so upstream links carry just what the rerouted volume needs, and above the LP
+#: solver's dual tolerance (1e-7), which would otherwise treat it as free.
+UPSTREAM_COST = 1e-5
 _TINY = 1e-12
 
 
@@ -355,8 +360,6 @@ class _LevelReroute:
     carrying: np.ndarray          # carrying links into the level (sum to ``arrived``)
     to_group: sp.csr_matrix       # sums ``carrying`` links into local groups
     suppliers: np.ndarray         # global facility of each local supplier
-    supplier_links: np.ndarray    # every link out of those suppliers
-    to_supplier: sp.csr_matrix    # sums ``supplier_links`` into local suppliers
 
 
 class ReroutePlan:
@@ -398,6 +401,17 @@ class ReroutePlan:
                                                  np.arange(prod.n_slots + 1))
         self._out_order = np.argsort(topo.supplier, kind="stable")   # by supplier, then link
         self._out_bounds = np.searchsorted(topo.supplier[self._out_order], np.arange(topo.n + 1))
+        self._in_order = np.argsort(topo.customer, kind="stable")    # by customer, then link
+        self._in_bounds = np.searchsorted(topo.customer[self._in_order], np.arange(topo.n + 1))
+        # k_g: a group's use (tonnes of output supported) per tonne its outputs ship in the
+        # baseline; 1 (one unit of the group per tonne, the recipes' own unit) where the
+        # outputs ship nothing today
+        slot_out = np.bincount(prod.link_slot[carrying], weights=topo.volume[carrying] / 12.0,
+                               minlength=prod.n_slots)
+        group_out = np.bincount(prod.pair_group, weights=slot_out[prod.pair_slot],
+                                minlength=prod.n_groups)
+        self.group_use = np.divide(prod.group_base, group_out, out=np.ones(prod.n_groups),
+                                   where=group_out > 0)
         self.levels = [self._level(inbound_links) for _, inbound_links, _ in levels]
 
     def _level(self, inbound_links: np.ndarray) -> _LevelReroute:
@@ -410,16 +424,11 @@ class ReroutePlan:
         owner[local[:len(into)]] = topo.customer[into]
         owner[local[len(into):]] = topo.customer[carrying]
         suppliers, into_supplier = np.unique(topo.supplier[into], return_inverse=True)
-        # every link out of those suppliers, in increasing link index per supplier
-        starts, stops = self._out_bounds[suppliers], self._out_bounds[suppliers + 1]
-        supplier_links = self._out_order[_ranges(starts, stops)]
         return _LevelReroute(
             into=into, into_group=local[:len(into)], into_supplier=into_supplier,
             group_ids=group_ids, owner=owner, group_base=self.group_base[group_ids],
             carrying=carrying, to_group=summing_matrix(local[len(into):], len(group_ids)),
-            suppliers=suppliers, supplier_links=supplier_links,
-            to_supplier=summing_matrix(np.repeat(np.arange(len(suppliers)), stops - starts),
-                                       len(suppliers)))
+            suppliers=suppliers)
 
     def eligible(self, t: int, links: np.ndarray, g: np.ndarray, first_start: np.ndarray) -> np.ndarray:
         """(len(links), K) whether each link may take rerouted volume in month t."""
@@ -432,13 +441,30 @@ class ReroutePlan:
     def solve(self, t, level_number, f, g, p_slot, p_min, flow, extra, used, stock,
               first_start) -> None:
         """Reroute lost volume into level ``level_number`` this month (updates extra, used
-        and the suppliers' stocks).
+        and the suppliers' stocks): one linear programme over the level's lost groups and
+        every supplier upstream that could feed the extra output (see :meth:`_backing`).
 
-        Works on the level's own links, groups and suppliers only (see :class:`_LevelReroute`).
-        A supplier with a recipe makes extra output only from the inputs it holds: extra
-        tonnes of output o are at most ``min over the groups o needs of S_g`` (stocks in
-        tonnes of output supported, after its own production this month), and are drawn
-        from those stocks. Suppliers without a recipe are bounded by capacity alone."""
+        Variables: extra monthly tonnes ``x_e`` on eligible links into the level (gain 1,
+        a candidate link 1 - :data:`CANDIDATE_PENALTY`) and on eligible links into the
+        suppliers that would make the extra, transitively up to the origins (gain
+        -:data:`UPSTREAM_COST`, so they carry only what backs a gain below). Constraints,
+        per Monte Carlo column:
+
+        * lost: ``sum of x into a (customer, material) group <= f * baseline - arrivals``;
+        * spare: ``sum of x out of supplier u <= f * capacity/12 - committed - used``, and
+          0 for a supplier under an active facility shock (``f < 1``);
+        * mass balance at every supplier that has inputs (origins have none): for each of
+          its input groups g, ``k_g * sum of x out of the outputs needing g - sum over
+          links e into g of x_e / a_m <= S_g``, with ``S_g`` the group's stock (tonnes
+          of output supported, after its own production this month) and ``k_g = B_g /
+          baseline monthly output of those outputs`` (the group's use per tonne shipped):
+          extra output is made from held stock or from extra input bought this month,
+          never from nothing, and the recipe holds (Dy never replaces NdPr);
+        * per output material with a ``capacities.csv`` row: extra <= the material's room;
+        * per link: the link cap (``link_flex``, ``new_capacity`` ramps).
+
+        Stocks are then drawn by ``k_g * out - in`` per group. ``stock`` None (no stocks
+        at all) leaves the mass-balance rows out."""
         topo, plan = self.topo, self.levels[level_number]
         K = f.shape[1]
         into = plan.into
@@ -451,49 +477,150 @@ class ReroutePlan:
         ok = self.eligible(t, into, g, first_start) & (lost[plan.into_group] > _TINY)
         if not ok.any():
             return
-        # spare capacity of each supplier this month
-        spare = self._spare(t, plan, f, g, p_slot, p_min, used)
+        spare = self._spare(t, plan.suppliers, f, g, p_slot, used)
         ok &= spare[plan.into_supplier] > _TINY
         if not ok.any():
             return
         link_idx, column = np.nonzero(ok)
-        links = into[link_idx]
+        links, gain = into[link_idx], -self.cost[into[link_idx]]
+        if stock is not None:
+            up_links, up_column = self._upstream(t, topo.supplier[links], column, f, g, p_slot,
+                                                 used, first_start)
+            gain = np.concatenate([gain, np.full(len(up_links), -UPSTREAM_COST)])
+            links, column = np.concatenate([links, up_links]), np.concatenate([column, up_column])
         count = len(links)
-        group_key, group_row = np.unique(plan.into_group[link_idx] * K + column, return_inverse=True)
-        supplier_key, supplier_row = np.unique(plan.into_supplier[link_idx] * K + column,
-                                               return_inverse=True)
-        rows = [group_row, len(group_key) + supplier_row]
-        columns = [np.arange(count), np.arange(count)]
-        b = [lost[group_key // K, group_key % K], spare[supplier_key // K, supplier_key % K]]
-        # per output slot: inputs held by suppliers with a recipe, and the capacity for that
-        # material (capacities.csv), bound the extra a slot ships
-        prod = topo.production
-        slot = prod.link_slot[links]
-        held = prod.recipe[topo.supplier[links]] & \
-            (self._pair_bounds[slot + 1] > self._pair_bounds[slot])
-        limited = held | np.isfinite(self.slot_capacity[slot])
-        slot_key = slot_row = None
+        n_into = len(link_idx)
+        rows, cols, vals, b = [], [], [], []
+
+        def add(key_rows, variables, values, bound):
+            offset = sum(len(x) for x in b)
+            rows.append(offset + key_rows)
+            cols.append(variables)
+            vals.append(values)
+            b.append(bound)
+
+        group_key, group_row = np.unique(plan.into_group[link_idx] * K + column[:n_into],
+                                         return_inverse=True)
+        add(group_row, np.arange(n_into), np.ones(n_into), lost[group_key // K, group_key % K])
+        supplier = topo.supplier[links]
+        supplier_key, supplier_row = np.unique(supplier * K + column, return_inverse=True)
+        add(supplier_row, np.arange(count), np.ones(count),
+            self._spare(t, supplier_key // K, f, g, p_slot, used, column=supplier_key % K))
+        # per output slot with a capacities.csv row: the material's room
+        slot = topo.production.link_slot[links]
+        limited = np.isfinite(self.slot_capacity[slot])
         if limited.any():
             slot_key, slot_row = np.unique(slot[limited] * K + column[limited], return_inverse=True)
-            room = np.minimum(self._held(slot_key // K, slot_key % K, stock),
-                              self._material_room(slot_key // K, slot_key % K, t, f, g, p_slot,
-                                                  extra))
-            rows.append(len(group_key) + len(supplier_key) + slot_row)
-            columns.append(np.flatnonzero(limited))
-            b.append(room)
-        rows, columns, b = np.concatenate(rows), np.concatenate(columns), np.concatenate(b)
-        A = sp.csr_matrix((np.ones(len(rows)), (rows, columns)), shape=(len(b), count))
+            add(slot_row, np.flatnonzero(limited), np.ones(int(limited.sum())),
+                self._material_room(slot_key // K, slot_key % K, t, f, g, p_slot, extra))
+        balance = None
+        if stock is not None:
+            balance = self._backing(links, column, K, stock)
+            if balance is not None:
+                key_rows, variables, values, bound = balance[:4]
+                add(key_rows, variables, values, bound)
+        rows, cols, vals = np.concatenate(rows), np.concatenate(cols), np.concatenate(vals)
+        b = np.concatenate(b)
+        A = sp.csr_matrix((vals, (rows, cols)), shape=(len(b), count))
         upper = self.link_cap[t, links]
         bounds = np.column_stack([np.zeros(count), np.where(np.isfinite(upper), upper, np.inf)])
-        result = linprog(self.cost[links], A_ub=A, b_ub=b, bounds=bounds, method="highs")
+        result = linprog(-gain, A_ub=A, b_ub=b, bounds=bounds, method="highs")
         if result.status != 0:
             raise TiernError(f"reroute LP failed in month {t}: {result.message}")
         amount = np.maximum(result.x, 0.0)
         np.add.at(extra, (links, column), amount)
-        np.add.at(used, (topo.supplier[links], column), amount)
-        if slot_key is not None:
-            drawn = np.bincount(slot_row, weights=amount[limited], minlength=len(slot_key))
-            self._draw_held(slot_key // K, slot_key % K, drawn, stock)
+        np.add.at(used, (supplier, column), amount)
+        if balance is not None:
+            key_rows, variables, values, _, group_key = balance
+            drawn = np.bincount(key_rows, weights=values * amount[variables],
+                                minlength=len(group_key))
+            stock[group_key // K, group_key % K] = np.maximum(
+                stock[group_key // K, group_key % K] - np.maximum(drawn, 0.0), 0.0)
+
+    def _upstream(self, t, suppliers, column, f, g, p_slot, used, first_start):
+        """Eligible (link, column) pairs into the suppliers that may make extra output,
+        and into their suppliers, transitively: links that are not lagged, carry a
+        material their customer buys today, are qualified (or past their lead time) and
+        unshocked, from a supplier with spare capacity in that column."""
+        topo = self.topo
+        K = used.shape[1]
+        found_links, found_columns = [], []
+        frontier = np.unique(suppliers * K + column)
+        seen = set(frontier.tolist())
+        while len(frontier):
+            facility, col = frontier // K, frontier % K
+            facility_keep = ~topo.origin[facility]
+            facility, col = facility[facility_keep], col[facility_keep]
+            if not len(facility):
+                break
+            lo, hi = self._in_bounds[facility], self._in_bounds[facility + 1]
+            cand = self._in_order[_ranges(lo, hi)]
+            cand_col = np.repeat(col, hi - lo)
+            keep = self.static_ok[cand]
+            cand, cand_col = cand[keep], cand_col[keep]
+            if not len(cand):
+                break
+            elapsed = t - first_start[cand_col]
+            keep = ((elapsed >= self.lead[cand]) | (t >= self.online[cand])) & \
+                (g[cand, cand_col] >= 1.0 - _TINY)
+            cand, cand_col = cand[keep], cand_col[keep]
+            if not len(cand):
+                break
+            spare = self._spare(t, topo.supplier[cand], f, g, p_slot, used, column=cand_col)
+            keep = spare > _TINY
+            cand, cand_col = cand[keep], cand_col[keep]
+            found_links.append(cand)
+            found_columns.append(cand_col)
+            nxt = np.unique(topo.supplier[cand] * K + cand_col)
+            frontier = np.array([key for key in nxt.tolist() if key not in seen], dtype=np.int64)
+            seen.update(frontier.tolist())
+        if not found_links:
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+        links = np.concatenate(found_links)
+        columns = np.concatenate(found_columns)
+        unique = np.unique(links * K + columns)
+        return unique // K, unique % K
+
+    def _backing(self, links, column, K, stock):
+        """Mass-balance rows of the reroute LP (see :meth:`solve`): per (input group,
+        column) of every supplier with inputs, ``k_g * x out of the outputs needing g
+        - x_e / a_m into g <= S_g``. Returns (row, variable, coefficient, bound, group
+        keys) or None when no supplier has inputs."""
+        prod, topo = self.topo.production, self.topo
+        count = len(links)
+        supplier = topo.supplier[links]
+        out_var = np.flatnonzero(~topo.origin[supplier])
+        # outflow: each variable out of slot o counts k_g in every group g that o needs
+        slot = prod.link_slot[links[out_var]]
+        lo, hi = self._pair_bounds[slot], self._pair_bounds[slot + 1]
+        pairs = _ranges(lo, hi)
+        out_variables = np.repeat(out_var, hi - lo)
+        out_groups = prod.pair_group[pairs]
+        out_values = self.group_use[out_groups]
+        # inflow: each variable into a facility counts 1 / a_m in every group it enters
+        lo = np.searchsorted(prod.entry_link, links, side="left")
+        hi = np.searchsorted(prod.entry_link, links, side="right")
+        entries = _ranges(lo, hi)
+        in_variables = np.repeat(np.arange(count), hi - lo)
+        in_groups = prod.entry_group[entries]
+        in_values = -prod.entry_weight[entries]
+        variables = np.concatenate([out_variables, in_variables])
+        groups = np.concatenate([out_groups, in_groups])
+        values = np.concatenate([out_values, in_values])
+        usable = np.isfinite(values)
+        variables, groups, values = variables[usable], groups[usable], values[usable]
+        if not len(variables):
+            return None
+        keys = groups * K + column[variables]
+        # only groups some variable draws on (an inflow alone never binds)
+        drawn_keys = np.unique(keys[values > 0])
+        keep = np.isin(keys, drawn_keys)
+        variables, values, keys = variables[keep], values[keep], keys[keep]
+        if not len(variables):
+            return None
+        group_key, key_rows = np.unique(keys, return_inverse=True)
+        bound = stock[group_key // K, group_key % K]
+        return key_rows, variables, values, bound, group_key
 
     def _material_room(self, slots, column, t, f, g, p_slot, extra) -> np.ndarray:
         """Spare capacity for each slot's material this month (inf where capacities.csv has
@@ -511,57 +638,30 @@ class ReroutePlan:
             room[i] = max(f[owner[s], k] * cap / 12.0 - shipped, 0.0)
         return room
 
-    def _held(self, slots: np.ndarray, column: np.ndarray, stock: np.ndarray) -> np.ndarray:
-        """Tonnes of each slot's output its facility's stocks support: min over its groups.
-
-        One ``minimum.reduceat`` over the concatenated pair ranges of the slots (a minimum
-        is exact, so this equals the per-slot loop it replaces, bit for bit)."""
-        prod = self.topo.production
-        room = np.full(len(slots), np.inf)
-        lo, hi = self._pair_bounds[slots], self._pair_bounds[slots + 1]
-        held = (hi > lo) & prod.recipe[prod.slot_owner[slots]]
-        if held.any():
-            lo, hi = lo[held], hi[held]
-            pairs = _ranges(lo, hi)
-            values = stock[prod.pair_group[pairs], np.repeat(column[held], hi - lo)]
-            starts = np.cumsum(hi - lo) - (hi - lo)
-            room[held] = np.maximum(np.minimum.reduceat(values, starts), 0.0)
-        return room
-
-    def _draw_held(self, slots, column, amount, stock) -> None:
-        """Extra output drawn from the stocks of a recipe supplier's groups (in tonnes of
-        output supported); stock is None in the pooled reference.
-
-        Draws on one (group, column) from several slots subtract in slot order
-        (``subtract.at`` is unbuffered and ordered) and are clipped at zero once: with
-        positive draws, ``max(max(S - x1, 0) - x2, 0) == max(S - x1 - x2, 0)`` exactly, as
-        a stock that went negative stays negative, so this equals the per-slot loop."""
-        prod = self.topo.production
-        drawn = (amount > 0) & prod.recipe[prod.slot_owner[slots]]
-        if not drawn.any():
-            return
-        slots, column, amount = slots[drawn], column[drawn], amount[drawn]
-        lo, hi = self._pair_bounds[slots], self._pair_bounds[slots + 1]
-        pairs = _ranges(lo, hi)
-        rows, cols = prod.pair_group[pairs], np.repeat(column, hi - lo)
-        np.subtract.at(stock, (rows, cols), np.repeat(amount, hi - lo))
-        stock[rows, cols] = np.maximum(stock[rows, cols], 0.0)
-
-    def _spare(self, t, plan: _LevelReroute, f, g, p_slot, p_min, used) -> np.ndarray:
-        """Spare capacity (local suppliers, K) this month: ``f * capacity/12 - committed - used``
-        where the supplier gets all its inputs (every output at ``p >= f``), else 0.
-        ``committed`` is its current monthly outbound ``sum volume/12 * g * p(u, m)`` over
-        all its links (``p(u, m)``: its production fraction of the link's material)."""
-        suppliers, out_links = plan.suppliers, plan.supplier_links
+    def _spare(self, t, suppliers, f, g, p_slot, used, column=None) -> np.ndarray:
+        """Spare capacity this month of ``suppliers`` (all K columns, or one column each
+        when ``column`` is given): ``f * capacity/12 - committed - used``, where committed
+        is the supplier's current monthly outbound ``sum volume/12 * g * p(u, m)`` over
+        all its links; 0 for a supplier under an active facility shock (``f < 1``), from
+        which rerouting never takes volume. Whether it has the inputs for more is the
+        mass-balance rows' business (:meth:`solve`)."""
+        starts, stops = self._out_bounds[suppliers], self._out_bounds[suppliers + 1]
+        out_links = self._out_order[_ranges(starts, stops)]
+        owner = np.repeat(np.arange(len(suppliers)), stops - starts)
         slot = self.topo.production.link_slot[out_links]
-        outbound = self.out_links_monthly[out_links, None] * g[out_links] * p_slot[slot]
-        committed = plan.to_supplier @ outbound
-        f_s, p_s = f[suppliers], p_min[suppliers]
-        # without a recipe, a supplier short of inputs ships all it can make already; with
-        # one, its held inputs bound the extra per output (see solve)
-        p_s = np.where(self.topo.production.recipe[suppliers, None], np.inf, p_s)
-        headroom = f_s * self.capacity[t][suppliers][:, None] / 12.0 - committed - used[suppliers]
-        return np.where(p_s >= f_s - 1e-9, np.maximum(headroom, 0.0), 0.0)
+        if column is None:
+            outbound = self.out_links_monthly[out_links, None] * g[out_links] * p_slot[slot]
+            committed = summing_matrix(owner, len(suppliers)) @ outbound
+            f_s, u_s = f[suppliers], used[suppliers]
+            capacity = self.capacity[t][suppliers][:, None]
+        else:
+            col = column[owner]
+            outbound = self.out_links_monthly[out_links] * g[out_links, col] * p_slot[slot, col]
+            committed = np.bincount(owner, weights=outbound, minlength=len(suppliers))
+            f_s, u_s = f[suppliers, column], used[suppliers, column]
+            capacity = self.capacity[t][suppliers]
+        headroom = f_s * capacity / 12.0 - committed - u_s
+        return np.where(f_s >= 1.0 - 1e-9, np.maximum(headroom, 0.0), 0.0)
 
 
 def _customer_material_groups(topo: Topology) -> np.ndarray:
