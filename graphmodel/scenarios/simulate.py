@@ -401,6 +401,9 @@ class ReroutePlan:
                                                  np.arange(prod.n_slots + 1))
         self._out_order = np.argsort(topo.supplier, kind="stable")   # by supplier, then link
         self._out_bounds = np.searchsorted(topo.supplier[self._out_order], np.arange(topo.n + 1))
+        self._group_order = np.argsort(prod.group_owner, kind="stable")
+        self._group_bounds = np.searchsorted(prod.group_owner[self._group_order],
+                                             np.arange(topo.n + 1))
         self._in_order = np.argsort(topo.customer, kind="stable")    # by customer, then link
         self._in_bounds = np.searchsorted(topo.customer[self._in_order], np.arange(topo.n + 1))
         # k_g: a group's use (tonnes of output supported) per tonne its outputs ship in the
@@ -464,7 +467,11 @@ class ReroutePlan:
         * per link: the link cap (``link_flex``, ``new_capacity`` ramps).
 
         Stocks are then drawn by ``k_g * out - in`` per group. ``stock`` None (no stocks
-        at all) leaves the mass-balance rows out."""
+        at all) leaves the mass-balance rows out. Suppliers whose stocks already back all
+        their spare capacity get no upstream variables (they cannot use them). Should the
+        solver fail on the multi-stage programme (a numerical failure on a large one), the
+        month is solved again with the suppliers' own stocks only: smaller, still
+        mass-balanced, one stage deep."""
         topo, plan = self.topo, self.levels[level_number]
         K = f.shape[1]
         into = plan.into
@@ -483,13 +490,39 @@ class ReroutePlan:
             return
         link_idx, column = np.nonzero(ok)
         links, gain = into[link_idx], -self.cost[into[link_idx]]
+        up_links = np.zeros(0, dtype=np.int64)
         if stock is not None:
             up_links, up_column = self._upstream(t, topo.supplier[links], column, f, g, p_slot,
-                                                 used, first_start)
-            gain = np.concatenate([gain, np.full(len(up_links), -UPSTREAM_COST)])
-            links, column = np.concatenate([links, up_links]), np.concatenate([column, up_column])
-        count = len(links)
-        n_into = len(link_idx)
+                                                 used, stock, first_start)
+        attempts = [(up_links, up_column)] if len(up_links) else []
+        attempts.append((np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)))
+        for up_links, up_column in attempts:
+            all_links = np.concatenate([links, up_links])
+            all_column = np.concatenate([column, up_column])
+            all_gain = np.concatenate([gain, np.full(len(up_links), -UPSTREAM_COST)])
+            result, balance = self._solve_lp(t, plan, link_idx, all_links, all_column, all_gain,
+                                             lost, f, g, p_slot, used, extra, stock, K)
+            if result.status == 0:
+                break
+        else:
+            raise TiernError(f"reroute LP failed in month {t}: {result.message}")
+        amount = np.maximum(result.x, 0.0)
+        np.add.at(extra, (all_links, all_column), amount)
+        np.add.at(used, (topo.supplier[all_links], all_column), amount)
+        if balance is not None:
+            key_rows, variables, values, _, group_key = balance
+            drawn = np.bincount(key_rows, weights=values * amount[variables],
+                                minlength=len(group_key))
+            stock[group_key // K, group_key % K] = np.maximum(
+                stock[group_key // K, group_key % K] - np.maximum(drawn, 0.0), 0.0)
+
+    def _solve_lp(self, t, plan, link_idx, links, column, gain, lost, f, g, p_slot, used,
+                  extra, stock, K):
+        """Build and solve the reroute LP of :meth:`solve` over ``links`` (the level's
+        eligible links first, ``len(link_idx)`` of them, then upstream links). Returns the
+        linprog result and the mass-balance rows (or None)."""
+        topo = self.topo
+        count, n_into = len(links), len(link_idx)
         rows, cols, vals, b = [], [], [], []
 
         def add(key_rows, variables, values, bound):
@@ -517,27 +550,29 @@ class ReroutePlan:
         if stock is not None:
             balance = self._backing(links, column, K, stock)
             if balance is not None:
-                key_rows, variables, values, bound = balance[:4]
-                add(key_rows, variables, values, bound)
+                add(*balance[:4])
         rows, cols, vals = np.concatenate(rows), np.concatenate(cols), np.concatenate(vals)
         b = np.concatenate(b)
         A = sp.csr_matrix((vals, (rows, cols)), shape=(len(b), count))
         upper = self.link_cap[t, links]
         bounds = np.column_stack([np.zeros(count), np.where(np.isfinite(upper), upper, np.inf)])
-        result = linprog(-gain, A_ub=A, b_ub=b, bounds=bounds, method="highs")
-        if result.status != 0:
-            raise TiernError(f"reroute LP failed in month {t}: {result.message}")
-        amount = np.maximum(result.x, 0.0)
-        np.add.at(extra, (links, column), amount)
-        np.add.at(used, (supplier, column), amount)
-        if balance is not None:
-            key_rows, variables, values, _, group_key = balance
-            drawn = np.bincount(key_rows, weights=values * amount[variables],
-                                minlength=len(group_key))
-            stock[group_key // K, group_key % K] = np.maximum(
-                stock[group_key // K, group_key % K] - np.maximum(drawn, 0.0), 0.0)
+        return linprog(-gain, A_ub=A, b_ub=b, bounds=bounds, method="highs"), balance
 
-    def _upstream(self, t, suppliers, column, f, g, p_slot, used, first_start):
+    def _backed(self, facilities, column, stock) -> np.ndarray:
+        """Tonnes of output each facility's stocks back in its column: ``min over its
+        groups of S_g / k_g`` (inf for a facility with no groups)."""
+        lo, hi = self._group_bounds[facilities], self._group_bounds[facilities + 1]
+        out = np.full(len(facilities), np.inf)
+        has = hi > lo
+        if has.any():
+            lo, hi = lo[has], hi[has]
+            groups = self._group_order[_ranges(lo, hi)]
+            cols = np.repeat(column[has], hi - lo)
+            values = stock[groups, cols] / self.group_use[groups]
+            out[has] = np.minimum.reduceat(values, np.cumsum(hi - lo) - (hi - lo))
+        return out
+
+    def _upstream(self, t, suppliers, column, f, g, p_slot, used, stock, first_start):
         """Eligible (link, column) pairs into the suppliers that may make extra output,
         and into their suppliers, transitively: links that are not lagged, carry a
         material their customer buys today, are qualified (or past their lead time) and
@@ -549,8 +584,12 @@ class ReroutePlan:
         seen = set(frontier.tolist())
         while len(frontier):
             facility, col = frontier // K, frontier % K
-            facility_keep = ~topo.origin[facility]
-            facility, col = facility[facility_keep], col[facility_keep]
+            # origins need no inputs; a supplier whose stocks cover all it could ship
+            # extra this month (its spare capacity) needs none either
+            need = ~topo.origin[facility]
+            need[need] = self._backed(facility[need], col[need], stock) < \
+                self._spare(t, facility[need], f, g, p_slot, used, column=col[need]) - _TINY
+            facility, col = facility[need], col[need]
             if not len(facility):
                 break
             lo, hi = self._in_bounds[facility], self._in_bounds[facility + 1]
