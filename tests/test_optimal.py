@@ -182,3 +182,46 @@ def test_cli_response_optimal():
     assert "response: simulated" in tiern("scenario", "bayan-obo-outage", "-f", "csv").stderr
     bad = tiern("scenario", "china-2025-export-controls", "--response", "best", check=False)
     assert bad.returncode != 0 and "--response" in bad.stderr
+
+
+def random_three_tier(seed):
+    """mines -> magnet makers -> OEMs, pooled, some zero-volume qualified links, random
+    capacities above baseline and random stocks."""
+    rng = np.random.default_rng(seed)
+    facilities, links = {}, []
+    mines, makers, oems = ["m1", "m2"], ["k1", "k2", "k3"], ["o1", "o2", "o3"]
+    for customers, suppliers, material in ((makers, mines, "NdPr oxide"),
+                                           (oems, makers, "NdFeB magnet")):
+        for c in customers:
+            chosen = rng.choice(suppliers, size=2, replace=False)
+            for i, s in enumerate(chosen):
+                volume = float(rng.integers(6, 30)) if i == 0 else float(rng.choice([0, 6]))
+                links.append({"supplier": str(s), "customer": c, "material": material,
+                              "volume": volume})
+    for v in mines + makers + oems:
+        facilities[v] = {"inventory_days": float(rng.choice([0, 15, 30, 60]))}
+    out = {v: sum(l["volume"] for l in links if l["supplier"] == v) for v in facilities}
+    for v in mines + makers:
+        facilities[v]["capacity"] = out[v] * float(rng.uniform(1.0, 1.6))
+    return facilities, links
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_tts_equals_simchi_levi_static_lp_for_a_lasting_outage(seed):
+    """With an outage from month 0 past the horizon, constant rates are optimal and the
+    monthly LP's TTS equals the static TTS LP (tests/reference_tts.py) of the same network."""
+    from tests.reference_tts import static_tts
+
+    facilities, links = random_three_tier(seed)
+    down = "k1" if seed % 2 else "m1"
+    records = [facility(v, {"m": "mine", "k": "magnet", "o": "oem"}[v[0]], **attrs)
+               for v, attrs in facilities.items()]
+    net = network_from_records(records, links)
+    horizon = 24
+    result = run_optimal(net, scenario([{"select": {"id": down}}], horizon=horizon))
+    reference = static_tts(facilities, links, {down})
+    tts = result.sinks["tts_months"].iloc[0]
+    if reference >= horizon:
+        assert np.isnan(tts)
+    else:
+        assert tts == pytest.approx(reference, abs=2 * TTS_TOLERANCE)
