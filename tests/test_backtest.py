@@ -9,7 +9,8 @@ import pandas as pd
 import pytest
 import yaml
 
-from graphmodel.backtest import Evaluator, mape, months_off, run_backtest
+from graphmodel.backtest import (RESPONSE_COLUMNS, Evaluator, mape, months_off, response_table,
+                                 run_backtest)
 from graphmodel.build import network_from_records
 from graphmodel.calibrate import Problem, calibrate, calibrated_yaml
 from graphmodel.network import load_network
@@ -185,6 +186,39 @@ def test_observed_block_errors_name_the_file_and_field(tmp_path):
     data["observed"]["series"][0]["series"] = "nothing"
     with pytest.raises(ScenarioFileError, match=r"observed.series\[0\].series: no rows for series"):
         run_backtest(hand_network(), parse_scenario(data, "hand.yaml"), "hand.yaml")
+
+
+def test_response_table_on_the_hand_network(tmp_path):
+    # no stock, no rerouting: both responses leave us-oem at 1 - 0.5 x 120/180 = 2/3 in
+    # months 0-1; lost 2 x 1/3 x 180/12 = 10 t; the LP's TTS is 0 (short from the start)
+    write_observed(tmp_path, {"2025-01": 100, "2025-04": 50})
+    stops = tmp_path / "stops.csv"
+    pd.DataFrame([{"company": "Detroit Cars", "country": "US", "sector": "automotive",
+                   "date": "2025-05-10"}]).to_csv(stops, index=False)
+    spec = hand_scenario(tmp_path, [CONTROL], stoppages=stops)
+    net = hand_network()
+    result = run_backtest(net, spec, "hand.yaml")
+    table = response_table(net, spec, result.stoppages).set_index("id")
+    assert list(table.index) == ["us-oem", "cn-oem"]
+    us = table.loc["us-oem"]
+    assert us["stoppages"] == "Detroit Cars"
+    assert (us["simulated_tts_months"], us["optimal_tts_months"]) == (0, 0.0)
+    assert us["simulated_min_supply"] == pytest.approx(2 / 3)
+    assert us["optimal_min_supply"] == pytest.approx(2 / 3)
+    assert us["simulated_lost_volume"] == pytest.approx(10.0)
+    assert us["optimal_lost_volume"] == pytest.approx(10.0)
+    assert table.loc["cn-oem", "optimal_lost_volume"] == pytest.approx(0.0)
+
+
+def test_cli_backtest_by_response(tmp_path):
+    out = tiern("backtest", "china-2025-export-controls-calibrated", "--by", "response", "-f", "json")
+    rows = json.loads(out.stdout)
+    assert set(rows[0]) == set(RESPONSE_COLUMNS)
+    assert len({r["optimal_tts_months"] for r in rows}) == 1
+    assert "response: simulated" in out.stderr and "optimal" in out.stderr
+    first = min(r["simulated_tts_months"] for r in rows if r["simulated_tts_months"] is not None)
+    tts = rows[0]["optimal_tts_months"]
+    assert tts is None or tts >= first            # the best response survives at least as long
 
 
 # --- the bundled 2025 event -----------------------------------------------------------
