@@ -261,3 +261,31 @@ def test_scenario_page_names_the_binding_input_of_the_worst_sink():
     assert not at.exception
     captions = [c.value for c in at.caption]
     assert any("is short of: NdFeB magnet" in c for c in captions), captions
+
+
+def test_scenario_page_backtest_panel_shows_observed_against_simulated():
+    import json
+
+    at = open_app("scenarios", "bundled", query={"scenario": "china-2025-export-controls-calibrated"})
+    assert_clean(at)
+    assert "Backtest" in [t.label for t in at.tabs]
+    figures = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+    backtest = [f for f in figures if "Observed vs simulated" in str(f["layout"].get("title"))]
+    assert backtest, "the backtest figure is on the page"
+    names = {trace["name"] for trace in backtest[0]["data"]}
+    assert names == {"observed", "simulated"}
+    frames = [d.value for d in at.dataframe]
+    summary = next(f for f in frames if "MAE / baseline" in f)
+    assert set(summary["series"]) >= {"cn_magnet_exports"}
+    assert {"fit", "held_out"} <= set(summary["split"])
+    at.toggle(key="bt_optimal").set_value(True).run()
+    assert_clean(at)
+    table = next(d.value for d in at.dataframe if "optimal_tts_months" in d.value)
+    assert table["optimal_tts_months"].nunique() == 1
+    assert any("time to survive" in m.label for m in at.metric)
+
+
+def test_scenario_page_has_no_backtest_tab_without_observed_data():
+    at = open_app("scenarios", "bundled", query={"scenario": "bayan-obo-outage"})
+    assert_clean(at)
+    assert "Backtest" not in [t.label for t in at.tabs]
