@@ -65,6 +65,25 @@ STOPPAGE_COLUMNS = ["company", "country", "sector", "date", "split", "sink", "sh
                     "months_off"]
 
 
+def real_event_presets() -> list[str]:
+    """Presets that stand for a real event (an ``observed:`` block), the calibrated version
+    of an event in place of its source preset."""
+    from .scenarios.model import load_scenario
+    from .scenarios.presets import preset_paths
+
+    stems = {p.stem: p for p in preset_paths()}
+    chosen = []
+    for stem, path in stems.items():
+        if f"{stem}-calibrated" in stems:
+            continue
+        try:
+            if load_scenario(path).observed is not None:
+                chosen.append(stem)
+        except ScenarioFileError:
+            continue
+    return chosen
+
+
 def observed_path(name: str, scenario_file: str | Path | None = None) -> Path:
     """An observed file: absolute, next to the scenario file, else under ``data/observed``."""
     path = Path(name)

@@ -289,3 +289,12 @@ def test_scenario_page_has_no_backtest_tab_without_observed_data():
     at = open_app("scenarios", "bundled", query={"scenario": "bayan-obo-outage"})
     assert_clean(at)
     assert "Backtest" not in [t.label for t in at.tabs]
+
+
+def test_the_report_from_the_bundled_data_has_the_backtests():
+    at = open_app("chokepoints", "bundled")
+    at.selectbox(key="report_format").set_value("md").run()
+    at.button(key="report_build").click().run()
+    assert_clean(at)
+    data = at.session_state["report_file"][1].decode("utf-8")
+    assert "## Backtests: the model against real events" in data
