@@ -43,13 +43,19 @@ Constraints, each month t:
    ``0 <= S[g, t] <= S0_g``: ``S0_g`` = months of stock (``inventory_days / 30`` and
    ``responses.inventory_days``, :func:`.simulate.inventory_months`) times ``B_g``; a
    stock is never built above its starting level, surplus arrivals are not kept.
-5. *Links*: ``x[e, t] <= V_e/12 g[t, e] + r[e, t]``: the shocks' share of a link's
+5. *Mix*: in a pooled group (no recipe) each material keeps its baseline share of the
+   group's use, ``sum_{e into g carrying m} x[e, t] <= (b_gm / B_g) u[g, t]`` (``b_gm``:
+   the group's baseline intake of m): lost volume is replaced by the same material, as
+   in the simulation's rerouting (no extra bastnaesite for lost ionic-clay feed), while
+   extra output may draw proportionally more of every input. Recipe groups substitute
+   as their recipe says.
+6. *Links*: ``x[e, t] <= V_e/12 g[t, e] + r[e, t]``: the shocks' share of a link's
    baseline, plus, when rerouting is on and the link may take rerouted volume this month
    (:meth:`.simulate.ReroutePlan.eligible`: qualified, or a candidate past its
    qualification lead time or brought online by ``new_capacity``; same stage; not under
    an active link shock), ``r`` = its cap (``responses.link_flex`` of its baseline, a
    ``new_capacity`` link cap, else none).
-6. *Sinks*: ``q[s, t] <= min(f[t, v], 1)`` (no sink takes more than its demand).
+7. *Sinks*: ``q[s, t] <= min(f[t, v], 1)`` (no sink takes more than its demand).
 
 Unlike the simulation, extra output is charged upstream (a supplier's extra output needs
 inputs, from its stock or from its own suppliers' spare capacity), and no stock refills
@@ -149,6 +155,23 @@ class _Model:
                 ok = plan.eligible(t, links, self.g[t][:, None], compiled.first_start)[:, 0]
                 extra[t] = np.where(ok, plan.link_cap[t], 0.0)
         self.link_upper = base + extra
+        # pooled inputs keep their baseline mix: material m's intake at v is at most its
+        # baseline share of the group's use (rerouting replaces lost volume of the same
+        # material, as in the simulation: no bastnaesite for lost ionic clay)
+        pooled = ~prod.recipe[prod.group_owner[prod.entry_group]]
+        material = pd.factorize(net.links["material"].to_numpy(), use_na_sentinel=False)[0]
+        key = prod.entry_group.astype(np.int64) * (material.max() + 1) + material[prod.entry_link]
+        codes, uniques = pd.factorize(key[pooled])
+        carrying = topo.volume[prod.entry_link[pooled]] > 0
+        intake = np.bincount(codes[carrying], weights=(topo.volume[prod.entry_link[pooled]] / 12.0
+                                                       * prod.entry_weight[pooled])[carrying],
+                             minlength=len(uniques))
+        self.mix_link = prod.entry_link[pooled]
+        self.mix_weight = prod.entry_weight[pooled]
+        self.mix_row = codes
+        self.mix_group = (uniques // (material.max() + 1)).astype(np.int64)
+        base_g = prod.group_base[self.mix_group]
+        self.mix_share = np.divide(intake, base_g, out=np.zeros(len(uniques)), where=base_g > 0)
         # capacity rows per non-sink facility with slots
         capacity, _, _ = capacity_schedule(topo, responses, self.T)
         self.cap = self.f * np.maximum(capacity, topo.outbound[None, :]) / 12.0       # (T, n)
@@ -224,6 +247,14 @@ class _Model:
             vals.append(self.U[self.cap_slots])
             rhs.append(scale * self.cap[t, self.cap_rows])
             r += len(self.cap_rows)
+            # 2b. pooled inputs keep their baseline mix
+            mixes = len(self.mix_share)
+            if mixes:
+                rows += [r + self.mix_row, r + np.arange(mixes)]
+                cols += [self.x(t) + self.mix_link, self.u(t) + self.mix_group]
+                vals += [self.mix_weight, -self.mix_share]
+                rhs.append(np.zeros(mixes))
+                r += mixes
             # 3. recipe pairs
             pairs = len(prod.pair_slot)
             rows += [r + np.arange(pairs), r + np.arange(pairs)]
