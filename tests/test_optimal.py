@@ -225,3 +225,21 @@ def test_tts_equals_simchi_levi_static_lp_for_a_lasting_outage(seed):
         assert np.isnan(tts)
     else:
         assert tts == pytest.approx(reference, abs=2 * TTS_TOLERANCE)
+
+
+def test_pooled_feed_is_not_replaced_by_another_material():
+    # sep (pooled) takes 6 t/yr of ionic clay from mine_a and 6 t/yr of bastnaesite from
+    # mine_b (24 t/yr capacity, spare 18); mine_a stops. Extra bastnaesite does not replace
+    # the ionic clay: sep runs on the 0.5 t/month of bastnaesite -> oem at 0.5 (as in the
+    # simulation), TTS 0, loss 6 x 0.5 = 3 t.
+    facilities = [facility("mine_a", "mine", capacity=6), facility("mine_b", "mine", capacity=24),
+                  facility("sep", "separator", capacity=48), facility("oem", "oem", "DE")]
+    links = [{"supplier": "mine_a", "customer": "sep", "material": "ionic clay", "volume": 6},
+             {"supplier": "mine_b", "customer": "sep", "material": "bastnaesite", "volume": 6},
+             {"supplier": "sep", "customer": "oem", "material": "NdPr oxide", "volume": 12}]
+    net = network_from_records(facilities, links)
+    spec = scenario([{"select": {"id": "mine_a"}, "duration_months": 6}])
+    result = run_optimal(net, spec)
+    assert result.months["oem"].tolist() == pytest.approx([0.5] * 6 + [1, 1])
+    assert row(result, "oem")["lost_volume"] == pytest.approx(3.0)
+    assert run_scenario(net, spec).months["oem"].tolist() == pytest.approx([0.5] * 6 + [1, 1])

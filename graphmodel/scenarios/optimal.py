@@ -43,12 +43,12 @@ Constraints, each month t:
    ``0 <= S[g, t] <= S0_g``: ``S0_g`` = months of stock (``inventory_days / 30`` and
    ``responses.inventory_days``, :func:`.simulate.inventory_months`) times ``B_g``; a
    stock is never built above its starting level, surplus arrivals are not kept.
-5. *Mix*: in a pooled group (no recipe) each material keeps its baseline share of the
-   group's use, ``sum_{e into g carrying m} x[e, t] <= (b_gm / B_g) u[g, t]`` (``b_gm``:
-   the group's baseline intake of m): lost volume is replaced by the same material, as
-   in the simulation's rerouting (no extra bastnaesite for lost ionic-clay feed), while
-   extra output may draw proportionally more of every input. Recipe groups substitute
-   as their recipe says.
+5. *Same material*: a pooled group (no recipe) fed with several materials takes at most
+   its baseline intake of each, ``sum_{e into g carrying m} x[e, t] <= b_gm`` (t a month):
+   lost volume is replaced by the same material, as in the simulation's rerouting (no
+   extra bastnaesite for lost ionic-clay feed), so such a facility makes extra output only
+   from stock. A group of one material draws as much of it as its output needs; recipe
+   groups substitute as their recipe says.
 6. *Links*: ``x[e, t] <= V_e/12 g[t, e] + r[e, t]``: the shocks' share of a link's
    baseline, plus, when rerouting is on and the link may take rerouted volume this month
    (:meth:`.simulate.ReroutePlan.eligible`: qualified, or a candidate past its
@@ -155,23 +155,23 @@ class _Model:
                 ok = plan.eligible(t, links, self.g[t][:, None], compiled.first_start)[:, 0]
                 extra[t] = np.where(ok, plan.link_cap[t], 0.0)
         self.link_upper = base + extra
-        # pooled inputs keep their baseline mix: material m's intake at v is at most its
-        # baseline share of the group's use (rerouting replaces lost volume of the same
-        # material, as in the simulation: no bastnaesite for lost ionic clay)
+        # a pooled group fed with several materials takes at most its baseline intake of
+        # each (rerouting replaces lost volume of the same material, as in the simulation:
+        # no extra bastnaesite for lost ionic-clay feed)
         pooled = ~prod.recipe[prod.group_owner[prod.entry_group]]
         material = pd.factorize(net.links["material"].to_numpy(), use_na_sentinel=False)[0]
-        key = prod.entry_group.astype(np.int64) * (material.max() + 1) + material[prod.entry_link]
-        codes, uniques = pd.factorize(key[pooled])
-        carrying = topo.volume[prod.entry_link[pooled]] > 0
-        intake = np.bincount(codes[carrying], weights=(topo.volume[prod.entry_link[pooled]] / 12.0
-                                                       * prod.entry_weight[pooled])[carrying],
-                             minlength=len(uniques))
-        self.mix_link = prod.entry_link[pooled]
-        self.mix_weight = prod.entry_weight[pooled]
+        width = int(material.max()) + 1 if len(material) else 1
+        key = prod.entry_group.astype(np.int64) * width + material[prod.entry_link]
+        carrying = topo.volume[prod.entry_link] > 0
+        pairs = np.unique(key[pooled & carrying])
+        mixed = np.bincount(pairs // width, minlength=self.G) > 1      # groups with 2+ materials
+        chosen = pooled & mixed[prod.entry_group]
+        codes, uniques = pd.factorize(key[chosen])
+        volume = topo.volume[prod.entry_link[chosen]] / 12.0 * prod.entry_weight[chosen]
+        self.mix_link = prod.entry_link[chosen]
+        self.mix_weight = prod.entry_weight[chosen]
         self.mix_row = codes
-        self.mix_group = (uniques // (material.max() + 1)).astype(np.int64)
-        base_g = prod.group_base[self.mix_group]
-        self.mix_share = np.divide(intake, base_g, out=np.zeros(len(uniques)), where=base_g > 0)
+        self.mix_cap = np.bincount(codes, weights=volume, minlength=len(uniques))
         # capacity rows per non-sink facility with slots
         capacity, _, _ = capacity_schedule(topo, responses, self.T)
         self.cap = self.f * np.maximum(capacity, topo.outbound[None, :]) / 12.0       # (T, n)
@@ -247,13 +247,13 @@ class _Model:
             vals.append(self.U[self.cap_slots])
             rhs.append(scale * self.cap[t, self.cap_rows])
             r += len(self.cap_rows)
-            # 2b. pooled inputs keep their baseline mix
-            mixes = len(self.mix_share)
+            # 2b. pooled groups of several materials: at most the baseline of each
+            mixes = len(self.mix_cap)
             if mixes:
-                rows += [r + self.mix_row, r + np.arange(mixes)]
-                cols += [self.x(t) + self.mix_link, self.u(t) + self.mix_group]
-                vals += [self.mix_weight, -self.mix_share]
-                rhs.append(np.zeros(mixes))
+                rows.append(r + self.mix_row)
+                cols.append(self.x(t) + self.mix_link)
+                vals.append(self.mix_weight)
+                rhs.append(scale * self.mix_cap)
                 r += mixes
             # 3. recipe pairs
             pairs = len(prod.pair_slot)
