@@ -113,13 +113,18 @@ def calibrate(
                                             "replicates (default: observed.bootstrap)."),
     output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write the calibrated "
                                           "scenario YAML here.", show_default=False),
+    stoppages: bool = typer.Option(False, "--stoppages", help="Instead: fit the sinks' "
+                                   "inventory days per sector to the documented stoppages up to "
+                                   "the cut-off and report the fit and its residuals (writes "
+                                   "nothing)."),
     fmt: Optional[str] = typer.Option(None, "--format", "-f", help="Format of the parameter "
                                       "table on stdout: table|csv|json|md.", show_default=False),
 ) -> None:
     """Fit a preset's free parameters (observed.free) to the observed months.
 
     Bounded least squares (scipy), residuals (simulated - observed) / baseline; uncertainty
-    by a seeded parametric bootstrap. Prints the parameters with their sd and 95% interval
+    by a seeded parametric bootstrap. --stoppages instead fits the sinks' inventory days
+    per sector to the documented stoppages (grid of days; least misses + false alarms). Prints the parameters with their sd and 95% interval
     and, with -o, writes the calibrated YAML (same inputs and seed: same file).
     """
     from graphmodel.calibrate import calibrate as fit, calibrated_yaml
@@ -130,6 +135,9 @@ def calibrate(
                                  param_hint="--format")
     scenario_path, spec = _load_event(event)
     net = load(path)
+    if stoppages:
+        _fit_stoppages(net, spec, scenario_path, fit_until, fmt, output)
+        return
     result = fit(net, spec, scenario_path.name, scenario_path, fit_until=fit_until, seed=seed,
                  bootstrap=bootstrap)
     stats = result.stats
@@ -141,3 +149,19 @@ def calibrate(
         output.write_text(calibrated_yaml(scenario_path, spec, result), encoding="utf-8")
         print(f"wrote {output}", file=sys.stderr)
     emit(result.parameters, fmt, None)
+
+
+def _fit_stoppages(net, spec, scenario_path, fit_until, fmt, output) -> None:
+    from graphmodel.calibrate import fit_stocks_to_stoppages
+
+    if output is not None:
+        raise typer.BadParameter("--stoppages writes nothing: its fit is a report",
+                                 param_hint="--output")
+    result = fit_stocks_to_stoppages(net, spec, scenario_path.name, scenario_path,
+                                     fit_until=fit_until)
+    for row in result.stoppages.itertuples():
+        off = "never short" if pd.isna(row.months_off) else f"months_off {int(row.months_off):+d}"
+        state = "not in the network" if pd.isna(row.short_in_model) else \
+            ("short within a month" if row.short_in_model else off)
+        print(f"{row.split} {row.date} {row.company}: {state}", file=sys.stderr)
+    emit(result.sectors, fmt, None)
