@@ -8,6 +8,8 @@ from app_support import analytics, figures
 from app_support.data import current_network
 from app_support.scenario_view import builder_scenario, curves, most_affected, scenario_yaml
 from app_support.widgets import chart, dataset_caption, percent, url_multiselect, url_selectbox
+from graphmodel.backtest import backtest_figure
+from graphmodel.errors import TiernError
 from graphmodel.scenarios import ScenarioFileError, load_scenario, parse_scenario
 from graphmodel.scenarios.montecarlo import run_monte_carlo
 from graphmodel.scenarios.presets import preset_paths
@@ -98,6 +100,51 @@ def builder() -> dict:
         reroute_lead_months=lead)
 
 
+def backtest_panel(scenario) -> None:
+    """Observed vs simulated for a scenario that stands for a real event (``observed:``)."""
+    st.markdown("This scenario stands for a real event: its simulated series are compared "
+                "with what was observed (`tiern backtest`). Error = (simulated - observed) / "
+                "observed; MAPE over months with observed > 0; MAE / baseline is scale-free.")
+    try:
+        bt = analytics.backtest(net, scenario)
+    except ScenarioFileError as error:
+        show_scenario_error(error)
+        return
+    chart(backtest_figure(bt))
+    summary = bt.summary.rename(columns={"mae_baseline": "MAE / baseline", "mape": "MAPE"})
+    st.dataframe(summary, hide_index=True, width="stretch", key="bt_summary", column_config={
+        "MAPE": st.column_config.NumberColumn(format="percent"),
+        "MAE / baseline": st.column_config.NumberColumn(format="percent"),
+        "trough_error": st.column_config.NumberColumn(format="percent")})
+    with st.expander("Month by month"):
+        st.dataframe(bt.rows, hide_index=True, width="stretch", key="bt_rows",
+                     column_config={"error": st.column_config.NumberColumn(format="percent")})
+    stops = bt.stoppages
+    if len(stops):
+        mapped = stops[stops["short_in_model"].notna()]
+        st.markdown(f"**Documented stoppages**: {int(mapped['short_in_model'].sum())} of "
+                    f"{len(mapped)} that map to the network are short in the model within one "
+                    "month of their date.")
+        st.dataframe(stops, hide_index=True, width="stretch", key="bt_stops")
+    if st.toggle("Compare with the optimal response (linear programmes; a few seconds)",
+                 key="bt_optimal"):
+        try:
+            table = analytics.responses(net, scenario, stops)
+        except TiernError as error:
+            st.warning(str(error))
+            return
+        first = pd.to_numeric(table["simulated_tts_months"], errors="coerce").min()
+        tts = table["optimal_tts_months"].iloc[0]
+        c1, c2 = st.columns(2)
+        c1.metric("Simulated response: first short month",
+                  "none" if first != first else f"month {int(first)}")
+        c2.metric("Optimal response: time to survive", "beyond the horizon" if tts != tts
+                  else f"{tts:.2f} months",
+                  help="Simchi-Levi's TTS: how long every sink's demand could have been met "
+                       "with the best use of stock and spare qualified capacity.")
+        st.dataframe(table, hide_index=True, width="stretch", key="bt_responses")
+
+
 def load_choice(choice: str, built: dict | None):
     if choice == BUILD:
         return parse_scenario(built, "scenario builder")
@@ -146,8 +193,11 @@ shown = st.multiselect("Sinks to plot", list(sinks["id"]), default=default_sinks
 long, marks = curves(result, shown)
 chart(figures.supply_curves_figure(long, marks, f"{scenario.name}: monthly supply per sink"))
 
-tab_sinks, tab_stages, tab_links, tab_compare, tab_mc = st.tabs(
-    ["Sinks", "Stages", "Rerouted links", "Compare", "Monte Carlo"])
+names = ["Sinks", "Stages", "Rerouted links", "Compare", "Monte Carlo"]
+if scenario.observed is not None:
+    names.append("Backtest")
+tabs = st.tabs(names)
+tab_sinks, tab_stages, tab_links, tab_compare, tab_mc = tabs[:5]
 pct = st.column_config.NumberColumn(format="percent")
 with tab_sinks:
     st.dataframe(sinks, hide_index=True, width="stretch", column_config={
@@ -224,6 +274,10 @@ with tab_mc:
             "p_shortfall": pct, "shortfall_mean": pct, "shortfall_p50": pct, "shortfall_p95": pct,
             "lost_volume_mean": st.column_config.NumberColumn(format="%,.0f"),
             "lost_volume_p95": st.column_config.NumberColumn(format="%,.0f")})
+
+if scenario.observed is not None:
+    with tabs[5]:
+        backtest_panel(scenario)
 
 st.download_button("Save this scenario as YAML", scenario_yaml(scenario),
                    f"{choice if choice != BUILD else 'custom-scenario'}.yaml",

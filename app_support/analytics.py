@@ -120,6 +120,36 @@ def scenario_result(net: Network, scenario, reroute: bool | None = None,
 
 
 @st.cache_data(**CACHE)
+def _backtest(_net: Network, dataset: str, scenario_json: str):
+    from graphmodel.backtest import run_backtest
+
+    scenario = parse_scenario(json.loads(scenario_json))
+    return run_backtest(_net, scenario, scenario.name)
+
+
+def backtest(net: Network, scenario):
+    """:func:`graphmodel.backtest.run_backtest` of a scenario with an ``observed:`` block,
+    cached per dataset and scenario content."""
+    text = json.dumps(scenario.model_dump(mode="json"), sort_keys=True)
+    return _backtest(net, net.hash, text)
+
+
+@st.cache_data(**CACHE)
+def _responses(_net: Network, dataset: str, scenario_json: str, stoppages_json: str):
+    from graphmodel.backtest import response_table
+
+    scenario = parse_scenario(json.loads(scenario_json))
+    rows = json.loads(stoppages_json)
+    return response_table(_net, scenario, pd.DataFrame(rows) if rows else None)
+
+
+def responses(net: Network, scenario, stoppages: pd.DataFrame) -> pd.DataFrame:
+    """:func:`graphmodel.backtest.response_table` (simulated against optimal), cached."""
+    text = json.dumps(scenario.model_dump(mode="json"), sort_keys=True)
+    return _responses(net, net.hash, text, stoppages[["company", "sink"]].to_json(orient="records"))
+
+
+@st.cache_data(**CACHE)
 def _compliance(_net: Network, dataset: str, rule: str, as_of: str, all_sinks: bool):
     day = dt.date.fromisoformat(as_of)
     chosen = select_rules(load_rules(None), rule, day)

@@ -7,7 +7,10 @@ from pathlib import Path
 import streamlit as st
 
 from graphmodel import Network
+from graphmodel.backtest import real_event_presets
 from graphmodel.report import build_report, write_report
+
+from .data import BUNDLED, current_key
 
 FORMATS = {"html": "HTML (interactive, works offline)", "pdf": "PDF (for print)",
            "xlsx": "Excel workbook (every table)", "md": "Markdown"}
@@ -15,9 +18,10 @@ MIME = {"html": "text/html", "pdf": "application/pdf", "md": "text/markdown",
         "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
 
 
-def build_report_bytes(net: Network, fmt: str, progress=None) -> bytes:
-    """The report of :mod:`graphmodel.report` for ``net`` rendered as ``fmt``."""
-    report = build_report(net, progress=progress)
+def build_report_bytes(net: Network, fmt: str, progress=None, backtests=()) -> bytes:
+    """The report of :mod:`graphmodel.report` for ``net`` rendered as ``fmt`` (``backtests``:
+    real events replayed in its Backtests section)."""
+    report = build_report(net, progress=progress, backtests=backtests)
     with tempfile.TemporaryDirectory() as tmp:
         return write_report(report, Path(tmp) / f"report.{fmt}").read_bytes()
 
@@ -32,7 +36,8 @@ def report_button(net: Network) -> None:
         def progress(done: int, total: int, label: str = "") -> None:
             bar.progress(min(done / max(total, 1), 1.0), text=f"Building the report: {label}")
 
-        st.session_state["report_file"] = (key, build_report_bytes(net, fmt, progress))
+        events = real_event_presets() if current_key() == BUNDLED else ()
+        st.session_state["report_file"] = (key, build_report_bytes(net, fmt, progress, events))
         bar.empty()
     built = st.session_state.get("report_file")
     if built and built[0] == key:

@@ -27,6 +27,14 @@ of its sinks' supply is below ``1 - 1e-9`` (the ``tts_months`` test). ``months_o
 the distance from the stoppage's month ``m_s`` to the nearest short month ``m*``,
 ``m* - m_s`` (the earlier one on a tie), null when the group is never short;
 ``short_in_model`` is ``|months_off| <= 1``.
+
+Responses (``--by response``): per sink, the simulated (greedy) response against the
+optimal one (:mod:`.scenarios.optimal`): ``simulated_tts_months`` (first short month,
+whole months), ``optimal_tts_months`` (Simchi-Levi's TTS: continuous, network-wide, the
+same in every row), both responses' ``min_supply`` and ``lost_volume`` (the sink's demand
+unit), and the documented ``stoppages`` that map to the sink. A stoppage in month
+``m_s`` (scenario months) was avoidable by the best response when
+``optimal_tts_months > m_s + 1`` (all demand could still be met after that month).
 """
 from __future__ import annotations
 
@@ -50,8 +58,30 @@ ROW_COLUMNS = ["series", "month", "split", "unit", "observed", "simulated", "err
 SUMMARY_COLUMNS = ["series", "split", "months", "unit", "mape", "mae", "mae_baseline",
                    "trough_month",
                    "trough_observed", "trough_simulated", "trough_error"]
+RESPONSE_COLUMNS = ["id", "name", "country", "sector", "stoppages", "simulated_tts_months",
+                    "optimal_tts_months", "simulated_min_supply", "optimal_min_supply",
+                    "simulated_lost_volume", "optimal_lost_volume"]
 STOPPAGE_COLUMNS = ["company", "country", "sector", "date", "split", "sink", "short_in_model",
                     "months_off"]
+
+
+def real_event_presets() -> list[str]:
+    """Presets that stand for a real event (an ``observed:`` block), the calibrated version
+    of an event in place of its source preset."""
+    from .scenarios.model import load_scenario
+    from .scenarios.presets import preset_paths
+
+    stems = {p.stem: p for p in preset_paths()}
+    chosen = []
+    for stem, path in stems.items():
+        if f"{stem}-calibrated" in stems:
+            continue
+        try:
+            if load_scenario(path).observed is not None:
+                chosen.append(stem)
+        except ScenarioFileError:
+            continue
+    return chosen
 
 
 def observed_path(name: str, scenario_file: str | Path | None = None) -> Path:
@@ -345,6 +375,38 @@ def stoppage_table(net: Network, spec: Scenario, sink_supply: np.ndarray, file: 
     frame["months_off"] = pd.array(frame["months_off"], dtype="Int64")
     frame["short_in_model"] = pd.array(frame["short_in_model"], dtype="boolean")
     return frame
+
+
+def response_table(net: Network, spec: Scenario, stoppages: pd.DataFrame | None = None
+                   ) -> pd.DataFrame:
+    """Per sink: the simulated response against the optimal one (see the module docstring),
+    sinks short in either response first, then by the simulated first short month."""
+    from .scenarios.optimal import run_optimal
+    from .scenarios.run import run_scenario
+
+    simulated = run_scenario(net, spec).sinks.set_index("id")
+    optimal = run_optimal(net, spec).sinks.set_index("id").reindex(simulated.index)
+    named: dict[str, list[str]] = {}
+    if stoppages is not None:
+        for row in stoppages.itertuples():
+            for sink in str(row.sink).split(", "):
+                named.setdefault(sink, []).append(row.company)
+    table = pd.DataFrame({
+        "id": simulated.index, "name": simulated["name"].to_numpy(),
+        "country": simulated["country"].to_numpy(), "sector": simulated["sector"].to_numpy(),
+        "stoppages": ["; ".join(named.get(i, [])) for i in simulated.index],
+        "simulated_tts_months": simulated["tts_months"].to_numpy(),
+        "optimal_tts_months": optimal["tts_months"].to_numpy(dtype=float),
+        "simulated_min_supply": simulated["min_supply"].to_numpy(),
+        "optimal_min_supply": optimal["min_supply"].to_numpy(),
+        "simulated_lost_volume": simulated["lost_volume"].to_numpy(),
+        "optimal_lost_volume": optimal["lost_volume"].to_numpy()})
+    short = (table["simulated_min_supply"] < 1.0 - SHORTFALL_TOLERANCE) \
+        | (table["optimal_min_supply"] < 1.0 - SHORTFALL_TOLERANCE)
+    table["_short"] = ~short
+    table["_first"] = pd.to_numeric(table["simulated_tts_months"], errors="coerce").fillna(np.inf)
+    table = table.sort_values(["_short", "_first", "id"]).drop(columns=["_short", "_first"])
+    return table.reset_index(drop=True)[RESPONSE_COLUMNS]
 
 
 def backtest_figure(result: BacktestResult):

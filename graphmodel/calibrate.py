@@ -295,3 +295,112 @@ def _represent_dict(dumper, value):
 
 _Dumper.add_representer(list, _represent_list)
 _Dumper.add_representer(dict, _represent_dict)
+
+
+STOCK_FIT_COLUMNS = ["sector", "sinks", "stoppages_fitted", "start_days", "fitted_days",
+                     "days_low", "days_high", "misses", "false_alarms"]
+
+
+@dataclass
+class StockFit:
+    """Sink stocks fitted to the documented stoppages: per sector and per stoppage."""
+
+    sectors: pd.DataFrame      # STOCK_FIT_COLUMNS
+    stoppages: pd.DataFrame    # the stoppage table at the fitted days (months_off = residual)
+    fit_until: str | None
+
+
+def fit_stocks_to_stoppages(net: Network, spec: Scenario, file: str = "<scenario>",
+                            scenario_file=None, *, fit_until: str | None = None,
+                            max_days: int = 120) -> StockFit:
+    """Per sector, the sinks' inventory days that best reproduce the stoppages (report only).
+
+    Sectors: those of the documented stoppages dated up to the cut-off (``fit_until``,
+    default the preset's) that map to sinks. For each sector one value ``d`` (days) is set
+    for all its sinks; a sink's stock affects only its own supply, so every sector is
+    fitted at once on a grid ``d = 0, 1, ..., max_days`` (one simulated column per value).
+    Loss for sector s at ``d``::
+
+        misses(d)       = fitted stoppages of s whose sinks are not short within one month
+                          of their date (``short_in_model`` false)
+        false_alarms(d) = sinks of s named by no stoppage that are short in a month up to
+                          the cut-off
+        loss(d)         = misses + false_alarms
+
+    (a stoppage listed after the cut-off still names its sinks, so they are no false alarm).
+    The fitted value is the ``d`` of least loss closest to the sector's current mean
+    (the sourced planning value); ``days_low`` / ``days_high`` bound the contiguous run of
+    least-loss values around it (how well the stoppages pin it down). The residuals are the
+    stoppage table (``months_off``) at the fitted values, held-out rows included. Nothing is
+    written: the fitted days are an analysis, not data.
+    """
+    from .backtest import fit_cutoff, stoppage_table
+    from .scenarios.observed import month_index
+    from .scenarios.simulate import inventory_months
+
+    observed = spec.observed
+    if observed is None or observed.stoppages is None:
+        raise ScenarioFileError(file, [("observed.stoppages", "no stoppage list to fit to")])
+    fit_until = fit_until or fit_cutoff(spec)
+    evaluator = Evaluator(net, spec, file, scenario_file)
+    draws = central_draws(spec)
+    base = stoppage_table(net, spec, np.ones((spec.horizon_months, len(net.sinks))), file,
+                          scenario_file, fit_until)
+    sink_ids = list(net.sinks.astype(str))
+    sectors_of = net.facilities.loc[net.sinks, "sector"].astype(str).to_numpy()
+    fitted = base[(base["split"] != "held_out") & base["short_in_model"].notna()]
+    named = {s for row in base.itertuples() for s in str(row.sink).split(", ")}
+    sectors = sorted({sectors_of[sink_ids.index(s)] for row in fitted.itertuples()
+                      for s in str(row.sink).split(", ")})
+    if not sectors:
+        raise ScenarioFileError(file, [("observed.stoppages", "no stoppage up to the cut-off "
+                                                              "maps to a sink")])
+    grid = np.arange(0, max_days + 1, dtype=float)
+    months = inventory_months(evaluator.topo, spec.responses)
+    positions = net.facilities.index.get_indexer(net.sinks)
+    stock = np.tile(months[:, None], (1, len(grid)))
+    in_sector = {s: positions[sectors_of == s] for s in sectors}
+    for members in in_sector.values():
+        stock[members, :] = grid[None, :] / DAYS_PER_MONTH
+    K = len(grid)
+    many = Draws(**{name: np.repeat(getattr(draws, name), K, axis=0)
+                    for name in ("occurs", "loss", "start", "duration")})
+    _, sinks = evaluator.run(many, stock)                          # (T, sinks, K)
+    short = sinks < 1.0 - 1e-9
+    last = month_index(fit_until, observed.month0) if fit_until else spec.horizon_months - 1
+    rows, chosen = [], {}
+    for sector in sectors:
+        ids = [i for i, s in enumerate(sink_ids) if sectors_of[i] == sector]
+        own = fitted[[any(sectors_of[sink_ids.index(x)] == sector for x in str(r).split(", "))
+                      for r in fitted["sink"]]]
+        loss = np.zeros(K, dtype=int)
+        misses = np.zeros(K, dtype=int)
+        alarms = np.zeros(K, dtype=int)
+        for k in range(K):
+            table = stoppage_table(net, spec, sinks[:, :, k], file, scenario_file, fit_until)
+            hit = table.set_index(["company", "date"]).loc[
+                list(zip(own["company"], own["date"])), "short_in_model"]
+            misses[k] = int((~hit.astype(bool)).sum())
+            alarms[k] = int(sum(short[:last + 1, i, k].any() for i in ids
+                                if sink_ids[i] not in named))
+        loss = misses + alarms
+        start = float(np.mean(months[positions[sectors_of == sector]])) * DAYS_PER_MONTH
+        best = np.flatnonzero(loss == loss.min())
+        pick = int(best[np.argmin(np.abs(grid[best] - start))])
+        low = high = pick
+        while low > 0 and loss[low - 1] == loss[pick]:
+            low -= 1
+        while high < K - 1 and loss[high + 1] == loss[pick]:
+            high += 1
+        chosen[sector] = pick
+        rows.append({"sector": sector, "sinks": len(ids), "stoppages_fitted": len(own),
+                     "start_days": round(start, 1), "fitted_days": float(grid[pick]),
+                     "days_low": float(grid[low]), "days_high": float(grid[high]),
+                     "misses": int(misses[pick]), "false_alarms": int(alarms[pick])})
+    final = np.tile(months[:, None], (1, 1))
+    for sector, pick in chosen.items():
+        final[in_sector[sector], 0] = grid[pick] / DAYS_PER_MONTH
+    _, at_fit = evaluator.run(draws, final)
+    residuals = stoppage_table(net, spec, at_fit[:, :, 0], file, scenario_file, fit_until)
+    return StockFit(sectors=pd.DataFrame(rows, columns=STOCK_FIT_COLUMNS), stoppages=residuals,
+                    fit_until=fit_until)

@@ -54,13 +54,16 @@ class Report:
     methodology: list[tuple[str, str]]
     sources: pd.DataFrame
     notes: list[str] = field(default_factory=list)
+    backtests: list[dict] = field(default_factory=list)   # see _backtests
 
 
 # --- building --------------------------------------------------------------------------------
 def build_report(net: Network, *, top: int = 10, sinks=None,
-                 progress: Optional[Progress] = None) -> Report:
+                 progress: Optional[Progress] = None, backtests=()) -> Report:
     """Compute the report's content for ``net`` (``sinks`` as in
-    :func:`graphmodel.chokepoints.selected_demand`; ``top`` chokepoints explained)."""
+    :func:`graphmodel.chokepoints.selected_demand`; ``top`` chokepoints explained;
+    ``backtests``: presets or scenario files of real events, each replayed against its
+    observed data by :func:`graphmodel.backtest.run_backtest` in a "Backtests" section)."""
     steps = 7
     tick = (lambda done, label: progress(done, steps, label)) if progress else (lambda *_: None)
     notes: list[str] = []
@@ -100,10 +103,46 @@ def build_report(net: Network, *, top: int = 10, sinks=None,
         "Concentration": concentration,
         "China exposure": _exposure_wide(exposure, demand),
     }
+    events = _backtests(net, backtests, tables, figures, notes)
     report = Report(meta=meta, findings=findings, top=top_rows, tables=tables, figures=figures,
-                    methodology=METHODOLOGY, sources=sources(net), notes=notes)
+                    methodology=METHODOLOGY + (BACKTEST_METHODOLOGY if events else []),
+                    sources=sources(net), notes=notes, backtests=events)
     tick(7, "done")
     return report
+
+
+def _backtests(net: Network, events, tables: dict, figures: dict, notes: list[str]) -> list[dict]:
+    """Replay each real event against its observed data; its tables and figure join the
+    report's (sheets ``Backtest <year> errors``, ``... months``, ``... stoppages``). An event
+    that cannot run on this network becomes a note."""
+    from .backtest import backtest_figure, run_backtest
+    from .scenarios import load_scenario
+    from .scenarios.presets import resolve
+
+    out = []
+    for event in events:
+        try:
+            path = resolve(event)
+            spec = load_scenario(path)
+            result = run_backtest(net, spec, path.name, path)
+        except TiernError as error:
+            notes.append(f"Backtest {event} not run on this dataset: {error}")
+            continue
+        label = f"Backtest {result.month0[:4]}"
+        if any(e["label"] == label for e in out):
+            label = f"{label} ({len(out) + 1})"
+        names = {"errors": f"{label} errors", "months": f"{label} months",
+                 "stoppages": f"{label} stoppages"}
+        tables[names["errors"]] = result.summary
+        tables[names["months"]] = result.rows
+        if len(result.stoppages):
+            tables[names["stoppages"]] = result.stoppages
+        else:
+            names.pop("stoppages")
+        figures[label] = backtest_figure(result)
+        out.append({"label": label, "event": Path(path).stem, "name": spec.name,
+                    "fit_until": result.fit_until, "tables": names, "figure": label})
+    return out
 
 
 def _meta(net: Network, demand: pd.Series, sinks, top: int) -> dict:
@@ -343,6 +382,49 @@ METHODOLOGY: list[tuple[str, str]] = [
 ]
 
 
+BACKTEST_METHODOLOGY: list[tuple[str, str]] = [
+    ("Backtests",
+     "A preset that stands for a real event is replayed month by month and its simulated "
+     "series compared with the observed one (data/observed): simulated = the selected links' "
+     "delivery as a fraction of its unshocked value times the observed baseline level. "
+     "error = (simulated − observed) / observed; MAPE = mean |error| over months with "
+     "observed > 0; MAE / baseline = mean |simulated − observed| / baseline; the trough month "
+     "is the month with the lowest observed value. Months up to the calibration cut-off are "
+     "'fit', later ones 'held_out'. A documented stoppage is short_in_model when the sinks it "
+     "maps to are short within one month of its date (months_off = nearest short month − "
+     "stoppage month)."),
+]
+
+
+def _backtest_intro(event: dict) -> str:
+    fit = f"fitted up to {event['fit_until']}, later months held out" if event["fit_until"] \
+        else "no calibration cut-off"
+    return (f"{event['name']} (preset {event['event']}; {fit}): observed against simulated, "
+            "the error per series and each documented stoppage. Reproduce with "
+            f"tiern backtest {event['event']}.")
+
+
+_BACKTEST_SHOWN = {"errors": ["series", "split", "months", "unit", "mape", "mae_baseline",
+                              "trough_month", "trough_observed", "trough_simulated"],
+                   "months": ["series", "month", "split", "unit", "observed", "simulated", "error"],
+                   "stoppages": ["company", "country", "date", "split", "sink", "short_in_model",
+                                 "months_off"]}
+
+
+def _backtest_display(kind: str, table: pd.DataFrame) -> pd.DataFrame:
+    shown = table[[c for c in _BACKTEST_SHOWN[kind] if c in table.columns]].copy()
+    for column in ("mape", "mae_baseline", "error"):
+        if column in shown:
+            shown[column] = shown[column].map(lambda v: "" if pd.isna(v) else f"{v:+.1%}"
+                                              if column == "error" else f"{v:.1%}")
+    for column in ("observed", "simulated", "trough_observed", "trough_simulated"):
+        if column in shown:
+            shown[column] = shown[column].map(lambda v: "" if pd.isna(v) else f"{v:,.4g}")
+    shown = shown.astype(object).where(shown.notna(), "")
+    return shown.rename(columns={"mape": "MAPE", "mae_baseline": "MAE / baseline"}).rename(
+        columns=lambda c: c.replace("_", " "))
+
+
 # --- rendering -----------------------------------------------------------------------------
 def write_report(report: Report, path: Path, progress: Optional[Progress] = None) -> Path:
     """Render ``report`` to ``path``; the format follows the extension (see module docstring)."""
@@ -540,6 +622,15 @@ def to_html(report: Report, images: Optional[dict[str, str]] = None) -> str:
             if len(table) > 25:
                 parts.append(f"<p class='meta'>First 25 of {len(table)} rows; the workbook "
                              "edition (.xlsx) has them all.</p>")
+    if report.backtests:
+        parts.append("<h2>Backtests: the model against real events</h2>")
+    for event in report.backtests:
+        parts.append(f"<h3>{e(event['name'])}</h3><p>{e(_backtest_intro(event))}</p>")
+        parts.append(figure(event["figure"]))
+        for kind, name in event["tables"].items():
+            table = _backtest_display(kind, report.tables[name])
+            limit = None if kind != "months" else 40
+            parts.append(_html_table(table, limit=limit))
     parts.append("<h2>Methodology</h2><dl>" + "".join(
         f"<dt>{e(topic)}</dt><dd>{e(text)}</dd>" for topic, text in report.methodology) + "</dl>")
     parts.append("<h2>Data sources</h2>")
@@ -615,6 +706,12 @@ def to_markdown(report: Report) -> str:
         lines += [f"## {heading}", "", intro, ""]
         if table is not None and len(table):
             lines += [_display(table_name, table, names).to_markdown(index=False), ""]
+    if report.backtests:
+        lines += ["## Backtests: the model against real events", ""]
+    for event in report.backtests:
+        lines += [f"### {event['name']}", "", _backtest_intro(event), ""]
+        for kind, name in event["tables"].items():
+            lines += [_backtest_display(kind, report.tables[name]).to_markdown(index=False), ""]
     lines += ["## Methodology", ""]
     lines += [f"- **{topic}.** {text}" for topic, text in report.methodology] + [""]
     lines += ["## Data sources", "",

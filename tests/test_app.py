@@ -277,3 +277,40 @@ def test_chokepoints_page_lists_critical_inputs_small_by_mass():
     at.slider(key="cp_input_share").set_value(0.02).run()
     assert (at.dataframe[-1].value["mass_share"] < 0.02).all()
     assert len(at.dataframe[-1].value) < len(table)
+
+
+def test_scenario_page_backtest_panel_shows_observed_against_simulated():
+    import json
+
+    at = open_app("scenarios", "bundled", query={"scenario": "china-2025-export-controls-calibrated"})
+    assert_clean(at)
+    assert "Backtest" in [t.label for t in at.tabs]
+    figures = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+    backtest = [f for f in figures if "Observed vs simulated" in str(f["layout"].get("title"))]
+    assert backtest, "the backtest figure is on the page"
+    names = {trace["name"] for trace in backtest[0]["data"]}
+    assert names == {"observed", "simulated"}
+    frames = [d.value for d in at.dataframe]
+    summary = next(f for f in frames if "MAE / baseline" in f)
+    assert set(summary["series"]) >= {"cn_magnet_exports"}
+    assert {"fit", "held_out"} <= set(summary["split"])
+    at.toggle(key="bt_optimal").set_value(True).run()
+    assert_clean(at)
+    table = next(d.value for d in at.dataframe if "optimal_tts_months" in d.value)
+    assert table["optimal_tts_months"].nunique() == 1
+    assert any("time to survive" in m.label for m in at.metric)
+
+
+def test_scenario_page_has_no_backtest_tab_without_observed_data():
+    at = open_app("scenarios", "bundled", query={"scenario": "bayan-obo-outage"})
+    assert_clean(at)
+    assert "Backtest" not in [t.label for t in at.tabs]
+
+
+def test_the_report_from_the_bundled_data_has_the_backtests():
+    at = open_app("chokepoints", "bundled")
+    at.selectbox(key="report_format").set_value("md").run()
+    at.button(key="report_build").click().run()
+    assert_clean(at)
+    data = at.session_state["report_file"][1].decode("utf-8")
+    assert "## Backtests: the model against real events" in data

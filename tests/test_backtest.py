@@ -9,9 +9,11 @@ import pandas as pd
 import pytest
 import yaml
 
-from graphmodel.backtest import Evaluator, mape, months_off, run_backtest
+from graphmodel.backtest import (RESPONSE_COLUMNS, Evaluator, mape, months_off, response_table,
+                                 run_backtest)
 from graphmodel.build import network_from_records
-from graphmodel.calibrate import Problem, calibrate, calibrated_yaml
+from graphmodel.calibrate import (STOCK_FIT_COLUMNS, Problem, calibrate, calibrated_yaml,
+                                  fit_stocks_to_stoppages)
 from graphmodel.network import load_network
 from graphmodel.scenarios import ScenarioFileError, load_scenario, parse_scenario
 from graphmodel.scenarios.observed import month_index, month_name
@@ -187,6 +189,39 @@ def test_observed_block_errors_name_the_file_and_field(tmp_path):
         run_backtest(hand_network(), parse_scenario(data, "hand.yaml"), "hand.yaml")
 
 
+def test_response_table_on_the_hand_network(tmp_path):
+    # no stock, no rerouting: both responses leave us-oem at 1 - 0.5 x 120/180 = 2/3 in
+    # months 0-1; lost 2 x 1/3 x 180/12 = 10 t; the LP's TTS is 0 (short from the start)
+    write_observed(tmp_path, {"2025-01": 100, "2025-04": 50})
+    stops = tmp_path / "stops.csv"
+    pd.DataFrame([{"company": "Detroit Cars", "country": "US", "sector": "automotive",
+                   "date": "2025-05-10"}]).to_csv(stops, index=False)
+    spec = hand_scenario(tmp_path, [CONTROL], stoppages=stops)
+    net = hand_network()
+    result = run_backtest(net, spec, "hand.yaml")
+    table = response_table(net, spec, result.stoppages).set_index("id")
+    assert list(table.index) == ["us-oem", "cn-oem"]
+    us = table.loc["us-oem"]
+    assert us["stoppages"] == "Detroit Cars"
+    assert (us["simulated_tts_months"], us["optimal_tts_months"]) == (0, 0.0)
+    assert us["simulated_min_supply"] == pytest.approx(2 / 3)
+    assert us["optimal_min_supply"] == pytest.approx(2 / 3)
+    assert us["simulated_lost_volume"] == pytest.approx(10.0)
+    assert us["optimal_lost_volume"] == pytest.approx(10.0)
+    assert table.loc["cn-oem", "optimal_lost_volume"] == pytest.approx(0.0)
+
+
+def test_cli_backtest_by_response(tmp_path):
+    out = tiern("backtest", "china-2025-export-controls-calibrated", "--by", "response", "-f", "json")
+    rows = json.loads(out.stdout)
+    assert set(rows[0]) == set(RESPONSE_COLUMNS)
+    assert len({r["optimal_tts_months"] for r in rows}) == 1
+    assert "response: simulated" in out.stderr and "optimal" in out.stderr
+    first = min(r["simulated_tts_months"] for r in rows if r["simulated_tts_months"] is not None)
+    tts = rows[0]["optimal_tts_months"]
+    assert tts is None or tts >= first            # the best response survives at least as long
+
+
 # --- the bundled 2025 event -----------------------------------------------------------
 
 @pytest.fixture(scope="module")
@@ -355,3 +390,51 @@ def test_annual_2010_event_backtest_and_calibration(bundled, tmp_path):
     assert out.read_bytes() == calibrated.read_bytes()
     assert load_scenario(calibrated).shocks[0].capacity_loss == pytest.approx(
         1 - exports["2010"] / exports["2009"], abs=1e-6)
+
+
+def test_stock_fit_to_stoppages_on_a_hand_network(tmp_path):
+    # us-oem takes 120 t/yr from CN and 60 from JP; exports halved in months 0-1: a deficit
+    # of 1/3 x 15 = 5 t/month for two months. d days of stock hold d/30 x 15 = d/2 t: never
+    # short for d >= 20 (10 t cover both months), short in month 1 for 10 <= d < 20 and in
+    # month 0 below: the May (month 1) stoppage is reproduced for d = 0..19. cn-oem (no
+    # stoppage) is never short: no false alarm. Both start at 30 days: fitted 19, [0, 19].
+    facilities = [
+        {"id": "cn-mag", "name": "CN magnets", "stage": "magnet", "country": "CN"},
+        {"id": "jp-mag", "name": "JP magnets", "stage": "magnet", "country": "JP"},
+        {"id": "us-oem", "name": "US cars", "stage": "oem", "country": "US",
+         "sector": "automotive", "inventory_days": 30},
+        {"id": "cn-oem", "name": "CN cars", "stage": "oem", "country": "CN",
+         "sector": "automotive", "inventory_days": 30}]
+    links = [
+        {"supplier": "cn-mag", "customer": "us-oem", "material": "NdFeB magnet", "volume": 120},
+        {"supplier": "jp-mag", "customer": "us-oem", "material": "NdFeB magnet", "volume": 60},
+        {"supplier": "cn-mag", "customer": "cn-oem", "material": "NdFeB magnet", "volume": 240}]
+    net = network_from_records(facilities, links)
+    write_observed(tmp_path, {"2025-01": 100, "2025-04": 50, "2025-05": 50})
+    stops = tmp_path / "stops.csv"
+    pd.DataFrame([{"company": "Detroit Cars", "country": "US", "sector": "automotive",
+                   "date": "2025-05-10"}]).to_csv(stops, index=False)
+    spec = hand_scenario(tmp_path, [CONTROL], stoppages=stops)
+    spec = spec.model_copy(update={"responses": spec.responses.model_copy(
+        update={"inventory": True})})
+    fit = fit_stocks_to_stoppages(net, spec, "hand.yaml", max_days=40)
+    row = fit.sectors.set_index("sector").loc["automotive"]
+    assert (row["start_days"], row["fitted_days"], row["days_low"], row["days_high"]) == \
+        (30.0, 19.0, 0.0, 19.0)
+    assert (row["misses"], row["false_alarms"]) == (0, 0)
+    residual = fit.stoppages.set_index("company").loc["Detroit Cars"]
+    assert bool(residual["short_in_model"]) and residual["months_off"] == 0
+
+
+def test_cli_calibrate_stoppages_reports_and_writes_nothing(tmp_path):
+    out = tiern("calibrate", "china-2025-export-controls-calibrated", "--stoppages", "-f", "json")
+    rows = json.loads(out.stdout)
+    assert rows and set(rows[0]) == set(STOCK_FIT_COLUMNS)
+    for row in rows:
+        assert row["days_low"] <= row["fitted_days"] <= row["days_high"]
+        assert row["stoppages_fitted"] >= 1
+    assert "Ford" in out.stderr and "held_out" in out.stderr
+    bad = tiern("calibrate", "china-2025-export-controls-calibrated", "--stoppages", "-o",
+                tmp_path / "x.yaml", check=False)
+    assert bad.returncode != 0 and "writes nothing" in bad.stderr
+    assert not (tmp_path / "x.yaml").exists()

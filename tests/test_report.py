@@ -195,3 +195,74 @@ def test_cli_report_writes_markdown(tmp_path):
     result = tiern("report", GOLDEN, "-o", str(out), "--top", "3")
     assert f"wrote {out}" in result.stderr
     assert "## Top 3 chokepoints" in out.read_text(encoding="utf-8")
+
+
+# --- backtests section --------------------------------------------------------------------
+def _event(tmp_path):
+    """A hand event: a CN magnet maker's exports halved for two months, observed 50 then 100."""
+    import pandas as pd
+    import yaml
+
+    from graphmodel.build import network_from_records
+
+    net = network_from_records(
+        [{"id": "cn-mag", "name": "CN magnets", "stage": "magnet", "country": "CN"},
+         {"id": "jp-mag", "name": "JP magnets", "stage": "magnet", "country": "JP"},
+         {"id": "us-oem", "name": "US cars", "stage": "oem", "country": "US", "sector": "automotive"}],
+        [{"supplier": "cn-mag", "customer": "us-oem", "material": "NdFeB magnet", "volume": 120},
+         {"supplier": "jp-mag", "customer": "us-oem", "material": "NdFeB magnet", "volume": 60}])
+    pd.DataFrame([{"series": "x", "month": m, "partner": "WORLD", "value": v, "unit": "t"}
+                  for m, v in {"2025-01": 100, "2025-04": 40, "2025-05": 50, "2025-06": 100}.items()]
+                 ).to_csv(tmp_path / "obs.csv", index=False)
+    pd.DataFrame([{"company": "Detroit Cars", "country": "US", "sector": "automotive",
+                   "date": "2025-05-10"}]).to_csv(tmp_path / "stops.csv", index=False)
+    spec = {"name": "Hand event", "horizon_months": 3,
+            "shocks": [{"type": "export_control", "select": {"country": "CN", "stage": "magnet"},
+                        "capacity_loss": 0.5, "start_month": 0, "duration_months": 2}],
+            "responses": {"inventory": False, "reroute": False},
+            "observed": {"month0": "2025-04", "fit_until": "2025-04",
+                         "series": [{"series": "x", "file": str(tmp_path / "obs.csv"),
+                                     "simulated": {"links_from": {"country": "CN"},
+                                                   "to_outside": "CN"},
+                                     "baseline": {"months": ["2025-01", "2025-01"]}}],
+                         "stoppages": {"file": str(tmp_path / "stops.csv")}}}
+    path = tmp_path / "hand-event.yaml"
+    path.write_text(yaml.safe_dump(spec), encoding="utf-8")
+    return net, path
+
+
+def test_backtests_section_in_every_format(tmp_path):
+    net, event = _event(tmp_path)
+    report = build_report(net, top=2, backtests=[str(event), "bayan-obo-outage"])
+    assert [e["label"] for e in report.backtests] == ["Backtest 2025"]
+    errors = report.tables["Backtest 2025 errors"].set_index("split")
+    # simulated 50, 50, 100 against observed 40, 50, 100: errors +25%, 0, 0
+    assert errors.loc["fit", "mape"] == pytest.approx(0.25)
+    assert errors.loc["held_out", "mape"] == pytest.approx(0.0)
+    assert any("bayan-obo-outage" in note and "no observed" in note for note in report.notes)
+    page = write_report(report, tmp_path / "r.html").read_text(encoding="utf-8")
+    assert "Backtests: the model against real events" in page and "Detroit Cars" in page
+    assert page.count("Plotly.newPlot") == len(report.figures)
+    text = write_report(report, tmp_path / "r.md").read_text(encoding="utf-8")
+    assert "### Hand event" in text and "+25.0%" in text and "tiern backtest hand-event" in text
+    book = openpyxl.load_workbook(write_report(report, tmp_path / "r.xlsx"))
+    assert {"Backtest 2025 errors", "Backtest 2025 months", "Backtest 2025 stoppages"} <= \
+        set(book.sheetnames)
+    static = to_html(report, images={name: "data:image/svg+xml;base64,AAAA"
+                                     for name in report.figures})
+    assert static.count("<img ") == len(report.figures)
+
+
+def test_report_without_backtests_has_no_section(report):
+    assert not report.backtests and "Backtests" not in [t for t, _ in report.methodology]
+
+
+def test_cli_report_on_the_bundled_data_replays_the_real_events(tmp_path):
+    out = tmp_path / "report.md"
+    tiern("report", "-o", str(out), "--top", "3")
+    text = out.read_text(encoding="utf-8")
+    assert "## Backtests: the model against real events" in text
+    assert "tiern backtest china-2025-export-controls-calibrated" in text
+    assert "tiern backtest china-2010-export-quota-calibrated" in text
+    tiern("report", "-o", str(out), "--top", "3", "--no-backtests")
+    assert "## Backtests" not in out.read_text(encoding="utf-8")

@@ -5,11 +5,12 @@ import sys
 from pathlib import Path
 from typing import Optional
 
+import pandas as pd
 import typer
 
 from ._common import FormatOpt, OutputOpt, PathArg, emit, load
 
-BY_CHOICES = ("month", "series", "stoppages")
+BY_CHOICES = ("month", "series", "stoppages", "response")
 
 EventArg = typer.Argument(..., metavar="EVENT", help="A preset with an observed: block (e.g. "
                           "china-2025-export-controls) or a scenario YAML file.")
@@ -40,7 +41,8 @@ def backtest(
     event: str = EventArg,
     path: Optional[Path] = PathArg,
     by: str = typer.Option("month", "--by", help="month (observed vs simulated per month) | "
-                           "series (errors per series) | stoppages"),
+                           "series (errors per series) | stoppages | response (per sink: the "
+                           "simulated response against the optimal one)"),
     fit_until: Optional[str] = typer.Option(None, "--fit-until", help="Split fit / held_out "
                                             "months here (default: the preset's calibration)."),
     figure: list[Path] = typer.Option([], "--figure", help="Write observed vs simulated to this "
@@ -53,7 +55,9 @@ def backtest(
 
     MAPE = mean |simulated - observed| / observed over months with observed > 0 (a
     fraction); the trough month is the month with the lowest observed value. A stoppage is
-    short_in_model when its sinks are short within one month of its date.
+    short_in_model when its sinks are short within one month of its date. --by response
+    compares the simulation's greedy response with the optimal one (Simchi-Levi's time to
+    survive and the least lost volume, as linear programmes) sink by sink.
     """
     from graphmodel.backtest import backtest_figure, run_backtest, write_figure
 
@@ -80,6 +84,21 @@ def backtest(
     for target in figure:
         write_figure(backtest_figure(result), target)
         print(f"wrote {target}", file=sys.stderr)
+    if by == "response":
+        from graphmodel.backtest import response_table
+        from graphmodel.scenarios.observed import month_name
+
+        table = response_table(net, spec, stops)
+        first = table["simulated_tts_months"].min()
+        tts = table["optimal_tts_months"].iloc[0] if len(table) else float("nan")
+        month0 = result.month0
+        simulated = "never short" if pd.isna(first) else \
+            f"first short month {int(first)} ({month_name(int(first), month0)})"
+        optimal = "all demand met over the horizon" if tts != tts else \
+            f"time to survive {tts:.2f} months (into {month_name(int(tts), month0)})"
+        print(f"response: simulated {simulated}; optimal {optimal}", file=sys.stderr)
+        emit(table, fmt, output, sheet=by)
+        return
     emit(result.table(by), fmt, output, sheet=by)
 
 
@@ -94,13 +113,18 @@ def calibrate(
                                             "replicates (default: observed.bootstrap)."),
     output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write the calibrated "
                                           "scenario YAML here.", show_default=False),
+    stoppages: bool = typer.Option(False, "--stoppages", help="Instead: fit the sinks' "
+                                   "inventory days per sector to the documented stoppages up to "
+                                   "the cut-off and report the fit and its residuals (writes "
+                                   "nothing)."),
     fmt: Optional[str] = typer.Option(None, "--format", "-f", help="Format of the parameter "
                                       "table on stdout: table|csv|json|md.", show_default=False),
 ) -> None:
     """Fit a preset's free parameters (observed.free) to the observed months.
 
     Bounded least squares (scipy), residuals (simulated - observed) / baseline; uncertainty
-    by a seeded parametric bootstrap. Prints the parameters with their sd and 95% interval
+    by a seeded parametric bootstrap. --stoppages instead fits the sinks' inventory days
+    per sector to the documented stoppages (grid of days; least misses + false alarms). Prints the parameters with their sd and 95% interval
     and, with -o, writes the calibrated YAML (same inputs and seed: same file).
     """
     from graphmodel.calibrate import calibrate as fit, calibrated_yaml
@@ -111,6 +135,9 @@ def calibrate(
                                  param_hint="--format")
     scenario_path, spec = _load_event(event)
     net = load(path)
+    if stoppages:
+        _fit_stoppages(net, spec, scenario_path, fit_until, fmt, output)
+        return
     result = fit(net, spec, scenario_path.name, scenario_path, fit_until=fit_until, seed=seed,
                  bootstrap=bootstrap)
     stats = result.stats
@@ -122,3 +149,19 @@ def calibrate(
         output.write_text(calibrated_yaml(scenario_path, spec, result), encoding="utf-8")
         print(f"wrote {output}", file=sys.stderr)
     emit(result.parameters, fmt, None)
+
+
+def _fit_stoppages(net, spec, scenario_path, fit_until, fmt, output) -> None:
+    from graphmodel.calibrate import fit_stocks_to_stoppages
+
+    if output is not None:
+        raise typer.BadParameter("--stoppages writes nothing: its fit is a report",
+                                 param_hint="--output")
+    result = fit_stocks_to_stoppages(net, spec, scenario_path.name, scenario_path,
+                                     fit_until=fit_until)
+    for row in result.stoppages.itertuples():
+        off = "never short" if pd.isna(row.months_off) else f"months_off {int(row.months_off):+d}"
+        state = "not in the network" if pd.isna(row.short_in_model) else \
+            ("short within a month" if row.short_in_model else off)
+        print(f"{row.split} {row.date} {row.company}: {state}", file=sys.stderr)
+    emit(result.sectors, fmt, None)

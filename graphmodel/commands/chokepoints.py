@@ -118,9 +118,17 @@ def report(
                                 help="report.html, report.xlsx, report.pdf or report.md"),
     top: int = typer.Option(10, "--top", "-n", help="Chokepoints listed in detail."),
     sinks: Optional[List[str]] = SinksOpt,
+    backtest: Optional[List[str]] = typer.Option(
+        None, "--backtest", help="A real event's preset (with observed data) to replay in the "
+        "report's Backtests section; repeatable (default on the bundled dataset: every such "
+        "preset, calibrated versions first).", show_default=False),
+    no_backtests: bool = typer.Option(False, "--no-backtests", help="Leave the Backtests "
+                                      "section out."),
 ) -> None:
     """Write the chokepoint report (summary, top chokepoints and why, concentration, China
-    exposure per OEM, charts, methodology, sources, dataset hash) as HTML, XLSX, PDF or MD."""
+    exposure per OEM, backtests of real events, charts, methodology, sources, dataset hash)
+    as HTML, XLSX, PDF or MD."""
+    from graphmodel.backtest import real_event_presets
     from graphmodel.report import REPORT_FORMATS, build_report, write_report
 
     suffix = output.suffix.lower().lstrip(".")
@@ -128,7 +136,8 @@ def report(
         raise typer.BadParameter(f"unsupported extension '.{suffix}' (expected one of "
                                  f"{', '.join('.' + f for f in REPORT_FORMATS)})", param_hint="-o")
     net = load(path)
+    events = [] if no_backtests else (backtest or (real_event_presets() if path is None else []))
     with progress_bar("report") as progress:
-        content = build_report(net, top=top, sinks=sinks, progress=progress)
+        content = build_report(net, top=top, sinks=sinks, progress=progress, backtests=events)
         write_report(content, output, progress=progress)
     print(f"wrote {output}", file=sys.stderr)

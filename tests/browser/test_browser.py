@@ -133,3 +133,17 @@ def test_a_preset_scenario_runs_and_draws_supply_curves(page, app_url, screensho
     wait_idle(page)
     no_exceptions(page)
     snap(page, screenshots, "scenario-monte-carlo")
+
+
+def test_backtest_tab_draws_observed_against_simulated(page, app_url, screenshots):
+    open_page(page, f"{app_url}/scenarios?scenario=china-2025-export-controls-calibrated")
+    no_exceptions(page)
+    page.get_by_role("tab", name="Backtest").click()
+    expect(page.get_by_text("Documented stoppages")).to_be_visible()
+    panel = page.get_by_role("tabpanel", name="Backtest")
+    expect(panel.locator(".js-plotly-plot .scatterlayer .trace").first).to_be_attached()
+    page.get_by_text("Compare with the optimal response").click()
+    wait_idle(page)
+    expect(page.get_by_text("Optimal response: time to survive")).to_be_visible(timeout=60_000)
+    no_exceptions(page)
+    snap(page, screenshots, "scenario-backtest")
