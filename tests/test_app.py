@@ -261,3 +261,13 @@ def test_scenario_page_names_the_binding_input_of_the_worst_sink():
     assert not at.exception
     captions = [c.value for c in at.caption]
     assert any("is short of: NdFeB magnet" in c for c in captions), captions
+
+
+def test_overview_shows_the_bundled_dataset_version():
+    from graphmodel.changelog import read_changelog
+
+    version = read_changelog()[0].version
+    at = open_app("overview", "bundled")
+    assert_clean(at)
+    assert f"**Dataset version:** {version}" in text_of(at)
+    assert any(f"version {version}" in c.value for c in at.caption)
