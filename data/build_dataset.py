@@ -412,8 +412,10 @@ fac("cn-creg-metal", "China Rare Earth Group metal plants incl. Dy-Fe and Tb met
     source="smm_june", year=2024, basis="estimated", pub=5994, upub="t Pr-Nd metal, China total, June 2024",
     note="Estimated share of China metal output; SMM notes CREG selling Dy-Fe alloy.")
 fac("cn-metal-rest", "China rare earth metal, rest of industry (Jiangxi/Sichuan; aggregate)", "metal", "CN", "China metal, rest of industry (aggregate)",
-    CN_METAL - 22000 - 10000 + 3000, source="smm_june", year=2024, basis="estimated", pub=5994, upub="t Pr-Nd metal, China total, June 2024",
-    note="Residual of ~72,000 t Pr-Nd metal (SMM June 2024 x12) plus ~3,000 t Dy/Tb/other magnet metals (estimated from Dy+Tb oxide output).")
+    45740, source="smm_june", year=2024, basis="estimated", pub=5994, upub="t Pr-Nd metal, China total, June 2024",
+    note="Estimated: sized to the metal it ships (44,650 t NdPr + 910 t Dy + 180 t Tb, the per-material capacities in capacities.csv). "
+         "The residual of ~72,000 t Pr-Nd metal (SMM June 2024 x12) plus ~3,000 t Dy/Tb less NRE and CREG would be 43,000 t, below the "
+         "metal its modelled oxide supply makes (a June run-rate x12 understates the year); China's metal total is then ~77,700 t.")
 fac("jp-metal-makers", "Japan rare earth metal and alloy makers (Santoku, Shin-Etsu and others; aggregate)", "metal", "JP", "Japan magnet materials industry (aggregate)", 4000,
     source="est", year=2025, basis="estimated", pub="", upub="not published",
     note="Estimated to convert Lynas/JARE NdPr oxide supplied to Japan (~4,000 t oxide est.) plus Chinese metal imports.")
