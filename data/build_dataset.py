@@ -126,6 +126,11 @@ S = {
     "nre_owner": "https://news.metal.com/newscontent/101567987/major-shareholders-of-rare-earths-in-north-china-plan-to-reduce-their-holdings-by-25-with-a-market-capitalization-of-about-41-billion",
     "laos_chijin": "https://rawmaterials.net/canada-rare-earth-announces-acquisition-of-a-refinery-in-laos/",
     "jare": "https://rawmaterials.net/lynas-reports-record-quarter-expands-japan-supply-chain",
+    "mp_hre": "https://www.metalnomist.com/2026/01/mp-materials-dysprosium-and-terbium.html (heavy rare earth circuit processing ~3,000 t/yr of feedstock, >200 t/yr Dy+Tb once ramped, Dy:Tb ~3:1, start by mid-2026)",
+    "mp_owners_2025": "https://rareearthexchanges.com/news/mp-materials-insider-selling-federal-backstops-and-the-anatomy-of-too-big-to-fail/ (27 Dec 2025: Schedule 13G/A, Shenghe Resources reduced to 3.1%; US government effective ~15% through preferred equity and warrants) ; https://www.adhocnews.de/boerse/news/ueberblick/mp-materials-a-strategic-pivot-in-ownership-and-focus/68436776",
+    "usar_commerce": "https://www.defensedaily.com/u-s-taking-equity-stake-in-mining-company-usa-rare-earth/business-financial/ (26 Jan 2026: non-binding letter of intent with the Commerce Department, CHIPS funding: US$277M and a US$1.3B loan; 16.1M shares plus ~17.6M warrants) ; https://markets.businessinsider.com/news/stocks/usa-rare-earth-usar-stock-rallies-on-1-6-billion-chips-program-support-1035747047 (about 8-16% fully diluted)",
+    "usar_5000": "https://www.metalnomist.com/2025/08/usar-and-polarstar-to-produce-neo.html (Stillwater designed for 5,000 t/yr sintered NdFeB, commercial operations first half 2026)",
+    "nolans_ndpr": "https://www.arultd.com/projects/nolans/ (Mineral Resources: NdPr enrichment 26.4% of TREO, i.e. Nd2O3+Pr6O11 share) ; https://nsenergybusiness.com/news/arafura-announces-project-update-for-nolans-ndpr-project-in-australia (4,440 t/yr NdPr oxide)",
     "company": "company annual report / public company profile (ownership); see note",
     "est": "tiern estimate (see note)",
 }
@@ -267,9 +272,9 @@ fac("vn-rest", "Vietnam rare-earth production (aggregate)", "mine", "VN", "Vietn
 fac("my-rest", "Malaysia rare-earth production (aggregate)", "mine", "MY", "Malaysia producers (aggregate)", 110,
     source="usgs", year=2025, basis="reported", pub=110, upub="t REO (USGS, from Chinese import data)")
 # planned / construction / idle mines (not in reconciliation, which counts operating capacity only)
-fac("au-nolans-mine", "Nolans mine (Northern Territory)", "mine", "AU", "Arafura Rare Earths", 13300, status="planned",
-    source="nolans", year=2025, basis="estimated", pub=4440, upub="t NdPr oxide/yr",
-    note="REO estimated from 4,440 t/yr NdPr oxide assuming NdPr ~1/3 of Nolans REO; FID pending.", lat=-22.58, lon=133.25)
+fac("au-nolans-mine", "Nolans mine (Northern Territory)", "mine", "AU", "Arafura Rare Earths", 16800, status="planned",
+    source="nolans_ndpr", year=2025, basis="estimated", pub=4440, upub="t NdPr oxide/yr",
+    note="Estimated: REO = 4,440 t/yr NdPr oxide / 0.264 (NdPr is 26.4% of Nolans TREO, Arafura resource statement), same recovery assumed for all REEs; FID pending.", lat=-22.58, lon=133.25)
 fac("ao-longonjo-mine", "Longonjo mine (Angola)", "mine", "AO", "Pensana", 14000, status="construction",
     source="longonjo", year=2026, basis="reported", pub=14000, upub="t/yr TREO in up to 38,000 t MREC (4,400 t NdPr)", lat=-12.91, lon=15.25)
 fac("gl-tanbreez", "Tanbreez project (Greenland)", "mine", "GL", "Critical Metals Corp", 0, status="planned",
@@ -360,9 +365,9 @@ fac("us-mountain-pass-separation", "Mountain Pass separation (light REE)", "sepa
     source="mp_fy25", year=2025, basis="estimated", pub=2599, upub="t NdPr oxide produced 2025 (exit run-rate ~4,000 t/yr)",
     note="REO estimated = 2,599 t NdPr / 0.153 (Nd+Pr ~15.3% of Mountain Pass bastnaesite REO, typical published distribution).",
     cert="ISO9001;ISO14001", lat=35.48, lon=-115.53)
-fac("us-mountain-pass-hre", "Mountain Pass heavy rare earth separation circuit", "separator", "US", "MP Materials", 0, status="construction",
-    source="mp_q4", year=2026, basis="estimated", pub="", upub="t Dy/Tb oxide/yr (not published; output expected late 2026)",
-    note="Capacity not published; 0 = unknown. Financed by a US$150M DoD loan (July 2025).")
+fac("us-mountain-pass-hre", "Mountain Pass heavy rare earth separation circuit", "separator", "US", "MP Materials", 3000, status="construction",
+    source="mp_hre", year=2026, basis="estimated", pub="3000 feed; >200 Dy+Tb", upub="t/yr SEG+ feedstock processed; t/yr Dy+Tb output once ramped",
+    note="Estimated: separated-oxide output taken as the ~3,000 t/yr heavy (SEG+) feed it processes (a mixed heavy concentrate, so output ~ feed REO less losses); >200 t/yr Dy+Tb at ~3:1, commissioning by mid-2026. Financed by a US$150M DoD loan (July 2025).")
 fac("us-white-mesa", "Energy Fuels White Mesa Mill (monazite cracking and separation)", "separator", "US", "Energy Fuels", 4000,
     source="whitemesa", year=2024, basis="estimated", pub="850-1000", upub="t/yr NdPr oxide (Phase 1); Phase 2 >6,000 t NdPr + ~240 t Dy + ~66 t Tb",
     note="REO estimated = ~900 t NdPr / ~0.22 NdPr share of monazite REO.", lat=37.54, lon=-109.50)
@@ -388,8 +393,8 @@ fac("la-vientiane-refinery", "Vientiane rare earth refinery (option)", "separato
     source="laos", year=2025, basis="reported", pub=3000, upub="t REO/yr (never operated)")
 fac("au-iluka-eneabba-refinery", "Iluka Eneabba Rare Earths Refinery", "separator", "AU", "Iluka Resources", 17500, status="construction",
     source="eneabba", year=2027, basis="reported", pub=17500, upub="t/yr REO (2022 FID figure)", lat=-29.82, lon=115.27)
-fac("au-nolans-refinery", "Arafura Nolans processing and separation", "separator", "AU", "Arafura Rare Earths", 13300, status="planned",
-    source="nolans", year=2025, basis="estimated", pub=4440, upub="t/yr NdPr oxide", note="REO estimated as for the Nolans mine.")
+fac("au-nolans-refinery", "Arafura Nolans processing and separation", "separator", "AU", "Arafura Rare Earths", 16800, status="planned",
+    source="nolans_ndpr", year=2025, basis="estimated", pub=4440, upub="t/yr NdPr oxide", note="Estimated: REO = 4,440 / 0.264, as for the Nolans mine.")
 fac("us-ucore-louisiana", "Ucore Louisiana Strategic Metals Complex (Alexandria)", "separator", "US", "Ucore Rare Metals", 2000, status="construction",
     source="ucore", year=2026, basis="reported", pub=2000, upub="t/yr TREO phase 1")
 fac("us-aclara-louisiana", "Aclara heavy REE separation plant (Louisiana)", "separator", "US", "Aclara Resources", 1630, status="planned",
@@ -427,9 +432,9 @@ fac("gb-lcm-ellesmere-port", "Less Common Metals (Ellesmere Port)", "metal", "GB
     note="Capacity not verified; placeholder. Acquired by USA Rare Earth Nov 2025.", cert="ISO9001;AS9100", lat=53.28, lon=-2.90)
 fac("ca-src-metal", "Saskatchewan Research Council Rare Earth Processing Facility - metal", "metal", "CA", "Saskatchewan Research Council", 400,
     source="src", year=2025, basis="reported", pub=400, upub="t/yr NdPr metal (>99.5% purity)", lat=52.13, lon=-106.67)
-fac("us-mp-independence-metal", "MP Materials Independence (Fort Worth) metal line", "metal", "US", "MP Materials", 1000,
-    source="mp_indep", year=2025, basis="estimated", pub=1000, upub="t/yr finished NdFeB (plant total)",
-    note="Metal line sized to the 1,000 t/yr magnet plant.", lat=32.82, lon=-97.34)
+fac("us-mp-independence-metal", "MP Materials Independence (Fort Worth) metal line", "metal", "US", "MP Materials", 450,
+    source="mp_indep", year=2025, basis="estimated", pub=1000, upub="t/yr finished NdFeB (plant total; no metal nameplate published)",
+    note="Estimated: NdPr metal for the 1,000 t/yr magnet plant = 1,000 t x 1.35 t alloy per t magnet x 0.313 t NdPr metal per t alloy = ~420 t (recipes.csv coefficients), rounded up to the 450 t the line ships in the model; was 1,000 t (the magnet figure).", lat=32.82, lon=-97.34)
 
 # =============================================================================================
 # ALLOY  (t alloy/yr)
@@ -528,7 +533,8 @@ fac("us-mp-10x", "MP Materials 10X magnet facility (Northlake, Texas)", "magnet"
     source="mp_dod", year=2028, basis="estimated", pub=10000, upub="t/yr NdFeB (MP total incl. Independence)",
     note="10,000 t MP total less 1,000 t Independence; DoD 10-year offtake.")
 fac("us-usar-stillwater", "USA Rare Earth Stillwater magnet plant (Oklahoma)", "magnet", "US", "USA Rare Earth", 5000, status="construction",
-    source="usar", year=2026, basis="reported", pub=5000, upub="t/yr NdFeB (planned total; phase 1 ~1,200 unverified)", lat=36.12, lon=-97.06)
+    source="usar_5000", year=2025, basis="reported", pub=5000, upub="t/yr sintered NdFeB (design; commercial operations from H1 2026)",
+    note="Designed for 5,000 t/yr (metalnomist, Aug 2025). A January 2026 expansion to 10,000 t/yr of magnets plus metal and strip-cast alloy was not confirmed in the sources available here, so it is not used.", lat=36.12, lon=-97.06)
 fac("us-vulcan-benson", "Vulcan Elements Benson magnet plant (North Carolina)", "magnet", "US", "Vulcan Elements", 10000, status="planned",
     source="vulcan", year=2025, basis="reported", pub=10000, upub="t/yr NdFeB", note="OSC conditional loan US$620M (war.gov).")
 fac("us-js-link-columbus", "JS Link America (Columbus, Georgia)", "magnet", "US", "JS Link", 3000, status="planned",
@@ -1098,8 +1104,10 @@ own("Lao ionic-clay operators (Chinese-owned)", "Chijin Xiawu", 0.9, "CN", sourc
     note="Chijin Xiawu acquired 90% of a Lao rare earth miner (2023); Xiamen Tungsten also active (rawmaterials.net).")
 root("Chijin Xiawu", "CN", source="laos_chijin")
 own("Vietnam Rare Earth JSC", "Shenghe Resources", 0.9, "CN", source="vtre", note="Project Blue reports a 90% Shenghe stake; unverified.")
-own("MP Materials", "Shenghe Resources", 0.08, "CN", source="mp_dod", note="Shenghe ~8% (July 2025); minority, MP control stays in the US.")
-own("MP Materials", "US Department of Defense", 0.15, "US", source="mp_dod", note="Preferred equity, ~15% on conversion (July 2025).")
+own("MP Materials", "Shenghe Resources", 0.031, "CN", source="mp_owners_2025", year=2025,
+    note="Shenghe cut its stake to 3.1% (Schedule 13G/A, December 2025; was ~8% since 2020); minority, MP control stays in the US.")
+own("MP Materials", "US Department of Defense", 0.15, "US", source="mp_dod", year=2025,
+    note="Preferred equity and warrants from the July 2025 DoD agreement (US$400M), effective ~15% (confirmed December 2025: mp_owners_2025); minority, no control.")
 root("MP Materials", "US")
 root("US Department of Defense", "US")
 root("Energy Transition Minerals", "AU", source="kvanefjeld", note="Shenghe Resources is reported as a major shareholder; the percentage is not verified, so no stake row is given.")
@@ -1140,6 +1148,9 @@ root("Ucore Rare Metals", "CA")
 root("ReElement Technologies", "US")
 root("Japan magnet materials industry (aggregate)", "JP", source="est")
 root("USA Rare Earth", "US")
+own("USA Rare Earth", "US Department of Commerce", 0.10, "US", source="usar_commerce", year=2026,
+    note="CHIPS Program letter of intent, 26 Jan 2026 (non-binding): 16.1M shares plus ~17.6M warrants, about 8-16% fully diluted; ~10% used. Minority, no control.")
+root("US Department of Commerce", "US")
 root("VAC Group", "DE")
 root("Noveon Magnetics", "US")
 root("Vulcan Elements", "US")
