@@ -192,14 +192,14 @@ def _chinese_stages(*stages):
     return check
 
 
-def _exports_of(materials, *, stage=None, to_country=None, min_links=1):
-    """Carrying export links from China of exactly these materials (optionally from one
-    stage, or only to one country)."""
+def _exports_of(materials, *, stage=None, to_country=None, min_links=1, including=()):
+    """Carrying export links from China of these materials only (``including`` each among
+    them; optionally from one stage, or only to one country)."""
     def check(net, shock):
         links = _links(net, shock)
         carrying = links[links["volume"] > 0]
         assert len(carrying) >= min_links
-        assert set(carrying["material"]) <= set(materials)
+        assert set(including) <= set(carrying["material"]) <= set(materials)
         country = net.facilities["country"]
         assert (carrying["supplier"].map(country) == "CN").all()
         assert (carrying["customer"].map(country) != "CN").all()
@@ -217,11 +217,33 @@ def _defense_sinks(net, shock):
         {"CN", "RU", "KP", "IR"}
 
 
+def _ex_china_makers(*stages):
+    """Exports of Dy/Tb-bearing material (the 0.1% rule) by non-Chinese makers of ``stages``."""
+    def check(net, shock):
+        links = _links(net, shock)
+        carrying = links[links["volume"] > 0]
+        suppliers = net.facilities.loc[carrying["supplier"]]
+        assert len(carrying) and (suppliers["country"] != "CN").all()
+        assert set(suppliers["stage"]) <= set(stages)
+        assert set(carrying["material"]) <= set(DYTB_MATERIALS)
+        country = net.facilities["country"]
+        assert (carrying["supplier"].map(country) != carrying["customer"].map(country)).all()
+    return check
+
+
 HEAVY = ["Dy oxide", "Tb oxide", "Dy metal", "Tb metal"]
+#: Materials with more than 0.1% Dy or Tb by mass (materials.csv), as the October 2025 rule
+#: names them: heavy oxides and metals, magnets, alloys, motors and what carries them.
+DYTB_MATERIALS = [*HEAVY, "NdFeB magnet", "NdFeB alloy", "motor", "magnet scrap", "MREC",
+                  "RE concentrate", "RE ore", "recycled oxide"]
+#: Dual-use items of No. 1 of 2026 in the network: Dy, Tb or Sm content above 0.1%.
+DUAL_USE = [*DYTB_MATERIALS, "SmCo magnet", "SmCo alloy"]
 CHINA_2010 = _chinese_stages("mine", "concentrator", "separator", "metal")
 MAGNETS = _exports_of(["NdFeB magnet"], stage="magnet")
 HEAVY_EXPORTS = _exports_of(HEAVY)
 CHINA_2025 = [MAGNETS, MAGNETS, MAGNETS, HEAVY_EXPORTS, HEAVY_EXPORTS, HEAVY_EXPORTS]
+DYTB_BEARING = _exports_of(DYTB_MATERIALS, min_links=10,
+                           including=["NdFeB magnet", "Dy oxide", "Tb oxide", "Dy metal"])
 
 #: Per preset, one check per shock: what the preset's text says the shock hits.
 EXPECTED = {
@@ -234,6 +256,10 @@ EXPECTED = {
     "china-2025-export-controls-calibrated": CHINA_2025,
     "qualification-accelerated": CHINA_2025,
     "dfars-covered-countries": [_defense_sinks],
+    "china-october-2025-package": [DYTB_BEARING, DYTB_BEARING, DYTB_BEARING,
+                                   _ex_china_makers("alloy", "magnet")],
+    "china-japan-dual-use-2026": [_exports_of(DUAL_USE, to_country="JP",
+                                              including=["NdFeB magnet", "Dy oxide"])],
 }
 
 
