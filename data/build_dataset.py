@@ -346,10 +346,28 @@ fac("cn-neo-zamr", "Neo Performance Materials ZAMR separation (Zibo, Shandong)",
     note="Canadian-owned separator inside China; can add non-Chinese concentrate beyond quota.")
 fac("cn-neo-jamr", "Neo Performance Materials JAMR separation (Jiangyin, Jiangsu)", "separator", "CN", "Neo Performance Materials", 1100,
     source="neo_cn", year=2022, basis="reported", pub=1100, upub="t REO annual processing quota")
-fac("cn-separation-rest", "China separation, rest of industry (aggregate)", "separator", "CN", "China separation, rest of industry (aggregate)",
-    CN_SEP + 45000 + 8000 - 106661 - 7500 - 45000 - 12000 - 2600, source="sep_quota", year=2024, basis="estimated", pub=254000,
+# Since 2024 only the two state groups receive smelting/separation quotas and allocate them to their
+# constituent companies (quota_h1_2024: H1 2024 NRE 88,010 t, CREG 38,990 t of 127,000 t). The full-year
+# 254,000 t is split by the H1 shares; each group's quota beyond its named plants is its own aggregate row.
+NRE_SEP = round(CN_SEP * 88010 / 127000)          # 176,020 t
+CREG_SEP = CN_SEP - NRE_SEP                        # 77,980 t
+SEP_NOTE = ("Estimated: only China Northern Rare Earth and China Rare Earth Group receive separation quotas since 2024 "
+            "(H1 2024: 88,010 t and 38,990 t, quota_h1_2024); the full-year 254,000 t (sep_quota) is split by those shares.")
+fac("cn-nre-separation-other", "China Northern Rare Earth separation plants other than Huamei (Baotou; aggregate)", "separator", "CN",
+    "China Northern Rare Earth", NRE_SEP - 106661, source="quota_h1_2024", year=2024, basis="estimated", pub=88010,
+    upub="t REO NRE smelting/separation quota, H1 2024",
+    note=SEP_NOTE + " Residual: NRE's share (176,020 t) less Huamei (106,661 t); NRE allocates it to its own and partner plants.",
+    lat=40.65, lon=109.84)
+fac("cn-creg-separation-other", "China Rare Earth Group light-REE separation plants (Sichuan/Shandong; aggregate)", "separator", "CN",
+    "China Rare Earth Group", CREG_SEP - 45000, source="quota_h1_2024", year=2024, basis="estimated", pub=38990,
+    upub="t REO CREG smelting/separation quota, H1 2024",
+    note=SEP_NOTE + " Residual: CREG's share (77,980 t) less its southern plants (45,000 t). Shenghe Leshan and Neo's plants are kept as "
+         "their own rows; which group's quota they use is not published.",
+    lat=28.40, lon=102.17)
+fac("cn-separation-rest", "China separation of imported and recycled feed, rest of industry (aggregate)", "separator", "CN", "China separation, rest of industry (aggregate)",
+    CN_SEP + 45000 + 8000 - 106661 - 7500 - 45000 - 12000 - 2600 - (NRE_SEP - 106661) - (CREG_SEP - 45000), source="sep_quota", year=2024, basis="estimated", pub=254000,
     upub="t REO, China smelting/separation quota 2024",
-    note="Residual: China separation = 2024 quota (254,000 t REO, domestic ore) + ~45,000 t REO imported concentrate/MREC (USGS 2025 output of Burma, Thailand, Madagascar, Nigeria, Laos, Brazil plus Q1 MP shipments) + ~8,000 t recycled oxide feed, minus named plants. Excludes undocumented output.")
+    note="Residual: China separation = 2024 quota (254,000 t REO, domestic ore) + ~45,000 t REO imported concentrate/MREC (USGS 2025 output of Burma, Thailand, Madagascar, Nigeria, Laos, Brazil plus Q1 MP shipments) + ~8,000 t recycled oxide feed, minus named plants and the two groups' quota rows (cn-nre-separation-other, cn-creg-separation-other): the imported and recycled feed plus CREG light-REE concentrate beyond the modelled quota. Excludes undocumented output.")
 # ex-China separators
 fac("my-lynas-malaysia", "Lynas Malaysia advanced materials plant (Gebeng, Kuantan) - light REE", "separator", "MY", "Lynas Rare Earths", 16000,
     source="lynas_q1fy26", year=2025, basis="estimated", pub=10500, upub="t/yr NdPr oxide nameplate (FY25 output 6,558 t NdPr)",
@@ -667,11 +685,12 @@ Q_DEF = 18      # months: defense (AS9102 first article) -- not found, assumptio
 # --- mines -> concentrators / MREC / separators (t REO)
 link("cn-bayan-obo-mine", "cn-baotou-concentrator", "RE ore", 189160, source="quota_h1_2024", note="Sized to the mine estimate.")
 link("cn-baotou-concentrator", "cn-nre-baotou-huamei", "RE concentrate", 106000, note="Estimated: Huamei runs near capacity.")
-link("cn-baotou-concentrator", "cn-separation-rest", "RE concentrate", 60500, note="Estimated: rest of NRE concentrate to other NRE/partner separators.")
+link("cn-baotou-concentrator", "cn-nre-separation-other", "RE concentrate", 60500, note="Estimated: rest of NRE concentrate to other NRE/partner separators (under NRE's quota).")
 link("cn-creg-ionic-mines", "cn-creg-ganzhou-separation", "MREC", 17000, note="Estimated ~90% of ionic quota to CREG's own separators.")
 link("cn-creg-ionic-mines", "cn-jiangsu-separation", "MREC", 1500)
 link("cn-creg-light-mines", "cn-shenghe-leshan", "RE concentrate", 7000, note="Sichuan bastnaesite to Leshan.")
-link("cn-creg-light-mines", "cn-separation-rest", "RE concentrate", 46000)
+link("cn-creg-light-mines", "cn-creg-separation-other", "RE concentrate", CREG_SEP - 45000, note="Estimated: CREG light-REE concentrate separated under CREG's quota, up to its modelled quota row.")
+link("cn-creg-light-mines", "cn-separation-rest", "RE concentrate", 46000 - (CREG_SEP - 45000), note="Estimated: CREG light-REE concentrate beyond CREG's modelled quota row (toll separation).")
 link("us-mountain-pass-mine", "us-mountain-pass-concentrator", "RE ore", 50692, source="mp_fy25", basis="reported", note="Integrated site; REO in concentrate 2025.")
 link("us-mountain-pass-concentrator", "us-mountain-pass-separation", "RE concentrate", 17000, source="mp_fy25",
      note="Estimated REO separated on site (see facility note).")
@@ -729,7 +748,14 @@ link("cn-nre-baotou-huamei", "cn-metal-rest", "NdPr oxide", 5000, source="smm_ju
 link("cn-creg-ganzhou-separation", "cn-creg-metal", "NdPr oxide", 9000, source="smm_june")
 link("cn-shenghe-leshan", "cn-metal-rest", "NdPr oxide", 2000, source="smm_june")
 link("cn-jiangsu-separation", "cn-metal-rest", "NdPr oxide", 3000, source="smm_june")
-link("cn-separation-rest", "cn-metal-rest", "NdPr oxide", 43500, source="smm_june", note="Includes ~8,000 t PrNd oxide from recycled feed.")
+# China NdPr oxide ~88,000 t/yr (SMM June 2024 x12); the 43,500 t these three rows ship is split in proportion to the
+# NdPr in their feed (Bayan Obo 24.7%, Sichuan bastnaesite 15.3%, imports ~20%, recycled oxide ~100% NdPr).
+link("cn-nre-separation-other", "cn-metal-rest", "NdPr oxide", 20650, source="smm_june",
+     note="Estimated: 43,500 t split by feed NdPr (60,500 t Bayan Obo concentrate x 24.7% = 14,940 t of 31,470 t).")
+link("cn-creg-separation-other", "cn-metal-rest", "NdPr oxide", 6975, source="smm_june",
+     note="Estimated: 43,500 t split by feed NdPr (32,980 t Sichuan/Shandong concentrate x 15.3% = 5,050 t of 31,470 t).")
+link("cn-separation-rest", "cn-metal-rest", "NdPr oxide", 15875, source="smm_june",
+     note="Estimated: 43,500 t split by feed NdPr (recycled 8,000 t + imports and CREG remainder ~3,480 t of 31,470 t); includes ~8,000 t PrNd oxide from recycled feed.")
 link("cn-ganzhou-scrap-recyclers", "cn-separation-rest", "recycled oxide", 8000, source="smm_june",
      note="Cracked scrap (mixed RE oxide) re-separated in Jiangxi; SMM counts scrap-based PrNd oxide in its national total.")
 link("cn-creg-ganzhou-separation", "cn-creg-metal", "Dy oxide", 1400, source="smm_june", note="China Dy oxide ~2,570 t/yr (SMM 214 t/month x12); estimated split.")
