@@ -131,6 +131,9 @@ S = {
     "usar_commerce": "https://www.defensedaily.com/u-s-taking-equity-stake-in-mining-company-usa-rare-earth/business-financial/ (26 Jan 2026: non-binding letter of intent with the Commerce Department, CHIPS funding: US$277M and a US$1.3B loan; 16.1M shares plus ~17.6M warrants) ; https://markets.businessinsider.com/news/stocks/usa-rare-earth-usar-stock-rallies-on-1-6-billion-chips-program-support-1035747047 (about 8-16% fully diluted)",
     "usar_5000": "https://www.metalnomist.com/2025/08/usar-and-polarstar-to-produce-neo.html (Stillwater designed for 5,000 t/yr sintered NdFeB, commercial operations first half 2026)",
     "nolans_ndpr": "https://www.arultd.com/projects/nolans/ (Mineral Resources: NdPr enrichment 26.4% of TREO, i.e. Nd2O3+Pr6O11 share) ; https://nsenergybusiness.com/news/arafura-announces-project-update-for-nolans-ndpr-project-in-australia (4,440 t/yr NdPr oxide)",
+    "xtc_baotou": "https://news.metal.com/newscontent/103385344/Xiamen-Tungsten:-Baotou-Jinlong's-5,000-mt-(first-phase)-high-performance-NdFeB-magnetic-materials-project-completed-and-put-into-operation (SMM, 19 Jun 2025: 5,000 t/yr phase I in production) ; https://www.metalnomist.com/2025/08/xiamen-tungsten-expands-ndfeb-magnet.html (phase II +15,000 t/yr by end-2027)",
+    "niron": "https://www.indianchemicalnews.com/general/lite/niron-magnetics-breaks-ground-on-rare-earth-free-magnet-facility-in-minnesota-27697 (Sartell, 1,500 t/yr iron-nitride permanent magnets, operational early 2027)",
+    "cyclic_mesa": "https://electrive.com/2025/04/25/cyclic-materials-invests-20-mn-in-its-first-us-recycling-facility (Mesa, Arizona, first commercial MagCycle plant, opening early 2026) ; https://business-news-today.com/cyclic-materials-bets-big-on-arizona-with-20m-rare-earth-recycling-facility-set-to-transform-u-s-clean-tech (up to 25,000 t/yr of discarded components)",
     "company": "company annual report / public company profile (ownership); see note",
     "est": "tiern estimate (see note)",
 }
@@ -509,6 +512,10 @@ cnmag("cn-shin-etsu-china", "Shin-Etsu magnet plant, China", "Shin-Etsu Chemical
       source="overseas_cap", year=2022, basis="reported", pub=3000, upub="t/yr (end-2022, vendor blog list)")
 cnmag("cn-proterial-china", "Proterial (NEOMAX) magnet plant, China", "Proterial", 2000,
       source="proterial", year=2025, basis="reported", pub=">2000", upub="t/yr permanent magnets")
+cnmag("cn-xiamen-tungsten-baotou", "Xiamen Tungsten (Jinlong Rare Earth) magnet plant, Baotou", "Xiamen Tungsten", 5000,
+      source="xtc_baotou", year=2025, basis="reported", pub=5000, upub="t/yr high-performance NdFeB, phase I (phase II +15,000 t/yr by end-2027)",
+      note="Phase I in production since June 2025. Controlled by Xiamen Tungsten through Fujian Golden Dragon (Jinlong) Rare Earth, whose rare-earth quota sits with China Rare Earth Group since 2024. Customers not published: its flows are taken from the China rest (estimated).",
+      lat=40.62, lon=109.95)
 fac("cn-magnet-rest", "China NdFeB magnets, rest of industry (~200 producers; aggregate)", "magnet", "CN", "China magnets, rest of industry (aggregate)",
     CN_MAG - cn_named_mag, source="argus_ndfeb", year=2024, basis="estimated", pub=300000, upub="t NdFeB output, China 2024 (Acrei)",
     note="Residual: China 2024 NdFeB output (~300,000 t per Acrei; excludes 90-100 kt CeFeB; SMM instead expected ~260,000 t for 2024) minus named operating Chinese plants. Named plants use capacity, the total uses output.")
@@ -555,6 +562,9 @@ fac("us-usar-stillwater", "USA Rare Earth Stillwater magnet plant (Oklahoma)", "
     note="Designed for 5,000 t/yr (metalnomist, Aug 2025). A January 2026 expansion to 10,000 t/yr of magnets plus metal and strip-cast alloy was not confirmed in the sources available here, so it is not used.", lat=36.12, lon=-97.06)
 fac("us-vulcan-benson", "Vulcan Elements Benson magnet plant (North Carolina)", "magnet", "US", "Vulcan Elements", 10000, status="planned",
     source="vulcan", year=2025, basis="reported", pub=10000, upub="t/yr NdFeB", note="OSC conditional loan US$620M (war.gov).")
+fac("us-niron-sartell", "Niron Magnetics Sartell plant (Minnesota; iron-nitride, rare-earth-free)", "magnet", "US", "Niron Magnetics", 1500, status="construction",
+    source="niron", year=2025, basis="reported", pub=1500, upub="t/yr iron-nitride permanent magnets (operational early 2027)",
+    note="Rare-earth-free magnets (iron and nitrogen): a substitute for some NdFeB uses, with no rare-earth input links.")
 fac("us-js-link-columbus", "JS Link America (Columbus, Georgia)", "magnet", "US", "JS Link", 3000, status="planned",
     source="jslink", year=2027, basis="reported", pub=3000, upub="t/yr NdFeB")
 fac("kr-js-link-yesan", "JS Link Yesan plant", "magnet", "KR", "JS Link", 1000,
@@ -581,6 +591,9 @@ fac("us-noveon-recycling", "Noveon Magnetics magnet-to-magnet recycling feed lin
     source="noveon", year=2023, basis="estimated", pub="", upub="not published", note="Placeholder for the recycled share of Noveon feed.")
 fac("ca-cyclic-materials", "Cyclic Materials (Kingston, Ontario)", "recycler", "CA", "Cyclic Materials", 100,
     source="est", year=2025, basis="estimated", pub="", upub="not published", note="Early commercial plant; placeholder.")
+fac("us-cyclic-materials-mesa", "Cyclic Materials Mesa hub (Arizona)", "recycler", "US", "Cyclic Materials", 0, status="construction",
+    source="cyclic_mesa", year=2026, basis="estimated", pub=25000, upub="t/yr discarded components (motors, e-scrap) processed",
+    note="Capacity in magnet scrap not published (the 25,000 t are whole components); 0 = unknown. Opening planned for early 2026; start not confirmed here.")
 fac("vn-shin-etsu-recycling", "Shin-Etsu Vietnam separation/recycling line", "recycler", "VN", "Shin-Etsu Chemical", 300,
     source="shinetsu_vn", year=2018, basis="estimated", pub="", upub="not published", note="Shin-Etsu recycles process scrap in Vietnam; placeholder.")
 
@@ -827,7 +840,9 @@ link("us-lynas-seadrift", "us-evac-sumter", "NdPr oxide", 0, status="candidate",
 link("cn-nre-metal", "cn-alloy-rest", "NdPr metal", 6000)
 link("cn-nre-metal", "cn-jl-mag", "NdPr metal", 5000, note="JL MAG Baotou base sources locally; estimated.")
 link("cn-nre-metal", "cn-ningbo-yunsheng", "NdPr metal", 3500)
-link("cn-nre-metal", "cn-magnet-rest", "NdPr metal", 6500)
+link("cn-nre-metal", "cn-magnet-rest", "NdPr metal", 5700)
+link("cn-nre-metal", "cn-xiamen-tungsten-baotou", "NdPr metal", 800, source="xtc_baotou",
+     note="Estimated: Baotou metal for ~2,000 t of magnets in the ramp-up year (0.409 t NdPr metal per t magnet), taken from NRE's metal to the China rest.")
 link("cn-creg-metal", "cn-jl-mag", "NdPr metal", 4500, note="Ganzhou base.")
 link("cn-creg-metal", "cn-jl-mag", "Dy metal", 250, note="High-coercivity EV grades; Dy/Tb metal demand estimated from ~1% Dy+Tb average content.")
 link("cn-creg-metal", "cn-jl-mag", "Tb metal", 60)
@@ -931,7 +946,9 @@ link("cn-magnet-rest", "cn-geely", M, 2500)
 link("cn-magnet-rest", "cn-nev-oem-rest", M, 6000, note="Direct supply to OEM in-house motor lines.")
 link("cn-magnet-rest", "cn-goldwind", M, 4500)
 link("cn-magnet-rest", "cn-wind-rest", M, 6000)
-link("cn-magnet-rest", "cn-industrial-rest", M, 48000)
+link("cn-magnet-rest", "cn-industrial-rest", M, 46000)
+link("cn-xiamen-tungsten-baotou", "cn-industrial-rest", M, 2000, source="xtc_baotou",
+     note="Estimated: ramp-up output (~40% of phase I) to energy-efficient motors and other industrial uses, taken from the China rest's supply.")
 link("cn-magnet-rest", "cn-appliances", M, 16000)
 link("cn-magnet-rest", "cn-consumer-rest", M, 32000)
 link("cn-magnet-rest", "kr-samsung", M, 1200)
@@ -1188,6 +1205,8 @@ root("Star Group Industrial", "KR")
 root("US defense magnet makers (aggregate)", "US", source="est")
 root("HyProMag", "GB", note="Mkango Resources / Maginito.")
 root("Cyclic Materials", "CA")
+root("Xiamen Tungsten", "CN", source="xtc_baotou", note="State-owned (Fujian); listed in Shanghai.")
+root("Niron Magnetics", "US", source="niron")
 root("Nidec", "JP")
 root("BorgWarner", "US")
 root("Robert Bosch", "DE")
