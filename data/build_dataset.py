@@ -134,6 +134,9 @@ S = {
     "xtc_baotou": "https://news.metal.com/newscontent/103385344/Xiamen-Tungsten:-Baotou-Jinlong's-5,000-mt-(first-phase)-high-performance-NdFeB-magnetic-materials-project-completed-and-put-into-operation (SMM, 19 Jun 2025: 5,000 t/yr phase I in production) ; https://www.metalnomist.com/2025/08/xiamen-tungsten-expands-ndfeb-magnet.html (phase II +15,000 t/yr by end-2027)",
     "niron": "https://www.indianchemicalnews.com/general/lite/niron-magnetics-breaks-ground-on-rare-earth-free-magnet-facility-in-minnesota-27697 (Sartell, 1,500 t/yr iron-nitride permanent magnets, operational early 2027)",
     "cyclic_mesa": "https://electrive.com/2025/04/25/cyclic-materials-invests-20-mn-in-its-first-us-recycling-facility (Mesa, Arizona, first commercial MagCycle plant, opening early 2026) ; https://business-news-today.com/cyclic-materials-bets-big-on-arizona-with-20m-rare-earth-recycling-facility-set-to-transform-u-s-clean-tech (up to 25,000 t/yr of discarded components)",
+    "hypromag_usa": "https://www.share-talk.com/mkango-resources-ltd-aim-tsx-v-mka-hypromag-usa-finalises-long-term-lease (Dallas-Fort Worth lease; ~750 t/yr recycled NdFeB magnets plus ~807 t/yr co-products; commissioning mid-2027) ; https://news.metal.com/newscontent/103517086/SMM-Flash-News:-HyProMag-USA-to-Triple-Magnetic-Material-Recycling-Capacity-with-Expansion-Plans",
+    "ionic_belfast": "https://rawmaterials.news/ionic-rare-earths-reaches-production-milestone-at-uk-recycling-plant (Belfast demonstration plant in continuous production, nameplate 10 t/yr rare earth oxide, June 2023) ; https://severuss.online/2024/11/18/belfast-could-become-magnet-for-rare-earth-oxide-manufacturing (commercial plant feasibility study, Nov 2024)",
+    "mp_maaden": "https://www.zawya.com/en/business/investment/mp-materials-to-form-rare-earth-refining-jv-with-saudi-arabian-mining-company-tdur8wdv (19 Nov 2025: refining JV in Saudi Arabia; Maaden no less than 51%, MP and the US Department of War 49% through their own JV) ; https://seaisi-dev.staging.ws/details/27540?type=news-rooms (separated light and heavy oxides; no capacity given)",
     "company": "company annual report / public company profile (ownership); see note",
     "est": "tiern estimate (see note)",
 }
@@ -594,9 +597,18 @@ fac("ca-cyclic-materials", "Cyclic Materials (Kingston, Ontario)", "recycler", "
 fac("us-cyclic-materials-mesa", "Cyclic Materials Mesa hub (Arizona)", "recycler", "US", "Cyclic Materials", 0, status="construction",
     source="cyclic_mesa", year=2026, basis="estimated", pub=25000, upub="t/yr discarded components (motors, e-scrap) processed",
     note="Capacity in magnet scrap not published (the 25,000 t are whole components); 0 = unknown. Opening planned for early 2026; start not confirmed here.")
+fac("us-hypromag-dfw", "HyProMag USA Dallas-Fort Worth magnet recycling and manufacturing hub (Texas)", "recycler", "US", "HyProMag USA", 750, status="planned",
+    source="hypromag_usa", year=2025, basis="reported", pub="750 + 807", upub="t/yr recycled sintered NdFeB magnets + t/yr NdFeB co-products",
+    note="Capacity taken as the 750 t/yr of recycled magnets (the scrap feed is larger); lease signed, commissioning targeted mid-2027.")
+fac("gb-ionic-belfast", "Ionic Technologies magnet recycling demonstration plant (Belfast)", "recycler", "GB", "Ionic Rare Earths", 32,
+    source="ionic_belfast", year=2023, basis="estimated", pub=10, upub="t/yr rare earth oxide (nameplate of the demonstration plant)",
+    note="Estimated: scrap feed = 10 t/yr recycled oxide x 3.19 t scrap per t recycled oxide (recipes.csv). Separated Nd/Pr, Dy oxides from end-of-life magnets; a commercial Belfast plant is at feasibility stage.")
 fac("vn-shin-etsu-recycling", "Shin-Etsu Vietnam separation/recycling line", "recycler", "VN", "Shin-Etsu Chemical", 300,
     source="shinetsu_vn", year=2018, basis="estimated", pub="", upub="not published", note="Shin-Etsu recycles process scrap in Vietnam; placeholder.")
 
+fac("sa-mp-maaden-refinery", "Maaden-MP Materials rare earth refinery (Saudi Arabia)", "separator", "SA", "Maaden MP rare earth JV", 0, status="planned",
+    source="mp_maaden", year=2025, basis="estimated", pub="", upub="t REO/yr (not published)",
+    note="Joint venture agreed November 2025 to separate light and heavy rare earth oxides from Saudi and imported feed; capacity not published, 0 = unknown.")
 # --- additional ex-China plants (second research pass)
 fac("no-reetec-heroya", "REEtec separation plant (Heroya, Norway)", "separator", "NO", "REEtec", 720, status="construction",
     source="reetec", year=2024, basis="reported", pub=720, upub="t/yr NdPr oxide",
@@ -1205,6 +1217,10 @@ root("Star Group Industrial", "KR")
 root("US defense magnet makers (aggregate)", "US", source="est")
 root("HyProMag", "GB", note="Mkango Resources / Maginito.")
 root("Cyclic Materials", "CA")
+root("HyProMag USA", "US", source="hypromag_usa", note="Joint venture of CoTec Holdings and Mkango Resources; stakes not verified here, so no parent row.")
+root("Ionic Rare Earths", "AU", source="ionic_belfast", note="Owns Ionic Technologies (Belfast) since 2022.")
+own("Maaden MP rare earth JV", "Maaden", 0.51, "SA", source="mp_maaden", note="Maaden no less than 51%; MP Materials and the US Department of War 49% through their own joint venture (no row: split not published).")
+root("Maaden", "SA", source="mp_maaden", note="Saudi Arabian Mining Company, majority-owned by the Public Investment Fund (state).")
 root("Xiamen Tungsten", "CN", source="xtc_baotou", note="State-owned (Fujian); listed in Shanghai.")
 root("Niron Magnetics", "US", source="niron")
 root("Nidec", "JP")
