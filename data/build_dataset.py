@@ -741,10 +741,12 @@ link("la-ionic-clays", "cn-creg-ganzhou-separation", "MREC", 550, source="laos_c
 link("la-ionic-clays", "la-vientiane-refinery", "MREC", 0, status="candidate", qm=Q_NEW, source="laos", note="Refinery never operated; Lao policy now favours local processing.")
 link("th-ionic-clays", "cn-jiangsu-separation", "MREC", 3000, source="usgs", note="USGS estimates Thai output from Chinese imports.")
 link("th-ionic-clays", "cn-separation-rest", "MREC", 1800, source="usgs")
-link("mg-rest", "cn-separation-rest", "RE concentrate", 2700, source="usgs", note="USGS estimates Madagascar from Chinese imports.")
+link("mg-rest", "cn-separation-rest", "RE concentrate", 2700, source="usgs", basis="reported",
+     note="Reported (customs statistics): USGS puts Madagascar's 2025 output at China's imports from it, so the whole figure is this flow.")
 link("ng-rest", "cn-separation-rest", "RE concentrate", 1500, source="usgs", note="Assumed exported to China.")
 link("vn-rest", "vn-vtre-separation", "RE concentrate", 150, source="usgs")
-link("my-rest", "cn-separation-rest", "RE concentrate", 110, source="usgs")
+link("my-rest", "cn-separation-rest", "RE concentrate", 110, source="usgs", basis="reported",
+     note="Reported (customs statistics): USGS puts Malaysia's 2025 mine output at China's imports from it, so the whole figure is this flow.")
 link("in-irel-beach-sands", "in-irel-mineral-separation", "RE ore", 2900, source="usgs", basis="reported", note="Internal transfer equal to the USGS 2025 country output (reported as a country estimate by USGS).")
 link("in-irel-mineral-separation", "in-irel-rare-earths-division", "RE concentrate", 2900, source="usgs")
 link("ru-lovozero-mine", "ru-lovozero-concentrator", "RE ore", 2600, source="usgs", basis="reported", note="Internal transfer equal to the USGS 2025 country output (reported as a country estimate by USGS).")
