@@ -111,7 +111,7 @@ def table_changes(old: pd.DataFrame, new: pd.DataFrame, keys: list[str],
         rows.append(_row(table, key, "added"))
     for key in sorted(old_keyed.index.difference(new_keyed.index)):
         rows.append(_row(table, key, "removed"))
-    columns = [c for c in dict.fromkeys([*old_keyed.columns, *new_keyed.columns])]
+    columns = list(dict.fromkeys([*old_keyed.columns, *new_keyed.columns]))
     for key in sorted(old_keyed.index.intersection(new_keyed.index)):
         for column in columns:
             before = old_keyed.at[key, column] if column in old_keyed.columns else None
@@ -166,7 +166,7 @@ def _same(a, b) -> bool:
     if _missing(a) or _missing(b):
         return _missing(a) and _missing(b)
     if isinstance(a, (bool, np.bool_)) or isinstance(b, (bool, np.bool_)):
-        return bool(a) == bool(b) and type(bool(a)) is type(bool(b))
+        return bool(a) == bool(b)
     if isinstance(a, (int, float, np.number)) and isinstance(b, (int, float, np.number)):
         return float(a) == float(b)
     return str(a) == str(b)
