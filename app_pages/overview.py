@@ -51,6 +51,7 @@ sources = sources[sources.astype(str).str.strip() != ""]
 left, right = st.columns(2)
 left.markdown(
     f"- **Dataset:** {meta['name']}\n"
+    f"- **Dataset version:** {meta['version'] or 'not a bundled version (see data/CHANGELOG.md)'}\n"
     f"- **Data year:** {meta['data_year'] or 'unknown'}\n"
     f"- **Content hash:** `{meta['hash']}` (cite it to make a result reproducible)\n"
     f"- **Loaded:** {meta['loaded_at']} UTC\n"

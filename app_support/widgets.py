@@ -69,7 +69,8 @@ def chart(fig, **kwargs) -> None:
 def dataset_caption(net: Network) -> None:
     meta = net.meta
     year = f"data year {meta['data_year']}" if meta["data_year"] else "data year unknown"
-    st.caption(f"Dataset **{net.name}** · {meta['facilities']} facilities · {meta['links']} links · "
+    version = f" version {meta['version']}" if meta["version"] else ""
+    st.caption(f"Dataset **{net.name}**{version} · {meta['facilities']} facilities · {meta['links']} links · "
                f"{year} · hash `{meta['hash']}`")
 
 

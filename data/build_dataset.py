@@ -126,6 +126,17 @@ S = {
     "nre_owner": "https://news.metal.com/newscontent/101567987/major-shareholders-of-rare-earths-in-north-china-plan-to-reduce-their-holdings-by-25-with-a-market-capitalization-of-about-41-billion",
     "laos_chijin": "https://rawmaterials.net/canada-rare-earth-announces-acquisition-of-a-refinery-in-laos/",
     "jare": "https://rawmaterials.net/lynas-reports-record-quarter-expands-japan-supply-chain",
+    "mp_hre": "https://www.metalnomist.com/2026/01/mp-materials-dysprosium-and-terbium.html (heavy rare earth circuit processing ~3,000 t/yr of feedstock, >200 t/yr Dy+Tb once ramped, Dy:Tb ~3:1, start by mid-2026)",
+    "mp_owners_2025": "https://rareearthexchanges.com/news/mp-materials-insider-selling-federal-backstops-and-the-anatomy-of-too-big-to-fail/ (27 Dec 2025: Schedule 13G/A, Shenghe Resources reduced to 3.1%; US government effective ~15% through preferred equity and warrants) ; https://www.adhocnews.de/boerse/news/ueberblick/mp-materials-a-strategic-pivot-in-ownership-and-focus/68436776",
+    "usar_commerce": "https://www.defensedaily.com/u-s-taking-equity-stake-in-mining-company-usa-rare-earth/business-financial/ (26 Jan 2026: non-binding letter of intent with the Commerce Department, CHIPS funding: US$277M and a US$1.3B loan; 16.1M shares plus ~17.6M warrants) ; https://markets.businessinsider.com/news/stocks/usa-rare-earth-usar-stock-rallies-on-1-6-billion-chips-program-support-1035747047 (about 8-16% fully diluted)",
+    "usar_5000": "https://www.metalnomist.com/2025/08/usar-and-polarstar-to-produce-neo.html (Stillwater designed for 5,000 t/yr sintered NdFeB, commercial operations first half 2026)",
+    "nolans_ndpr": "https://www.arultd.com/projects/nolans/ (Mineral Resources: NdPr enrichment 26.4% of TREO, i.e. Nd2O3+Pr6O11 share) ; https://nsenergybusiness.com/news/arafura-announces-project-update-for-nolans-ndpr-project-in-australia (4,440 t/yr NdPr oxide)",
+    "xtc_baotou": "https://news.metal.com/newscontent/103385344/Xiamen-Tungsten:-Baotou-Jinlong's-5,000-mt-(first-phase)-high-performance-NdFeB-magnetic-materials-project-completed-and-put-into-operation (SMM, 19 Jun 2025: 5,000 t/yr phase I in production) ; https://www.metalnomist.com/2025/08/xiamen-tungsten-expands-ndfeb-magnet.html (phase II +15,000 t/yr by end-2027)",
+    "niron": "https://www.indianchemicalnews.com/general/lite/niron-magnetics-breaks-ground-on-rare-earth-free-magnet-facility-in-minnesota-27697 (Sartell, 1,500 t/yr iron-nitride permanent magnets, operational early 2027)",
+    "cyclic_mesa": "https://electrive.com/2025/04/25/cyclic-materials-invests-20-mn-in-its-first-us-recycling-facility (Mesa, Arizona, first commercial MagCycle plant, opening early 2026) ; https://business-news-today.com/cyclic-materials-bets-big-on-arizona-with-20m-rare-earth-recycling-facility-set-to-transform-u-s-clean-tech (up to 25,000 t/yr of discarded components)",
+    "hypromag_usa": "https://www.share-talk.com/mkango-resources-ltd-aim-tsx-v-mka-hypromag-usa-finalises-long-term-lease (Dallas-Fort Worth lease; ~750 t/yr recycled NdFeB magnets plus ~807 t/yr co-products; commissioning mid-2027) ; https://news.metal.com/newscontent/103517086/SMM-Flash-News:-HyProMag-USA-to-Triple-Magnetic-Material-Recycling-Capacity-with-Expansion-Plans",
+    "ionic_belfast": "https://rawmaterials.news/ionic-rare-earths-reaches-production-milestone-at-uk-recycling-plant (Belfast demonstration plant in continuous production, nameplate 10 t/yr rare earth oxide, June 2023) ; https://severuss.online/2024/11/18/belfast-could-become-magnet-for-rare-earth-oxide-manufacturing (commercial plant feasibility study, Nov 2024)",
+    "mp_maaden": "https://www.zawya.com/en/business/investment/mp-materials-to-form-rare-earth-refining-jv-with-saudi-arabian-mining-company-tdur8wdv (19 Nov 2025: refining JV in Saudi Arabia; Maaden no less than 51%, MP and the US Department of War 49% through their own JV) ; https://seaisi-dev.staging.ws/details/27540?type=news-rooms (separated light and heavy oxides; no capacity given)",
     "company": "company annual report / public company profile (ownership); see note",
     "est": "tiern estimate (see note)",
 }
@@ -267,9 +278,9 @@ fac("vn-rest", "Vietnam rare-earth production (aggregate)", "mine", "VN", "Vietn
 fac("my-rest", "Malaysia rare-earth production (aggregate)", "mine", "MY", "Malaysia producers (aggregate)", 110,
     source="usgs", year=2025, basis="reported", pub=110, upub="t REO (USGS, from Chinese import data)")
 # planned / construction / idle mines (not in reconciliation, which counts operating capacity only)
-fac("au-nolans-mine", "Nolans mine (Northern Territory)", "mine", "AU", "Arafura Rare Earths", 13300, status="planned",
-    source="nolans", year=2025, basis="estimated", pub=4440, upub="t NdPr oxide/yr",
-    note="REO estimated from 4,440 t/yr NdPr oxide assuming NdPr ~1/3 of Nolans REO; FID pending.", lat=-22.58, lon=133.25)
+fac("au-nolans-mine", "Nolans mine (Northern Territory)", "mine", "AU", "Arafura Rare Earths", 16800, status="planned",
+    source="nolans_ndpr", year=2025, basis="estimated", pub=4440, upub="t NdPr oxide/yr",
+    note="Estimated: REO = 4,440 t/yr NdPr oxide / 0.264 (NdPr is 26.4% of Nolans TREO, Arafura resource statement), same recovery assumed for all REEs; FID pending.", lat=-22.58, lon=133.25)
 fac("ao-longonjo-mine", "Longonjo mine (Angola)", "mine", "AO", "Pensana", 14000, status="construction",
     source="longonjo", year=2026, basis="reported", pub=14000, upub="t/yr TREO in up to 38,000 t MREC (4,400 t NdPr)", lat=-12.91, lon=15.25)
 fac("gl-tanbreez", "Tanbreez project (Greenland)", "mine", "GL", "Critical Metals Corp", 0, status="planned",
@@ -341,10 +352,28 @@ fac("cn-neo-zamr", "Neo Performance Materials ZAMR separation (Zibo, Shandong)",
     note="Canadian-owned separator inside China; can add non-Chinese concentrate beyond quota.")
 fac("cn-neo-jamr", "Neo Performance Materials JAMR separation (Jiangyin, Jiangsu)", "separator", "CN", "Neo Performance Materials", 1100,
     source="neo_cn", year=2022, basis="reported", pub=1100, upub="t REO annual processing quota")
-fac("cn-separation-rest", "China separation, rest of industry (aggregate)", "separator", "CN", "China separation, rest of industry (aggregate)",
-    CN_SEP + 45000 + 8000 - 106661 - 7500 - 45000 - 12000 - 2600, source="sep_quota", year=2024, basis="estimated", pub=254000,
+# Since 2024 only the two state groups receive smelting/separation quotas and allocate them to their
+# constituent companies (quota_h1_2024: H1 2024 NRE 88,010 t, CREG 38,990 t of 127,000 t). The full-year
+# 254,000 t is split by the H1 shares; each group's quota beyond its named plants is its own aggregate row.
+NRE_SEP = round(CN_SEP * 88010 / 127000)          # 176,020 t
+CREG_SEP = CN_SEP - NRE_SEP                        # 77,980 t
+SEP_NOTE = ("Estimated: only China Northern Rare Earth and China Rare Earth Group receive separation quotas since 2024 "
+            "(H1 2024: 88,010 t and 38,990 t, quota_h1_2024); the full-year 254,000 t (sep_quota) is split by those shares.")
+fac("cn-nre-separation-other", "China Northern Rare Earth separation plants other than Huamei (Baotou; aggregate)", "separator", "CN",
+    "China Northern Rare Earth", NRE_SEP - 106661, source="quota_h1_2024", year=2024, basis="estimated", pub=88010,
+    upub="t REO NRE smelting/separation quota, H1 2024",
+    note=SEP_NOTE + " Residual: NRE's share (176,020 t) less Huamei (106,661 t); NRE allocates it to its own and partner plants.",
+    lat=40.65, lon=109.84)
+fac("cn-creg-separation-other", "China Rare Earth Group light-REE separation plants (Sichuan/Shandong; aggregate)", "separator", "CN",
+    "China Rare Earth Group", CREG_SEP - 45000, source="quota_h1_2024", year=2024, basis="estimated", pub=38990,
+    upub="t REO CREG smelting/separation quota, H1 2024",
+    note=SEP_NOTE + " Residual: CREG's share (77,980 t) less its southern plants (45,000 t). Shenghe Leshan and Neo's plants are kept as "
+         "their own rows; which group's quota they use is not published.",
+    lat=28.40, lon=102.17)
+fac("cn-separation-rest", "China separation of imported and recycled feed, rest of industry (aggregate)", "separator", "CN", "China separation, rest of industry (aggregate)",
+    CN_SEP + 45000 + 8000 - 106661 - 7500 - 45000 - 12000 - 2600 - (NRE_SEP - 106661) - (CREG_SEP - 45000), source="sep_quota", year=2024, basis="estimated", pub=254000,
     upub="t REO, China smelting/separation quota 2024",
-    note="Residual: China separation = 2024 quota (254,000 t REO, domestic ore) + ~45,000 t REO imported concentrate/MREC (USGS 2025 output of Burma, Thailand, Madagascar, Nigeria, Laos, Brazil plus Q1 MP shipments) + ~8,000 t recycled oxide feed, minus named plants. Excludes undocumented output.")
+    note="Residual: China separation = 2024 quota (254,000 t REO, domestic ore) + ~45,000 t REO imported concentrate/MREC (USGS 2025 output of Burma, Thailand, Madagascar, Nigeria, Laos, Brazil plus Q1 MP shipments) + ~8,000 t recycled oxide feed, minus named plants and the two groups' quota rows (cn-nre-separation-other, cn-creg-separation-other): the imported and recycled feed plus CREG light-REE concentrate beyond the modelled quota. Excludes undocumented output.")
 # ex-China separators
 fac("my-lynas-malaysia", "Lynas Malaysia advanced materials plant (Gebeng, Kuantan) - light REE", "separator", "MY", "Lynas Rare Earths", 16000,
     source="lynas_q1fy26", year=2025, basis="estimated", pub=10500, upub="t/yr NdPr oxide nameplate (FY25 output 6,558 t NdPr)",
@@ -360,9 +389,9 @@ fac("us-mountain-pass-separation", "Mountain Pass separation (light REE)", "sepa
     source="mp_fy25", year=2025, basis="estimated", pub=2599, upub="t NdPr oxide produced 2025 (exit run-rate ~4,000 t/yr)",
     note="REO estimated = 2,599 t NdPr / 0.153 (Nd+Pr ~15.3% of Mountain Pass bastnaesite REO, typical published distribution).",
     cert="ISO9001;ISO14001", lat=35.48, lon=-115.53)
-fac("us-mountain-pass-hre", "Mountain Pass heavy rare earth separation circuit", "separator", "US", "MP Materials", 0, status="construction",
-    source="mp_q4", year=2026, basis="estimated", pub="", upub="t Dy/Tb oxide/yr (not published; output expected late 2026)",
-    note="Capacity not published; 0 = unknown. Financed by a US$150M DoD loan (July 2025).")
+fac("us-mountain-pass-hre", "Mountain Pass heavy rare earth separation circuit", "separator", "US", "MP Materials", 3000, status="construction",
+    source="mp_hre", year=2026, basis="estimated", pub="3000 feed; >200 Dy+Tb", upub="t/yr SEG+ feedstock processed; t/yr Dy+Tb output once ramped",
+    note="Estimated: separated-oxide output taken as the ~3,000 t/yr heavy (SEG+) feed it processes (a mixed heavy concentrate, so output ~ feed REO less losses); >200 t/yr Dy+Tb at ~3:1, commissioning by mid-2026. Financed by a US$150M DoD loan (July 2025).")
 fac("us-white-mesa", "Energy Fuels White Mesa Mill (monazite cracking and separation)", "separator", "US", "Energy Fuels", 4000,
     source="whitemesa", year=2024, basis="estimated", pub="850-1000", upub="t/yr NdPr oxide (Phase 1); Phase 2 >6,000 t NdPr + ~240 t Dy + ~66 t Tb",
     note="REO estimated = ~900 t NdPr / ~0.22 NdPr share of monazite REO.", lat=37.54, lon=-109.50)
@@ -388,8 +417,8 @@ fac("la-vientiane-refinery", "Vientiane rare earth refinery (option)", "separato
     source="laos", year=2025, basis="reported", pub=3000, upub="t REO/yr (never operated)")
 fac("au-iluka-eneabba-refinery", "Iluka Eneabba Rare Earths Refinery", "separator", "AU", "Iluka Resources", 17500, status="construction",
     source="eneabba", year=2027, basis="reported", pub=17500, upub="t/yr REO (2022 FID figure)", lat=-29.82, lon=115.27)
-fac("au-nolans-refinery", "Arafura Nolans processing and separation", "separator", "AU", "Arafura Rare Earths", 13300, status="planned",
-    source="nolans", year=2025, basis="estimated", pub=4440, upub="t/yr NdPr oxide", note="REO estimated as for the Nolans mine.")
+fac("au-nolans-refinery", "Arafura Nolans processing and separation", "separator", "AU", "Arafura Rare Earths", 16800, status="planned",
+    source="nolans_ndpr", year=2025, basis="estimated", pub=4440, upub="t/yr NdPr oxide", note="Estimated: REO = 4,440 / 0.264, as for the Nolans mine.")
 fac("us-ucore-louisiana", "Ucore Louisiana Strategic Metals Complex (Alexandria)", "separator", "US", "Ucore Rare Metals", 2000, status="construction",
     source="ucore", year=2026, basis="reported", pub=2000, upub="t/yr TREO phase 1")
 fac("us-aclara-louisiana", "Aclara heavy REE separation plant (Louisiana)", "separator", "US", "Aclara Resources", 1630, status="planned",
@@ -412,8 +441,10 @@ fac("cn-creg-metal", "China Rare Earth Group metal plants incl. Dy-Fe and Tb met
     source="smm_june", year=2024, basis="estimated", pub=5994, upub="t Pr-Nd metal, China total, June 2024",
     note="Estimated share of China metal output; SMM notes CREG selling Dy-Fe alloy.")
 fac("cn-metal-rest", "China rare earth metal, rest of industry (Jiangxi/Sichuan; aggregate)", "metal", "CN", "China metal, rest of industry (aggregate)",
-    CN_METAL - 22000 - 10000 + 3000, source="smm_june", year=2024, basis="estimated", pub=5994, upub="t Pr-Nd metal, China total, June 2024",
-    note="Residual of ~72,000 t Pr-Nd metal (SMM June 2024 x12) plus ~3,000 t Dy/Tb/other magnet metals (estimated from Dy+Tb oxide output).")
+    45740, source="smm_june", year=2024, basis="estimated", pub=5994, upub="t Pr-Nd metal, China total, June 2024",
+    note="Estimated: sized to the metal it ships (44,650 t NdPr + 910 t Dy + 180 t Tb, the per-material capacities in capacities.csv). "
+         "The residual of ~72,000 t Pr-Nd metal (SMM June 2024 x12) plus ~3,000 t Dy/Tb less NRE and CREG would be 43,000 t, below the "
+         "metal its modelled oxide supply makes (a June run-rate x12 understates the year); China's metal total is then ~77,700 t.")
 fac("jp-metal-makers", "Japan rare earth metal and alloy makers (Santoku, Shin-Etsu and others; aggregate)", "metal", "JP", "Japan magnet materials industry (aggregate)", 4000,
     source="est", year=2025, basis="estimated", pub="", upub="not published",
     note="Estimated to convert Lynas/JARE NdPr oxide supplied to Japan (~4,000 t oxide est.) plus Chinese metal imports.")
@@ -425,9 +456,9 @@ fac("gb-lcm-ellesmere-port", "Less Common Metals (Ellesmere Port)", "metal", "GB
     note="Capacity not verified; placeholder. Acquired by USA Rare Earth Nov 2025.", cert="ISO9001;AS9100", lat=53.28, lon=-2.90)
 fac("ca-src-metal", "Saskatchewan Research Council Rare Earth Processing Facility - metal", "metal", "CA", "Saskatchewan Research Council", 400,
     source="src", year=2025, basis="reported", pub=400, upub="t/yr NdPr metal (>99.5% purity)", lat=52.13, lon=-106.67)
-fac("us-mp-independence-metal", "MP Materials Independence (Fort Worth) metal line", "metal", "US", "MP Materials", 1000,
-    source="mp_indep", year=2025, basis="estimated", pub=1000, upub="t/yr finished NdFeB (plant total)",
-    note="Metal line sized to the 1,000 t/yr magnet plant.", lat=32.82, lon=-97.34)
+fac("us-mp-independence-metal", "MP Materials Independence (Fort Worth) metal line", "metal", "US", "MP Materials", 450,
+    source="mp_indep", year=2025, basis="estimated", pub=1000, upub="t/yr finished NdFeB (plant total; no metal nameplate published)",
+    note="Estimated: NdPr metal for the 1,000 t/yr magnet plant = 1,000 t x 1.35 t alloy per t magnet x 0.313 t NdPr metal per t alloy = ~420 t (recipes.csv coefficients), rounded up to the 450 t the line ships in the model; was 1,000 t (the magnet figure).", lat=32.82, lon=-97.34)
 
 # =============================================================================================
 # ALLOY  (t alloy/yr)
@@ -484,6 +515,10 @@ cnmag("cn-shin-etsu-china", "Shin-Etsu magnet plant, China", "Shin-Etsu Chemical
       source="overseas_cap", year=2022, basis="reported", pub=3000, upub="t/yr (end-2022, vendor blog list)")
 cnmag("cn-proterial-china", "Proterial (NEOMAX) magnet plant, China", "Proterial", 2000,
       source="proterial", year=2025, basis="reported", pub=">2000", upub="t/yr permanent magnets")
+cnmag("cn-xiamen-tungsten-baotou", "Xiamen Tungsten (Jinlong Rare Earth) magnet plant, Baotou", "Xiamen Tungsten", 5000,
+      source="xtc_baotou", year=2025, basis="reported", pub=5000, upub="t/yr high-performance NdFeB, phase I (phase II +15,000 t/yr by end-2027)",
+      note="Phase I in production since June 2025. Controlled by Xiamen Tungsten through Fujian Golden Dragon (Jinlong) Rare Earth, whose rare-earth quota sits with China Rare Earth Group since 2024. Customers not published: its flows are taken from the China rest (estimated).",
+      lat=40.62, lon=109.95)
 fac("cn-magnet-rest", "China NdFeB magnets, rest of industry (~200 producers; aggregate)", "magnet", "CN", "China magnets, rest of industry (aggregate)",
     CN_MAG - cn_named_mag, source="argus_ndfeb", year=2024, basis="estimated", pub=300000, upub="t NdFeB output, China 2024 (Acrei)",
     note="Residual: China 2024 NdFeB output (~300,000 t per Acrei; excludes 90-100 kt CeFeB; SMM instead expected ~260,000 t for 2024) minus named operating Chinese plants. Named plants use capacity, the total uses output.")
@@ -526,9 +561,13 @@ fac("us-mp-10x", "MP Materials 10X magnet facility (Northlake, Texas)", "magnet"
     source="mp_dod", year=2028, basis="estimated", pub=10000, upub="t/yr NdFeB (MP total incl. Independence)",
     note="10,000 t MP total less 1,000 t Independence; DoD 10-year offtake.")
 fac("us-usar-stillwater", "USA Rare Earth Stillwater magnet plant (Oklahoma)", "magnet", "US", "USA Rare Earth", 5000, status="construction",
-    source="usar", year=2026, basis="reported", pub=5000, upub="t/yr NdFeB (planned total; phase 1 ~1,200 unverified)", lat=36.12, lon=-97.06)
+    source="usar_5000", year=2025, basis="reported", pub=5000, upub="t/yr sintered NdFeB (design; commercial operations from H1 2026)",
+    note="Designed for 5,000 t/yr (metalnomist, Aug 2025). A January 2026 expansion to 10,000 t/yr of magnets plus metal and strip-cast alloy was not confirmed in the sources available here, so it is not used.", lat=36.12, lon=-97.06)
 fac("us-vulcan-benson", "Vulcan Elements Benson magnet plant (North Carolina)", "magnet", "US", "Vulcan Elements", 10000, status="planned",
     source="vulcan", year=2025, basis="reported", pub=10000, upub="t/yr NdFeB", note="OSC conditional loan US$620M (war.gov).")
+fac("us-niron-sartell", "Niron Magnetics Sartell plant (Minnesota; iron-nitride, rare-earth-free)", "magnet", "US", "Niron Magnetics", 1500, status="construction",
+    source="niron", year=2025, basis="reported", pub=1500, upub="t/yr iron-nitride permanent magnets (operational early 2027)",
+    note="Rare-earth-free magnets (iron and nitrogen): a substitute for some NdFeB uses, with no rare-earth input links.")
 fac("us-js-link-columbus", "JS Link America (Columbus, Georgia)", "magnet", "US", "JS Link", 3000, status="planned",
     source="jslink", year=2027, basis="reported", pub=3000, upub="t/yr NdFeB")
 fac("kr-js-link-yesan", "JS Link Yesan plant", "magnet", "KR", "JS Link", 1000,
@@ -555,9 +594,21 @@ fac("us-noveon-recycling", "Noveon Magnetics magnet-to-magnet recycling feed lin
     source="noveon", year=2023, basis="estimated", pub="", upub="not published", note="Placeholder for the recycled share of Noveon feed.")
 fac("ca-cyclic-materials", "Cyclic Materials (Kingston, Ontario)", "recycler", "CA", "Cyclic Materials", 100,
     source="est", year=2025, basis="estimated", pub="", upub="not published", note="Early commercial plant; placeholder.")
+fac("us-cyclic-materials-mesa", "Cyclic Materials Mesa hub (Arizona)", "recycler", "US", "Cyclic Materials", 0, status="construction",
+    source="cyclic_mesa", year=2026, basis="estimated", pub=25000, upub="t/yr discarded components (motors, e-scrap) processed",
+    note="Capacity in magnet scrap not published (the 25,000 t are whole components); 0 = unknown. Opening planned for early 2026; start not confirmed here.")
+fac("us-hypromag-dfw", "HyProMag USA Dallas-Fort Worth magnet recycling and manufacturing hub (Texas)", "recycler", "US", "HyProMag USA", 750, status="planned",
+    source="hypromag_usa", year=2025, basis="reported", pub="750 + 807", upub="t/yr recycled sintered NdFeB magnets + t/yr NdFeB co-products",
+    note="Capacity taken as the 750 t/yr of recycled magnets (the scrap feed is larger); lease signed, commissioning targeted mid-2027.")
+fac("gb-ionic-belfast", "Ionic Technologies magnet recycling demonstration plant (Belfast)", "recycler", "GB", "Ionic Rare Earths", 32,
+    source="ionic_belfast", year=2023, basis="estimated", pub=10, upub="t/yr rare earth oxide (nameplate of the demonstration plant)",
+    note="Estimated: scrap feed = 10 t/yr recycled oxide x 3.19 t scrap per t recycled oxide (recipes.csv). Separated Nd/Pr, Dy oxides from end-of-life magnets; a commercial Belfast plant is at feasibility stage.")
 fac("vn-shin-etsu-recycling", "Shin-Etsu Vietnam separation/recycling line", "recycler", "VN", "Shin-Etsu Chemical", 300,
     source="shinetsu_vn", year=2018, basis="estimated", pub="", upub="not published", note="Shin-Etsu recycles process scrap in Vietnam; placeholder.")
 
+fac("sa-mp-maaden-refinery", "Maaden-MP Materials rare earth refinery (Saudi Arabia)", "separator", "SA", "Maaden MP rare earth JV", 0, status="planned",
+    source="mp_maaden", year=2025, basis="estimated", pub="", upub="t REO/yr (not published)",
+    note="Joint venture agreed November 2025 to separate light and heavy rare earth oxides from Saudi and imported feed; capacity not published, 0 = unknown.")
 # --- additional ex-China plants (second research pass)
 fac("no-reetec-heroya", "REEtec separation plant (Heroya, Norway)", "separator", "NO", "REEtec", 720, status="construction",
     source="reetec", year=2024, basis="reported", pub=720, upub="t/yr NdPr oxide",
@@ -659,11 +710,12 @@ Q_DEF = 18      # months: defense (AS9102 first article) -- not found, assumptio
 # --- mines -> concentrators / MREC / separators (t REO)
 link("cn-bayan-obo-mine", "cn-baotou-concentrator", "RE ore", 189160, source="quota_h1_2024", note="Sized to the mine estimate.")
 link("cn-baotou-concentrator", "cn-nre-baotou-huamei", "RE concentrate", 106000, note="Estimated: Huamei runs near capacity.")
-link("cn-baotou-concentrator", "cn-separation-rest", "RE concentrate", 60500, note="Estimated: rest of NRE concentrate to other NRE/partner separators.")
+link("cn-baotou-concentrator", "cn-nre-separation-other", "RE concentrate", 60500, note="Estimated: rest of NRE concentrate to other NRE/partner separators (under NRE's quota).")
 link("cn-creg-ionic-mines", "cn-creg-ganzhou-separation", "MREC", 17000, note="Estimated ~90% of ionic quota to CREG's own separators.")
 link("cn-creg-ionic-mines", "cn-jiangsu-separation", "MREC", 1500)
 link("cn-creg-light-mines", "cn-shenghe-leshan", "RE concentrate", 7000, note="Sichuan bastnaesite to Leshan.")
-link("cn-creg-light-mines", "cn-separation-rest", "RE concentrate", 46000)
+link("cn-creg-light-mines", "cn-creg-separation-other", "RE concentrate", CREG_SEP - 45000, note="Estimated: CREG light-REE concentrate separated under CREG's quota, up to its modelled quota row.")
+link("cn-creg-light-mines", "cn-separation-rest", "RE concentrate", 46000 - (CREG_SEP - 45000), note="Estimated: CREG light-REE concentrate beyond CREG's modelled quota row (toll separation).")
 link("us-mountain-pass-mine", "us-mountain-pass-concentrator", "RE ore", 50692, source="mp_fy25", basis="reported", note="Integrated site; REO in concentrate 2025.")
 link("us-mountain-pass-concentrator", "us-mountain-pass-separation", "RE concentrate", 17000, source="mp_fy25",
      note="Estimated REO separated on site (see facility note).")
@@ -689,10 +741,12 @@ link("la-ionic-clays", "cn-creg-ganzhou-separation", "MREC", 550, source="laos_c
 link("la-ionic-clays", "la-vientiane-refinery", "MREC", 0, status="candidate", qm=Q_NEW, source="laos", note="Refinery never operated; Lao policy now favours local processing.")
 link("th-ionic-clays", "cn-jiangsu-separation", "MREC", 3000, source="usgs", note="USGS estimates Thai output from Chinese imports.")
 link("th-ionic-clays", "cn-separation-rest", "MREC", 1800, source="usgs")
-link("mg-rest", "cn-separation-rest", "RE concentrate", 2700, source="usgs", note="USGS estimates Madagascar from Chinese imports.")
+link("mg-rest", "cn-separation-rest", "RE concentrate", 2700, source="usgs", basis="reported",
+     note="Reported (customs statistics): USGS puts Madagascar's 2025 output at China's imports from it, so the whole figure is this flow.")
 link("ng-rest", "cn-separation-rest", "RE concentrate", 1500, source="usgs", note="Assumed exported to China.")
 link("vn-rest", "vn-vtre-separation", "RE concentrate", 150, source="usgs")
-link("my-rest", "cn-separation-rest", "RE concentrate", 110, source="usgs")
+link("my-rest", "cn-separation-rest", "RE concentrate", 110, source="usgs", basis="reported",
+     note="Reported (customs statistics): USGS puts Malaysia's 2025 mine output at China's imports from it, so the whole figure is this flow.")
 link("in-irel-beach-sands", "in-irel-mineral-separation", "RE ore", 2900, source="usgs", basis="reported", note="Internal transfer equal to the USGS 2025 country output (reported as a country estimate by USGS).")
 link("in-irel-mineral-separation", "in-irel-rare-earths-division", "RE concentrate", 2900, source="usgs")
 link("ru-lovozero-mine", "ru-lovozero-concentrator", "RE ore", 2600, source="usgs", basis="reported", note="Internal transfer equal to the USGS 2025 country output (reported as a country estimate by USGS).")
@@ -721,7 +775,14 @@ link("cn-nre-baotou-huamei", "cn-metal-rest", "NdPr oxide", 5000, source="smm_ju
 link("cn-creg-ganzhou-separation", "cn-creg-metal", "NdPr oxide", 9000, source="smm_june")
 link("cn-shenghe-leshan", "cn-metal-rest", "NdPr oxide", 2000, source="smm_june")
 link("cn-jiangsu-separation", "cn-metal-rest", "NdPr oxide", 3000, source="smm_june")
-link("cn-separation-rest", "cn-metal-rest", "NdPr oxide", 43500, source="smm_june", note="Includes ~8,000 t PrNd oxide from recycled feed.")
+# China NdPr oxide ~88,000 t/yr (SMM June 2024 x12); the 43,500 t these three rows ship is split in proportion to the
+# NdPr in their feed (Bayan Obo 24.7%, Sichuan bastnaesite 15.3%, imports ~20%, recycled oxide ~100% NdPr).
+link("cn-nre-separation-other", "cn-metal-rest", "NdPr oxide", 20650, source="smm_june",
+     note="Estimated: 43,500 t split by feed NdPr (60,500 t Bayan Obo concentrate x 24.7% = 14,940 t of 31,470 t).")
+link("cn-creg-separation-other", "cn-metal-rest", "NdPr oxide", 6975, source="smm_june",
+     note="Estimated: 43,500 t split by feed NdPr (32,980 t Sichuan/Shandong concentrate x 15.3% = 5,050 t of 31,470 t).")
+link("cn-separation-rest", "cn-metal-rest", "NdPr oxide", 15875, source="smm_june",
+     note="Estimated: 43,500 t split by feed NdPr (recycled 8,000 t + imports and CREG remainder ~3,480 t of 31,470 t); includes ~8,000 t PrNd oxide from recycled feed.")
 link("cn-ganzhou-scrap-recyclers", "cn-separation-rest", "recycled oxide", 8000, source="smm_june",
      note="Cracked scrap (mixed RE oxide) re-separated in Jiangxi; SMM counts scrap-based PrNd oxide in its national total.")
 link("cn-creg-ganzhou-separation", "cn-creg-metal", "Dy oxide", 1400, source="smm_june", note="China Dy oxide ~2,570 t/yr (SMM 214 t/month x12); estimated split.")
@@ -793,7 +854,9 @@ link("us-lynas-seadrift", "us-evac-sumter", "NdPr oxide", 0, status="candidate",
 link("cn-nre-metal", "cn-alloy-rest", "NdPr metal", 6000)
 link("cn-nre-metal", "cn-jl-mag", "NdPr metal", 5000, note="JL MAG Baotou base sources locally; estimated.")
 link("cn-nre-metal", "cn-ningbo-yunsheng", "NdPr metal", 3500)
-link("cn-nre-metal", "cn-magnet-rest", "NdPr metal", 6500)
+link("cn-nre-metal", "cn-magnet-rest", "NdPr metal", 5700)
+link("cn-nre-metal", "cn-xiamen-tungsten-baotou", "NdPr metal", 800, source="xtc_baotou",
+     note="Estimated: Baotou metal for ~2,000 t of magnets in the ramp-up year (0.409 t NdPr metal per t magnet), taken from NRE's metal to the China rest.")
 link("cn-creg-metal", "cn-jl-mag", "NdPr metal", 4500, note="Ganzhou base.")
 link("cn-creg-metal", "cn-jl-mag", "Dy metal", 250, note="High-coercivity EV grades; Dy/Tb metal demand estimated from ~1% Dy+Tb average content.")
 link("cn-creg-metal", "cn-jl-mag", "Tb metal", 60)
@@ -897,7 +960,9 @@ link("cn-magnet-rest", "cn-geely", M, 2500)
 link("cn-magnet-rest", "cn-nev-oem-rest", M, 6000, note="Direct supply to OEM in-house motor lines.")
 link("cn-magnet-rest", "cn-goldwind", M, 4500)
 link("cn-magnet-rest", "cn-wind-rest", M, 6000)
-link("cn-magnet-rest", "cn-industrial-rest", M, 48000)
+link("cn-magnet-rest", "cn-industrial-rest", M, 46000)
+link("cn-xiamen-tungsten-baotou", "cn-industrial-rest", M, 2000, source="xtc_baotou",
+     note="Estimated: ramp-up output (~40% of phase I) to energy-efficient motors and other industrial uses, taken from the China rest's supply.")
 link("cn-magnet-rest", "cn-appliances", M, 16000)
 link("cn-magnet-rest", "cn-consumer-rest", M, 32000)
 link("cn-magnet-rest", "kr-samsung", M, 1200)
@@ -1096,8 +1161,10 @@ own("Lao ionic-clay operators (Chinese-owned)", "Chijin Xiawu", 0.9, "CN", sourc
     note="Chijin Xiawu acquired 90% of a Lao rare earth miner (2023); Xiamen Tungsten also active (rawmaterials.net).")
 root("Chijin Xiawu", "CN", source="laos_chijin")
 own("Vietnam Rare Earth JSC", "Shenghe Resources", 0.9, "CN", source="vtre", note="Project Blue reports a 90% Shenghe stake; unverified.")
-own("MP Materials", "Shenghe Resources", 0.08, "CN", source="mp_dod", note="Shenghe ~8% (July 2025); minority, MP control stays in the US.")
-own("MP Materials", "US Department of Defense", 0.15, "US", source="mp_dod", note="Preferred equity, ~15% on conversion (July 2025).")
+own("MP Materials", "Shenghe Resources", 0.031, "CN", source="mp_owners_2025", year=2025,
+    note="Shenghe cut its stake to 3.1% (Schedule 13G/A, December 2025; was ~8% since 2020); minority, MP control stays in the US.")
+own("MP Materials", "US Department of Defense", 0.15, "US", source="mp_dod", year=2025,
+    note="Preferred equity and warrants from the July 2025 DoD agreement (US$400M), effective ~15% (confirmed December 2025: mp_owners_2025); minority, no control.")
 root("MP Materials", "US")
 root("US Department of Defense", "US")
 root("Energy Transition Minerals", "AU", source="kvanefjeld", note="Shenghe Resources is reported as a major shareholder; the percentage is not verified, so no stake row is given.")
@@ -1138,6 +1205,9 @@ root("Ucore Rare Metals", "CA")
 root("ReElement Technologies", "US")
 root("Japan magnet materials industry (aggregate)", "JP", source="est")
 root("USA Rare Earth", "US")
+own("USA Rare Earth", "US Department of Commerce", 0.10, "US", source="usar_commerce", year=2026,
+    note="CHIPS Program letter of intent, 26 Jan 2026 (non-binding): 16.1M shares plus ~17.6M warrants, about 8-16% fully diluted; ~10% used. Minority, no control.")
+root("US Department of Commerce", "US")
 root("VAC Group", "DE")
 root("Noveon Magnetics", "US")
 root("Vulcan Elements", "US")
@@ -1149,6 +1219,12 @@ root("Star Group Industrial", "KR")
 root("US defense magnet makers (aggregate)", "US", source="est")
 root("HyProMag", "GB", note="Mkango Resources / Maginito.")
 root("Cyclic Materials", "CA")
+root("HyProMag USA", "US", source="hypromag_usa", note="Joint venture of CoTec Holdings and Mkango Resources; stakes not verified here, so no parent row.")
+root("Ionic Rare Earths", "AU", source="ionic_belfast", note="Owns Ionic Technologies (Belfast) since 2022.")
+own("Maaden MP rare earth JV", "Maaden", 0.51, "SA", source="mp_maaden", note="Maaden no less than 51%; MP Materials and the US Department of War 49% through their own joint venture (no row: split not published).")
+root("Maaden", "SA", source="mp_maaden", note="Saudi Arabian Mining Company, majority-owned by the Public Investment Fund (state).")
+root("Xiamen Tungsten", "CN", source="xtc_baotou", note="State-owned (Fujian); listed in Shanghai.")
+root("Niron Magnetics", "US", source="niron")
 root("Nidec", "JP")
 root("BorgWarner", "US")
 root("Robert Bosch", "DE")

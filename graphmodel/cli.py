@@ -14,8 +14,8 @@ from importlib.metadata import entry_points
 import typer
 
 from . import __version__
-from .commands import (analytics, backtest, basics, chokepoints, compliance, generate, neo4j,
-                       scenarios)
+from .commands import (analytics, backtest, basics, chokepoints, compliance, diff, generate,
+                       neo4j, scenarios)
 from .errors import TiernError, ValidationError
 
 app = typer.Typer(
@@ -40,7 +40,7 @@ def _main(version: bool = typer.Option(False, "--version", callback=_version, is
     """Tier-N supply-chain risk modelling."""
 
 
-for _commands in (analytics, backtest, basics, chokepoints, compliance, generate, neo4j,
+for _commands in (analytics, backtest, basics, chokepoints, compliance, diff, generate, neo4j,
                   scenarios):
     _commands.register(app)
 # packages above graphmodel (the source adapters' `tiern ingest`) register through entry points

@@ -20,6 +20,7 @@ import scipy.sparse as sp
 
 from . import algebra
 from .lookup import isin, positions
+from .changelog import version_of
 from .errors import NodeNotFound
 from .io import read_tables, write_tables
 from .recipes import Production
@@ -131,8 +132,10 @@ class Network:
 
     @property
     def meta(self) -> dict:
-        """Name, path, content hash, data year (newest year of a figure about operating or idle
-        facilities and carrying links) and load time, for reports and the app."""
+        """Name, path, content hash, dataset version (the bundled dataset's version in
+        ``data/CHANGELOG.md`` whose hash this is, else None), data year (newest year of a figure
+        about operating or idle facilities and carrying links) and load time, for reports and
+        the app."""
         # the data's date: the newest figure about what exists today (operating or idle
         # facilities, links carrying volume), not the start year of a planned project
         existing = self.facilities[self.facilities["status"].isin(["operating", "idle"])]
@@ -141,6 +144,7 @@ class Network:
             "name": self.name,
             "path": str(self.path) if self.path else None,
             "hash": self.hash,
+            "version": getattr(version_of(self.hash), "version", None),
             "data_year": int(years.max()) if len(years) else None,
             "loaded_at": self.loaded_at.isoformat(),
             "facilities": len(self.facilities),

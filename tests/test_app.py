@@ -314,3 +314,13 @@ def test_the_report_from_the_bundled_data_has_the_backtests():
     assert_clean(at)
     data = at.session_state["report_file"][1].decode("utf-8")
     assert "## Backtests: the model against real events" in data
+
+
+def test_overview_shows_the_bundled_dataset_version():
+    from graphmodel.changelog import read_changelog
+
+    version = read_changelog()[0].version
+    at = open_app("overview", "bundled")
+    assert_clean(at)
+    assert f"**Dataset version:** {version}" in text_of(at)
+    assert any(f"version {version}" in c.value for c in at.caption)

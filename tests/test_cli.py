@@ -88,4 +88,4 @@ def test_convert_and_format(tmp_path):
 def test_bad_option_value_is_a_usage_error_not_a_traceback():
     result = tiern("summary", GOLDEN, "--by", "colour", check=False)
     assert result.returncode == 2
-    assert "Traceback" not in result.stderr and "expected stage-country or stage" in result.stderr
+    assert "Traceback" not in result.stderr and "expected stage-country, stage or flow-basis" in result.stderr

@@ -30,7 +30,8 @@ def test_the_six_presets_are_shipped_with_description_and_source():
         "china-2025-export-controls", "china-2025-export-controls-calibrated",
         "china-2010-export-quota", "china-2010-export-quota-calibrated",
         "bayan-obo-outage", "myanmar-ionic-clay-halt",
-        "lynas-kalgoorlie-feed-outage", "dfars-covered-countries", "qualification-accelerated"}
+        "lynas-kalgoorlie-feed-outage", "dfars-covered-countries", "qualification-accelerated",
+        "china-october-2025-package", "china-japan-dual-use-2026"}
     assert table["description"].str.len().min() > 50
     assert table["source"].str.len().min() > 20
 

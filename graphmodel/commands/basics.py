@@ -8,7 +8,9 @@ from typing import Optional
 import typer
 
 from graphmodel.schema import format_reference_markdown
-from graphmodel.summary import summary_by_stage, summary_by_stage_country
+from graphmodel.output import infer_format
+from graphmodel.summary import (flow_basis, reported_share_line, summary_by_stage,
+                                summary_by_stage_country)
 
 from ._common import FormatOpt, OutputOpt, PathArg, emit, load
 
@@ -33,16 +35,22 @@ def validate(path: Optional[Path] = PathArg) -> None:
 
 def summary(
     path: Optional[Path] = PathArg,
-    by: str = typer.Option("stage-country", "--by", help="stage-country | stage"),
+    by: str = typer.Option("stage-country", "--by",
+                           help="stage-country | stage | flow-basis (carrying link tonnage on "
+                                "reported vs estimated figures, by supplier stage)"),
     fmt: Optional[str] = FormatOpt,
     output: Optional[Path] = OutputOpt,
 ) -> None:
-    """Counts and operating capacity by stage and country (never summing across units)."""
+    """Counts and operating capacity by stage and country (never summing across units), and
+    the share of flow tonnage resting on reported figures."""
     net = load(path)
-    if by not in ("stage-country", "stage"):
-        raise typer.BadParameter("expected stage-country or stage", param_hint="--by")
-    table = summary_by_stage(net) if by == "stage" else summary_by_stage_country(net)
-    emit(table, fmt, output, sheet="summary")
+    tables = {"stage-country": summary_by_stage_country, "stage": summary_by_stage,
+              "flow-basis": flow_basis}
+    if by not in tables:
+        raise typer.BadParameter("expected stage-country, stage or flow-basis", param_hint="--by")
+    emit(tables[by](net), fmt, output, sheet="summary")
+    if infer_format(fmt, output) == "table" and output is None:
+        sys.stdout.write("\n" + reported_share_line(net) + "\n")
 
 
 def convert(
