@@ -553,10 +553,15 @@ class ReroutePlan:
                 add(*balance[:4])
         rows, cols, vals = np.concatenate(rows), np.concatenate(cols), np.concatenate(vals)
         b = np.concatenate(b)
-        A = sp.csr_matrix((vals, (rows, cols)), shape=(len(b), count))
+        # rows scaled to a largest coefficient of 1: the mass-balance rows mix per_unit
+        # ratios of 1e-4 to 1e3, on which HiGHS's presolve can fail unscaled
+        scale = np.zeros(len(b))
+        np.maximum.at(scale, rows, np.abs(vals))
+        scale = np.where(scale > 0, scale, 1.0)
+        A = sp.csr_matrix((vals / scale[rows], (rows, cols)), shape=(len(b), count))
         upper = self.link_cap[t, links]
         bounds = np.column_stack([np.zeros(count), np.where(np.isfinite(upper), upper, np.inf)])
-        return linprog(-gain, A_ub=A, b_ub=b, bounds=bounds, method="highs"), balance
+        return linprog(-gain, A_ub=A, b_ub=b / scale, bounds=bounds, method="highs"), balance
 
     def _backed(self, facilities, column, stock) -> np.ndarray:
         """Tonnes of output each facility's stocks back in its column: ``min over its
