@@ -125,9 +125,13 @@ def test_extra_output_needs_inputs_upstream():
     result = run_optimal(net, scenario(OUT_A))
     assert row(result, "oem")["tts_months"] == pytest.approx(1.0, abs=TTS_TOLERANCE)
     assert result.sinks["lost_volume"].sum() == pytest.approx(5.0)
-    # the simulation reroutes one stage deep: maker_b's extra output finds its inputs for
-    # free, so there oem is never short (the documented difference between the two)
-    assert run_scenario(net, scenario(OUT_A)).sinks["tts_months"].isna().all()
+    # the simulation's rerouting is mass-balanced too: maker_b's extra output draws its
+    # stock in month 0 and finds no spare alloy after, so oem is short from month 1; it
+    # then gets 0.1 t/month from the stock's refill (refill_rate 0.1 of 1 t/month, a
+    # supplier surge the simulation does not charge upstream): loss 5 x 0.9 = 4.5 t
+    simulated = run_scenario(net, scenario(OUT_A))
+    assert simulated.months["oem"].tolist() == pytest.approx([1] + [0.1] * 5 + [1, 1])
+    assert row(simulated, "oem")["tts_months"] == 1
 
 
 def test_no_shortfall_gives_null_tts_and_no_loss():

@@ -415,7 +415,32 @@ class ReroutePlan:
                                 minlength=prod.n_groups)
         self.group_use = np.divide(prod.group_base, group_out, out=np.ones(prod.n_groups),
                                    where=group_out > 0)
+        self._parts(topo)
         self.levels = [self._level(inbound_links) for _, inbound_links, _ in levels]
+
+    def _parts(self, topo: Topology) -> None:
+        """Parts of the input groups for the mass-balance rows: a recipe group is one part
+        (its inputs substitute at their per_unit); a pooled group is one part per material
+        it takes, with the material's share of the group's baseline intake, so that extra
+        output is made with the baseline mix and lost feed is replaced by the same
+        material only (as rerouting replaces it everywhere else)."""
+        prod = topo.production
+        material, _ = pd.factorize(topo.net.links["material"].to_numpy(), use_na_sentinel=False)
+        entry_material = np.where(prod.recipe[prod.group_owner[prod.entry_group]], -1,
+                                  material[prod.entry_link])
+        key = pd.MultiIndex.from_arrays([prod.entry_group, entry_material])
+        part_of_entry, parts = pd.factorize(key)
+        self.entry_part = part_of_entry.astype(np.int64)
+        part_group = parts.get_level_values(0).to_numpy(dtype=np.int64)
+        baseline = topo.volume[prod.entry_link] / 12.0 * prod.entry_weight
+        intake = np.bincount(self.entry_part, weights=baseline, minlength=len(parts))
+        base = prod.group_base[part_group]
+        count = np.bincount(part_group, minlength=prod.n_groups)[part_group]
+        self.part_share = np.where(base > 0, intake / np.where(base > 0, base, 1.0), 1.0 / count)
+        self.part_group = part_group
+        self._part_order = np.argsort(part_group, kind="stable")
+        self._part_bounds = np.searchsorted(part_group[self._part_order],
+                                            np.arange(prod.n_groups + 1))
 
     def _level(self, inbound_links: np.ndarray) -> _LevelReroute:
         topo = self.topo
@@ -462,11 +487,13 @@ class ReroutePlan:
           of output supported, after its own production this month) and ``k_g = B_g /
           baseline monthly output of those outputs`` (the group's use per tonne shipped):
           extra output is made from held stock or from extra input bought this month,
-          never from nothing, and the recipe holds (Dy never replaces NdPr);
+          never from nothing, and the recipe holds (Dy never replaces NdPr). A pooled
+          group's row is split per material at its baseline mix (:meth:`_parts`), so
+          extra bastnaesite never stands in for lost ionic clay;
         * per output material with a ``capacities.csv`` row: extra <= the material's room;
         * per link: the link cap (``link_flex``, ``new_capacity`` ramps).
 
-        Stocks are then drawn by ``k_g * out - in`` per group. ``stock`` None (no stocks
+        Stocks are then drawn by ``k_g * out - in`` per group (summed over its parts). ``stock`` None (no stocks
         at all) leaves the mass-balance rows out. Suppliers whose stocks already back all
         their spare capacity get no upstream variables (they cannot use them). Should the
         solver fail on the multi-stage programme (a numerical failure on a large one), the
@@ -510,11 +537,12 @@ class ReroutePlan:
         np.add.at(extra, (all_links, all_column), amount)
         np.add.at(used, (topo.supplier[all_links], all_column), amount)
         if balance is not None:
-            key_rows, variables, values, _, group_key = balance
-            drawn = np.bincount(key_rows, weights=values * amount[variables],
-                                minlength=len(group_key))
-            stock[group_key // K, group_key % K] = np.maximum(
-                stock[group_key // K, group_key % K] - np.maximum(drawn, 0.0), 0.0)
+            key_rows, variables, values, _, part_key = balance
+            drawn = np.maximum(np.bincount(key_rows, weights=values * amount[variables],
+                                           minlength=len(part_key)), 0.0)
+            rows, cols = self.part_group[part_key // K], part_key % K
+            np.subtract.at(stock, (rows, cols), drawn)
+            stock[rows, cols] = np.maximum(stock[rows, cols], 0.0)
 
     def _solve_lp(self, t, plan, link_idx, links, column, gain, lost, f, g, p_slot, used,
                   extra, stock, K):
@@ -573,7 +601,9 @@ class ReroutePlan:
             lo, hi = lo[has], hi[has]
             groups = self._group_order[_ranges(lo, hi)]
             cols = np.repeat(column[has], hi - lo)
-            values = stock[groups, cols] / self.group_use[groups]
+            use = self.group_use[groups]
+            values = np.divide(stock[groups, cols], use, out=np.full(len(groups), np.inf),
+                               where=use > 0)
             out[has] = np.minimum.reduceat(values, np.cumsum(hi - lo) - (hi - lo))
         return out
 
@@ -626,45 +656,51 @@ class ReroutePlan:
         return unique // K, unique % K
 
     def _backing(self, links, column, K, stock):
-        """Mass-balance rows of the reroute LP (see :meth:`solve`): per (input group,
-        column) of every supplier with inputs, ``k_g * x out of the outputs needing g
-        - x_e / a_m into g <= S_g``. Returns (row, variable, coefficient, bound, group
-        keys) or None when no supplier has inputs."""
+        """Mass-balance rows of the reroute LP (see :meth:`solve`): per part p of an input
+        group g (:meth:`_parts`) and column, of every supplier with inputs,
+        ``k_g s_p * x out of the outputs needing g - x_e / a_m into p <= s_p S_g``
+        (``s_p`` the part's share of the group's baseline intake; 1 for a recipe group).
+        Returns (row, variable, coefficient, bound, part keys) or None when no supplier
+        has inputs."""
         prod, topo = self.topo.production, self.topo
         count = len(links)
         supplier = topo.supplier[links]
         out_var = np.flatnonzero(~topo.origin[supplier])
-        # outflow: each variable out of slot o counts k_g in every group g that o needs
+        # outflow: each variable out of slot o counts k_g s_p in every part p of every
+        # group g that o needs
         slot = prod.link_slot[links[out_var]]
         lo, hi = self._pair_bounds[slot], self._pair_bounds[slot + 1]
         pairs = _ranges(lo, hi)
         out_variables = np.repeat(out_var, hi - lo)
         out_groups = prod.pair_group[pairs]
-        out_values = self.group_use[out_groups]
-        # inflow: each variable into a facility counts 1 / a_m in every group it enters
+        lo, hi = self._part_bounds[out_groups], self._part_bounds[out_groups + 1]
+        out_parts = self._part_order[_ranges(lo, hi)]
+        out_variables = np.repeat(out_variables, hi - lo)
+        out_values = self.group_use[self.part_group[out_parts]] * self.part_share[out_parts]
+        # inflow: each variable into a facility counts 1 / a_m in every part it enters
         lo = np.searchsorted(prod.entry_link, links, side="left")
         hi = np.searchsorted(prod.entry_link, links, side="right")
         entries = _ranges(lo, hi)
         in_variables = np.repeat(np.arange(count), hi - lo)
-        in_groups = prod.entry_group[entries]
+        in_parts = self.entry_part[entries]
         in_values = -prod.entry_weight[entries]
         variables = np.concatenate([out_variables, in_variables])
-        groups = np.concatenate([out_groups, in_groups])
+        parts = np.concatenate([out_parts, in_parts])
         values = np.concatenate([out_values, in_values])
-        usable = np.isfinite(values)
-        variables, groups, values = variables[usable], groups[usable], values[usable]
+        usable = np.isfinite(values) & (values != 0)
+        variables, parts, values = variables[usable], parts[usable], values[usable]
         if not len(variables):
             return None
-        keys = groups * K + column[variables]
-        # only groups some variable draws on (an inflow alone never binds)
-        drawn_keys = np.unique(keys[values > 0])
-        keep = np.isin(keys, drawn_keys)
+        keys = parts * K + column[variables]
+        # only parts some variable draws on (an inflow alone never binds)
+        keep = np.isin(keys, np.unique(keys[values > 0]))
         variables, values, keys = variables[keep], values[keep], keys[keep]
         if not len(variables):
             return None
-        group_key, key_rows = np.unique(keys, return_inverse=True)
-        bound = stock[group_key // K, group_key % K]
-        return key_rows, variables, values, bound, group_key
+        part_key, key_rows = np.unique(keys, return_inverse=True)
+        part = part_key // K
+        bound = stock[self.part_group[part], part_key % K] * self.part_share[part]
+        return key_rows, variables, values, bound, part_key
 
     def _material_room(self, slots, column, t, f, g, p_slot, extra) -> np.ndarray:
         """Spare capacity for each slot's material this month (inf where capacities.csv has
