@@ -123,13 +123,79 @@ def test_change_months_and_requalification(dy_chain):
     assert scenario["shocks"][0]["select"] == {"id": "sep_cn", "material": ["Dy oxide"]}
     assert scenario["responses"]["new_capacity"] == [
         {"link": {"supplier": "sep_my", "customer": "metal_jp", "material": "Dy oxide"},
-         "month": 9.0, "capacity": 5.0}]
+         "month": 17.0, "capacity": 5.0}]  # opens when oem_auto has requalified (9 + 4 + 4)
     assert scenario["horizon_months"] == 36
 
 
 def test_change_scenario_is_valid_for_the_scenarios_engine(dy_chain):
     parsed = parse_scenario(change(dy_chain, "sep_cn", "sep_my").scenario)
     assert parsed.shocks[0].select.id == ("sep_cn",)
+
+
+@pytest.fixture
+def requal_chain():
+    """sep_a ships 10 t NdPr oxide to metal and 10 to metal2; sep_b has a candidate link (3
+    months) to metal only. metal -> magnet -> motor -> oem (automotive); metal2 -> oem2."""
+    return network_from_records(
+        [fac("sep_a", "separator", "CN", capacity=100), fac("sep_b", "separator", "MY", capacity=100),
+         fac("metal", "metal", "JP", capacity=100), fac("metal2", "metal", "JP", capacity=100),
+         fac("magnet", "magnet", "JP", capacity=100), fac("motor", "motor", "JP", capacity=100),
+         fac("oem", "oem", "DE", sector="automotive"), fac("oem2", "oem", "DE", sector="automotive")],
+        [link("sep_a", "metal", "NdPr oxide", 10), link("sep_a", "metal2", "NdPr oxide", 10),
+         link("sep_b", "metal", "NdPr oxide", 0, status="candidate", qualification_months=3),
+         link("metal", "magnet", "NdPr metal", 10), link("magnet", "motor", "NdFeB magnet", 10),
+         link("motor", "oem", "motor", 10), link("metal2", "oem2", "NdPr metal", 10)])
+
+
+def test_change_scenario_keeps_the_requalification_months(requal_chain):
+    """By hand: metal qualifies sep_b in 3 months (the link); magnet, motor and oem then
+    requalify in sequence at the automotive 4 months each: 7, 11, 15. The scenario opens the
+    new link at 15, so the oem (no stock, no other source) gets nothing for 15 months and
+    everything from month 15 on; metal2 has no link from sep_b and stays cut."""
+    from graphmodel.scenarios import run_scenario
+
+    result = change(requal_chain, "sep_a", "sep_b")
+    months = result.affected.set_index("id")["months_until_usable"].to_dict()
+    assert {k: months[k] for k in ("metal", "magnet", "motor", "oem")} == {
+        "metal": 3, "magnet": 7, "motor": 11, "oem": 15}
+    assert result.months_until_usable == 15
+    assert result.scenario["responses"]["new_capacity"] == [
+        {"link": {"supplier": "sep_b", "customer": "metal", "material": "NdPr oxide"},
+         "month": 15.0, "capacity": 10.0}]
+    assert "sep_b -> metal2 (NdPr oxide)" in result.scenario["description"]
+    run = run_scenario(requal_chain, parse_scenario(result.scenario), inventory=False)
+    assert run.months["oem"].tolist() == pytest.approx([0.0] * 15 + [1.0] * 21)
+    assert run.months["oem2"].tolist() == pytest.approx([0.0] * 36)
+
+
+@pytest.mark.parametrize("missing", [None, float("nan")], ids=["pandas2-None", "pandas3-NaN"])
+def test_change_scenario_skips_links_not_in_the_network(requal_chain, missing):
+    """``new_link_status`` of a link the network lacks is None in a pandas 2 object column and
+    NaN in a pandas 3 str column: both mean "no such link", never a new_capacity entry."""
+    import pandas as pd
+
+    from graphmodel.compliance.qualification import _scenario
+
+    links = pd.DataFrame({"customer": ["metal", "metal2"], "material": ["NdPr oxide"] * 2,
+                          "volume": [10.0, 10.0], "new_link_status": ["candidate", missing],
+                          "qualification_months": [3.0, 7.0]}).astype({"new_link_status": object})
+    links.loc[1, "new_link_status"] = missing
+    scenario = _scenario(requal_chain, "sep_a", "sep_b", links, 15.0, {"metal": 15.0, "metal2": 7.0})
+    assert [e["link"]["customer"] for e in scenario["responses"]["new_capacity"]] == ["metal"]
+    parse_scenario(scenario)
+
+
+def test_cli_change_scenario_runs_in_tiern_scenario(tmp_path, capsys, requal_chain):
+    from .test_compliance import tiern
+
+    folder = requal_chain.write(tmp_path / "net")
+    out = tmp_path / "change.yaml"
+    tiern(capsys, "change", str(folder), "--replace", "sep_a", "--with", "sep_b",
+          "--scenario-out", str(out), "-f", "json")
+    rows = json.loads(tiern(capsys, "scenario", str(folder), str(out), "--no-inventory",
+                            "--by", "month", "-f", "json").stdout)
+    oem = [r["oem"] for r in rows]
+    assert oem[:15] == pytest.approx([0.0] * 15) and oem[15:] == pytest.approx([1.0] * 21)
 
 
 def test_change_to_an_already_qualified_source_needs_nothing(dy_chain):

@@ -221,9 +221,10 @@ def change(net: Network, replace: str, with_: str, customers: list[str] | None =
     direct = links.groupby("customer")["qualification_months"].max()
     approved = set(links.groupby("customer")["new_link_status"].agg(
         lambda s: all(v == "qualified" for v in s)).pipe(lambda s: s[s].index))
-    affected = _downstream(net, moved, direct, sectors, approved)
+    affected, route = _downstream(net, moved, direct, sectors, approved)
     months = float(affected["months_until_usable"].max()) if len(affected) else float(direct.max())
-    return ChangeResult(links, affected, months, _scenario(net, replace, with_, links, months))
+    return ChangeResult(links, affected, months,
+                        _scenario(net, replace, with_, links, months, route))
 
 
 def _moved_link(net: Network, old: str, new: str, row: pd.Series, sectors: pd.Series) -> dict:
@@ -270,7 +271,11 @@ def spec_deltas(net: Network, old: str, new: str, material: str | None = None) -
 
 
 def _downstream(net: Network, moved: pd.DataFrame, direct: pd.Series, sectors: pd.Series,
-                approved: set[str]) -> pd.DataFrame:
+                approved: set[str]) -> tuple[pd.DataFrame, dict[str, float]]:
+    """The affected facilities (see :class:`ChangeResult`) and, per direct customer c, the
+    *route month*: the largest ``months_until_usable`` over c and every facility its
+    product reaches (when the last of them has requalified, the new route is usable
+    end to end)."""
     exempt = pd.Series(net.carrying_links.index.isin(moved.index), index=net.carrying_links.index)
     flow = build_flow(net, exempt=exempt)
     share = flow.share_ending_in(flow.exempt_in)  # share of each facility's supply via moved links
@@ -279,6 +284,7 @@ def _downstream(net: Network, moved: pd.DataFrame, direct: pd.Series, sectors: p
     graph.add_edges_from((u, v) for u, v in net.carrying_links[["supplier", "customer"]].itertuples(
         index=False) if stage[v] != RECYCLER)  # scrap back to a recycler needs no requalification
     best: dict[str, tuple[float, int]] = {}
+    route: dict[str, float] = {}
     for customer, months in direct.items():
         best[customer] = max(best.get(customer, (-1, 0)), (months, 0))
         if customer not in graph:
@@ -298,6 +304,7 @@ def _downstream(net: Network, moved: pd.DataFrame, direct: pd.Series, sectors: p
                     reach[nxt] = cand
         for node, value in reach.items():
             best[node] = max(best.get(node, (-1, 0)), value)
+        route[customer] = max(value[0] for value in reach.values())
     ids = net.facilities.index
     records = []
     for node, (months, tier) in best.items():
@@ -310,7 +317,8 @@ def _downstream(net: Network, moved: pd.DataFrame, direct: pd.Series, sectors: p
             "share_affected": float(share[ids.get_loc(node)]), "months_until_usable": months,
         })
     frame = pd.DataFrame(records)
-    return frame.sort_values(["tier", "months_until_usable", "id"], kind="stable").reset_index(drop=True)
+    return (frame.sort_values(["tier", "months_until_usable", "id"], kind="stable")
+            .reset_index(drop=True), route)
 
 
 def _needs(tier: int, months: float, approved: bool) -> str:
@@ -319,22 +327,32 @@ def _needs(tier: int, months: float, approved: bool) -> str:
     return "qualification of the new source" if tier == 0 else "requalification"
 
 
-def _scenario(net: Network, old: str, new: str, links: pd.DataFrame, months: float) -> dict:
+def _scenario(net: Network, old: str, new: str, links: pd.DataFrame, months: float,
+              route: dict[str, float]) -> dict:
     """A scenario file: the old source is cut from month 0 for the moved customers (the
-    change is forced, e.g. by DFARS); the new links come online after their qualification."""
+    change is forced, e.g. by DFARS); each new link comes online at its customer's *route
+    month* (see :func:`_downstream`), not at its own qualification month, so that no
+    facility downstream recovers through the new source before it has requalified.
+    ``new_capacity`` with a capacity caps the link's rerouted volume at 0 before that month
+    whatever the link's own lead time. The engine does not track which tonnes came from
+    which source, so a branch that requalifies sooner than its siblings recovers with the
+    slowest of them (conservative). New links that are not in the network cannot be
+    simulated; the description lists them."""
     customers = sorted(links["customer"].unique())
     materials = sorted(links["material"].unique())
     missing = []
     new_capacity = []
     for row in links.itertuples(index=False):
-        if row.new_link_status is None:
+        if pd.isna(row.new_link_status):  # None under pandas 2, NaN in a pandas 3 str column
             missing.append(f"{new} -> {row.customer} ({row.material})")
             continue
+        month = max(float(row.qualification_months), route.get(row.customer, 0.0))
         new_capacity.append({"link": {"supplier": new, "customer": row.customer,
                                       "material": row.material},
-                             "month": float(row.qualification_months), "capacity": float(row.volume)})
+                             "month": month, "capacity": float(row.volume)})
     description = (f"Source change generated by tiern change: {old} is replaced by {new} for "
-                   f"{', '.join(customers)}; months until usable downstream: {months:g}.")
+                   f"{', '.join(customers)}; months until usable downstream: {months:g}; each new "
+                   f"link opens when everything it feeds has requalified.")
     if missing:
         description += (" Links not in the network (add them to links.csv as candidate links "
                         "with qualification_months to let the engine reroute): " + "; ".join(missing))
