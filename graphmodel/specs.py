@@ -32,9 +32,9 @@ from pathlib import Path
 import pandas as pd
 
 from graphmodel.errors import TiernError
+from graphmodel.schema import GRADE_FAMILIES
 
 DATA_DIR = Path(__file__).with_name("compliance") / "data"
-GRADE_FAMILIES = ("N", "M", "H", "SH", "UH", "EH", "AH")
 _GRADE = re.compile(r"^\s*N?\s*(\d+(?:\.\d+)?)?\s*(AH|EH|UH|SH|M|H|N)?\s*$", re.IGNORECASE)
 
 
