@@ -159,3 +159,267 @@ def lead_time(sector, kind: str = "new_supplier_months") -> float:
     table = lead_time_table()
     key = sector if isinstance(sector, str) and sector in table.index else "default"
     return float(table.at[key, kind])
+
+
+# --- requirements and capabilities from the network's tables ----------------------------------
+#
+# A customer's *spec* for a material comes from ``requirements.csv`` (its own rows, else the
+# rows of its sector) and from the legacy link columns ``required_grade`` / ``required_purity``
+# (the strictest of all wins). A supplier's *capabilities* for a material are its
+# ``capabilities.csv`` rows plus the legacy facility columns ``grades`` / ``purity``.
+
+#: 1 kOe in kA/m (H = 1000 / (4 pi) kA/m per kOe) and 1 MGOe in kJ/m3.
+KOE_TO_KA_M = 1000.0 / (4.0 * 3.141592653589793)
+MGOE_TO_KJ_M3 = 100.0 / (4.0 * 3.141592653589793)
+
+
+@dataclass(frozen=True)
+class Spec:
+    """What a customer requires of one material; None = not required.
+
+    ``grade``: lowest accepted grade (family, and energy in MGOe if given);
+    ``min_temp_c``: the magnet must be rated (maximum operating temperature) for at least
+    this; ``min_bhmax`` (kJ/m3), ``min_hcj`` (kA/m), ``min_purity`` (%). ``source`` says where
+    it comes from (``facility``, ``sector <s>``, ``link``, ``market purity``, ``none``)."""
+
+    material: str
+    grade: Grade | None = None
+    min_temp_c: float | None = None
+    min_bhmax: float | None = None
+    min_hcj: float | None = None
+    min_purity: float | None = None
+    source: str = "none"
+
+    @property
+    def required_temp_c(self) -> float | None:
+        """The temperature rating required: the larger of ``min_temp_c`` and the maximum
+        operating temperature of ``grade``'s family (None if neither is given)."""
+        temps = [t for t in (self.min_temp_c, self.grade.max_temp_c if self.grade else None)
+                 if t is not None]
+        return max(temps) if temps else None
+
+    @property
+    def required_bhmax(self) -> float | None:
+        values = [v for v in (self.min_bhmax, self.grade.energy * MGOE_TO_KJ_M3
+                              if self.grade and self.grade.energy else None) if v is not None]
+        return max(values) if values else None
+
+    @property
+    def empty(self) -> bool:
+        return (self.required_temp_c is None and self.required_bhmax is None
+                and self.min_hcj is None and self.min_purity is None)
+
+    def families(self) -> list[str]:
+        """Grade families that qualify (maximum operating temperature >= the required one),
+        in order of temperature; every family when no temperature is required."""
+        table = grade_table()
+        need = self.required_temp_c
+        return [f for f in GRADE_FAMILIES
+                if need is None or float(table.at[f, "max_operating_temp_c"]) >= need]
+
+
+def _number(value) -> float | None:
+    return None if value is None or pd.isna(value) else float(value)
+
+
+def _same_material(column: pd.Series, material: str) -> pd.Series:
+    return column.astype(str).str.strip().str.lower() == material.strip().lower()
+
+
+def customer_spec(net, customer: str, material: str, sector=None, *,
+                  market_default: bool = False) -> Spec:
+    """The spec ``customer`` sets for ``material`` (see the section comment above).
+
+    ``requirements.csv`` rows naming the customer replace those of its ``sector`` (given,
+    else the customer's own ``sector`` column). Link columns ``required_grade`` and
+    ``required_purity`` on the customer's inbound links of the material tighten it (the
+    highest-temperature grade, the highest purity). With ``market_default`` a missing purity
+    floor falls back to the market purity of ``oxide_purity.csv`` (source ``market purity``);
+    rerouting and alternatives never use that default: they gate on stated requirements only.
+    """
+    grades, temps, bhmax, hcj, purity, sources = [], [], [], [], [], []
+    table = net.requirements
+    if len(table):
+        rows = table[_same_material(table["material"], material)]
+        own = rows[rows["facility"] == customer]
+        if not len(own):
+            if sector is None and customer in net.facilities.index:
+                sector = net.facilities.at[customer, "sector"]
+            own = rows[rows["facility"].isna() & (rows["sector"] == sector)] \
+                if isinstance(sector, str) else rows.iloc[0:0]
+            if len(own):
+                sources.append(f"sector {sector}")
+        else:
+            sources.append("facility")
+        for row in own.itertuples(index=False):
+            if isinstance(row.grade_family, str):
+                grades.append(Grade(row.grade_family))
+            temps.append(_number(row.operating_temp))
+            bhmax.append(_number(row.min_bhmax))
+            hcj.append(_number(row.min_hcj))
+            purity.append(_number(row.min_purity))
+    links = net.links
+    if "required_grade" in links or "required_purity" in links:
+        mine = links[(links["customer"] == customer) & _same_material(links["material"], material)]
+        for text in mine.get("required_grade", pd.Series(dtype=object)).dropna():
+            grades.append(parse_grade(text))
+            sources.append("link")
+        for text in mine.get("required_purity", pd.Series(dtype=object)).dropna():
+            purity.append(parse_purity(text, material))
+            sources.append("link")
+    grade = max(grades, key=lambda g: (g.max_temp_c, g.energy or 0)) if grades else None
+    keep = lambda values: max((v for v in values if v is not None), default=None)  # noqa: E731
+    floor = keep(purity)
+    if floor is None and market_default:
+        floor = market_purity(material)
+        if floor is not None:
+            sources.append("market purity")
+    source = "+".join(dict.fromkeys(sources)) or "none"
+    return Spec(material, grade, keep(temps), keep(bhmax), keep(hcj), floor, source)
+
+
+@dataclass(frozen=True)
+class Capability:
+    """One thing a supplier can deliver (a ``capabilities.csv`` row or a legacy grade)."""
+
+    grade: Grade | None = None
+    max_temp_c: float | None = None
+    bhmax: float | None = None     # kJ/m3
+    hcj: float | None = None       # kA/m
+    dy_tb: float | None = None     # wt%
+    purity: float | None = None    # %
+
+    @property
+    def temp_c(self) -> float | None:
+        if self.max_temp_c is not None:
+            return self.max_temp_c
+        return self.grade.max_temp_c if self.grade else None
+
+    @property
+    def heavy_wt_pct(self) -> float | None:
+        """Dy + Tb content: stated, else the typical maximum of the grade's family."""
+        if self.dy_tb is not None:
+            return self.dy_tb
+        return self.grade.dy_tb_wt_pct[1] if self.grade else None
+
+    def meets(self, spec: Spec) -> bool | None:
+        """False if a stated figure misses the spec, None if one the spec needs is unknown.
+
+        Temperature: the stated ``max_temp`` or the grade family's. Energy: the stated
+        BHmax or the grade's energy; a bare family (``SH``) covers every energy of it.
+        HcJ: the stated HcJ, else the family's minimum. Purity: stated only."""
+        verdicts = []
+        need = spec.required_temp_c
+        if need is not None:
+            verdicts.append(None if self.temp_c is None else self.temp_c >= need)
+        need = spec.required_bhmax
+        if need is not None:
+            have = self.bhmax if self.bhmax is not None else (
+                self.grade.energy * MGOE_TO_KJ_M3 if self.grade and self.grade.energy else None)
+            bare_family = self.grade is not None and self.grade.energy is None
+            verdicts.append(True if have is None and bare_family else
+                            None if have is None else have >= need - 1e-9)
+        if spec.min_hcj is not None:
+            have = self.hcj if self.hcj is not None else (
+                self.grade.min_hcj_koe * KOE_TO_KA_M if self.grade else None)
+            verdicts.append(None if have is None else have >= spec.min_hcj - 1e-9)
+        if spec.min_purity is not None:
+            verdicts.append(None if self.purity is None else self.purity >= spec.min_purity - 1e-9)
+        if any(v is False for v in verdicts):
+            return False
+        return None if any(v is None for v in verdicts) else True
+
+
+def capabilities(net, supplier: str, material: str) -> list[Capability]:
+    """The supplier's capabilities for a material: its ``capabilities.csv`` rows, then the
+    legacy facility columns ``grades`` (one capability per grade) and ``purity``."""
+    found = []
+    table = net.capabilities
+    if len(table):
+        rows = table[(table["facility"] == supplier) & _same_material(table["material"], material)]
+        for row in rows.itertuples(index=False):
+            found.append(Capability(parse_grade(row.grade) if isinstance(row.grade, str) else None,
+                                    _number(row.max_temp), _number(row.bhmax), _number(row.hcj),
+                                    _number(row.dy_tb), _number(row.purity)))
+    fac = net.facilities
+    if "grades" in fac and supplier in fac.index:
+        found += [Capability(grade) for grade in parse_grades(fac.at[supplier, "grades"])]
+    if "purity" in fac and supplier in fac.index:
+        stated = parse_purity(fac.at[supplier, "purity"], material)
+        if stated is not None:
+            found.append(Capability(purity=stated))
+    return found
+
+
+def fit(net, supplier: str, spec: Spec) -> tuple[bool | None, Capability | None]:
+    """Whether the supplier meets ``spec`` and with what.
+
+    True (with the fitting capability of lowest Dy/Tb content, then lowest temperature
+    rating) when some capability meets every requirement; False when every capability
+    misses one; None (unknown) when none meets it and some requirement cannot be checked,
+    or the supplier states nothing. A spec with no requirement is met by anyone (None as
+    the capability)."""
+    if spec.empty:
+        return True, None
+    found = capabilities(net, supplier, spec.material)
+    verdicts = [(c.meets(spec), c) for c in found]
+    fitting = [c for v, c in verdicts if v is True]
+    if fitting:
+        best = min(fitting, key=lambda c: (c.heavy_wt_pct if c.heavy_wt_pct is not None
+                                           else float("inf"),
+                                           c.temp_c if c.temp_c is not None else float("inf")))
+        return True, best
+    if verdicts and all(v is False for v, _ in verdicts):
+        return False, None
+    return None, None
+
+
+def link_fits(net, links: pd.DataFrame | None = None) -> pd.DataFrame:
+    """For each link (default: every link of ``net``): does its supplier meet its customer's
+    spec for the link's material?
+
+    Returns a frame indexed like ``links`` with ``verdict`` (True / False / None = the
+    supplier's capability is unknown) and ``fits`` (bool: ``verdict is True``; unknown does
+    *not* fit). Only stated requirements count (``requirements.csv`` and the link columns,
+    no market default), so on a network without them every link fits and analytics gated
+    on ``fits`` are unchanged. This is the mask rerouting and alternatives use."""
+    links = net.links if links is None else links
+    verdict = pd.Series(True, index=links.index, dtype=object)
+    has_link_specs = any(c in net.links for c in ("required_grade", "required_purity"))
+    if not len(net.requirements) and not has_link_specs:
+        return pd.DataFrame({"verdict": verdict, "fits": True}, index=links.index)
+    specs: dict[tuple[str, str], Spec] = {}
+    fits: dict[tuple[str, str, str], bool | None] = {}
+    sectors = _facility_sectors(net)
+    for i, (supplier, customer, material) in zip(
+            links.index, links[["supplier", "customer", "material"]].itertuples(index=False)):
+        key = (supplier, customer, material)
+        if key not in fits:
+            pair = (customer, material)
+            if pair not in specs:
+                specs[pair] = customer_spec(net, customer, material,
+                                            facility_sector(net, customer, sectors))
+            fits[key] = fit(net, supplier, specs[pair])[0]
+        verdict[i] = fits[key]
+    return pd.DataFrame({"verdict": verdict, "fits": verdict.map(lambda v: v is True)},
+                        index=links.index)
+
+
+def facility_sector(net, facility: str, sectors: pd.Series | None = None):
+    """The facility's own sector, else its entry in ``sectors`` (default: computed by
+    :func:`graphmodel.compliance.qualification.facility_sectors`: the sector of the sinks
+    taking most of its output); None when unknown."""
+    own = net.facilities.at[facility, "sector"] if facility in net.facilities.index else None
+    if isinstance(own, str):
+        return own
+    if sectors is None:
+        sectors = _facility_sectors(net)
+    value = sectors.get(facility)
+    return value if isinstance(value, str) else None
+
+
+def _facility_sectors(net) -> pd.Series:
+    # imported here: graphmodel.compliance imports this module
+    from graphmodel.compliance.qualification import facility_sectors
+
+    return facility_sectors(net)

@@ -303,3 +303,93 @@ def test_qualify_with_a_sourcing_rule(dy_chain):
     table = qualify(dy_chain, "metal_jp", "Dy oxide", load_rules()["dfars-2027"]).set_index("supplier")
     # separators have no upstream here: CN offends (separated in China), MY and US do not
     assert table["compliant_share"].to_dict() == {"sep_cn": 0.0, "sep_my": 1.0, "sep_us": 1.0}
+
+
+# --- specs as data: the requirement chain -----------------------------------------------------
+
+@pytest.fixture
+def ev_chain():
+    """An EV motor maker (automotive) buys magnets from mag_cn; mag_jp and mag_vn could supply
+    it, mag_x states nothing. sep_a and sep_b ship Tb oxide and Dy oxide to a metal maker.
+    requirements.csv: the automotive sector needs 150 C magnets and 99.99% Tb oxide."""
+    return network_from_records(
+        [fac("sep_a", "separator", "MY"), fac("sep_b", "separator", "CN"),
+         fac("metal", "metal", "JP"), fac("mag_cn", "magnet", "CN"), fac("mag_jp", "magnet", "JP"),
+         fac("mag_vn", "magnet", "VN"), fac("mag_x", "magnet", "DE"), fac("motor", "motor", "DE"),
+         fac("oem", "oem", "DE", sector="automotive")],
+        [link("sep_a", "metal", "Tb oxide", 1), link("sep_b", "metal", "Tb oxide", 1),
+         link("sep_a", "metal", "Dy oxide", 2), link("metal", "mag_cn", "Dy metal", 2),
+         link("mag_cn", "motor", "NdFeB magnet", 10), link("motor", "oem", "motor", 10)],
+        capabilities=[
+            {"facility": "mag_cn", "material": "NdFeB magnet", "grade": "N52"},
+            {"facility": "mag_cn", "material": "NdFeB magnet", "grade": "42UH"},
+            {"facility": "mag_cn", "material": "NdFeB magnet", "grade": "45SH", "dy_tb": 3},
+            {"facility": "mag_jp", "material": "NdFeB magnet", "grade": "40H",
+             "max_temp": 155},  # a stated rating above its family's 120 C
+            {"facility": "mag_vn", "material": "NdFeB magnet", "grade": "N48", "dy_tb": 0},
+            {"facility": "sep_a", "material": "Tb oxide", "purity": 99.99},
+            {"facility": "sep_a", "material": "Dy oxide", "purity": 99.5},
+            {"facility": "sep_b", "material": "Tb oxide", "purity": 99.9}],
+        requirements=[
+            {"sector": "automotive", "material": "NdFeB magnet", "operating_temp": 150},
+            {"sector": "automotive", "material": "Tb oxide", "min_purity": 99.99}])
+
+
+def test_customer_spec_from_the_sector_and_qualify_lists_the_grade_that_fits(ev_chain):
+    from graphmodel.specs import customer_spec
+
+    spec = customer_spec(ev_chain, "motor", "NdFeB magnet", "automotive")
+    assert (spec.required_temp_c, spec.source) == (150, "sector automotive")
+    assert spec.families() == ["SH", "UH", "EH", "AH"]  # 150, 180, 200, 220 C >= 150 C
+    table = qualify(ev_chain, "motor", "NdFeB magnet").set_index("supplier")
+    # mag_cn: N52 is too cold (80 C); 45SH (3 wt% Dy/Tb) fits with less Dy/Tb than 42UH (6)
+    assert table.loc["mag_cn", ["meets_spec", "fitting_grade"]].tolist() == [True, "45SH"]
+    assert table.loc["mag_jp", ["meets_spec", "fitting_grade"]].tolist() == [True, "40H (155 C)"]
+    assert table.loc["mag_vn", "meets_spec"] == False  # noqa: E712  N48 is rated 80 C
+    assert pd_isna(table.loc["mag_x", "meets_spec"])  # unknown, not a fit
+    assert table.loc["mag_cn", "required_temp_c"] == 150
+
+
+def pd_isna(value) -> bool:
+    import pandas as pd
+
+    return value is None or bool(pd.isna(value))
+
+
+def test_requirement_chain_by_hand(ev_chain):
+    from graphmodel.compliance.qualification import requirement_chain
+
+    chain = requirement_chain(ev_chain, "motor", "NdFeB magnet").set_index(["step", "material"])
+    assert chain.loc[("requirement", "NdFeB magnet"), "requirement"] == "operating temperature 150 C"
+    grades = chain.loc[("grade classes", "NdFeB magnet")]
+    assert grades["requirement"] == "SH (150 C), UH (180 C), EH (200 C), AH (220 C)"
+    assert grades["meeting"] == ["mag_cn (45SH)", "mag_jp (40H (155 C))"]
+    assert grades["unknown"] == ["mag_x"]
+    assert chain.loc[("Dy/Tb content", "NdFeB magnet"), "requirement"] == "SH: 2-4 wt% Dy+Tb (typical)"
+    tb = chain.loc[("purity floor", "Tb oxide")]
+    assert (tb["requirement"], tb["basis"], tb["meeting"]) == (
+        ">= 99.99%", "sector automotive", ["sep_a (purity 99.99)"])  # sep_b's 99.9% misses
+    dy = chain.loc[("purity floor", "Dy oxide")]  # no stated floor: the market purity
+    assert (dy["requirement"], dy["basis"], dy["meeting"]) == (
+        ">= 99.5%", "market purity", ["sep_a (purity 99.5)"])
+
+
+def test_a_facility_row_replaces_its_sector_row(ev_chain):
+    from graphmodel.specs import customer_spec
+
+    frames = ev_chain.to_frames()
+    extra = {"facility": "motor", "material": "NdFeB magnet", "grade_family": "UH"}
+    frames["requirements"] = frames["requirements"].assign(facility=None)
+    import pandas as pd
+
+    frames["requirements"] = pd.concat([frames["requirements"], pd.DataFrame([extra])],
+                                       ignore_index=True)
+    net = network_from_records(frames["facilities"].to_dict("records"),
+                               frames["links"].to_dict("records"),
+                               capabilities=frames["capabilities"].to_dict("records"),
+                               requirements=frames["requirements"].to_dict("records"))
+    spec = customer_spec(net, "motor", "NdFeB magnet", "automotive")
+    assert (spec.required_temp_c, spec.source) == (180, "facility")
+    table = qualify(net, "motor", "NdFeB magnet").set_index("supplier")
+    assert table.loc["mag_cn", "fitting_grade"] == "42UH"
+    assert table.loc["mag_jp", "meets_spec"] == False  # noqa: E712  155 C < 180 C
