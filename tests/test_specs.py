@@ -393,3 +393,80 @@ def test_a_facility_row_replaces_its_sector_row(ev_chain):
     table = qualify(net, "motor", "NdFeB magnet").set_index("supplier")
     assert table.loc["mag_cn", "fitting_grade"] == "42UH"
     assert table.loc["mag_jp", "meets_spec"] == False  # noqa: E712  155 C < 180 C
+
+
+# --- spec-gated rerouting ---------------------------------------------------------------------
+
+def _ev_motor_net(alternatives, with_requirements=True):
+    """mag_a (qualified, 10 t/yr, no spare) supplies an EV traction motor maker whose OEM is
+    automotive; ``alternatives`` are candidate magnet plants (no lead time, 100 t/yr spare):
+    cons (Dy-free N48, consumer grade), ev (42SH) and x (capability unknown)."""
+    caps = {"cons": {"grade": "N48", "dy_tb": 0}, "ev": {"grade": "42SH"}}
+    return network_from_records(
+        [fac("mag_a", "magnet", "CN", capacity=10)]
+        + [fac(f"mag_{a}", "magnet", "VN", capacity=100) for a in alternatives]
+        + [fac("motor", "motor", "DE", capacity=100), fac("oem", "oem", "DE", sector="automotive")],
+        [link("mag_a", "motor", "NdFeB magnet", 10)]
+        + [link(f"mag_{a}", "motor", "NdFeB magnet", 0, status="candidate", qualification_months=0)
+           for a in alternatives]
+        + [link("motor", "oem", "motor", 10)],
+        capabilities=[{"facility": f"mag_{a}", "material": "NdFeB magnet", **caps[a]}
+                      for a in alternatives if a in caps],
+        requirements=[{"sector": "automotive", "material": "NdFeB magnet", "operating_temp": 150}]
+        if with_requirements else None)
+
+
+def _outage(net):
+    from graphmodel.scenarios import run_scenario
+
+    spec = parse_scenario({"name": "mag_a out", "horizon_months": 3,
+                           "shocks": [{"select": {"id": "mag_a"}}]})
+    return run_scenario(net, spec, inventory=False)
+
+
+def test_a_dy_free_consumer_magnet_plant_is_no_alternative_for_an_ev_motor_maker():
+    """By hand: mag_a's 10 t/yr stop. The only other plant makes N48 (80 C, Dy-free) and the
+    automotive sector needs 150 C magnets: it may not take the volume, the OEM gets 0. Without
+    the requirement the same plant takes all 10 t/yr and the OEM gets 1."""
+    from graphmodel.specs import link_fits, reroute_fits
+
+    gated = _ev_motor_net(["cons"])
+    # mag_a states nothing (None) but its link is qualified: approved, so it may reroute;
+    # motor -> oem: the OEM states no spec for motors (True)
+    assert link_fits(gated)["verdict"].tolist() == [None, False, True]
+    assert reroute_fits(gated).tolist() == [True, False, True]
+    assert _outage(gated).months["oem"].tolist() == pytest.approx([0.0, 0.0, 0.0])
+    free = _outage(_ev_motor_net(["cons"], with_requirements=False))
+    assert free.months["oem"].tolist() == pytest.approx([1.0, 1.0, 1.0])
+
+
+def test_rerouting_goes_to_the_plant_that_meets_the_spec_and_not_to_an_unknown_one():
+    net = _ev_motor_net(["cons", "ev", "x"])
+    from graphmodel.specs import link_fits, reroute_fits
+
+    assert link_fits(net)["verdict"].tolist()[:4] == [None, False, True, None]
+    assert reroute_fits(net).tolist()[:4] == [True, False, True, False]  # unknown: not a fit
+    result = _outage(net)
+    assert result.months["oem"].tolist() == pytest.approx([1.0, 1.0, 1.0])
+    rerouted = result.links.set_index("supplier")["rerouted_volume"]
+    assert rerouted.to_dict() == pytest.approx({"mag_ev": 10 / 12 * 3})
+
+
+def test_networks_without_specs_reroute_exactly_as_before(golden, monkeypatch):
+    """No requirements: every link fits, and the engine's results equal those with the gate
+    removed (the mask is all True, so the LP is the same, bit for bit)."""
+    import numpy as np
+
+    from graphmodel.scenarios import run_scenario, simulate
+    from graphmodel.specs import reroute_fits
+
+    assert reroute_fits(golden).all()
+    spec = parse_scenario({"name": "cn out", "horizon_months": 12,
+                           "shocks": [{"select": {"country": "CN"}, "capacity_loss": 0.7}]})
+    gated = run_scenario(golden, spec)
+    monkeypatch.setattr(simulate, "reroute_fits", lambda net: np.ones(len(net.links), bool))
+    ungated = run_scenario(golden, spec)
+    import pandas.testing as pdt
+
+    pdt.assert_frame_equal(gated.months, ungated.months)
+    pdt.assert_frame_equal(gated.links, ungated.links)
