@@ -470,3 +470,21 @@ def test_networks_without_specs_reroute_exactly_as_before(golden, monkeypatch):
 
     pdt.assert_frame_equal(gated.months, ungated.months)
     pdt.assert_frame_equal(gated.links, ungated.links)
+
+
+def test_chokepoint_alternatives_accept_only_suppliers_meeting_the_spec():
+    from graphmodel.chokepoints import alternatives
+
+    alt = alternatives(_ev_motor_net(["cons", "ev", "x"]))
+    # mag_ev qualifies (a candidate with 100 t/yr spare); the Dy-free plant and the unknown one
+    # are dropped and listed
+    assert alt.at["mag_a", "candidate_ids"] == ["mag_ev"]
+    assert alt.at["mag_a", "alt_spare_capacity"] == 100
+    assert alt.at["mag_a", "spec_excluded_ids"] == ["mag_cons", "mag_x"]
+    from .reference_chokepoints import alternatives_reference
+
+    assert alternatives_reference(_ev_motor_net(["cons", "ev", "x"])).at[
+        "mag_a", "spec_excluded_ids"] == ["mag_cons", "mag_x"]
+    free = alternatives(_ev_motor_net(["cons", "ev", "x"], with_requirements=False))
+    assert free.at["mag_a", "candidate_ids"] == ["mag_cons", "mag_ev", "mag_x"]
+    assert free.at["mag_a", "spec_excluded_ids"] == []
