@@ -488,3 +488,17 @@ def test_chokepoint_alternatives_accept_only_suppliers_meeting_the_spec():
     free = alternatives(_ev_motor_net(["cons", "ev", "x"], with_requirements=False))
     assert free.at["mag_a", "candidate_ids"] == ["mag_cons", "mag_ev", "mag_x"]
     assert free.at["mag_a", "spec_excluded_ids"] == []
+
+
+def test_certifications_table_counts_in_the_assurance_ladder(assured_chain):
+    """certifications.csv gives mine_b JORC and IRMA: the mine stage is then fully assured for
+    both sinks (30 + 10 of 40), and mine_b leaves the gaps."""
+    frames = assured_chain.to_frames()
+    net = network_from_records(
+        frames["facilities"].to_dict("records"), frames["links"].to_dict("records"),
+        certifications=[{"facility": "mine_b", "standard": "JORC", "source": "https://example.org/r"},
+                        {"facility": "mine_b", "standard": "irma"}])
+    ladder = assurance_ladder(net).set_index(["sink", "stage"])["share"]
+    assert ladder[("oem_auto", "mine")] == 1.0
+    assert ladder[("oem_auto", "all")] == 1.0
+    assert set(assurance_gaps(net)["id"]) == {"magnet_a"}

@@ -2,8 +2,9 @@
 
 Traceability alone proves nothing; each stage needs the assurance that matches its risk.
 The standards stack is data (``data/assurance.yaml``): per stage, requirement groups, each
-met by a facility whose ``certifications`` hold any of the group's standards (names
-normalised: upper case, no spaces, dashes, slashes, dots or "IEC"). A group may apply only
+met by a facility whose ``certifications`` column or ``certifications.csv`` rows hold any
+of the group's standards (names normalised: upper case, no spaces, dashes, slashes, dots or
+"IEC"). A group may apply only
 to sinks of some ``sectors`` (IATF 16949 for automotive, AS9100 for defense).
 
 For sink k (sector s) and stage X, ``assured(v, X) = 1`` unless v is at stage X and misses
@@ -106,9 +107,18 @@ def load_stack(path: str | Path | None = None) -> Stack:
 
 
 def _held(net: Network) -> list[frozenset[str]]:
+    """Per facility (index order): the standards it holds, from its ``certifications``
+    column and its ``certifications.csv`` rows, normalised."""
     certs = net.facilities["certifications"]
-    return [frozenset(normalise_certificate(c) for c in str(v).split(";") if c.strip())
-            if isinstance(v, str) else frozenset() for v in certs]
+    held = [{normalise_certificate(c) for c in str(v).split(";") if c.strip()}
+            if isinstance(v, str) else set() for v in certs]
+    table = net.certifications
+    if len(table):
+        position = net.facilities.index.get_indexer(table["facility"])
+        for pos, standard in zip(position, table["standard"]):
+            if pos >= 0 and isinstance(standard, str):
+                held[pos].add(normalise_certificate(standard))
+    return [frozenset(h) for h in held]
 
 
 def missing(net: Network, stack: Stack, sector=None) -> list[list[str]]:
@@ -194,7 +204,7 @@ def assurance_gaps(net: Network, sinks: list[str] | None = None, stack: Stack | 
         fac = net.facilities.iloc[pos]
         records.append({
             "id": fid, "name": fac["name"], "stage": fac["stage"], "country": fac["country"],
-            "holds": fac["certifications"] if isinstance(fac["certifications"], str) else "",
+            "holds": ";".join(sorted(held[pos])),
             "missing": lacking, "sinks": int((shares > 1e-12).sum()),
             "max_through_share": float(shares.max()),
         })
