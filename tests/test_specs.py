@@ -502,3 +502,58 @@ def test_certifications_table_counts_in_the_assurance_ladder(assured_chain):
     assert ladder[("oem_auto", "mine")] == 1.0
     assert ladder[("oem_auto", "all")] == 1.0
     assert set(assurance_gaps(net)["id"]) == {"magnet_a"}
+
+
+# --- the bundled specifications ------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def bundled():
+    from graphmodel import load_network
+
+    return load_network()
+
+
+@pytest.mark.parametrize("kind", ["capabilities", "requirements", "certifications"])
+def test_bundled_specs_rows_carry_a_source_url_and_year(bundled, kind):
+    table = getattr(bundled, kind)
+    assert len(table)
+    assert table["source"].str.startswith("http").all()
+    assert table["year"].between(2000, 2026).all()
+    estimated = table["note"].fillna("").str.startswith("Estimated")
+    assert (table.loc[estimated, "note"].str.len() > 60).all()  # the method is stated
+
+
+def test_bundled_sector_requirements_cover_every_sector(bundled):
+    from graphmodel.schema import SECTORS
+
+    reqs = bundled.requirements
+    assert set(reqs.loc[reqs["material"] == "NdFeB magnet", "sector"]) == set(SECTORS)
+
+
+def test_bundled_qualify_lists_magnet_makers_with_the_grade_that_fits(bundled):
+    # BorgWarner's magnets go to automotive OEMs: the sector's 150 C (SH) requirement applies
+    table = qualify(bundled, "us-borgwarner", "NdFeB magnet").set_index("supplier")
+    assert table.loc["cn-jl-mag", ["meets_spec", "fitting_grade"]].tolist() == [True, "SH"]
+    assert table.loc["cn-ningbo-yunsheng", ["meets_spec", "fitting_grade"]].tolist() == [True, "SH"]
+    # Daido's heavy-rare-earth-free magnets publish no temperature rating: unknown, not a fit
+    assert pd_isna(table.loc["jp-daido-electronics", "meets_spec"])
+    assert table.loc["cn-jl-mag", "required_temp_c"] == 150
+
+
+def test_bundled_requirement_chain_reaches_the_oxide_purity_floors(bundled):
+    from graphmodel.compliance.qualification import requirement_chain
+
+    chain = requirement_chain(bundled, "us-borgwarner").set_index(["step", "material"])
+    assert chain.loc[("grade classes", "NdFeB magnet"), "requirement"].startswith("SH (150 C), UH")
+    content = chain.loc[("Dy/Tb content", "NdFeB magnet")]
+    assert content["requirement"] == "SH: 2-4 wt% Dy+Tb (typical)"
+    assert "Dy metal 0.0409 t/t (stage magnet, group DyTb)" in content["basis"]  # recipes.csv
+    tb = chain.loc[("purity floor", "Tb oxide")]
+    assert tb["requirement"] == ">= 99.99%"
+    assert "my-lynas-malaysia-hre (purity 99.99)" in tb["meeting"]
+
+
+def test_bundled_assurance_shows_the_published_certifications(bundled):
+    ladder = assurance_ladder(bundled, ["us-lockheed-martin"]).set_index("stage")["certified"]
+    assert {"au-mt-weld-mine: JORC", "us-mountain-pass-mine: SK1300"} <= set(ladder["mine"])
+    assert "ca-src-separation: ISO17025" in ladder["separator"]
