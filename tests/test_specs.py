@@ -557,3 +557,16 @@ def test_bundled_assurance_shows_the_published_certifications(bundled):
     ladder = assurance_ladder(bundled, ["us-lockheed-martin"]).set_index("stage")["certified"]
     assert {"au-mt-weld-mine: JORC", "us-mountain-pass-mine: SK1300"} <= set(ladder["mine"])
     assert "ca-src-separation: ISO17025" in ladder["separator"]
+
+
+def test_change_report_spec_deltas_and_supply_lost(ev_chain):
+    """mag_cn -> mag_jp for the motor: best thermal limit 180 C (42UH) -> 155 C (stated), HcJ
+    1989 kA/m (UH class 25 kOe) -> 1353 kA/m (H class 17 kOe). The motor loses all 10 t/yr for
+    the automotive default 7 months: 10 x 7 / 12; the OEM 4 months later: 10 x 11 / 12."""
+    result = change(ev_chain, "mag_cn", "mag_jp")
+    deltas = result.links.iloc[0]["spec_deltas"]
+    assert "thermal limit: 180 C -> 155 C" in deltas
+    assert "coercivity HcJ: 1989 kA/m -> 1353 kA/m" in deltas
+    lost = result.affected.set_index("id")["supply_lost"]
+    assert lost["motor"] == pytest.approx(10 * 7 / 12)
+    assert lost["oem"] == pytest.approx(10 * 11 / 12)

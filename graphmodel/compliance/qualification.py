@@ -37,8 +37,9 @@ from graphmodel.lookup import isin
 from graphmodel.errors import TiernError
 from graphmodel.network import Network
 from graphmodel.schema import ALL_STAGES, RECYCLER
-from graphmodel.specs import (Grade, Spec, SpecError, customer_spec, facility_sector, fit,
-                              grade_table, lead_time, parse_grades, parse_purity)
+from graphmodel.specs import (KOE_TO_KA_M, Grade, Spec, SpecError, capabilities, customer_spec,
+                              facility_sector, fit, grade_table, lead_time, parse_grades,
+                              parse_purity)
 
 from .assurance import normalise_certificate
 from .propagation import build_flow
@@ -184,7 +185,11 @@ def _lead_time(links: pd.DataFrame, status, sector) -> tuple[float, str]:
 class ChangeResult:
     """``links``: one row per moved link (customer, material, volume, spec deltas, direct
     qualification months, whether the new supplier meets the spec and has spare capacity);
-    ``affected``: one row per facility whose supply changes (tier 0 = direct customers);
+    ``affected``: one row per facility whose supply changes (tier 0 = direct customers), with
+    ``share_affected`` (share of its supply that came over the moved links),
+    ``months_until_usable`` and ``supply_lost`` = share_affected x annual inbound volume x
+    months_until_usable / 12 (its input units: what it goes without while it requalifies,
+    before stocks and other qualified suppliers step in);
     ``months_until_usable``: the largest months over ``affected``; ``scenario``: a dict in
     the scenarios engine's YAML format (issue 6)."""
 
@@ -243,7 +248,10 @@ def _moved_link(net: Network, old: str, new: str, row: pd.Series, sectors: pd.Se
 
 def spec_deltas(net: Network, old: str, new: str, material: str | None = None) -> list[str]:
     """Differences between two suppliers that a customer's engineers would review:
-    country, grades offered, purity (for ``material``), certifications gained and lost."""
+    country, grades offered, purity (for ``material``), the thermal limit (deg C) and
+    coercivity HcJ (kA/m) of their best ``capabilities.csv`` entry for ``material``
+    (stated, else the grade class's), certifications gained and lost (column and
+    ``certifications.csv``)."""
     a, b = net.facilities.loc[old], net.facilities.loc[new]
     deltas = []
     if a["country"] != b["country"]:
@@ -257,7 +265,16 @@ def spec_deltas(net: Network, old: str, new: str, material: str | None = None) -
                 va, vb = a.get(column), b.get(column)
             if (va or None) != (vb or None):
                 deltas.append(f"{column}: {va or 'unknown'} -> {vb or 'unknown'}")
-    ca, cb = _certs(a["certifications"]), _certs(b["certifications"])
+    if material is not None and len(net.capabilities):
+        caps = {fid: capabilities(net, fid, material) for fid in (old, new)}
+        for label, unit, value in (("thermal limit", "C", lambda c: c.temp_c),
+                                   ("coercivity HcJ", "kA/m", _hcj)):
+            va, vb = (max((v for v in map(value, caps[fid]) if v is not None), default=None)
+                      for fid in (old, new))
+            if va != vb:
+                deltas.append(f"{label}: {_num(va, unit)} -> {_num(vb, unit)}")
+    ca = _certs(a["certifications"]) | _table_certs(net, old)
+    cb = _certs(b["certifications"]) | _table_certs(net, new)
     if cb - ca:
         deltas.append("certifications gained: " + ", ".join(sorted(cb - ca)))
     if ca - cb:
@@ -301,6 +318,7 @@ def _downstream(net: Network, moved: pd.DataFrame, direct: pd.Series, sectors: p
             best[node] = max(best.get(node, (-1, 0)), value)
         route[customer] = max(value[0] for value in reach.values())
     ids = net.facilities.index
+    inbound = net.inbound_volume
     records = []
     for node, (months, tier) in best.items():
         fac = net.facilities.loc[node]
@@ -310,6 +328,7 @@ def _downstream(net: Network, moved: pd.DataFrame, direct: pd.Series, sectors: p
             "needs": _needs(tier, months, node in approved or any(
                 nx.has_path(graph, c, node) for c in approved if c in graph and node in graph)),
             "share_affected": float(share[ids.get_loc(node)]), "months_until_usable": months,
+            "supply_lost": float(share[ids.get_loc(node)] * inbound[node] * months / 12.0),
         })
     frame = pd.DataFrame(records)
     return (frame.sort_values(["tier", "months_until_usable", "id"], kind="stable")
@@ -413,6 +432,22 @@ def _material_mask(links: pd.DataFrame, material: str) -> pd.Series:
 def _links_for(net: Network, customer: str, material: str) -> pd.DataFrame:
     links = net.links[net.links["customer"] == customer]
     return links[_material_mask(links, material)]
+
+
+def _hcj(capability) -> float | None:
+    if capability.hcj is not None:
+        return capability.hcj
+    return capability.grade.min_hcj_koe * KOE_TO_KA_M if capability.grade else None
+
+
+def _num(value, unit: str) -> str:
+    return "unknown" if value is None else f"{value:.4g} {unit}"
+
+
+def _table_certs(net: Network, facility: str) -> set[str]:
+    table = net.certifications
+    return {normalise_certificate(c) for c in table.loc[table["facility"] == facility, "standard"]
+            if isinstance(c, str)} if len(table) else set()
 
 
 def _certs(value) -> set[str]:
