@@ -9,67 +9,44 @@ Tables (shipped with sources in ``graphmodel/compliance/data/``):
 * ``qualification_lead_times.csv``: months to qualify a new supplier and to requalify a
   downstream product, per customer sector (automotive PPAP, defense first article, ...).
 
-Specs on the network (optional extra columns):
+Specs on the network:
 
-* facilities ``grades``: what a magnet maker can make, ``;``-separated grades or families
-  (``N52;42SH;UH``); ``purity``: what a separator or metal plant delivers, a percentage
-  (``99.99``) or per material (``Tb oxide: 99.99; Dy oxide: 99.5``).
-* links ``required_grade`` and ``required_purity``: what the customer requires.
+* ``capabilities.csv`` (what a supplier can deliver per material: grade, Br in T, HcJ in
+  kA/m, BHmax in kJ/m3, maximum operating temperature in deg C, Dy+Tb in wt%, purity in %)
+  and ``requirements.csv`` (what a customer, or every customer of a sector, requires:
+  operating temperature, lowest grade family, BHmax, HcJ and purity floors); see
+  :func:`customer_spec`, :func:`capabilities`, :func:`fit`, :func:`link_fits` and
+  :func:`reroute_fits`.
+* Legacy extra columns, still read: facilities ``grades`` (``N52;42SH;UH``) and ``purity``
+  (``99.99`` or ``Tb oxide: 99.99; Dy oxide: 99.5``); links ``required_grade`` and
+  ``required_purity``.
 
 A grade is written ``[N]<energy><family>``: ``N52`` (family N, BHmax 52 MGOe), ``42SH``
 or ``N42SH`` (family SH), or a bare family ``SH``. A capability meets a requirement when
 its family's maximum operating temperature is at least the required family's and its
 energy (if both are given) at least the required energy: a higher-temperature family
-substitutes for a lower one. Unknown capability gives ``None`` (unknown), never False.
+substitutes for a lower one. Unknown capability gives ``None`` (unknown), never a fit.
 """
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from functools import cache
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from graphmodel.errors import TiernError
-from graphmodel.schema import GRADE_FAMILIES
+from graphmodel.compliance.propagation import build_flow
+from graphmodel.grades import (DATA_DIR, GRADE_FAMILIES, Grade, SpecError, contains_heavy,
+                               grade_meets, grade_table, grades_meet, parse_grade, parse_grades)
 
-DATA_DIR = Path(__file__).with_name("compliance") / "data"
-_GRADE = re.compile(r"^\s*N?\s*(\d+(?:\.\d+)?)?\s*(AH|EH|UH|SH|M|H|N)?\s*$", re.IGNORECASE)
+__all__ = [
+    "Capability", "GRADE_FAMILIES", "Grade", "KOE_TO_KA_M", "MGOE_TO_KJ_M3", "Spec", "SpecError",
+    "capabilities", "contains_heavy", "customer_spec", "facility_sector", "facility_sectors", "fit",
+    "grade_meets",
+    "grade_table", "grades_meet", "lead_time", "link_fits", "market_purity", "parse_grade",
+    "parse_grades", "parse_purity", "purity_table", "reroute_fits",
+]
 
-
-class SpecError(TiernError):
-    """A grade or purity that cannot be read."""
-
-
-@dataclass(frozen=True)
-class Grade:
-    family: str
-    energy: float | None = None  # BHmax in MGOe
-
-    def __str__(self) -> str:
-        energy = f"{self.energy:g}" if self.energy is not None else ""
-        return f"N{energy}" if self.family == "N" else f"{energy}{self.family}"
-
-    @property
-    def max_temp_c(self) -> float:
-        return float(grade_table().at[self.family, "max_operating_temp_c"])
-
-    @property
-    def min_hcj_koe(self) -> float:
-        return float(grade_table().at[self.family, "min_hcj_koe"])
-
-    @property
-    def dy_tb_wt_pct(self) -> tuple[float, float]:
-        row = grade_table().loc[self.family]
-        return float(row["dy_tb_wt_pct_min"]), float(row["dy_tb_wt_pct_max"])
-
-
-@cache
-def grade_table() -> pd.DataFrame:
-    """``magnet_grades.csv`` indexed by family."""
-    return pd.read_csv(DATA_DIR / "magnet_grades.csv").set_index("family")
 
 
 @cache
@@ -81,47 +58,6 @@ def purity_table() -> pd.DataFrame:
 def lead_time_table() -> pd.DataFrame:
     """``qualification_lead_times.csv`` indexed by sector (plus ``default``)."""
     return pd.read_csv(DATA_DIR / "qualification_lead_times.csv").set_index("sector")
-
-
-def parse_grade(text: str) -> Grade:
-    """``'N52'`` -> Grade('N', 52); ``'42SH'`` -> Grade('SH', 42); ``'UH'`` -> Grade('UH')."""
-    match = _GRADE.match(str(text))
-    if not match or not str(text).strip():
-        raise SpecError(f"cannot read magnet grade '{text}' (expected e.g. N52, 42SH, UH)")
-    energy, family = match.groups()
-    family = (family or "N").upper()
-    return Grade(family, float(energy) if energy else None)
-
-
-def parse_grades(text) -> list[Grade]:
-    """A ``;``-separated grade list; empty or missing text gives []."""
-    if not isinstance(text, str) or not text.strip():
-        return []
-    return [parse_grade(part) for part in text.split(";") if part.strip()]
-
-
-def grade_meets(capability: Grade, required: Grade) -> bool:
-    if capability.max_temp_c < required.max_temp_c:
-        return False
-    if required.energy is None or capability.energy is None:
-        return True
-    return capability.energy >= required.energy
-
-
-def grades_meet(capabilities: list[Grade], required: Grade | None) -> bool | None:
-    """Whether any capability meets ``required``; None when either side is unknown."""
-    if required is None:
-        return True
-    if not capabilities:
-        return None
-    return any(grade_meets(c, required) for c in capabilities)
-
-
-def contains_heavy(grade: Grade | None) -> bool | None:
-    """Whether a grade typically contains Dy/Tb (its family's maximum content > 0)."""
-    if grade is None:
-        return None
-    return grade.dy_tb_wt_pct[1] > 0
 
 
 def parse_purity(text, material: str | None = None) -> float | None:
@@ -391,7 +327,7 @@ def link_fits(net, links: pd.DataFrame | None = None) -> pd.DataFrame:
         return pd.DataFrame({"verdict": verdict, "fits": True}, index=links.index)
     specs: dict[tuple[str, str], Spec] = {}
     fits: dict[tuple[str, str, str], bool | None] = {}
-    sectors = _facility_sectors(net)
+    sectors = facility_sectors(net)
     for i, (supplier, customer, material) in zip(
             links.index, links[["supplier", "customer", "material"]].itertuples(index=False)):
         key = (supplier, customer, material)
@@ -407,23 +343,32 @@ def link_fits(net, links: pd.DataFrame | None = None) -> pd.DataFrame:
 
 
 def facility_sector(net, facility: str, sectors: pd.Series | None = None):
-    """The facility's own sector, else its entry in ``sectors`` (default: computed by
-    :func:`graphmodel.compliance.qualification.facility_sectors`: the sector of the sinks
-    taking most of its output); None when unknown."""
+    """The facility's own sector, else its entry in ``sectors`` (default:
+    :func:`facility_sectors`, the sector of the sinks taking most of its output); None when
+    unknown."""
     own = net.facilities.at[facility, "sector"] if facility in net.facilities.index else None
     if isinstance(own, str):
         return own
     if sectors is None:
-        sectors = _facility_sectors(net)
+        sectors = facility_sectors(net)
     value = sectors.get(facility)
     return value if isinstance(value, str) else None
 
 
-def _facility_sectors(net) -> pd.Series:
-    # imported here: graphmodel.compliance imports this module
-    from graphmodel.compliance.qualification import facility_sectors
-
-    return facility_sectors(net)
+def facility_sectors(net) -> pd.Series:
+    """Sector per facility: its own, else the sector of the sinks taking most of its output
+    (through-share weighted by sink inbound), else None."""
+    sectors = net.facilities["sector"].copy().astype(object)
+    sinks = [s for s in net.sinks if isinstance(net.facilities.at[s, "sector"], str)]
+    if not sinks:
+        return sectors.where(sectors.notna(), None)
+    flow = build_flow(net)
+    through = flow.through_rows(net.facilities.index.get_indexer(sinks))  # (K, n)
+    weight = net.inbound_volume.reindex(sinks).to_numpy()[:, None] * through
+    frame = pd.DataFrame(weight.T, index=net.facilities.index, columns=sinks)
+    by_sector = frame.T.groupby(net.facilities.loc[sinks, "sector"].to_numpy()).sum().T
+    best = by_sector.idxmax(axis=1).where(by_sector.max(axis=1) > 0)
+    return sectors.where(sectors.notna(), best).where(lambda s: s.notna(), None)
 
 
 def reroute_fits(net, verdicts: pd.DataFrame | None = None) -> np.ndarray:

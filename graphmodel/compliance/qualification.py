@@ -38,8 +38,8 @@ from graphmodel.errors import TiernError
 from graphmodel.network import Network
 from graphmodel.schema import ALL_STAGES, RECYCLER
 from graphmodel.specs import (KOE_TO_KA_M, Grade, Spec, SpecError, capabilities, customer_spec,
-                              facility_sector, fit, grade_table, lead_time, parse_grades,
-                              parse_purity)
+                              facility_sector, facility_sectors, fit, grade_table, lead_time,
+                              parse_grades, parse_purity)
 
 from .assurance import normalise_certificate
 from .propagation import build_flow
@@ -53,22 +53,6 @@ class QualificationError(TiernError):
 
 
 # --- sectors ---------------------------------------------------------------------------------
-
-def facility_sectors(net: Network) -> pd.Series:
-    """Sector per facility: its own, else the sector of the sinks taking most of its output
-    (through-share weighted by sink inbound), else None."""
-    sectors = net.facilities["sector"].copy().astype(object)
-    sinks = [s for s in net.sinks if isinstance(net.facilities.at[s, "sector"], str)]
-    if not sinks:
-        return sectors.where(sectors.notna(), None)
-    flow = build_flow(net)
-    through = flow.through_rows(net.facilities.index.get_indexer(sinks))  # (K, n)
-    weight = net.inbound_volume.reindex(sinks).to_numpy()[:, None] * through
-    frame = pd.DataFrame(weight.T, index=net.facilities.index, columns=sinks)
-    by_sector = frame.T.groupby(net.facilities.loc[sinks, "sector"].to_numpy()).sum().T
-    best = by_sector.idxmax(axis=1).where(by_sector.max(axis=1) > 0)
-    return sectors.where(sectors.notna(), best).where(lambda s: s.notna(), None)
-
 
 # --- specs -------------------------------------------------------------------------------------
 

@@ -21,7 +21,7 @@ import pyarrow.compute as pc
 
 from graphmodel.lookup import codes, positions
 from graphmodel.errors import Problem, ValidationError
-from graphmodel.specs import SpecError, parse_grade
+from graphmodel.grades import SpecError, parse_grade
 from graphmodel.schema import (ALLOWED_VALUES, ELEMENTS, KINDS, REQUIRED_KINDS, STAGE_RANK,
                                field_table)
 
