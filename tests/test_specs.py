@@ -178,7 +178,8 @@ def test_change_scenario_skips_links_not_in_the_network(requal_chain, missing):
 
     links = pd.DataFrame({"customer": ["metal", "metal2"], "material": ["NdPr oxide"] * 2,
                           "volume": [10.0, 10.0], "new_link_status": ["candidate", missing],
-                          "qualification_months": [3.0, 7.0]}).astype({"new_link_status": object})
+                          "qualification_months": [3.0, 7.0], "meets_spec_new": [True, None]}
+                         ).astype({"new_link_status": object})
     links.loc[1, "new_link_status"] = missing
     scenario = _scenario(requal_chain, "sep_a", "sep_b", links, 15.0, {"metal": 15.0, "metal2": 7.0})
     assert [e["link"]["customer"] for e in scenario["responses"]["new_capacity"]] == ["metal"]
@@ -411,7 +412,7 @@ def _ev_motor_net(alternatives, with_requirements=True):
            for a in alternatives]
         + [link("motor", "oem", "motor", 10)],
         capabilities=[{"facility": f"mag_{a}", "material": "NdFeB magnet", **caps[a]}
-                      for a in alternatives if a in caps],
+                      for a in alternatives if a in caps] or None,
         requirements=[{"sector": "automotive", "material": "NdFeB magnet", "operating_temp": 150}]
         if with_requirements else None)
 
@@ -570,3 +571,11 @@ def test_change_report_spec_deltas_and_supply_lost(ev_chain):
     lost = result.affected.set_index("id")["supply_lost"]
     assert lost["motor"] == pytest.approx(10 * 7 / 12)
     assert lost["oem"] == pytest.approx(10 * 11 / 12)
+
+
+def test_change_scenario_says_when_the_new_source_cannot_reroute_for_lack_of_a_spec_fit():
+    net = _ev_motor_net(["x"])
+    scenario = change(net, "mag_a", "mag_x").scenario
+    assert "mag_x -> motor (NdFeB magnet): capability unknown" in scenario["description"]
+    assert "capability unknown" not in change(_ev_motor_net(["ev"]), "mag_a", "mag_ev").scenario[
+        "description"]

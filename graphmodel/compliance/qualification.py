@@ -354,6 +354,14 @@ def _scenario(net: Network, old: str, new: str, links: pd.DataFrame, months: flo
     if missing:
         description += (" Links not in the network (add them to links.csv as candidate links "
                         "with qualification_months to let the engine reroute): " + "; ".join(missing))
+    unfit = [f"{new} -> {row.customer} ({row.material}): "
+             f"{'misses the spec' if row.meets_spec_new is False else 'capability unknown'}"
+             for row in links.itertuples(index=False)
+             if not pd.isna(row.new_link_status) and row.meets_spec_new is not True]
+    if unfit:
+        description += (" The engine reroutes only to suppliers meeting the customer's stated spec "
+                        "(graphmodel.specs.reroute_fits); state the new source's capability in "
+                        "capabilities.csv for: " + "; ".join(unfit))
     return {
         "name": f"Replace {old} with {new}",
         "description": description,
