@@ -18,7 +18,9 @@ def network_from_records(
     facilities: Iterable[Mapping], links: Iterable[Mapping],
     owners: Iterable[Mapping] | None = None, demand: Iterable[Mapping] | None = None,
     recipes: Iterable[Mapping] | None = None, materials: Iterable[Mapping] | None = None,
-    capacities: Iterable[Mapping] | None = None, *, name: str = "records",
+    capacities: Iterable[Mapping] | None = None, capabilities: Iterable[Mapping] | None = None,
+    requirements: Iterable[Mapping] | None = None, certifications: Iterable[Mapping] | None = None,
+    *, name: str = "records",
 ) -> Network:
     """A :class:`Network` from lists of dicts keyed by interchange-format column names.
 
@@ -36,7 +38,8 @@ def network_from_records(
     raw = {}
     for kind, records in (("facilities", facilities), ("links", links), ("owners", owners),
                           ("demand", demand), ("recipes", recipes), ("materials", materials),
-                          ("capacities", capacities)):
+                          ("capacities", capacities), ("capabilities", capabilities),
+                          ("requirements", requirements), ("certifications", certifications)):
         if records is None:
             continue
         frame = pd.DataFrame(list(records))

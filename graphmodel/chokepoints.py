@@ -72,6 +72,12 @@ with a ``candidate`` or ``in_qualification`` link into an affected pair (any sta
 ``alt_spare_capacity`` sums the spare capacity of the operating ones not already counted as
 qualified alternatives, and ``fastest_qualification_months`` is the shortest lead time on
 any such link (NaN when none or unknown).
+
+Specifications gate alternatives (:func:`graphmodel.specs.reroute_fits`): an alternative
+counts only over a link whose supplier meets the customer's stated spec for the material
+(``requirements.csv``, link ``required_*`` columns), a qualified link with unknown capability
+counting as approved. Alternatives dropped for a known miss or an unknown capability are
+listed in ``spec_excluded_ids``; on a network without requirements nothing is dropped.
 """
 from __future__ import annotations
 
@@ -93,6 +99,7 @@ from .io.normalize import normalize_country
 from .network import Network
 from .progress import Progress
 from .schema import ALL_STAGES, SECTORS
+from .specs import reroute_fits
 
 _SOURCE = ("__virtual_source__",)  # a tuple can never collide with a facility id (a str)
 _ROUND = 12  # criticality digits compared when ranking, so float noise never breaks a tie
@@ -386,7 +393,8 @@ def alternatives(net: Network, exclude_country: Optional[str] = None) -> pd.Data
     ``alternative_spare`` (per alternative id, its country and spare capacity as above, NaN
     when unknown), ``coverage`` (alternatives / the facility's outbound volume; NaN when it
     ships nothing), ``alt_spare_capacity``, ``candidate_ids``,
-    ``fastest_qualification_months``.
+    ``fastest_qualification_months``, ``spec_excluded_ids`` (alternatives whose supplier
+    misses the customer's spec or whose capability is unknown: not counted above).
     """
     facilities = net.facilities
     n = len(facilities)
@@ -396,6 +404,9 @@ def alternatives(net: Network, exclude_country: Optional[str] = None) -> pd.Data
     operating = _flag(facilities["status"] == "operating")
     status = net.links["status"]
     supplier, alternative, link = _replacement_pairs(net)
+    gated = ~reroute_fits(net)[link]  # spec misses and unknowns (see the module docstring)
+    excluded = _distinct(supplier[gated] * n + _str_rank(ids)[alternative[gated]])
+    supplier, alternative, link = supplier[~gated], alternative[~gated], link[~gated]
     if exclude_country is not None:
         code = normalize_country(exclude_country)
         if code is None:
@@ -421,7 +432,8 @@ def alternatives(net: Network, exclude_country: Optional[str] = None) -> pd.Data
     pair_spare = _pair_spare(net, supplier, alternative, link, spare, n, rank)
 
     qualified_codes, extra_codes = qualified, extra
-    qualified, candidates, extra = (_decode(codes, by_rank, n) for codes in (qualified, candidates, extra))
+    qualified, candidates, extra, excluded = (_decode(codes, by_rank, n) for codes in
+                                              (qualified, candidates, extra, excluded))
     q_spare = pair_spare.reindex(qualified_codes).to_numpy(dtype=float)
     countries = facilities["country"].to_numpy(dtype=object)
     out = pd.DataFrame(index=facilities.index)
@@ -436,6 +448,7 @@ def alternatives(net: Network, exclude_country: Optional[str] = None) -> pd.Data
     out["alt_spare_capacity"] = _known_sums(extra[:, 0],
                                             pair_spare.reindex(extra_codes).to_numpy(dtype=float), n)
     out["fastest_qualification_months"] = fastest.reindex(np.arange(n)).to_numpy(dtype=float)
+    out["spec_excluded_ids"] = _lists_by(excluded[:, 0], ids[excluded[:, 1]], n)
     return out
 
 

@@ -36,7 +36,7 @@ class ValidationError(TiernError):
 
 
 _FILE_ORDER = {"facilities": 0, "links": 1, "owners": 2, "demand": 3, "recipes": 4, "materials": 5,
-               "capacities": 6}
+               "capacities": 6, "capabilities": 7, "requirements": 8, "certifications": 9}
 
 
 def _problem_sort_key(problem: Problem):

@@ -45,6 +45,11 @@ class Network:
     owners, demand, recipes, materials, capacities : optional DataFrames of ``owners.csv``,
         ``demand.csv``, ``recipes.csv`` (see :mod:`graphmodel.recipes`), ``materials.csv``
         (element content) and ``capacities.csv`` (capacity per output material) rows.
+    capabilities, requirements, certifications : optional DataFrames of ``capabilities.csv``
+        (what a supplier can deliver: grade, Br, HcJ, BHmax, temperature, Dy/Tb, purity),
+        ``requirements.csv`` (what a customer or a sector requires) and
+        ``certifications.csv`` (standards a facility holds or reports under, with sources);
+        see :mod:`graphmodel.specs` and :mod:`graphmodel.compliance.assurance`.
     name : a label for the dataset (defaults to the folder or file name).
     path : where the network was read from, if anywhere.
 
@@ -57,7 +62,8 @@ class Network:
     """
 
     def __init__(self, facilities, links, owners=None, demand=None, recipes=None, materials=None,
-                 capacities=None, *, name="network", path=None):
+                 capacities=None, capabilities=None, requirements=None, certifications=None, *,
+                 name="network", path=None):
         self._tables: dict[str, pd.DataFrame] = {}
         self.facilities = facilities
         self.links = links
@@ -68,6 +74,9 @@ class Network:
             pd.DataFrame(columns=columns("materials"))
         self.capacities = capacities if capacities is not None else \
             pd.DataFrame(columns=columns("capacities"))
+        for kind, frame in (("capabilities", capabilities), ("requirements", requirements),
+                            ("certifications", certifications)):
+            self._set(kind, frame if frame is not None else pd.DataFrame(columns=columns(kind)))
         self.name = name
         self.path = Path(path) if path is not None else None
         self.loaded_at = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
@@ -87,6 +96,12 @@ class Network:
                          lambda self, f: self._set("materials", f))
     capacities = property(lambda self: self._tables["capacities"],
                           lambda self, f: self._set("capacities", f))
+    capabilities = property(lambda self: self._tables["capabilities"],
+                            lambda self, f: self._set("capabilities", f))
+    requirements = property(lambda self: self._tables["requirements"],
+                            lambda self, f: self._set("requirements", f))
+    certifications = property(lambda self: self._tables["certifications"],
+                              lambda self, f: self._set("certifications", f))
 
     @classmethod
     def from_path(cls, path: str | Path | None = None) -> "Network":
@@ -105,6 +120,9 @@ class Network:
             "recipes": self.recipes.reset_index(drop=True),
             "materials": self.materials.reset_index(drop=True),
             "capacities": self.capacities.reset_index(drop=True),
+            "capabilities": self.capabilities.reset_index(drop=True),
+            "requirements": self.requirements.reset_index(drop=True),
+            "certifications": self.certifications.reset_index(drop=True),
         }
 
     def write(self, path: str | Path) -> Path:
@@ -326,7 +344,8 @@ class Network:
 
 
 #: Record kinds added after the first dataset hash: omitted from the hash when empty.
-OPTIONAL_SINCE_RECIPES = ("recipes", "materials", "capacities")
+OPTIONAL_SINCE_RECIPES = ("recipes", "materials", "capacities", "capabilities", "requirements",
+                          "certifications")
 
 
 @lru_cache(maxsize=1)

@@ -1,9 +1,10 @@
 """The interchange format as data.
 
-Each record kind (facilities, links, owners, demand, recipes, materials, capacities) is
-described by a table in
+Each record kind (facilities, links, owners, demand, recipes, materials, capacities,
+capabilities, requirements, certifications) is described by a table in
 ``graphmodel/_schema/<kind>.csv`` with the columns ``field, dtype, required, default,
-allowed, min, max, description``. That table drives validation, defaults and the
+allowed, min, max, unit, description`` (``unit`` may be absent from a table: no field of
+it has a unit). That table drives validation, defaults and the
 format documentation (``tiern format``), so the three can never disagree.
 """
 from __future__ import annotations
@@ -27,6 +28,9 @@ STAGE_RANK: dict[str, int] = {stage: rank for rank, stage in enumerate(STAGES)}
 FACILITY_STATUS = ("operating", "construction", "planned", "idle")
 LINK_STATUS = ("qualified", "in_qualification", "candidate")
 SECTORS = ("automotive", "wind", "defense", "industrial", "consumer")
+#: NdFeB grade families in order of maximum operating temperature (IEC 60404-8-1 / GB/T 13560
+#: suffixes; ``N`` is the unsuffixed family): see ``compliance/data/magnet_grades.csv``.
+GRADE_FAMILIES = ("N", "M", "H", "SH", "UH", "EH", "AH")
 #: The 27 member states of the European Union (ISO 3166-1 alpha-2): the home of the CRMA
 #: check (``tiern crma``) and the ``EU27`` group of the compliance rule files.
 EU27: tuple[str, ...] = (
@@ -39,11 +43,12 @@ ALLOWED_VALUES: dict[str, tuple[str, ...]] = {
     "facility_status": FACILITY_STATUS,
     "link_status": LINK_STATUS,
     "sectors": SECTORS,
+    "grade_families": GRADE_FAMILIES,
 }
 
 #: Record kinds in the order they are read and reported.
 KINDS: tuple[str, ...] = ("facilities", "links", "owners", "demand", "recipes", "materials",
-                          "capacities")
+                          "capacities", "capabilities", "requirements", "certifications")
 REQUIRED_KINDS: tuple[str, ...] = ("facilities", "links")
 #: Element columns of ``materials.csv``: mass fraction of the element per tonne of material.
 ELEMENTS: tuple[str, ...] = ("Nd", "Pr", "Dy", "Tb", "Sm", "Co", "Fe", "B", "La", "Ce", "Gd", "Ho",
@@ -55,6 +60,8 @@ def field_table(kind: str) -> pd.DataFrame:
     """The schema table of one record kind, indexed by field name."""
     table = pd.read_csv(SCHEMA_DIR / f"{kind}.csv", dtype=str, keep_default_na=False)
     table["required"] = table["required"] == "True"
+    if "unit" not in table:
+        table.insert(table.columns.get_loc("description"), "unit", "")
     return table.set_index("field")
 
 
@@ -75,11 +82,11 @@ def format_reference_markdown() -> str:
         table = field_table(kind).reset_index()
         need = "required" if kind in REQUIRED_KINDS else "optional"
         parts.append(f"### `{kind}.csv` ({need})\n")
-        parts.append("| column | type | required | default | description |")
-        parts.append("|---|---|---|---|---|")
+        parts.append("| column | type | unit | required | default | description |")
+        parts.append("|---|---|---|---|---|---|")
         for row in table.itertuples():
             parts.append(
-                f"| `{row.field}` | {row.dtype} | {'yes' if row.required else 'no'} "
+                f"| `{row.field}` | {row.dtype} | {row.unit} | {'yes' if row.required else 'no'} "
                 f"| {row.default} | {row.description} |"
             )
         parts.append("")

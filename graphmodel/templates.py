@@ -13,10 +13,10 @@ def template_frames() -> dict[str, pd.DataFrame]:
     """Empty tables with the standard columns of every record kind, plus a field guide."""
     frames = {kind: pd.DataFrame(columns=columns(kind)) for kind in KINDS}
     guide = pd.concat([field_table(k).reset_index().assign(file=f"{k}.csv") for k in KINDS])
-    frames["format"] = guide[["file", "field", "dtype", "required", "default", "description"]]
+    frames["format"] = guide[["file", "field", "dtype", "unit", "required", "default", "description"]]
     return frames
 
 
 def write_template(path: Path) -> Path:
-    """Write the template workbook (sheets facilities, links, owners, demand, format)."""
+    """Write the template workbook (one sheet per record kind, plus the field guide ``format``)."""
     return write_xlsx(template_frames(), Path(path))

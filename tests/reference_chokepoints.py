@@ -3,11 +3,14 @@
 ``alternatives_reference`` is the per-facility pandas implementation that
 ``chokepoints.alternatives`` replaced (a merge, then Python per facility): the definition
 of the module docstring read literally, with sets and sorted lists. It shares nothing with
-the production code but the network's tables and ``spare_capacity``'s formula.
+the production code but the network's tables, ``spare_capacity``'s formula and the per-link
+spec mask (:func:`graphmodel.specs.reroute_fits`).
 """
 from __future__ import annotations
 
 import pandas as pd
+
+from graphmodel.specs import reroute_fits
 
 
 def alternatives_reference(net) -> pd.DataFrame:
@@ -15,9 +18,12 @@ def alternatives_reference(net) -> pd.DataFrame:
     spare = (facilities["capacity"] - net.outbound_volume).clip(lower=0)
     affected = net.carrying_links[["supplier", "customer", "material"]].drop_duplicates()
     links = net.links[["supplier", "customer", "material", "status", "qualification_months"]]
+    links = links.assign(fits=reroute_fits(net))
     pairs = affected.merge(links.rename(columns={"supplier": "alternative"}),
                            on=["customer", "material"])
     pairs = pairs[pairs["alternative"] != pairs["supplier"]]
+    excluded = pairs[~pairs["fits"]].groupby("supplier")["alternative"].agg(lambda s: sorted(set(s)))
+    pairs = pairs[pairs["fits"]]
     stage = facilities["stage"]
     operating = facilities["status"] == "operating"
     qualified = pairs[(pairs["status"] == "qualified")
@@ -45,4 +51,5 @@ def alternatives_reference(net) -> pd.DataFrame:
         known_spare([c for c in candidates if operating[c] and c not in qualified])
         for candidates, qualified in zip(out["candidate_ids"], out["alternative_ids"])]
     out["fastest_qualification_months"] = fastest.reindex(out.index).astype(float)
+    out["spec_excluded_ids"] = excluded.reindex(out.index).map(lambda v: v if isinstance(v, list) else [])
     return out

@@ -166,7 +166,7 @@ def _check_network(net) -> None:
 def _assert_alternatives_agree(fast: pd.DataFrame, reference: pd.DataFrame) -> None:
     assert list(fast.columns) == list(reference.columns)
     assert (fast.dtypes == reference.dtypes).all()
-    for column in ("alternative_ids", "candidate_ids", "alternative_countries"):
+    for column in ("alternative_ids", "candidate_ids", "alternative_countries", "spec_excluded_ids"):
         assert fast[column].tolist() == reference[column].tolist()
     for got, want in zip(fast["alternative_spare"], reference["alternative_spare"]):
         np.testing.assert_allclose(np.asarray(got, dtype=float), np.asarray(want, dtype=float),

@@ -41,5 +41,27 @@ def test_template_has_every_sheet_and_column(tmp_path):
     path = write_template(tmp_path / "template.xlsx")
     sheets = pd.read_excel(path, sheet_name=None)
     assert list(sheets) == ["facilities", "links", "owners", "demand", "recipes", "materials",
-                            "capacities", "format"]
+                            "capacities", "capabilities", "requirements", "certifications", "format"]
+    guide = sheets["format"].set_index(["file", "field"])
+    assert guide.loc[("capabilities.csv", "hcj"), "unit"] == "kA/m"
+    assert guide.loc[("requirements.csv", "operating_temp"), "unit"] == "degC"
     assert list(sheets["links"].columns)[:4] == ["supplier", "customer", "material", "volume"]
+
+
+def test_specs_tables_round_trip_through_a_workbook(tmp_path):
+    from graphmodel.build import network_from_records
+
+    net = network_from_records(
+        [{"id": "mag", "name": "Magnets", "stage": "magnet", "country": "JP"},
+         {"id": "mot", "name": "Motors", "stage": "motor", "country": "DE"}],
+        [{"supplier": "mag", "customer": "mot", "material": "NdFeB magnet", "volume": 5}],
+        capabilities=[{"facility": "mag", "material": "NdFeB magnet", "grade": "42SH", "br": 1.29,
+                       "hcj": 1592, "bhmax": 318, "max_temp": 150, "dy_tb": 3.5,
+                       "source": "https://example.org/datasheet", "year": 2025}],
+        requirements=[{"facility": "mot", "material": "NdFeB magnet", "operating_temp": 140},
+                      {"sector": "wind", "material": "NdFeB magnet", "grade_family": "SH"}],
+        certifications=[{"facility": "mag", "standard": "IATF 16949", "year": 2024}])
+    again = load_network(net.write(tmp_path / "specs.xlsx"))
+    assert_same_tables(net, again)
+    assert again.capabilities.loc[0, "hcj"] == 1592
+    assert again.requirements["sector"].tolist()[1] == "wind"

@@ -123,13 +123,80 @@ def test_change_months_and_requalification(dy_chain):
     assert scenario["shocks"][0]["select"] == {"id": "sep_cn", "material": ["Dy oxide"]}
     assert scenario["responses"]["new_capacity"] == [
         {"link": {"supplier": "sep_my", "customer": "metal_jp", "material": "Dy oxide"},
-         "month": 9.0, "capacity": 5.0}]
+         "month": 17.0, "capacity": 5.0}]  # opens when oem_auto has requalified (9 + 4 + 4)
     assert scenario["horizon_months"] == 36
 
 
 def test_change_scenario_is_valid_for_the_scenarios_engine(dy_chain):
     parsed = parse_scenario(change(dy_chain, "sep_cn", "sep_my").scenario)
     assert parsed.shocks[0].select.id == ("sep_cn",)
+
+
+@pytest.fixture
+def requal_chain():
+    """sep_a ships 10 t NdPr oxide to metal and 10 to metal2; sep_b has a candidate link (3
+    months) to metal only. metal -> magnet -> motor -> oem (automotive); metal2 -> oem2."""
+    return network_from_records(
+        [fac("sep_a", "separator", "CN", capacity=100), fac("sep_b", "separator", "MY", capacity=100),
+         fac("metal", "metal", "JP", capacity=100), fac("metal2", "metal", "JP", capacity=100),
+         fac("magnet", "magnet", "JP", capacity=100), fac("motor", "motor", "JP", capacity=100),
+         fac("oem", "oem", "DE", sector="automotive"), fac("oem2", "oem", "DE", sector="automotive")],
+        [link("sep_a", "metal", "NdPr oxide", 10), link("sep_a", "metal2", "NdPr oxide", 10),
+         link("sep_b", "metal", "NdPr oxide", 0, status="candidate", qualification_months=3),
+         link("metal", "magnet", "NdPr metal", 10), link("magnet", "motor", "NdFeB magnet", 10),
+         link("motor", "oem", "motor", 10), link("metal2", "oem2", "NdPr metal", 10)])
+
+
+def test_change_scenario_keeps_the_requalification_months(requal_chain):
+    """By hand: metal qualifies sep_b in 3 months (the link); magnet, motor and oem then
+    requalify in sequence at the automotive 4 months each: 7, 11, 15. The scenario opens the
+    new link at 15, so the oem (no stock, no other source) gets nothing for 15 months and
+    everything from month 15 on; metal2 has no link from sep_b and stays cut."""
+    from graphmodel.scenarios import run_scenario
+
+    result = change(requal_chain, "sep_a", "sep_b")
+    months = result.affected.set_index("id")["months_until_usable"].to_dict()
+    assert {k: months[k] for k in ("metal", "magnet", "motor", "oem")} == {
+        "metal": 3, "magnet": 7, "motor": 11, "oem": 15}
+    assert result.months_until_usable == 15
+    assert result.scenario["responses"]["new_capacity"] == [
+        {"link": {"supplier": "sep_b", "customer": "metal", "material": "NdPr oxide"},
+         "month": 15.0, "capacity": 10.0}]
+    assert "sep_b -> metal2 (NdPr oxide)" in result.scenario["description"]
+    run = run_scenario(requal_chain, parse_scenario(result.scenario), inventory=False)
+    assert run.months["oem"].tolist() == pytest.approx([0.0] * 15 + [1.0] * 21)
+    assert run.months["oem2"].tolist() == pytest.approx([0.0] * 36)
+
+
+@pytest.mark.parametrize("missing", [None, float("nan")], ids=["pandas2-None", "pandas3-NaN"])
+def test_change_scenario_skips_links_not_in_the_network(requal_chain, missing):
+    """``new_link_status`` of a link the network lacks is None in a pandas 2 object column and
+    NaN in a pandas 3 str column: both mean "no such link", never a new_capacity entry."""
+    import pandas as pd
+
+    from graphmodel.compliance.qualification import _scenario
+
+    links = pd.DataFrame({"customer": ["metal", "metal2"], "material": ["NdPr oxide"] * 2,
+                          "volume": [10.0, 10.0], "new_link_status": ["candidate", missing],
+                          "qualification_months": [3.0, 7.0], "meets_spec_new": [True, None]}
+                         ).astype({"new_link_status": object})
+    links.loc[1, "new_link_status"] = missing
+    scenario = _scenario(requal_chain, "sep_a", "sep_b", links, 15.0, {"metal": 15.0, "metal2": 7.0})
+    assert [e["link"]["customer"] for e in scenario["responses"]["new_capacity"]] == ["metal"]
+    parse_scenario(scenario)
+
+
+def test_cli_change_scenario_runs_in_tiern_scenario(tmp_path, capsys, requal_chain):
+    from .test_compliance import tiern
+
+    folder = requal_chain.write(tmp_path / "net")
+    out = tmp_path / "change.yaml"
+    tiern(capsys, "change", str(folder), "--replace", "sep_a", "--with", "sep_b",
+          "--scenario-out", str(out), "-f", "json")
+    rows = json.loads(tiern(capsys, "scenario", str(folder), str(out), "--no-inventory",
+                            "--by", "month", "-f", "json").stdout)
+    oem = [r["oem"] for r in rows]
+    assert oem[:15] == pytest.approx([0.0] * 15) and oem[15:] == pytest.approx([1.0] * 21)
 
 
 def test_change_to_an_already_qualified_source_needs_nothing(dy_chain):
@@ -237,3 +304,278 @@ def test_qualify_with_a_sourcing_rule(dy_chain):
     table = qualify(dy_chain, "metal_jp", "Dy oxide", load_rules()["dfars-2027"]).set_index("supplier")
     # separators have no upstream here: CN offends (separated in China), MY and US do not
     assert table["compliant_share"].to_dict() == {"sep_cn": 0.0, "sep_my": 1.0, "sep_us": 1.0}
+
+
+# --- specs as data: the requirement chain -----------------------------------------------------
+
+@pytest.fixture
+def ev_chain():
+    """An EV motor maker (automotive) buys magnets from mag_cn; mag_jp and mag_vn could supply
+    it, mag_x states nothing. sep_a and sep_b ship Tb oxide and Dy oxide to a metal maker.
+    requirements.csv: the automotive sector needs 150 C magnets and 99.99% Tb oxide."""
+    return network_from_records(
+        [fac("sep_a", "separator", "MY"), fac("sep_b", "separator", "CN"),
+         fac("metal", "metal", "JP"), fac("mag_cn", "magnet", "CN"), fac("mag_jp", "magnet", "JP"),
+         fac("mag_vn", "magnet", "VN"), fac("mag_x", "magnet", "DE"), fac("motor", "motor", "DE"),
+         fac("oem", "oem", "DE", sector="automotive")],
+        [link("sep_a", "metal", "Tb oxide", 1), link("sep_b", "metal", "Tb oxide", 1),
+         link("sep_a", "metal", "Dy oxide", 2), link("metal", "mag_cn", "Dy metal", 2),
+         link("mag_cn", "motor", "NdFeB magnet", 10), link("motor", "oem", "motor", 10)],
+        capabilities=[
+            {"facility": "mag_cn", "material": "NdFeB magnet", "grade": "N52"},
+            {"facility": "mag_cn", "material": "NdFeB magnet", "grade": "42UH"},
+            {"facility": "mag_cn", "material": "NdFeB magnet", "grade": "45SH", "dy_tb": 3},
+            {"facility": "mag_jp", "material": "NdFeB magnet", "grade": "40H",
+             "max_temp": 155},  # a stated rating above its family's 120 C
+            {"facility": "mag_vn", "material": "NdFeB magnet", "grade": "N48", "dy_tb": 0},
+            {"facility": "sep_a", "material": "Tb oxide", "purity": 99.99},
+            {"facility": "sep_a", "material": "Dy oxide", "purity": 99.5},
+            {"facility": "sep_b", "material": "Tb oxide", "purity": 99.9}],
+        requirements=[
+            {"sector": "automotive", "material": "NdFeB magnet", "operating_temp": 150},
+            {"sector": "automotive", "material": "Tb oxide", "min_purity": 99.99}])
+
+
+def test_customer_spec_from_the_sector_and_qualify_lists_the_grade_that_fits(ev_chain):
+    from graphmodel.specs import customer_spec
+
+    spec = customer_spec(ev_chain, "motor", "NdFeB magnet", "automotive")
+    assert (spec.required_temp_c, spec.source) == (150, "sector automotive")
+    assert spec.families() == ["SH", "UH", "EH", "AH"]  # 150, 180, 200, 220 C >= 150 C
+    table = qualify(ev_chain, "motor", "NdFeB magnet").set_index("supplier")
+    # mag_cn: N52 is too cold (80 C); 45SH (3 wt% Dy/Tb) fits with less Dy/Tb than 42UH (6)
+    assert table.loc["mag_cn", ["meets_spec", "fitting_grade"]].tolist() == [True, "45SH"]
+    assert table.loc["mag_jp", ["meets_spec", "fitting_grade"]].tolist() == [True, "40H (155 C)"]
+    assert table.loc["mag_vn", "meets_spec"] == False  # noqa: E712  N48 is rated 80 C
+    assert pd_isna(table.loc["mag_x", "meets_spec"])  # unknown, not a fit
+    assert table.loc["mag_cn", "required_temp_c"] == 150
+
+
+def pd_isna(value) -> bool:
+    import pandas as pd
+
+    return value is None or bool(pd.isna(value))
+
+
+def test_requirement_chain_by_hand(ev_chain):
+    from graphmodel.compliance.qualification import requirement_chain
+
+    chain = requirement_chain(ev_chain, "motor", "NdFeB magnet").set_index(["step", "material"])
+    assert chain.loc[("requirement", "NdFeB magnet"), "requirement"] == "operating temperature 150 C"
+    grades = chain.loc[("grade classes", "NdFeB magnet")]
+    assert grades["requirement"] == "SH (150 C), UH (180 C), EH (200 C), AH (220 C)"
+    assert grades["meeting"] == ["mag_cn (45SH)", "mag_jp (40H (155 C))"]
+    assert grades["unknown"] == ["mag_x"]
+    assert chain.loc[("Dy/Tb content", "NdFeB magnet"), "requirement"] == "SH: 2-4 wt% Dy+Tb (typical)"
+    tb = chain.loc[("purity floor", "Tb oxide")]
+    assert (tb["requirement"], tb["basis"], tb["meeting"]) == (
+        ">= 99.99%", "sector automotive", ["sep_a (purity 99.99)"])  # sep_b's 99.9% misses
+    dy = chain.loc[("purity floor", "Dy oxide")]  # no stated floor: the market purity
+    assert (dy["requirement"], dy["basis"], dy["meeting"]) == (
+        ">= 99.5%", "market purity", ["sep_a (purity 99.5)"])
+
+
+def test_a_facility_row_replaces_its_sector_row(ev_chain):
+    from graphmodel.specs import customer_spec
+
+    frames = ev_chain.to_frames()
+    extra = {"facility": "motor", "material": "NdFeB magnet", "grade_family": "UH"}
+    frames["requirements"] = frames["requirements"].assign(facility=None)
+    import pandas as pd
+
+    frames["requirements"] = pd.concat([frames["requirements"], pd.DataFrame([extra])],
+                                       ignore_index=True)
+    net = network_from_records(frames["facilities"].to_dict("records"),
+                               frames["links"].to_dict("records"),
+                               capabilities=frames["capabilities"].to_dict("records"),
+                               requirements=frames["requirements"].to_dict("records"))
+    spec = customer_spec(net, "motor", "NdFeB magnet", "automotive")
+    assert (spec.required_temp_c, spec.source) == (180, "facility")
+    table = qualify(net, "motor", "NdFeB magnet").set_index("supplier")
+    assert table.loc["mag_cn", "fitting_grade"] == "42UH"
+    assert table.loc["mag_jp", "meets_spec"] == False  # noqa: E712  155 C < 180 C
+
+
+# --- spec-gated rerouting ---------------------------------------------------------------------
+
+def _ev_motor_net(alternatives, with_requirements=True):
+    """mag_a (qualified, 10 t/yr, no spare) supplies an EV traction motor maker whose OEM is
+    automotive; ``alternatives`` are candidate magnet plants (no lead time, 100 t/yr spare):
+    cons (Dy-free N48, consumer grade), ev (42SH) and x (capability unknown)."""
+    caps = {"cons": {"grade": "N48", "dy_tb": 0}, "ev": {"grade": "42SH"}}
+    return network_from_records(
+        [fac("mag_a", "magnet", "CN", capacity=10)]
+        + [fac(f"mag_{a}", "magnet", "VN", capacity=100) for a in alternatives]
+        + [fac("motor", "motor", "DE", capacity=100), fac("oem", "oem", "DE", sector="automotive")],
+        [link("mag_a", "motor", "NdFeB magnet", 10)]
+        + [link(f"mag_{a}", "motor", "NdFeB magnet", 0, status="candidate", qualification_months=0)
+           for a in alternatives]
+        + [link("motor", "oem", "motor", 10)],
+        capabilities=[{"facility": f"mag_{a}", "material": "NdFeB magnet", **caps[a]}
+                      for a in alternatives if a in caps] or None,
+        requirements=[{"sector": "automotive", "material": "NdFeB magnet", "operating_temp": 150}]
+        if with_requirements else None)
+
+
+def _outage(net):
+    from graphmodel.scenarios import run_scenario
+
+    spec = parse_scenario({"name": "mag_a out", "horizon_months": 3,
+                           "shocks": [{"select": {"id": "mag_a"}}]})
+    return run_scenario(net, spec, inventory=False)
+
+
+def test_a_dy_free_consumer_magnet_plant_is_no_alternative_for_an_ev_motor_maker():
+    """By hand: mag_a's 10 t/yr stop. The only other plant makes N48 (80 C, Dy-free) and the
+    automotive sector needs 150 C magnets: it may not take the volume, the OEM gets 0. Without
+    the requirement the same plant takes all 10 t/yr and the OEM gets 1."""
+    from graphmodel.specs import link_fits, reroute_fits
+
+    gated = _ev_motor_net(["cons"])
+    # mag_a states nothing (None) but its link is qualified: approved, so it may reroute;
+    # motor -> oem: the OEM states no spec for motors (True)
+    assert link_fits(gated)["verdict"].tolist() == [None, False, True]
+    assert reroute_fits(gated).tolist() == [True, False, True]
+    assert _outage(gated).months["oem"].tolist() == pytest.approx([0.0, 0.0, 0.0])
+    free = _outage(_ev_motor_net(["cons"], with_requirements=False))
+    assert free.months["oem"].tolist() == pytest.approx([1.0, 1.0, 1.0])
+
+
+def test_rerouting_goes_to_the_plant_that_meets_the_spec_and_not_to_an_unknown_one():
+    net = _ev_motor_net(["cons", "ev", "x"])
+    from graphmodel.specs import link_fits, reroute_fits
+
+    assert link_fits(net)["verdict"].tolist()[:4] == [None, False, True, None]
+    assert reroute_fits(net).tolist()[:4] == [True, False, True, False]  # unknown: not a fit
+    result = _outage(net)
+    assert result.months["oem"].tolist() == pytest.approx([1.0, 1.0, 1.0])
+    rerouted = result.links.set_index("supplier")["rerouted_volume"]
+    assert rerouted.to_dict() == pytest.approx({"mag_ev": 10 / 12 * 3})
+
+
+def test_networks_without_specs_reroute_exactly_as_before(golden, monkeypatch):
+    """No requirements: every link fits, and the engine's results equal those with the gate
+    removed (the mask is all True, so the LP is the same, bit for bit)."""
+    import numpy as np
+
+    from graphmodel.scenarios import run_scenario, simulate
+    from graphmodel.specs import reroute_fits
+
+    assert reroute_fits(golden).all()
+    spec = parse_scenario({"name": "cn out", "horizon_months": 12,
+                           "shocks": [{"select": {"country": "CN"}, "capacity_loss": 0.7}]})
+    gated = run_scenario(golden, spec)
+    monkeypatch.setattr(simulate, "reroute_fits", lambda net: np.ones(len(net.links), bool))
+    ungated = run_scenario(golden, spec)
+    import pandas.testing as pdt
+
+    pdt.assert_frame_equal(gated.months, ungated.months)
+    pdt.assert_frame_equal(gated.links, ungated.links)
+
+
+def test_chokepoint_alternatives_accept_only_suppliers_meeting_the_spec():
+    from graphmodel.chokepoints import alternatives
+
+    alt = alternatives(_ev_motor_net(["cons", "ev", "x"]))
+    # mag_ev qualifies (a candidate with 100 t/yr spare); the Dy-free plant and the unknown one
+    # are dropped and listed
+    assert alt.at["mag_a", "candidate_ids"] == ["mag_ev"]
+    assert alt.at["mag_a", "alt_spare_capacity"] == 100
+    assert alt.at["mag_a", "spec_excluded_ids"] == ["mag_cons", "mag_x"]
+    from .reference_chokepoints import alternatives_reference
+
+    assert alternatives_reference(_ev_motor_net(["cons", "ev", "x"])).at[
+        "mag_a", "spec_excluded_ids"] == ["mag_cons", "mag_x"]
+    free = alternatives(_ev_motor_net(["cons", "ev", "x"], with_requirements=False))
+    assert free.at["mag_a", "candidate_ids"] == ["mag_cons", "mag_ev", "mag_x"]
+    assert free.at["mag_a", "spec_excluded_ids"] == []
+
+
+def test_certifications_table_counts_in_the_assurance_ladder(assured_chain):
+    """certifications.csv gives mine_b JORC and IRMA: the mine stage is then fully assured for
+    both sinks (30 + 10 of 40), and mine_b leaves the gaps."""
+    frames = assured_chain.to_frames()
+    net = network_from_records(
+        frames["facilities"].to_dict("records"), frames["links"].to_dict("records"),
+        certifications=[{"facility": "mine_b", "standard": "JORC", "source": "https://example.org/r"},
+                        {"facility": "mine_b", "standard": "irma"}])
+    ladder = assurance_ladder(net).set_index(["sink", "stage"])["share"]
+    assert ladder[("oem_auto", "mine")] == 1.0
+    assert ladder[("oem_auto", "all")] == 1.0
+    assert set(assurance_gaps(net)["id"]) == {"magnet_a"}
+
+
+# --- the bundled specifications ------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def bundled():
+    from graphmodel import load_network
+
+    return load_network()
+
+
+@pytest.mark.parametrize("kind", ["capabilities", "requirements", "certifications"])
+def test_bundled_specs_rows_carry_a_source_url_and_year(bundled, kind):
+    table = getattr(bundled, kind)
+    assert len(table)
+    assert table["source"].str.startswith("http").all()
+    assert table["year"].between(2000, 2026).all()
+    estimated = table["note"].fillna("").str.startswith("Estimated")
+    assert (table.loc[estimated, "note"].str.len() > 60).all()  # the method is stated
+
+
+def test_bundled_sector_requirements_cover_every_sector(bundled):
+    from graphmodel.schema import SECTORS
+
+    reqs = bundled.requirements
+    assert set(reqs.loc[reqs["material"] == "NdFeB magnet", "sector"]) == set(SECTORS)
+
+
+def test_bundled_qualify_lists_magnet_makers_with_the_grade_that_fits(bundled):
+    # BorgWarner's magnets go to automotive OEMs: the sector's 150 C (SH) requirement applies
+    table = qualify(bundled, "us-borgwarner", "NdFeB magnet").set_index("supplier")
+    assert table.loc["cn-jl-mag", ["meets_spec", "fitting_grade"]].tolist() == [True, "SH"]
+    assert table.loc["cn-ningbo-yunsheng", ["meets_spec", "fitting_grade"]].tolist() == [True, "SH"]
+    # Daido's heavy-rare-earth-free magnets publish no temperature rating: unknown, not a fit
+    assert pd_isna(table.loc["jp-daido-electronics", "meets_spec"])
+    assert table.loc["cn-jl-mag", "required_temp_c"] == 150
+
+
+def test_bundled_requirement_chain_reaches_the_oxide_purity_floors(bundled):
+    from graphmodel.compliance.qualification import requirement_chain
+
+    chain = requirement_chain(bundled, "us-borgwarner").set_index(["step", "material"])
+    assert chain.loc[("grade classes", "NdFeB magnet"), "requirement"].startswith("SH (150 C), UH")
+    content = chain.loc[("Dy/Tb content", "NdFeB magnet")]
+    assert content["requirement"] == "SH: 2-4 wt% Dy+Tb (typical)"
+    assert "Dy metal 0.0409 t/t (stage magnet, group DyTb)" in content["basis"]  # recipes.csv
+    tb = chain.loc[("purity floor", "Tb oxide")]
+    assert tb["requirement"] == ">= 99.99%"
+    assert "my-lynas-malaysia-hre (purity 99.99)" in tb["meeting"]
+
+
+def test_bundled_assurance_shows_the_published_certifications(bundled):
+    ladder = assurance_ladder(bundled, ["us-lockheed-martin"]).set_index("stage")["certified"]
+    assert {"au-mt-weld-mine: JORC", "us-mountain-pass-mine: SK1300"} <= set(ladder["mine"])
+    assert "ca-src-separation: ISO17025" in ladder["separator"]
+
+
+def test_change_report_spec_deltas_and_supply_lost(ev_chain):
+    """mag_cn -> mag_jp for the motor: best thermal limit 180 C (42UH) -> 155 C (stated), HcJ
+    1989 kA/m (UH class 25 kOe) -> 1353 kA/m (H class 17 kOe). The motor loses all 10 t/yr for
+    the automotive default 7 months: 10 x 7 / 12; the OEM 4 months later: 10 x 11 / 12."""
+    result = change(ev_chain, "mag_cn", "mag_jp")
+    deltas = result.links.iloc[0]["spec_deltas"]
+    assert "thermal limit: 180 C -> 155 C" in deltas
+    assert "coercivity HcJ: 1989 kA/m -> 1353 kA/m" in deltas
+    lost = result.affected.set_index("id")["supply_lost"]
+    assert lost["motor"] == pytest.approx(10 * 7 / 12)
+    assert lost["oem"] == pytest.approx(10 * 11 / 12)
+
+
+def test_change_scenario_says_when_the_new_source_cannot_reroute_for_lack_of_a_spec_fit():
+    net = _ev_motor_net(["x"])
+    scenario = change(net, "mag_a", "mag_x").scenario
+    assert "mag_x -> motor (NdFeB magnet): capability unknown" in scenario["description"]
+    assert "capability unknown" not in change(_ev_motor_net(["ev"]), "mag_a", "mag_ev").scenario[
+        "description"]

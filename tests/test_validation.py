@@ -245,3 +245,28 @@ def test_truncated_workbook(tmp_path):
     broken.write_bytes(b"PK\x03\x04 not really a zip")
     found = problems_of(broken)
     assert len(found) == 1 and found[0].startswith("broken.xlsx:0:-: not a readable .xlsx workbook")
+
+
+# --- specifications: capabilities, requirements, certifications -----------------------------
+
+def test_specs_tables_errors_name_file_row_and_column(golden_dir):
+    write_rows(golden_dir / "capabilities.csv", [
+        {"facility": "magnet_jp", "material": "NdFeB magnet", "grade": "42SH", "hcj": "1592"},
+        {"facility": "magnet_zz", "material": "NdFeB magnet", "grade": "Z9", "hcj": "-1"},
+        {"facility": "magnet_jp", "material": "NdFeB magnet", "grade": "42SH", "hcj": ""}])
+    write_rows(golden_dir / "requirements.csv", [
+        {"facility": "oem_auto", "sector": "", "material": "NdFeB magnet", "grade_family": "SH"},
+        {"facility": "oem_auto", "sector": "wind", "material": "Tb oxide", "grade_family": "XH"},
+        {"facility": "", "sector": "", "material": "Dy oxide", "grade_family": ""}])
+    write_rows(golden_dir / "certifications.csv", [
+        {"facility": "sep_my", "standard": "RMAP"}, {"facility": "sep_my", "standard": "RMAP"}])
+    assert problems_of(golden_dir) == [
+        "capabilities.csv:3:facility: unknown facility id 'magnet_zz'",
+        "capabilities.csv:3:grade: cannot read magnet grade 'Z9' (expected e.g. N52, 42SH, UH)",
+        "capabilities.csv:3:hcj: must be >= 0, got -1",
+        "capabilities.csv:4:grade: duplicate capability for magnet_jp (NdFeB magnet 42SH)",
+        "requirements.csv:3:facility: give exactly one of facility or sector",
+        "requirements.csv:3:grade_family: unknown grade_family 'XH' (expected one of: N, M, H, "
+        "SH, UH, EH, AH)",
+        "requirements.csv:4:facility: give exactly one of facility or sector",
+        "certifications.csv:3:standard: duplicate certification RMAP for sep_my"]

@@ -134,15 +134,23 @@ def qualify(
     material: str = typer.Option(..., "--material", help="Material, e.g. 'NdFeB magnet', 'Dy oxide'."),
     rule: Optional[str] = typer.Option(None, "--rule", "-r", help="Also show each candidate's "
                                        "compliant share under this sourcing rule (e.g. dfars-2027)."),
+    chain: bool = typer.Option(False, "--chain", help="Show the requirement chain instead: the "
+                               "customer's spec, the grade classes that qualify, their Dy/Tb "
+                               "content and the oxide purity floors upstream, with who meets each."),
     rules_file: Optional[List[Path]] = RulesFileOpt,
     fmt: Optional[str] = FormatOpt,
     output: Optional[Path] = OutputOpt,
 ) -> None:
-    """Which suppliers can meet the customer's spec for a material, which are qualified, and
-    the months to qualify each alternative."""
+    """Which suppliers can meet the customer's spec for a material (and with which grade),
+    which are qualified, and the months to qualify each alternative. Unknown capability is
+    reported as unknown (meets_spec empty), never as a fit."""
     from graphmodel.compliance import load_rules, select_rules
     from graphmodel.compliance.qualification import qualify as run
+    from graphmodel.compliance.qualification import requirement_chain
 
+    if chain:
+        emit(requirement_chain(load(path), customer, material), fmt, output, sheet="chain")
+        return
     chosen = None
     if rule is not None:
         chosen = select_rules(load_rules(rules_file), rule, dt.date.today(), kind="sourcing")[0]

@@ -2,8 +2,9 @@
 
 Traceability alone proves nothing; each stage needs the assurance that matches its risk.
 The standards stack is data (``data/assurance.yaml``): per stage, requirement groups, each
-met by a facility whose ``certifications`` hold any of the group's standards (names
-normalised: upper case, no spaces, dashes, slashes, dots or "IEC"). A group may apply only
+met by a facility whose ``certifications`` column or ``certifications.csv`` rows hold any
+of the group's standards (names normalised: upper case, no spaces, dashes, slashes, dots or
+"IEC"). A group may apply only
 to sinks of some ``sectors`` (IATF 16949 for automotive, AS9100 for defense).
 
 For sink k (sector s) and stage X, ``assured(v, X) = 1`` unless v is at stage X and misses
@@ -106,9 +107,18 @@ def load_stack(path: str | Path | None = None) -> Stack:
 
 
 def _held(net: Network) -> list[frozenset[str]]:
+    """Per facility (index order): the standards it holds, from its ``certifications``
+    column and its ``certifications.csv`` rows, normalised."""
     certs = net.facilities["certifications"]
-    return [frozenset(normalise_certificate(c) for c in str(v).split(";") if c.strip())
-            if isinstance(v, str) else frozenset() for v in certs]
+    held = [{normalise_certificate(c) for c in str(v).split(";") if c.strip()}
+            if isinstance(v, str) else set() for v in certs]
+    table = net.certifications
+    if len(table):
+        position = net.facilities.index.get_indexer(table["facility"])
+        for pos, standard in zip(position, table["standard"]):
+            if pos >= 0 and isinstance(standard, str):
+                held[pos].add(normalise_certificate(standard))
+    return [frozenset(h) for h in held]
 
 
 def missing(net: Network, stack: Stack, sector=None) -> list[list[str]]:
@@ -134,8 +144,10 @@ def assurance_ladder(net: Network, sinks: list[str] | None = None, stack: Stack 
 
     ``sink, name, sector, stage, share`` (a_X(k) of the module docstring, NaN when no
     supply passes that stage), ``facilities`` (upstream facilities at the stage),
-    ``assured`` (of those, how many meet every group) and ``gaps`` (``id: A|B; C``: the
-    standards each of the others lacks, one group per ``;``, largest through-share first)."""
+    ``assured`` (of those, how many meet every group), ``gaps`` (``id: A|B; C``: the
+    standards each of the others lacks, one group per ``;``, largest through-share first) and
+    ``certified`` (``id: JORC``: the standards of the stage's groups that each upstream
+    facility at the stage holds, met in full or not; column or ``certifications.csv``)."""
     stack = stack or load_stack()
     ids = net.facilities.index
     sink_ids = list(net.sinks) if sinks is None else sinks
@@ -144,12 +156,15 @@ def assurance_ladder(net: Network, sinks: list[str] | None = None, stack: Stack 
     flow = build_flow(net)
     through = flow.through_rows(ids.get_indexer(sink_ids))  # T[k, u]: share of k's supply via u
     stages = net.facilities["stage"].to_numpy()
+    held = _held(net)
     records = []
     for sid in sink_ids:
         row = sink_ids.index(sid)
         k = ids.get_loc(sid)
         sector = net.facilities.at[sid, "sector"]
         lacking = missing(net, stack, sector if isinstance(sector, str) else None)
+        relevant = {stage: {normalise_certificate(a) for r in stack.for_stage(stage, sector)
+                            for a in r.any_of} for stage in ALL_STAGES}
         ok_all = np.array([0.0 if gaps else 1.0 for gaps in lacking])
         upstream = through[row] > 1e-12
         for stage in [s for s in ALL_STAGES if (upstream & (stages == s)).any()] + ["all"]:
@@ -165,9 +180,11 @@ def assurance_ladder(net: Network, sinks: list[str] | None = None, stack: Stack 
                 "assured": int(sum(1 for m in members if not lacking[m])),
                 "gaps": [f"{ids[m]}: {'; '.join(_short(g) for g in lacking[m])}"
                          for m in members if lacking[m]],
+                "certified": [f"{ids[m]}: {'; '.join(sorted(held[m] & relevant[stages[m]]))}"
+                              for m in members if held[m] & relevant[stages[m]]],
             })
     return pd.DataFrame(records, columns=["sink", "name", "sector", "stage", "share", "facilities",
-                                          "assured", "gaps"])
+                                          "assured", "gaps", "certified"])
 
 
 def assurance_gaps(net: Network, sinks: list[str] | None = None, stack: Stack | None = None
@@ -194,7 +211,7 @@ def assurance_gaps(net: Network, sinks: list[str] | None = None, stack: Stack | 
         fac = net.facilities.iloc[pos]
         records.append({
             "id": fid, "name": fac["name"], "stage": fac["stage"], "country": fac["country"],
-            "holds": fac["certifications"] if isinstance(fac["certifications"], str) else "",
+            "holds": ";".join(sorted(held[pos])),
             "missing": lacking, "sinks": int((shares > 1e-12).sum()),
             "max_through_share": float(shares.max()),
         })

@@ -31,7 +31,7 @@ import numpy as np
 import pandas as pd
 
 from graphmodel.network import Network
-from graphmodel.specs import SpecError, contains_heavy, parse_grade, parse_grades
+from graphmodel.grades import SpecError, contains_heavy, parse_grade, parse_grades
 
 from .propagation import build_flow
 from .rules import ExportControlRule

@@ -37,8 +37,9 @@ from graphmodel.lookup import isin
 from graphmodel.errors import TiernError
 from graphmodel.network import Network
 from graphmodel.schema import ALL_STAGES, RECYCLER
-from graphmodel.specs import (Grade, SpecError, grades_meet, lead_time, market_purity,
-                              parse_grade, parse_grades, parse_purity)
+from graphmodel.specs import (KOE_TO_KA_M, Grade, Spec, SpecError, capabilities, customer_spec,
+                              facility_sector, facility_sectors, fit, grade_table, lead_time,
+                              parse_grades, parse_purity)
 
 from .assurance import normalise_certificate
 from .propagation import build_flow
@@ -53,68 +54,24 @@ class QualificationError(TiernError):
 
 # --- sectors ---------------------------------------------------------------------------------
 
-def facility_sectors(net: Network) -> pd.Series:
-    """Sector per facility: its own, else the sector of the sinks taking most of its output
-    (through-share weighted by sink inbound), else None."""
-    sectors = net.facilities["sector"].copy().astype(object)
-    sinks = [s for s in net.sinks if isinstance(net.facilities.at[s, "sector"], str)]
-    if not sinks:
-        return sectors.where(sectors.notna(), None)
-    flow = build_flow(net)
-    through = flow.through_rows(net.facilities.index.get_indexer(sinks))  # (K, n)
-    weight = net.inbound_volume.reindex(sinks).to_numpy()[:, None] * through
-    frame = pd.DataFrame(weight.T, index=net.facilities.index, columns=sinks)
-    by_sector = frame.T.groupby(net.facilities.loc[sinks, "sector"].to_numpy()).sum().T
-    best = by_sector.idxmax(axis=1).where(by_sector.max(axis=1) > 0)
-    return sectors.where(sectors.notna(), best).where(lambda s: s.notna(), None)
-
-
 # --- specs -------------------------------------------------------------------------------------
 
-@dataclass(frozen=True)
-class Requirement:
-    grade: Grade | None
-    purity: float | None
-    source: str  # where the requirement comes from
+def requirement(net: Network, customer: str, material: str, sectors: pd.Series | None = None
+                ) -> Spec:
+    """The customer's spec for a material (:func:`graphmodel.specs.customer_spec`: its own
+    ``requirements.csv`` rows, else its sector's, tightened by the link columns
+    ``required_grade`` / ``required_purity``); a missing purity floor falls back to the
+    market purity (``oxide_purity.csv``)."""
+    try:
+        return customer_spec(net, customer, material, facility_sector(net, customer, sectors),
+                             market_default=True)
+    except SpecError as error:
+        raise QualificationError(f"links.csv required_grade of {customer}: {error}") from None
 
 
-def requirement(net: Network, customer: str, material: str) -> Requirement:
-    """The customer's spec for a material: the strictest ``required_grade`` (highest
-    temperature family, then energy) and ``required_purity`` on its links for that
-    material; purity falls back to the market purity (``oxide_purity.csv``)."""
-    links = _links_for(net, customer, material)
-    grades, purities = [], []
-    for column, bucket in (("required_grade", grades), ("required_purity", purities)):
-        if column in links:
-            bucket.extend(v for v in links[column] if isinstance(v, str) and v.strip())
-    grade = None
-    if grades:
-        parsed = [_grade(g, f"links.csv required_grade of {customer}") for g in grades]
-        grade = max(parsed, key=lambda g: (g.max_temp_c, g.energy or 0))
-    purity = max((parse_purity(p, material) or 0) for p in purities) if purities else None
-    source = "link" if (grade is not None or purity) else "none"
-    if not purity:
-        purity = market_purity(material)
-        if purity is not None:
-            source = "link+market purity" if grade is not None else "market purity"
-    return Requirement(grade, purity or None, source)
-
-
-def meets(net: Network, supplier: str, req: Requirement, material: str) -> bool | None:
+def meets(net: Network, supplier: str, req: Spec, material: str | None = None) -> bool | None:
     """Whether a supplier's stated capability meets ``req`` (None = capability unknown)."""
-    row = net.facilities.loc[supplier]
-    verdicts = []
-    if req.grade is not None:
-        grades = parse_grades(row.get("grades")) if "grades" in row else []
-        verdicts.append(grades_meet(grades, req.grade))
-    if req.purity is not None:
-        stated = parse_purity(row.get("purity"), material) if "purity" in row else None
-        verdicts.append(None if stated is None else stated >= req.purity)
-    if any(v is False for v in verdicts):
-        return False
-    if any(v is None for v in verdicts):
-        return None
-    return True
+    return fit(net, supplier, req)[0]
 
 
 # --- qualify -----------------------------------------------------------------------------------
@@ -126,20 +83,25 @@ def qualify(net: Network, customer: str, material: str, rule=None) -> pd.DataFra
     material (or, if it has none, of anyone's suppliers of it), other than the customer.
     Columns: ``supplier, name, stage, country, status, link_status`` (best existing link
     to the customer for the material, or None), ``volume`` (carried today),
-    ``meets_spec`` (True/False/None = capability unknown; True when the customer states no
-    requirement, ``spec_source`` none), ``qualified`` (a qualified link exists),
+    ``meets_spec`` (True/False/None = capability unknown, never counted as a fit; True when
+    the customer states no requirement, ``spec_source`` none), ``fitting_grade`` (the
+    supplier's fitting capability of lowest Dy/Tb content, e.g. ``42SH``; ``purity 99.99``
+    for a purity floor), ``qualified`` (a qualified link exists),
     ``lead_time_months``, ``lead_time_basis``, ``spare_capacity`` (capacity minus
-    outbound volume, NaN if unknown), ``unit``, ``required_grade, required_purity,
-    spec_source``. Sorted: qualified first, then meeting the spec, then lead time.
+    outbound volume, NaN if unknown), ``unit``, ``required_grade`` (lowest accepted grade,
+    family and energy if given), ``required_temp_c`` (the temperature rating the magnet
+    needs, deg C), ``required_purity`` (%), ``spec_source``. Sorted: qualified first, then
+    meeting the spec, then lead time.
     """
     net.facility(customer)
-    req = requirement(net, customer, material)
+    sectors = facility_sectors(net)
+    req = requirement(net, customer, material, sectors)
     current = _links_for(net, customer, material)
     pool = net.links[_material_mask(net.links, material)]
     stages = set(net.facilities.loc[(current if len(current) else pool)["supplier"], "stage"])
     if not stages:
         raise QualificationError(f"no link in the network carries '{material}'")
-    sector = facility_sectors(net).get(customer)
+    sector = sectors.get(customer)
     outbound = net.outbound_volume
     records = []
     for sid, fac in net.facilities[net.facilities["stage"].isin(stages)].iterrows():
@@ -148,16 +110,19 @@ def qualify(net: Network, customer: str, material: str, rule=None) -> pd.DataFra
         mine = current[current["supplier"] == sid]
         status = min(mine["status"], key=_STATUS_ORDER.get) if len(mine) else None
         months, basis = _lead_time(mine, status, sector)
+        verdict, fitting = fit(net, sid, req)
         records.append({
             "supplier": sid, "name": fac["name"], "stage": fac["stage"],
             "country": fac["country"], "status": fac["status"], "link_status": status,
-            "volume": float(mine["volume"].sum()), "meets_spec": meets(net, sid, req, material),
+            "volume": float(mine["volume"].sum()), "meets_spec": verdict,
+            "fitting_grade": _describe(fitting),
             "qualified": status == "qualified", "lead_time_months": months,
             "lead_time_basis": basis,
             "spare_capacity": float(fac["capacity"] - outbound[sid]) if not math.isnan(fac["capacity"])
             else np.nan,
             "unit": fac["unit"], "required_grade": str(req.grade) if req.grade else None,
-            "required_purity": req.purity, "spec_source": req.source,
+            "required_temp_c": req.required_temp_c, "required_purity": req.min_purity,
+            "spec_source": req.source,
         })
     frame = pd.DataFrame(records)
     if frame.empty:
@@ -171,6 +136,21 @@ def qualify(net: Network, customer: str, material: str, rule=None) -> pd.DataFra
     frame = frame.assign(_q=~frame["qualified"], _m=rank).sort_values(
         ["_q", "_m", "lead_time_months", "supplier"], kind="stable")
     return frame.drop(columns=["_q", "_m"]).reset_index(drop=True)
+
+
+def _describe(capability) -> str | None:
+    """``42SH``, ``42SH (180 C)`` when the stated temperature differs from the family's,
+    or ``purity 99.99``; None without a capability."""
+    if capability is None:
+        return None
+    if capability.grade is not None:
+        text = str(capability.grade)
+        if capability.max_temp_c is not None and capability.max_temp_c != capability.grade.max_temp_c:
+            text += f" ({capability.max_temp_c:g} C)"
+        return text
+    if capability.purity is not None:
+        return f"purity {capability.purity:g}"
+    return f"{capability.temp_c:g} C" if capability.temp_c is not None else None
 
 
 def _lead_time(links: pd.DataFrame, status, sector) -> tuple[float, str]:
@@ -189,7 +169,11 @@ def _lead_time(links: pd.DataFrame, status, sector) -> tuple[float, str]:
 class ChangeResult:
     """``links``: one row per moved link (customer, material, volume, spec deltas, direct
     qualification months, whether the new supplier meets the spec and has spare capacity);
-    ``affected``: one row per facility whose supply changes (tier 0 = direct customers);
+    ``affected``: one row per facility whose supply changes (tier 0 = direct customers), with
+    ``share_affected`` (share of its supply that came over the moved links),
+    ``months_until_usable`` and ``supply_lost`` = share_affected x annual inbound volume x
+    months_until_usable / 12 (its input units: what it goes without while it requalifies,
+    before stocks and other qualified suppliers step in);
     ``months_until_usable``: the largest months over ``affected``; ``scenario``: a dict in
     the scenarios engine's YAML format (issue 6)."""
 
@@ -221,14 +205,15 @@ def change(net: Network, replace: str, with_: str, customers: list[str] | None =
     direct = links.groupby("customer")["qualification_months"].max()
     approved = set(links.groupby("customer")["new_link_status"].agg(
         lambda s: all(v == "qualified" for v in s)).pipe(lambda s: s[s].index))
-    affected = _downstream(net, moved, direct, sectors, approved)
+    affected, route = _downstream(net, moved, direct, sectors, approved)
     months = float(affected["months_until_usable"].max()) if len(affected) else float(direct.max())
-    return ChangeResult(links, affected, months, _scenario(net, replace, with_, links, months))
+    return ChangeResult(links, affected, months,
+                        _scenario(net, replace, with_, links, months, route))
 
 
 def _moved_link(net: Network, old: str, new: str, row: pd.Series, sectors: pd.Series) -> dict:
     customer, material = row["customer"], row["material"]
-    req = requirement(net, customer, material)
+    req = requirement(net, customer, material, sectors)
     existing = net.links[(net.links["supplier"] == new) & (net.links["customer"] == customer)
                          & (net.links["material"] == material)]
     status = min(existing["status"], key=_STATUS_ORDER.get) if len(existing) else None
@@ -247,7 +232,10 @@ def _moved_link(net: Network, old: str, new: str, row: pd.Series, sectors: pd.Se
 
 def spec_deltas(net: Network, old: str, new: str, material: str | None = None) -> list[str]:
     """Differences between two suppliers that a customer's engineers would review:
-    country, grades offered, purity (for ``material``), certifications gained and lost."""
+    country, grades offered, purity (for ``material``), the thermal limit (deg C) and
+    coercivity HcJ (kA/m) of their best ``capabilities.csv`` entry for ``material``
+    (stated, else the grade class's), certifications gained and lost (column and
+    ``certifications.csv``)."""
     a, b = net.facilities.loc[old], net.facilities.loc[new]
     deltas = []
     if a["country"] != b["country"]:
@@ -261,7 +249,16 @@ def spec_deltas(net: Network, old: str, new: str, material: str | None = None) -
                 va, vb = a.get(column), b.get(column)
             if (va or None) != (vb or None):
                 deltas.append(f"{column}: {va or 'unknown'} -> {vb or 'unknown'}")
-    ca, cb = _certs(a["certifications"]), _certs(b["certifications"])
+    if material is not None and len(net.capabilities):
+        caps = {fid: capabilities(net, fid, material) for fid in (old, new)}
+        for label, unit, value in (("thermal limit", "C", lambda c: c.temp_c),
+                                   ("coercivity HcJ", "kA/m", _hcj)):
+            va, vb = (max((v for v in map(value, caps[fid]) if v is not None), default=None)
+                      for fid in (old, new))
+            if va != vb:
+                deltas.append(f"{label}: {_num(va, unit)} -> {_num(vb, unit)}")
+    ca = _certs(a["certifications"]) | _table_certs(net, old)
+    cb = _certs(b["certifications"]) | _table_certs(net, new)
     if cb - ca:
         deltas.append("certifications gained: " + ", ".join(sorted(cb - ca)))
     if ca - cb:
@@ -270,7 +267,11 @@ def spec_deltas(net: Network, old: str, new: str, material: str | None = None) -
 
 
 def _downstream(net: Network, moved: pd.DataFrame, direct: pd.Series, sectors: pd.Series,
-                approved: set[str]) -> pd.DataFrame:
+                approved: set[str]) -> tuple[pd.DataFrame, dict[str, float]]:
+    """The affected facilities (see :class:`ChangeResult`) and, per direct customer c, the
+    *route month*: the largest ``months_until_usable`` over c and every facility its
+    product reaches (when the last of them has requalified, the new route is usable
+    end to end)."""
     exempt = pd.Series(net.carrying_links.index.isin(moved.index), index=net.carrying_links.index)
     flow = build_flow(net, exempt=exempt)
     share = flow.share_ending_in(flow.exempt_in)  # share of each facility's supply via moved links
@@ -279,6 +280,7 @@ def _downstream(net: Network, moved: pd.DataFrame, direct: pd.Series, sectors: p
     graph.add_edges_from((u, v) for u, v in net.carrying_links[["supplier", "customer"]].itertuples(
         index=False) if stage[v] != RECYCLER)  # scrap back to a recycler needs no requalification
     best: dict[str, tuple[float, int]] = {}
+    route: dict[str, float] = {}
     for customer, months in direct.items():
         best[customer] = max(best.get(customer, (-1, 0)), (months, 0))
         if customer not in graph:
@@ -298,7 +300,9 @@ def _downstream(net: Network, moved: pd.DataFrame, direct: pd.Series, sectors: p
                     reach[nxt] = cand
         for node, value in reach.items():
             best[node] = max(best.get(node, (-1, 0)), value)
+        route[customer] = max(value[0] for value in reach.values())
     ids = net.facilities.index
+    inbound = net.inbound_volume
     records = []
     for node, (months, tier) in best.items():
         fac = net.facilities.loc[node]
@@ -308,9 +312,11 @@ def _downstream(net: Network, moved: pd.DataFrame, direct: pd.Series, sectors: p
             "needs": _needs(tier, months, node in approved or any(
                 nx.has_path(graph, c, node) for c in approved if c in graph and node in graph)),
             "share_affected": float(share[ids.get_loc(node)]), "months_until_usable": months,
+            "supply_lost": float(share[ids.get_loc(node)] * inbound[node] * months / 12.0),
         })
     frame = pd.DataFrame(records)
-    return frame.sort_values(["tier", "months_until_usable", "id"], kind="stable").reset_index(drop=True)
+    return (frame.sort_values(["tier", "months_until_usable", "id"], kind="stable")
+            .reset_index(drop=True), route)
 
 
 def _needs(tier: int, months: float, approved: bool) -> str:
@@ -319,25 +325,43 @@ def _needs(tier: int, months: float, approved: bool) -> str:
     return "qualification of the new source" if tier == 0 else "requalification"
 
 
-def _scenario(net: Network, old: str, new: str, links: pd.DataFrame, months: float) -> dict:
+def _scenario(net: Network, old: str, new: str, links: pd.DataFrame, months: float,
+              route: dict[str, float]) -> dict:
     """A scenario file: the old source is cut from month 0 for the moved customers (the
-    change is forced, e.g. by DFARS); the new links come online after their qualification."""
+    change is forced, e.g. by DFARS); each new link comes online at its customer's *route
+    month* (see :func:`_downstream`), not at its own qualification month, so that no
+    facility downstream recovers through the new source before it has requalified.
+    ``new_capacity`` with a capacity caps the link's rerouted volume at 0 before that month
+    whatever the link's own lead time. The engine does not track which tonnes came from
+    which source, so a branch that requalifies sooner than its siblings recovers with the
+    slowest of them (conservative). New links that are not in the network cannot be
+    simulated; the description lists them."""
     customers = sorted(links["customer"].unique())
     materials = sorted(links["material"].unique())
     missing = []
     new_capacity = []
     for row in links.itertuples(index=False):
-        if row.new_link_status is None:
+        if pd.isna(row.new_link_status):  # None under pandas 2, NaN in a pandas 3 str column
             missing.append(f"{new} -> {row.customer} ({row.material})")
             continue
+        month = max(float(row.qualification_months), route.get(row.customer, 0.0))
         new_capacity.append({"link": {"supplier": new, "customer": row.customer,
                                       "material": row.material},
-                             "month": float(row.qualification_months), "capacity": float(row.volume)})
+                             "month": month, "capacity": float(row.volume)})
     description = (f"Source change generated by tiern change: {old} is replaced by {new} for "
-                   f"{', '.join(customers)}; months until usable downstream: {months:g}.")
+                   f"{', '.join(customers)}; months until usable downstream: {months:g}; each new "
+                   f"link opens when everything it feeds has requalified.")
     if missing:
         description += (" Links not in the network (add them to links.csv as candidate links "
                         "with qualification_months to let the engine reroute): " + "; ".join(missing))
+    unfit = [f"{new} -> {row.customer} ({row.material}): "
+             f"{'misses the spec' if row.meets_spec_new is False else 'capability unknown'}"
+             for row in links.itertuples(index=False)
+             if not pd.isna(row.new_link_status) and row.meets_spec_new is not True]
+    if unfit:
+        description += (" The engine reroutes only to suppliers meeting the customer's stated spec "
+                        "(graphmodel.specs.reroute_fits); state the new source's capability in "
+                        "capabilities.csv for: " + "; ".join(unfit))
     return {
         "name": f"Replace {old} with {new}",
         "description": description,
@@ -402,13 +426,115 @@ def _links_for(net: Network, customer: str, material: str) -> pd.DataFrame:
     return links[_material_mask(links, material)]
 
 
-def _grade(text: str, where: str) -> Grade:
-    try:
-        return parse_grade(text)
-    except SpecError as error:
-        raise QualificationError(f"{where}: {error}") from None
+def _hcj(capability) -> float | None:
+    if capability.hcj is not None:
+        return capability.hcj
+    return capability.grade.min_hcj_koe * KOE_TO_KA_M if capability.grade else None
+
+
+def _num(value, unit: str) -> str:
+    return "unknown" if value is None else f"{value:.4g} {unit}"
+
+
+def _table_certs(net: Network, facility: str) -> set[str]:
+    table = net.certifications
+    return {normalise_certificate(c) for c in table.loc[table["facility"] == facility, "standard"]
+            if isinstance(c, str)} if len(table) else set()
 
 
 def _certs(value) -> set[str]:
     return {normalise_certificate(c) for c in str(value).split(";") if c.strip()} \
         if isinstance(value, str) else set()
+
+
+# --- the requirement chain ------------------------------------------------------------------------
+
+#: Heavy rare earths whose content the magnet grade sets, as the oxides separators sell.
+HEAVY_OXIDES = ("Dy oxide", "Tb oxide")
+
+
+def requirement_chain(net: Network, customer: str, material: str = "NdFeB magnet") -> pd.DataFrame:
+    """The customer's requirement carried up the chain, with who meets each link.
+
+    Rows (``step, requirement, basis, meeting, unknown``):
+
+    1. ``requirement``: the customer's spec for ``material`` (:func:`requirement`).
+    2. ``grade classes``: the families of ``magnet_grades.csv`` (IEC 60404-8-1 / GB/T 13560
+       suffix classes) whose maximum operating temperature is at least the required one,
+       the lowest of them first; ``meeting``: candidate suppliers (as :func:`qualify`) with
+       the grade that fits, ``unknown``: those whose capability is not stated.
+    3. ``Dy/Tb content``: the lowest qualifying family's typical Dy + Tb content (wt%), and
+       the heavy-rare-earth inputs the network's recipes give for ``material`` (t per t).
+    4. one ``purity floor`` row per heavy oxide when the lowest qualifying family contains
+       Dy/Tb: the floor (the customer's, else its sector's ``requirements.csv`` row, else the
+       market purity) and the separators shipping that oxide that meet it.
+    """
+    sectors = facility_sectors(net)
+    spec = requirement(net, customer, material, sectors)
+    rows = [{"step": "requirement", "material": material,
+             "requirement": _spec_text(spec), "basis": spec.source, "meeting": [], "unknown": []}]
+    candidates = qualify(net, customer, material)
+    meeting = [f"{r.supplier} ({r.fitting_grade})" if r.fitting_grade else r.supplier
+               for r in candidates.itertuples() if r.meets_spec is True]
+    unknown = [r.supplier for r in candidates.itertuples() if r.meets_spec is None]
+    families = spec.families()
+    table = grade_table()
+    rows.append({"step": "grade classes", "material": material,
+                 "requirement": ", ".join(f"{f} ({table.at[f, 'max_operating_temp_c']:g} C)"
+                                          for f in families) or "none qualifies",
+                 "basis": "magnet_grades.csv (IEC 60404-8-1 / GB/T 13560 classes)",
+                 "meeting": meeting, "unknown": unknown})
+    if not families:
+        return pd.DataFrame(rows)
+    lowest = Grade(families[0])
+    low, high = lowest.dy_tb_wt_pct
+    inputs = _heavy_inputs(net, material)
+    rows.append({"step": "Dy/Tb content", "material": material,
+                 "requirement": (f"{lowest.family}: {low:g}-{high:g} wt% Dy+Tb (typical)"
+                                 if high > 0 else f"{lowest.family}: Dy/Tb-free grades qualify"),
+                 "basis": "magnet_grades.csv; recipes: " + ("; ".join(inputs) or "none for "
+                                                             + material),
+                 "meeting": [], "unknown": []})
+    if high <= 0:
+        return pd.DataFrame(rows)
+    for oxide in HEAVY_OXIDES:
+        floor = customer_spec(net, customer, oxide, facility_sector(net, customer, sectors),
+                              market_default=True)
+        shippers = sorted(set(net.links.loc[_material_mask(net.links, oxide)
+                                            & (net.links["volume"] > 0), "supplier"]))
+        verdicts = {s: fit(net, s, floor) for s in shippers}
+        rows.append({"step": "purity floor", "material": oxide,
+                     "requirement": (f">= {floor.min_purity:g}%" if floor.min_purity is not None
+                                     else "none stated"),
+                     "basis": floor.source,
+                     "meeting": [f"{s} ({_describe(c)})" if c else s
+                                 for s, (v, c) in verdicts.items() if v is True],
+                     "unknown": [s for s, (v, _) in verdicts.items() if v is None]})
+    return pd.DataFrame(rows)
+
+
+def _spec_text(spec: Spec) -> str:
+    parts = []
+    if spec.min_temp_c is not None:
+        parts.append(f"operating temperature {spec.min_temp_c:g} C")
+    if spec.grade is not None:
+        parts.append(f"grade {spec.grade} or better")
+    if spec.required_bhmax is not None and spec.grade is None:
+        parts.append(f"BHmax >= {spec.required_bhmax:g} kJ/m3")
+    if spec.min_hcj is not None:
+        parts.append(f"HcJ >= {spec.min_hcj:g} kA/m")
+    if spec.min_purity is not None:
+        parts.append(f"purity >= {spec.min_purity:g}%")
+    return "; ".join(parts) or "none stated"
+
+
+def _heavy_inputs(net: Network, material: str) -> list[str]:
+    """``Dy metal 0.0409 t/t (stage magnet, group DyTb)`` for every recipe row making
+    ``material`` from a Dy or Tb input (stage rows; facility rows are listed by facility)."""
+    recipes = net.recipes
+    if not len(recipes):
+        return []
+    rows = recipes[(recipes["output"].str.lower() == material.lower())
+                   & recipes["input"].str.match(r"^(Dy|Tb)\b")]
+    return [f"{r.input} {r.per_unit:g} t/t ({'stage ' + r.stage if isinstance(r.stage, str) else r.facility}, "
+            f"group {r.group})" for r in rows.itertuples() if isinstance(r.stage, str)]

@@ -21,6 +21,7 @@ import pyarrow.compute as pc
 
 from graphmodel.lookup import codes, positions
 from graphmodel.errors import Problem, ValidationError
+from graphmodel.grades import SpecError, parse_grade
 from graphmodel.schema import (ALLOWED_VALUES, ELEMENTS, KINDS, REQUIRED_KINDS, STAGE_RANK,
                                field_table)
 
@@ -248,6 +249,12 @@ def _check_cross_table(raw: dict[str, RawTable], typed: dict[str, pd.DataFrame])
         problems += _check_materials(raw["materials"], typed["materials"])
     if "capacities" in raw and "facility" in typed["capacities"]:
         problems += _check_capacities(raw["capacities"], typed["capacities"], stage_of)
+    if "capabilities" in raw and "facility" in typed["capabilities"]:
+        problems += _check_capabilities(raw["capabilities"], typed["capabilities"], stage_of)
+    if "requirements" in raw and "material" in typed["requirements"]:
+        problems += _check_requirements(raw["requirements"], typed["requirements"], stage_of)
+    if "certifications" in raw and "facility" in typed["certifications"]:
+        problems += _check_certifications(raw["certifications"], typed["certifications"], stage_of)
     return problems
 
 
@@ -276,6 +283,55 @@ def _check_capacities(table: RawTable, capacities: pd.DataFrame, stage_of: pd.Se
         problems.append(Problem(table.label, table.row_number(i), "material",
                                 f"duplicate capacity for {capacities.at[i, 'facility']} "
                                 f"({capacities.at[i, 'material']})"))
+    return problems
+
+
+def _check_capabilities(table: RawTable, capabilities: pd.DataFrame, stage_of: pd.Series
+                        ) -> list[Problem]:
+    """Known facilities; readable grades; one row per (facility, material, grade)."""
+    problems = _unknown_facilities(table, capabilities["facility"], stage_of)
+    for i, grade in capabilities["grade"].items():
+        if isinstance(grade, str):
+            try:
+                parse_grade(grade)
+            except SpecError as error:
+                problems.append(Problem(table.label, table.row_number(i), "grade", str(error)))
+    keyed = capabilities[["facility", "material", "grade"]].fillna("")
+    for i in keyed.index[keyed.duplicated()]:
+        problems.append(Problem(table.label, table.row_number(i), "grade",
+                                f"duplicate capability for {keyed.at[i, 'facility']} "
+                                f"({keyed.at[i, 'material']} {keyed.at[i, 'grade']})".rstrip()))
+    return problems
+
+
+def _check_requirements(table: RawTable, requirements: pd.DataFrame, stage_of: pd.Series
+                        ) -> list[Problem]:
+    """Each row names exactly one of facility or sector (a known facility); one row per
+    (scope, material)."""
+    problems = []
+    facility = requirements["facility"].fillna("").astype(str)
+    sector = requirements["sector"].fillna("").astype(str)
+    for i in requirements.index[(facility == "") == (sector == "")]:
+        problems.append(Problem(table.label, table.row_number(i), "facility",
+                                "give exactly one of facility or sector"))
+    problems += _unknown_facilities(table, requirements["facility"], stage_of)
+    scope = sector.where(facility == "", "facility " + facility)
+    keyed = pd.DataFrame({"scope": scope, "material": requirements["material"]})
+    for i in keyed.index[keyed.duplicated()]:
+        problems.append(Problem(table.label, table.row_number(i), "material",
+                                f"duplicate requirement for {keyed.at[i, 'scope']} "
+                                f"({keyed.at[i, 'material']})"))
+    return problems
+
+
+def _check_certifications(table: RawTable, certifications: pd.DataFrame, stage_of: pd.Series
+                          ) -> list[Problem]:
+    """Known facilities; one row per (facility, standard)."""
+    problems = _unknown_facilities(table, certifications["facility"], stage_of)
+    for i in certifications.index[certifications.duplicated(["facility", "standard"])]:
+        problems.append(Problem(table.label, table.row_number(i), "standard",
+                                f"duplicate certification {certifications.at[i, 'standard']} "
+                                f"for {certifications.at[i, 'facility']}"))
     return problems
 
 

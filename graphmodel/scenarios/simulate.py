@@ -44,6 +44,7 @@ import scipy.sparse as sp
 from scipy.optimize import linprog
 
 from ..errors import TiernError
+from ..specs import reroute_fits
 from .core import Compiled, Topology
 from .model import DAYS_PER_MONTH, Responses
 from .select import facility_mask
@@ -389,7 +390,9 @@ class ReroutePlan:
         order = responses.reroute_lead_months
         self.lead = np.where(self.qualified, order, np.maximum(lead, order))
         self.online = link_online
-        self.static_ok = self.same_stage & ~topo.lagged & (self.group_base[self.group] > 0)
+        # specs gate alternatives: only suppliers meeting the customer's spec (graphmodel.specs)
+        self.static_ok = (self.same_stage & ~topo.lagged & (self.group_base[self.group] > 0)
+                          & reroute_fits(topo.net))
         self.cost = np.where(self.qualified, -1.0, -(1.0 - CANDIDATE_PENALTY))
         self.out_links_monthly = topo.volume / 12.0
         levels = level_links(topo) if levels is None else levels

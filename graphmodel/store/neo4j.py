@@ -90,7 +90,8 @@ INDEXES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("TiernDataset", ("tag",)),
     ("TiernPointer", ("key",)),
 )
-DATA_LABELS = ("Facility", "Country", "Owner", "Demand", "Recipe", "Material", "Capacity")
+DATA_LABELS = ("Facility", "Country", "Owner", "Demand", "Recipe", "Material", "Capacity",
+               "Capability", "Requirement", "Certification")
 
 
 # ----------------------------------------------------------------------------- errors
@@ -529,6 +530,16 @@ class Neo4jStore:
         "capacities": ("MATCH (n:Capacity {dataset: $tag})-[:CAPACITY_OF]->(f:Facility) "
                        "WHERE n._row >= $lo AND n._row < $hi "
                        "RETURN n._row AS row, properties(n) AS p, {facility: f.id} AS ends"),
+        # specifications: a capability or a certification points at its facility; a
+        # requirement names a facility or a sector, so it is a plain row
+        "capabilities": ("MATCH (n:Capability {dataset: $tag})-[:CAPABILITY_OF]->(f:Facility) "
+                         "WHERE n._row >= $lo AND n._row < $hi "
+                         "RETURN n._row AS row, properties(n) AS p, {facility: f.id} AS ends"),
+        "requirements": ("MATCH (n:Requirement {dataset: $tag}) WHERE n._row >= $lo AND n._row < $hi "
+                         "RETURN n._row AS row, properties(n) AS p, {} AS ends"),
+        "certifications": ("MATCH (n:Certification {dataset: $tag})-[:CERTIFICATION_OF]->(f:Facility) "
+                           "WHERE n._row >= $lo AND n._row < $hi "
+                           "RETURN n._row AS row, properties(n) AS p, {facility: f.id} AS ends"),
     }
 
     def _read_records(self, kind: str, tag: str, page_size: int) -> list[dict]:
@@ -540,6 +551,9 @@ class Neo4jStore:
             "recipes": "MATCH (n:Recipe {dataset: $tag}) RETURN max(n._row) AS m",
             "materials": "MATCH (n:Material {dataset: $tag}) RETURN max(n._row) AS m",
             "capacities": "MATCH (n:Capacity {dataset: $tag}) RETURN max(n._row) AS m",
+            "capabilities": "MATCH (n:Capability {dataset: $tag}) RETURN max(n._row) AS m",
+            "requirements": "MATCH (n:Requirement {dataset: $tag}) RETURN max(n._row) AS m",
+            "certifications": "MATCH (n:Certification {dataset: $tag}) RETURN max(n._row) AS m",
         }[kind]
         top = self.run(count_query, {"tag": tag}, what=f"reading {kind}")[0]["m"]
         if top is None:
@@ -809,7 +823,8 @@ def _plan(net: Network) -> _Plan:
                   [{"supplier": rec["supplier"], "customer": rec["customer"],
                     **_with_row(props("links", rec, ("supplier", "customer")), i)}
                    for i, rec in enumerate(tables["links"].to_dict("records"))]))
-    for kind, label in (("recipes", "Recipe"), ("materials", "Material")):
+    for kind, label in (("recipes", "Recipe"), ("materials", "Material"),
+                        ("requirements", "Requirement")):
         steps.append((_Step(kind, f"UNWIND $rows AS r MERGE (n:{label} {{dataset: $tag, _row: r.props._row}}) "
                                   "SET n += r.props" + float_sets(kind, "n")),
                       [_with_row(props(kind, rec, ()), i)
@@ -821,6 +836,14 @@ def _plan(net: Network) -> _Plan:
                         + " MERGE (n)-[:CAPACITY_OF {dataset: $tag}]->(f)"),
                   [{"facility": rec["facility"], **_with_row(props("capacities", rec, ("facility",)), i)}
                    for i, rec in enumerate(tables["capacities"].to_dict("records"))]))
+    for kind, label, rel in (("capabilities", "Capability", "CAPABILITY_OF"),
+                             ("certifications", "Certification", "CERTIFICATION_OF")):
+        steps.append((_Step(kind,
+                            "UNWIND $rows AS r MATCH (f:Facility {dataset: $tag, id: r.facility}) "
+                            f"MERGE (n:{label} {{dataset: $tag, _row: r.props._row}}) SET n += r.props"
+                            + float_sets(kind, "n") + f" MERGE (n)-[:{rel} {{dataset: $tag}}]->(f)"),
+                      [{"facility": rec["facility"], **_with_row(props(kind, rec, ("facility",)), i)}
+                       for i, rec in enumerate(tables[kind].to_dict("records"))]))
     steps = [(s, rows) for s, rows in steps if rows]
     return _Plan(tables=tables, dataset_props=dataset_props, steps=steps)
 

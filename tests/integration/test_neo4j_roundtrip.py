@@ -165,3 +165,22 @@ def test_upsert_of_another_network_adds_to_the_dataset(store):
     back = store.pull()
     assert len(back.facilities) == 16 and len(back.links) == 19
     assert set(golden.facilities.index) | {"m", "s"} == set(back.facilities.index)
+
+
+def test_specifications_round_trip(store):
+    """Capabilities and certifications hang off their facility; requirements are plain rows."""
+    net = network_from_records(
+        [{"id": "mag", "name": "Magnets", "stage": "magnet", "country": "JP"},
+         {"id": "mot", "name": "Motors", "stage": "motor", "country": "DE"}],
+        [{"supplier": "mag", "customer": "mot", "material": "NdFeB magnet", "volume": 5}],
+        capabilities=[{"facility": "mag", "material": "NdFeB magnet", "grade": "42SH", "br": 1.29,
+                       "hcj": 1592.0, "max_temp": 150, "dy_tb": 3.5, "year": 2025}],
+        requirements=[{"facility": "mot", "material": "NdFeB magnet", "operating_temp": 140},
+                      {"sector": "wind", "material": "NdFeB magnet", "grade_family": "SH"}],
+        certifications=[{"facility": "mag", "standard": "IATF16949", "scope": "Takefu plant"}])
+    result = store.push(net, replace=True)
+    assert result.counts["capabilities"] == 1 and result.counts["requirements"] == 2
+    assert_same_tables(net, store.pull())
+    held = store.run("MATCH (c:Certification)-[:CERTIFICATION_OF]->(f:Facility) "
+                     "RETURN f.id AS id, c.standard AS standard")
+    assert [(r["id"], r["standard"]) for r in held] == [("mag", "IATF16949")]
