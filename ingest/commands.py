@@ -23,6 +23,7 @@ from rich.console import Console
 from rich.progress import Progress
 
 from graphmodel.errors import InputFormatError
+from graphmodel.output import markdown_table, render, write_text
 
 # The source adapters are imported inside the commands, for start-up speed (see above).
 
@@ -141,15 +142,14 @@ def _finish(network, notes: pd.DataFrame, output: Path, report: Optional[Path]) 
           file=sys.stderr)
     if report:
         _write_report(notes, report, markdown="# Ingest notes\n\n" + (
-            notes.to_markdown(index=False) if len(notes) else "(no notes)") + "\n")
+            markdown_table(notes) if len(notes) else "(no notes)") + "\n")
 
 
 def _write_report(frame: pd.DataFrame, path: Path, *, markdown: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
     if path.suffix.lower() == ".csv":
-        frame.to_csv(path, index=False, lineterminator="\n")
+        write_text(render(frame, "csv"), path)
     else:
-        path.write_text(markdown, encoding="utf-8")
+        write_text(markdown, path)
     print(f"wrote {path}", file=sys.stderr)
 
 

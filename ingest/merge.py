@@ -55,6 +55,7 @@ import pandas as pd
 
 from graphmodel.errors import Problem, ValidationError
 from graphmodel.network import Network
+from graphmodel.output import markdown_table
 
 from .fragment import COUNTRY_LEVEL, build_network, decode_text
 
@@ -91,10 +92,10 @@ class MergeResult:
     def report_markdown(self) -> str:
         """The report as Markdown: counts per action, then every row."""
         counts = self.report["action"].value_counts().rename_axis("action").reset_index(name="count")
-        table = self.report.fillna("").to_markdown(index=False) if len(self.report) else "(nothing to report)"
+        table = markdown_table(self.report.fillna("")) if len(self.report) else "(nothing to report)"
         return ("# Merge report\n\n" + f"Merged network: {len(self.network.facilities)} facilities, "
                 f"{len(self.network.links)} links.\n\n## Summary\n\n"
-                + (counts.to_markdown(index=False) if len(counts) else "(no decisions)")
+                + (markdown_table(counts) if len(counts) else "(no decisions)")
                 + "\n\n## Decisions\n\n" + table + "\n")
 
 

@@ -13,9 +13,10 @@ import openpyxl
 import pandas as pd
 
 from graphmodel.errors import Problem
+from graphmodel.output import output_path, safe_frame
 from graphmodel.schema import KINDS, REQUIRED_KINDS
 
-from .raw import RawTable
+from .raw import RawTable, restore_frame
 
 
 def read_workbook(path: Path) -> tuple[dict[str, RawTable], list[Problem]]:
@@ -44,7 +45,7 @@ def read_workbook(path: Path) -> tuple[dict[str, RawTable], list[Problem]]:
                 header = header[:-1]
             body = [(r + [""] * len(header))[: len(header)] for r in rows[1:]]
             frame = pd.DataFrame(body, columns=_unique(header), dtype=object).astype(str)
-            tables[kind] = RawTable(kind, label, header, frame)
+            tables[kind] = RawTable(kind, label, header, restore_frame(frame))
     finally:
         book.close()
     return tables, problems
@@ -73,10 +74,14 @@ def _cell_text(value) -> str:
 
 
 def write_workbook(frames: dict[str, pd.DataFrame], path: Path) -> Path:
-    """Write record tables as sheets of one workbook, with bold, frozen headers."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    """Write record tables as sheets of one workbook, with bold, frozen headers.
+
+    Cells pass through :func:`graphmodel.output.safe_frame` (see :func:`write_folder`).
+    """
+    path = output_path(path)
+    safe = {kind: safe_frame(frame, "xlsx", f"{path.name}[{kind}]") for kind, frame in frames.items()}
     with pd.ExcelWriter(path, engine="openpyxl") as writer:
-        for kind, frame in frames.items():
+        for kind, frame in safe.items():
             frame.to_excel(writer, sheet_name=kind, index=False)
             sheet = writer.sheets[kind]
             sheet.freeze_panes = "A2"

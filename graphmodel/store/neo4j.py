@@ -52,7 +52,7 @@ from urllib.parse import urlsplit
 
 import pandas as pd
 
-from graphmodel.errors import ConvergenceError, NodeNotFound, TiernError
+from graphmodel.errors import ConvergenceError, NodeNotFound, TiernError, scrub_credentials
 from graphmodel.io.raw import RawTable
 from graphmodel.io.validate import validate_tables
 from graphmodel.network import Network
@@ -140,7 +140,12 @@ class Settings:
                              f"{', '.join(DIALECTS)}; set TIERN_NEO4J_DIALECT or --dialect)")
         if not self.uri:
             raise StoreError("no server URI: pass --uri or set NEO4J_URI")
-        if urlsplit(self.uri).scheme not in BOLT_SCHEMES:
+        try:
+            scheme = urlsplit(self.uri).scheme
+            urlsplit(self.uri).port  # raises on a port that is not a number in 0..65535
+        except ValueError as error:
+            raise StoreError(f"invalid server URI '{_strip_userinfo(self.uri)}': {error}") from None
+        if scheme not in BOLT_SCHEMES:
             raise StoreError(f"invalid server URI '{_strip_userinfo(self.uri)}': expected "
                              f"{', '.join(s + '://' for s in BOLT_SCHEMES)}host:port")
 
@@ -261,7 +266,8 @@ class Neo4jStore:
         try:
             self._driver = neo4j.GraphDatabase.driver(s.uri, auth=(s.user, s.password), **config)
         except (ne.ConfigurationError, ValueError) as error:
-            raise StoreError(f"invalid server URI '{_strip_userinfo(s.uri)}': {error}. "
+            raise StoreError(f"invalid server URI '{_strip_userinfo(s.uri)}': "
+                             f"{scrub_credentials(str(error), [s.password])}. "
                              "Use bolt://, bolt+s://, neo4j:// or neo4j+s://host:port") from None
         attempts = 3 if self.falkordb else 2
         for attempt in range(attempts):
@@ -910,15 +916,13 @@ def _now() -> str:
 
 
 def _first_line(error: BaseException) -> str:
-    text = str(error).strip().splitlines()
+    """The first line of a driver error, with any credentials in it scrubbed."""
+    text = scrub_credentials(str(error)).strip().splitlines()
     return text[0] if text else type(error).__name__
 
 
 def _strip_userinfo(uri: str) -> str:
-    parts = urlsplit(uri)
-    if parts.username or parts.password:
-        return uri.replace(parts.netloc, parts.netloc.split("@", 1)[-1])
-    return uri
+    return scrub_credentials(uri).replace("***@", "")
 
 
 def _quiet_driver_logs() -> None:
