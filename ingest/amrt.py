@@ -51,9 +51,8 @@ import re
 import unicodedata
 from pathlib import Path
 
-import openpyxl
-
 from graphmodel.errors import Problem, ValidationError
+from graphmodel.io.excel import load_workbook
 from graphmodel.io.normalize import normalize_country
 from graphmodel.schema import ALL_STAGES
 
@@ -121,10 +120,9 @@ def read_amrt(path: str | Path, *, processor_stage: str = "separator", company_s
 
 
 def _open(path: Path):
-    try:
-        workbook = openpyxl.load_workbook(path, data_only=True, read_only=False)
-    except Exception as error:  # openpyxl raises several types for non-workbooks
-        raise ValidationError([Problem(path.name, 0, "-", f"not an .xlsx workbook ({error})")]) from None
+    workbook, problems = load_workbook(path, data_only=True, read_only=False)  # size/bomb/DTD checked
+    if workbook is None:
+        raise ValidationError(problems)
     missing = [s for s in (DECLARATION, SMELTER_LIST) if s not in workbook.sheetnames]
     if missing:
         raise ValidationError([Problem(path.name, 0, "-", f"missing sheet '{s}' (sheets: "

@@ -61,6 +61,7 @@ from pathlib import Path
 
 from graphmodel.errors import Problem, ValidationError
 from graphmodel.io.normalize import country_name, normalize_country
+from graphmodel.io.numeric import parse_number
 
 from .fragment import COUNTRY_LEVEL, Ingested, build_network, decode_text, note, notes_frame
 
@@ -175,9 +176,9 @@ def _number(table: _Table, row: dict, column: str, problems: list) -> float | No
     if text in _MISSING:
         return None
     try:
-        value = float(text)
-    except ValueError:
-        problems.append(Problem(table.label, row["_row"], column, f"expected a number, got '{text}'"))
+        value = parse_number(text)
+    except ValueError as error:
+        problems.append(Problem(table.label, row["_row"], column, str(error)))
         return None
     if value < 0:
         problems.append(Problem(table.label, row["_row"], column, f"must be >= 0, got {text}"))

@@ -51,6 +51,7 @@ import numpy as np
 
 from graphmodel.errors import Problem, ValidationError
 from graphmodel.io.normalize import normalize_country
+from graphmodel.io.numeric import parse_number
 
 from .fragment import COUNTRY_LEVEL, Ingested, build_network, decode_text, note, notes_frame
 
@@ -191,7 +192,10 @@ def parse_value(text: str) -> float | str | None:
     """
     text = text.strip()
     if _NUMBER.fullmatch(text):
-        return float(text.replace(",", ""))
+        try:
+            return parse_number(text.replace(",", ""))
+        except ValueError:  # too large: the caller reports it as an unreadable value
+            return None
     if text in ZERO_CODES or text in UNKNOWN_CODES or _BOUND.fullmatch(text):
         return text
     return None

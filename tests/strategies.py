@@ -81,10 +81,11 @@ def hostile_text(max_size: int = 40):
 
 
 def non_finite_numbers():
-    """Spellings of numbers that are not finite, or overflow/underflow a float64."""
+    """Spellings of numbers that are not finite, overflow a float64 (or exceed tiern's 1e15
+    bound) or underflow to 0."""
     return st.sampled_from(["inf", "-inf", "+inf", "Inf", "INF", "infinity", "Infinity", "-Infinity",
                             "nan", "NaN", "-nan", "NAN", "1e309", "-1e309", "1e400", "1e-400",
-                            "4e-324", "1E-330", "9" * 400])
+                            "-1e-400", "1E-330", "9" * 400, "1e16"])
 
 
 @st.composite
