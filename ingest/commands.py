@@ -82,8 +82,14 @@ def amrt(files: list[Path] = FilesArg, output: Path = OutDirOpt,
                                            help="Stage of the declaring company."),
          report: Optional[Path] = ReportOpt) -> None:
     """RMI AMRT declaration workbooks -> declared processors linked to the declaring company."""
+    from graphmodel.schema import ALL_STAGES
+
     from .amrt import read_amrt
 
+    for stage, hint in ((processor_stage, "--processor-stage"), (company_stage, "--company-stage")):
+        if stage not in ALL_STAGES:
+            raise typer.BadParameter(f"unknown stage '{stage}' (expected one of "
+                                     f"{', '.join(ALL_STAGES)})", param_hint=hint)
     _run(files, lambda path: read_amrt(path, processor_stage=processor_stage,
                                        company_stage=company_stage), output, report)
 
