@@ -335,7 +335,8 @@ def _smelter_row(cells, row, label, declared, problems, notes):
     if not (metal and name and country):
         return None
     rmi_id = cells.get("rmi_id") or cells.get("id_input") or ""
-    return {"metal": metal, "name": name, "country": country, "rmi_id": rmi_id, "row": row}
+    return {"metal": metal, "name": name, "country": country, "rmi_id": rmi_id, "row": row,
+            "label": label}
 
 
 # --- records ---------------------------------------------------------------------------------
@@ -360,7 +361,8 @@ def _records(declaration, smelters, country, processor_stage, company_stage):
             facilities.append({
                 "id": facility_id, "name": smelter["name"], "stage": processor_stage,
                 "country": smelter["country"], "source": source, "year": date.year,
-                "basis": "declared", "rmi_id": smelter["rmi_id"]})
+                "basis": "declared", "rmi_id": smelter["rmi_id"],
+                "_source": (smelter.get("label", ""), smelter["row"])})
             links.append({"supplier": facility_id, "customer": company_id, "material": RARE_EARTHS,
                           "volume": 0, "status": "qualified", "source": source, "year": date.year,
                           "basis": "declared", "volume_known": False})

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from graphmodel.errors import Problem
+from graphmodel.errors import Problem, ValidationError
 from graphmodel.io import RawTable, read_raw
 from graphmodel.io.validate import validate_tables
 from graphmodel.network import Network
@@ -60,18 +60,38 @@ def build_network(facilities: list[dict], links: list[dict], *, name: str,
 
     A network with facilities but no known links (a USGS extract: country production, no
     flows) is validated facility by facility and gets an empty, correctly typed links table.
-    Raises :class:`graphmodel.errors.ValidationError` on any invalid record.
+    Raises :class:`graphmodel.errors.ValidationError` on any invalid record. A record may
+    carry ``_source = (file, row)``, the place in the user's input it was built from: a
+    problem with that record then names that place, never a ``facilities.csv`` the user does
+    not have; problems of records without one name the ingested network and the record.
     """
-    raw = {"facilities": _raw("facilities", facilities)}
-    if links:
-        raw["links"] = _raw("links", links)
-    for kind, records in (("owners", owners), ("demand", demand)):
-        if records:
-            raw[kind] = _raw(kind, records)
-    tables = validate_tables(raw)
+    sources: dict[str, list] = {}
+    raw = {}
+    for kind, records in (("facilities", facilities), ("links", links), ("owners", owners),
+                          ("demand", demand)):
+        if records or kind == "facilities":
+            sources[kind] = [r.get("_source") for r in records]
+            raw[kind] = _raw(kind, [{k: v for k, v in r.items() if k != "_source"} for r in records])
+    try:
+        tables = validate_tables(raw)
+    except ValidationError as error:
+        raise ValidationError([_located(p, sources, name) for p in error.problems]) from None
     if not links:
         tables["links"] = empty_table("links")
     return Network(**tables, name=name)
+
+
+def _located(problem: Problem, sources: dict[str, list], name: str) -> Problem:
+    """``problem`` (about an ingested record) moved to where that record came from."""
+    kind = problem.file.removesuffix(".csv")
+    if kind not in sources:
+        return problem
+    index = problem.row - 2
+    record = f"ingested {kind} record {index + 1}" if index >= 0 else f"ingested {kind}"
+    source = sources[kind][index] if 0 <= index < len(sources[kind]) else None
+    if source:
+        return Problem(source[0], source[1], problem.column, f"{problem.message} ({record})")
+    return Problem(f"{name} ({record})", 0, problem.column, problem.message)
 
 
 def empty_table(kind: str) -> pd.DataFrame:

@@ -173,6 +173,7 @@ def _alias_map(aliases: pd.DataFrame | None, frames: list[pd.DataFrame]) -> dict
     problems = [Problem(row["_file"], row["_row"], "canonical_id", f"unknown facility id "
                         f"'{row['canonical_id']}' (not in any input)")
                 for row in rows if row["canonical_id"] not in known]
+    problems += _alias_chains(rows)
     if problems:
         raise ValidationError(problems)
     mapping = {}
@@ -180,6 +181,29 @@ def _alias_map(aliases: pd.DataFrame | None, frames: list[pd.DataFrame]) -> dict
         mapping[row["alias"]] = row["canonical_id"]
         mapping["name:" + normalize_name(row["alias"])] = row["canonical_id"]
     return mapping
+
+
+def _alias_chains(rows: list[dict]) -> list[Problem]:
+    """An alias must lead straight to a canonical id: a canonical id that is itself an alias
+    (a chain, or a cycle that would rename two facilities into each other and count one twice)
+    and an alias given two different canonical ids are refused."""
+    first = {}
+    problems = []
+    for row in rows:
+        earlier = first.setdefault(row["alias"], row)
+        if earlier["canonical_id"] != row["canonical_id"]:
+            problems.append(Problem(row["_file"], row["_row"], "canonical_id", f"alias '{row['alias']}' "
+                                    f"already maps to '{earlier['canonical_id']}' (row {earlier['_row']})"))
+    for row in rows:
+        path, seen = [row["alias"], row["canonical_id"]], {row["alias"]}
+        while path[-1] in first and path[-1] not in seen and path[-1] != first[path[-1]]["canonical_id"]:
+            seen.add(path[-1])
+            path.append(first[path[-1]]["canonical_id"])
+        if len(path) > 2:
+            kind = "cycle" if path[-1] in seen else "chain"
+            problems.append(Problem(row["_file"], row["_row"], "canonical_id", f"alias {kind} "
+                                    f"{' -> '.join(path)}: a canonical id must not itself be an alias"))
+    return problems
 
 
 def _resolve(frames, networks, alias_map, report):

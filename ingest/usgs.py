@@ -251,6 +251,7 @@ def _facility(row: dict, reserves: dict, label: str, source: str, year: int):
         "level": COUNTRY_LEVEL, "usgs_country": country,
         "usgs_code": "" if isinstance(value, float) else value,
         "reserves_t": _reserves(reserves.get(country)),
+        "_source": (label, number),
     }
     return facility, notes
 
