@@ -24,6 +24,7 @@ from rich.progress import Progress
 
 from graphmodel.errors import InputFormatError
 from graphmodel.output import markdown_table, render, write_text
+from graphmodel.schema import ALL_STAGES
 
 # The source adapters are imported inside the commands, for start-up speed (see above).
 
@@ -82,8 +83,6 @@ def amrt(files: list[Path] = FilesArg, output: Path = OutDirOpt,
                                            help="Stage of the declaring company."),
          report: Optional[Path] = ReportOpt) -> None:
     """RMI AMRT declaration workbooks -> declared processors linked to the declaring company."""
-    from graphmodel.schema import ALL_STAGES
-
     from .amrt import read_amrt
 
     for stage, hint in ((processor_stage, "--processor-stage"), (company_stage, "--company-stage")):
