@@ -105,6 +105,20 @@ def safe_frame(frame: pd.DataFrame, fmt: str, label: str = "") -> pd.DataFrame:
     return out
 
 
+def csv_text(frame: pd.DataFrame) -> str:
+    """``frame`` as CSV text (no index), LF line endings unless a cell holds a carriage return.
+
+    Python's CSV writer quotes a cell only for the characters of its line terminator, so a
+    bare CR inside a cell would be written unquoted and read back as a line break; such a
+    table is written with CRLF line endings, which makes the writer quote it.
+    """
+    text_cells = [frame.iloc[:, i] for i in range(frame.shape[1])
+                  if frame.iloc[:, i].dtype == object or pd.api.types.is_string_dtype(frame.iloc[:, i])]
+    has_cr = any("\r" in str(c) for c in frame.columns) or any(
+        values.map(lambda v: isinstance(v, str) and "\r" in v).any() for values in text_cells)
+    return frame.to_csv(index=False, lineterminator="\r\n" if has_cr else "\n")
+
+
 def markdown_text(value) -> object:
     """A cell made safe inside a Markdown table: ``|`` escaped, HTML and ``&`` as entities,
     line breaks as spaces. Non-text values pass unchanged.
@@ -139,7 +153,7 @@ def render(frame: pd.DataFrame, fmt: str) -> str:
             raise OutputError(f"cannot write JSON: {error}") from None
     flat = _flatten_lists(frame)
     if fmt == "csv":
-        return safe_frame(flat, "csv").to_csv(index=False, lineterminator="\n")
+        return csv_text(safe_frame(flat, "csv"))
     if fmt == "md":
         return markdown_table(flat, floatfmt=".4g") + "\n"
     if fmt == "table":

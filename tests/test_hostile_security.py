@@ -7,7 +7,7 @@ import re
 import openpyxl
 import pandas as pd
 import pytest
-from hypothesis import given
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from app_support.data import read_upload, upload_base_name
@@ -195,3 +195,33 @@ def test_output_onto_a_folder_or_under_a_file(monkeypatch, capsys, tmp_path, gol
                             tmp_path / "plain")
     assert code == 1
     assert err.startswith(f"error: {tmp_path / 'plain'}: is a file")
+
+
+@pytest.mark.timeout(60)
+def test_zip_bomb_upload_refused(tmp_path):
+    load_golden().write(tmp_path / "golden.xlsx")
+    import zipfile
+    parts = {}
+    with zipfile.ZipFile(tmp_path / "golden.xlsx") as archive:
+        for name in archive.namelist():
+            parts[name] = archive.read(name)
+    parts["xl/worksheets/sheet1.xml"] = parts["xl/worksheets/sheet1.xml"].replace(
+        b"<sheetData>", b"<sheetData><row>" + b" " * (50 * 1024 ** 2) + b"</row>", 1)
+    with zipfile.ZipFile(tmp_path / "bomb.xlsx", "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in parts.items():
+            archive.writestr(name, data)
+    result = read_upload([("../bomb.xlsx", (tmp_path / "bomb.xlsx").read_bytes())])
+    assert result.network is None
+    messages = result.problems["message"].tolist()
+    assert len(messages) == 1 and messages[0].startswith("part xl/worksheets/sheet1.xml unpacks ")
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(name=hostile_text().filter(lambda t: "\x00" not in t and t.strip(" \t\r\n\x0b\x0c") != ""))
+def test_hostile_names_round_trip_through_csv_exactly(tmp_path_factory, name):
+    net = load_golden()
+    facilities = net.facilities.copy()
+    facilities.loc["mine_cn", "name"] = name
+    folder = Network(facilities, net.links, net.owners, net.demand).write(
+        tmp_path_factory.mktemp("rt") / "net")
+    assert load_network(folder).facilities.loc["mine_cn", "name"] == name

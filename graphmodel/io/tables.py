@@ -17,7 +17,7 @@ from pathlib import Path
 import pandas as pd
 
 from graphmodel.errors import Problem
-from graphmodel.output import output_path, safe_frame, write_text
+from graphmodel.output import csv_text, output_path, safe_frame, write_text
 from graphmodel.schema import KINDS, REQUIRED_KINDS
 
 from .raw import RawTable, restore_frame
@@ -138,6 +138,5 @@ def write_folder(frames: dict[str, pd.DataFrame], folder: Path) -> list[Path]:
     safe = {kind: safe_frame(frame, "csv", f"{kind}.csv") for kind, frame in frames.items()}
     written = []
     for kind, frame in safe.items():
-        written.append(write_text(frame.to_csv(index=False, lineterminator="\n"),
-                                  folder / f"{kind}.csv"))
+        written.append(write_text(csv_text(frame), folder / f"{kind}.csv"))
     return written
