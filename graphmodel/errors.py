@@ -65,8 +65,8 @@ class OutputError(TiernError):
     """A result cannot be written safely (a cell a format cannot hold, an unwritable target)."""
 
 
-class LimitError(TiernError):
-    """An input or option exceeds one of tiern's documented limits (README "What tiern refuses")."""
+class SettingError(TiernError, ValueError):
+    """An environment setting (``TIERN_*``) that cannot be read."""
 
 
 _URI_USERINFO = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)[^/\s'\"<>]*@")

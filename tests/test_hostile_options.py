@@ -161,3 +161,24 @@ def test_option_bounds(monkeypatch, capsys, tmp_path, args, message):
     code, _, err = run_cli(monkeypatch, capsys, *args)
     assert code == 2
     assert message in " ".join(err.split()), err
+
+
+@pytest.mark.parametrize("variable, value, message", [
+    ("TIERN_MAX_BATCH_BYTES", "abc", "error: TIERN_MAX_BATCH_BYTES='abc' is not a number of bytes "
+                                     "(e.g. 2000000000, 512M, 2G)"),
+    ("TIERN_MAX_BATCH_BYTES", "inf", "error: TIERN_MAX_BATCH_BYTES must be a positive, finite number "
+                                     "of bytes"),
+    ("TIERN_MAX_BATCH_BYTES", "nan", "error: TIERN_MAX_BATCH_BYTES must be a positive, finite number "
+                                     "of bytes"),
+])
+def test_bad_settings_are_messages(monkeypatch, capsys, variable, value, message):
+    monkeypatch.setenv(variable, value)
+    code, _, err = run_cli(monkeypatch, capsys, "scenario", "bayan-obo-outage", "--runs", "2")
+    assert (code, err.strip().splitlines()[-1]) == (1, message)
+
+
+def test_bad_retry_seconds_is_a_message(monkeypatch, capsys):
+    monkeypatch.setenv("TIERN_NEO4J_RETRY_SECONDS", "soon")
+    code, _, err = run_cli(monkeypatch, capsys, "neo4j", "status", "--uri", "bolt://127.0.0.1:1")
+    assert (code, err.strip()) == (
+        1, "error: TIERN_NEO4J_RETRY_SECONDS='soon': expected seconds between 0 and 3600")

@@ -168,7 +168,14 @@ class Settings:
         """Settings from explicit values, falling back to the ``NEO4J_*`` environment."""
         env = os.environ if environ is None else environ
         if env.get("TIERN_NEO4J_RETRY_SECONDS") and "max_retry_time" not in extra:
-            extra["max_retry_time"] = float(env["TIERN_NEO4J_RETRY_SECONDS"])
+            text = env["TIERN_NEO4J_RETRY_SECONDS"]
+            try:
+                extra["max_retry_time"] = float(text)
+            except ValueError:
+                extra["max_retry_time"] = float("nan")
+            if not 0 <= extra["max_retry_time"] <= 3600:
+                raise StoreError(f"TIERN_NEO4J_RETRY_SECONDS={text!r}: expected seconds "
+                                 "between 0 and 3600")
         return cls(
             uri=uri or env.get("NEO4J_URI") or DEFAULT_URI,
             user=user if user is not None else env.get("NEO4J_USER", "neo4j"),
