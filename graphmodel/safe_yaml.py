@@ -7,7 +7,8 @@ On top of :class:`yaml.SafeLoader` (no Python objects), a file is refused with i
   millions of values (the "billion laughs"), e.g. inside a scenario selector;
 * repeats a key in one mapping (YAML keeps the last one silently);
 * holds a float that is not finite (``.inf``, ``.nan``, ``1.0e+999``) or underflows to 0;
-* holds an impossible date (``2025-02-30``).
+* holds an impossible date (``2025-02-30``);
+* is larger than :data:`MAX_YAML_BYTES` or nested deeper than Python's recursion limit.
 """
 from __future__ import annotations
 
@@ -20,7 +21,10 @@ import yaml
 
 from graphmodel.errors import TiernError
 
-__all__ = ["YamlProblem", "load_yaml", "load_yaml_file", "NoAliasDumper", "dump_yaml"]
+#: Largest YAML file read (scenarios and rules are a few kilobytes).
+MAX_YAML_BYTES = 10 * 1024 ** 2
+
+__all__ = ["MAX_YAML_BYTES", "YamlProblem", "load_yaml", "load_yaml_file", "NoAliasDumper", "dump_yaml"]
 
 
 class YamlProblem(TiernError):
@@ -129,6 +133,10 @@ def load_yaml_file(path: str | Path, file: str | None = None) -> Any:
     """Read and parse a YAML file; ``file`` names it in messages (default: the path)."""
     path = Path(path)
     try:
+        size = path.stat().st_size
+        if size > MAX_YAML_BYTES:
+            raise YamlProblem(file or str(path), 0, f"file is {size:,} bytes, more than the "
+                                                    f"{MAX_YAML_BYTES:,} tiern reads as YAML")
         data = path.read_bytes()
     except OSError as error:
         raise YamlProblem(file or str(path), 0, f"cannot read ({error.strerror or error})") from None

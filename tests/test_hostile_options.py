@@ -182,3 +182,17 @@ def test_bad_retry_seconds_is_a_message(monkeypatch, capsys):
     code, _, err = run_cli(monkeypatch, capsys, "neo4j", "status", "--uri", "bolt://127.0.0.1:1")
     assert (code, err.strip()) == (
         1, "error: TIERN_NEO4J_RETRY_SECONDS='soon': expected seconds between 0 and 3600")
+
+
+@pytest.mark.timeout(60)
+def test_deeply_nested_yaml_refused(tmp_path):
+    assert scenario_error(tmp_path, "name: " + "[" * 20000 + "]" * 20000 + "\n") == \
+        "s.yaml: nested too deeply"
+
+
+def test_oversized_yaml_refused(tmp_path, monkeypatch):
+    from graphmodel import safe_yaml
+    monkeypatch.setattr(safe_yaml, "MAX_YAML_BYTES", 10)
+    size = len(SCENARIO.encode())
+    assert scenario_error(tmp_path, SCENARIO) == (
+        f"s.yaml: file is {size:,} bytes, more than the 10 tiern reads as YAML")
