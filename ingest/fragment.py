@@ -12,6 +12,8 @@ empty); :mod:`ingest.merge` relies on it to let facility-level data refine count
 """
 from __future__ import annotations
 
+import csv
+import io
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -112,6 +114,29 @@ def _text(value) -> str:
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     return str(value)
+
+
+def csv_rows(text: str, label: str) -> list[tuple[int, list[str]]]:
+    """Records of a CSV text as ``(row, cells)`` (row 1 is the header), read strictly.
+
+    An unclosed quote, which a lenient reader would silently extend to the end of the file,
+    is a problem at the line the quoted field starts; so is any other malformed quoting.
+    """
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    rows, last_line = [], 0
+    try:
+        for number, cells in enumerate(reader, start=1):
+            rows.append((number, cells))
+            last_line = reader.line_num
+    except csv.Error as error:
+        line = last_line + 1
+        if "unexpected end of data" in str(error):
+            message = (f"unclosed quote: the quoted field starting on line {line} never ends "
+                       "(add the closing \")")
+        else:
+            message = f"malformed CSV: {error}"
+        raise ValidationError([Problem(label, line, "-", message)]) from None
+    return rows
 
 
 def decode_text(data: bytes, label: str, encodings: tuple[str, ...]):

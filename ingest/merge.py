@@ -57,7 +57,7 @@ from graphmodel.errors import Problem, ValidationError
 from graphmodel.network import Network
 from graphmodel.output import markdown_table
 
-from .fragment import COUNTRY_LEVEL, build_network, decode_text
+from .fragment import COUNTRY_LEVEL, build_network, csv_rows, decode_text
 
 REPORT_COLUMNS = ["action", "kept", "other", "input", "detail", "before", "after"]
 #: Trailing words dropped from names before matching (legal forms).
@@ -105,17 +105,14 @@ def read_aliases(path: str | Path) -> pd.DataFrame:
     text, problem = decode_text(path.read_bytes(), path.name, ("utf-8-sig",))
     if problem:
         raise ValidationError([problem])
-    import csv
-    import io
-
-    reader = csv.reader(io.StringIO(text, newline=""))
-    header = [h.strip() for h in next(reader, [])]
+    records = csv_rows(text, path.name)
+    header = [h.strip() for h in (records[0][1] if records else [])]
     missing = [c for c in ("alias", "canonical_id") if c not in header]
     if missing:
         raise ValidationError([Problem(path.name, 1, c, f"missing required column '{c}' (header "
                                        f"has: {', '.join(header) or 'nothing'})") for c in missing])
     rows, problems = [], []
-    for number, cells in enumerate(reader, start=2):
+    for number, cells in records[1:]:
         record = dict(zip(header, (c.strip() for c in cells)))
         if not any(record.values()):
             continue

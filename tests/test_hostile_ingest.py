@@ -50,3 +50,25 @@ def test_alias_with_two_targets_refused(monkeypatch, capsys, tmp_path, golden_di
     assert (code, err.strip().splitlines()) == (1, [
         "aliases.csv:3:canonical_id: alias 'Baotou' already maps to 'mine_cn' (row 2)",
         "1 problem found"])
+
+
+def test_unclosed_quote_in_a_source_file_is_located_not_swallowed(tmp_path):
+    from ingest.usgs import read_usgs
+    from .conftest import DATA_DIR
+
+    data = (DATA_DIR / "usgs" / "mcs2026_rare_earths.csv").read_bytes()  # Windows-1252, as published
+    lines = data.rstrip(b"\n").split(b"\n")
+    path = tmp_path / "mcs2026_rare_earths.csv"
+    path.write_bytes(b"\n".join(lines + [b'RARE EARTHS,"unclosed', b"more text"]) + b"\n")
+    line = len(lines) + 1
+    with pytest.raises(ValidationError) as error:
+        read_usgs(path)
+    assert [str(p) for p in error.value.problems] == [
+        f'mcs2026_rare_earths.csv:{line}:-: unclosed quote: the quoted field starting on line '
+        f'{line} never ends (add the closing ")']
+    # a quote opened mid-file pairs with a later one: still located at the record it opens
+    path.write_bytes(b"\n".join(lines[:3] + [b'RARE EARTHS,"unclosed'] + lines[3:]) + b"\n")
+    with pytest.raises(ValidationError) as error:
+        read_usgs(path)
+    assert [str(p) for p in error.value.problems] == [
+        "mcs2026_rare_earths.csv:4:-: malformed CSV: ',' expected after '\"'"]
