@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import tempfile
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath, PureWindowsPath
 
 import pandas as pd
 import streamlit as st
@@ -127,6 +127,20 @@ def show_problems(error: TiernError) -> None:
     st.dataframe(frame, hide_index=True, width="stretch")
 
 
+def upload_base_name(name: str) -> str:
+    """The last component of an uploaded file's name (``/`` and ``\\`` both separate), so no
+    name can write outside the fresh temporary folder it is saved in.
+
+    >>> upload_base_name("../../etc/cron.d/x.xlsx"), upload_base_name("C:\\\\a\\\\b.xlsx")
+    ('x.xlsx', 'b.xlsx')
+    """
+    base = PureWindowsPath(PurePosixPath(name).name).name
+    if base in ("", ".", "..") or base.startswith("."):
+        suffix = PurePosixPath(name).suffix.lower()
+        return f"upload{suffix if suffix in ('.xlsx', '.xlsm') else '.xlsx'}"
+    return base
+
+
 def read_upload(files: list[tuple[str, bytes]]) -> UploadResult:
     """Read uploaded files (one workbook, or the CSV files of one network) into a network.
 
@@ -151,7 +165,7 @@ def read_upload(files: list[tuple[str, bytes]]) -> UploadResult:
     with tempfile.TemporaryDirectory(prefix="tiern-upload-") as tmp:
         if workbooks:
             name, content = workbooks[0]
-            target = Path(tmp) / name
+            target = Path(tmp) / upload_base_name(name)
             target.write_bytes(content)
         else:
             target = Path(tmp) / "uploaded"

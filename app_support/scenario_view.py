@@ -3,7 +3,8 @@ reshape results for the charts (pure functions, no ``st.*``)."""
 from __future__ import annotations
 
 import pandas as pd
-import yaml
+
+from graphmodel.safe_yaml import dump_yaml
 
 
 def builder_scenario(*, name: str, horizon: int, shock_type: str, countries=(), country_basis="location",
@@ -35,7 +36,7 @@ def scenario_yaml(scenario) -> str:
     """A parsed scenario as YAML text a user can save, edit and load with ``tiern scenario``."""
     data = scenario.model_dump(mode="json", exclude_defaults=True, exclude_none=True)
     data = {"name": scenario.name, **{k: v for k, v in data.items() if k != "name"}}
-    return yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
+    return dump_yaml(data, sort_keys=False, allow_unicode=True)  # no aliases: load_scenario refuses them
 
 
 def curves(result, sinks: list[str] | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:

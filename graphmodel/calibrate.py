@@ -38,6 +38,7 @@ from scipy.optimize import least_squares
 
 from .backtest import Evaluator
 from .network import Network
+from .safe_yaml import NoAliasDumper, load_yaml_file
 from .scenarios.core import Draws, central_draws
 from .scenarios.model import DAYS_PER_MONTH, Distribution, Scenario, ScenarioFileError
 from .scenarios.observed import period_end, period_months
@@ -229,7 +230,7 @@ def calibrated_yaml(source: Path, spec: Scenario, calibration: Calibration) -> s
     months do not inform keep the source's value (recorded with ``identified: false``).
     Only date-free, rounded fields are written: the same inputs and seed give the same file.
     """
-    data = yaml.safe_load(Path(source).read_text(encoding="utf-8"))
+    data = load_yaml_file(source)  # the same strict loader as load_scenario
     table = calibration.parameters
     identified = calibration.parameters["identified"].to_numpy()
     for j, (p, value, sd) in enumerate(zip(spec.observed.free, calibration.values, calibration.sd)):
@@ -275,8 +276,9 @@ def calibrated_yaml(source: Path, spec: Scenario, calibration: Calibration) -> s
     return header + yaml.dump(data, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=100)
 
 
-class _Dumper(yaml.SafeDumper):
-    """Safe YAML with short lists of numbers and flat mappings written inline."""
+class _Dumper(NoAliasDumper):
+    """Safe YAML with short lists of numbers and flat mappings written inline (no aliases:
+    load_scenario refuses them)."""
 
 
 def _represent_list(dumper, value):

@@ -8,6 +8,7 @@ traceback) and exit non-zero.
 """
 from __future__ import annotations
 
+import os
 import sys
 from importlib.metadata import entry_points
 
@@ -16,7 +17,7 @@ import typer
 from . import __version__
 from .commands import (analytics, backtest, basics, chokepoints, compliance, diff, generate,
                        neo4j, scenarios)
-from .errors import TiernError, ValidationError
+from .errors import TiernError, ValidationError, scrub_credentials
 
 app = typer.Typer(
     name="tiern",
@@ -48,32 +49,56 @@ for _entry in entry_points(group="tiern.commands"):
     _entry.load()(app)
 
 
+def _secrets(argv: list[str]) -> list[str]:
+    """Passwords given on the command line or in the environment, to keep out of messages."""
+    found = [os.environ.get("NEO4J_PASSWORD", "")]
+    for i, arg in enumerate(argv):
+        if arg == "--password" and i + 1 < len(argv):
+            found.append(argv[i + 1])
+        elif arg.startswith("--password="):
+            found.append(arg.split("=", 1)[1])
+    return [s for s in found if s]
+
+
+def _say(message: str) -> None:
+    print(scrub_credentials(message, _secrets(sys.argv[1:])), file=sys.stderr)
+
+
 def main() -> None:
-    """Entry point: run the app, turning tiern's own errors into messages and exit codes."""
+    """Entry point: run the app, turning tiern's own errors into messages and exit codes.
+
+    Every message passes through :func:`graphmodel.errors.scrub_credentials`, so a password
+    given in ``--uri``, ``--password`` or ``NEO4J_PASSWORD`` is never printed.
+    """
     try:
         app(standalone_mode=False)
     except ValidationError as error:
         for problem in error.problems:
-            print(problem, file=sys.stderr)
+            _say(str(problem))
         count = len(error.problems)
         print(f"{count} problem{'s' if count != 1 else ''} found", file=sys.stderr)
         sys.exit(1)
     except TiernError as error:
-        print(f"error: {error}", file=sys.stderr)
+        _say(f"error: {error}")
         sys.exit(1)
     except typer.Exit as done:
         sys.exit(done.exit_code)
     except typer.Abort:
         print("aborted", file=sys.stderr)
         sys.exit(1)
+    except OSError as error:  # a file or folder that cannot be read or written
+        where = f"{error.filename}: " if error.filename else ""
+        _say(f"error: {where}{error.strerror or error}")
+        sys.exit(1)
     except Exception as error:
         # usage errors (bad option values, missing arguments): click's ClickException, or the
         # copy typer vendors as typer._click; both know how to show themselves
         if callable(getattr(error, "show", None)) and isinstance(getattr(error, "exit_code", None), int):
+            if hasattr(error, "message"):
+                error.message = scrub_credentials(error.message, _secrets(sys.argv[1:]))
             error.show()
             sys.exit(error.exit_code)
         raise
-
 
 if __name__ == "__main__":
     main()

@@ -1,6 +1,8 @@
 """Exceptions raised by tiern, caught by type in the CLI and the app."""
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 
@@ -57,3 +59,28 @@ class ConvergenceError(TiernError):
 
 class InputFormatError(TiernError):
     """A file or folder that cannot be read as a network at all (wrong kind, missing)."""
+
+
+class OutputError(TiernError):
+    """A result cannot be written safely (a cell a format cannot hold, an unwritable target)."""
+
+
+class SettingError(TiernError, ValueError):
+    """An environment setting (``TIERN_*``) that cannot be read."""
+
+
+_URI_USERINFO = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)[^/\s'\"<>]*@")
+
+
+def scrub_credentials(text: str, secrets: Iterable[str] = ()) -> str:
+    """``text`` with credentials removed: user and password inside any ``scheme://user:pw@host``
+    become ``***``, and every given secret (of 4 characters or more) is replaced by ``***``.
+
+    >>> scrub_credentials("cannot reach 'bolt://neo4j:pw@db:7687' (pw)", ["pw"])
+    "cannot reach 'bolt://***@db:7687' (pw)"
+    """
+    text = _URI_USERINFO.sub(r"\1***@", str(text))
+    for secret in secrets:
+        if secret and len(secret) >= 4:
+            text = text.replace(secret, "***")
+    return text

@@ -3,14 +3,27 @@
 ``table`` (aligned text for a terminal), ``csv``, ``json`` (a list of row objects),
 ``xlsx`` (one sheet, styled header) and ``md`` (a Markdown table). Cells holding lists
 become JSON arrays in ``json`` and ``;``-joined text elsewhere.
+
+Every spreadsheet and CSV that tiern writes goes through :func:`safe_frame`, so no value can
+act as code when the file is opened in a spreadsheet program: a text cell that starts with
+``=``, ``+``, ``-``, ``@``, a tab or a carriage return (and is not a plain number such as
+``-5``) is written with a leading single quote (``'=1+1``); a cell holding a NUL character
+(or, in XLSX, any other control character XML cannot carry) or more than
+:data:`XLSX_CELL_LIMIT` characters is refused with :class:`graphmodel.errors.OutputError`
+rather than truncated or dropped. tiern's own readers undo the quote (:func:`restore`), so
+``tiern convert`` round trips exactly. Markdown cells are escaped (:func:`markdown_text`):
+``|``, ``<``, ``>`` and ``&`` cannot break a table or inject HTML.
 """
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+
+from graphmodel.errors import OutputError
 
 FORMATS = ("table", "csv", "json", "xlsx", "md")
 _EXTENSIONS = {".csv": "csv", ".json": "json", ".xlsx": "xlsx", ".md": "md", ".txt": "table"}
@@ -25,15 +38,124 @@ def infer_format(fmt: str | None, output: Path | None) -> str:
     return "table"
 
 
+#: Characters that make a spreadsheet program read a text cell as a formula (OWASP CSV injection).
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+#: Most characters one XLSX cell holds (Excel's limit; longer text would be truncated).
+XLSX_CELL_LIMIT = 32_767
+_PLAIN_NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
+_XML_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
+def _needs_quote(text: str) -> bool:
+    if not text:
+        return False
+    if text[0] in FORMULA_PREFIXES:
+        return not _PLAIN_NUMBER.fullmatch(text)
+    return text[0] == "'" and _needs_quote(text[1:])  # keeps neutralise() reversible
+
+
+def neutralise(text: str) -> str:
+    """``text`` made inert for spreadsheets: a leading ``'`` before a formula prefix.
+
+    A text that already starts with quotes followed by a formula prefix gets one more quote,
+    so :func:`restore` gives back exactly the original.
+
+    >>> neutralise("=HYPERLINK(1)"), neutralise("-5"), neutralise("Ma'anshan")
+    ("'=HYPERLINK(1)", '-5', "Ma'anshan")
+    """
+    return "'" + text if _needs_quote(text) else text
+
+
+def restore(text: str) -> str:
+    """The inverse of :func:`neutralise`, applied by tiern's readers to every text cell."""
+    return text[1:] if text.startswith("'") and _needs_quote(text[1:]) else text
+
+
+def safe_frame(frame: pd.DataFrame, fmt: str, label: str = "") -> pd.DataFrame:
+    """A copy of ``frame`` safe to write as ``fmt`` (``csv`` or ``xlsx``; see module docstring).
+
+    Raises :class:`OutputError` naming the row (as a spreadsheet counts, header = 1) and
+    column of a cell the format cannot hold.
+    """
+    where = f"{label}: " if label else ""
+
+    def check(value, row: int, column) -> object:
+        if not isinstance(value, str):
+            return value
+        bad = ("\x00" in value and "\x00") or (fmt == "xlsx" and _XML_ILLEGAL.search(value))
+        if bad:
+            char = bad if isinstance(bad, str) else bad.group()
+            raise OutputError(f"{where}row {row}, column '{column}': the control character "
+                              f"U+{ord(char):04X} cannot be written to {fmt.upper()}; remove it "
+                              f"from the input")
+        if fmt == "xlsx" and len(value) > XLSX_CELL_LIMIT:
+            raise OutputError(f"{where}row {row}, column '{column}': {len(value):,} characters, more "
+                              f"than the {XLSX_CELL_LIMIT:,} an XLSX cell holds (it would be "
+                              f"truncated); write CSV or JSON instead")
+        return neutralise(value)
+
+    out = frame.copy()
+    out.columns = [check(c, 1, c) for c in out.columns]
+    for position, column in enumerate(out.columns):
+        values = out.iloc[:, position]
+        if values.dtype == object or pd.api.types.is_string_dtype(values):
+            out.isetitem(position, pd.Series(
+                [check(v, i + 2, column) for i, v in enumerate(values.tolist())],
+                index=values.index, dtype=object))
+    return out
+
+
+def csv_text(frame: pd.DataFrame) -> str:
+    """``frame`` as CSV text (no index), LF line endings unless a cell holds a carriage return.
+
+    Python's CSV writer quotes a cell only for the characters of its line terminator, so a
+    bare CR inside a cell would be written unquoted and read back as a line break; such a
+    table is written with CRLF line endings, which makes the writer quote it.
+    """
+    text_cells = [frame.iloc[:, i] for i in range(frame.shape[1])
+                  if frame.iloc[:, i].dtype == object or pd.api.types.is_string_dtype(frame.iloc[:, i])]
+    has_cr = any("\r" in str(c) for c in frame.columns) or any(
+        values.map(lambda v: isinstance(v, str) and "\r" in v).any() for values in text_cells)
+    return frame.to_csv(index=False, lineterminator="\r\n" if has_cr else "\n")
+
+
+def markdown_text(value) -> object:
+    """A cell made safe inside a Markdown table: ``|`` escaped, HTML and ``&`` as entities,
+    line breaks as spaces. Non-text values pass unchanged.
+
+    >>> print(markdown_text("<b>A|B</b>"))
+    &lt;b&gt;A\\|B&lt;/b&gt;
+    """
+    if not isinstance(value, str):
+        return value
+    text = value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return re.sub(r"[\r\n]+", " ", text).replace("|", "\\|")
+
+
+def markdown_table(frame: pd.DataFrame, **options) -> str:
+    """``frame`` as a Markdown table with every text cell and header escaped."""
+    out = frame.copy()
+    out.columns = [markdown_text(str(c)) for c in out.columns]
+    for position in range(out.shape[1]):
+        values = out.iloc[:, position]
+        if values.dtype == object or pd.api.types.is_string_dtype(values):
+            out.isetitem(position, values.map(markdown_text).astype(object))
+    return out.to_markdown(index=False, **options)
+
+
 def render(frame: pd.DataFrame, fmt: str) -> str:
     """A table as text in ``fmt`` (any format but xlsx)."""
     if fmt == "json":
-        return json.dumps([_json_row(row) for row in frame.to_dict("records")], indent=2) + "\n"
+        try:
+            return json.dumps([_json_row(row) for row in frame.to_dict("records")], indent=2,
+                              allow_nan=False) + "\n"
+        except ValueError as error:  # an infinite value: JSON has no way to write it
+            raise OutputError(f"cannot write JSON: {error}") from None
     flat = _flatten_lists(frame)
     if fmt == "csv":
-        return flat.to_csv(index=False, lineterminator="\n")
+        return csv_text(safe_frame(flat, "csv"))
     if fmt == "md":
-        return flat.to_markdown(index=False, floatfmt=".4g") + "\n"
+        return markdown_table(flat, floatfmt=".4g") + "\n"
     if fmt == "table":
         return flat.to_string(index=False, float_format=_readable, na_rep="") + "\n"
     raise ValueError(f"unknown format '{fmt}' (expected one of {', '.join(FORMATS)})")
@@ -50,11 +172,13 @@ def write_xlsx(sheets: dict[str, pd.DataFrame], path: Path) -> Path:
     """Write tables to a workbook, one sheet each, with bold filled headers, frozen and sized."""
     from openpyxl.styles import Font, PatternFill
 
-    path.parent.mkdir(parents=True, exist_ok=True)
+    path = output_path(path)
+    safe = {name: safe_frame(_flatten_lists(frame), "xlsx", f"{path.name}[{name[:31]}]")
+            for name, frame in sheets.items()}
     with pd.ExcelWriter(path, engine="openpyxl") as writer:
-        for name, frame in sheets.items():
+        for name, frame in safe.items():
             sheet_name = name[:31]
-            _flatten_lists(frame).to_excel(writer, sheet_name=sheet_name, index=False)
+            frame.to_excel(writer, sheet_name=sheet_name, index=False)
             sheet = writer.sheets[sheet_name]
             sheet.freeze_panes = "A2"
             for cell in sheet[1]:
@@ -63,6 +187,32 @@ def write_xlsx(sheets: dict[str, pd.DataFrame], path: Path) -> Path:
             for column in sheet.columns:
                 width = max(len(str(c.value)) if c.value is not None else 0 for c in column)
                 sheet.column_dimensions[column[0].column_letter].width = min(max(width + 2, 8), 60)
+    return path
+
+
+def output_path(path: Path, folder: bool = False) -> Path:
+    """Check that ``path`` can be written (a file, or a folder when ``folder``), creating its
+    parent folders; raises :class:`OutputError` with the reason otherwise."""
+    path = Path(path)
+    if not folder and path.is_dir():
+        raise OutputError(f"{path}: is a folder; give a file name (e.g. {path / 'result.csv'})")
+    if folder and path.exists() and not path.is_dir():
+        raise OutputError(f"{path}: is a file; give a folder name or a name ending in .xlsx")
+    target = path if folder else path.parent
+    try:
+        target.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise OutputError(f"{path}: cannot create {target} ({error.strerror or error})") from None
+    return path
+
+
+def write_text(text: str, path: Path) -> Path:
+    """Write ``text`` as UTF-8 to ``path``, with a clear error if the place is not writable."""
+    path = output_path(path)
+    try:
+        path.write_text(text, encoding="utf-8")
+    except OSError as error:
+        raise OutputError(f"{path}: cannot write ({error.strerror or error})") from None
     return path
 
 
@@ -83,7 +233,7 @@ def _json_value(value):
     if value is None or value is pd.NA or value is pd.NaT:
         return None
     if isinstance(value, (float, np.floating)):
-        return None if np.isnan(value) else float(value)
+        return None if np.isnan(value) else float(value)  # infinity: refused by render()
     if isinstance(value, np.integer):
         return int(value)
     if isinstance(value, np.bool_):

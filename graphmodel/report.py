@@ -31,7 +31,7 @@ from .errors import TiernError
 from .explain import names_list, why
 from .exposure import exposure
 from .network import Network
-from .output import write_xlsx
+from .output import markdown_table, markdown_text, output_path, write_text, write_xlsx
 from .progress import Progress
 from .schema import ALL_STAGES, STAGES
 from .summary import summary_by_stage_country
@@ -433,13 +433,13 @@ def write_report(report: Report, path: Path, progress: Optional[Progress] = None
     if suffix not in REPORT_FORMATS:
         raise TiernError(f"cannot write a report as '.{suffix}' (expected one of "
                          f"{', '.join('.' + f for f in REPORT_FORMATS)})")
-    path.parent.mkdir(parents=True, exist_ok=True)
+    output_path(path)
     if suffix == "xlsx":
         write_xlsx(xlsx_sheets(report), path)
     elif suffix == "md":
-        path.write_text(to_markdown(report), encoding="utf-8")
+        write_text(to_markdown(report), path)
     elif suffix == "html":
-        path.write_text(to_html(report), encoding="utf-8")
+        write_text(to_html(report), path)
     else:
         from weasyprint import HTML
 
@@ -689,34 +689,35 @@ def to_markdown(report: Report) -> str:
     """The report as Markdown: text and tables (charts are in the HTML and PDF editions)."""
     meta = report.meta
     names = _all_names(report)
-    lines = [f"# {meta['title']}", "",
-             f"Dataset **{meta['name']}** · hash `{meta['hash']}` · data years {meta['years']} · "
+    md = markdown_text
+    lines = [f"# {md(meta['title'])}", "",
+             f"Dataset **{md(meta['name'])}** · hash `{meta['hash']}` · data years {meta['years']} · "
              f"{meta['facilities']} facilities, {meta['links']} links · buyers: "
              f"{meta['sinks_selected']} · generated {meta['generated']} with tiern "
              f"{meta['tiern_version']}", "", "## Summary", ""]
-    lines += [f"- {line}" for line in report.findings] + [""]
-    lines += [f"> {note}" for note in report.notes]
+    lines += [f"- {md(line)}" for line in report.findings] + [""]
+    lines += [f"> {md(note)}" for note in report.notes]
     lines += [f"## Top {len(report.top)} chokepoints", "",
-              _display("Top chokepoints", report.top, names).to_markdown(index=False), "",
+              markdown_table(_display("Top chokepoints", report.top, names)), "",
               "### Why each is a chokepoint", ""]
-    lines += [f"{row['rank']}. **{row['name']}** ({row['stage']}, {row['country']}): {row['why']}"
+    lines += [f"{row['rank']}. **{md(row['name'])}** ({row['stage']}, {row['country']}): {md(row['why'])}"
               for _, row in report.top.iterrows()] + [""]
     for table_name, heading, _, intro in _SECTIONS:
         table = report.tables.get(table_name)
         lines += [f"## {heading}", "", intro, ""]
         if table is not None and len(table):
-            lines += [_display(table_name, table, names).to_markdown(index=False), ""]
+            lines += [markdown_table(_display(table_name, table, names)), ""]
     if report.backtests:
         lines += ["## Backtests: the model against real events", ""]
     for event in report.backtests:
         lines += [f"### {event['name']}", "", _backtest_intro(event), ""]
         for kind, name in event["tables"].items():
-            lines += [_backtest_display(kind, report.tables[name]).to_markdown(index=False), ""]
+            lines += [markdown_table(_backtest_display(kind, report.tables[name])), ""]
     lines += ["## Methodology", ""]
     lines += [f"- **{topic}.** {text}" for topic, text in report.methodology] + [""]
     lines += ["## Data sources", "",
               f"Dataset hash `{meta['hash']}`, data years {meta['years']}. Reproduce with "
-              f"`{meta['command']}`.", "", report.sources.to_markdown(index=False), ""]
+              f"`{meta['command']}`.", "", markdown_table(report.sources), ""]
     return "\n".join(lines)
 
 

@@ -18,6 +18,8 @@ import os
 from importlib.resources import files
 from pathlib import Path
 
+from graphmodel.errors import SettingError
+
 # A wheel is always installed unpacked, so the package's resources are plain files.
 BUNDLED_DATA = Path(str(files("graphmodel.data")))
 
@@ -42,10 +44,10 @@ def max_batch_bytes() -> int:
     try:
         value = float(text[:-1] if text[-1] in _SUFFIX else text) * scale
     except ValueError:
-        raise ValueError(f"TIERN_MAX_BATCH_BYTES={os.environ['TIERN_MAX_BATCH_BYTES']!r} is not "
+        raise SettingError(f"TIERN_MAX_BATCH_BYTES={os.environ['TIERN_MAX_BATCH_BYTES']!r} is not "
                          "a number of bytes (e.g. 2000000000, 512M, 2G)") from None
-    if value <= 0:
-        raise ValueError("TIERN_MAX_BATCH_BYTES must be positive")
+    if not 0 < value < float("inf"):  # also refuses nan and inf
+        raise SettingError("TIERN_MAX_BATCH_BYTES must be a positive, finite number of bytes")
     return int(value)
 
 

@@ -51,9 +51,8 @@ import re
 import unicodedata
 from pathlib import Path
 
-import openpyxl
-
 from graphmodel.errors import Problem, ValidationError
+from graphmodel.io.excel import load_workbook
 from graphmodel.io.normalize import normalize_country
 from graphmodel.schema import ALL_STAGES
 
@@ -121,10 +120,9 @@ def read_amrt(path: str | Path, *, processor_stage: str = "separator", company_s
 
 
 def _open(path: Path):
-    try:
-        workbook = openpyxl.load_workbook(path, data_only=True, read_only=False)
-    except Exception as error:  # openpyxl raises several types for non-workbooks
-        raise ValidationError([Problem(path.name, 0, "-", f"not an .xlsx workbook ({error})")]) from None
+    workbook, problems = load_workbook(path, data_only=True, read_only=False)  # size/bomb/DTD checked
+    if workbook is None:
+        raise ValidationError(problems)
     missing = [s for s in (DECLARATION, SMELTER_LIST) if s not in workbook.sheetnames]
     if missing:
         raise ValidationError([Problem(path.name, 0, "-", f"missing sheet '{s}' (sheets: "
@@ -337,7 +335,8 @@ def _smelter_row(cells, row, label, declared, problems, notes):
     if not (metal and name and country):
         return None
     rmi_id = cells.get("rmi_id") or cells.get("id_input") or ""
-    return {"metal": metal, "name": name, "country": country, "rmi_id": rmi_id, "row": row}
+    return {"metal": metal, "name": name, "country": country, "rmi_id": rmi_id, "row": row,
+            "label": label}
 
 
 # --- records ---------------------------------------------------------------------------------
@@ -362,7 +361,8 @@ def _records(declaration, smelters, country, processor_stage, company_stage):
             facilities.append({
                 "id": facility_id, "name": smelter["name"], "stage": processor_stage,
                 "country": smelter["country"], "source": source, "year": date.year,
-                "basis": "declared", "rmi_id": smelter["rmi_id"]})
+                "basis": "declared", "rmi_id": smelter["rmi_id"],
+                "_source": (smelter.get("label", ""), smelter["row"])})
             links.append({"supplier": facility_id, "customer": company_id, "material": RARE_EARTHS,
                           "volume": 0, "status": "qualified", "source": source, "year": date.year,
                           "basis": "declared", "volume_known": False})

@@ -23,6 +23,8 @@ from rich.console import Console
 from rich.progress import Progress
 
 from graphmodel.errors import InputFormatError
+from graphmodel.output import markdown_table, render, write_text
+from graphmodel.schema import ALL_STAGES
 
 # The source adapters are imported inside the commands, for start-up speed (see above).
 
@@ -83,6 +85,10 @@ def amrt(files: list[Path] = FilesArg, output: Path = OutDirOpt,
     """RMI AMRT declaration workbooks -> declared processors linked to the declaring company."""
     from .amrt import read_amrt
 
+    for stage, hint in ((processor_stage, "--processor-stage"), (company_stage, "--company-stage")):
+        if stage not in ALL_STAGES:
+            raise typer.BadParameter(f"unknown stage '{stage}' (expected one of "
+                                     f"{', '.join(ALL_STAGES)})", param_hint=hint)
     _run(files, lambda path: read_amrt(path, processor_stage=processor_stage,
                                        company_stage=company_stage), output, report)
 
@@ -141,15 +147,14 @@ def _finish(network, notes: pd.DataFrame, output: Path, report: Optional[Path]) 
           file=sys.stderr)
     if report:
         _write_report(notes, report, markdown="# Ingest notes\n\n" + (
-            notes.to_markdown(index=False) if len(notes) else "(no notes)") + "\n")
+            markdown_table(notes) if len(notes) else "(no notes)") + "\n")
 
 
 def _write_report(frame: pd.DataFrame, path: Path, *, markdown: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
     if path.suffix.lower() == ".csv":
-        frame.to_csv(path, index=False, lineterminator="\n")
+        write_text(render(frame, "csv"), path)
     else:
-        path.write_text(markdown, encoding="utf-8")
+        write_text(markdown, path)
     print(f"wrote {path}", file=sys.stderr)
 
 

@@ -12,12 +12,14 @@ empty); :mod:`ingest.merge` relies on it to let facility-level data refine count
 """
 from __future__ import annotations
 
+import csv
+import io
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
-from graphmodel.errors import Problem
+from graphmodel.errors import Problem, ValidationError
 from graphmodel.io import RawTable, read_raw
 from graphmodel.io.validate import validate_tables
 from graphmodel.network import Network
@@ -60,18 +62,38 @@ def build_network(facilities: list[dict], links: list[dict], *, name: str,
 
     A network with facilities but no known links (a USGS extract: country production, no
     flows) is validated facility by facility and gets an empty, correctly typed links table.
-    Raises :class:`graphmodel.errors.ValidationError` on any invalid record.
+    Raises :class:`graphmodel.errors.ValidationError` on any invalid record. A record may
+    carry ``_source = (file, row)``, the place in the user's input it was built from: a
+    problem with that record then names that place, never a ``facilities.csv`` the user does
+    not have; problems of records without one name the ingested network and the record.
     """
-    raw = {"facilities": _raw("facilities", facilities)}
-    if links:
-        raw["links"] = _raw("links", links)
-    for kind, records in (("owners", owners), ("demand", demand)):
-        if records:
-            raw[kind] = _raw(kind, records)
-    tables = validate_tables(raw)
+    sources: dict[str, list] = {}
+    raw = {}
+    for kind, records in (("facilities", facilities), ("links", links), ("owners", owners),
+                          ("demand", demand)):
+        if records or kind == "facilities":
+            sources[kind] = [r.get("_source") for r in records]
+            raw[kind] = _raw(kind, [{k: v for k, v in r.items() if k != "_source"} for r in records])
+    try:
+        tables = validate_tables(raw)
+    except ValidationError as error:
+        raise ValidationError([_located(p, sources, name) for p in error.problems]) from None
     if not links:
         tables["links"] = empty_table("links")
     return Network(**tables, name=name)
+
+
+def _located(problem: Problem, sources: dict[str, list], name: str) -> Problem:
+    """``problem`` (about an ingested record) moved to where that record came from."""
+    kind = problem.file.removesuffix(".csv")
+    if kind not in sources:
+        return problem
+    index = problem.row - 2
+    record = f"ingested {kind} record {index + 1}" if index >= 0 else f"ingested {kind}"
+    source = sources[kind][index] if 0 <= index < len(sources[kind]) else None
+    if source:
+        return Problem(source[0], source[1], problem.column, f"{problem.message} ({record})")
+    return Problem(f"{name} ({record})", 0, problem.column, problem.message)
 
 
 def empty_table(kind: str) -> pd.DataFrame:
@@ -92,6 +114,29 @@ def _text(value) -> str:
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     return str(value)
+
+
+def csv_rows(text: str, label: str) -> list[tuple[int, list[str]]]:
+    """Records of a CSV text as ``(row, cells)`` (row 1 is the header), read strictly.
+
+    An unclosed quote, which a lenient reader would silently extend to the end of the file,
+    is a problem at the line the quoted field starts; so is any other malformed quoting.
+    """
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    rows, last_line = [], 0
+    try:
+        for number, cells in enumerate(reader, start=1):
+            rows.append((number, cells))
+            last_line = reader.line_num
+    except csv.Error as error:
+        line = last_line + 1
+        if "unexpected end of data" in str(error):
+            message = (f"unclosed quote: the quoted field starting on line {line} never ends "
+                       "(add the closing \")")
+        else:
+            message = f"malformed CSV: {error}"
+        raise ValidationError([Problem(label, line, "-", message)]) from None
+    return rows
 
 
 def decode_text(data: bytes, label: str, encodings: tuple[str, ...]):

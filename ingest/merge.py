@@ -55,8 +55,9 @@ import pandas as pd
 
 from graphmodel.errors import Problem, ValidationError
 from graphmodel.network import Network
+from graphmodel.output import markdown_table
 
-from .fragment import COUNTRY_LEVEL, build_network, decode_text
+from .fragment import COUNTRY_LEVEL, build_network, csv_rows, decode_text
 
 REPORT_COLUMNS = ["action", "kept", "other", "input", "detail", "before", "after"]
 #: Trailing words dropped from names before matching (legal forms).
@@ -91,10 +92,10 @@ class MergeResult:
     def report_markdown(self) -> str:
         """The report as Markdown: counts per action, then every row."""
         counts = self.report["action"].value_counts().rename_axis("action").reset_index(name="count")
-        table = self.report.fillna("").to_markdown(index=False) if len(self.report) else "(nothing to report)"
+        table = markdown_table(self.report.fillna("")) if len(self.report) else "(nothing to report)"
         return ("# Merge report\n\n" + f"Merged network: {len(self.network.facilities)} facilities, "
                 f"{len(self.network.links)} links.\n\n## Summary\n\n"
-                + (counts.to_markdown(index=False) if len(counts) else "(no decisions)")
+                + (markdown_table(counts) if len(counts) else "(no decisions)")
                 + "\n\n## Decisions\n\n" + table + "\n")
 
 
@@ -104,17 +105,14 @@ def read_aliases(path: str | Path) -> pd.DataFrame:
     text, problem = decode_text(path.read_bytes(), path.name, ("utf-8-sig",))
     if problem:
         raise ValidationError([problem])
-    import csv
-    import io
-
-    reader = csv.reader(io.StringIO(text, newline=""))
-    header = [h.strip() for h in next(reader, [])]
+    records = csv_rows(text, path.name)
+    header = [h.strip() for h in (records[0][1] if records else [])]
     missing = [c for c in ("alias", "canonical_id") if c not in header]
     if missing:
         raise ValidationError([Problem(path.name, 1, c, f"missing required column '{c}' (header "
                                        f"has: {', '.join(header) or 'nothing'})") for c in missing])
     rows, problems = [], []
-    for number, cells in enumerate(reader, start=2):
+    for number, cells in records[1:]:
         record = dict(zip(header, (c.strip() for c in cells)))
         if not any(record.values()):
             continue
@@ -172,6 +170,7 @@ def _alias_map(aliases: pd.DataFrame | None, frames: list[pd.DataFrame]) -> dict
     problems = [Problem(row["_file"], row["_row"], "canonical_id", f"unknown facility id "
                         f"'{row['canonical_id']}' (not in any input)")
                 for row in rows if row["canonical_id"] not in known]
+    problems += _alias_chains(rows)
     if problems:
         raise ValidationError(problems)
     mapping = {}
@@ -179,6 +178,29 @@ def _alias_map(aliases: pd.DataFrame | None, frames: list[pd.DataFrame]) -> dict
         mapping[row["alias"]] = row["canonical_id"]
         mapping["name:" + normalize_name(row["alias"])] = row["canonical_id"]
     return mapping
+
+
+def _alias_chains(rows: list[dict]) -> list[Problem]:
+    """An alias must lead straight to a canonical id: a canonical id that is itself an alias
+    (a chain, or a cycle that would rename two facilities into each other and count one twice)
+    and an alias given two different canonical ids are refused."""
+    first = {}
+    problems = []
+    for row in rows:
+        earlier = first.setdefault(row["alias"], row)
+        if earlier["canonical_id"] != row["canonical_id"]:
+            problems.append(Problem(row["_file"], row["_row"], "canonical_id", f"alias '{row['alias']}' "
+                                    f"already maps to '{earlier['canonical_id']}' (row {earlier['_row']})"))
+    for row in rows:
+        path, seen = [row["alias"], row["canonical_id"]], {row["alias"]}
+        while path[-1] in first and path[-1] not in seen and path[-1] != first[path[-1]]["canonical_id"]:
+            seen.add(path[-1])
+            path.append(first[path[-1]]["canonical_id"])
+        if len(path) > 2:
+            kind = "cycle" if path[-1] in seen else "chain"
+            problems.append(Problem(row["_file"], row["_row"], "canonical_id", f"alias {kind} "
+                                    f"{' -> '.join(path)}: a canonical id must not itself be an alias"))
+    return problems
 
 
 def _resolve(frames, networks, alias_map, report):

@@ -53,16 +53,16 @@ reliably, and this keeps one figure per flow) and the exporter's report is noted
 """
 from __future__ import annotations
 
-import csv
-import io
 import re
 from collections import defaultdict
 from pathlib import Path
 
 from graphmodel.errors import Problem, ValidationError
 from graphmodel.io.normalize import country_name, normalize_country
+from graphmodel.io.numeric import parse_number
 
-from .fragment import COUNTRY_LEVEL, Ingested, build_network, decode_text, note, notes_frame
+from .fragment import (COUNTRY_LEVEL, Ingested, build_network, csv_rows, decode_text, note,
+                       notes_frame)
 
 #: HS prefix -> (material, supplier stage, customer stage)
 HS_PRODUCTS: dict[str, tuple[str, str, str]] = {
@@ -137,12 +137,12 @@ def _read_csv(path: Path) -> _Table:
     text, problem = decode_text(path.read_bytes(), path.name, ("utf-8-sig",))
     if problem:
         raise ValidationError([problem])
-    reader = csv.reader(io.StringIO(text, newline=""))
-    header = [h.strip() for h in next(reader, [])]
+    records = csv_rows(text, path.name)
+    header = [h.strip() for h in (records[0][1] if records else [])]
     if not header:
         raise ValidationError([Problem(path.name, 1, "-", "file is empty (expected a header row)")])
     rows = []
-    for number, cells in enumerate(reader, start=2):
+    for number, cells in records[1:]:
         if any(c.strip() for c in cells):
             record = {h: (cells[i].strip() if i < len(cells) else "") for i, h in enumerate(header)}
             record["_row"] = number
@@ -175,9 +175,9 @@ def _number(table: _Table, row: dict, column: str, problems: list) -> float | No
     if text in _MISSING:
         return None
     try:
-        value = float(text)
-    except ValueError:
-        problems.append(Problem(table.label, row["_row"], column, f"expected a number, got '{text}'"))
+        value = parse_number(text)
+    except ValueError as error:
+        problems.append(Problem(table.label, row["_row"], column, str(error)))
         return None
     if value < 0:
         problems.append(Problem(table.label, row["_row"], column, f"must be >= 0, got {text}"))

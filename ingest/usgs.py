@@ -42,8 +42,6 @@ USGS gives no flows, so the network has no links (see :func:`ingest.fragment.bui
 """
 from __future__ import annotations
 
-import csv
-import io
 import re
 from pathlib import Path
 
@@ -51,8 +49,10 @@ import numpy as np
 
 from graphmodel.errors import Problem, ValidationError
 from graphmodel.io.normalize import normalize_country
+from graphmodel.io.numeric import parse_number
 
-from .fragment import COUNTRY_LEVEL, Ingested, build_network, decode_text, note, notes_frame
+from .fragment import (COUNTRY_LEVEL, Ingested, build_network, csv_rows, decode_text, note,
+                       notes_frame)
 
 REQUIRED_COLUMNS = ("MCS chapter", "Section", "Country", "Statistics", "Statistics_detail",
                     "Unit", "Year", "Value", "Notes")
@@ -134,8 +134,8 @@ def _read_rows(data: bytes, label: str) -> list[dict]:
     text, problem = decode_text(data, label, ("utf-8-sig", "cp1252"))
     if problem:
         raise ValidationError([problem])
-    reader = csv.reader(io.StringIO(text, newline=""))
-    header = next(reader, None)
+    records = csv_rows(text, label)
+    header = records[0][1] if records else None
     if not header:
         raise ValidationError([Problem(label, 1, "-", "file is empty (expected a header row)")])
     header = [h.strip() for h in header]
@@ -145,7 +145,7 @@ def _read_rows(data: bytes, label: str) -> list[dict]:
             Problem(label, 1, c, f"missing required column '{c}' (header has: {', '.join(header)})")
             for c in missing])
     rows = []
-    for number, cells in enumerate(reader, start=2):
+    for number, cells in records[1:]:
         if not any(c.strip() for c in cells):
             continue
         record = {name: (cells[i].strip() if i < len(cells) else "") for i, name in enumerate(header)}
@@ -191,7 +191,10 @@ def parse_value(text: str) -> float | str | None:
     """
     text = text.strip()
     if _NUMBER.fullmatch(text):
-        return float(text.replace(",", ""))
+        try:
+            return parse_number(text.replace(",", ""))
+        except ValueError:  # too large: the caller reports it as an unreadable value
+            return None
     if text in ZERO_CODES or text in UNKNOWN_CODES or _BOUND.fullmatch(text):
         return text
     return None
@@ -247,6 +250,7 @@ def _facility(row: dict, reserves: dict, label: str, source: str, year: int):
         "level": COUNTRY_LEVEL, "usgs_country": country,
         "usgs_code": "" if isinstance(value, float) else value,
         "reserves_t": _reserves(reserves.get(country)),
+        "_source": (label, number),
     }
     return facility, notes
 

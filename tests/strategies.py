@@ -61,3 +61,46 @@ def network_records(draw, min_facilities=2, max_facilities=14, recycling=True):
     owners = [{"owner": f"owner{k}", "parent": f"owner{k}", "stake": 1,
                "country": draw(st.sampled_from(COUNTRIES))} for k in range(4)]
     return {"facilities": facilities, "links": links, "owners": owners}
+
+
+# --- hostile input (tests/test_hostile_*.py) ----------------------------------------------
+#: Characters that start a spreadsheet formula, odd whitespace and look-alikes of ASCII.
+FORMULA_STARTS = ["=", "+", "-", "@", "\t", "\r"]
+ODD_WHITESPACE = [" ", "\t", "\u00a0", "\u2007", "\u202f", "\u3000", "\ufeff", "\u200b"]
+LOOK_ALIKES = {"a": "\u0430", "e": "\u0435", "o": "\u043e", "c": "\u0441", "i": "\u0456",
+               "_": "\uff3f", "1": "l"}
+
+
+def hostile_text(max_size: int = 40):
+    """Text built to break readers and writers: formula prefixes (possibly behind quotes),
+    odd whitespace, quotes, separators, control characters and HTML."""
+    pieces = st.sampled_from(FORMULA_STARTS + ODD_WHITESPACE + ["'", '"', ",", ";", "|", "\n",
+                                                                 "<b>", "&", "\x00", "\x07"])
+    head = st.lists(pieces, max_size=3).map("".join)
+    return st.tuples(head, st.text(max_size=max_size)).map("".join)
+
+
+def non_finite_numbers():
+    """Spellings of numbers that are not finite, overflow a float64 (or exceed tiern's 1e15
+    bound) or underflow to 0."""
+    return st.sampled_from(["inf", "-inf", "+inf", "Inf", "INF", "infinity", "Infinity", "-Infinity",
+                            "nan", "NaN", "-nan", "NAN", "1e309", "-1e309", "1e400", "1e-400",
+                            "-1e-400", "1E-330", "9" * 400, "1e16"])
+
+
+@st.composite
+def padded_id(draw, base: str = "mine_cn"):
+    """``base`` with odd whitespace before and/or after it (never equal to ``base``)."""
+    before = draw(st.lists(st.sampled_from(ODD_WHITESPACE), max_size=2).map("".join))
+    after = draw(st.lists(st.sampled_from(ODD_WHITESPACE), max_size=2).map("".join))
+    if not before and not after:
+        after = draw(st.sampled_from(ODD_WHITESPACE))
+    return before + base + after
+
+
+@st.composite
+def look_alike_id(draw, base: str = "mine_cn"):
+    """``base`` with at least one character swapped for a look-alike (Cyrillic, full-width)."""
+    positions = [i for i, ch in enumerate(base) if ch in LOOK_ALIKES]
+    i = draw(st.sampled_from(positions))
+    return base[:i] + LOOK_ALIKES[base[i]] + base[i + 1:]

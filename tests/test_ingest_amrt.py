@@ -148,7 +148,7 @@ def test_not_a_workbook(tmp_path):
     path = tmp_path / "amrt.xlsx"
     path.write_text("not a workbook", encoding="utf-8")
     found = problems(path)
-    assert len(found) == 1 and found[0].startswith("amrt.xlsx:0:-: not an .xlsx workbook (")
+    assert len(found) == 1 and found[0].startswith("amrt.xlsx:0:-: not a readable .xlsx workbook (")
 
 
 def test_other_minerals_are_noted_and_skipped(tmp_path):

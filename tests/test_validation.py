@@ -155,11 +155,12 @@ def test_header_only_required_file(golden_dir):
     assert found[0] == "facilities.csv:2:-: file has a header but no rows"
 
 
-def test_header_only_links_is_a_network_without_flows(golden_dir):
+def test_header_only_links_is_refused_as_the_readme_says(golden_dir):
+    # README (Ingesters): a header-only links.csv is read by `tiern ingest merge`, not by
+    # `tiern validate` (nor by any command that loads a network)
     (golden_dir / "links.csv").write_text("supplier,customer,material,volume\n", encoding="utf-8")
     (golden_dir / "demand.csv").unlink()
-    net = load_network(golden_dir)
-    assert len(net.links) == 0 and len(net.sinks) == 0 and len(net.origins) == 14
+    assert problems_of(golden_dir) == ["links.csv:2:-: file has a header but no rows"]
 
 
 def test_missing_required_file(golden_dir):

@@ -9,7 +9,7 @@ import pandas as pd
 import typer
 
 from graphmodel.network import Network, load_network
-from graphmodel.output import FORMATS, infer_format, render, write_xlsx
+from graphmodel.output import FORMATS, infer_format, render, write_text, write_xlsx
 
 PathArg = typer.Argument(
     None, help="Network: a folder of CSV files or an .xlsx workbook (default: bundled data).",
@@ -43,6 +43,5 @@ def emit(frame: pd.DataFrame, fmt: Optional[str], output: Optional[Path],
     if output is None:
         sys.stdout.write(text)
     else:
-        output.parent.mkdir(parents=True, exist_ok=True)
-        output.write_text(text, encoding="utf-8")
+        write_text(text, output)
         print(f"wrote {output}", file=sys.stderr)

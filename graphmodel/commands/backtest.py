@@ -8,6 +8,7 @@ from typing import Optional
 import pandas as pd
 import typer
 
+from graphmodel.limits import MAX_BOOTSTRAP, MAX_SEED
 from ._common import FormatOpt, OutputOpt, PathArg, emit, load
 
 BY_CHOICES = ("month", "series", "stoppages", "response")
@@ -107,9 +108,9 @@ def calibrate(
     path: Optional[Path] = PathArg,
     fit_until: Optional[str] = typer.Option(None, "--fit-until", help="Fit observed months up "
                                             "to this one (default: the preset's fit_until)."),
-    seed: Optional[int] = typer.Option(None, "--seed", help="Bootstrap seed (default: the "
+    seed: Optional[int] = typer.Option(None, "--seed", min=0, max=MAX_SEED, help="Bootstrap seed (default: the "
                                        "preset's monte_carlo.seed)."),
-    bootstrap: Optional[int] = typer.Option(None, "--bootstrap", min=0, help="Bootstrap "
+    bootstrap: Optional[int] = typer.Option(None, "--bootstrap", min=0, max=MAX_BOOTSTRAP, help="Bootstrap "
                                             "replicates (default: observed.bootstrap)."),
     output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write the calibrated "
                                           "scenario YAML here.", show_default=False),

@@ -51,7 +51,7 @@ def progress_bar(description: str):
 
 def chokepoints(
     path: Optional[Path] = PathArg,
-    top: Optional[int] = typer.Option(None, "--top", "-n", help="Show the first N rows.",
+    top: Optional[int] = typer.Option(None, "--top", "-n", min=1, help="Show the first N rows.",
                                       show_default=False),
     stage: Optional[str] = typer.Option(None, "--stage", help="Only facilities of this stage "
                                         "(ranks count within it).", show_default=False),
@@ -116,7 +116,7 @@ def report(
     path: Optional[Path] = PathArg,
     output: Path = typer.Option(..., "--output", "-o",
                                 help="report.html, report.xlsx, report.pdf or report.md"),
-    top: int = typer.Option(10, "--top", "-n", help="Chokepoints listed in detail."),
+    top: int = typer.Option(10, "--top", "-n", min=1, help="Chokepoints listed in detail."),
     sinks: Optional[List[str]] = SinksOpt,
     backtest: Optional[List[str]] = typer.Option(
         None, "--backtest", help="A real event's preset (with observed data) to replay in the "

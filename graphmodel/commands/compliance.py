@@ -172,7 +172,7 @@ def change(
 ) -> None:
     """A source change as an engineering event: spec deltas, downstream requalification and
     months until the new route is usable; optionally a scenario file for the engine."""
-    import yaml
+    from graphmodel.safe_yaml import dump_yaml
 
     from graphmodel.compliance.qualification import change as run
 
@@ -181,7 +181,7 @@ def change(
     result = run(load(path), replace, with_, customer or None)
     if scenario_out is not None:
         scenario_out.parent.mkdir(parents=True, exist_ok=True)
-        scenario_out.write_text(yaml.safe_dump(result.scenario, sort_keys=False), encoding="utf-8")
+        scenario_out.write_text(dump_yaml(result.scenario, sort_keys=False), encoding="utf-8")
         _note(f"wrote {scenario_out}")
     _note(f"months until the new route is usable everywhere: {result.months_until_usable:g}")
     emit(result.affected if view == "affected" else result.links, fmt, output, sheet="change")

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import typer
 
+from graphmodel.limits import MAX_GENERATED_FACILITIES, MAX_SEED
 from graphmodel.io import write_tables
 
 # Analytics are imported inside the commands, for start-up speed (see graphmodel.commands).
@@ -17,10 +18,13 @@ def register(app: typer.Typer) -> None:
 
 
 def generate(
-    facilities: int = typer.Option(..., "--facilities", "-n", min=20, help="Number of facilities."),
-    seed: int = typer.Option(0, "--seed", "-s", help="Random seed (same seed, same network)."),
+    facilities: int = typer.Option(..., "--facilities", "-n", min=20, max=MAX_GENERATED_FACILITIES,
+                                   help="Number of facilities."),
+    seed: int = typer.Option(0, "--seed", "-s", min=0, max=MAX_SEED,
+                             help="Random seed (same seed, same network)."),
     output: Path = typer.Option(..., "--output", "-o", help="Folder (or .xlsx for small networks)."),
-    suppliers_per_buyer: float = typer.Option(3.0, help="Mean number of suppliers per buyer."),
+    suppliers_per_buyer: float = typer.Option(3.0, min=0, max=1000,
+                                              help="Mean number of suppliers per buyer."),
     dominant_country: str = typer.Option("CN", help="Country dominating the mid stages."),
     dominant_share: float = typer.Option(0.8, min=0, max=1, help="Its share of mid-stage facilities."),
     recipes: bool = typer.Option(False, "--recipes", help="Add Dy/Tb links and a recipes.csv "

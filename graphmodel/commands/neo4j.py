@@ -14,6 +14,7 @@ from typing import List, Optional
 
 import typer
 
+from ..limits import MAX_STORE_BATCH
 from ..store.neo4j import DEFAULT_BATCH_SIZE, Neo4jStore, Settings, StoreError, TierFilter
 from ._common import FormatOpt, OutputOpt, PathArg, emit, load
 
@@ -53,7 +54,7 @@ def push(
     path: Optional[Path] = PathArg,
     replace: bool = typer.Option(False, "--replace", help="Load under a new dataset tag, then "
                                  "switch to it atomically and delete the old datasets."),
-    batch_size: int = typer.Option(DEFAULT_BATCH_SIZE, "--batch-size", min=1,
+    batch_size: int = typer.Option(DEFAULT_BATCH_SIZE, "--batch-size", min=1, max=MAX_STORE_BATCH,
                                    help="Rows per UNWIND batch."),
     dataset: Optional[str] = typer.Option(None, "--dataset", help="Dataset tag (with --replace: "
                                           "its prefix). Default: the current tag, else the "

@@ -7,6 +7,7 @@ from typing import Optional
 
 import typer
 
+from graphmodel.limits import MAX_MC_BATCH, MAX_RUNS, MAX_SEED
 from ._common import FormatOpt, OutputOpt, PathArg, emit, load
 
 # Analytics are imported inside the commands, for start-up speed (see graphmodel.commands).
@@ -34,11 +35,11 @@ def scenario(
              "file or a preset name (see tiern scenario-presets)."),
     no_reroute: bool = typer.Option(False, "--no-reroute", help="Do not reroute to spare capacity."),
     no_inventory: bool = typer.Option(False, "--no-inventory", help="Ignore facility inventories."),
-    runs: Optional[int] = typer.Option(None, "--runs", min=1,
+    runs: Optional[int] = typer.Option(None, "--runs", min=1, max=MAX_RUNS,
                                        help="Monte Carlo: number of random runs."),
-    seed: Optional[int] = typer.Option(None, "--seed", help="Monte Carlo seed (default: the "
+    seed: Optional[int] = typer.Option(None, "--seed", min=0, max=MAX_SEED, help="Monte Carlo seed (default: the "
                                        "scenario's monte_carlo.seed, else 0)."),
-    batch_size: int = typer.Option(50, "--batch-size", min=1, help="Monte Carlo runs per batch."),
+    batch_size: int = typer.Option(50, "--batch-size", min=1, max=MAX_MC_BATCH, help="Monte Carlo runs per batch."),
     by: str = typer.Option("sink", "--by", help="sink | stage | month | links | element "
                                               "(t of each element shipped per stage and month)"),
     response: str = typer.Option("simulated", "--response", help="simulated (the monthly "

@@ -26,10 +26,10 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import yaml
 
 from graphmodel.errors import Problem, ValidationError
 from graphmodel.network import Network
+from graphmodel.safe_yaml import YamlProblem, load_yaml_file
 from graphmodel.schema import ALL_STAGES, SECTORS
 
 from .propagation import build_flow
@@ -77,9 +77,10 @@ def load_stack(path: str | Path | None = None) -> Stack:
         return _default_stack()
     path = Path(path)
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as error:
-        raise ValidationError([Problem(str(path), 0, "-", f"cannot read standards file: {error}")])
+        data = load_yaml_file(path)
+    except YamlProblem as problem:
+        raise ValidationError([Problem(str(path), problem.line, "-",
+                                       f"cannot read standards file: {problem.message}")]) from None
     problems, requirements = [], []
     stages = (data or {}).get("stages") if isinstance(data, dict) else None
     if not isinstance(stages, dict):

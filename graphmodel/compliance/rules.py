@@ -32,6 +32,7 @@ from pydantic import ValidationError as PydanticValidationError
 
 from graphmodel.errors import Problem, TiernError, ValidationError
 from graphmodel.io.normalize import normalize_country
+from graphmodel.safe_yaml import YamlProblem, load_yaml
 from graphmodel.schema import ALL_STAGES, EU27, SECTORS
 
 RULES_DIR = Path(__file__).with_name("rules")
@@ -57,14 +58,14 @@ class RuleError(TiernError):
 
 
 class Source(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
     title: str
     url: Optional[str] = None
     note: Optional[str] = None
 
 
 class Window(BaseModel):
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False, populate_by_name=True)
     start: dt.date = Field(alias="from")
     until: Optional[dt.date] = None  # exclusive; None = open-ended
     note: Optional[str] = None
@@ -74,7 +75,7 @@ class Window(BaseModel):
 
 
 class _RuleBase(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
     id: str = Field(pattern=r"^[a-z0-9][a-z0-9._-]*$")
     name: str
     family: Optional[str] = None
@@ -124,7 +125,7 @@ def _stages(values: list[str]) -> list[str]:
 
 
 class Applicability(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
     #: Sink sectors the rule applies to; ``None`` = every sink.
     sectors: Optional[list[str]] = None
 
@@ -160,7 +161,7 @@ class CotsExemption(BaseModel):
     other than COTS items 50 percent or more tungsten by weight and mill products not yet
     incorporated into an end item (tiern applies the 50% weight cut-off to all covered
     material, which keeps a bare COTS magnet, content 1.0, covered)."""
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
     exempt: bool = True
     measure: str = Field("covered_content", pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")
     threshold: float = Field(0.5, allow_inf_nan=False)
@@ -262,7 +263,7 @@ class BenchmarkRule(_RuleBase):
 
 
 class ProductControl(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
     #: Case-insensitive substring matched against a link's material.
     pattern: str
     #: Only when the product contains these elements (checked through the magnet grade; an
@@ -273,7 +274,7 @@ class ProductControl(BaseModel):
 class Extraterritorial(BaseModel):
     """Foreign-made items with at least ``min_share`` of controlling-country origin are
     controlled too (MOFCOM No. 61: 0.1% by value; tiern measures it by volume share)."""
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
     min_share: float = Field(gt=0, le=1)
 
 
@@ -302,14 +303,17 @@ def load_rule_file(path: str | Path) -> Rule:
     """Read and validate one rule file; errors name the file, line and field."""
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        text = path.read_bytes().decode("utf-8-sig")
+        data = load_yaml(text, str(path), finite=False)  # the rule model refuses inf/nan by field
     except OSError as error:
         raise ValidationError([Problem(str(path), 0, "-", f"cannot read rule file: {error}")])
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as error:
-        line = getattr(getattr(error, "problem_mark", None), "line", -1) + 1
-        raise ValidationError([Problem(str(path), line, "-", f"not valid YAML: {error}")])
+    except UnicodeDecodeError:
+        try:
+            load_yaml(path.read_bytes(), str(path))  # names the line of the first bad byte
+        except YamlProblem as problem:
+            raise ValidationError([Problem(str(path), problem.line, "-", problem.message)]) from None
+    except YamlProblem as problem:
+        raise ValidationError([Problem(str(path), problem.line, "-", problem.message)]) from None
     if not isinstance(data, dict):
         raise ValidationError([Problem(str(path), 0, "-", "a rule file must be a YAML mapping")])
     try:

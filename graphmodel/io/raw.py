@@ -5,6 +5,8 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from graphmodel.output import restore
+
 
 @dataclass
 class RawTable:
@@ -22,3 +24,13 @@ class RawTable:
 
     def row_number(self, index: int) -> int:
         return int(index) + 2
+
+
+def restore_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """Undo :func:`graphmodel.output.neutralise` in every text cell (cells quoted by tiern)."""
+    for position in range(frame.shape[1]):
+        values = frame.iloc[:, position].astype(str)
+        quoted = values.str.startswith("'")
+        if quoted.any():
+            frame.isetitem(position, values.mask(quoted, values[quoted].map(restore)))
+    return frame

@@ -2,7 +2,11 @@
 
 Files are read byte-exactly: UTF-8 with or without a byte-order mark; anything else is a
 problem reported with its line. Every cell is read as text (``''`` when empty), so that
-validation, not the CSV parser, decides what a value means: ``NA`` stays Namibia.
+validation, not the CSV parser, decides what a value means: ``NA`` stays Namibia. Line
+endings may be LF, CRLF or CR alone (old Mac exports); a trailing comma on every row (an
+empty last header cell over an all-empty column, as some exports write) is dropped; a NUL
+byte is refused. A text cell written with a leading quote before a formula prefix
+(``'=x``, see :mod:`graphmodel.output`) reads as the text after the quote.
 """
 from __future__ import annotations
 
@@ -13,9 +17,10 @@ from pathlib import Path
 import pandas as pd
 
 from graphmodel.errors import Problem
+from graphmodel.output import csv_text, output_path, safe_frame, write_text
 from graphmodel.schema import KINDS, REQUIRED_KINDS
 
-from .raw import RawTable
+from .raw import RawTable, restore_frame
 
 _BOMS = {b"\xff\xfe": "UTF-16 (little-endian)", b"\xfe\xff": "UTF-16 (big-endian)"}
 
@@ -47,16 +52,32 @@ def read_csv_text(data: bytes, kind: str, label: str) -> tuple[RawTable | None, 
     text, problem = _decode(data, label)
     if problem:
         return None, [problem]
+    if "\x00" in text:
+        line = text[: text.index("\x00")].count("\n") + 1
+        return None, [Problem(label, line, "-", "file contains a NUL character (byte 0x00); "
+                              "it is not a CSV text file")]
+    if "\r" in text and "\n" not in text:  # CR-only line endings
+        text = text.replace("\r", "\n")
+        data = text.encode("utf-8")
     if not text.strip():
         return None, [Problem(label, 1, "-", "file is empty (expected a header row)")]
     header = next(csv.reader(io.StringIO(text[: text.find("\n") + 1 or len(text)])))
     try:
         frame = _parse(data, text, header)
     except pd.errors.ParserError as error:
-        line = _line_from_parser_error(str(error))
-        return None, [Problem(label, line, "-", f"malformed CSV: {error}")]
+        return None, [_parser_problem(label, str(error))]
     frame = frame.fillna("")
-    return RawTable(kind, label, header, frame), []
+    header, frame = _drop_trailing_empty_columns(header, frame)
+    return RawTable(kind, label, header, restore_frame(frame)), []
+
+
+def _drop_trailing_empty_columns(header: list[str], frame: pd.DataFrame):
+    """Drop columns at the right with an empty header cell and no value (trailing commas)."""
+    while header and header[-1].strip() == "" and frame.shape[1] == len(header) \
+            and (frame.iloc[:, -1] == "").all():
+        header = header[:-1]
+        frame = frame.iloc[:, :-1]
+    return header, frame
 
 
 def _parse(data: bytes, text: str, header: list[str]) -> pd.DataFrame:
@@ -94,20 +115,28 @@ def _decode(data: bytes, label: str) -> tuple[str, Problem | None]:
         )
 
 
-def _line_from_parser_error(message: str) -> int:
+def _parser_problem(label: str, message: str) -> Problem:
+    """A located problem from a pandas parser error (its ``row`` counts from 0 at the header)."""
     words = message.replace(",", " ").split()
     for before, word in zip(words, words[1:]):
         if before == "line" and word.isdigit():
-            return int(word)
-    return 0
+            return Problem(label, int(word), "-", f"malformed CSV: {message.strip()}")
+        if before == "row" and word.isdigit() and "EOF inside string" in message:
+            line = int(word) + 1
+            return Problem(label, line, "-", f"unclosed quote: the quoted field starting on line "
+                           f"{line} never ends (add the closing \")")
+    return Problem(label, 0, "-", f"malformed CSV: {message.strip()}")
 
 
 def write_folder(frames: dict[str, pd.DataFrame], folder: Path) -> list[Path]:
-    """Write record tables as ``<kind>.csv`` files (UTF-8, no index); returns the paths."""
-    folder.mkdir(parents=True, exist_ok=True)
+    """Write record tables as ``<kind>.csv`` files (UTF-8, no index); returns the paths.
+
+    Text cells pass through :func:`graphmodel.output.safe_frame` (formula prefixes quoted,
+    NUL refused); :func:`read_folder` undoes the quoting, so a round trip is exact.
+    """
+    output_path(folder, folder=True)
+    safe = {kind: safe_frame(frame, "csv", f"{kind}.csv") for kind, frame in frames.items()}
     written = []
-    for kind, frame in frames.items():
-        path = folder / f"{kind}.csv"
-        frame.to_csv(path, index=False, lineterminator="\n")
-        written.append(path)
+    for kind, frame in safe.items():
+        written.append(write_text(csv_text(frame), folder / f"{kind}.csv"))
     return written

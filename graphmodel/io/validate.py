@@ -26,6 +26,7 @@ from graphmodel.schema import (ALLOWED_VALUES, ELEMENTS, KINDS, REQUIRED_KINDS, 
                                field_table)
 
 from .normalize import normalize_country
+from .numeric import parse_numbers
 from .raw import RawTable
 
 
@@ -63,6 +64,9 @@ def _empty(kind: str) -> pd.DataFrame:
 
 _PANDAS_DTYPE = {"str": "str", "country": "str", "float": "float64", "int": "Int64", "bool": "bool"}
 _TRUE = {"true", "1", "yes", "y", "t"}
+#: Text columns whose values are prose, not keys: leading/trailing whitespace is allowed there.
+FREE_TEXT = frozenset({"name", "source", "notes", "description", "certifications"})
+_PADDED = r"^[\s\u200b\ufeff]|[\s\u200b\ufeff]$"
 _FALSE = {"false", "0", "no", "n", "f"}
 
 
@@ -74,7 +78,8 @@ def _validate_columns(table: RawTable) -> tuple[pd.DataFrame | None, list[Proble
     problems = _check_header(table, fields)
     if problems:
         return None, problems
-    if table.frame.empty and table.kind == "facilities":  # links may be empty (e.g. mine census)
+    if table.frame.empty and table.kind in ("facilities", "links"):
+        # an ingested census without flows is read by ingest's load_fragment, not here
         return None, [Problem(table.label, 2, "-", "file has a header but no rows")]
     blank = (table.frame == "").all(axis=1)
     problems += [Problem(table.label, table.row_number(i), "-", "blank row (delete it)")
@@ -115,11 +120,22 @@ def _convert_column(table: RawTable, frame: pd.DataFrame, column: str, spec) -> 
     dtype = spec["dtype"]
     problems = []
     if dtype == "str":
+        if column not in FREE_TEXT:
+            padded = ~empty & text.str.contains(_PADDED, regex=True)
+            for i in text.index[padded]:
+                problems.append(Problem(table.label, table.row_number(i), column,
+                                        f"{text[i]!r} has leading or trailing whitespace; remove it "
+                                        f"({column} values must match exactly)"))
         frame[column] = text.mask(empty)
     elif dtype == "country":
-        lookup = {v: normalize_country(v) for v in text[~empty].unique()}
+        numeric = ~empty & text.str.strip().str.fullmatch(r"\d+")
+        lookup = {v: normalize_country(v) for v in text[~empty & ~numeric].unique()}
         codes = text.map(lookup)
-        for i in text.index[~empty & codes.isna()]:
+        for i in text.index[numeric]:
+            problems.append(Problem(table.label, table.row_number(i), column,
+                                    f"numeric country code '{text[i]}' is not accepted (a number "
+                                    f"is easily a typo); use ISO 3166-1 alpha-2, e.g. CN"))
+        for i in text.index[~empty & ~numeric & codes.isna()]:
             problems.append(Problem(table.label, table.row_number(i), column,
                                     f"unknown country '{text[i]}' (use ISO 3166-1 alpha-2, e.g. CN)"))
         frame[column] = codes.astype("str")
@@ -131,10 +147,10 @@ def _convert_column(table: RawTable, frame: pd.DataFrame, column: str, spec) -> 
                                     f"expected true or false, got '{text[i]}'"))
         frame[column] = lowered.isin(_TRUE).astype(bool)
     else:
-        numbers = _to_numbers(text, empty)
+        numbers, messages = parse_numbers(text, empty, _to_numbers(text, empty))
         for i in text.index[~empty & numbers.isna()]:
             problems.append(Problem(table.label, table.row_number(i), column,
-                                    f"expected a number, got '{text[i]}'"))
+                                    messages[i] or f"expected a number, got '{text[i]}'"))
         if dtype == "int":
             fractional = numbers.notna() & (numbers != np.floor(numbers))
             for i in numbers.index[fractional]:

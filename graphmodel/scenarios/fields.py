@@ -12,7 +12,8 @@ from ..schema import ALL_STAGES, ELEMENTS, FACILITY_STATUS, SECTORS
 
 
 def strict_config(model_config: ConfigDict | None = None) -> ConfigDict:
-    return ConfigDict(extra="forbid", frozen=True, **(model_config or {}))
+    # allow_inf_nan: pydantic would read 'inf', 'nan' and '1e309' (strings in YAML) as floats
+    return ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False, **(model_config or {}))
 
 
 StrList = Union[str, list[str]]

@@ -16,12 +16,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Literal, Optional, Union
 
-import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError as PydanticError, field_validator
 from pydantic import model_validator
 from pydantic_core import PydanticCustomError
 
 from ..errors import TiernError
+from ..limits import MAX_HORIZON_MONTHS, MAX_RUNS, MAX_SEED
+from ..safe_yaml import YamlProblem, load_yaml_file
 from .fields import (Distribution, Quantity, Selector, as_list, check_allowed, fraction, quantity,
                      strict_config)
 from .observed import Observed
@@ -236,6 +237,20 @@ class MonteCarloOptions(BaseModel):
     def _fraction(cls, value):
         return fraction(value, "")
 
+    @field_validator("runs", mode="before")
+    @classmethod
+    def _runs(cls, value):
+        if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_RUNS:
+            raise PydanticCustomError("range", f"must be a whole number of runs between 1 and {MAX_RUNS:,}")
+        return value
+
+    @field_validator("seed", mode="before")
+    @classmethod
+    def _seed(cls, value):
+        if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_SEED:
+            raise PydanticCustomError("range", "must be a whole number between 0 and 2**63 - 1")
+        return value
+
 
 class Scenario(BaseModel):
     """A scenario file (see the module docstring and README "## Scenarios")."""
@@ -255,8 +270,8 @@ class Scenario(BaseModel):
     @field_validator("horizon_months", mode="before")
     @classmethod
     def _horizon(cls, value):
-        if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 600:
-            raise PydanticCustomError("range", "must be a whole number of months between 1 and 600")
+        if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_HORIZON_MONTHS:
+            raise PydanticCustomError("range", f"must be a whole number of months between 1 and {MAX_HORIZON_MONTHS}")
         return value
 
     @field_validator("shocks")
@@ -310,9 +325,8 @@ def load_scenario(path: str | Path) -> Scenario:
     if not path.is_file():
         raise ScenarioFileError(str(path), [("", "no such scenario file")])
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        where = f"line {mark.line + 1}" if mark is not None else ""
-        raise ScenarioFileError(path.name, [(where, f"not valid YAML ({getattr(error, 'problem', error)})")]) from None
+        data = load_yaml_file(path, path.name)
+    except YamlProblem as problem:
+        raise ScenarioFileError(path.name, [(f"line {problem.line}" if problem.line else "",
+                                             problem.message)]) from None
     return parse_scenario(data, path.name)

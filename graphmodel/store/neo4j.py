@@ -27,6 +27,14 @@ Atomic replace: ``push(replace=True)`` loads under a fresh tag, marks that datas
 server killed) leaves the previous dataset visible and intact. This does not rely on
 transaction rollback, which FalkorDB does not have. Old datasets are deleted afterwards.
 
+Atomic upsert: ``push()`` without ``replace`` is staged and switched the same way. The
+dataset's current rows are read back, every row of the new network replaces the row with
+the same key (:data:`UPSERT_KEYS`: facilities by id, links by supplier, customer and
+material, ...; a cell emptied in the new row is cleared) or is added; the result is
+validated and loaded under a fresh storage tag; then one write points the dataset node
+(``storage``) and the pointer at it. Readers resolve a dataset to its storage tag, so a
+failure part-way leaves the previous rows visible; the previous storage is deleted after.
+
 Every query takes its data as parameters. FalkorDB's Bolt layer splices string parameters
 into the query text between single quotes without escaping them, so in the ``falkordb``
 dialect every string parameter is escaped (``\\`` and ``'``) before it is sent; the
@@ -45,14 +53,17 @@ import os
 import re
 import secrets
 import socket
+import tempfile
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Iterable, Mapping, Sequence
 from urllib.parse import urlsplit
 
 import pandas as pd
 
-from graphmodel.errors import ConvergenceError, NodeNotFound, TiernError
+from graphmodel.errors import ConvergenceError, NodeNotFound, TiernError, scrub_credentials
+from graphmodel.io import read_tables, write_tables
 from graphmodel.io.raw import RawTable
 from graphmodel.io.validate import validate_tables
 from graphmodel.network import Network
@@ -141,7 +152,12 @@ class Settings:
                              f"{', '.join(DIALECTS)}; set TIERN_NEO4J_DIALECT or --dialect)")
         if not self.uri:
             raise StoreError("no server URI: pass --uri or set NEO4J_URI")
-        if urlsplit(self.uri).scheme not in BOLT_SCHEMES:
+        try:
+            scheme = urlsplit(self.uri).scheme
+            urlsplit(self.uri).port  # raises on a port that is not a number in 0..65535
+        except ValueError as error:
+            raise StoreError(f"invalid server URI '{_strip_userinfo(self.uri)}': {error}") from None
+        if scheme not in BOLT_SCHEMES:
             raise StoreError(f"invalid server URI '{_strip_userinfo(self.uri)}': expected "
                              f"{', '.join(s + '://' for s in BOLT_SCHEMES)}host:port")
 
@@ -153,7 +169,14 @@ class Settings:
         """Settings from explicit values, falling back to the ``NEO4J_*`` environment."""
         env = os.environ if environ is None else environ
         if env.get("TIERN_NEO4J_RETRY_SECONDS") and "max_retry_time" not in extra:
-            extra["max_retry_time"] = float(env["TIERN_NEO4J_RETRY_SECONDS"])
+            text = env["TIERN_NEO4J_RETRY_SECONDS"]
+            try:
+                extra["max_retry_time"] = float(text)
+            except ValueError:
+                extra["max_retry_time"] = float("nan")
+            if not 0 <= extra["max_retry_time"] <= 3600:
+                raise StoreError(f"TIERN_NEO4J_RETRY_SECONDS={text!r}: expected seconds "
+                                 "between 0 and 3600")
         return cls(
             uri=uri or env.get("NEO4J_URI") or DEFAULT_URI,
             user=user if user is not None else env.get("NEO4J_USER", "neo4j"),
@@ -262,7 +285,8 @@ class Neo4jStore:
         try:
             self._driver = neo4j.GraphDatabase.driver(s.uri, auth=(s.user, s.password), **config)
         except (ne.ConfigurationError, ValueError) as error:
-            raise StoreError(f"invalid server URI '{_strip_userinfo(s.uri)}': {error}. "
+            raise StoreError(f"invalid server URI '{_strip_userinfo(s.uri)}': "
+                             f"{scrub_credentials(str(error), [s.password])}. "
                              "Use bolt://, bolt+s://, neo4j:// or neo4j+s://host:port") from None
         attempts = 3 if self.falkordb else 2
         for attempt in range(attempts):
@@ -360,7 +384,8 @@ class Neo4jStore:
         """Every dataset in the database: tag, name, hash, complete, pushed_at, current."""
         current = self.current_tag()
         rows = self.run(
-            "MATCH (d:TiernDataset) RETURN d.tag AS tag, d.name AS name, d.hash AS hash, "
+            "MATCH (d:TiernDataset) WHERE d.of IS NULL "
+            "RETURN d.tag AS tag, d.name AS name, d.hash AS hash, "
             "d.complete AS complete, d.pushed_at AS pushed_at, d.facilities AS facilities, "
             "d.links AS links ORDER BY d.pushed_at", what="listing datasets")
         frame = pd.DataFrame(rows, columns=["tag", "name", "hash", "complete", "pushed_at",
@@ -373,13 +398,14 @@ class Neo4jStore:
         if tag is None:
             raise NoDataset(f"no tiern dataset in {self.settings.where}; push one first "
                             "(tiern neo4j push)")
-        rows = self.run("MATCH (d:TiernDataset {tag: $tag}) RETURN d.complete AS complete",
+        rows = self.run("MATCH (d:TiernDataset {tag: $tag}) RETURN d.complete AS complete, "
+                        "coalesce(d.storage, d.tag) AS storage",
                         {"tag": tag}, what="reading the dataset")
         if not rows:
             raise NoDataset(f"no dataset '{tag}' in {self.settings.where}")
         if not rows[0]["complete"]:
             raise NoDataset(f"dataset '{tag}' is incomplete (its load was interrupted)")
-        return tag
+        return rows[0]["storage"]
 
     # --- push -------------------------------------------------------------------------------
     def ensure_indexes(self) -> None:
@@ -415,12 +441,17 @@ class Neo4jStore:
             raise StoreError("batch size must be at least 1")
         self.connect()
         self.ensure_indexes()
+        stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+        logical, old_storage = None, None
         if replace:
             prefix = dataset or net.name
-            stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
             tag = f"{prefix}@{stamp}-{secrets.token_hex(3)}"
-        else:
-            tag = dataset or self.current_tag() or net.name
+        else:  # staged: load the merged rows under a fresh storage tag, then switch
+            logical = dataset or self.current_tag() or net.name
+            old_storage = self._storage(logical)
+            if old_storage is not None:
+                net = upsert_network(self.pull(logical), net)
+            tag = f"{logical}@{stamp}-{secrets.token_hex(3)}"
         plan = _plan(net)
         total = sum(len(rows) for _, rows in plan.steps)
         done = 0
@@ -429,7 +460,8 @@ class Neo4jStore:
         self.run(
             "MERGE (d:TiernDataset {tag: $tag}) SET d += $props",
             {"tag": tag, "props": {**plan.dataset_props, "name": net.name, "hash": net.hash,
-                                   "pushed_at": _now(), "complete": False}},
+                                   "pushed_at": _now(), "complete": False,
+                                   **({"of": logical} if logical else {})}},
             write=True, what="registering the dataset")
         for step, rows in plan.steps:
             for start in range(0, len(rows), batch_size):
@@ -446,10 +478,31 @@ class Neo4jStore:
                  "d.links = $nl, d.completed_at = $at",
                  {"tag": tag, "nf": counts["facilities"], "nl": counts["links"], "at": _now()},
                  write=True, what="completing the dataset")
-        # the switch: one property of one node; readers follow it
-        self.run("MERGE (p:TiernPointer {key: 'current'}) SET p.tag = $tag, p.switched_at = $at",
-                 {"tag": tag, "at": _now()}, write=True, what="switching the dataset pointer")
-        deleted = [] if (keep_old or not replace) else self.delete_other_datasets(tag, batch_size)
+        if logical is None:
+            # the switch: one property of one node; readers follow it
+            self.run("MERGE (p:TiernPointer {key: 'current'}) SET p.tag = $tag, p.switched_at = $at",
+                     {"tag": tag, "at": _now()}, write=True, what="switching the dataset pointer")
+            deleted = [] if keep_old else self.delete_other_datasets(tag, batch_size)
+        else:
+            # the switch of an upsert: one write points the dataset at its new storage and
+            # the pointer at the dataset
+            self.run("MATCH (s:TiernDataset {tag: $storage}) "
+                     "MERGE (d:TiernDataset {tag: $tag}) "
+                     "SET d.storage = $storage, d.complete = true, d.name = s.name, "
+                     "d.hash = s.hash, d.pushed_at = s.pushed_at, d.facilities = s.facilities, "
+                     "d.links = s.links "
+                     "MERGE (p:TiernPointer {key: 'current'}) SET p.tag = $tag, p.switched_at = $at",
+                     {"tag": logical, "storage": tag, "at": _now()}, write=True,
+                     what="switching the dataset to its new rows")
+            if old_storage is not None:
+                self._delete_storage(old_storage, keep_node=(old_storage == logical),
+                                     batch_size=batch_size)
+            # staged loads of this dataset that never switched (earlier failed upserts)
+            for row in self.run("MATCH (s:TiernDataset {of: $of}) WHERE s.tag <> $storage "
+                                "RETURN s.tag AS tag", {"of": logical, "storage": tag},
+                                what="listing unfinished loads"):
+                self._delete_storage(row["tag"], keep_node=False, batch_size=batch_size)
+            tag, deleted = logical, []
         if progress:
             progress("done", total, total)
         return PushResult(tag=tag, counts=counts, deleted=deleted)
@@ -457,16 +510,37 @@ class Neo4jStore:
     def delete_other_datasets(self, keep: str, batch_size: int = 10_000) -> list[str]:
         """Delete every dataset except ``keep`` (incomplete leftovers of failed loads too)."""
         tags = [r["tag"] for r in self.run("MATCH (d:TiernDataset) WHERE d.tag <> $keep "
-                                           "RETURN d.tag AS tag", {"keep": keep},
+                                           "AND d.of IS NULL RETURN d.tag AS tag", {"keep": keep},
                                            what="listing old datasets")]
+        # staged loads whose switch never came (leftovers of failed upserts)
+        rows = self.run("MATCH (s:TiernDataset) RETURN s.tag AS tag, s.of AS of, "
+                        "s.storage AS storage", what="listing unfinished loads")
+        used = {r["storage"] for r in rows if r["storage"]}
+        for row in rows:
+            if row["of"] is not None and row["tag"] not in used:
+                self._delete_storage(row["tag"], keep_node=False, batch_size=batch_size)
+                tags.append(row["tag"])
         for tag in tags:
             self.delete_dataset(tag, batch_size)
         return tags
+
+    def _storage(self, tag: str) -> str | None:
+        """The tag the rows of dataset ``tag`` are stored under (None: no such dataset)."""
+        rows = self.run("MATCH (d:TiernDataset {tag: $tag}) RETURN coalesce(d.storage, d.tag) AS s",
+                        {"tag": tag}, what="reading the dataset")
+        return rows[0]["s"] if rows else None
 
     def delete_dataset(self, tag: str, batch_size: int = 10_000) -> None:
         """Delete one dataset's nodes and relationships, in batches."""
         if tag == self.current_tag():
             raise StoreError(f"dataset '{tag}' is the current one; push another first")
+        storage = self._storage(tag)
+        if storage and storage != tag:
+            self._delete_storage(storage, keep_node=False, batch_size=batch_size)
+        self._delete_storage(tag, keep_node=False, batch_size=batch_size)
+
+    def _delete_storage(self, tag: str, *, keep_node: bool, batch_size: int = 10_000) -> None:
+        """Delete the nodes stored under ``tag`` (and its dataset node unless ``keep_node``)."""
         for label in DATA_LABELS:
             while True:
                 rows = self.run(f"MATCH (n:{label} {{dataset: $tag}}) WITH n LIMIT $n "
@@ -475,8 +549,9 @@ class Neo4jStore:
                                 what=f"deleting dataset {tag}")
                 if not rows or rows[0]["deleted"] < batch_size:
                     break
-        self.run("MATCH (d:TiernDataset {tag: $tag}) DELETE d", {"tag": tag}, write=True,
-                 what=f"deleting dataset {tag}")
+        if not keep_node:
+            self.run("MATCH (d:TiernDataset {tag: $tag}) DELETE d", {"tag": tag}, write=True,
+                     what=f"deleting dataset {tag}")
 
     # --- pull -------------------------------------------------------------------------------
     def pull(self, dataset: str | None = None, *, page_size: int = PAGE_SIZE) -> Network:
@@ -715,6 +790,58 @@ RETURN ids[i] AS id, rowno[i] AS row, share[i] AS share, 1.0 - traced[i] AS unkn
                 "datasets": datasets}
 
 
+# ------------------------------------------------------------------------------------ upsert
+#: The key of each record kind: a row of the new network replaces the stored row with the
+#: same key (an empty key cell matches an empty one).
+UPSERT_KEYS = {
+    "facilities": ["id"], "links": ["supplier", "customer", "material"],
+    "owners": ["owner", "parent"], "demand": ["facility"],
+    "recipes": ["stage", "facility", "output", "input", "group"], "materials": ["material"],
+    "capacities": ["facility", "material"],
+}
+
+
+def upsert_network(base: Network, new: Network) -> Network:
+    """``base`` with each row of ``new`` replacing the row with the same key, or added.
+
+    A replaced row takes the new row's cells for every column the new network has, so a
+    cell emptied in the new row is cleared; columns only ``base`` has keep their values;
+    rows only ``base`` has are kept (an upsert never deletes). Rows are matched by key
+    (:data:`UPSERT_KEYS`), never by position. The result is validated like a file.
+    """
+    old_frames, new_frames = base.to_frames(), new.to_frames()
+    merged = {}
+    for kind in KINDS:
+        old, fresh = old_frames.get(kind), new_frames.get(kind)
+        if fresh is None or not len(fresh):
+            merged[kind] = old
+            continue
+        if old is None or not len(old):
+            merged[kind] = fresh
+            continue
+        key = UPSERT_KEYS[kind]
+        old_keys, new_keys = _key_index(old, key), _key_index(fresh, key)
+        columns = list(dict.fromkeys([*old.columns, *fresh.columns]))
+        out = old.reindex(columns=columns).astype(object)
+        known = new_keys.isin(old_keys)
+        where = old_keys.get_indexer(new_keys[known])
+        out.iloc[where, [columns.index(c) for c in fresh.columns]] = \
+            fresh[known].astype(object).to_numpy()
+        merged[kind] = pd.concat([out, fresh[~known].reindex(columns=columns).astype(object)],
+                                 ignore_index=True)
+    frames = {k: v for k, v in merged.items()
+              if v is not None and (k in ("facilities", "links") or len(v))}
+    with tempfile.TemporaryDirectory(prefix="tiern-upsert-") as tmp:
+        write_tables(frames, Path(tmp) / "net")
+        tables = read_tables(Path(tmp) / "net")
+    return Network(**tables, name=new.name)
+
+
+def _key_index(frame: pd.DataFrame, key: list[str]) -> pd.MultiIndex:
+    values = frame.reindex(columns=key).astype(object)
+    return pd.MultiIndex.from_frame(values.where(values.notna(), "").astype(str))
+
+
 # ----------------------------------------------------------------------------- the load plan
 @dataclass
 class _Step:
@@ -933,15 +1060,13 @@ def _now() -> str:
 
 
 def _first_line(error: BaseException) -> str:
-    text = str(error).strip().splitlines()
+    """The first line of a driver error, with any credentials in it scrubbed."""
+    text = scrub_credentials(str(error)).strip().splitlines()
     return text[0] if text else type(error).__name__
 
 
 def _strip_userinfo(uri: str) -> str:
-    parts = urlsplit(uri)
-    if parts.username or parts.password:
-        return uri.replace(parts.netloc, parts.netloc.split("@", 1)[-1])
-    return uri
+    return scrub_credentials(uri).replace("***@", "")
 
 
 def _quiet_driver_logs() -> None:
