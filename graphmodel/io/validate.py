@@ -292,14 +292,19 @@ def _check_materials(table: RawTable, materials: pd.DataFrame) -> list[Problem]:
     return problems
 
 
+def _duplicate_keys(table: RawTable, keys: pd.DataFrame, column: str, describe) -> list[Problem]:
+    """A problem at ``column`` for every row whose ``keys`` repeat an earlier row's;
+    ``describe(row)`` words it."""
+    return [Problem(table.label, table.row_number(i), column, describe(keys.loc[i]))
+            for i in keys.index[keys.duplicated()]]
+
+
 def _check_capacities(table: RawTable, capacities: pd.DataFrame, stage_of: pd.Series) -> list[Problem]:
     """Known facilities; one row per (facility, material)."""
     problems = _unknown_facilities(table, capacities["facility"], stage_of)
-    for i in capacities.index[capacities.duplicated(["facility", "material"])]:
-        problems.append(Problem(table.label, table.row_number(i), "material",
-                                f"duplicate capacity for {capacities.at[i, 'facility']} "
-                                f"({capacities.at[i, 'material']})"))
-    return problems
+    return problems + _duplicate_keys(
+        table, capacities[["facility", "material"]], "material",
+        lambda row: f"duplicate capacity for {row['facility']} ({row['material']})")
 
 
 def _check_capabilities(table: RawTable, capabilities: pd.DataFrame, stage_of: pd.Series
@@ -312,12 +317,10 @@ def _check_capabilities(table: RawTable, capabilities: pd.DataFrame, stage_of: p
                 parse_grade(grade)
             except SpecError as error:
                 problems.append(Problem(table.label, table.row_number(i), "grade", str(error)))
-    keyed = capabilities[["facility", "material", "grade"]].fillna("")
-    for i in keyed.index[keyed.duplicated()]:
-        problems.append(Problem(table.label, table.row_number(i), "grade",
-                                f"duplicate capability for {keyed.at[i, 'facility']} "
-                                f"({keyed.at[i, 'material']} {keyed.at[i, 'grade']})".rstrip()))
-    return problems
+    return problems + _duplicate_keys(
+        table, capabilities[["facility", "material", "grade"]].fillna(""), "grade",
+        lambda row: f"duplicate capability for {row['facility']} "
+                    f"({row['material']} {row['grade']})".rstrip())
 
 
 def _check_requirements(table: RawTable, requirements: pd.DataFrame, stage_of: pd.Series
@@ -332,22 +335,18 @@ def _check_requirements(table: RawTable, requirements: pd.DataFrame, stage_of: p
                                 "give exactly one of facility or sector"))
     problems += _unknown_facilities(table, requirements["facility"], stage_of)
     scope = sector.where(facility == "", "facility " + facility)
-    keyed = pd.DataFrame({"scope": scope, "material": requirements["material"]})
-    for i in keyed.index[keyed.duplicated()]:
-        problems.append(Problem(table.label, table.row_number(i), "material",
-                                f"duplicate requirement for {keyed.at[i, 'scope']} "
-                                f"({keyed.at[i, 'material']})"))
-    return problems
+    return problems + _duplicate_keys(
+        table, pd.DataFrame({"scope": scope, "material": requirements["material"]}), "material",
+        lambda row: f"duplicate requirement for {row['scope']} ({row['material']})")
 
 
 def _check_certifications(table: RawTable, certifications: pd.DataFrame, stage_of: pd.Series
                           ) -> list[Problem]:
     """Known facilities; one row per (facility, standard)."""
     problems = _unknown_facilities(table, certifications["facility"], stage_of)
-    for i in certifications.index[certifications.duplicated(["facility", "standard"])]:
-        problems.append(Problem(table.label, table.row_number(i), "standard",
-                                f"duplicate certification {certifications.at[i, 'standard']} "
-                                f"for {certifications.at[i, 'facility']}"))
+    problems += _duplicate_keys(
+        table, certifications[["facility", "standard"]], "standard",
+        lambda row: f"duplicate certification {row['standard']} for {row['facility']}")
     return problems
 
 
