@@ -59,8 +59,8 @@ from .lookup import positions
 from .exposure import InvalidArgument, check_stage, country_code
 from .network import Network
 from .schema import ALL_STAGES, RECYCLER
+from .choices import CAPACITY_BASES as BASES
 
-BASES = ("nameplate", "qualified")
 NO_MATERIAL = "(none)"
 COUNTED_STATUS = {False: ("operating",), True: ("operating", "construction", "planned")}
 COLUMNS = ["stage", "country", "basis", "capacity_total", "unit", "share_location",

@@ -48,8 +48,8 @@ from .errors import TiernError
 from .io.normalize import normalize_country
 from .network import Network
 from .schema import ALL_STAGES, EU27
+from .choices import EXPOSURE_BASES as BASES
 
-BASES = ("location", "control")
 UNKNOWN_CONTROL = "unknown_control"
 #: Float rounding tolerance: results within it of 0 or 1 are reported as exactly 0 or 1.
 ROUNDING = 1e-12

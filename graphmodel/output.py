@@ -24,8 +24,8 @@ import numpy as np
 import pandas as pd
 
 from graphmodel.errors import OutputError
+from .choices import FORMATS
 
-FORMATS = ("table", "csv", "json", "xlsx", "md")
 _EXTENSIONS = {".csv": "csv", ".json": "json", ".xlsx": "xlsx", ".md": "md", ".txt": "table"}
 
 

@@ -11,8 +11,10 @@ from __future__ import annotations
 
 from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import pandas as pd
+if TYPE_CHECKING:
+    import pandas as pd
 
 SCHEMA_DIR = Path(__file__).with_name("_schema")
 
@@ -58,6 +60,8 @@ ELEMENTS: tuple[str, ...] = ("Nd", "Pr", "Dy", "Tb", "Sm", "Co", "Fe", "B", "La"
 @cache
 def field_table(kind: str) -> pd.DataFrame:
     """The schema table of one record kind, indexed by field name."""
+    import pandas as pd   # noqa: PLC0415 (the constants above stay light for the CLI)
+
     table = pd.read_csv(SCHEMA_DIR / f"{kind}.csv", dtype=str, keep_default_na=False)
     table["required"] = table["required"] == "True"
     if "unit" not in table:

@@ -15,16 +15,15 @@ from __future__ import annotations
 import sys
 from enum import Enum
 from pathlib import Path
-from typing import Callable, Optional
+from typing import TYPE_CHECKING, Callable, Optional
 
-import pandas as pd
 import typer
-from rich.console import Console
-from rich.progress import Progress
 
 from graphmodel.errors import InputFormatError
-from graphmodel.output import markdown_table, render, write_text
 from graphmodel.schema import ALL_STAGES
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 # The source adapters are imported inside the commands, for start-up speed (see above).
 
@@ -131,6 +130,8 @@ def _run(files: list[Path], read: Callable, output: Path, report: Optional[Path]
         for path in files:
             results.append(read(path))
             advance()
+    import pandas as pd
+
     notes = pd.concat([r.notes for r in results], ignore_index=True)
     network = results[0].network if len(results) == 1 else \
         merge_networks([r.network for r in results]).network
@@ -140,6 +141,8 @@ def _run(files: list[Path], read: Callable, output: Path, report: Optional[Path]
 
 
 def _finish(network, notes: pd.DataFrame, output: Path, report: Optional[Path]) -> None:
+    from graphmodel.output import markdown_table
+
     written = network.write(output)
     for row in notes.itertuples():
         print(f"{row.level}: {row.file}:{row.row}:{row.column}: {row.message}", file=sys.stderr)
@@ -151,6 +154,8 @@ def _finish(network, notes: pd.DataFrame, output: Path, report: Optional[Path]) 
 
 
 def _write_report(frame: pd.DataFrame, path: Path, *, markdown: str) -> None:
+    from graphmodel.output import render, write_text
+
     if path.suffix.lower() == ".csv":
         write_text(render(frame, "csv"), path)
     else:
@@ -171,6 +176,9 @@ class _progress:
         self.label, self.total = label, total
 
     def __enter__(self) -> Callable[[], None]:
+        from rich.console import Console
+        from rich.progress import Progress
+
         self.progress = Progress(console=Console(stderr=True), transient=True)
         self.progress.__enter__()
         task = self.progress.add_task(self.label, total=self.total)

@@ -89,3 +89,20 @@ def test_bad_option_value_is_a_usage_error_not_a_traceback():
     result = tiern("summary", GOLDEN, "--by", "colour", check=False)
     assert result.returncode == 2
     assert "Traceback" not in result.stderr and "expected stage-country, stage or flow-basis" in result.stderr
+
+
+@pytest.mark.parametrize("args", [["--help"], ["scenario", "--help"], ["exposure", "--help"],
+                                  ["neo4j", "--help"], ["ingest", "--help"]])
+def test_help_loads_no_analytics_stack(args):
+    # start-up speed, asserted on what is imported rather than on a clock: help text needs
+    # typer and the option values (graphmodel.choices), never pandas, numpy, scipy or
+    # networkx (about 1-5 s of imports on a cold machine)
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-X", "importtime", "-m", "graphmodel.cli", *args],
+                          capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr[-2000:]
+    imported = {line.split("|")[-1].strip().split(".")[0]
+                for line in done.stderr.splitlines() if line.startswith("import time:")}
+    assert not imported & {"pandas", "numpy", "scipy", "networkx", "neo4j", "openpyxl"}

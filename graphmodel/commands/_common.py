@@ -3,13 +3,16 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
 
-import pandas as pd
 import typer
 
-from graphmodel.network import Network, load_network
-from graphmodel.output import FORMATS, infer_format, render, write_text, write_xlsx
+from graphmodel.choices import FORMATS
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from graphmodel.network import Network
 
 PathArg = typer.Argument(
     None, help="Network: a folder of CSV files or an .xlsx workbook (default: bundled data).",
@@ -23,12 +26,16 @@ OutputOpt = typer.Option(None, "--output", "-o", help="Write to this file instea
 
 def load(path: Optional[Path]) -> Network:
     """Load a network for a command (errors propagate to :func:`graphmodel.cli.main`)."""
+    from graphmodel.network import load_network   # noqa: PLC0415 (start-up speed)
+
     return load_network(path)
 
 
 def emit(frame: pd.DataFrame, fmt: Optional[str], output: Optional[Path],
          sheet: str = "result") -> None:
     """Write a result table in the requested format to ``output`` or stdout."""
+    from graphmodel.output import infer_format, render, write_text, write_xlsx  # noqa: PLC0415
+
     fmt = infer_format(fmt, output)
     if fmt not in FORMATS:
         raise typer.BadParameter(f"unknown format '{fmt}' (expected one of {', '.join(FORMATS)})",

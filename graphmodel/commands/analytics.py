@@ -6,13 +6,8 @@ from pathlib import Path
 from typing import Optional
 
 import typer
-from rich.console import Console
-from rich.progress import Progress
 
-from graphmodel.concentration import BASES as CAPACITY_BASES
-from graphmodel.concentration import concentration
-from graphmodel.exposure import (BASES as EXPOSURE_BASES, country_code, crma_check, crma_shares,
-                                 exposure, exposure_matrix)
+from graphmodel.choices import CAPACITY_BASES, EXPOSURE_BASES
 
 from ._common import FormatOpt, OutputOpt, PathArg, emit, load
 
@@ -38,6 +33,9 @@ def concentration_command(
     output: Optional[Path] = OutputOpt,
 ) -> None:
     """Capacity concentration per stage: shares by location and control, HHI, top holders."""
+    from graphmodel.concentration import concentration
+    from graphmodel.exposure import country_code
+
     code = country_code(country)
     net = load(path)
     table = concentration(net, code, basis=basis, include_planned=include_planned, by=by)
@@ -71,6 +69,8 @@ def exposure_command(
     output: Optional[Path] = OutputOpt,
 ) -> None:
     """Tier-N exposure: share of each facility's supply tracing back to a country at a stage."""
+    from graphmodel.exposure import country_code, exposure, exposure_matrix
+
     every_country = country.strip().lower() == "all"
     code = None if every_country else country_code(country)
     net = load(path)
@@ -112,6 +112,8 @@ def crma_command(
 ) -> None:
     """EU CRMA style check: stages where one third country exceeds the threshold of the
     buyer set's supply."""
+    from graphmodel.exposure import crma_check, crma_shares
+
     net = load(path)
     with _stage_progress() as progress:
         if detail:
@@ -125,6 +127,9 @@ def crma_command(
 @contextmanager
 def _stage_progress():
     """A transient progress bar on stderr, advanced by the library's progress callback."""
+    from rich.console import Console
+    from rich.progress import Progress
+
     console = Console(stderr=True)
     with Progress(console=console, transient=True, disable=not console.is_terminal) as bar:
         task = bar.add_task("tracing supply stage by stage", total=None)

@@ -5,7 +5,6 @@ import sys
 from pathlib import Path
 from typing import Optional
 
-import pandas as pd
 import typer
 
 from graphmodel.limits import MAX_BOOTSTRAP, MAX_SEED
@@ -60,6 +59,8 @@ def backtest(
     compares the simulation's greedy response with the optimal one (Simchi-Levi's time to
     survive and the least lost volume, as linear programmes) sink by sink.
     """
+    import pandas as pd   # noqa: PLC0415 (start-up speed)
+
     from graphmodel.backtest import backtest_figure, run_backtest, write_figure
 
     if by not in BY_CHOICES:
@@ -153,6 +154,8 @@ def calibrate(
 
 
 def _fit_stoppages(net, spec, scenario_path, fit_until, fmt, output) -> None:
+    import pandas as pd   # noqa: PLC0415 (start-up speed)
+
     from graphmodel.calibrate import fit_stocks_to_stoppages
 
     if output is not None:

@@ -7,11 +7,6 @@ from typing import Optional
 
 import typer
 
-from graphmodel.schema import format_reference_markdown
-from graphmodel.output import infer_format
-from graphmodel.summary import (flow_basis, reported_share_line, summary_by_stage,
-                                summary_by_stage_country)
-
 from ._common import FormatOpt, OutputOpt, PathArg, emit, load
 
 # Analytics are imported inside the commands, for start-up speed (see graphmodel.commands).
@@ -43,6 +38,10 @@ def summary(
 ) -> None:
     """Counts and operating capacity by stage and country (never summing across units), and
     the share of flow tonnage resting on reported figures."""
+    from graphmodel.output import infer_format
+    from graphmodel.summary import (flow_basis, reported_share_line, summary_by_stage,
+                                    summary_by_stage_country)
+
     net = load(path)
     tables = {"stage-country": summary_by_stage_country, "stage": summary_by_stage,
               "flow-basis": flow_basis}
@@ -74,4 +73,6 @@ def template(output: Path = typer.Option(Path("tiern-template.xlsx"), "--output"
 
 def format_reference() -> None:
     """Print the interchange format reference (generated from the schema) as Markdown."""
+    from graphmodel.schema import format_reference_markdown
+
     sys.stdout.write(format_reference_markdown())

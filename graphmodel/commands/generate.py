@@ -8,7 +8,6 @@ from pathlib import Path
 import typer
 
 from graphmodel.limits import MAX_GENERATED_FACILITIES, MAX_SEED
-from graphmodel.io import write_tables
 
 # Analytics are imported inside the commands, for start-up speed (see graphmodel.commands).
 
@@ -32,6 +31,7 @@ def generate(
 ) -> None:
     """Write a deterministic, stage-layered synthetic network in the interchange format."""
     from graphmodel.generate import GeneratorSettings, generate_tables
+    from graphmodel.io import write_tables
 
     started = time.perf_counter()
     tables = generate_tables(GeneratorSettings(

@@ -10,13 +10,16 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import List, Optional
+from typing import TYPE_CHECKING, List, Optional
 
 import typer
 
 from ..limits import MAX_STORE_BATCH
-from ..store.neo4j import DEFAULT_BATCH_SIZE, Neo4jStore, Settings, StoreError, TierFilter
+from ..choices import DEFAULT_STORE_BATCH as DEFAULT_BATCH_SIZE
 from ._common import FormatOpt, OutputOpt, PathArg, emit, load
+
+if TYPE_CHECKING:
+    from ..store.neo4j import Neo4jStore, TierFilter
 
 # rich's progress bar is imported inside push, for start-up speed (see graphmodel.commands).
 
@@ -45,6 +48,9 @@ DatasetOpt = typer.Option(None, "--dataset", help="Dataset tag to read (default:
 
 
 def _store(uri, user, password, database, dialect) -> Neo4jStore:
+    # the store (the driver, pandas) loads with the first command that needs it
+    from ..store.neo4j import Neo4jStore, Settings
+
     return Neo4jStore(Settings.from_env(uri=uri, user=user, password=password,
                                         database=database, dialect=dialect))
 
@@ -131,6 +137,8 @@ def trace(
     dialect: Optional[str] = DialectOpt,
 ) -> None:
     """Upstream suppliers of a facility, tier by tier, traversed in the database."""
+    from ..store.neo4j import TierFilter
+
     every = TierFilter(countries=country, stages=stage, materials=material)
     filters = {k: every for k in range(1, depth + 1)}
     for spec in tier or []:
@@ -183,6 +191,8 @@ def status(
 
 def parse_tier(spec: str) -> tuple[int, TierFilter]:
     """``'2:country=CN|MY,stage=separator'`` -> (2, TierFilter(...))."""
+    from ..store.neo4j import TierFilter
+
     head, sep, body = spec.partition(":")
     try:
         k = int(head)
@@ -200,4 +210,4 @@ def parse_tier(spec: str) -> tuple[int, TierFilter]:
     return k, TierFilter(**values)
 
 
-__all__ = ["neo4j_app", "register", "parse_tier", "StoreError"]
+__all__ = ["neo4j_app", "register", "parse_tier"]

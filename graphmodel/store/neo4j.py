@@ -69,13 +69,13 @@ from graphmodel.io.validate import validate_tables
 from graphmodel.network import Network
 from graphmodel.progress import StepProgress
 from graphmodel.schema import ALL_STAGES, KINDS
+from graphmodel.choices import DEFAULT_STORE_BATCH as DEFAULT_BATCH_SIZE
 
 DIALECTS = ("neo4j", "falkordb")
 DEFAULT_URI = "bolt://localhost:7687"
 #: URI schemes of the Bolt protocol (``+s``: TLS with verified certificates, ``+ssc``: TLS
 #: accepting self-signed ones); ``neo4j://`` routes in a cluster or Aura.
 BOLT_SCHEMES = ("bolt", "bolt+s", "bolt+ssc", "neo4j", "neo4j+s", "neo4j+ssc")
-DEFAULT_BATCH_SIZE = 1000
 CONVERGED = 1e-12  # exposure: the last propagation step may move no share by more
 PAGE_SIZE = 500  # rows per page when reading back (FalkorDB hangs on records over 64 KiB)
 
