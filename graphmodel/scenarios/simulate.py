@@ -56,6 +56,11 @@ CANDIDATE_PENALTY = 1e-6
 #: gain, so upstream links carry just what the rerouted volume needs, and above the LP
 #: solver's dual tolerance (1e-7), which would otherwise treat it as free.
 UPSTREAM_COST = 1e-5
+#: Most upstream (link, column) variables one month's programme takes; above it the month is
+#: solved one stage deep (suppliers' own stocks back their extra output). The multi-stage
+#: programme grows with the upstream closure, which on large random networks with drained
+#: stocks reaches 10^5 variables and more, where HiGHS can take minutes or fail.
+MAX_UPSTREAM_VARIABLES = 20_000
 _TINY = 1e-12
 
 
@@ -498,9 +503,10 @@ class ReroutePlan:
 
         Stocks are then drawn by ``k_g * out - in`` per group (summed over its parts). ``stock`` None (no stocks
         at all) leaves the mass-balance rows out. Suppliers whose stocks already back all
-        their spare capacity get no upstream variables (they cannot use them). Should the
-        solver fail on the multi-stage programme (a numerical failure on a large one), the
-        month is solved again with the suppliers' own stocks only: smaller, still
+        their spare capacity get no upstream variables (they cannot use them). When the
+        upstream closure holds more than :data:`MAX_UPSTREAM_VARIABLES` (link, column)
+        pairs, or the solver fails on the multi-stage programme (a numerical failure on a
+        large one), the month is solved with the suppliers' own stocks only: smaller, still
         mass-balanced, one stage deep."""
         topo, plan = self.topo, self.levels[level_number]
         K = f.shape[1]
@@ -524,7 +530,7 @@ class ReroutePlan:
         if stock is not None:
             up_links, up_column = self._upstream(t, topo.supplier[links], column, f, g, p_slot,
                                                  used, stock, first_start)
-        attempts = [(up_links, up_column)] if len(up_links) else []
+        attempts = [(up_links, up_column)] if 0 < len(up_links) <= MAX_UPSTREAM_VARIABLES else []
         attempts.append((np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)))
         for up_links, up_column in attempts:
             all_links = np.concatenate([links, up_links])
