@@ -42,7 +42,7 @@ def simulate_pooled(topo, compiled, responses, *, inventory: bool, reroute: bool
                 # the reroute LP reads and draws stocks per input group (one per facility
                 # with inputs here)
                 group_stock = stock[group_owner]
-                plan.solve(t, number, f, g, p[slot_owner], p, flow, extra, used, group_stock,
+                plan.solve(t, number, f, g, p[slot_owner], flow, extra, used, group_stock,
                            compiled.first_start)
                 stock[group_owner] = group_stock
             arrivals = to_customer @ (flow[inbound_links] + extra[inbound_links])

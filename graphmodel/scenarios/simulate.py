@@ -185,7 +185,6 @@ def simulate(topo: Topology, compiled: Compiled, responses: Responses, *,
     for t in range(horizon):
         f, g = f_all[t], g_all[t]
         p = np.zeros((n, K))               # facility production fraction (reported supply)
-        p_min = np.zeros((n, K))           # lowest output fraction (does v get all it needs?)
         p_slot = np.zeros((prod.n_slots, K))
         flow = np.zeros((E, K))
         extra = np.zeros((E, K))
@@ -195,7 +194,7 @@ def simulate(topo: Topology, compiled: Compiled, responses: Responses, *,
             source = np.where(topo.lagged[inbound_links, None], p_slot_prev[slot_in], p_slot[slot_in])
             flow[inbound_links] = monthly[inbound_links, None] * source * g[inbound_links]
             if plan is not None and len(inbound_links):
-                plan.solve(t, number, f, g, p_slot, p_min, flow, extra, used, stock,
+                plan.solve(t, number, f, g, p_slot, flow, extra, used, stock,
                            compiled.first_start)
             groups = step.groups
             arrivals = step.to_group @ (flow[inbound_links] + extra[inbound_links])
@@ -216,7 +215,6 @@ def simulate(topo: Topology, compiled: Compiled, responses: Responses, *,
             if record:
                 group_supply[t, groups] = np.minimum(phi[:, 0], 1.0)
             low = np.minimum.reduceat(made, step.facility_starts, axis=0)
-            p_min[level] = low
             p[level] = low + step.to_facility @ (made - low[step.slot_facility])
             # stocks: group g is drawn as far as its most demanding output uses it
             use = np.zeros((len(groups), K))
@@ -474,7 +472,7 @@ class ReroutePlan:
         unshocked = g[links] >= 1.0 - _TINY
         return (self.static_ok[links, None] & (by_qualification | by_new) & unshocked)
 
-    def solve(self, t, level_number, f, g, p_slot, p_min, flow, extra, used, stock,
+    def solve(self, t, level_number, f, g, p_slot, flow, extra, used, stock,
               first_start) -> None:
         """Reroute lost volume into level ``level_number`` this month (updates extra, used
         and the suppliers' stocks): one linear programme over the level's lost groups and
