@@ -79,11 +79,8 @@ def element_flows(net: Network, element: str, *, through_scrap: bool = False) ->
     (see the module docstring); index aligned with ``net.links``."""
     capacity = element_volumes(net, element).to_numpy()        # V_e c(m_e, X)
     links, index = net.links, net.facilities.index
-    supplier = index.get_indexer(links["supplier"])
-    customer = index.get_indexer(links["customer"])
-    carrying = (links["volume"].to_numpy(dtype=float) > 0) & (capacity > 0)
-    if not through_scrap:
-        carrying &= (net.facilities["stage"].to_numpy()[customer] != RECYCLER)
+    supplier, customer, traced = _traced_links(net, through_scrap)
+    carrying = traced & (capacity > 0)
     n = len(index)
     out_total = np.bincount(supplier[carrying], weights=capacity[carrying], minlength=n)
     receives = np.bincount(customer[carrying], minlength=n) > 0
@@ -96,6 +93,19 @@ def element_flows(net: Network, element: str, *, through_scrap: bool = False) ->
     return pd.Series(share * throughput[supplier], index=links.index, name=f"{element}_t")
 
 
+def _traced_links(net: Network, through_scrap: bool):
+    """Supplier and customer positions of every link, and whether tracing follows it: it
+    carries volume and, unless ``through_scrap``, does not feed a recycler (recycled
+    material is its own origin)."""
+    index, links = net.facilities.index, net.links
+    supplier = index.get_indexer(links["supplier"])
+    customer = index.get_indexer(links["customer"])
+    traced = links["volume"].to_numpy(dtype=float) > 0
+    if not through_scrap:
+        traced &= net.facilities["stage"].to_numpy()[customer] != RECYCLER
+    return supplier, customer, traced
+
+
 def element_network(net: Network, element: str, *, through_scrap: bool = False) -> Network:
     """The network with link volumes in tonnes of ``element`` per year, ``x_e`` of
     :func:`element_flows` (see module doc).
@@ -104,11 +114,17 @@ def element_network(net: Network, element: str, *, through_scrap: bool = False) 
     they are: they carry nothing today in any unit); so are links into recyclers unless
     ``through_scrap``. Facilities, owners and demand are unchanged; recipes and capacities,
     which are in material units, are not carried over."""
-    volume = element_flows(net, element, through_scrap=through_scrap)
+    return _restated(net, element_flows(net, element, through_scrap=through_scrap),
+                     check_element(element))
+
+
+def _restated(net: Network, volume: pd.Series, label: str) -> Network:
+    """``net`` with link volumes replaced by ``volume``; links that carry none of it are
+    dropped, candidate links (volume 0 today) kept as they are."""
     links = net.links.assign(volume=volume.to_numpy())
     keep = (volume > 0) | (net.links["volume"] == 0)
     return Network(net.facilities, links[keep].reset_index(drop=True), net.owners, net.demand,
-                   name=f"{net.name} [{check_element(element)}]", path=net.path)
+                   name=f"{net.name} [{label}]", path=net.path)
 
 
 def material_flows(net: Network, material: str, *, through_scrap: bool = False) -> pd.Series:
@@ -141,11 +157,7 @@ def material_flows(net: Network, material: str, *, through_scrap: bool = False) 
         raise TiernError(f"no link carries material '{material}' (the network's materials: "
                          f"{', '.join(sorted(set(carried)))})")
     volume = links["volume"].to_numpy(dtype=float)
-    supplier = index.get_indexer(links["supplier"])
-    customer = index.get_indexer(links["customer"])
-    carrying = volume > 0
-    if not through_scrap:
-        carrying &= (net.facilities["stage"].to_numpy()[customer] != RECYCLER)
+    supplier, customer, carrying = _traced_links(net, through_scrap)
     n, E = len(index), len(volume)
     is_m = carrying & (carried == material)
     m_out = np.bincount(supplier[is_m], weights=volume[is_m], minlength=n)
@@ -197,8 +209,4 @@ def material_network(net: Network, material: str, *, through_scrap: bool = False
     are dropped (candidate links, volume 0, are kept as they are). Every analytic that
     reads a network then answers for that material: exposure gives the share of each
     facility's supply of the material that traces to a country at a stage."""
-    volume = material_flows(net, material, through_scrap=through_scrap)
-    links = net.links.assign(volume=volume.to_numpy())
-    keep = (volume > 0) | (net.links["volume"] == 0)
-    return Network(net.facilities, links[keep].reset_index(drop=True), net.owners, net.demand,
-                   name=f"{net.name} [{material}]", path=net.path)
+    return _restated(net, material_flows(net, material, through_scrap=through_scrap), material)
