@@ -10,6 +10,10 @@ from pydantic_core import PydanticCustomError
 from ..io.normalize import normalize_country
 from ..schema import ALL_STAGES, ELEMENTS, FACILITY_STATUS, SECTORS
 
+#: Selector fields whose values must come from a fixed list.
+_ALLOWED = {"stage": ALL_STAGES, "status": FACILITY_STATUS, "sector": SECTORS,
+            "element": ELEMENTS}
+
 
 def strict_config(model_config: ConfigDict | None = None) -> ConfigDict:
     # allow_inf_nan: pydantic would read 'inf', 'nan' and '1e309' (strings in YAML) as floats
@@ -62,25 +66,10 @@ class Selector(BaseModel):
             raise PydanticCustomError("type", "expected a text value or a list of them")
         return as_list(value)
 
-    @field_validator("stage")
+    @field_validator(*_ALLOWED)
     @classmethod
-    def _known_stage(cls, value):
-        return check_allowed(value, ALL_STAGES, "stage")
-
-    @field_validator("status")
-    @classmethod
-    def _known_status(cls, value):
-        return check_allowed(value, FACILITY_STATUS, "status")
-
-    @field_validator("sector")
-    @classmethod
-    def _known_sector(cls, value):
-        return check_allowed(value, SECTORS, "sector")
-
-    @field_validator("element")
-    @classmethod
-    def _known_element(cls, value):
-        return check_allowed(value, ELEMENTS, "element")
+    def _known(cls, value, info):
+        return check_allowed(value, _ALLOWED[info.field_name], info.field_name)
 
     @field_validator("min_content", mode="before")
     @classmethod
