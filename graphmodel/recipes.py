@@ -21,9 +21,11 @@ then stock), ``p(v, o)`` the production fraction of output o (1 = baseline), ``f
 facility factor of the active shocks. Links out of v carrying o deliver ``p(v, o)`` of
 their baseline volume. An output with no recipe row needs every group of the facility.
 
-Stocks are held per group (``inventory_days / 30`` months of ``B_g``); group g consumes
-``u_g = max over outputs o needing g of p(v, o) * B_g``: the stock covers ``u_g - A_g``
-when arrivals fall short; arrivals above ``u_g`` refill it (never above its start level).
+Stocks are ``inventory_days / 30`` months of each input material, in tonnes, so that group
+g holds ``S_g = sum over its materials of tonnes / a_m`` (:mod:`graphmodel.scenarios.stocks`:
+a material counting in several groups is one pile); group g consumes ``u_g = max over
+outputs o needing g of p(v, o) * B_g``: the stock covers ``u_g - A_g`` when arrivals fall
+short; arrivals above ``u_g`` refill it (never above its start level).
 
 A facility with no applicable recipe row has one group holding all its inputs with equal
 ``per_unit``: ``phi = min(A + S, f B) / B`` with ``B`` its total monthly inbound volume,

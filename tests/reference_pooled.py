@@ -9,6 +9,35 @@ from __future__ import annotations
 import numpy as np
 
 from graphmodel.scenarios.simulate import ReroutePlan, Simulation, level_links
+from graphmodel.scenarios.stocks import pool_of_links
+
+
+class FacilityStock:
+    """This model's one stock per facility as the reroute LP reads and draws it: a
+    material's share of it is the material's share of the facility's baseline intake."""
+
+    def __init__(self, topo, stock):
+        self.stock = stock
+        self.pool_of_link, self.owner, _ = pool_of_links(topo)
+        carrying = topo.volume > 0
+        intake = np.bincount(self.pool_of_link[carrying], weights=topo.volume[carrying],
+                             minlength=len(self.owner))
+        self.share = np.divide(intake, topo.inbound[self.owner], out=np.zeros(len(intake)),
+                               where=topo.inbound[self.owner] > 0)
+        self.group_owner = topo.production.group_owner
+
+    def group_amount(self, groups, columns):
+        return self.stock[self.group_owner[groups], columns]
+
+    def pool_amount(self, pools, columns):
+        return self.stock[self.owner[pools], columns] * self.share[pools]
+
+    def receive(self, links, columns, tonnes):
+        np.add.at(self.stock, (self.owner[self.pool_of_link[links]], columns), tonnes)
+
+    def draw(self, groups, pools, columns, units):
+        np.subtract.at(self.stock, (self.group_owner[groups], columns), units)
+        np.maximum(self.stock, 0.0, out=self.stock)
 
 
 def simulate_pooled(topo, compiled, responses, *, inventory: bool, reroute: bool) -> Simulation:
@@ -24,7 +53,6 @@ def simulate_pooled(topo, compiled, responses, *, inventory: bool, reroute: bool
     levels = level_links(topo)
     plan = ReroutePlan(topo, responses, horizon, levels) if reroute else None
     slot_owner = topo.production.slot_owner
-    group_owner = topo.production.group_owner
     supply = np.zeros((horizon, n, K))
     rerouted = np.zeros((horizon, E, K))
     stocks = np.zeros((horizon, n, K))
@@ -39,12 +67,9 @@ def simulate_pooled(topo, compiled, responses, *, inventory: bool, reroute: bool
                               p[topo.supplier[inbound_links]])
             flow[inbound_links] = monthly[inbound_links, None] * source * g[inbound_links]
             if plan is not None and len(inbound_links):
-                # the reroute LP reads and draws stocks per input group (one per facility
-                # with inputs here)
-                group_stock = stock[group_owner]
-                plan.solve(t, number, f, g, p[slot_owner], flow, extra, used, group_stock,
-                           compiled.first_start)
-                stock[group_owner] = group_stock
+                # the reroute LP reads and draws the facility's one stock
+                plan.solve(t, number, f, g, p[slot_owner], flow, extra, used,
+                           FacilityStock(topo, stock), compiled.first_start)
             arrivals = to_customer @ (flow[inbound_links] + extra[inbound_links])
             origin = topo.origin[level]
             need = f[level] * need_full[level, None]

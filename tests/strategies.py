@@ -104,3 +104,29 @@ def look_alike_id(draw, base: str = "mine_cn"):
     positions = [i for i, ch in enumerate(base) if ch in LOOK_ALIKES]
     i = draw(st.sampled_from(positions))
     return base[:i] + LOOK_ALIKES[base[i]] + base[i + 1:]
+
+
+@st.composite
+def recipe_network_records(draw, max_facilities=10):
+    """:func:`network_records` plus facility recipe rows for some facilities: each of the
+    facility's inputs in one of two groups (complements), a random ``per_unit``, so that
+    substitutes, complements, joint outputs and pooled facilities all occur."""
+    records = draw(network_records(max_facilities=max_facilities))
+    inputs: dict[str, set] = {}
+    outputs: dict[str, set] = {}
+    for link in records["links"]:
+        inputs.setdefault(link["customer"], set()).add(link["material"])
+        outputs.setdefault(link["supplier"], set()).add(link["material"])
+    recipes = []
+    for facility, materials in sorted(inputs.items()):
+        if not draw(st.booleans()):
+            continue            # pooled
+        made = sorted(outputs.get(facility, set())) or ["NdFeB magnet"]
+        for output in made:
+            for material in sorted(materials):
+                recipes.append({"facility": facility, "output": output, "input": material,
+                                "per_unit": draw(st.sampled_from([0.05, 0.3, 1.0, 1.2, 2.0])),
+                                "group": draw(st.sampled_from(["a", "b"]))})
+    if recipes:
+        records["recipes"] = recipes
+    return records

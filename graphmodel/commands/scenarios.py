@@ -12,7 +12,7 @@ from ._common import FormatOpt, OutputOpt, PathArg, emit, load
 
 # Analytics are imported inside the commands, for start-up speed (see graphmodel.commands).
 
-BY_CHOICES = ("sink", "stage", "month", "links", "element")
+BY_CHOICES = ("sink", "stage", "month", "links", "element", "balance")
 RESPONSES = ("simulated", "optimal")
 
 
@@ -41,7 +41,13 @@ def scenario(
                                        "scenario's monte_carlo.seed, else 0)."),
     batch_size: int = typer.Option(50, "--batch-size", min=1, max=MAX_MC_BATCH, help="Monte Carlo runs per batch."),
     by: str = typer.Option("sink", "--by", help="sink | stage | month | links | element "
-                                              "(t of each element shipped per stage and month)"),
+                                              "(t of each element shipped per stage and month) | "
+                                              "balance (t of each element in, out and in stock "
+                                              "per facility and month)"),
+    element: Optional[list[str]] = typer.Option(None, "--element", "-e", help="With --by "
+                                                "balance: only this element (repeatable)."),
+    facility: Optional[list[str]] = typer.Option(None, "--facility", help="With --by balance: "
+                                                 "only this facility id (repeatable)."),
     response: str = typer.Option("simulated", "--response", help="simulated (the monthly "
                                  "simulation's greedy rerouting) | optimal (the best response: "
                                  "linear programmes for time to survive and least loss)"),
@@ -70,9 +76,12 @@ def scenario(
     if response == "optimal" and (runs is not None or seed is not None):
         raise typer.BadParameter("the optimal response runs the deterministic scenario only",
                                  param_hint="--response")
-    if response == "optimal" and by == "element":
-        raise typer.BadParameter("the element view is not available for the optimal response",
+    if response == "optimal" and by in ("element", "balance"):
+        raise typer.BadParameter(f"the {by} view is not available for the optimal response",
                                  param_hint="--by")
+    if (element or facility) and by != "balance":
+        raise typer.BadParameter("--element and --facility filter the balance view: add "
+                                 "--by balance", param_hint="--element")
     if runs is not None or seed is not None:
         _monte_carlo(net, spec, runs, seed, batch_size, reroute, inventory, fmt, output)
         return
@@ -92,9 +101,21 @@ def scenario(
     if by == "element" and result.unknown_content:
         print("note: no element content for " + ", ".join(result.unknown_content)
               + " (materials.csv): not counted in the element view", file=sys.stderr)
-    if by == "element" and result.elements is None:
-        raise typer.BadParameter("the element view needs a scenario without sink-scoped shocks",
+    if by in ("element", "balance") and result.elements is None:
+        raise typer.BadParameter(f"the {by} view needs a scenario without sink-scoped shocks",
                                  param_hint="--by")
+    if by == "balance":
+        from graphmodel.errors import TiernError
+
+        try:
+            balance = result.balance(elements=element, facilities=facility)
+        except TiernError as error:
+            raise typer.BadParameter(str(error), param_hint="--element/--facility")
+        if balance.unknown_content:
+            print("note: no element content for " + ", ".join(balance.unknown_content)
+                  + " (materials.csv): not counted in the balance", file=sys.stderr)
+        emit(balance.table, fmt, output, sheet=by)
+        return
     if output is not None and (fmt == "xlsx" or (fmt is None and output.suffix == ".xlsx")):
         from graphmodel.output import write_xlsx
 

@@ -67,10 +67,20 @@ class ScenarioResult:
     notes: list[str] = field(default_factory=list)
     elements: pd.DataFrame | None = None   # month x stage x element tonnes shipped
     unknown_content: list[str] = field(default_factory=list)   # materials the view leaves out
+    balance_of: object = field(default=None, repr=False)   # callable -> ElementBalance
 
     def table(self, by: str = "sink") -> pd.DataFrame:
+        if by == "balance":
+            return self.balance().table
         return {"sink": self.sinks, "stage": self.stages, "month": self.months,
                 "links": self.links, "element": self.elements}[by]
+
+    def balance(self, elements: list[str] | None = None, facilities: list[str] | None = None):
+        """The element mass balance per facility and month (:mod:`.balance`), computed on
+        demand from the run's own record; None for a run scoped to sinks."""
+        if self.balance_of is None:
+            return None
+        return self.balance_of(elements=elements, facilities=facilities)
 
 
 def run_scenario(net: Network, scenario: Scenario, *, reroute: bool | None = None,
@@ -102,6 +112,15 @@ def run_scenario(net: Network, scenario: Scenario, *, reroute: bool | None = Non
         notes=selection_notes(net, scenario),
     )
     if not compiled.groups[1:]:
+        from functools import partial
+
+        from .balance import element_balance, ledger_balance
+        if sim is not None:
+            result.balance_of = partial(ledger_balance, net, topo, sim.ledger, sim.slot_supply,
+                                        compiled.g[:, :, 0], sim.rerouted[:, :, 0])
+        else:   # pure propagation: the same run through the simulation, which records it
+            result.balance_of = partial(element_balance, net, scenario, reroute=False,
+                                        inventory=False)
         result.elements, result.unknown_content = element_table(
             net, topo, compiled, sim, base_supply, None if rerouted is None else rerouted[:, :, 0])
     return result

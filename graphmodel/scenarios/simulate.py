@@ -24,11 +24,13 @@ inbound volume ``I(v)`` and this month's facility factor ``f(v)``:
    :meth:`ReroutePlan.solve`); origins need no inputs. A facility under an active shock
    offers no spare capacity.
 3. *Inventory* (``responses.inventory``): v holds ``inventory_days/30`` months of its
-   baseline input consumption ``I(v)/12``. It consumes ``need = f(v) * I(v)/12``. When
-   arrivals fall short it draws on the stock; the *refill rule*: arrivals above ``need``
-   go to the stock, and once arrivals cover ``need`` again the stock also refills by
-   ``refill_rate * I(v)/12`` per month (a supplier surge the model does not charge
-   upstream), never above its starting level.
+   baseline intake of every material, in tonnes (:mod:`.stocks`: one pool per facility
+   and material). It consumes ``need = f(v) * I(v)/12``. When arrivals fall short it
+   draws on the stock; the *refill rule*: arrivals it does not use go to the stock, and
+   once arrivals cover ``need`` again the stock is also topped up by ``refill_rate * I(v)/12``
+   per month (a *restock* bought outside the modelled flows), never above its starting
+   level: arrivals above that level are *excess*. Restock and excess are explicit terms
+   of the element balance (:mod:`.balance`), so every tonne is accounted for.
 4. *Production* ``p(v) = consumption / (I(v)/12)``; origins produce ``p = f``.
 
 With inventory and rerouting both off this reproduces pure propagation month by month
@@ -48,6 +50,7 @@ from ..specs import reroute_fits
 from .core import Compiled, Topology
 from .model import DAYS_PER_MONTH, Responses
 from .select import facility_mask
+from .stocks import InputStocks, pool_of_links
 
 #: A candidate (not yet qualified) link's rerouted unit counts this much less than a
 #: qualified one in the LP objective: qualified links are preferred at equal volume.
@@ -78,6 +81,34 @@ class Simulation:
     slot_supply: np.ndarray | None = None
     slot_supply_all: np.ndarray | None = None   # (T, P, K) when ``record_slots``
     last_slot: np.ndarray | None = None
+    ledger: "Ledger | None" = None               # physical input pools, single column only
+
+
+@dataclass
+class Ledger:
+    """The physical record of a single-column run (:mod:`.stocks`, :mod:`.balance`):
+    tonnes delivered on every link (T, E) and, per pool (T, Q), its stock at the end of
+    the month, what production and rerouting used, the restock and the excess; ``start``
+    (Q,) is the stock before month 0 and ``pool_of_link``/``owner``/``material`` name the
+    pools."""
+
+    delivered: np.ndarray
+    stock: np.ndarray
+    used: np.ndarray
+    restocked: np.ndarray
+    excess: np.ndarray
+    start: np.ndarray
+    pool_of_link: np.ndarray
+    owner: np.ndarray
+    material: np.ndarray
+
+    @classmethod
+    def empty(cls, horizon: int, links: int, pools) -> "Ledger":
+        Q = pools.n_pools
+        return cls(delivered=np.zeros((horizon, links)), stock=np.zeros((horizon, Q)),
+                   used=np.zeros((horizon, Q)), restocked=np.zeros((horizon, Q)),
+                   excess=np.zeros((horizon, Q)), start=pools.M[:, 0].copy(),
+                   pool_of_link=pools.pool_of_link, owner=pools.owner, material=pools.material)
 
 
 def capacity_schedule(topo: Topology, responses: Responses, horizon: int
@@ -169,11 +200,12 @@ def simulate(topo: Topology, compiled: Compiled, responses: Responses, *,
     base = prod.group_base
     months = inventory_months(topo, responses) if stock_months is None else stock_months
     months = np.broadcast_to(np.asarray(months, dtype=float).reshape(n, -1), (n, K))
-    target = months[prod.group_owner] * base[:, None] if inventory else np.zeros((prod.n_groups, K))
-    stock = target.copy()
+    pools = InputStocks(topo, months, inventory, responses.refill_rate)
     p_slot_prev = np.ones((prod.n_slots, K)) if initial_slot is None else initial_slot
     levels = level_links(topo)
     steps = _production_steps(topo, levels)
+    pool_steps = [pools.step(inbound_links, step.groups)
+                  for (_, inbound_links, _), step in zip(levels, steps)]
     plan = ReroutePlan(topo, responses, horizon, levels) if reroute else None
     supply = np.zeros((horizon, n, K))
     rerouted = np.zeros((horizon, E, K))
@@ -182,6 +214,7 @@ def simulate(topo: Topology, compiled: Compiled, responses: Responses, *,
     group_supply = np.ones((horizon, prod.n_groups)) if record else None
     slot_supply = np.ones((horizon, prod.n_slots)) if record else None
     slot_all = np.ones((horizon, prod.n_slots, K)) if record_slots else None
+    ledger = Ledger.empty(horizon, E, pools) if record else None
     for t in range(horizon):
         f, g = f_all[t], g_all[t]
         p = np.zeros((n, K))               # facility production fraction (reported supply)
@@ -189,18 +222,22 @@ def simulate(topo: Topology, compiled: Compiled, responses: Responses, *,
         flow = np.zeros((E, K))
         extra = np.zeros((E, K))
         used = np.zeros((n, K))            # rerouted volume already taken from each supplier
-        for number, ((level, inbound_links, _), step) in enumerate(zip(levels, steps)):
+        if record:
+            pools.keep_log()
+        for number, ((level, inbound_links, _), step, ps) in enumerate(zip(levels, steps, pool_steps)):
             slot_in = prod.link_slot[inbound_links]
             source = np.where(topo.lagged[inbound_links, None], p_slot_prev[slot_in], p_slot[slot_in])
             flow[inbound_links] = monthly[inbound_links, None] * source * g[inbound_links]
             if plan is not None and len(inbound_links):
-                plan.solve(t, number, f, g, p_slot, flow, extra, used, stock,
+                plan.solve(t, number, f, g, p_slot, flow, extra, used, pools,
                            compiled.first_start)
             groups = step.groups
-            arrivals = step.to_group @ (flow[inbound_links] + extra[inbound_links])
+            arrived = ps.to_pool @ (flow[inbound_links] + extra[inbound_links])   # t per pool
+            arrivals = ps.weight @ arrived                                         # units per group
+            held = ps.weight @ pools.M[ps.pools]
             need = f[prod.group_owner[groups]] * base[groups, None]
             short = np.maximum(need - arrivals, 0.0)
-            available = np.minimum(arrivals, need) + np.minimum(short, stock[groups])
+            available = np.minimum(arrivals, need) + np.minimum(short, held)
             phi = np.divide(available, base[groups, None], out=np.full_like(available, np.inf),
                             where=base[groups, None] > 0)
             # each output at the fraction its scarcest group allows, never above f
@@ -220,22 +257,27 @@ def simulate(topo: Topology, compiled: Compiled, responses: Responses, *,
             use = np.zeros((len(groups), K))
             if len(step.pair_group):
                 np.maximum.at(use, step.pair_group, made[step.pair_slot] * base[groups][step.pair_group, None])
-            draw = np.minimum(np.maximum(use - arrivals, 0.0), stock[groups])
-            surplus = np.maximum(arrivals - use, 0.0)
-            recovered = arrivals >= need * (1 - 1e-9)
-            refill = np.where(recovered, responses.refill_rate * base[groups, None], 0.0)
-            stock[groups] = np.minimum(target[groups], stock[groups] - draw + surplus + refill)
+            if len(ps.pools):
+                recovered = arrivals >= need * (1 - 1e-9)
+                consumed, restocked, excess = pools.settle(ps, arrived, arrivals, held, use,
+                                                           recovered)
+                if record:
+                    ledger.used[t, ps.pools] += consumed[:, 0]
+                    ledger.restocked[t, ps.pools] = restocked[:, 0]
+                    ledger.excess[t, ps.pools] = excess[:, 0]
         supply[t], rerouted[t] = p, extra
-        stocks[t] = np.zeros((n, K)) if not prod.n_groups else \
-            _per_facility(stock, prod.group_owner, n)
+        stocks[t] = pools.per_facility_units(n)
         p_slot_prev = p_slot
         if record_slots:
             slot_all[t] = p_slot
         if record:
             slot_supply[t] = p_slot[:, 0]
+            ledger.used[t] += pools.drawn[:, 0]
+            ledger.stock[t] = pools.M[:, 0]
+            ledger.delivered[t] = flow[:, 0] + extra[:, 0]
     return Simulation(supply=supply, rerouted=rerouted, stock=stocks,
                       group_supply=group_supply, slot_supply=slot_supply,
-                      slot_supply_all=slot_all, last_slot=p_slot_prev)
+                      slot_supply_all=slot_all, last_slot=p_slot_prev, ledger=ledger)
 
 
 def _ranges(starts: np.ndarray, stops: np.ndarray) -> np.ndarray:
@@ -444,6 +486,11 @@ class ReroutePlan:
         count = np.bincount(part_group, minlength=prod.n_groups)[part_group]
         self.part_share = np.where(base > 0, intake / np.where(base > 0, base, 1.0), 1.0 / count)
         self.part_group = part_group
+        # a pooled part is one material of a pooled group: one pool of the facility
+        pool_of_link = pool_of_links(topo)[0]
+        self.part_pool = np.full(len(parts), -1, dtype=np.int64)
+        pooled_entry = entry_material >= 0
+        self.part_pool[self.entry_part[pooled_entry]] = pool_of_link[prod.entry_link[pooled_entry]]
         self._part_order = np.argsort(part_group, kind="stable")
         self._part_bounds = np.searchsorted(part_group[self._part_order],
                                             np.arange(prod.n_groups + 1))
@@ -499,7 +546,8 @@ class ReroutePlan:
         * per output material with a ``capacities.csv`` row: extra <= the material's room;
         * per link: the link cap (``link_flex``, ``new_capacity`` ramps).
 
-        Stocks are then drawn by ``k_g * out - in`` per group (summed over its parts). ``stock`` None (no stocks
+        The extra inputs are then received into the suppliers' pools and ``k_g * out`` drawn
+        from them per part (:meth:`.stocks.InputStocks.draw`). ``stock`` None (no stocks
         at all) leaves the mass-balance rows out. Suppliers whose stocks already back all
         their spare capacity get no upstream variables (they cannot use them). When the
         upstream closure holds more than :data:`MAX_UPSTREAM_VARIABLES` (link, column)
@@ -543,13 +591,17 @@ class ReroutePlan:
         amount = np.maximum(result.x, 0.0)
         np.add.at(extra, (all_links, all_column), amount)
         np.add.at(used, (topo.supplier[all_links], all_column), amount)
-        if balance is not None:
-            key_rows, variables, values, _, part_key = balance
-            drawn = np.maximum(np.bincount(key_rows, weights=values * amount[variables],
-                                           minlength=len(part_key)), 0.0)
-            rows, cols = self.part_group[part_key // K], part_key % K
-            np.subtract.at(stock, (rows, cols), drawn)
-            stock[rows, cols] = np.maximum(stock[rows, cols], 0.0)
+        if stock is not None:
+            # extra input bought for suppliers' extra output arrives in their pools, then
+            # the units that output needs are drawn from them (received first, then stock)
+            n_into = len(link_idx)
+            stock.receive(all_links[n_into:], all_column[n_into:], amount[n_into:])
+            if balance is not None:
+                key_rows, variables, values, _, part_key = balance
+                out_units = np.bincount(key_rows, minlength=len(part_key),
+                                        weights=np.where(values > 0, values, 0.0) * amount[variables])
+                part = part_key // K
+                stock.draw(self.part_group[part], self.part_pool[part], part_key % K, out_units)
 
     def _solve_lp(self, t, plan, link_idx, links, column, gain, lost, f, g, p_slot, used,
                   extra, stock, K):
@@ -609,7 +661,7 @@ class ReroutePlan:
             groups = self._group_order[_ranges(lo, hi)]
             cols = np.repeat(column[has], hi - lo)
             use = self.group_use[groups]
-            values = np.divide(stock[groups, cols], use, out=np.full(len(groups), np.inf),
+            values = np.divide(stock.group_amount(groups, cols), use, out=np.full(len(groups), np.inf),
                                where=use > 0)
             out[has] = np.minimum.reduceat(values, np.cumsum(hi - lo) - (hi - lo))
         return out
@@ -706,7 +758,11 @@ class ReroutePlan:
             return None
         part_key, key_rows = np.unique(keys, return_inverse=True)
         part = part_key // K
-        bound = stock[self.part_group[part], part_key % K] * self.part_share[part]
+        column = part_key % K
+        pooled = self.part_pool[part] >= 0
+        bound = np.zeros(len(part))
+        bound[pooled] = stock.pool_amount(self.part_pool[part[pooled]], column[pooled])
+        bound[~pooled] = stock.group_amount(self.part_group[part[~pooled]], column[~pooled])
         return key_rows, variables, values, bound, part_key
 
     def _material_room(self, slots, column, t, f, g, p_slot, extra) -> np.ndarray:
