@@ -129,6 +129,11 @@ S = {
     "mp_hre": "https://www.metalnomist.com/2026/01/mp-materials-dysprosium-and-terbium.html (heavy rare earth circuit processing ~3,000 t/yr of feedstock, >200 t/yr Dy+Tb once ramped, Dy:Tb ~3:1, start by mid-2026)",
     "mp_owners_2025": "https://rareearthexchanges.com/news/mp-materials-insider-selling-federal-backstops-and-the-anatomy-of-too-big-to-fail/ (27 Dec 2025: Schedule 13G/A, Shenghe Resources reduced to 3.1%; US government effective ~15% through preferred equity and warrants) ; https://www.adhocnews.de/boerse/news/ueberblick/mp-materials-a-strategic-pivot-in-ownership-and-focus/68436776",
     "usar_commerce": "https://www.defensedaily.com/u-s-taking-equity-stake-in-mining-company-usa-rare-earth/business-financial/ (26 Jan 2026: non-binding letter of intent with the Commerce Department, CHIPS funding: US$277M and a US$1.3B loan; 16.1M shares plus ~17.6M warrants) ; https://markets.businessinsider.com/news/stocks/usa-rare-earth-usar-stock-rallies-on-1-6-billion-chips-program-support-1035747047 (about 8-16% fully diluted)",
+    "nre_quota_2024": "https://www.metalnomist.com/2025/05/baogang-to-boost-rare-earth-concentrate.html (May 2025: NRE's 2024 mining quota 188,650 t REO, 75% of China's light-REE quota; Baogang supplies all its concentrate to NRE; Baogang concentrate 370,000 t in 2024, 390,000 t planned for 2025 at ~50% REO)",
+    "usar_chips": "https://www.einpresswire.com/article/886608115/the-department-of-commerce-s-chips-program-announces-a-letter-of-intent-with-usa-rare-earth-to-accelerate-its-domestic-and-vertically-integrated (US Department of Commerce CHIPS Program Office, 26 Jan 2026: Stillwater to increase NdFeB magnet capacity to 10,000 t/yr and add on-site metallization and strip-casting of 10,000 t/yr of rare earth metals and alloys) ; https://www.globalminingreview.com/exploration-development/28012026/usa-rare-earth-announces-letter-of-intent-with-the-us-government",
+    "vulcan_deal": "https://www.prnewswire.com/news-releases/vulcan-elements-forges-1-4-billion-partnership-with-the-united-states-government-and-reelement-technologies-to-expand-100-vertically-integrated-domestic-magnet-supply-chain-302602878.html (3 Nov 2025: 10,000 t magnet facility; US$620M Office of Strategic Capital loan, US$50M CHIPS incentives and US$50M Commerce equity, Department of War warrants) ; https://www.prnewswire.com/news-releases/vulcan-elements-selects-benson-north-carolina-for-1-billion-magnet-facility-302619130.html (18 Nov 2025: Benson site) ; https://www.tectonicdefense.com/?p=1050 (initial operations expected 2027)",
+    "vulcan_pilot": "https://ipacbiz.com/vulcan-elements-secures-pentagon-contracts-as-65m-funding-round-supports-growth/ (Aug 2025: pilot facility in operation since 31 March 2025, ~10 t/yr of magnets, nine DoD contracts) ; https://magneticsmag.com/?p=24004 (Research Triangle Park pilot plant, strip-casting furnace commissioned June 2025)",
+    "browns_range": "https://www.australianmining.com.au/browns-ranges-strategic-importance-for-rare-earths-production/ (15 Sep 2025 DFS: ~17,500 t/yr xenotime concentrate at ~25% TREO, ~4,350 t/yr TREO; 11-year mine life) ; https://www.middle.news/articles/2025/09/14/northern-minerals-unveils-browns-range-dfs-a-strategic-heavy-rare-earths-breakthrough (long-term offtake with Iluka; funding not yet secured)",
     "usar_5000": "https://www.metalnomist.com/2025/08/usar-and-polarstar-to-produce-neo.html (Stillwater designed for 5,000 t/yr sintered NdFeB, commercial operations first half 2026)",
     "nolans_ndpr": "https://www.arultd.com/projects/nolans/ (Mineral Resources: NdPr enrichment 26.4% of TREO, i.e. Nd2O3+Pr6O11 share) ; https://nsenergybusiness.com/news/arafura-announces-project-update-for-nolans-ndpr-project-in-australia (4,440 t/yr NdPr oxide)",
     "xtc_baotou": "https://news.metal.com/newscontent/103385344/Xiamen-Tungsten:-Baotou-Jinlong's-5,000-mt-(first-phase)-high-performance-NdFeB-magnetic-materials-project-completed-and-put-into-operation (SMM, 19 Jun 2025: 5,000 t/yr phase I in production) ; https://www.metalnomist.com/2025/08/xiamen-tungsten-expands-ndfeb-magnet.html (phase II +15,000 t/yr by end-2027)",
@@ -212,9 +217,10 @@ INV_NOTE = "inventory_days is a tiern planning assumption by stage, not a report
 # =============================================================================================
 # MINES  (capacity = 2025 mine production, t REO, USGS MCS 2026 edition used throughout)
 # =============================================================================================
-fac("cn-bayan-obo-mine", "Bayan Obo mine (Baotou, Inner Mongolia)", "mine", "CN", "China Northern Rare Earth", 189160,
-    source="quota_h1_2024", year=2024, basis="estimated", pub=94580, upub="t REO mining quota, H1 2024 only",
-    note="Estimated: H1-2024 quota x2 (NRE held ~70% of the 135,000 t H1 quota). Full-year company quota not published; 2025 quotas not published (USGS repeats 270,000 t for China).",
+BAYAN_OBO = 188650   # NRE full-year 2024 mining quota (nre_quota_2024)
+fac("cn-bayan-obo-mine", "Bayan Obo mine (Baotou, Inner Mongolia)", "mine", "CN", "China Northern Rare Earth", BAYAN_OBO,
+    source="nre_quota_2024", year=2024, basis="reported", pub=BAYAN_OBO, upub="t REO mining quota, full year 2024 (NRE)",
+    note="NRE's full-year 2024 mining quota (75% of China's light-REE quota; H1 2024: 94,580 t). 2025 quotas not published (USGS repeats 270,000 t for China). Baogang reported ~185,000 t REO of concentrate in 2024 (370,000 t at ~50%), all sold to NRE.",
     lat=41.78, lon=109.97)
 fac("cn-creg-ionic-mines", "China Rare Earth Group ionic-clay mines (Jiangxi/Guangdong/Fujian/Guangxi)", "mine", "CN",
     "China Rare Earth Group", 19150, source="creg_quota", year=2024, basis="reported", pub=19150,
@@ -222,9 +228,9 @@ fac("cn-creg-ionic-mines", "China Rare Earth Group ionic-clay mines (Jiangxi/Gua
     note="2024 ionic-clay quota (all held by CREG); H1-2024 published figure 10,140 t. Main domestic source of Dy/Tb.",
     lat=25.83, lon=114.93)
 fac("cn-creg-light-mines", "China Rare Earth Group light-REE mines (Sichuan Mianning/Dechang, Shandong Weishan; aggregate)", "mine", "CN",
-    "China Rare Earth Group", 61690, source="usgs", year=2025, basis="estimated", pub=270000,
+    "China Rare Earth Group", 270000 - BAYAN_OBO - 19150, source="usgs", year=2025, basis="estimated", pub=270000,
     upub="t REO, China mine production 2025 (USGS, = quota)",
-    note="Aggregate: residual = USGS China 270,000 - Bayan Obo estimate 189,160 - ionic quota 19,150. Operator split between CREG units and partners not public.",
+    note="Aggregate: residual = USGS China 270,000 - Bayan Obo (NRE 2024 quota) 188,650 - ionic quota 19,150. Operator split between CREG units and partners not public.",
     lat=28.40, lon=102.17)
 fac("us-mountain-pass-mine", "Mountain Pass mine (California)", "mine", "US", "MP Materials", 50692,
     source="mp_fy25", year=2025, basis="reported", pub=50692, upub="t REO in concentrate produced, 2025",
@@ -266,6 +272,10 @@ fac("br-inb-monazite", "INB monazite concentrate (Buena, Rio de Janeiro)", "mine
     note="REO = 800 t monazite x 60% TREO, assumed as the annual rate; part of USGS Brazil 2025 total.")
 fac("au-hastings-yangibana", "Hastings Yangibana project (Western Australia)", "mine", "AU", "Hastings Technology Metals", 0, status="planned",
     source="hastings", year=2022, basis="estimated", pub="", upub="not taken into this dataset", note="Development project; capacity not verified here (0 = unknown).")
+fac("au-browns-range", "Browns Range heavy rare earth project (Wolverine, East Kimberley, Western Australia)", "mine", "AU", "Northern Minerals", 4350, status="planned",
+    source="browns_range", year=2025, basis="reported", pub=4350, upub="t/yr TREO in ~17,500 t/yr xenotime concentrate (DFS, Sep 2025)",
+    note="DFS of Sep 2025 (A$592M pre-production capital, 11-year mine life); final investment decision and funding pending. Xenotime concentrate rich in Dy/Tb. The 2018-2022 pilot plant is not modelled (idle).",
+    lat=-18.93, lon=128.93)
 fac("tz-ngualla", "Ngualla rare earth project (Tanzania)", "mine", "TZ", "Peak Rare Earths", 16700, status="construction",
     source="ngualla", year=2024, basis="estimated", pub=37200, upub="t/yr rare earth concentrate (from 800,000 t/yr ore)",
     note="REO estimated assuming ~45% REO in concentrate. Construction reported to finish early 2026 (not verified). NdPr ~21% of REO.")
@@ -301,9 +311,9 @@ fac("za-phalaborwa", "Phalaborwa gypsum-stack project", "mine", "ZA", "Rainbow R
 # =============================================================================================
 # CONCENTRATORS  (t REO/yr in concentrate)
 # =============================================================================================
-fac("cn-baotou-concentrator", "Baogang Bayan Obo ore concentrator (Baotou)", "concentrator", "CN", "China Northern Rare Earth", 189160,
-    source="quota_h1_2024", year=2024, basis="estimated", pub=94580, upub="t REO mining quota H1 2024",
-    note="Sized to the Bayan Obo mine estimate (ore is beneficiated at Baotou).", lat=40.65, lon=109.84)
+fac("cn-baotou-concentrator", "Baogang Bayan Obo ore concentrator (Baotou)", "concentrator", "CN", "China Northern Rare Earth", BAYAN_OBO,
+    source="nre_quota_2024", year=2024, basis="reported", pub=BAYAN_OBO, upub="t REO, NRE mining quota 2024 (Baogang concentrate 370,000 t at ~50% REO)",
+    note="Sized to the Bayan Obo quota (ore is beneficiated at Baotou); Baogang's own figure, ~185,000 t REO in 2024 concentrate, is within 2%.", lat=40.65, lon=109.84)
 fac("us-mountain-pass-concentrator", "Mountain Pass mill and flotation", "concentrator", "US", "MP Materials", 50692,
     source="mp_fy25", year=2025, basis="reported", pub=50692, upub="t REO in concentrate produced, 2025", lat=35.48, lon=-115.53)
 fac("au-mt-weld-concentrator", "Mt Weld concentration plant", "concentrator", "AU", "Lynas Rare Earths", 26000,
@@ -379,9 +389,9 @@ fac("my-lynas-malaysia", "Lynas Malaysia advanced materials plant (Gebeng, Kuant
     source="lynas_q1fy26", year=2025, basis="estimated", pub=10500, upub="t/yr NdPr oxide nameplate (FY25 output 6,558 t NdPr)",
     note="Effective REO capacity estimated as run-rate of Sep-2025 quarter (3,993 t REO x 4). Nameplate 10,500 t NdPr (lynas_fy25).",
     cert="ISO9001;ISO14001;ISO17025", lat=3.97, lon=103.38)
-fac("my-lynas-malaysia-hre", "Lynas Malaysia heavy rare earths circuit (Dy/Tb)", "separator", "MY", "Lynas Rare Earths", 1500,
-    source="lynas_hre", year=2025, basis="reported", pub=1500, upub="t/yr SEGH heavy feed throughput",
-    note="First Dy oxide May 2025, Tb June 2025 (australianmining). Yields ~5% Dy, ~1% Tb of feed (Lynas for its new HRE plant, rawmaterials.net).",
+fac("my-lynas-malaysia-hre", "Lynas Malaysia heavy rare earths circuit (Dy/Tb)", "separator", "MY", "Lynas Rare Earths", 90,
+    source="lynas_hre", year=2025, basis="estimated", pub=1500, upub="t/yr SEGH heavy feed throughput",
+    note="Estimated: separated output = 75 t Dy oxide + 15 t Tb oxide (1,500 t/yr SEGH feed x ~5% Dy, ~1% Tb; capacities.csv). The 1,500 t of feed is not its capacity: that REO is already in the light plant's run-rate (Lynas reports total REO including its heavy products), so counting it again double-counted ex-China separation. First Dy oxide May 2025, Tb June 2025 (australianmining).",
     cert="ISO9001;ISO14001", lat=3.97, lon=103.38)
 fac("my-lynas-malaysia-hre2", "Lynas Malaysia new heavy rare earths facility", "separator", "MY", "Lynas Rare Earths", 5000, status="planned",
     source="lynas_hre2", year=2026, basis="reported", pub=5000, upub="t/yr HRE feedstock")
@@ -389,9 +399,9 @@ fac("us-mountain-pass-separation", "Mountain Pass separation (light REE)", "sepa
     source="mp_fy25", year=2025, basis="estimated", pub=2599, upub="t NdPr oxide produced 2025 (exit run-rate ~4,000 t/yr)",
     note="REO estimated = 2,599 t NdPr / 0.153 (Nd+Pr ~15.3% of Mountain Pass bastnaesite REO, typical published distribution).",
     cert="ISO9001;ISO14001", lat=35.48, lon=-115.53)
-fac("us-mountain-pass-hre", "Mountain Pass heavy rare earth separation circuit", "separator", "US", "MP Materials", 3000, status="construction",
-    source="mp_hre", year=2026, basis="estimated", pub="3000 feed; >200 Dy+Tb", upub="t/yr SEG+ feedstock processed; t/yr Dy+Tb output once ramped",
-    note="Estimated: separated-oxide output taken as the ~3,000 t/yr heavy (SEG+) feed it processes (a mixed heavy concentrate, so output ~ feed REO less losses); >200 t/yr Dy+Tb at ~3:1, commissioning by mid-2026. Financed by a US$150M DoD loan (July 2025).")
+fac("us-mountain-pass-hre", "Mountain Pass heavy rare earth separation circuit", "separator", "US", "MP Materials", 200, status="construction",
+    source="mp_hre", year=2026, basis="reported", pub="3000 feed; >200 Dy+Tb", upub="t/yr SEG+ feedstock processed; t/yr Dy+Tb output once ramped",
+    note="Separated output >200 t/yr Dy+Tb oxide (~3:1), commissioning by mid-2026; the ~3,000 t/yr SEG+ feed comes out of the light separation plant, whose REO is already counted there. Financed by a US$150M DoD loan (July 2025).")
 fac("us-white-mesa", "Energy Fuels White Mesa Mill (monazite cracking and separation)", "separator", "US", "Energy Fuels", 4000,
     source="whitemesa", year=2024, basis="estimated", pub="850-1000", upub="t/yr NdPr oxide (Phase 1); Phase 2 >6,000 t NdPr + ~240 t Dy + ~66 t Tb",
     note="REO estimated = ~900 t NdPr / ~0.22 NdPr share of monazite REO.", lat=37.54, lon=-109.50)
@@ -560,11 +570,21 @@ fac("us-mp-independence", "MP Materials Independence magnet plant (Fort Worth)",
 fac("us-mp-10x", "MP Materials 10X magnet facility (Northlake, Texas)", "magnet", "US", "MP Materials", 9000, status="planned",
     source="mp_dod", year=2028, basis="estimated", pub=10000, upub="t/yr NdFeB (MP total incl. Independence)",
     note="10,000 t MP total less 1,000 t Independence; DoD 10-year offtake.")
-fac("us-usar-stillwater", "USA Rare Earth Stillwater magnet plant (Oklahoma)", "magnet", "US", "USA Rare Earth", 5000, status="construction",
-    source="usar_5000", year=2025, basis="reported", pub=5000, upub="t/yr sintered NdFeB (design; commercial operations from H1 2026)",
-    note="Designed for 5,000 t/yr (metalnomist, Aug 2025). A January 2026 expansion to 10,000 t/yr of magnets plus metal and strip-cast alloy was not confirmed in the sources available here, so it is not used.", lat=36.12, lon=-97.06)
+fac("us-usar-stillwater", "USA Rare Earth Stillwater magnet plant (Oklahoma)", "magnet", "US", "USA Rare Earth", 10000, status="construction",
+    source="usar_chips", year=2026, basis="reported", pub=10000, upub="t/yr NdFeB magnets (expanded plan, CHIPS letter of intent 26 Jan 2026)",
+    note="Commerce Department CHIPS Program Office, 26 Jan 2026: capacity raised to 10,000 t/yr, more than double the earlier 5,000 t/yr design (usar_5000); first line (1a) commissioning from Q1 2026, not yet confirmed as commercial output.", lat=36.12, lon=-97.06)
+fac("us-usar-stillwater-alloy", "USA Rare Earth Stillwater metallization and strip-casting line (Oklahoma)", "alloy", "US", "USA Rare Earth", 10000, status="planned",
+    source="usar_chips", year=2026, basis="reported", pub=10000, upub="t/yr rare earth metals and alloys (metallization and strip-casting)",
+    note="Announced 26 Jan 2026 for the Stillwater site; the published 10,000 t/yr covers metals and strip-cast alloy together, kept as one alloy-stage row (the metal step is in-house). Timing not published.",
+    lat=36.12, lon=-97.06)
 fac("us-vulcan-benson", "Vulcan Elements Benson magnet plant (North Carolina)", "magnet", "US", "Vulcan Elements", 10000, status="planned",
-    source="vulcan", year=2025, basis="reported", pub=10000, upub="t/yr NdFeB", note="OSC conditional loan US$620M (war.gov).")
+    source="vulcan_deal", year=2025, basis="reported", pub=10000, upub="t/yr sintered NdFeB",
+    note="Partnership of 3 Nov 2025: US$620M Office of Strategic Capital loan (conditional commitment, war.gov), US$50M CHIPS incentives and US$50M Department of Commerce equity (stake not published, so no owner row), Department of War warrants; Benson site chosen 18 Nov 2025, initial operations expected 2027.",
+    lat=35.38, lon=-78.55)
+fac("us-vulcan-rtp", "Vulcan Elements pilot magnet plant (Research Triangle Park, North Carolina)", "magnet", "US", "Vulcan Elements", 10,
+    source="vulcan_pilot", year=2025, basis="reported", pub=10, upub="t/yr sintered NdFeB (pilot, operating since 31 Mar 2025)",
+    note="Small-scale commercial and R&D line with its own strip caster; supplies Department of Defense contracts (ground vehicles, ships, munitions, drones, satellites).",
+    lat=35.90, lon=-78.86)
 fac("us-niron-sartell", "Niron Magnetics Sartell plant (Minnesota; iron-nitride, rare-earth-free)", "magnet", "US", "Niron Magnetics", 1500, status="construction",
     source="niron", year=2025, basis="reported", pub=1500, upub="t/yr iron-nitride permanent magnets (operational early 2027)",
     note="Rare-earth-free magnets (iron and nitrogen): a substitute for some NdFeB uses, with no rare-earth input links.")
@@ -708,7 +728,8 @@ Q_NEW = 12      # months: new plant / new grade, >12 months observed for MP (qua
 Q_DEF = 18      # months: defense (AS9102 first article) -- not found, assumption
 
 # --- mines -> concentrators / MREC / separators (t REO)
-link("cn-bayan-obo-mine", "cn-baotou-concentrator", "RE ore", 189160, source="quota_h1_2024", note="Sized to the mine estimate.")
+link("cn-bayan-obo-mine", "cn-baotou-concentrator", "RE ore", BAYAN_OBO, source="nre_quota_2024", year=2024, basis="reported",
+     note="Internal transfer equal to NRE's reported 2024 mining quota (all Bayan Obo ore is beneficiated at Baotou).")
 link("cn-baotou-concentrator", "cn-nre-baotou-huamei", "RE concentrate", 106000, note="Estimated: Huamei runs near capacity.")
 link("cn-baotou-concentrator", "cn-nre-separation-other", "RE concentrate", 60500, note="Estimated: rest of NRE concentrate to other NRE/partner separators (under NRE's quota).")
 link("cn-creg-ionic-mines", "cn-creg-ganzhou-separation", "MREC", 17000, note="Estimated ~90% of ionic quota to CREG's own separators.")
@@ -731,6 +752,8 @@ link("au-mt-weld-concentrator", "au-lynas-kalgoorlie", "RE concentrate", 17000, 
 link("au-mt-weld-concentrator", "my-lynas-malaysia", "RE concentrate", 3000, source="lynas_fy25", note="Residual direct concentrate shipments.")
 link("au-lynas-kalgoorlie", "my-lynas-malaysia", "MREC", 12500, source="lynas_fy25", note="Kalgoorlie MREC shipped to Lynas Malaysia.")
 link("au-lynas-kalgoorlie", "my-lynas-malaysia-hre", "MREC", 1500, source="lynas_hre", note="Heavy (SEGH) fraction routed to the HRE circuit.")
+link("au-browns-range", "au-iluka-eneabba-refinery", "RE concentrate", 0, status="candidate", qm=Q_NEW, source="browns_range",
+     note="Long-term offtake of the xenotime concentrate by Iluka for Eneabba (up to 100% of forecast output); no volume until the mine is built.")
 link("au-mining-rest", "au-iluka-eneabba-refinery", "RE concentrate", 0, status="in_qualification", qm=Q_NEW, source="eneabba",
      note="Eneabba monazite concentrate stockpiled for the refinery under construction.")
 link("au-nolans-mine", "au-nolans-refinery", "RE concentrate", 0, status="candidate", qm=Q_NEW, source="nolans", note="Integrated project; FID pending.")
@@ -748,9 +771,11 @@ link("vn-rest", "vn-vtre-separation", "RE concentrate", 150, source="usgs")
 link("my-rest", "cn-separation-rest", "RE concentrate", 110, source="usgs", basis="reported",
      note="Reported (customs statistics): USGS puts Malaysia's 2025 mine output at China's imports from it, so the whole figure is this flow.")
 link("in-irel-beach-sands", "in-irel-mineral-separation", "RE ore", 2900, source="usgs", basis="reported", note="Internal transfer equal to the USGS 2025 country output (reported as a country estimate by USGS).")
-link("in-irel-mineral-separation", "in-irel-rare-earths-division", "RE concentrate", 2900, source="usgs")
+link("in-irel-mineral-separation", "in-irel-rare-earths-division", "RE concentrate", 2900, source="usgs", basis="reported",
+     note="Internal transfer equal to the USGS 2025 India output: IREL is India's only rare-earth producer and processes its own monazite.")
 link("ru-lovozero-mine", "ru-lovozero-concentrator", "RE ore", 2600, source="usgs", basis="reported", note="Internal transfer equal to the USGS 2025 country output (reported as a country estimate by USGS).")
-link("ru-lovozero-concentrator", "ru-solikamsk", "RE concentrate", 2600, source="usgs")
+link("ru-lovozero-concentrator", "ru-solikamsk", "RE concentrate", 2600, source="usgs", basis="reported",
+     note="Equal to the USGS 2025 Russia output: Lovozero loparite concentrate is Russia's output and is processed at Solikamsk.")
 link("br-serra-verde-pela-ema", "br-serra-verde-plant", "RE ore", 1520, source="usgs", note="Internal transfer equal to the mine estimate.")
 link("br-inb-monazite", "ca-src-separation", "RE concentrate", 480, source="src_feed", note="SRC procured up to 800 t monazite (~480 t REO) from INB; annual rate assumed.")
 link("br-serra-verde-plant", "cn-separation-rest", "RE concentrate", 1320, source="serraverde", note="Serra Verde concentrate has been sold into China; estimated.")
@@ -1029,7 +1054,11 @@ link("us-arnold-smco", "us-rtx", "SmCo magnet", 30)
 link("us-arnold-smco", "us-lockheed-martin", "SmCo magnet", 20)
 link("us-arnold-smco", "us-northrop-grumman", "SmCo magnet", 10)
 link("us-vulcan-benson", "us-defense-motor-makers", M, 0, status="candidate", qm=Q_DEF, source="vulcan")
+link("us-vulcan-rtp", "us-defense-motor-makers", M, 0, status="in_qualification", qm=Q_DEF, source="vulcan_pilot",
+     note="Nine DoD contracts (2025), delivered in small lots from the ~10 t/yr pilot; volumes and the pilot's metal/alloy suppliers are not published, so the link carries no modelled volume (every modelled tonne must trace back to a mine).")
 link("us-usar-stillwater", "us-defense-motor-makers", M, 0, status="candidate", qm=Q_DEF, source="usar")
+link("us-usar-stillwater-alloy", "us-usar-stillwater", "NdFeB alloy", 0, status="candidate", qm=Q_NEW, source="usar_chips",
+     note="Planned in-house strip-cast feed for the magnet plant; no volume until the line is built.")
 link("us-js-link-columbus", "kr-hyundai-mobis", M, 0, status="candidate", qm=Q_AUTO, source="jslink")
 link("us-mp-10x", "us-defense-motor-makers", M, 0, status="candidate", qm=Q_DEF, source="mp_dod", note="DoD 10-year offtake of 10X output.")
 link("us-mp-independence", "us-ford", M, 0, status="candidate", qm=Q_NEW, source="ford")
@@ -1183,6 +1212,7 @@ root("Carester", "FR", source="caremag", note="Caremag is a Carester subsidiary;
 root("Australian Strategic Materials", "AU", source="ksm", note="KSM Metals is a wholly owned subsidiary.")
 root("Heraeus", "DE", source="heraeus")
 root("Iluka Resources", "AU")
+root("Northern Minerals", "AU", source="browns_range")
 root("Arafura Rare Earths", "AU")
 root("Critical Metals Corp", "US")
 root("Pensana", "GB")
