@@ -107,6 +107,7 @@ S = {
     "inventory": "https://www.cbtnews.com/ford-faces-production-setbacks-amid-rare-earth-magnet-shortage/ (Ford hand-to-mouth) ; US auto inventories 2-3 months attributed to CSIS (secondary, low confidence): https://www.ainvest.com/news/rare-earths-ev-crossroads-navigating-ford-supply-crisis-strategic-gains-2506",
     "f35": "https://www.pulse.bot/defense/news/how-much-rare-earths-does-an-f-35-really-contain-de58adad-63fb-4f8f-b887-377674870f67/ (Adamas Intelligence 2026: F-35 holds ~23 kg SmCo alloy + 8-20 kg NdFeB alloy; GAO 2024: DoD REE demand <0.1% of global; the 417 kg CRS figure counts REE-bearing parts)",
     "auto_units": "2024 deliveries: Tesla 1,789,226 (https://driveteslacanada.ca/news/tesla-posts-record-q4-deliveries-annual-sales-decline-1), BYD 4,272,145 NEVs (https://mixedtimes.com/news/sales-surge-in-2024-for-chinese-ev-giant-byd), VW Group 744,800 BEVs (https://infonowcast.com/en/volkswagen-group-s-electric-vehicle-sales-face-challenges-in-2024); others approximate; x magnet intensity from https://www.mainrichinternational.com/applications/ev-motors and https://www.thevoltbridge.com/learn/magnets",
+    "neo_shenghe": "https://6ix.com/company/neo-performance-materials-inc/news/neo-completes-sale-of-majority-equity-interest-of-china-rare-earth-separation-assets (Neo, 1 Apr 2025: sale to a Shenghe Resources affiliate of 86% of JAMR and 88% of ZAMR completed; ZAMR closed in Q2 2024) ; https://ca.advfn.com/stock-market/TSX/NEO/stock-news/94412221/neo-announces-agreement-to-sell-majority-equity-in (Neo, 20 Aug 2024: Neo keeps 9% of JAMR and exclusive rights to distribute JAMR's heavy rare earth products outside China for 5 years)",
     "neo_cn": "https://sustainability2022.neomaterials.com/supply-chain/ (Neo: ZAMR ~1,500 t and JAMR ~1,100 t REO processing quotas; Silmet feed from Australia via Malaysia, Russia, China, Vietnam)",
     "lynas_noveon": "https://www.prnewswire.com/news-releases/noveon-magnetics-and-lynas-rare-earths-partner-to-advance-us-rare-earth-magnet-supply-chain-302578331.html (non-binding MoU, 8 Oct 2025)",
     "reetec": "https://siva.no/virkemidler/byggeprosjekter/reetec-heroya/ (720 t/yr NdPr oxide from H2 2024) ; https://magneticsmag.com/reetec-rare-earths-separation-plant-in-norway-to-start-up-soon (ready for raw material early 2025) ; LKAB largest owner: https://businessportal-norwegen.com/tag/heroya/",
@@ -357,11 +358,12 @@ fac("cn-jiangsu-separation", "Jiangsu separation cluster (Yixing/Liyang; importe
     source="smm_june", year=2024, basis="estimated", pub="", upub="not published",
     note="Estimated order of magnitude; SMM reports Jiangsu as a main Dy/Tb/Gd/Ho oxide region processing imported (Myanmar) feed.",
     lat=31.36, lon=119.82)
-fac("cn-neo-zamr", "Neo Performance Materials ZAMR separation (Zibo, Shandong)", "separator", "CN", "Neo Performance Materials", 1500,
-    source="neo_cn", year=2022, basis="reported", pub=1500, upub="t REO annual processing quota",
-    note="Canadian-owned separator inside China; can add non-Chinese concentrate beyond quota.")
-fac("cn-neo-jamr", "Neo Performance Materials JAMR separation (Jiangyin, Jiangsu)", "separator", "CN", "Neo Performance Materials", 1100,
-    source="neo_cn", year=2022, basis="reported", pub=1100, upub="t REO annual processing quota")
+fac("cn-neo-zamr", "ZAMR separation plant (Zibo, Shandong; closed, ex-Neo)", "separator", "CN", "Zibo Jiahua Advanced Material Resources (ZAMR)", 1500,
+    status="idle", source="neo_shenghe", year=2025, basis="reported", pub=1500, upub="t REO annual processing quota (Neo, 2022)",
+    note="Closed in Q2 2024 (Neo); 88% sold to a Shenghe Resources affiliate, completed 1 Apr 2025. Its former feed and NdPr output are with cn-nre-separation-other; China's separation total is unchanged (cn-separation-rest, the residual, takes its 1,500 t).")
+fac("cn-neo-jamr", "JAMR heavy rare earth separation plant (Jiangyin, Jiangsu; Shenghe, ex-Neo)", "separator", "CN", "Jiangyin Jiahua Advanced Material Resources (JAMR)", 1100,
+    source="neo_cn", year=2022, basis="reported", pub=1100, upub="t REO annual processing quota",
+    note="86% sold by Neo to a Shenghe Resources affiliate, completed 1 Apr 2025 (neo_shenghe); Neo keeps 9% and distributes JAMR's heavy rare earth products outside China. Capacity: Neo's last published quota (2022).")
 # Since 2024 only the two state groups receive smelting/separation quotas and allocate them to their
 # constituent companies (quota_h1_2024: H1 2024 NRE 88,010 t, CREG 38,990 t of 127,000 t). The full-year
 # 254,000 t is split by the H1 shares; each group's quota beyond its named plants is its own aggregate row.
@@ -381,7 +383,7 @@ fac("cn-creg-separation-other", "China Rare Earth Group light-REE separation pla
          "their own rows; which group's quota they use is not published.",
     lat=28.40, lon=102.17)
 fac("cn-separation-rest", "China separation of imported and recycled feed, rest of industry (aggregate)", "separator", "CN", "China separation, rest of industry (aggregate)",
-    CN_SEP + 45000 + 8000 - 106661 - 7500 - 45000 - 12000 - 2600 - (NRE_SEP - 106661) - (CREG_SEP - 45000), source="sep_quota", year=2024, basis="estimated", pub=254000,
+    CN_SEP + 45000 + 8000 - 106661 - 7500 - 45000 - 12000 - 1100 - (NRE_SEP - 106661) - (CREG_SEP - 45000), source="sep_quota", year=2024, basis="estimated", pub=254000,
     upub="t REO, China smelting/separation quota 2024",
     note="Residual: China separation = 2024 quota (254,000 t REO, domestic ore) + ~45,000 t REO imported concentrate/MREC (USGS 2025 output of Burma, Thailand, Madagascar, Nigeria, Laos, Brazil plus Q1 MP shipments) + ~8,000 t recycled oxide feed, minus named plants and the two groups' quota rows (cn-nre-separation-other, cn-creg-separation-other): the imported and recycled feed plus CREG light-REE concentrate beyond the modelled quota. Excludes undocumented output.")
 # ex-China separators
@@ -731,7 +733,7 @@ Q_DEF = 18      # months: defense (AS9102 first article) -- not found, assumptio
 link("cn-bayan-obo-mine", "cn-baotou-concentrator", "RE ore", BAYAN_OBO, source="nre_quota_2024", year=2024, basis="reported",
      note="Internal transfer equal to NRE's reported 2024 mining quota (all Bayan Obo ore is beneficiated at Baotou).")
 link("cn-baotou-concentrator", "cn-nre-baotou-huamei", "RE concentrate", 106000, note="Estimated: Huamei runs near capacity.")
-link("cn-baotou-concentrator", "cn-nre-separation-other", "RE concentrate", 60500, note="Estimated: rest of NRE concentrate to other NRE/partner separators (under NRE's quota).")
+link("cn-baotou-concentrator", "cn-nre-separation-other", "RE concentrate", 62000, note="Estimated: rest of NRE concentrate to other NRE/partner separators (under NRE's quota); includes the 1,500 t that went to ZAMR before it closed (Q2 2024).")
 link("cn-creg-ionic-mines", "cn-creg-ganzhou-separation", "MREC", 17000, note="Estimated ~90% of ionic quota to CREG's own separators.")
 link("cn-creg-ionic-mines", "cn-jiangsu-separation", "MREC", 1500)
 link("cn-creg-light-mines", "cn-shenghe-leshan", "RE concentrate", 7000, note="Sichuan bastnaesite to Leshan.")
@@ -802,8 +804,8 @@ link("cn-shenghe-leshan", "cn-metal-rest", "NdPr oxide", 2000, source="smm_june"
 link("cn-jiangsu-separation", "cn-metal-rest", "NdPr oxide", 3000, source="smm_june")
 # China NdPr oxide ~88,000 t/yr (SMM June 2024 x12); the 43,500 t these three rows ship is split in proportion to the
 # NdPr in their feed (Bayan Obo 24.7%, Sichuan bastnaesite 15.3%, imports ~20%, recycled oxide ~100% NdPr).
-link("cn-nre-separation-other", "cn-metal-rest", "NdPr oxide", 20650, source="smm_june",
-     note="Estimated: 43,500 t split by feed NdPr (60,500 t Bayan Obo concentrate x 24.7% = 14,940 t of 31,470 t).")
+link("cn-nre-separation-other", "cn-metal-rest", "NdPr oxide", 20650 + 300, source="smm_june",
+     note="Estimated: 43,500 t split by feed NdPr (60,500 t Bayan Obo concentrate x 24.7% = 14,940 t of 31,470 t), plus the 300 t ZAMR made before it closed (Q2 2024).")
 link("cn-creg-separation-other", "cn-metal-rest", "NdPr oxide", 6975, source="smm_june",
      note="Estimated: 43,500 t split by feed NdPr (32,980 t Sichuan/Shandong concentrate x 15.3% = 5,050 t of 31,470 t).")
 link("cn-separation-rest", "cn-metal-rest", "NdPr oxide", 15875, source="smm_june",
@@ -838,9 +840,9 @@ link("us-mountain-pass-separation", "cn-metal-rest", "NdPr oxide", 99, source="m
 link("us-mountain-pass-hre", "us-mp-independence-metal", "Dy oxide", 0, status="candidate", qm=Q_NEW, source="mp_q4", note="Dy/Tb output expected late 2026.")
 # others
 link("ee-neo-silmet", "cn-metal-rest", "NdPr oxide", 300, source="neo_cn", note="Estimated: Silmet oxide converted to metal in China for Neo's magnet businesses.")
-link("cn-neo-zamr", "cn-metal-rest", "NdPr oxide", 300, source="neo_cn", note="Estimated NdPr share of the ZAMR quota.")
+link("cn-neo-zamr", "cn-metal-rest", "NdPr oxide", 0, status="candidate", qm=Q_NEW, source="neo_shenghe", note="Plant closed in Q2 2024; its 300 t moved to cn-nre-separation-other.")
 link("cn-neo-jamr", "cn-metal-rest", "NdPr oxide", 200, source="neo_cn", note="Estimated NdPr share of the JAMR quota.")
-link("cn-baotou-concentrator", "cn-neo-zamr", "RE concentrate", 1500, source="neo_cn", note="Estimated domestic feed.")
+link("cn-baotou-concentrator", "cn-neo-zamr", "RE concentrate", 0, status="candidate", qm=Q_NEW, source="neo_shenghe", note="Plant closed in Q2 2024; its 1,500 t of Baotou concentrate moved to cn-nre-separation-other.")
 link("cn-creg-light-mines", "cn-neo-jamr", "RE concentrate", 1100, source="neo_cn", note="Estimated domestic feed within the JAMR quota.")
 link("au-lynas-kalgoorlie", "ee-neo-silmet", "MREC", 1000, source="neo_cn",
      note="Neo reports Silmet feed from Australia via Malaysia (plus Russia, China, Vietnam); modelled as Lynas mixed material, route simplified; volume estimated.")
@@ -1166,6 +1168,12 @@ own("China Minmetals", "SASAC", 1, "CN", source="creg_owners")
 own("Ganzhou Rare Earth Group", "Ganzhou municipal government", 1, "CN", source="creg_owners")
 root("Ganzhou municipal government", "CN")
 root("SASAC", "CN", note="State-owned Assets Supervision and Administration Commission of the State Council.")
+own("Jiangyin Jiahua Advanced Material Resources (JAMR)", "Shenghe Resources", 0.86, "CN", source="neo_shenghe", year=2025,
+    note="86% bought from Neo by a Shenghe affiliate, completed 1 Apr 2025.")
+own("Jiangyin Jiahua Advanced Material Resources (JAMR)", "Neo Performance Materials", 0.09, "CA", source="neo_shenghe", year=2025,
+    note="Neo's retained minority stake (no control).")
+own("Zibo Jiahua Advanced Material Resources (ZAMR)", "Shenghe Resources", 0.88, "CN", source="neo_shenghe", year=2025,
+    note="88% bought from Neo by a Shenghe affiliate, completed 1 Apr 2025 (plant closed since Q2 2024).")
 root("Shenghe Resources", "CN", note="State-linked (largest shareholder is an institute of the China Geological Survey); listed in Shanghai.")
 root("JL MAG Rare-Earth", "CN")
 root("Ningbo Yunsheng", "CN")
