@@ -923,6 +923,8 @@ link("vn-metal-makers", "vn-shin-etsu-haiphong", "NdPr metal", 450)
 link("gb-lcm-ellesmere-port", "gb-lcm-alloy", "NdPr metal", 150)
 link("gb-lcm-ellesmere-port", "de-vac-hanau", "NdPr metal", 150, note="Estimated.")
 link("gb-lcm-ellesmere-port", "us-usar-stillwater", "NdPr metal", 0, status="in_qualification", qm=Q_NEW, source="lcm", note="Same owner since Nov 2025; plant under construction.")
+link("gb-lcm-alloy", "us-usar-stillwater", "NdFeB alloy", 0, status="in_qualification", qm=Q_NEW, source="lcm",
+     note="USAR (completion of the LCM acquisition, 18 Nov 2025): LCM will supply NdFeB strip-cast alloy to Stillwater; no volume until the magnet plant produces.")
 link("gb-lcm-ellesmere-port", "us-arnold-smco", "SmCo alloy", 50, note="LCM supplies SmCo alloy; estimated.")
 link("ca-src-metal", "us-noveon-san-marcos", "NdPr metal", 50, source="src", note="Estimated; SRC metal marketed to North American magnet makers.")
 link("ca-src-metal", "us-evac-sumter", "NdPr metal", 50, source="src", note="Estimated.")
