@@ -107,6 +107,7 @@ S = {
     "inventory": "https://www.cbtnews.com/ford-faces-production-setbacks-amid-rare-earth-magnet-shortage/ (Ford hand-to-mouth) ; US auto inventories 2-3 months attributed to CSIS (secondary, low confidence): https://www.ainvest.com/news/rare-earths-ev-crossroads-navigating-ford-supply-crisis-strategic-gains-2506",
     "f35": "https://www.pulse.bot/defense/news/how-much-rare-earths-does-an-f-35-really-contain-de58adad-63fb-4f8f-b887-377674870f67/ (Adamas Intelligence 2026: F-35 holds ~23 kg SmCo alloy + 8-20 kg NdFeB alloy; GAO 2024: DoD REE demand <0.1% of global; the 417 kg CRS figure counts REE-bearing parts)",
     "auto_units": "2024 deliveries: Tesla 1,789,226 (https://driveteslacanada.ca/news/tesla-posts-record-q4-deliveries-annual-sales-decline-1), BYD 4,272,145 NEVs (https://mixedtimes.com/news/sales-surge-in-2024-for-chinese-ev-giant-byd), VW Group 744,800 BEVs (https://infonowcast.com/en/volkswagen-group-s-electric-vehicle-sales-face-challenges-in-2024); others approximate; x magnet intensity from https://www.mainrichinternational.com/applications/ev-motors and https://www.thevoltbridge.com/learn/magnets",
+    "neo_shenghe": "https://6ix.com/company/neo-performance-materials-inc/news/neo-completes-sale-of-majority-equity-interest-of-china-rare-earth-separation-assets (Neo, 1 Apr 2025: sale to a Shenghe Resources affiliate of 86% of JAMR and 88% of ZAMR completed; ZAMR closed in Q2 2024) ; https://ca.advfn.com/stock-market/TSX/NEO/stock-news/94412221/neo-announces-agreement-to-sell-majority-equity-in (Neo, 20 Aug 2024: Neo keeps 9% of JAMR and exclusive rights to distribute JAMR's heavy rare earth products outside China for 5 years)",
     "neo_cn": "https://sustainability2022.neomaterials.com/supply-chain/ (Neo: ZAMR ~1,500 t and JAMR ~1,100 t REO processing quotas; Silmet feed from Australia via Malaysia, Russia, China, Vietnam)",
     "lynas_noveon": "https://www.prnewswire.com/news-releases/noveon-magnetics-and-lynas-rare-earths-partner-to-advance-us-rare-earth-magnet-supply-chain-302578331.html (non-binding MoU, 8 Oct 2025)",
     "reetec": "https://siva.no/virkemidler/byggeprosjekter/reetec-heroya/ (720 t/yr NdPr oxide from H2 2024) ; https://magneticsmag.com/reetec-rare-earths-separation-plant-in-norway-to-start-up-soon (ready for raw material early 2025) ; LKAB largest owner: https://businessportal-norwegen.com/tag/heroya/",
@@ -129,6 +130,11 @@ S = {
     "mp_hre": "https://www.metalnomist.com/2026/01/mp-materials-dysprosium-and-terbium.html (heavy rare earth circuit processing ~3,000 t/yr of feedstock, >200 t/yr Dy+Tb once ramped, Dy:Tb ~3:1, start by mid-2026)",
     "mp_owners_2025": "https://rareearthexchanges.com/news/mp-materials-insider-selling-federal-backstops-and-the-anatomy-of-too-big-to-fail/ (27 Dec 2025: Schedule 13G/A, Shenghe Resources reduced to 3.1%; US government effective ~15% through preferred equity and warrants) ; https://www.adhocnews.de/boerse/news/ueberblick/mp-materials-a-strategic-pivot-in-ownership-and-focus/68436776",
     "usar_commerce": "https://www.defensedaily.com/u-s-taking-equity-stake-in-mining-company-usa-rare-earth/business-financial/ (26 Jan 2026: non-binding letter of intent with the Commerce Department, CHIPS funding: US$277M and a US$1.3B loan; 16.1M shares plus ~17.6M warrants) ; https://markets.businessinsider.com/news/stocks/usa-rare-earth-usar-stock-rallies-on-1-6-billion-chips-program-support-1035747047 (about 8-16% fully diluted)",
+    "nre_quota_2024": "https://www.metalnomist.com/2025/05/baogang-to-boost-rare-earth-concentrate.html (May 2025: NRE's 2024 mining quota 188,650 t REO, 75% of China's light-REE quota; Baogang supplies all its concentrate to NRE; Baogang concentrate 370,000 t in 2024, 390,000 t planned for 2025 at ~50% REO)",
+    "usar_chips": "https://www.einpresswire.com/article/886608115/the-department-of-commerce-s-chips-program-announces-a-letter-of-intent-with-usa-rare-earth-to-accelerate-its-domestic-and-vertically-integrated (US Department of Commerce CHIPS Program Office, 26 Jan 2026: Stillwater to increase NdFeB magnet capacity to 10,000 t/yr and add on-site metallization and strip-casting of 10,000 t/yr of rare earth metals and alloys) ; https://www.globalminingreview.com/exploration-development/28012026/usa-rare-earth-announces-letter-of-intent-with-the-us-government",
+    "vulcan_deal": "https://www.prnewswire.com/news-releases/vulcan-elements-forges-1-4-billion-partnership-with-the-united-states-government-and-reelement-technologies-to-expand-100-vertically-integrated-domestic-magnet-supply-chain-302602878.html (3 Nov 2025: 10,000 t magnet facility; US$620M Office of Strategic Capital loan, US$50M CHIPS incentives and US$50M Commerce equity, Department of War warrants) ; https://www.prnewswire.com/news-releases/vulcan-elements-selects-benson-north-carolina-for-1-billion-magnet-facility-302619130.html (18 Nov 2025: Benson site) ; https://www.tectonicdefense.com/?p=1050 (initial operations expected 2027)",
+    "vulcan_pilot": "https://ipacbiz.com/vulcan-elements-secures-pentagon-contracts-as-65m-funding-round-supports-growth/ (Aug 2025: pilot facility in operation since 31 March 2025, ~10 t/yr of magnets, nine DoD contracts) ; https://magneticsmag.com/?p=24004 (Research Triangle Park pilot plant, strip-casting furnace commissioned June 2025)",
+    "browns_range": "https://www.australianmining.com.au/browns-ranges-strategic-importance-for-rare-earths-production/ (15 Sep 2025 DFS: ~17,500 t/yr xenotime concentrate at ~25% TREO, ~4,350 t/yr TREO; 11-year mine life) ; https://www.middle.news/articles/2025/09/14/northern-minerals-unveils-browns-range-dfs-a-strategic-heavy-rare-earths-breakthrough (long-term offtake with Iluka; funding not yet secured)",
     "usar_5000": "https://www.metalnomist.com/2025/08/usar-and-polarstar-to-produce-neo.html (Stillwater designed for 5,000 t/yr sintered NdFeB, commercial operations first half 2026)",
     "nolans_ndpr": "https://www.arultd.com/projects/nolans/ (Mineral Resources: NdPr enrichment 26.4% of TREO, i.e. Nd2O3+Pr6O11 share) ; https://nsenergybusiness.com/news/arafura-announces-project-update-for-nolans-ndpr-project-in-australia (4,440 t/yr NdPr oxide)",
     "xtc_baotou": "https://news.metal.com/newscontent/103385344/Xiamen-Tungsten:-Baotou-Jinlong's-5,000-mt-(first-phase)-high-performance-NdFeB-magnetic-materials-project-completed-and-put-into-operation (SMM, 19 Jun 2025: 5,000 t/yr phase I in production) ; https://www.metalnomist.com/2025/08/xiamen-tungsten-expands-ndfeb-magnet.html (phase II +15,000 t/yr by end-2027)",
@@ -212,9 +218,10 @@ INV_NOTE = "inventory_days is a tiern planning assumption by stage, not a report
 # =============================================================================================
 # MINES  (capacity = 2025 mine production, t REO, USGS MCS 2026 edition used throughout)
 # =============================================================================================
-fac("cn-bayan-obo-mine", "Bayan Obo mine (Baotou, Inner Mongolia)", "mine", "CN", "China Northern Rare Earth", 189160,
-    source="quota_h1_2024", year=2024, basis="estimated", pub=94580, upub="t REO mining quota, H1 2024 only",
-    note="Estimated: H1-2024 quota x2 (NRE held ~70% of the 135,000 t H1 quota). Full-year company quota not published; 2025 quotas not published (USGS repeats 270,000 t for China).",
+BAYAN_OBO = 188650   # NRE full-year 2024 mining quota (nre_quota_2024)
+fac("cn-bayan-obo-mine", "Bayan Obo mine (Baotou, Inner Mongolia)", "mine", "CN", "China Northern Rare Earth", BAYAN_OBO,
+    source="nre_quota_2024", year=2024, basis="reported", pub=BAYAN_OBO, upub="t REO mining quota, full year 2024 (NRE)",
+    note="NRE's full-year 2024 mining quota (75% of China's light-REE quota; H1 2024: 94,580 t). 2025 quotas not published (USGS repeats 270,000 t for China). Baogang reported ~185,000 t REO of concentrate in 2024 (370,000 t at ~50%), all sold to NRE.",
     lat=41.78, lon=109.97)
 fac("cn-creg-ionic-mines", "China Rare Earth Group ionic-clay mines (Jiangxi/Guangdong/Fujian/Guangxi)", "mine", "CN",
     "China Rare Earth Group", 19150, source="creg_quota", year=2024, basis="reported", pub=19150,
@@ -222,9 +229,9 @@ fac("cn-creg-ionic-mines", "China Rare Earth Group ionic-clay mines (Jiangxi/Gua
     note="2024 ionic-clay quota (all held by CREG); H1-2024 published figure 10,140 t. Main domestic source of Dy/Tb.",
     lat=25.83, lon=114.93)
 fac("cn-creg-light-mines", "China Rare Earth Group light-REE mines (Sichuan Mianning/Dechang, Shandong Weishan; aggregate)", "mine", "CN",
-    "China Rare Earth Group", 61690, source="usgs", year=2025, basis="estimated", pub=270000,
+    "China Rare Earth Group", 270000 - BAYAN_OBO - 19150, source="usgs", year=2025, basis="estimated", pub=270000,
     upub="t REO, China mine production 2025 (USGS, = quota)",
-    note="Aggregate: residual = USGS China 270,000 - Bayan Obo estimate 189,160 - ionic quota 19,150. Operator split between CREG units and partners not public.",
+    note="Aggregate: residual = USGS China 270,000 - Bayan Obo (NRE 2024 quota) 188,650 - ionic quota 19,150. Operator split between CREG units and partners not public.",
     lat=28.40, lon=102.17)
 fac("us-mountain-pass-mine", "Mountain Pass mine (California)", "mine", "US", "MP Materials", 50692,
     source="mp_fy25", year=2025, basis="reported", pub=50692, upub="t REO in concentrate produced, 2025",
@@ -266,6 +273,10 @@ fac("br-inb-monazite", "INB monazite concentrate (Buena, Rio de Janeiro)", "mine
     note="REO = 800 t monazite x 60% TREO, assumed as the annual rate; part of USGS Brazil 2025 total.")
 fac("au-hastings-yangibana", "Hastings Yangibana project (Western Australia)", "mine", "AU", "Hastings Technology Metals", 0, status="planned",
     source="hastings", year=2022, basis="estimated", pub="", upub="not taken into this dataset", note="Development project; capacity not verified here (0 = unknown).")
+fac("au-browns-range", "Browns Range heavy rare earth project (Wolverine, East Kimberley, Western Australia)", "mine", "AU", "Northern Minerals", 4350, status="planned",
+    source="browns_range", year=2025, basis="reported", pub=4350, upub="t/yr TREO in ~17,500 t/yr xenotime concentrate (DFS, Sep 2025)",
+    note="DFS of Sep 2025 (A$592M pre-production capital, 11-year mine life); final investment decision and funding pending. Xenotime concentrate rich in Dy/Tb. The 2018-2022 pilot plant is not modelled (idle).",
+    lat=-18.93, lon=128.93)
 fac("tz-ngualla", "Ngualla rare earth project (Tanzania)", "mine", "TZ", "Peak Rare Earths", 16700, status="construction",
     source="ngualla", year=2024, basis="estimated", pub=37200, upub="t/yr rare earth concentrate (from 800,000 t/yr ore)",
     note="REO estimated assuming ~45% REO in concentrate. Construction reported to finish early 2026 (not verified). NdPr ~21% of REO.")
@@ -301,9 +312,9 @@ fac("za-phalaborwa", "Phalaborwa gypsum-stack project", "mine", "ZA", "Rainbow R
 # =============================================================================================
 # CONCENTRATORS  (t REO/yr in concentrate)
 # =============================================================================================
-fac("cn-baotou-concentrator", "Baogang Bayan Obo ore concentrator (Baotou)", "concentrator", "CN", "China Northern Rare Earth", 189160,
-    source="quota_h1_2024", year=2024, basis="estimated", pub=94580, upub="t REO mining quota H1 2024",
-    note="Sized to the Bayan Obo mine estimate (ore is beneficiated at Baotou).", lat=40.65, lon=109.84)
+fac("cn-baotou-concentrator", "Baogang Bayan Obo ore concentrator (Baotou)", "concentrator", "CN", "China Northern Rare Earth", BAYAN_OBO,
+    source="nre_quota_2024", year=2024, basis="reported", pub=BAYAN_OBO, upub="t REO, NRE mining quota 2024 (Baogang concentrate 370,000 t at ~50% REO)",
+    note="Sized to the Bayan Obo quota (ore is beneficiated at Baotou); Baogang's own figure, ~185,000 t REO in 2024 concentrate, is within 2%.", lat=40.65, lon=109.84)
 fac("us-mountain-pass-concentrator", "Mountain Pass mill and flotation", "concentrator", "US", "MP Materials", 50692,
     source="mp_fy25", year=2025, basis="reported", pub=50692, upub="t REO in concentrate produced, 2025", lat=35.48, lon=-115.53)
 fac("au-mt-weld-concentrator", "Mt Weld concentration plant", "concentrator", "AU", "Lynas Rare Earths", 26000,
@@ -347,11 +358,12 @@ fac("cn-jiangsu-separation", "Jiangsu separation cluster (Yixing/Liyang; importe
     source="smm_june", year=2024, basis="estimated", pub="", upub="not published",
     note="Estimated order of magnitude; SMM reports Jiangsu as a main Dy/Tb/Gd/Ho oxide region processing imported (Myanmar) feed.",
     lat=31.36, lon=119.82)
-fac("cn-neo-zamr", "Neo Performance Materials ZAMR separation (Zibo, Shandong)", "separator", "CN", "Neo Performance Materials", 1500,
-    source="neo_cn", year=2022, basis="reported", pub=1500, upub="t REO annual processing quota",
-    note="Canadian-owned separator inside China; can add non-Chinese concentrate beyond quota.")
-fac("cn-neo-jamr", "Neo Performance Materials JAMR separation (Jiangyin, Jiangsu)", "separator", "CN", "Neo Performance Materials", 1100,
-    source="neo_cn", year=2022, basis="reported", pub=1100, upub="t REO annual processing quota")
+fac("cn-neo-zamr", "ZAMR separation plant (Zibo, Shandong; closed, ex-Neo)", "separator", "CN", "Zibo Jiahua Advanced Material Resources (ZAMR)", 1500,
+    status="idle", source="neo_shenghe", year=2025, basis="reported", pub=1500, upub="t REO annual processing quota (Neo, 2022)",
+    note="Closed in Q2 2024 (Neo); 88% sold to a Shenghe Resources affiliate, completed 1 Apr 2025. Its former feed and NdPr output are with cn-nre-separation-other; China's separation total is unchanged (cn-separation-rest, the residual, takes its 1,500 t).")
+fac("cn-neo-jamr", "JAMR heavy rare earth separation plant (Jiangyin, Jiangsu; Shenghe, ex-Neo)", "separator", "CN", "Jiangyin Jiahua Advanced Material Resources (JAMR)", 1100,
+    source="neo_cn", year=2022, basis="reported", pub=1100, upub="t REO annual processing quota",
+    note="86% sold by Neo to a Shenghe Resources affiliate, completed 1 Apr 2025 (neo_shenghe); Neo keeps 9% and distributes JAMR's heavy rare earth products outside China. Capacity: Neo's last published quota (2022).")
 # Since 2024 only the two state groups receive smelting/separation quotas and allocate them to their
 # constituent companies (quota_h1_2024: H1 2024 NRE 88,010 t, CREG 38,990 t of 127,000 t). The full-year
 # 254,000 t is split by the H1 shares; each group's quota beyond its named plants is its own aggregate row.
@@ -371,7 +383,7 @@ fac("cn-creg-separation-other", "China Rare Earth Group light-REE separation pla
          "their own rows; which group's quota they use is not published.",
     lat=28.40, lon=102.17)
 fac("cn-separation-rest", "China separation of imported and recycled feed, rest of industry (aggregate)", "separator", "CN", "China separation, rest of industry (aggregate)",
-    CN_SEP + 45000 + 8000 - 106661 - 7500 - 45000 - 12000 - 2600 - (NRE_SEP - 106661) - (CREG_SEP - 45000), source="sep_quota", year=2024, basis="estimated", pub=254000,
+    CN_SEP + 45000 + 8000 - 106661 - 7500 - 45000 - 12000 - 1100 - (NRE_SEP - 106661) - (CREG_SEP - 45000), source="sep_quota", year=2024, basis="estimated", pub=254000,
     upub="t REO, China smelting/separation quota 2024",
     note="Residual: China separation = 2024 quota (254,000 t REO, domestic ore) + ~45,000 t REO imported concentrate/MREC (USGS 2025 output of Burma, Thailand, Madagascar, Nigeria, Laos, Brazil plus Q1 MP shipments) + ~8,000 t recycled oxide feed, minus named plants and the two groups' quota rows (cn-nre-separation-other, cn-creg-separation-other): the imported and recycled feed plus CREG light-REE concentrate beyond the modelled quota. Excludes undocumented output.")
 # ex-China separators
@@ -379,9 +391,9 @@ fac("my-lynas-malaysia", "Lynas Malaysia advanced materials plant (Gebeng, Kuant
     source="lynas_q1fy26", year=2025, basis="estimated", pub=10500, upub="t/yr NdPr oxide nameplate (FY25 output 6,558 t NdPr)",
     note="Effective REO capacity estimated as run-rate of Sep-2025 quarter (3,993 t REO x 4). Nameplate 10,500 t NdPr (lynas_fy25).",
     cert="ISO9001;ISO14001;ISO17025", lat=3.97, lon=103.38)
-fac("my-lynas-malaysia-hre", "Lynas Malaysia heavy rare earths circuit (Dy/Tb)", "separator", "MY", "Lynas Rare Earths", 1500,
-    source="lynas_hre", year=2025, basis="reported", pub=1500, upub="t/yr SEGH heavy feed throughput",
-    note="First Dy oxide May 2025, Tb June 2025 (australianmining). Yields ~5% Dy, ~1% Tb of feed (Lynas for its new HRE plant, rawmaterials.net).",
+fac("my-lynas-malaysia-hre", "Lynas Malaysia heavy rare earths circuit (Dy/Tb)", "separator", "MY", "Lynas Rare Earths", 90,
+    source="lynas_hre", year=2025, basis="estimated", pub=1500, upub="t/yr SEGH heavy feed throughput",
+    note="Estimated: separated output = 75 t Dy oxide + 15 t Tb oxide (1,500 t/yr SEGH feed x ~5% Dy, ~1% Tb; capacities.csv). The 1,500 t of feed is not its capacity: that REO is already in the light plant's run-rate (Lynas reports total REO including its heavy products), so counting it again double-counted ex-China separation. First Dy oxide May 2025, Tb June 2025 (australianmining).",
     cert="ISO9001;ISO14001", lat=3.97, lon=103.38)
 fac("my-lynas-malaysia-hre2", "Lynas Malaysia new heavy rare earths facility", "separator", "MY", "Lynas Rare Earths", 5000, status="planned",
     source="lynas_hre2", year=2026, basis="reported", pub=5000, upub="t/yr HRE feedstock")
@@ -389,9 +401,9 @@ fac("us-mountain-pass-separation", "Mountain Pass separation (light REE)", "sepa
     source="mp_fy25", year=2025, basis="estimated", pub=2599, upub="t NdPr oxide produced 2025 (exit run-rate ~4,000 t/yr)",
     note="REO estimated = 2,599 t NdPr / 0.153 (Nd+Pr ~15.3% of Mountain Pass bastnaesite REO, typical published distribution).",
     cert="ISO9001;ISO14001", lat=35.48, lon=-115.53)
-fac("us-mountain-pass-hre", "Mountain Pass heavy rare earth separation circuit", "separator", "US", "MP Materials", 3000, status="construction",
-    source="mp_hre", year=2026, basis="estimated", pub="3000 feed; >200 Dy+Tb", upub="t/yr SEG+ feedstock processed; t/yr Dy+Tb output once ramped",
-    note="Estimated: separated-oxide output taken as the ~3,000 t/yr heavy (SEG+) feed it processes (a mixed heavy concentrate, so output ~ feed REO less losses); >200 t/yr Dy+Tb at ~3:1, commissioning by mid-2026. Financed by a US$150M DoD loan (July 2025).")
+fac("us-mountain-pass-hre", "Mountain Pass heavy rare earth separation circuit", "separator", "US", "MP Materials", 200, status="construction",
+    source="mp_hre", year=2026, basis="reported", pub="3000 feed; >200 Dy+Tb", upub="t/yr SEG+ feedstock processed; t/yr Dy+Tb output once ramped",
+    note="Separated output >200 t/yr Dy+Tb oxide (~3:1), commissioning by mid-2026; the ~3,000 t/yr SEG+ feed comes out of the light separation plant, whose REO is already counted there. Financed by a US$150M DoD loan (July 2025).")
 fac("us-white-mesa", "Energy Fuels White Mesa Mill (monazite cracking and separation)", "separator", "US", "Energy Fuels", 4000,
     source="whitemesa", year=2024, basis="estimated", pub="850-1000", upub="t/yr NdPr oxide (Phase 1); Phase 2 >6,000 t NdPr + ~240 t Dy + ~66 t Tb",
     note="REO estimated = ~900 t NdPr / ~0.22 NdPr share of monazite REO.", lat=37.54, lon=-109.50)
@@ -560,11 +572,21 @@ fac("us-mp-independence", "MP Materials Independence magnet plant (Fort Worth)",
 fac("us-mp-10x", "MP Materials 10X magnet facility (Northlake, Texas)", "magnet", "US", "MP Materials", 9000, status="planned",
     source="mp_dod", year=2028, basis="estimated", pub=10000, upub="t/yr NdFeB (MP total incl. Independence)",
     note="10,000 t MP total less 1,000 t Independence; DoD 10-year offtake.")
-fac("us-usar-stillwater", "USA Rare Earth Stillwater magnet plant (Oklahoma)", "magnet", "US", "USA Rare Earth", 5000, status="construction",
-    source="usar_5000", year=2025, basis="reported", pub=5000, upub="t/yr sintered NdFeB (design; commercial operations from H1 2026)",
-    note="Designed for 5,000 t/yr (metalnomist, Aug 2025). A January 2026 expansion to 10,000 t/yr of magnets plus metal and strip-cast alloy was not confirmed in the sources available here, so it is not used.", lat=36.12, lon=-97.06)
+fac("us-usar-stillwater", "USA Rare Earth Stillwater magnet plant (Oklahoma)", "magnet", "US", "USA Rare Earth", 10000, status="construction",
+    source="usar_chips", year=2026, basis="reported", pub=10000, upub="t/yr NdFeB magnets (expanded plan, CHIPS letter of intent 26 Jan 2026)",
+    note="Commerce Department CHIPS Program Office, 26 Jan 2026: capacity raised to 10,000 t/yr, more than double the earlier 5,000 t/yr design (usar_5000); first line (1a) commissioning from Q1 2026, not yet confirmed as commercial output.", lat=36.12, lon=-97.06)
+fac("us-usar-stillwater-alloy", "USA Rare Earth Stillwater metallization and strip-casting line (Oklahoma)", "alloy", "US", "USA Rare Earth", 10000, status="planned",
+    source="usar_chips", year=2026, basis="reported", pub=10000, upub="t/yr rare earth metals and alloys (metallization and strip-casting)",
+    note="Announced 26 Jan 2026 for the Stillwater site; the published 10,000 t/yr covers metals and strip-cast alloy together, kept as one alloy-stage row (the metal step is in-house). Timing not published.",
+    lat=36.12, lon=-97.06)
 fac("us-vulcan-benson", "Vulcan Elements Benson magnet plant (North Carolina)", "magnet", "US", "Vulcan Elements", 10000, status="planned",
-    source="vulcan", year=2025, basis="reported", pub=10000, upub="t/yr NdFeB", note="OSC conditional loan US$620M (war.gov).")
+    source="vulcan_deal", year=2025, basis="reported", pub=10000, upub="t/yr sintered NdFeB",
+    note="Partnership of 3 Nov 2025: US$620M Office of Strategic Capital loan (conditional commitment, war.gov), US$50M CHIPS incentives and US$50M Department of Commerce equity (stake not published, so no owner row), Department of War warrants; Benson site chosen 18 Nov 2025, initial operations expected 2027.",
+    lat=35.38, lon=-78.55)
+fac("us-vulcan-rtp", "Vulcan Elements pilot magnet plant (Research Triangle Park, North Carolina)", "magnet", "US", "Vulcan Elements", 10,
+    source="vulcan_pilot", year=2025, basis="reported", pub=10, upub="t/yr sintered NdFeB (pilot, operating since 31 Mar 2025)",
+    note="Small-scale commercial and R&D line with its own strip caster; supplies Department of Defense contracts (ground vehicles, ships, munitions, drones, satellites).",
+    lat=35.90, lon=-78.86)
 fac("us-niron-sartell", "Niron Magnetics Sartell plant (Minnesota; iron-nitride, rare-earth-free)", "magnet", "US", "Niron Magnetics", 1500, status="construction",
     source="niron", year=2025, basis="reported", pub=1500, upub="t/yr iron-nitride permanent magnets (operational early 2027)",
     note="Rare-earth-free magnets (iron and nitrogen): a substitute for some NdFeB uses, with no rare-earth input links.")
@@ -708,9 +730,10 @@ Q_NEW = 12      # months: new plant / new grade, >12 months observed for MP (qua
 Q_DEF = 18      # months: defense (AS9102 first article) -- not found, assumption
 
 # --- mines -> concentrators / MREC / separators (t REO)
-link("cn-bayan-obo-mine", "cn-baotou-concentrator", "RE ore", 189160, source="quota_h1_2024", note="Sized to the mine estimate.")
+link("cn-bayan-obo-mine", "cn-baotou-concentrator", "RE ore", BAYAN_OBO, source="nre_quota_2024", year=2024, basis="reported",
+     note="Internal transfer equal to NRE's reported 2024 mining quota (all Bayan Obo ore is beneficiated at Baotou).")
 link("cn-baotou-concentrator", "cn-nre-baotou-huamei", "RE concentrate", 106000, note="Estimated: Huamei runs near capacity.")
-link("cn-baotou-concentrator", "cn-nre-separation-other", "RE concentrate", 60500, note="Estimated: rest of NRE concentrate to other NRE/partner separators (under NRE's quota).")
+link("cn-baotou-concentrator", "cn-nre-separation-other", "RE concentrate", 62000, note="Estimated: rest of NRE concentrate to other NRE/partner separators (under NRE's quota); includes the 1,500 t that went to ZAMR before it closed (Q2 2024).")
 link("cn-creg-ionic-mines", "cn-creg-ganzhou-separation", "MREC", 17000, note="Estimated ~90% of ionic quota to CREG's own separators.")
 link("cn-creg-ionic-mines", "cn-jiangsu-separation", "MREC", 1500)
 link("cn-creg-light-mines", "cn-shenghe-leshan", "RE concentrate", 7000, note="Sichuan bastnaesite to Leshan.")
@@ -731,6 +754,8 @@ link("au-mt-weld-concentrator", "au-lynas-kalgoorlie", "RE concentrate", 17000, 
 link("au-mt-weld-concentrator", "my-lynas-malaysia", "RE concentrate", 3000, source="lynas_fy25", note="Residual direct concentrate shipments.")
 link("au-lynas-kalgoorlie", "my-lynas-malaysia", "MREC", 12500, source="lynas_fy25", note="Kalgoorlie MREC shipped to Lynas Malaysia.")
 link("au-lynas-kalgoorlie", "my-lynas-malaysia-hre", "MREC", 1500, source="lynas_hre", note="Heavy (SEGH) fraction routed to the HRE circuit.")
+link("au-browns-range", "au-iluka-eneabba-refinery", "RE concentrate", 0, status="candidate", qm=Q_NEW, source="browns_range",
+     note="Long-term offtake of the xenotime concentrate by Iluka for Eneabba (up to 100% of forecast output); no volume until the mine is built.")
 link("au-mining-rest", "au-iluka-eneabba-refinery", "RE concentrate", 0, status="in_qualification", qm=Q_NEW, source="eneabba",
      note="Eneabba monazite concentrate stockpiled for the refinery under construction.")
 link("au-nolans-mine", "au-nolans-refinery", "RE concentrate", 0, status="candidate", qm=Q_NEW, source="nolans", note="Integrated project; FID pending.")
@@ -748,9 +773,11 @@ link("vn-rest", "vn-vtre-separation", "RE concentrate", 150, source="usgs")
 link("my-rest", "cn-separation-rest", "RE concentrate", 110, source="usgs", basis="reported",
      note="Reported (customs statistics): USGS puts Malaysia's 2025 mine output at China's imports from it, so the whole figure is this flow.")
 link("in-irel-beach-sands", "in-irel-mineral-separation", "RE ore", 2900, source="usgs", basis="reported", note="Internal transfer equal to the USGS 2025 country output (reported as a country estimate by USGS).")
-link("in-irel-mineral-separation", "in-irel-rare-earths-division", "RE concentrate", 2900, source="usgs")
+link("in-irel-mineral-separation", "in-irel-rare-earths-division", "RE concentrate", 2900, source="usgs", basis="reported",
+     note="Internal transfer equal to the USGS 2025 India output: IREL is India's only rare-earth producer and processes its own monazite.")
 link("ru-lovozero-mine", "ru-lovozero-concentrator", "RE ore", 2600, source="usgs", basis="reported", note="Internal transfer equal to the USGS 2025 country output (reported as a country estimate by USGS).")
-link("ru-lovozero-concentrator", "ru-solikamsk", "RE concentrate", 2600, source="usgs")
+link("ru-lovozero-concentrator", "ru-solikamsk", "RE concentrate", 2600, source="usgs", basis="reported",
+     note="Equal to the USGS 2025 Russia output: Lovozero loparite concentrate is Russia's output and is processed at Solikamsk.")
 link("br-serra-verde-pela-ema", "br-serra-verde-plant", "RE ore", 1520, source="usgs", note="Internal transfer equal to the mine estimate.")
 link("br-inb-monazite", "ca-src-separation", "RE concentrate", 480, source="src_feed", note="SRC procured up to 800 t monazite (~480 t REO) from INB; annual rate assumed.")
 link("br-serra-verde-plant", "cn-separation-rest", "RE concentrate", 1320, source="serraverde", note="Serra Verde concentrate has been sold into China; estimated.")
@@ -777,8 +804,8 @@ link("cn-shenghe-leshan", "cn-metal-rest", "NdPr oxide", 2000, source="smm_june"
 link("cn-jiangsu-separation", "cn-metal-rest", "NdPr oxide", 3000, source="smm_june")
 # China NdPr oxide ~88,000 t/yr (SMM June 2024 x12); the 43,500 t these three rows ship is split in proportion to the
 # NdPr in their feed (Bayan Obo 24.7%, Sichuan bastnaesite 15.3%, imports ~20%, recycled oxide ~100% NdPr).
-link("cn-nre-separation-other", "cn-metal-rest", "NdPr oxide", 20650, source="smm_june",
-     note="Estimated: 43,500 t split by feed NdPr (60,500 t Bayan Obo concentrate x 24.7% = 14,940 t of 31,470 t).")
+link("cn-nre-separation-other", "cn-metal-rest", "NdPr oxide", 20650 + 300, source="smm_june",
+     note="Estimated: 43,500 t split by feed NdPr (60,500 t Bayan Obo concentrate x 24.7% = 14,940 t of 31,470 t), plus the 300 t ZAMR made before it closed (Q2 2024).")
 link("cn-creg-separation-other", "cn-metal-rest", "NdPr oxide", 6975, source="smm_june",
      note="Estimated: 43,500 t split by feed NdPr (32,980 t Sichuan/Shandong concentrate x 15.3% = 5,050 t of 31,470 t).")
 link("cn-separation-rest", "cn-metal-rest", "NdPr oxide", 15875, source="smm_june",
@@ -813,9 +840,9 @@ link("us-mountain-pass-separation", "cn-metal-rest", "NdPr oxide", 99, source="m
 link("us-mountain-pass-hre", "us-mp-independence-metal", "Dy oxide", 0, status="candidate", qm=Q_NEW, source="mp_q4", note="Dy/Tb output expected late 2026.")
 # others
 link("ee-neo-silmet", "cn-metal-rest", "NdPr oxide", 300, source="neo_cn", note="Estimated: Silmet oxide converted to metal in China for Neo's magnet businesses.")
-link("cn-neo-zamr", "cn-metal-rest", "NdPr oxide", 300, source="neo_cn", note="Estimated NdPr share of the ZAMR quota.")
+link("cn-neo-zamr", "cn-metal-rest", "NdPr oxide", 0, status="candidate", qm=Q_NEW, source="neo_shenghe", note="Plant closed in Q2 2024; its 300 t moved to cn-nre-separation-other.")
 link("cn-neo-jamr", "cn-metal-rest", "NdPr oxide", 200, source="neo_cn", note="Estimated NdPr share of the JAMR quota.")
-link("cn-baotou-concentrator", "cn-neo-zamr", "RE concentrate", 1500, source="neo_cn", note="Estimated domestic feed.")
+link("cn-baotou-concentrator", "cn-neo-zamr", "RE concentrate", 0, status="candidate", qm=Q_NEW, source="neo_shenghe", note="Plant closed in Q2 2024; its 1,500 t of Baotou concentrate moved to cn-nre-separation-other.")
 link("cn-creg-light-mines", "cn-neo-jamr", "RE concentrate", 1100, source="neo_cn", note="Estimated domestic feed within the JAMR quota.")
 link("au-lynas-kalgoorlie", "ee-neo-silmet", "MREC", 1000, source="neo_cn",
      note="Neo reports Silmet feed from Australia via Malaysia (plus Russia, China, Vietnam); modelled as Lynas mixed material, route simplified; volume estimated.")
@@ -896,6 +923,8 @@ link("vn-metal-makers", "vn-shin-etsu-haiphong", "NdPr metal", 450)
 link("gb-lcm-ellesmere-port", "gb-lcm-alloy", "NdPr metal", 150)
 link("gb-lcm-ellesmere-port", "de-vac-hanau", "NdPr metal", 150, note="Estimated.")
 link("gb-lcm-ellesmere-port", "us-usar-stillwater", "NdPr metal", 0, status="in_qualification", qm=Q_NEW, source="lcm", note="Same owner since Nov 2025; plant under construction.")
+link("gb-lcm-alloy", "us-usar-stillwater", "NdFeB alloy", 0, status="in_qualification", qm=Q_NEW, source="lcm",
+     note="USAR (completion of the LCM acquisition, 18 Nov 2025): LCM will supply NdFeB strip-cast alloy to Stillwater; no volume until the magnet plant produces.")
 link("gb-lcm-ellesmere-port", "us-arnold-smco", "SmCo alloy", 50, note="LCM supplies SmCo alloy; estimated.")
 link("ca-src-metal", "us-noveon-san-marcos", "NdPr metal", 50, source="src", note="Estimated; SRC metal marketed to North American magnet makers.")
 link("ca-src-metal", "us-evac-sumter", "NdPr metal", 50, source="src", note="Estimated.")
@@ -1029,7 +1058,11 @@ link("us-arnold-smco", "us-rtx", "SmCo magnet", 30)
 link("us-arnold-smco", "us-lockheed-martin", "SmCo magnet", 20)
 link("us-arnold-smco", "us-northrop-grumman", "SmCo magnet", 10)
 link("us-vulcan-benson", "us-defense-motor-makers", M, 0, status="candidate", qm=Q_DEF, source="vulcan")
+link("us-vulcan-rtp", "us-defense-motor-makers", M, 0, status="in_qualification", qm=Q_DEF, source="vulcan_pilot",
+     note="Nine DoD contracts (2025), delivered in small lots from the ~10 t/yr pilot; volumes and the pilot's metal/alloy suppliers are not published, so the link carries no modelled volume (every modelled tonne must trace back to a mine).")
 link("us-usar-stillwater", "us-defense-motor-makers", M, 0, status="candidate", qm=Q_DEF, source="usar")
+link("us-usar-stillwater-alloy", "us-usar-stillwater", "NdFeB alloy", 0, status="candidate", qm=Q_NEW, source="usar_chips",
+     note="Planned in-house strip-cast feed for the magnet plant; no volume until the line is built.")
 link("us-js-link-columbus", "kr-hyundai-mobis", M, 0, status="candidate", qm=Q_AUTO, source="jslink")
 link("us-mp-10x", "us-defense-motor-makers", M, 0, status="candidate", qm=Q_DEF, source="mp_dod", note="DoD 10-year offtake of 10X output.")
 link("us-mp-independence", "us-ford", M, 0, status="candidate", qm=Q_NEW, source="ford")
@@ -1137,6 +1170,12 @@ own("China Minmetals", "SASAC", 1, "CN", source="creg_owners")
 own("Ganzhou Rare Earth Group", "Ganzhou municipal government", 1, "CN", source="creg_owners")
 root("Ganzhou municipal government", "CN")
 root("SASAC", "CN", note="State-owned Assets Supervision and Administration Commission of the State Council.")
+own("Jiangyin Jiahua Advanced Material Resources (JAMR)", "Shenghe Resources", 0.86, "CN", source="neo_shenghe", year=2025,
+    note="86% bought from Neo by a Shenghe affiliate, completed 1 Apr 2025.")
+own("Jiangyin Jiahua Advanced Material Resources (JAMR)", "Neo Performance Materials", 0.09, "CA", source="neo_shenghe", year=2025,
+    note="Neo's retained minority stake (no control).")
+own("Zibo Jiahua Advanced Material Resources (ZAMR)", "Shenghe Resources", 0.88, "CN", source="neo_shenghe", year=2025,
+    note="88% bought from Neo by a Shenghe affiliate, completed 1 Apr 2025 (plant closed since Q2 2024).")
 root("Shenghe Resources", "CN", note="State-linked (largest shareholder is an institute of the China Geological Survey); listed in Shanghai.")
 root("JL MAG Rare-Earth", "CN")
 root("Ningbo Yunsheng", "CN")
@@ -1183,6 +1222,7 @@ root("Carester", "FR", source="caremag", note="Caremag is a Carester subsidiary;
 root("Australian Strategic Materials", "AU", source="ksm", note="KSM Metals is a wholly owned subsidiary.")
 root("Heraeus", "DE", source="heraeus")
 root("Iluka Resources", "AU")
+root("Northern Minerals", "AU", source="browns_range")
 root("Arafura Rare Earths", "AU")
 root("Critical Metals Corp", "US")
 root("Pensana", "GB")

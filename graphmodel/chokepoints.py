@@ -727,7 +727,8 @@ def chokepoints_by_group(net: Network, by: str = "country", *, top: Optional[int
     Parameters
     ----------
     by : ``country`` (facility location) or ``company`` (ultimate owner, following majority
-        stakes; facilities with no owner, and aggregate rows, belong to no company).
+        stakes, :attr:`~graphmodel.network.Network.company`: facilities with no owner, and
+        aggregate rows other than company residuals, belong to no company).
     top, sinks, progress : as in :func:`chokepoints`.
 
     Returns
@@ -746,9 +747,8 @@ def chokepoints_by_group(net: Network, by: str = "country", *, top: Optional[int
     total = float(demand.sum())
     if by == "country":
         members = net.facilities["country"].dropna()
-    else:  # an aggregate row stands for many plants of many owners: no company's
-        members = net.ownership["ultimate_owner"].mask(pd.Series(_aggregates(net),
-                                                                index=net.facilities.index)).dropna()
+    else:  # an aggregate of many holders is no company's (a company residual is)
+        members = net.company.dropna()
     baseline = availability(net)
     base_at_sinks = baseline.reindex(demand.index).to_numpy()
     groups = sorted(members.unique())

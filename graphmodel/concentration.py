@@ -40,7 +40,11 @@ volume go to material ``(none)``.
   own company, so unknown ownership never inflates concentration). An *aggregate* row
   (``aggregate`` column: one row standing for many plants) is no company: its capacity
   counts in C but adds no term to the sum, as if split among many small holders (its
-  share of the HHI tends to 0), and it is never the ``top_company``;
+  share of the HHI tends to 0), and it is never the ``top_company``. The exception is a
+  *company residual* (:attr:`~graphmodel.network.Network.company`): an aggregate whose
+  ultimate owner also holds a non-aggregate facility of the same stage stands for more
+  plants of that one company (a state group's quota beyond its named plants), so it
+  counts for that company;
 * ``top_country`` / ``top_country_share``, ``top_company`` / ``top_company_share``: the
   largest holder and its share (ties: alphabetical).
 
@@ -235,11 +239,9 @@ def _aggregate(net: Network, rows: _Rows, stage_rank: np.ndarray, code: str) -> 
         return np.bincount(group, amount * mask_by_facility[rows.facility], minlength=count) / defined
 
     control = ownership["control_country"]
-    company = ownership["ultimate_owner"].where(
-        ownership["ultimate_owner"].notna(),
-        pd.Series("(no owner: " + facilities.index.astype(str) + ")", index=facilities.index))
-    if "aggregate" in facilities:
-        company = company.mask(facilities["aggregate"].fillna(False).astype(bool))
+    # a facility without owner is its own company; an aggregate of many holders is none
+    own_company = pd.Series("(no owner: " + facilities.index.astype(str) + ")", index=facilities.index)
+    company = net.company.where(ownership["ultimate_owner"].notna(), own_company)
     unit_code, units = pd.factorize(facilities["unit"])
     first_unit = np.full(count, -1)
     # the unit of a group: a known-capacity row's (all equal, _check_units made sure), else

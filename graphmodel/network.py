@@ -30,8 +30,8 @@ from .solve import Trace
 
 _DERIVED = (
     "graph", "hash", "inbound_volume", "outbound_volume", "sinks", "origins", "sink_demand",
-    "ownership", "share_matrix", "link_positions", "carrying_positions", "trace", "production",
-    "element_content",
+    "ownership", "company", "share_matrix", "link_positions", "carrying_positions", "trace",
+    "production", "element_content",
 )
 
 
@@ -284,6 +284,27 @@ class Network:
             "ultimate_owner": ultimate,
             "control_country": ultimate.map(country_of),
         }, index=self.facilities.index)
+
+    @cached_property
+    def company(self) -> pd.Series:
+        """Per facility: the company it counts for in company analytics (concentration by
+        company, chokepoints ``--by company``), or missing.
+
+        Normally its ultimate owner (:attr:`ownership`; missing when the owner is). An
+        *aggregate* row (one row standing for many plants) belongs to no company, since its
+        plants have many holders, unless it is a *company residual*: its ultimate owner also
+        holds a non-aggregate facility of the same stage, so the row stands for more plants
+        of that one company (a state group's quota beyond its named plants) and counts for
+        it.
+        """
+        ultimate = self.ownership["ultimate_owner"]
+        if "aggregate" not in self.facilities:
+            return ultimate.rename("company")
+        aggregate = self.facilities["aggregate"].fillna(False).astype(bool)
+        stage = self.facilities["stage"]
+        named = pd.MultiIndex.from_arrays([stage[~aggregate], ultimate[~aggregate]])
+        residual = pd.MultiIndex.from_arrays([stage, ultimate]).isin(named) & ultimate.notna().to_numpy()
+        return ultimate.mask(aggregate & ~residual).rename("company")
 
     def ultimate_owner(self, facility_id: str) -> str | None:
         """The ultimate parent controlling a facility (see :attr:`ownership`)."""

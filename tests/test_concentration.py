@@ -198,6 +198,27 @@ def test_statuses_unknown_capacity_and_missing_owner():
         assert table["capacity_unknown"].sum() == 1  # q: planned, capacity unknown
 
 
+def test_aggregates_count_for_a_company_only_as_its_residual():
+    """An aggregate adds no HHI term unless its owner holds a named plant of the same stage
+    (then it is more plants of that company, like a state group's quota row)."""
+    net = network_from_records(
+        [facility("x1", "separator", "CN", 40, "X"),
+         facility("x-rest", "separator", "CN", 20, "X", aggregate=True),   # residual of X
+         facility("rest", "separator", "CN", 30, "R", aggregate=True),     # many holders
+         facility("y-rest", "separator", "MY", 10, "Y", aggregate=True),   # Y: no named separator
+         facility("y1", "metal", "MY", 5, "Y"),
+         facility("m", "metal", "JP", 10, "Z")],
+        [link("x1", "m", 1, "NdPr oxide"), link("x-rest", "m", 1, "NdPr oxide"),
+         link("rest", "m", 1, "NdPr oxide"), link("y-rest", "y1", 1, "NdPr oxide")])
+    sep = row(concentration(net, "CN"), "separator")
+    # C = 100; X holds 40 + 20 = 60; "rest" (30) and Y's aggregate (10) add no term
+    assert sep["capacity_total"] == 100
+    assert sep["hhi_company"] == pytest.approx(60 ** 2, abs=TOL)
+    assert (sep["top_company"], sep["top_company_share"]) == ("X", pytest.approx(0.6, abs=TOL))
+    # country shares never depended on the marker: CN 90, MY 10
+    assert sep["hhi_country"] == pytest.approx(90 ** 2 + 10 ** 2, abs=TOL)
+
+
 def mixed_units_network():
     return network_from_records(
         [facility("a", "magnet", "CN", 60, unit="t/yr"), facility("b", "magnet", "JP", 30, unit="t/yr"),

@@ -114,6 +114,31 @@ def test_aggregate_is_never_a_single_point_or_a_company():
     assert mines["hhi_country"] == pytest.approx(10_000)
 
 
+
+def test_company_residual_aggregate_fails_with_its_company():
+    """An aggregate owned by a company that holds a named plant of the same stage (a state
+    group's quota row) is that company's in --by company and in company concentration; an
+    aggregate of many holders stays no one's."""
+    records = [facility("a1", "mine", "CN", owner="A", capacity=60),
+               facility("a-rest", "mine", "CN", owner="A", capacity=20, aggregate=True),
+               facility("rest", "mine", "CN", owner="Rest (aggregate)", capacity=20,
+                        aggregate=True),
+               facility("s", "separator", "MY", owner="C", capacity=100),
+               facility("o", "oem", "DE", owner="O", capacity=100)]
+    links = [{"supplier": m, "customer": "s", "material": "RE concentrate", "volume": v}
+             for m, v in (("a1", 60), ("a-rest", 20), ("rest", 20))]
+    links.append({"supplier": "s", "customer": "o", "material": "NdPr oxide", "volume": 100})
+    net = network_from_records(records, links)
+    assert net.company.dropna().to_dict() == {"a1": "A", "a-rest": "A", "s": "C", "o": "O"}
+    companies = ch.chokepoints_by_group(net, by="company").set_index("group")
+    assert "Rest (aggregate)" not in companies.index
+    assert companies.at["A", "facilities"] == 2
+    # all A's mines fail: 80 of the separator's 100 t of feed, so 80% of the OEM's supply
+    assert companies.at["A", "criticality"] == pytest.approx(0.8, abs=1e-12)
+    mines = concentration(net).set_index("stage").loc["mine"]
+    assert mines["hhi_company"] == pytest.approx(80 ** 2)  # the many-holder 20% adds no term
+    assert (mines["top_company"], mines["top_company_share"]) == ("A", pytest.approx(0.8))
+
 def test_alternatives_same_material_per_material_spare_and_country():
     # The magnet maker buys Dy metal from dy_cn; dy_vn (VN) and dy_us (US) have qualified Dy
     # links to it (no volume); nd_jp has a qualified NdPr link: never a Dy alternative.
