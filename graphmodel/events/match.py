@@ -6,8 +6,10 @@ Words
 An event's title and text are cut into words (runs of letters and digits; ``rare-earth`` is
 two words, ``U.S.`` is ``U`` ``S``), compared case-insensitively and without accents. A term
 matches only a whole run of words, so "Lynx" never matches "Lynas", "Chinatown" never
-matches "China" and "Indiana" never matches "India". Within countries the longest term wins
-("Papua New Guinea" is not also "Guinea").
+matches "China" and "Indiana" never matches "India". Within facilities and within
+countries the longest term wins: "Golden US separator" is not also "Golden US" (the mine's
+name without "mine"), "Papua New Guinea" is not also "Guinea", "Lynas Malaysia" is not also
+every facility of "Lynas".
 
 Terms and their confidence
 --------------------------
@@ -21,9 +23,10 @@ an alias (``--aliases``: alias,            0.90         the canonical facility
 canonical_id, as for ``tiern ingest
 merge``)
 a facility's name up to its first ``(``,   0.90         that facility
-``,`` or `` - ``, without trailing common
-words (``Mountain Pass mine`` -> "mountain
-pass"), at least two words
+``,`` or `` - ``, as written or without
+trailing common words (``Mountain Pass
+mine`` -> "mountain pass"), two words or
+more
 an owner's name (``Lynas Rare Earths``)    0.80         every facility of that owner
 a country's name (ISO 3166 name, common    0.80         that country
 name or an alias such as "Burma")
@@ -260,9 +263,11 @@ def build_gazetteer(net: Network, rules: Rules, aliases: pd.DataFrame | None = N
     for fid, name in names.items():
         head = re.split(r"\s*(?:\(|,|\s-\s)", name, maxsplit=1)[0]
         tokens = [f for f, _ in words(head)]
+        if len(tokens) >= 2:   # the head as written ("Golden US separator")
+            add(" ".join(tokens), "facility", [fid], FULL_NAME, "facility name")
         while tokens and (tokens[-1] in common or tokens[-1] in LEGAL_SUFFIXES):
             tokens.pop()
-        if len(tokens) >= 2:
+        if len(tokens) >= 2:   # without its trailing common words ("Mountain Pass")
             add(" ".join(tokens), "facility", [fid], FULL_NAME, "facility name")
         for folded, _ in words(name):
             if len(folded) >= 4 and not folded.isdigit() and folded not in common \
@@ -368,8 +373,11 @@ def match_event(event: dict, gazetteer: Gazetteer) -> EventMatch:
     result = EventMatch(event=str(event["id"]))
     tokens = words(f"{event['title']}\n{event.get('text', '')}")
     found = gazetteer.scan(tokens)
-    countries = _longest_only([h for h in found if h[0].target == "country"])
-    found = [h for h in found if h[0].target != "country"] + countries
+    # within facilities and within countries the longest name wins: "Golden US separator"
+    # is not also "Golden US" (the mine), "Papua New Guinea" not also "Guinea"
+    found = [h for h in found if h[0].target not in ("country", "facility")] + \
+        _longest_only([h for h in found if h[0].target == "facility"]) + \
+        _longest_only([h for h in found if h[0].target == "country"])
     by_target: dict[str, dict[str, list[tuple[str, float, int]]]] = defaultdict(lambda: defaultdict(list))
     kind_hits: dict[str, list[str]] = defaultdict(list)
     kind_words: dict[str, int] = defaultdict(int)
