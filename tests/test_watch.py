@@ -228,3 +228,50 @@ def test_the_bundled_gdelt_extract_reads_with_the_same_events_as_the_feed():
     gdelt = read_events(GDELT).events
     matched = watch(net, gdelt, watchlist=load_watchlist(WATCHLIST, net)).rows
     assert {"CN", "mm-kachin-ionic-clays"} & set(matched["matched"])
+
+
+def test_watchlist_filters_keep_only_events_naming_what_is_watched(tmp_path):
+    net = load_golden()
+    events = golden_events("2025-06-01,Flood halts Lynas Malaysia separator,x,https://x/1",
+                           "2025-06-02,Fire halts Golden CN separator,x,https://x/2")
+    path = tmp_path / "w.yaml"
+    path.write_text("sinks: [oem_def]\ncountries: [China]\n", encoding="utf-8")
+    alerts = watch(net, events, watchlist=load_watchlist(path, net))
+    assert set(alerts.rows["matched"]) == {"sep_cn"} and set(alerts.rows["sink"]) == {"oem_def"}
+    assert alerts.skipped.loc[0, "reason"] == ("matches nothing on the watchlist's facilities, "
+                                               "countries or materials")
+
+
+def test_aliases_and_rules_from_the_command_line(monkeypatch, capsys, tmp_path):
+    folder = tmp_path / "net"
+    load_golden().write(folder)
+    (tmp_path / "events.csv").write_text(
+        "date,title,text,url\n2025-06-01,Ransomware at Seri Kembangan works,x,u\n",
+        encoding="utf-8")
+    (tmp_path / "aliases.csv").write_text("alias,canonical_id\nSeri Kembangan works,sep_my\n",
+                                          encoding="utf-8")
+    (tmp_path / "rules.yaml").write_text(
+        "kinds:\n  cyber:\n    shock: outage\n    severity: 0.2\n    duration_months: 1\n"
+        "    keywords: [ransomware*]\n", encoding="utf-8")
+    args = ["watch", tmp_path / "events.csv", folder, "--format", "json", "--state",
+            tmp_path / "s.json", "--drafts", tmp_path / "d"]
+    code, out, err = run_cli(monkeypatch, capsys, *args)
+    assert code == 0 and json.loads(out) == []     # neither the alias nor the kind is known
+    code, out, err = run_cli(monkeypatch, capsys, *args, "--all", "--aliases",
+                             tmp_path / "aliases.csv", "--rules", tmp_path / "rules.yaml")
+    assert code == 0, err
+    rows = json.loads(out)
+    assert {r["matched"] for r in rows} == {"sep_my"} and {r["kind"] for r in rows} == {"cyber"}
+    assert "'Seri Kembangan works' (alias)" in rows[0]["evidence"]
+    draft = load_scenario(tmp_path / "d" / rows[0]["draft"])
+    assert draft.shocks[0].capacity_loss == 0.2
+
+
+def test_a_bad_alias_table_names_the_cell(monkeypatch, capsys, tmp_path):
+    (tmp_path / "events.csv").write_text("date,title,text,url\n2025-06-01,T,x,u\n",
+                                         encoding="utf-8")
+    (tmp_path / "aliases.csv").write_text("alias,canonical_id\nSeri Kembangan,\n",
+                                          encoding="utf-8")
+    code, _, err = run_cli(monkeypatch, capsys, "watch", tmp_path / "events.csv", "--aliases",
+                           tmp_path / "aliases.csv", "--state", tmp_path / "s.json")
+    assert code == 1 and "aliases.csv:2:canonical_id: missing value (required)" in err

@@ -68,7 +68,8 @@ class WatchlistError(TiernError):
 class Watchlist:
     """What to watch. ``sinks`` None = every sink of the network. ``facilities``,
     ``countries`` and ``materials`` (materials or element symbols), when any is given, keep
-    only the events that match one of them. Thresholds: see the module docstring."""
+    only the events that name one of them (a facility located in a watched country counts
+    for that country). Thresholds: see the module docstring."""
 
     sinks: tuple[str, ...] | None = None
     facilities: tuple[str, ...] = ()
@@ -163,8 +164,12 @@ def _confident(matches: list[Match], threshold: float) -> list[Match]:
     return [m for m in matches if m.confidence >= threshold]
 
 
-def _interesting(match: EventMatch, watchlist: Watchlist) -> bool:
-    names = {m.value for m in match.facilities} | {m.value for m in match.countries} | \
+def _interesting(match: EventMatch, watchlist: Watchlist, located: pd.Series) -> bool:
+    """Whether the event names a watched facility, material or element, or a watched country
+    or a facility located in one."""
+    facilities = [m.value for m in match.facilities]
+    names = set(facilities) | {m.value for m in match.countries} | \
+        set(located.reindex(facilities).dropna()) | \
         {m.value for m in match.materials} | {m.value for m in match.elements}
     return bool(names & (set(watchlist.facilities) | set(watchlist.countries) |
                          set(watchlist.materials)))
@@ -231,7 +236,7 @@ def watch(net: Network, events: pd.DataFrame, *, watchlist: Watchlist | None = N
             skip(event, f"names {found} but no kind of disruption: no keyword of the rules' "
                         f"kinds ({', '.join(rules.kinds)}) in its title or text")
             continue
-        if watchlist.filters and not _interesting(match, watchlist):
+        if watchlist.filters and not _interesting(match, watchlist, net.facilities["country"]):
             skip(event, "matches nothing on the watchlist's facilities, countries or materials")
             continue
         kind = rules.kinds[match.kind.value]
