@@ -31,6 +31,7 @@ its ``matched`` target and of the event's kind: an alert is as sure as its weake
 """
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -204,6 +205,7 @@ def watch(net: Network, events: pd.DataFrame, *, watchlist: Watchlist | None = N
     sink_names = names.reindex(sinks)
     single = None          # F(k, u) for the watched sinks, computed once if needed
     country_cache: dict = {}
+    runs: dict[str, pd.DataFrame] = {}
     rows, skipped = [], []
     alerts = Alerts(pd.DataFrame(columns=WATCH_COLUMNS), pd.DataFrame(columns=SKIPPED_COLUMNS),
                     already_seen=len(events) - len(fresh))
@@ -262,7 +264,14 @@ def watch(net: Network, events: pd.DataFrame, *, watchlist: Watchlist | None = N
             skip(event, f"names {found}, but no watched sink depends on it (dependence below "
                         f"{watchlist.dependence:g} of supply)")
             continue
-        result = run_scenario(net, parse_scenario(draft, draft_file_name(event))).sinks.set_index("id")
+        # events that draft the same shock (three reports of one export control) share a run
+        key = json.dumps({"horizon": draft["horizon_months"], "responses": draft["responses"],
+                          "shocks": [{k: v for k, v in shock.items() if k != "name"}
+                                     for shock in draft["shocks"]]}, sort_keys=True)
+        if key not in runs:
+            scenario = parse_scenario(draft, draft_file_name(event))
+            runs[key] = run_scenario(net, scenario).sinks.set_index("id")
+        result = runs[key]
         alerts.drafts[event["id"]] = draft
         alerts.draft_files[event["id"]] = draft_file_name(event)
         by_value = {m.value: m for m in targets}
