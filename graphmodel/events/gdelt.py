@@ -26,7 +26,7 @@ import re
 from urllib.parse import unquote, urlparse
 
 from ..errors import Problem, ValidationError
-from .read import csv_records
+from .rows import csv_records
 
 __all__ = ["EVENT_FIELDS", "GKG_FIELDS", "FIPS_TO_ISO", "CAMEO_ROOTS", "detect", "read_gdelt"]
 

@@ -46,11 +46,9 @@ twice in one file (same ``id``) is kept once and noted.
 """
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import email.utils
 import hashlib
-import io
 import json
 import re
 from dataclasses import dataclass, field
@@ -62,6 +60,8 @@ from ..errors import Problem, ValidationError
 from ..io.normalize import normalize_country
 from ..io.numeric import parse_number
 from ..limits import MAX_EVENT_CELL_CHARS, MAX_EVENT_FILE_BYTES, MAX_EVENTS
+from . import feeds, gdelt
+from .rows import csv_records
 
 __all__ = ["EVENT_COLUMNS", "HINT_COLUMNS", "SIMPLE_COLUMNS", "EventBatch", "read_events",
            "parse_events", "parse_date", "event_id", "csv_records", "read_alias_table"]
@@ -101,8 +101,6 @@ def _too_large(label: str, size: int) -> Problem:
 
 def parse_events(data: bytes, label: str) -> EventBatch:
     """Events from the bytes of a file called ``label`` (the format is detected)."""
-    from . import feeds, gdelt   # noqa: PLC0415 (siblings that import this module)
-
     if len(data) > MAX_EVENT_FILE_BYTES:
         raise ValidationError([_too_large(label, len(data))])
     text = _decode(data, label)
@@ -140,26 +138,6 @@ def _decode(data: bytes, label: str) -> str:
 
 
 # --- the simple formats ---------------------------------------------------------------------------
-
-def csv_records(text: str, label: str, delimiter: str = ",") -> list[tuple[int, list[str]]]:
-    """``(row, cells)`` of a CSV text read strictly (row 1 is the header); an unclosed quote
-    is a problem at the line where the quoted field starts."""
-    reader = csv.reader(io.StringIO(text, newline=""), strict=True, delimiter=delimiter)
-    rows, last_line = [], 0
-    try:
-        for number, cells in enumerate(reader, start=1):
-            rows.append((number, cells))
-            last_line = reader.line_num
-            if number > MAX_EVENTS + 1:
-                raise ValidationError([Problem(label, number, "-", f"more than {MAX_EVENTS:,} "
-                                               "events in one file (split it)")])
-    except csv.Error as error:
-        line = last_line + 1
-        message = (f"unclosed quote: the quoted field starting on line {line} never ends"
-                   if "unexpected end of data" in str(error) else f"malformed CSV: {error}")
-        raise ValidationError([Problem(label, line, "-", message)]) from None
-    return rows
-
 
 def _csv_event_records(text: str, label: str) -> list[dict]:
     records = csv_records(text, label)
