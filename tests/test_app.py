@@ -348,3 +348,16 @@ def test_alerts_page_lists_alerts_with_evidence_and_opens_the_draft_scenario():
     assert chosen.value.startswith("draft-")
     assert "Draft from the event of" in text_of(at)
 
+
+
+def test_alerts_page_shows_a_bad_event_file_as_a_table_of_problems():
+    at = open_app("alerts", "golden", query={"events": "upload"})
+    at.file_uploader(key="al_upload").set_value(
+        ("feed.xml", b"<rss><channel>\n<item><title>T</titel></item></channel></rss>",
+         "application/xml"))
+    at.run()
+    assert not at.exception
+    assert at.error and "feed.xml cannot be read" in at.error[0].value
+    problems = at.dataframe[-1].value
+    assert problems.iloc[0].to_dict() == {"file": "feed.xml", "row": 2, "column": "col 17",
+                                          "message": "malformed XML: mismatched tag"}
