@@ -5,9 +5,13 @@ For each event not seen before (:mod:`graphmodel.events.state`):
 
 1. **Match** it (:mod:`graphmodel.events.match`); keep facility and country matches whose
    confidence is at least the watchlist's ``confidence`` threshold (default 0.6). An event
-   with none, or with no kind, gives no alert and a reason.
+   gives no alert, and a reason, when it names nothing of the network, names it only below
+   the threshold, names only countries where the network has no facility, names no kind of
+   disruption, names nothing on the watchlist's filters, or names what no watched sink
+   depends on (checked in this order).
 2. **Targets**: the matched facilities when there are any (more specific), else the matched
-   countries.
+   countries that the draft scenario selects (for an export control or a sanction, the
+   country named first: see :mod:`graphmodel.events.draft`).
 3. **Dependence** of each watched sink k on the targets, a fraction of its supply in 0..1:
 
    * facilities ``U``: ``1 - a_k(U)``, the share of k's supply lost when every facility of
@@ -22,9 +26,10 @@ For each event not seen before (:mod:`graphmodel.events.state`):
    A sink is alerted when its dependence is at least the ``dependence`` threshold (default
    0.001, i.e. 0.1% of its supply).
 4. **Draft scenario** (:mod:`graphmodel.events.draft`), validated and run
-   (:func:`graphmodel.scenarios.run_scenario`): each alerted sink's ``lost_share`` (lost
-   volume over the horizon / demand over the horizon) and ``tts_months`` (whole months
-   before its supply first falls short; null when it never does within the horizon).
+   (:func:`graphmodel.scenarios.run_scenario`; events drafting the same shock share one
+   run): each alerted sink's ``lost_share`` (lost volume over the horizon / demand over the
+   horizon) and ``tts_months`` (whole months before its supply first falls short; null when
+   it never does within the horizon).
 
 One row per (event, alerted sink). ``confidence`` of a row is the lower of the confidence of
 its ``matched`` target and of the event's kind: an alert is as sure as its weakest match.
