@@ -169,3 +169,14 @@ def test_an_unknown_kind_column_is_a_located_problem(bundled):
                           "e.csv").events
     with pytest.raises(ValidationError, match="e.csv:2:kind: unknown kind 'meteor'"):
         match_events(events, bundled, load_rules())
+
+
+def test_no_name_of_the_network_matches_inside_a_longer_word(bundled, gazetteer):
+    # every facility name head and every country name, glued to letters on either side, is
+    # no longer a whole word: nothing may match
+    heads = [name.split("(")[0].split(",")[0] for name in bundled.facilities["name"]]
+    countries = ["China", "Malaysia", "Myanmar", "Burma", "Australia", "India", "Japan"]
+    for name in heads + countries:
+        glued = "Zq" + name.replace(" ", "").replace("-", "") + "zq"
+        found = match(gazetteer, glued, glued.lower())
+        assert not found.facilities and not found.countries, (name, found)
