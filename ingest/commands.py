@@ -29,7 +29,8 @@ if TYPE_CHECKING:
 # The source adapters are imported inside the commands, for start-up speed (see above).
 
 ingest_app = typer.Typer(
-    help="Build networks from USGS, trade (BACI/Comtrade) and RMI AMRT files, and merge them.",
+    help="Build networks from USGS, trade (BACI/Comtrade) and RMI AMRT files, and merge them; "
+         "read event files (feeds, GDELT) into one event table.",
     no_args_is_help=True)
 
 FilesArg = typer.Argument(..., help="Input files, as published.", show_default=False)
