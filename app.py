@@ -19,6 +19,7 @@ PAGES = [
     st.Page("app_pages/chokepoints.py", title="Chokepoints", url_path="chokepoints"),
     st.Page("app_pages/scenarios.py", title="Scenarios", url_path="scenarios"),
     st.Page("app_pages/compliance.py", title="Compliance", url_path="compliance"),
+    st.Page("app_pages/alerts.py", title="Alerts", url_path="alerts"),
     st.Page("app_pages/data.py", title="Data", url_path="data"),
 ]
 

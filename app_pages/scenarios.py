@@ -5,6 +5,7 @@ import pandas as pd
 import streamlit as st
 
 from app_support import analytics, figures
+from app_support.alerts_view import drafts
 from app_support.data import current_network
 from app_support.scenario_view import builder_scenario, curves, most_affected, scenario_yaml
 from app_support.widgets import chart, dataset_caption, percent, url_multiselect, url_selectbox
@@ -20,6 +21,7 @@ st.title("Scenarios")
 dataset_caption(net)
 
 PRESETS = {p.stem: p for p in preset_paths()}
+DRAFTS = drafts()   # opened from the Alerts page in this session
 BUILD = "build"
 f = net.facilities
 
@@ -36,6 +38,8 @@ def preset(stem: str):
 
 
 def preset_label(stem: str) -> str:
+    if stem in DRAFTS:
+        return DRAFTS[stem]["name"]
     try:
         return preset(stem).name
     except ScenarioFileError:
@@ -148,10 +152,12 @@ def backtest_panel(scenario) -> None:
 def load_choice(choice: str, built: dict | None):
     if choice == BUILD:
         return parse_scenario(built, "scenario builder")
+    if choice in DRAFTS:
+        return parse_scenario(DRAFTS[choice], "draft from an event")
     return preset(choice)
 
 
-choices = list(PRESETS) + [BUILD]
+choices = list(PRESETS) + list(DRAFTS) + [BUILD]
 choice = url_selectbox("Scenario", choices, "scenario", default=choices[0],
                        format_func=lambda c: "Build your own..." if c == BUILD else preset_label(c))
 built = builder() if choice == BUILD else None

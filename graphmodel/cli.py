@@ -15,8 +15,8 @@ from importlib.metadata import entry_points
 import typer
 
 from . import __version__
-from .commands import (analytics, backtest, basics, chokepoints, compliance, diff, generate,
-                       neo4j, scenarios)
+from .commands import (analytics, backtest, basics, chokepoints, compliance, diff, events,
+                       generate, neo4j, scenarios)
 from .errors import TiernError, ValidationError, scrub_credentials
 
 app = typer.Typer(
@@ -42,7 +42,7 @@ def _main(version: bool = typer.Option(False, "--version", callback=_version, is
 
 
 for _commands in (analytics, backtest, basics, chokepoints, compliance, diff, generate, neo4j,
-                  scenarios):
+                  scenarios, events):
     _commands.register(app)
 # packages above graphmodel (the source adapters' `tiern ingest`) register through entry points
 for _entry in entry_points(group="tiern.commands"):

@@ -6,7 +6,8 @@ the command line states them in ``--help`` and the scenario model checks the sam
 from __future__ import annotations
 
 __all__ = ["MAX_RUNS", "MAX_MC_BATCH", "MAX_BOOTSTRAP", "MAX_SEED", "MAX_HORIZON_MONTHS",
-           "MAX_STORE_BATCH", "MAX_GENERATED_FACILITIES"]
+           "MAX_STORE_BATCH", "MAX_GENERATED_FACILITIES", "MAX_EVENT_FILE_BYTES", "MAX_EVENTS",
+           "MAX_EVENT_CELL_CHARS"]
 
 #: Monte Carlo runs of one scenario (``--runs``, ``monte_carlo.runs``): at least 1.
 MAX_RUNS = 100_000
@@ -22,3 +23,10 @@ MAX_HORIZON_MONTHS = 600
 MAX_STORE_BATCH = 100_000
 #: Facilities ``tiern generate`` draws (memory grows with them; 100,000 is the benchmark size).
 MAX_GENERATED_FACILITIES = 2_000_000
+#: Largest event file ``tiern watch`` and ``tiern ingest events`` read (a day of a GDELT
+#: export is about 20 MB; a feed is a few hundred kilobytes).
+MAX_EVENT_FILE_BYTES = 50 * 1024 ** 2
+#: Events one file may hold.
+MAX_EVENTS = 100_000
+#: Characters in one event field (title, text, url, ...); an article body is far shorter.
+MAX_EVENT_CELL_CHARS = 100_000

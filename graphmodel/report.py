@@ -28,6 +28,7 @@ from . import __version__, plot
 from . import chokepoints as ch
 from .concentration import concentration
 from .errors import TiernError
+from .events import watch as watch_events
 from .explain import names_list, why
 from .exposure import exposure
 from .network import Network
@@ -55,15 +56,20 @@ class Report:
     sources: pd.DataFrame
     notes: list[str] = field(default_factory=list)
     backtests: list[dict] = field(default_factory=list)   # see _backtests
+    alerts: Optional[dict] = None                         # see _alerts
 
 
 # --- building --------------------------------------------------------------------------------
 def build_report(net: Network, *, top: int = 10, sinks=None,
-                 progress: Optional[Progress] = None, backtests=()) -> Report:
+                 progress: Optional[Progress] = None, backtests=(),
+                 events: Optional[pd.DataFrame] = None, watchlist=None,
+                 events_label: str = "events") -> Report:
     """Compute the report's content for ``net`` (``sinks`` as in
     :func:`graphmodel.chokepoints.selected_demand`; ``top`` chokepoints explained;
     ``backtests``: presets or scenario files of real events, each replayed against its
-    observed data by :func:`graphmodel.backtest.run_backtest` in a "Backtests" section)."""
+    observed data by :func:`graphmodel.backtest.run_backtest` in a "Backtests" section;
+    ``events``: an event table (:func:`graphmodel.events.read_events`) whose alerts for the
+    ``watchlist`` (default: every sink) make an "Alerts from events" section)."""
     steps = 7
     tick = (lambda done, label: progress(done, steps, label)) if progress else (lambda *_: None)
     notes: list[str] = []
@@ -103,12 +109,48 @@ def build_report(net: Network, *, top: int = 10, sinks=None,
         "Concentration": concentration,
         "China exposure": _exposure_wide(exposure, demand),
     }
-    events = _backtests(net, backtests, tables, figures, notes)
+    replayed = _backtests(net, backtests, tables, figures, notes)
+    alerts = None if events is None else _alerts(net, events, watchlist, events_label, tables)
     report = Report(meta=meta, findings=findings, top=top_rows, tables=tables, figures=figures,
-                    methodology=METHODOLOGY + (BACKTEST_METHODOLOGY if events else []),
-                    sources=sources(net), notes=notes, backtests=events)
+                    methodology=METHODOLOGY + (BACKTEST_METHODOLOGY if replayed else [])
+                    + (ALERTS_METHODOLOGY if alerts else []),
+                    sources=sources(net), notes=notes, backtests=replayed, alerts=alerts)
     tick(7, "done")
     return report
+
+
+def _alerts(net: Network, events: pd.DataFrame, watchlist, label: str, tables: dict) -> dict:
+    """The alerts of ``events`` (:func:`graphmodel.events.watch`, no state: every event is
+    new); their tables join the workbook as "Alerts" and "Events without alert"."""
+    found = watch_events(net, events, watchlist=watchlist)
+    tables["Alerts"] = found.rows
+    tables["Events without alert"] = found.skipped
+    return {"file": label, "events": len(events), "alerted": int(found.rows["event_id"].nunique()),
+            "sinks": "every sink" if watchlist is None or watchlist.sinks is None
+            else ", ".join(watchlist.sinks)}
+
+
+def _alerts_intro(alerts: dict) -> str:
+    return (f"{alerts['alerted']} of the {alerts['events']} events in {alerts['file']} concern "
+            f"the watched sinks ({alerts['sinks']}): one row per event and sink that depends on "
+            "what the event names, with the words that matched, and the sink's lost share and "
+            "time to survive under the event's draft scenario (the rules' default severity and "
+            "duration; edit the draft before relying on it). Reproduce with tiern watch "
+            f"{alerts['file']} --all.")
+
+
+_ALERTS_SHOWN = ["date", "event", "kind", "matched_name", "sink_name", "dependence", "lost_share",
+                 "tts_months", "confidence", "evidence"]
+
+
+def _alerts_display(table: pd.DataFrame) -> pd.DataFrame:
+    shown = table[[c for c in _ALERTS_SHOWN if c in table.columns]].copy()
+    for column in ("dependence", "lost_share"):
+        shown[column] = shown[column].map(lambda v: f"{v:.1%}")
+    shown["tts_months"] = shown["tts_months"].map(lambda v: "no shortfall" if pd.isna(v) else str(v))
+    return shown.rename(columns={"matched_name": "matched", "sink_name": "sink",
+                                 "tts_months": "time to survive (months)",
+                                 "lost_share": "lost share"})
 
 
 def _backtests(net: Network, events, tables: dict, figures: dict, notes: list[str]) -> list[dict]:
@@ -382,6 +424,18 @@ METHODOLOGY: list[tuple[str, str]] = [
 ]
 
 
+ALERTS_METHODOLOGY: list[tuple[str, str]] = [
+    ("Alerts from events",
+     "Each event's title and text are matched word by word to facility names, owners, "
+     "countries, materials and elements, and its kind (outage, export control, sanction, "
+     "licence, strike, weather) to the keywords of the rules; every match keeps its words as "
+     "evidence and a confidence. A watched sink's dependence is the share of its supply lost if "
+     "the matched facilities fail together (Tier-N propagation), or its largest exposure to a "
+     "matched country at any stage. The event's draft scenario (shock of the kind's type, "
+     "default severity and duration, order lead time 2 months) gives lost share and time to "
+     "survive."),
+]
+
 BACKTEST_METHODOLOGY: list[tuple[str, str]] = [
     ("Backtests",
      "A preset that stands for a real event is replayed month by month and its simulated "
@@ -631,6 +685,15 @@ def to_html(report: Report, images: Optional[dict[str, str]] = None) -> str:
             table = _backtest_display(kind, report.tables[name])
             limit = None if kind != "months" else 40
             parts.append(_html_table(table, limit=limit))
+    if report.alerts:
+        parts.append("<h2>Alerts from events</h2>"
+                     f"<p>{e(_alerts_intro(report.alerts))}</p>")
+        if len(report.tables["Alerts"]):
+            parts.append(_html_table(_alerts_display(report.tables["Alerts"]), limit=None))
+        if len(report.tables["Events without alert"]):
+            parts.append("<h3>Events without alert, and why</h3>")
+            parts.append(_html_table(report.tables["Events without alert"][["date", "event", "reason"]],
+                                     limit=None))
     parts.append("<h2>Methodology</h2><dl>" + "".join(
         f"<dt>{e(topic)}</dt><dd>{e(text)}</dd>" for topic, text in report.methodology) + "</dl>")
     parts.append("<h2>Data sources</h2>")
@@ -713,6 +776,14 @@ def to_markdown(report: Report) -> str:
         lines += [f"### {event['name']}", "", _backtest_intro(event), ""]
         for kind, name in event["tables"].items():
             lines += [markdown_table(_backtest_display(kind, report.tables[name])), ""]
+    if report.alerts:
+        lines += ["## Alerts from events", "", md(_alerts_intro(report.alerts)), ""]
+        for name in ("Alerts", "Events without alert"):
+            table = report.tables[name]
+            if len(table):
+                shown = _alerts_display(table) if name == "Alerts" else \
+                    table[["date", "event", "reason"]]
+                lines += [f"### {name}", "", markdown_table(shown), ""]
     lines += ["## Methodology", ""]
     lines += [f"- **{topic}.** {text}" for topic, text in report.methodology] + [""]
     lines += ["## Data sources", "",

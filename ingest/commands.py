@@ -1,4 +1,5 @@
-"""``tiern ingest usgs|trade|amrt|merge``: build networks from public and supplier data.
+"""``tiern ingest usgs|trade|amrt|merge|events``: build networks from public and supplier data,
+and read event files into one event table.
 
 Each command reads its files as published, validates what it builds exactly as any network
 is validated, and writes a folder of CSV files (``-o DIR``). Notes about what a source could
@@ -28,7 +29,8 @@ if TYPE_CHECKING:
 # The source adapters are imported inside the commands, for start-up speed (see above).
 
 ingest_app = typer.Typer(
-    help="Build networks from USGS, trade (BACI/Comtrade) and RMI AMRT files, and merge them.",
+    help="Build networks from USGS, trade (BACI/Comtrade) and RMI AMRT files, and merge them; "
+         "read event files (feeds, GDELT) into one event table.",
     no_args_is_help=True)
 
 FilesArg = typer.Argument(..., help="Input files, as published.", show_default=False)
@@ -117,6 +119,41 @@ def merge(folders: list[Path] = typer.Argument(..., help="Networks to merge, in 
           f"{len(result.network.links)} links ({summary})", file=sys.stderr)
     if report:
         _write_report(result.report, report, markdown=result.report_markdown())
+
+
+@ingest_app.command("events")
+def events(files: list[Path] = FilesArg,
+           output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write the event "
+                                                 "table here (.csv, .json, .xlsx, .md; default: "
+                                                 "CSV on stdout).", show_default=False)) -> None:
+    """RSS/Atom feeds, GDELT event or GKG exports, or CSV/JSON (date,title,text,url) -> one
+    validated event table (id, date, title, text, url, hints, format, file, row)."""
+    import pandas as pd
+
+    from graphmodel.events import read_events
+    from graphmodel.output import infer_format, render, write_text, write_xlsx
+
+    _missing(files)
+    batches = [read_events(path) for path in files]
+    table = pd.concat([b.events for b in batches], ignore_index=True)
+    duplicated = table["id"].duplicated()
+    for row in table[duplicated].itertuples():
+        print(f"note: {row.file}:{row.row}: the same event as one in an earlier file; kept once",
+              file=sys.stderr)
+    table = table[~duplicated].reset_index(drop=True)
+    for note in (n for b in batches for n in b.notes):
+        print(f"note: {note}", file=sys.stderr)
+    fmt = infer_format(None, output)
+    fmt = "csv" if fmt == "table" else fmt     # an event table is data, not a printout
+    if fmt == "xlsx":
+        write_xlsx({"events": table}, output)
+    elif output is None:
+        sys.stdout.write(render(table, fmt))
+    else:
+        write_text(render(table, fmt), output)
+    where = f"wrote {output}: " if output else ""
+    print(f"{where}{len(table)} events from {len(files)} file{'s' if len(files) != 1 else ''}",
+          file=sys.stderr)
 
 
 # --- helpers -------------------------------------------------------------------------------------

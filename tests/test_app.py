@@ -8,7 +8,8 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
-PAGES = ["overview", "explorer", "concentration", "chokepoints", "scenarios", "compliance", "data"]
+PAGES = ["overview", "explorer", "concentration", "chokepoints", "scenarios", "compliance", "data",
+         "alerts"]
 
 
 def open_app(page: str = "overview", dataset: str = "bundled", query: dict | None = None) -> AppTest:
@@ -324,3 +325,39 @@ def test_overview_shows_the_bundled_dataset_version():
     assert_clean(at)
     assert f"**Dataset version:** {version}" in text_of(at)
     assert any(f"version {version}" in c.value for c in at.caption)
+
+
+def test_alerts_page_lists_alerts_with_evidence_and_opens_the_draft_scenario():
+    at = open_app("alerts", query={"events": "rare-earths-2025-2026.rss.xml",
+                                   "watch": ["us-ford", "jp-toyota", "de-volkswagen"]})
+    assert_clean(at)
+    text = text_of(at)
+    assert "**2025-04-04 · China Imposes Export Controls on Medium and Heavy Rare Earth " \
+           "Materials** (export control)" in text
+    assert "'dysprosium' (element keyword)" in text
+    sinks = set(at.dataframe[0].value["sink_name"])
+    assert sinks <= {"Ford Motor (EV/hybrid)", "Toyota Motor (hybrid and EV vehicles)",
+                     "Volkswagen Group"} and sinks
+    why = at.dataframe[-1].value.set_index("date")
+    assert "no kind of disruption" in why.loc["2025-05-16", "reason"]
+    button = next(b for b in at.button if b.label == "Open the draft scenario")
+    button.click().run()
+    assert_clean(at)
+    assert at.title[0].value == "Scenarios"
+    chosen = at.selectbox(key="qp:scenario")
+    assert chosen.value.startswith("draft-")
+    assert "Draft from the event of" in text_of(at)
+
+
+
+def test_alerts_page_shows_a_bad_event_file_as_a_table_of_problems():
+    at = open_app("alerts", "golden", query={"events": "upload"})
+    at.file_uploader(key="al_upload").set_value(
+        ("feed.xml", b"<rss><channel>\n<item><title>T</titel></item></channel></rss>",
+         "application/xml"))
+    at.run()
+    assert not at.exception
+    assert at.error and "feed.xml cannot be read" in at.error[0].value
+    problems = at.dataframe[-1].value
+    assert problems.iloc[0].to_dict() == {"file": "feed.xml", "row": 2, "column": "col 17",
+                                          "message": "malformed XML: mismatched tag"}

@@ -84,3 +84,14 @@ def test_a_preset_runs_from_another_folder(installed, tmp_path):
     lines = result.stdout.splitlines()
     assert lines[0].startswith("id,") and "min_supply" in lines[0]
     assert any(line.startswith("dk-vestas,") for line in lines[1:])
+
+
+def test_the_wheel_carries_the_event_rules_and_samples(installed, tmp_path):
+    where = _run([installed / "python", "-c", "import graphmodel.events.rules as r, "
+                  "graphmodel.settings as s; print(r.BUNDLED_RULES); print(s.BUNDLED_DATA)"],
+                 cwd=tmp_path, env=_env())
+    rules, data = map(Path, where.stdout.split())
+    assert rules.is_file()
+    assert {p.name for p in (data / "events").iterdir()} >= {
+        "rare-earths-2025-2026.rss.xml", "gdelt-events-rare-earths-2025-2026.csv",
+        "watchlist-three-oems.yaml", "README.md"}

@@ -124,6 +124,12 @@ def report(
         "preset, calibrated versions first).", show_default=False),
     no_backtests: bool = typer.Option(False, "--no-backtests", help="Leave the Backtests "
                                       "section out."),
+    events_file: Optional[Path] = typer.Option(None, "--events", help="An event file (feed, "
+                                               "GDELT export, CSV/JSON): adds an Alerts section "
+                                               "(see tiern watch).", show_default=False),
+    watchlist: Optional[Path] = typer.Option(None, "--watchlist", help="Watchlist YAML for "
+                                             "--events (default: every sink).",
+                                             show_default=False),
 ) -> None:
     """Write the chokepoint report (summary, top chokepoints and why, concentration, China
     exposure per OEM, backtests of real events, charts, methodology, sources, dataset hash)
@@ -137,7 +143,17 @@ def report(
                                  f"{', '.join('.' + f for f in REPORT_FORMATS)})", param_hint="-o")
     net = load(path)
     events = [] if no_backtests else (backtest or (real_event_presets() if path is None else []))
+    table, chosen = None, None
+    if events_file is not None:
+        from graphmodel.events import load_watchlist, read_events
+
+        table = read_events(events_file).events
+        chosen = load_watchlist(watchlist, net) if watchlist else None
+    elif watchlist is not None:
+        raise typer.BadParameter("--watchlist needs --events FILE", param_hint="--watchlist")
     with progress_bar("report") as progress:
-        content = build_report(net, top=top, sinks=sinks, progress=progress, backtests=events)
+        content = build_report(net, top=top, sinks=sinks, progress=progress, backtests=events,
+                               events=table, watchlist=chosen,
+                               events_label=events_file.name if events_file else "events")
         write_report(content, output, progress=progress)
     print(f"wrote {output}", file=sys.stderr)
