@@ -324,3 +324,124 @@ def test_overview_shows_the_bundled_dataset_version():
     assert_clean(at)
     assert f"**Dataset version:** {version}" in text_of(at)
     assert any(f"version {version}" in c.value for c in at.caption)
+
+
+# --- Scenarios page: selections that follow the scenario, comparisons, YAML files -----------
+
+def figures_of(at: AppTest) -> list[dict]:
+    import json
+
+    return [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+
+
+def supply_lines(figure: dict) -> dict[str, float]:
+    """{trace name: lowest y} of a supply-curves figure's lines (the TTS/TTR markers left out);
+    plotly's JSON packs numeric arrays as base64 (``{"dtype", "bdata"}``)."""
+    return {t["name"]: float(min(plotly_array(t["y"]))) for t in figure["data"]
+            if t.get("mode") == "lines"}
+
+
+def plotly_array(value) -> list:
+    import base64
+
+    import numpy as np
+
+    if isinstance(value, dict) and "bdata" in value:
+        return np.frombuffer(base64.b64decode(value["bdata"]), dtype=value["dtype"]).tolist()
+    return list(value)
+
+
+def frame_with(at: AppTest, column: str):
+    return next(d.value for d in at.dataframe if column in d.value.columns)
+
+
+def test_sinks_to_plot_follow_a_preset_change():
+    # china-october-2025-package leaves 15 of 30 sinks short; china-2010-export-quota only one.
+    # A selection kept from the first would plot six sinks at 100% beside "1 of 30 short".
+    at = open_app("scenarios", "bundled", query={"scenario": "china-october-2025-package"})
+    assert_clean(at)
+    assert {m.label: m.value for m in at.metric}["Sinks short of supply"] == "15 of 30"
+    lines = supply_lines(figures_of(at)[0])
+    assert len(lines) == 6 and all(low < 99.9 for low in lines.values())
+    at.selectbox(key="qp:scenario").set_value("china-2010-export-quota").run()
+    assert_clean(at)
+    assert {m.label: m.value for m in at.metric}["Sinks short of supply"] == "1 of 30"
+    lines = supply_lines(figures_of(at)[0])
+    assert len(lines) == 1 and all(low < 99.9 for low in lines.values()), lines
+
+
+def test_compare_two_custom_scenarios_shows_both_summaries_and_the_differences():
+    at = open_app("scenarios", "golden", query={"scenario": "build", "sc_id": "mine_cn"})
+    at.toggle(key="sc_inventory").set_value(False).run()
+    at.toggle(key="sc_reroute").set_value(False).run()
+    at.button(key="sc_keep").click().run()          # A full outage of mine_cn, kept ...
+    assert_clean(at)
+    at.slider(key="sc_severity").set_value(0.5).run()  # ... against the same at half severity
+    at.selectbox(key="qp:compare").set_value("custom:1").run()
+    assert_clean(at)
+    summary = frame_with(at, "B - A").set_index("measure")
+    # full outage: oem_auto keeps 36.6% (see test_scenario_builder_severity_drives_the_shortfall);
+    # half the mine's capacity lost leaves it 1 - 0.5 * 0.634 = 68.3%
+    assert summary.loc["Worst-hit sink: lowest supply", "A"] == "68.3%"
+    assert summary.loc["Worst-hit sink: lowest supply", "B"] == "36.6%"
+    assert summary.loc["Sinks short of supply", "B"] == "2 of 2"
+    assert not summary.isin(["None", "nan", "<NA>"]).any().any()
+    assert summary.notna().all().all()
+    diff = frame_with(at, "change (pts)")
+    assert set(diff["id"]) == {"oem_auto", "oem_def"}
+    assert (diff["change (pts)"] < 0).all()  # B (full outage) is worse for both sinks
+    assert diff[["first short A", "first short B"]].notna().all().all()
+
+
+def test_compare_with_another_preset():
+    at = open_app("scenarios", "bundled", query={"scenario": "china-2010-export-quota",
+                                                  "compare": "china-october-2025-package"})
+    assert_clean(at)
+    summary = frame_with(at, "B - A").set_index("measure")
+    assert summary.loc["Sinks short of supply", "A"] == "1 of 30"
+    assert summary.loc["Sinks short of supply", "B"] == "15 of 30"
+    assert summary.loc["Sinks short of supply", "B - A"] == "+14"
+
+
+def test_a_scenario_yaml_file_loads_and_becomes_the_current_scenario():
+    text = (b"name: Uploaded mine outage\nhorizon_months: 24\nshocks:\n"
+            b"  - type: outage\n    select: {id: [mine_cn]}\n    capacity_loss: 1.0\n"
+            b"responses: {inventory: false, reroute: false}\n")
+    at = open_app("scenarios", "golden")
+    at.file_uploader(key="sc_file").set_value([("outage.yaml", text, "application/x-yaml")]).run()
+    assert_clean(at)
+    assert at.selectbox(key="qp:scenario").value == "file:outage.yaml"
+    assert {m.label: m.value for m in at.metric}["Worst-hit sink: lowest supply"] == "37%"
+    assert "Uploaded mine outage" in at.code[0].value
+
+
+def test_an_invalid_scenario_yaml_file_names_the_file_and_the_field():
+    at = open_app("scenarios", "golden")
+    bad = b"name: Broken\nshocks:\n  - type: outage\n    capacity_loss: 2.5\n    select: {id: [mine_cn]}\n"
+    at.file_uploader(key="sc_file").set_value([("broken.yaml", bad, "application/x-yaml")]).run()
+    assert not at.exception
+    assert at.error and "broken.yaml" in at.error[0].value
+    problems = frame_with(at, "field")
+    assert problems["field"].str.contains("capacity_loss").any()
+    syntax = b"name: [unclosed\n"
+    at.file_uploader(key="sc_file").set_value([("syntax.yaml", syntax, "application/x-yaml")]).run()
+    assert not at.exception
+    assert "syntax.yaml" in at.error[0].value
+    assert frame_with(at, "field")["field"].str.startswith("line").any()
+
+
+def test_monte_carlo_of_a_scenario_with_no_shortfall_says_so():
+    at = open_app("scenarios", "bundled", query={"scenario": "myanmar-ionic-clay-halt"})
+    at.number_input(key="mc_runs").set_value(10).run()
+    at.button(key="mc_go").click().run()
+    assert_clean(at)
+    assert any("No sink falls short in any of the 10 runs" in i.value for i in at.info)
+    titles = [str(f["layout"].get("title")) for f in figures_of(at)]
+    assert not any("P95 shortfall" in t for t in titles)  # no empty chart on a -1..4 axis
+
+
+def test_rerouted_volumes_are_formatted():
+    at = open_app("scenarios", "bundled", query={"scenario": "bayan-obo-outage"})
+    assert_clean(at)
+    links = next(d for d in at.dataframe if "rerouted_volume" in d.value.columns)
+    assert '"%,.1f"' in links.proto.columns  # the column config: 1,227.8, not 1227.777778
