@@ -445,3 +445,26 @@ def test_rerouted_volumes_are_formatted():
     assert_clean(at)
     links = next(d for d in at.dataframe if "rerouted_volume" in d.value.columns)
     assert '"%,.1f"' in links.proto.columns  # the column config: 1,227.8, not 1227.777778
+
+
+# --- the view in the URL ------------------------------------------------------------------
+
+def test_the_dataset_comes_from_the_url_and_is_written_back():
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.query_params["dataset"] = "golden"  # a new session (reload, typed or shared link)
+    at.run()
+    assert_clean(at)
+    assert any("14 facilities" in c.value for c in at.caption)
+    assert at.query_params["dataset"] in ("golden", ["golden"])
+    at.selectbox(key="dataset").set_value("bundled").run()
+    assert at.query_params["dataset"] in ("bundled", ["bundled"])
+    assert not any("14 facilities" in c.value for c in at.caption)
+
+
+def test_an_unknown_dataset_in_the_url_falls_back_with_a_note():
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.query_params["dataset"] = "upload:0123456789ab"
+    at.run()
+    assert not at.exception
+    assert any("not loaded in this session" in w.value for w in at.warning)
+    assert at.session_state["dataset"] == "bundled"

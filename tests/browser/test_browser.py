@@ -147,3 +147,31 @@ def test_backtest_tab_draws_observed_against_simulated(page, app_url, screenshot
     expect(page.get_by_text("Optimal response: time to survive")).to_be_visible(timeout=60_000)
     no_exceptions(page)
     snap(page, screenshots, "scenario-backtest")
+
+
+def metric_value(page, label: str) -> str:
+    box = page.locator('[data-testid="stMetric"]').filter(has_text=label).first
+    return box.locator('[data-testid="stMetricValue"]').inner_text()
+
+
+def test_the_overview_opens_at_its_own_url(page, app_url):
+    open_page(page, f"{app_url}/overview")
+    expect(page.get_by_role("heading", name=PAGES["overview"]).first).to_be_visible()
+    assert page.get_by_text("Page not found").count() == 0
+
+
+def test_a_link_reproduces_page_dataset_and_scenario(page, app_url, screenshots):
+    link = f"{app_url}/scenarios?dataset=golden&scenario=build&sc_id=mine_cn&sc_severity=1"
+    open_page(page, link)
+    no_exceptions(page)
+    expect(page.get_by_text("14 facilities").first).to_be_visible()  # the golden network
+    first = metric_value(page, "Worst-hit sink")
+    # the app keeps the view in the URL: page, dataset and scenario selection
+    assert "/scenarios" in page.url and "dataset=golden" in page.url
+    assert "scenario=build" in page.url and "sc_id=mine_cn" in page.url
+    page.reload()
+    page.wait_for_selector('[data-testid="stMain"]')
+    wait_idle(page)
+    expect(page.get_by_text("14 facilities").first).to_be_visible()
+    assert metric_value(page, "Worst-hit sink") == first
+    snap(page, screenshots, "scenario-from-link")
