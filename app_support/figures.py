@@ -12,6 +12,8 @@ from graphmodel import Network
 from graphmodel.colors import UNKNOWN_COLOR, country_color
 from graphmodel.schema import ALL_STAGES
 
+from .formatting import share_text
+
 FONT = dict(family="Inter, Helvetica, Arial, sans-serif", size=14, color="#1f2933")
 _STAGE_LABEL = {"mrec": "MREC", "oem": "OEM"}
 
@@ -269,23 +271,39 @@ def _short(text: str, limit: int = 48) -> str:
 
 
 def share_bars_figure(frame: pd.DataFrame, y: str, x: str, color_by: str, *, x_title: str,
-                      title: str | None = None, threshold: float | None = None) -> go.Figure:
+                      title: str | None = None, threshold: float | None = None,
+                      legend_title: str = "Country") -> go.Figure:
     """Horizontal bars of a share (0..1) per row, top to bottom in the frame's order, each
-    coloured by the country in ``color_by`` (long labels are shortened; hover shows them)."""
+    coloured by the country in ``color_by`` with a legend of those countries (long labels are
+    shortened; hover shows them).
+
+    The label at each bar's end never rounds onto 0%, 100% or the threshold unless the value
+    is on it (:func:`app_support.formatting.share_text`): a bar that fails a 100% rule never
+    reads 100%.
+    """
     labels = [_short(str(v)) for v in frame[y]]
-    fig = go.Figure(go.Bar(
-        y=labels, x=frame[x] * 100, orientation="h", hovertext=frame[y],
-        marker_color=[country_color(c) for c in frame[color_by]],
-        text=[f"{v * 100:.0f}%" for v in frame[x]], textposition="outside",
-        hovertemplate="%{hovertext}: %{x:.1f}%<extra></extra>",
-    ))
+    boundaries = (0.0, 1.0) + ((threshold,) if threshold is not None else ())
+    texts = [share_text(v, boundaries=boundaries) for v in frame[x]]
+    fig = go.Figure()
+    colours = frame[color_by].to_numpy()
+    # one trace per country, so the legend's swatches are the countries' own colours
+    for country in dict.fromkeys(colours):
+        rows = np.flatnonzero(colours == country)
+        fig.add_bar(y=[labels[i] for i in rows], x=frame[x].to_numpy()[rows] * 100,
+                    orientation="h", name=str(country),
+                    hovertext=frame[y].to_numpy()[rows], text=[texts[i] for i in rows],
+                    marker_color=country_color(country), textposition="outside", cliponaxis=False,
+                    hovertemplate="%{hovertext}: %{x:.1f}%<extra>" + str(country) + "</extra>")
     if threshold is not None:
         fig.add_vline(x=threshold * 100, line=dict(color="#b91c1c", dash="dash"),
-                      annotation_text=f"{threshold:.0%} threshold", annotation_position="top")
+                      annotation_text=f"{share_text(threshold)} threshold",
+                      annotation_position="top")
     fig.update_layout(xaxis=dict(title=x_title, range=[0, 112], ticksuffix="%", gridcolor="#e5e7eb"),
                       yaxis=dict(title=None, autorange="reversed", categoryorder="array",
-                                 categoryarray=labels), showlegend=False)
-    return _layout(fig, title, height=max(300, 30 * len(frame) + 120))
+                                 categoryarray=labels), barmode="overlay", showlegend=True)
+    _layout(fig, title, height=max(300, 30 * len(frame) + 120))
+    fig.update_layout(legend=dict(title_text=legend_title, traceorder="normal"))
+    return fig
 
 
 # --- concentration and exposure ---------------------------------------------------------

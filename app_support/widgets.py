@@ -6,6 +6,8 @@ import streamlit as st
 
 from graphmodel import Network
 
+from .formatting import share_text
+
 
 def _key(param: str) -> str:
     return f"qp:{param}"
@@ -75,4 +77,5 @@ def dataset_caption(net: Network) -> None:
 
 
 def percent(value: float, digits: int = 0) -> str:
-    return "n/a" if value is None or value != value else f"{value * 100:.{digits}f}%"
+    """A share as a percentage for a metric (never rounded onto 0% or 100%; see share_text)."""
+    return share_text(value, digits)

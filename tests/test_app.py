@@ -468,3 +468,74 @@ def test_an_unknown_dataset_in_the_url_falls_back_with_a_note():
     assert not at.exception
     assert any("not loaded in this session" in w.value for w in at.warning)
     assert at.session_state["dataset"] == "bundled"
+
+
+# --- Compliance page ---------------------------------------------------------------------
+
+def compliance_figure(at: AppTest) -> dict:
+    return next(f for f in figures_of(at) if f["data"] and f["data"][0].get("orientation") == "h")
+
+
+def bars(figure: dict) -> list[tuple[str, float, str]]:
+    """(full label, value %, text) of every bar, top to bottom as drawn (the y category order;
+    the axis shows shortened labels, the hover text the full one)."""
+    rows = {}
+    for trace in figure["data"]:
+        for short, full, value, text in zip(trace["y"], trace["hovertext"],
+                                            plotly_array(trace["x"]), trace["text"]):
+            rows[short] = (full, value, text)
+    order = figure["layout"]["yaxis"]["categoryarray"]
+    return [rows[label] for label in order]
+
+
+def test_export_control_chart_shows_the_most_affected_buyers_first():
+    at = open_app("compliance", "bundled", query={"rule": "china-export-controls-2025-04"})
+    assert_clean(at)
+    drawn = bars(compliance_figure(at))
+    values = [v for _, v, _ in drawn]
+    assert values == sorted(values, reverse=True)
+    assert drawn[0][1] == pytest.approx(100.0)
+    table = at.dataframe[0].value
+    assert values[0] == pytest.approx(table["affected_share"].max() * 100)
+    assert any(label.startswith("ABB") for label, _, _ in drawn)
+    assert any(label.startswith("Tesla") for label, _, _ in drawn)
+    unaffected = int((table["affected_share"] <= 1e-9).sum())
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Unaffected"] == f"{unaffected} of {len(table)}"
+    # every drawn bar of an affected buyer reads above 0%
+    assert all(text != "0%" for _, v, text in drawn if v > 1e-7)
+
+
+def test_compliance_bars_name_no_missing_country_and_have_a_legend():
+    at = open_app("compliance", "bundled", query={"rule": "crma-2030"})
+    at.toggle(key="compliance_all_sinks").set_value(True).run()
+    assert_clean(at)
+    figure = compliance_figure(at)
+    assert not any("nan" in label for label, _, _ in bars(figure))
+    assert figure["layout"]["showlegend"] is True
+    assert all(t.get("name") for t in figure["data"])  # one named trace per colour
+
+
+def test_a_failing_dfars_share_never_reads_100_percent():
+    at = open_app("compliance", "bundled", query={"rule": "dfars-2027"})
+    assert_clean(at)
+    table = at.dataframe[0].value.set_index("name")
+    texts = {label.rsplit(" (", 1)[0]: text for label, _, text in bars(compliance_figure(at))}
+    failing = table[table["compliant_share"] < 1 - 1e-9]
+    assert len(failing)
+    for name, share in failing["compliant_share"].items():
+        assert texts[name] != "100%", (name, share)
+    mp = [n for n in failing.index if n.startswith("MP Materials")]
+    assert mp and texts[mp[0]].startswith("99.")
+
+
+def test_share_text_never_rounds_onto_a_boundary():
+    from app_support.formatting import share_text
+
+    assert share_text(0.99724) == "99.7%"      # fails a 100% rule
+    assert share_text(0.999996) == "99.999%"   # still below 100% at three decimals
+    assert share_text(0.0000004) == "0.001%"   # affected, however little
+    assert share_text(1.0) == "100%" and share_text(0.0) == "0%"
+    assert share_text(0.704) == "70%"
+    assert share_text(0.6502, boundaries=(0.0, 0.65, 1.0)) == "65.02%"
+    assert share_text(float("nan")) == "n/a"
