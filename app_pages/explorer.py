@@ -33,8 +33,18 @@ shown = filter_facilities(net, stages=stages, countries=countries, owners=owners
                           materials=materials, search=search)
 st.markdown(f"**{len(shown):,} of {len(f):,} facilities** match")
 table = shown.reset_index()[["id", "name", "stage", "country", "owner", "capacity", "unit", "status"]]
+# Widths set per column: left to the grid, the long names and owners were cut off.
 st.dataframe(table, hide_index=True, width="stretch", height=min(38 * (len(table) + 1), 360),
-             column_config={"capacity": st.column_config.NumberColumn("capacity", format="%,.0f")})
+             column_config={
+                 "id": st.column_config.TextColumn("id", width="medium"),
+                 "name": st.column_config.TextColumn("name", width="large"),
+                 "stage": st.column_config.TextColumn("stage", width="small"),
+                 "country": st.column_config.TextColumn("country", width="small"),
+                 "owner": st.column_config.TextColumn("owner", width="medium"),
+                 "capacity": st.column_config.NumberColumn("capacity", format="%,.0f",
+                                                           width="small"),
+                 "unit": st.column_config.TextColumn("unit", width="small"),
+                 "status": st.column_config.TextColumn("status", width="small")})
 
 if shown.empty:
     st.warning("No facility matches these filters. Clear a filter or change the search.")

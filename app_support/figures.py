@@ -320,14 +320,19 @@ def hhi_figure(table: pd.DataFrame, title: str | None = None) -> go.Figure:
         hovertemplate="%{x}: HHI %{y:,.0f}<br>largest: %{customdata[0]} "
                       "(%{customdata[1]:.0f}%)<extra></extra>",
     ))
-    for level, text in ((1500, "moderately concentrated"), (2500, "highly concentrated")):
-        fig.add_hline(y=level, line=dict(color="#6b7280", dash="dot", width=1),
-                      annotation_text=f"{level:,}: {text}", annotation_position="top right",
-                      annotation_font_size=12)
+    # The threshold labels sit in the right margin, beside their lines: inside the plot they
+    # would print over the bars of the last stages.
+    for level, text in ((1500, "moderately<br>concentrated"), (2500, "highly<br>concentrated")):
+        fig.add_hline(y=level, line=dict(color="#6b7280", dash="dot", width=1))
+        fig.add_annotation(x=1.0, xref="paper", xanchor="left", y=level, yref="y",
+                           yanchor="middle", showarrow=False, align="left",
+                           text=f"{level:,}: {text}", font=dict(size=12, color="#4b5563"))
     fig.update_layout(yaxis=dict(title="HHI by country (0-10,000)", range=[0, 11000],
                                  gridcolor="#e5e7eb"),
                       xaxis=dict(title=None), showlegend=False)
-    return _layout(fig, title, height=400)
+    _layout(fig, title, height=400)
+    fig.update_layout(margin=dict(r=150))
+    return fig
 
 
 def origin_mix_figure(matrix: pd.DataFrame, focus: str | None = None,

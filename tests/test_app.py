@@ -539,3 +539,44 @@ def test_share_text_never_rounds_onto_a_boundary():
     assert share_text(0.704) == "70%"
     assert share_text(0.6502, boundaries=(0.0, 0.65, 1.0)) == "65.02%"
     assert share_text(float("nan")) == "n/a"
+
+
+# --- other pages: deltas, legends, labels, table widths -------------------------------------
+
+@pytest.mark.parametrize("dataset", ["bundled", "golden"])
+def test_metric_deltas_never_read_zero_points(dataset):
+    import re
+
+    at = open_app("overview", dataset)
+    assert_clean(at)
+    deltas = [m.delta for m in at.metric if m.delta]
+    assert not [d for d in deltas if re.match(r"^[+-]?0 pts", d)], deltas
+
+
+def test_group_bar_legend_swatches_are_not_one_bars_colour(golden):
+    from graphmodel.chokepoints import chokepoints_by_group
+    from graphmodel.plot import group_bar
+
+    fig = group_bar(chokepoints_by_group(golden, by="country"))
+    in_legend = [t for t in fig.data if t.showlegend is not False]
+    assert {t.name for t in in_legend} == {"at other buyers' sinks", "at its own sinks"}
+    for trace in in_legend:  # one colour for the swatch, not a list of per-bar colours
+        assert isinstance(trace.marker.color, str)
+
+
+def test_hhi_threshold_labels_sit_outside_the_bars():
+    at = open_app("concentration", "bundled")
+    assert_clean(at)
+    hhi = next(f for f in figures_of(at) if "concentrated each stage" in str(f["layout"].get("title")))
+    labels = [a for a in hhi["layout"]["annotations"] if "concentrated" in a["text"]]
+    assert len(labels) == 2
+    assert all(a["xref"] == "paper" and a["x"] >= 1.0 and a["xanchor"] == "left" for a in labels)
+
+
+def test_explorer_facility_table_gives_the_long_columns_room():
+    import json
+
+    at = open_app("explorer", "bundled")
+    assert_clean(at)
+    config = json.loads(at.dataframe[0].proto.columns)
+    assert config["name"]["width"] == "large" and config["owner"]["width"] == "medium"
