@@ -65,8 +65,8 @@ m3.metric(f"Mean {value.replace('_', ' ')}", percent(table[value].mean()))
 
 # Most affected first: the lowest compliant share (sourcing rules), the largest share under
 # export control, the largest single third country (benchmark); ties by name.
-worst = table.sort_values([value, "name"], ascending=[kind == "sourcing", True],
-                          kind="stable").head(25)
+table = table.sort_values([value, "name"], ascending=[kind == "sourcing", True], kind="stable")
+worst = table.head(25)
 labels = [f"{n} ({c})" if isinstance(c, str) and c else str(n)
           for n, c in zip(worst["name"], worst["country"])]
 chart(figures.share_bars_figure(
