@@ -109,7 +109,7 @@ def sankey_figure(net: Network, title: str | None = None) -> go.Figure:
     """
     nodes, flows = sankey_frames(net)
     colors = [country_color(c) if c != OTHER else UNKNOWN_COLOR for c in nodes["country"]]
-    x, y = _sankey_positions(nodes)
+    x, y = _sankey_positions(nodes, flows)
     fig = go.Figure(go.Sankey(
         arrangement="snap",
         node=dict(
@@ -136,9 +136,16 @@ def sankey_figure(net: Network, title: str | None = None) -> go.Figure:
     return fig
 
 
-def _sankey_positions(nodes: pd.DataFrame) -> tuple[list[float], list[float]]:
+def _sankey_positions(nodes: pd.DataFrame, flows: pd.DataFrame | None = None
+                      ) -> tuple[list[float], list[float]]:
     """One column per stage in chain order (recyclers last); within a column nodes are
-    stacked largest first, heights in proportion to throughput on one scale for all columns."""
+    stacked largest first, heights in proportion to throughput on one scale for all columns.
+
+    A column that a wide link jumps over (magnets straight to OEMs, past the motor column)
+    starts below that link's band, so its nodes and their labels do not sit on a link that
+    has nothing to do with them. A link is wide when it is at least 2% of the plot's height;
+    its band at a column is the straight line between its ends, half its width either side.
+    """
     stages = [s for s in ALL_STAGES if s in set(nodes["stage"])]
     column_x = {s: 0.001 + 0.998 * i / max(len(stages) - 1, 1) for i, s in enumerate(stages)}
     totals = nodes.groupby("stage")["throughput"].sum()
@@ -147,8 +154,8 @@ def _sankey_positions(nodes: pd.DataFrame) -> tuple[list[float], list[float]]:
     scale = (1 - 0.12 - 0.04) / totals.max()
     x = [0.0] * len(nodes)
     y = [0.0] * len(nodes)
-    for stage, group in nodes.groupby("stage", sort=False):
-        top = 0.02
+
+    def stack(stage: str, group: pd.DataFrame, top: float) -> None:
         order = group.assign(other=group["country"] == OTHER).sort_values(
             ["other", "throughput"], ascending=[True, False])
         for i, throughput in zip(order.index, order["throughput"]):
@@ -156,6 +163,35 @@ def _sankey_positions(nodes: pd.DataFrame) -> tuple[list[float], list[float]]:
             x[i] = column_x[stage]
             y[i] = min(top + height / 2, 0.99)
             top += height + gap
+
+    groups = dict(list(nodes.groupby("stage", sort=False)))
+    for stage, group in groups.items():
+        stack(stage, group, 0.02)
+    if flows is None or flows.empty:
+        return x, y
+    # Moving one column moves the bands that end in it, so repeat until nothing moves.
+    for _ in range(2 * len(stages)):
+        moved = False
+        for stage in stages:
+            here = column_x[stage]
+            column = groups[stage]
+            heights = column["throughput"] * scale
+            top = min(y[i] - h / 2 for i, h in zip(column.index, heights))
+            low = max(y[i] + h / 2 for i, h in zip(column.index, heights))
+            bottom = 0.0
+            for source, target, volume in zip(flows["source"], flows["target"], flows["volume"]):
+                width = volume * scale
+                x0, x1 = x[source], x[target]
+                if width < 0.02 or not min(x0, x1) < here < max(x0, x1):
+                    continue
+                at = y[source] + (y[target] - y[source]) * (here - x0) / (x1 - x0)
+                if at - width / 2 < low and at + width / 2 > top:  # the band crosses the column
+                    bottom = max(bottom, at + width / 2)
+            if bottom > 0 and bottom + gap + (low - top) <= 0.99:
+                stack(stage, column, bottom + gap)
+                moved = True
+        if not moved:
+            break
     return x, y
 
 

@@ -580,3 +580,29 @@ def test_explorer_facility_table_gives_the_long_columns_room():
     assert_clean(at)
     config = json.loads(at.dataframe[0].proto.columns)
     assert config["name"]["width"] == "large" and config["owner"]["width"] == "medium"
+
+
+def test_sankey_motor_nodes_sit_clear_of_the_magnet_to_oem_band():
+    # On the bundled data magnets go straight to "OEM · CN" past the motor column; the motor
+    # nodes (and their labels, drawn beside them) once sat on that band.
+    from graphmodel import load_network
+    from graphmodel.settings import bundled_data_path
+
+    from app_support.figures import _sankey_positions, sankey_frames
+
+    net = load_network(bundled_data_path())
+    nodes, flows = sankey_frames(net)
+    x, y = _sankey_positions(nodes, flows)
+    scale = (1 - 0.12 - 0.04) / nodes.groupby("stage")["throughput"].sum().max()
+    index = {label: i for i, label in enumerate(nodes["label"])}
+    band = flows[(flows["source"] == index["Magnet · CN"]) & (flows["target"] == index["OEM · CN"])]
+    assert len(band) == 1
+    width = float(band["volume"].iloc[0]) * scale
+    motors = nodes.index[nodes["stage"] == "motor"]
+    assert len(motors) >= 3
+    for node in motors:
+        source, target = index["Magnet · CN"], index["OEM · CN"]
+        at = y[source] + (y[target] - y[source]) * (x[node] - x[source]) / (x[target] - x[source])
+        half = nodes.at[node, "throughput"] * scale / 2
+        assert y[node] - half >= at + width / 2 or y[node] + half <= at - width / 2, \
+            nodes.at[node, "label"]
