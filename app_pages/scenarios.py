@@ -10,7 +10,8 @@ from app_support.data import current_network
 from app_support.scenario_view import (builder_scenario, compare_summary, curves,
                                        difference_table, most_affected, scenario_from_yaml,
                                        scenario_yaml, summary_metrics)
-from app_support.widgets import chart, dataset_caption, percent, url_multiselect, url_selectbox
+from app_support.widgets import (chart, clamped, dataset_caption, flag, one_of, percent,
+                                 url_multiselect, url_selectbox, url_value)
 from graphmodel.backtest import backtest_figure
 from graphmodel.errors import TiernError
 from graphmodel.scenarios import ScenarioFileError, load_scenario, parse_scenario
@@ -59,9 +60,10 @@ def builder() -> dict:
         with c1:
             countries = url_multiselect("Countries", sorted(f["country"].dropna().unique()),
                                         "sc_country")
-            basis = st.radio("Country means", ["location", "control"], horizontal=True,
-                             key="sc_basis", format_func={"location": "located there",
-                                                          "control": "controlled from there"}.get)
+            basis = url_value(st.radio, "Country means", "sc_basis", "location",
+                              one_of("location", "control"), options=["location", "control"],
+                              horizontal=True, format_func={"location": "located there",
+                                                            "control": "controlled from there"}.get)
         with c2:
             stages = url_multiselect("Stages", [s for s in ALL_STAGES if (f["stage"] == s).any()],
                                      "sc_stage", format_func=figures.stage_label)
@@ -74,27 +76,32 @@ def builder() -> dict:
             ids = url_multiselect("Facilities", list(f.index), "sc_id",
                                   format_func=lambda i: names.get(i, i))
         c4, c5, c6, c7 = st.columns(4)
-        shock_type = c4.selectbox("Kind", ["outage", "export_control"], key="sc_type",
-                                  format_func={"outage": "Outage (plant stops)",
-                                               "export_control": "Export control (no exports)"}.get)
-        severity = c5.slider("Severity (capacity lost)", 0.0, 1.0, 1.0, 0.05, key="sc_severity",
+        shock_type = url_value(c4.selectbox, "Kind", "sc_type", "outage",
+                               one_of("outage", "export_control"),
+                               options=["outage", "export_control"],
+                               format_func={"outage": "Outage (plant stops)",
+                                            "export_control": "Export control (no exports)"}.get)
+        severity = url_value(c5.slider, "Severity (capacity lost)", "sc_severity", 1.0,
+                             clamped(0.0, 1.0), min_value=0.0, max_value=1.0, step=0.05,
                              format="%.2f")
-        start = c6.number_input("Start (month)", 0, 120, 0, key="sc_start")
-        duration = c7.number_input("Duration (months, 0 = to the horizon)", 0, 120, 12,
-                                   key="sc_duration")
+        start = url_value(c6.number_input, "Start (month)", "sc_start", 0, clamped(0, 120, int),
+                          min_value=0, max_value=120)
+        duration = url_value(c7.number_input, "Duration (months, 0 = to the horizon)",
+                             "sc_duration", 12, clamped(0, 120, int), min_value=0, max_value=120)
         st.markdown("**Responses**")
         r1, r2, r3, r4, r5 = st.columns(5)
-        inventory = r1.toggle("Draw down inventories", True, key="sc_inventory")
-        reroute = r2.toggle("Reroute to spare capacity", True, key="sc_reroute")
-        override = r3.toggle("Override qualification time", False, key="sc_override")
-        months = r4.number_input("Qualification (months)", 0, 60, 6, key="sc_qualification",
-                                 disabled=not override)
-        lead = r5.number_input("Order lead time (months)", 0, 24, 2, key="sc_lead",
-                               disabled=not reroute,
+        inventory = url_value(r1.toggle, "Draw down inventories", "sc_inventory", True, flag)
+        reroute = url_value(r2.toggle, "Reroute to spare capacity", "sc_reroute", True, flag)
+        override = url_value(r3.toggle, "Override qualification time", "sc_override", False, flag)
+        months = url_value(r4.number_input, "Qualification (months)", "sc_qualification", 6,
+                           clamped(0, 60, int), min_value=0, max_value=60, disabled=not override)
+        lead = url_value(r5.number_input, "Order lead time (months)", "sc_lead", 2,
+                         clamped(0, 24, int), min_value=0, max_value=24, disabled=not reroute,
                                help="Months before extra volume ordered from another supplier "
                                     "arrives (2 in the presets: in the 2025 magnet shortage, "
                                     "alternative supplies had not arrived two months in).")
-        horizon = st.slider("Horizon (months)", 6, 120, 36, key="sc_horizon")
+        horizon = url_value(st.slider, "Horizon (months)", "sc_horizon", 36, clamped(6, 120, int),
+                            min_value=6, max_value=120)
     return builder_scenario(
         name="Custom scenario", horizon=horizon, shock_type=shock_type, countries=countries,
         country_basis=basis, owners=owners, facilities=ids, stages=stages, materials=materials,

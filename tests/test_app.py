@@ -606,3 +606,26 @@ def test_sankey_motor_nodes_sit_clear_of_the_magnet_to_oem_band():
         half = nodes.at[node, "throughput"] * scale / 2
         assert y[node] - half >= at + width / 2 or y[node] + half <= at - width / 2, \
             nodes.at[node, "label"]
+
+
+def test_a_built_scenario_is_reproduced_from_its_url():
+    at = open_app("scenarios", "golden", query={
+        "scenario": "build", "sc_id": "mine_cn", "sc_severity": "0.5", "sc_inventory": "false",
+        "sc_reroute": "false"})
+    assert_clean(at)
+    # half of mine_cn lost, no responses: oem_auto keeps 1 - 0.5 * 0.634 = 68%
+    assert {m.label: m.value for m in at.metric}["Worst-hit sink: lowest supply"] == "68%"
+    at.slider(key="sc_severity").set_value(0.25).run()
+    assert at.query_params["sc_severity"] in ("0.25", ["0.25"])
+    at.toggle(key="sc_inventory").set_value(True).run()
+    assert "sc_inventory" not in at.query_params  # back to the default: the link stays short
+
+
+def test_out_of_range_values_in_the_url_are_clamped_not_a_traceback():
+    at = open_app("scenarios", "golden", query={"scenario": "build", "sc_id": "mine_cn",
+                                                "sc_severity": "7", "sc_horizon": "abc",
+                                                "sc_type": "meteor"})
+    assert_clean(at)
+    assert at.slider(key="sc_severity").value == 1.0
+    assert at.slider(key="sc_horizon").value == 36
+    assert at.selectbox(key="sc_type").value == "outage"

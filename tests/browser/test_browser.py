@@ -172,11 +172,13 @@ def test_the_overview_opens_at_its_own_url(page, app_url):
 
 
 def test_a_link_reproduces_page_dataset_and_scenario(page, app_url, screenshots):
-    link = f"{app_url}/scenarios?dataset=golden&scenario=build&sc_id=mine_cn&sc_severity=1"
+    link = (f"{app_url}/scenarios?dataset=golden&scenario=build&sc_id=mine_cn&sc_severity=0.5"
+            "&sc_inventory=false&sc_reroute=false")
     open_page(page, link)
     no_exceptions(page)
     expect(page.get_by_text("14 facilities").first).to_be_visible()  # the golden network
     first = metric_value(page, "Worst-hit sink")
+    assert first == "68%"  # half of mine_cn lost, no responses (see tests/test_app.py)
     # the app keeps the view in the URL: page, dataset and scenario selection
     assert "/scenarios" in page.url and "dataset=golden" in page.url
     assert "scenario=build" in page.url and "sc_id=mine_cn" in page.url
