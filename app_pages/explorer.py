@@ -75,7 +75,8 @@ with up:
         st.info("This facility buys nothing through carrying links: it is where supply enters "
                 "the network.")
     else:
-        chart(figures.tier_tree_figure(tree, f"Where {row['name']}'s supply comes from"))
+        chart(analytics.figure(net, "tier_tree", lambda: figures.tier_tree_figure(
+            tree, f"Where {row['name']}'s supply comes from"), facility=facility, tiers=tiers))
         st.caption("Each box is a supplier on a path into the facility (colour = country); its "
                    "width is the share of the facility's supply that flows along that path "
                    "(volume-share weighted). Paths under 0.5% are omitted; recycling loops are "
