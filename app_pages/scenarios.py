@@ -2,6 +2,8 @@
 Monte Carlo, save as YAML."""
 from __future__ import annotations
 
+import textwrap
+
 import pandas as pd
 import streamlit as st
 
@@ -320,9 +322,9 @@ with tab_compare:
     left, right = st.columns(2)
     for column, res, title in ((left, result, f"A: {scenario.name}"), (right, second,
                                                                        f"B: {second_name}")):
-        with column:
+        with column:  # half-width charts: a long scenario name would run off the chart
             a, b = curves(res, both_shown)
-            chart(figures.supply_curves_figure(a, b, title))
+            chart(figures.supply_curves_figure(a, b, textwrap.shorten(title, 46, placeholder="…")))
     st.caption("Both charts show the sinks most affected in A or B (up to six).")
     st.markdown("**Per sink, A against B** (largest change first)")
     st.dataframe(difference_table(result, second), hide_index=True, width="stretch",

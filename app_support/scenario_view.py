@@ -87,6 +87,14 @@ def _month(value) -> str:
     return "none" if value is None or pd.isna(value) else f"month {int(value)}"
 
 
+def _recovery(metrics: dict) -> str:
+    """The last recovery month as text: "not within the horizon" when sinks fall short but
+    none recovers, "none" when no sink falls short (as the page's own metric reads)."""
+    if metrics["ttr"] is not None:
+        return f"month {metrics['ttr']}"
+    return "not within the horizon" if metrics["tts"] is not None else "none"
+
+
 def _pct(value: float) -> str:
     return f"{value * 100:.1f}%"
 
@@ -129,7 +137,7 @@ def compare_summary(a, b) -> pd.DataFrame:
         ("Sinks short of supply", f"{ma['short']} of {ma['sinks']}", f"{mb['short']} of {mb['sinks']}",
          f"{mb['short'] - ma['short']:+d}"),
         ("First shortfall (TTS)", _month(ma["tts"]), _month(mb["tts"]), months(ma["tts"], mb["tts"])),
-        ("Last recovery (TTR)", _month(ma["ttr"]), _month(mb["ttr"]), months(ma["ttr"], mb["ttr"])),
+        ("Last recovery (TTR)", _recovery(ma), _recovery(mb), months(ma["ttr"], mb["ttr"])),
         ("Volume lost over the horizon", f"{ma['lost']:,.0f}", f"{mb['lost']:,.0f}",
          f"{mb['lost'] - ma['lost']:+,.0f}"),
     ], columns=["measure", "A", "B", "B - A"])

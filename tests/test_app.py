@@ -401,6 +401,8 @@ def test_compare_with_another_preset():
     assert summary.loc["Sinks short of supply", "A"] == "1 of 30"
     assert summary.loc["Sinks short of supply", "B"] == "15 of 30"
     assert summary.loc["Sinks short of supply", "B - A"] == "+14"
+    # B has sinks short and none recovered within its horizon: not "none" (nothing short)
+    assert summary.loc["Last recovery (TTR)", "B"] == "not within the horizon"
 
 
 def test_a_scenario_yaml_file_loads_and_becomes_the_current_scenario():
