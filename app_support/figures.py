@@ -358,10 +358,13 @@ def hhi_figure(table: pd.DataFrame, title: str | None = None) -> go.Figure:
     ))
     # The threshold labels sit in the right margin, beside their lines: inside the plot they
     # would print over the bars of the last stages.
-    for level, text in ((1500, "moderately<br>concentrated"), (2500, "highly<br>concentrated")):
+    # The lines are close (1,000 of 11,000): the upper label sits above its line, the lower
+    # one below its line, so the two never touch.
+    for level, text, anchor in ((1500, "moderately<br>concentrated", "top"),
+                                (2500, "highly<br>concentrated", "bottom")):
         fig.add_hline(y=level, line=dict(color="#6b7280", dash="dot", width=1))
         fig.add_annotation(x=1.0, xref="paper", xanchor="left", y=level, yref="y",
-                           yanchor="middle", showarrow=False, align="left",
+                           yanchor=anchor, showarrow=False, align="left",
                            text=f"{level:,}: {text}", font=dict(size=12, color="#4b5563"))
     fig.update_layout(yaxis=dict(title="HHI by country (0-10,000)", range=[0, 11000],
                                  gridcolor="#e5e7eb"),

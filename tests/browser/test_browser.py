@@ -207,6 +207,7 @@ def test_hhi_threshold_labels_do_not_cover_bars(page, app_url):
     bars = boxes(chart.locator(".bars .point path"))
     assert len(labels) == 2 and bars
     assert not [(l, b) for l in labels for b in bars if overlaps(l, b)]
+    assert not overlaps(labels[0], labels[1])
 
 
 def test_export_control_chart_lists_the_most_affected_first(page, app_url, screenshots):
