@@ -33,14 +33,16 @@ shown = filter_facilities(net, stages=stages, countries=countries, owners=owners
                           materials=materials, search=search)
 st.markdown(f"**{len(shown):,} of {len(f):,} facilities** match")
 table = shown.reset_index()[["id", "name", "stage", "country", "owner", "capacity", "unit", "status"]]
-# Widths set per column: left to the grid, the long names and owners were cut off.
+# Widths set per column so that the table fits the page's width (about 950 px beside the
+# sidebar): left to the grid, the long names and owners were cut off or pushed the capacity
+# and status out of view. The id is in the facility picker below and in the URL.
 st.dataframe(table, hide_index=True, width="stretch", height=min(38 * (len(table) + 1), 360),
              column_config={
-                 "id": st.column_config.TextColumn("id", width="medium"),
-                 "name": st.column_config.TextColumn("name", width="large"),
+                 "id": None,
+                 "name": st.column_config.TextColumn("name", width=360),
                  "stage": st.column_config.TextColumn("stage", width="small"),
                  "country": st.column_config.TextColumn("country", width="small"),
-                 "owner": st.column_config.TextColumn("owner", width="medium"),
+                 "owner": st.column_config.TextColumn("owner", width=180),
                  "capacity": st.column_config.NumberColumn("capacity", format="%,.0f",
                                                            width="small"),
                  "unit": st.column_config.TextColumn("unit", width="small"),

@@ -581,7 +581,7 @@ def test_explorer_facility_table_gives_the_long_columns_room():
     at = open_app("explorer", "bundled")
     assert_clean(at)
     config = json.loads(at.dataframe[0].proto.columns)
-    assert config["name"]["width"] == "large" and config["owner"]["width"] == "medium"
+    assert config["name"]["width"] == 360 and config["owner"]["width"] == 180
 
 
 def test_sankey_motor_nodes_sit_clear_of_the_magnet_to_oem_band():

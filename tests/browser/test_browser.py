@@ -223,3 +223,12 @@ def test_export_control_chart_lists_the_most_affected_first(page, app_url, scree
     assert chart.locator(".legend .traces").count() >= 2  # colours are explained
     no_known_defects(page)
     snap(page, screenshots, "compliance-export-controls")
+
+
+def test_explorer_facility_table_fits_the_page(page, app_url):
+    open_page(page, f"{app_url}/explorer")
+    grid = page.locator('[data-testid="stDataFrame"]').first
+    grid.wait_for(state="visible")
+    scroller = grid.locator(".dvn-scroller").first
+    width, visible = scroller.evaluate("e => [e.scrollWidth, e.clientWidth]")
+    assert width <= visible + 2, (width, visible)  # every column in view, no sideways scroll
