@@ -7,12 +7,16 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app_support.data import DATASET_KEY, apply_pending_switch, current_key, dataset_labels
+from app_support.data import dataset_selector
 
 st.set_page_config(page_title="tiern · Tier-N supply-chain risk", layout="wide")
 
 PAGES = [
-    st.Page("app_pages/overview.py", title="Overview", url_path="overview", default=True),
+    # "/" shows the overview through a hidden default page, so that the overview's own
+    # address, /overview, opens it too (a default page answers only at "/").
+    st.Page("app_pages/overview.py", title="Overview", url_path="home", default=True,
+            visibility="hidden"),
+    st.Page("app_pages/overview.py", title="Overview", url_path="overview"),
     st.Page("app_pages/explorer.py", title="Network explorer", url_path="explorer"),
     st.Page("app_pages/concentration.py", title="Concentration & exposure",
             url_path="concentration"),
@@ -27,11 +31,6 @@ page = st.navigation(PAGES)
 
 with st.sidebar:
     st.markdown("### tiern\nTier-N supply-chain risk for rare-earth permanent magnets")
-    apply_pending_switch()
-    labels = dataset_labels()
-    if st.session_state.get(DATASET_KEY) not in labels:
-        st.session_state[DATASET_KEY] = current_key()
-    st.selectbox("Dataset", list(labels), format_func=labels.get, key=DATASET_KEY,
-                 help="Upload another network on the Data page.")
+    dataset_selector()
 
 page.run()

@@ -63,11 +63,20 @@ m1.metric("Facilities evaluated", f"{len(table):,}")
 m2.metric("Pass" if kind != "export_control" else "Unaffected", f"{int(passing.sum())} of {len(table)}")
 m3.metric(f"Mean {value.replace('_', ' ')}", percent(table[value].mean()))
 
-worst = table.sort_values(value, ascending=kind != "sourcing").head(25)
+# Most affected first: the lowest compliant share (sourcing rules), the largest share under
+# export control, the largest single third country (benchmark); ties by name.
+table = table.sort_values([value, "name"], ascending=[kind == "sourcing", True], kind="stable")
+worst = table.head(25)
+labels = [f"{n} ({c})" if isinstance(c, str) and c else str(n)
+          for n, c in zip(worst["name"], worst["country"])]
 chart(figures.share_bars_figure(
-    worst.assign(colour=worst[colour].fillna("?"), label=[f"{n} ({c})" for n, c in
-                                                          zip(worst["name"], worst["country"])]),
-    "label", value, "colour", x_title=f"{title} (%)", title=title, threshold=threshold))
+    worst.assign(colour=worst[colour].fillna("unknown"), label=labels),
+    "label", value, "colour", x_title=f"{title} (%)", title=title, threshold=threshold,
+    legend_title="Largest third country" if kind == "benchmark" else "Country (location)"))
+st.caption(f"The {len(worst)} most affected of {len(table)} buyers, most affected first"
+           + (" (all of them)." if len(worst) == len(table) else "; the table below has all.")
+           + (" A bar's label never rounds onto the rule's limit: 99.7% fails a 100% rule."
+              if kind == "sourcing" else ""))
 
 pct = st.column_config.NumberColumn(format="percent")
 st.dataframe(table, hide_index=True, width="stretch", column_config={

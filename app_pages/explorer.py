@@ -33,8 +33,20 @@ shown = filter_facilities(net, stages=stages, countries=countries, owners=owners
                           materials=materials, search=search)
 st.markdown(f"**{len(shown):,} of {len(f):,} facilities** match")
 table = shown.reset_index()[["id", "name", "stage", "country", "owner", "capacity", "unit", "status"]]
+# Widths set per column so that the table fits the page's width (about 950 px beside the
+# sidebar): left to the grid, the long names and owners were cut off or pushed the capacity
+# and status out of view. The id is in the facility picker below and in the URL.
 st.dataframe(table, hide_index=True, width="stretch", height=min(38 * (len(table) + 1), 360),
-             column_config={"capacity": st.column_config.NumberColumn("capacity", format="%,.0f")})
+             column_config={
+                 "id": None,
+                 "name": st.column_config.TextColumn("name", width=360),
+                 "stage": st.column_config.TextColumn("stage", width="small"),
+                 "country": st.column_config.TextColumn("country", width="small"),
+                 "owner": st.column_config.TextColumn("owner", width=180),
+                 "capacity": st.column_config.NumberColumn("capacity", format="%,.0f",
+                                                           width="small"),
+                 "unit": st.column_config.TextColumn("unit", width="small"),
+                 "status": st.column_config.TextColumn("status", width="small")})
 
 if shown.empty:
     st.warning("No facility matches these filters. Clear a filter or change the search.")
@@ -65,7 +77,8 @@ with up:
         st.info("This facility buys nothing through carrying links: it is where supply enters "
                 "the network.")
     else:
-        chart(figures.tier_tree_figure(tree, f"Where {row['name']}'s supply comes from"))
+        chart(analytics.figure(net, "tier_tree", lambda: figures.tier_tree_figure(
+            tree, f"Where {row['name']}'s supply comes from"), facility=facility, tiers=tiers))
         st.caption("Each box is a supplier on a path into the facility (colour = country); its "
                    "width is the share of the facility's supply that flows along that path "
                    "(volume-share weighted). Paths under 0.5% are omitted; recycling loops are "

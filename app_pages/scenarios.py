@@ -1,5 +1,8 @@
-"""Scenarios: pick a preset or build a disruption, run it, compare two, Monte Carlo, save as YAML."""
+"""Scenarios: pick a preset, load a YAML file or build a disruption; run it, compare any two,
+Monte Carlo, save as YAML."""
 from __future__ import annotations
+
+import textwrap
 
 import pandas as pd
 import streamlit as st
@@ -7,8 +10,11 @@ import streamlit as st
 from app_support import analytics, figures
 from app_support.alerts_view import drafts
 from app_support.data import current_network
-from app_support.scenario_view import builder_scenario, curves, most_affected, scenario_yaml
-from app_support.widgets import chart, dataset_caption, percent, url_multiselect, url_selectbox
+from app_support.scenario_view import (builder_scenario, compare_summary, curves,
+                                       difference_table, most_affected, scenario_from_yaml,
+                                       scenario_yaml, summary_metrics)
+from app_support.widgets import (chart, clamped, dataset_caption, flag, one_of, percent,
+                                 url_multiselect, url_selectbox, url_value)
 from graphmodel.backtest import backtest_figure
 from graphmodel.errors import TiernError
 from graphmodel.scenarios import ScenarioFileError, load_scenario, parse_scenario
@@ -60,9 +66,10 @@ def builder() -> dict:
         with c1:
             countries = url_multiselect("Countries", sorted(f["country"].dropna().unique()),
                                         "sc_country")
-            basis = st.radio("Country means", ["location", "control"], horizontal=True,
-                             key="sc_basis", format_func={"location": "located there",
-                                                          "control": "controlled from there"}.get)
+            basis = url_value(st.radio, "Country means", "sc_basis", "location",
+                              one_of("location", "control"), options=["location", "control"],
+                              horizontal=True, format_func={"location": "located there",
+                                                            "control": "controlled from there"}.get)
         with c2:
             stages = url_multiselect("Stages", [s for s in ALL_STAGES if (f["stage"] == s).any()],
                                      "sc_stage", format_func=figures.stage_label)
@@ -75,27 +82,32 @@ def builder() -> dict:
             ids = url_multiselect("Facilities", list(f.index), "sc_id",
                                   format_func=lambda i: names.get(i, i))
         c4, c5, c6, c7 = st.columns(4)
-        shock_type = c4.selectbox("Kind", ["outage", "export_control"], key="sc_type",
-                                  format_func={"outage": "Outage (plant stops)",
-                                               "export_control": "Export control (no exports)"}.get)
-        severity = c5.slider("Severity (capacity lost)", 0.0, 1.0, 1.0, 0.05, key="sc_severity",
+        shock_type = url_value(c4.selectbox, "Kind", "sc_type", "outage",
+                               one_of("outage", "export_control"),
+                               options=["outage", "export_control"],
+                               format_func={"outage": "Outage (plant stops)",
+                                            "export_control": "Export control (no exports)"}.get)
+        severity = url_value(c5.slider, "Severity (capacity lost)", "sc_severity", 1.0,
+                             clamped(0.0, 1.0), min_value=0.0, max_value=1.0, step=0.05,
                              format="%.2f")
-        start = c6.number_input("Start (month)", 0, 120, 0, key="sc_start")
-        duration = c7.number_input("Duration (months, 0 = to the horizon)", 0, 120, 12,
-                                   key="sc_duration")
+        start = url_value(c6.number_input, "Start (month)", "sc_start", 0, clamped(0, 120, int),
+                          min_value=0, max_value=120)
+        duration = url_value(c7.number_input, "Duration (months, 0 = to the horizon)",
+                             "sc_duration", 12, clamped(0, 120, int), min_value=0, max_value=120)
         st.markdown("**Responses**")
         r1, r2, r3, r4, r5 = st.columns(5)
-        inventory = r1.toggle("Draw down inventories", True, key="sc_inventory")
-        reroute = r2.toggle("Reroute to spare capacity", True, key="sc_reroute")
-        override = r3.toggle("Override qualification time", False, key="sc_override")
-        months = r4.number_input("Qualification (months)", 0, 60, 6, key="sc_qualification",
-                                 disabled=not override)
-        lead = r5.number_input("Order lead time (months)", 0, 24, 2, key="sc_lead",
-                               disabled=not reroute,
+        inventory = url_value(r1.toggle, "Draw down inventories", "sc_inventory", True, flag)
+        reroute = url_value(r2.toggle, "Reroute to spare capacity", "sc_reroute", True, flag)
+        override = url_value(r3.toggle, "Override qualification time", "sc_override", False, flag)
+        months = url_value(r4.number_input, "Qualification (months)", "sc_qualification", 6,
+                           clamped(0, 60, int), min_value=0, max_value=60, disabled=not override)
+        lead = url_value(r5.number_input, "Order lead time (months)", "sc_lead", 2,
+                         clamped(0, 24, int), min_value=0, max_value=24, disabled=not reroute,
                                help="Months before extra volume ordered from another supplier "
                                     "arrives (2 in the presets: in the 2025 magnet shortage, "
                                     "alternative supplies had not arrived two months in).")
-        horizon = st.slider("Horizon (months)", 6, 120, 36, key="sc_horizon")
+        horizon = url_value(st.slider, "Horizon (months)", "sc_horizon", 36, clamped(6, 120, int),
+                            min_value=6, max_value=120)
     return builder_scenario(
         name="Custom scenario", horizon=horizon, shock_type=shock_type, countries=countries,
         country_basis=basis, owners=owners, facilities=ids, stages=stages, materials=materials,
@@ -149,17 +161,56 @@ def backtest_panel(scenario) -> None:
         st.dataframe(table, hide_index=True, width="stretch", key="bt_responses")
 
 
+LIBRARY = "sc_library"  # session key: {"file:<name>" or "custom:<n>": Scenario} of this session
+library: dict = st.session_state.setdefault(LIBRARY, {})
+
+
+def choice_label(choice: str) -> str:
+    if choice == BUILD:
+        return "Build your own..."
+    if choice in library:
+        how = "loaded from a file" if choice.startswith("file:") else "kept from the builder"
+        return f"{library[choice].name} ({how})"
+    return preset_label(choice)
+
+
 def load_choice(choice: str, built: dict | None):
     if choice == BUILD:
         return parse_scenario(built, "scenario builder")
     if choice in DRAFTS:
         return parse_scenario(DRAFTS[choice], "draft from an event")
+    if choice in library:
+        return library[choice]
     return preset(choice)
 
 
-choices = list(PRESETS) + list(DRAFTS) + [BUILD]
+def upload_panel() -> None:
+    """Read a scenario YAML file; a valid one joins this session's scenarios and becomes the
+    current one, an invalid one is shown as a table of (field, message) naming the file."""
+    with st.expander("Load a scenario file (YAML)", expanded=False):
+        upload = st.file_uploader("Scenario file", type=["yaml", "yml"], key="sc_file",
+                                  help="The format `tiern scenario` reads (save one below to "
+                                       "start from).")
+        if upload is None:
+            return
+        try:
+            loaded = scenario_from_yaml(upload.getvalue(), upload.name)
+        except ScenarioFileError as error:
+            st.error(f"**{upload.name}** is not a valid scenario file; nothing was loaded.")
+            show_scenario_error(error)
+            return
+        key = f"file:{upload.name}"
+        library[key] = loaded
+        if st.session_state.get("sc_file_seen") != upload.file_id:  # a new file: show it
+            st.session_state["sc_file_seen"] = upload.file_id
+            st.session_state["qp:scenario"] = key
+        st.success(f"Loaded **{loaded.name}** from {upload.name}.")
+
+
+upload_panel()
+choices = list(PRESETS) + list(DRAFTS) + list(library) + [BUILD]
 choice = url_selectbox("Scenario", choices, "scenario", default=choices[0],
-                       format_func=lambda c: "Build your own..." if c == BUILD else preset_label(c))
+                       format_func=choice_label)
 built = builder() if choice == BUILD else None
 if built is not None and not built["shocks"][0]["select"]:
     st.info("Choose at least one country, stage, company, material or facility to disrupt.")
@@ -171,31 +222,58 @@ except ScenarioFileError as error:
     st.stop()
 if scenario.description:
     st.markdown(scenario.description)
+if choice == BUILD and st.button("Keep this scenario to compare it with another", key="sc_keep",
+                                 help="It joins the scenario list (for this session) as "
+                                      "'Custom scenario N'; change the builder and compare."):
+    number = sum(k.startswith("custom:") for k in library) + 1
+    library[f"custom:{number}"] = scenario.model_copy(update={"name": f"Custom scenario {number}"})
+    st.success(f"Kept as **Custom scenario {number}**: pick it under Compare.")
+
+
+def run(scenario, **responses):
+    """The scenario's result, or a message and a stop when it cannot run on this dataset."""
+    try:
+        return analytics.scenario_result(net, scenario, **responses)
+    except TiernError as error:
+        st.error(f"**{scenario.name}** cannot run on this dataset: {error}")
+        st.stop()
+
 
 with st.spinner("Running the scenario..."):
-    result = analytics.scenario_result(net, scenario)
+    result = run(scenario)
 for note in result.notes:
     st.warning(note)
 
 sinks = result.sinks
+head = summary_metrics(result)
 m1, m2, m3, m4 = st.columns(4)
-worst = sinks.iloc[0]
-m1.metric("Worst-hit sink: lowest supply", percent(worst["min_supply"]), help=worst["name"])
-m2.metric("Sinks short of supply", f"{(sinks['min_supply'] < 1 - 1e-9).sum()} of {len(sinks)}")
-tts = sinks["tts_months"].dropna()
-m3.metric("First shortfall (TTS)", f"month {int(tts.min())}" if len(tts) else "none",
+worst = sinks.iloc[sinks["min_supply"].to_numpy().argmin()]
+m1.metric("Worst-hit sink: lowest supply", percent(head["worst"]), help=worst["name"])
+m2.metric("Sinks short of supply", f"{head['short']} of {head['sinks']}")
+m3.metric("First shortfall (TTS)", f"month {head['tts']}" if head["tts"] is not None else "none",
           help="Months until the first sink's supply drops: inventories buy this time.")
-ttr = sinks["ttr_months"].dropna()
-m4.metric("Last recovery (TTR)", f"month {int(ttr.max())}" if len(ttr) else
-          ("not within the horizon" if len(tts) else "none"),
+m4.metric("Last recovery (TTR)", f"month {head['ttr']}" if head["ttr"] is not None else
+          ("not within the horizon" if head["tts"] is not None else "none"),
           help="Month from which every recovered sink stays at >= 99% of normal supply.")
 if "binding_input" in sinks and worst["min_supply"] < 1 - 1e-9 and worst["binding_input"]:
     st.caption(f"**{worst['name']}** is short of: {worst['binding_input']} (the binding input "
                "in its worst month; column `binding_input` in the Sinks tab).")
 
-default_sinks = most_affected(result, 6)
-shown = st.multiselect("Sinks to plot", list(sinks["id"]), default=default_sinks, key="sc_plot",
-                       format_func=dict(zip(sinks["id"], sinks["name"])).get)
+sink_names = dict(zip(sinks["id"], sinks["name"]))
+# "Sinks to plot" starts from this scenario's most affected sinks whenever the scenario (or
+# the dataset) changes; a selection left over from another scenario would plot sinks that are
+# not short while the metric above says others are.
+fingerprint = (net.hash, scenario_yaml(scenario))
+if st.session_state.get("sc_plot_for") != fingerprint:
+    st.session_state["sc_plot_for"] = fingerprint
+    st.session_state["sc_plot"] = most_affected(result, 6)
+else:
+    st.session_state["sc_plot"] = [s for s in st.session_state.get("sc_plot", []) if s in sink_names]
+shown = st.multiselect("Sinks to plot", list(sinks["id"]), key="sc_plot",
+                       format_func=sink_names.get)
+st.caption(f"{head['short']} of {head['sinks']} sinks fall short; the chart starts with the "
+           "(up to six) most affected." if head["short"] else
+           "No sink falls short in this scenario: every curve stays at 100% of normal supply.")
 long, marks = curves(result, shown)
 chart(figures.supply_curves_figure(long, marks, f"{scenario.name}: monthly supply per sink"))
 
@@ -223,31 +301,50 @@ with tab_links:
     if result.links.empty:
         st.info("No volume was rerouted (rerouting is off, or no spare qualified capacity).")
     else:
-        st.dataframe(result.links, hide_index=True, width="stretch")
+        st.dataframe(result.links, hide_index=True, width="stretch", column_config={
+            "rerouted_volume": st.column_config.NumberColumn(
+                "rerouted volume", format="%,.1f",
+                help="Extra volume over the horizon, in the customer's input unit (t)"),
+            "peak_monthly_volume": st.column_config.NumberColumn("peak per month", format="%,.1f"),
+            "months_used": st.column_config.NumberColumn("months used", format="%d"),
+            "first_month": st.column_config.NumberColumn("first month", format="%d")})
 
+NO_RESPONSE = "no-response"
 with tab_compare:
-    others = [c for c in PRESETS if c != choice] + (["no-response"])
-    other = url_selectbox("Compare with", others, "compare", default=others[0],
+    others = [c for c in list(PRESETS) + list(library) if c != choice] + [NO_RESPONSE]
+    other = url_selectbox("Compare with (B)", others, "compare", default=others[0],
                           format_func=lambda c: "The same scenario with no inventories and no "
-                                                "rerouting" if c == "no-response" else preset_label(c))
-    if other == "no-response":
-        second, second_name = analytics.scenario_result(net, scenario, reroute=False,
-                                                        inventory=False), "no responses"
+                                                "rerouting" if c == NO_RESPONSE else choice_label(c))
+    if other == NO_RESPONSE:
+        second = run(scenario, reroute=False, inventory=False)
+        second_name = f"{scenario.name}, no responses"
     else:
-        second_scenario = preset(other)
-        second, second_name = analytics.scenario_result(net, second_scenario), second_scenario.name
+        second_scenario = load_choice(other, None)
+        second, second_name = run(second_scenario), second_scenario.name
+    st.markdown(f"**A:** {scenario.name} · **B:** {second_name}")
+    st.dataframe(compare_summary(result, second), hide_index=True, width="stretch",
+                 key="sc_compare_summary")
+    both_shown = most_affected(result, 6, second)
     left, right = st.columns(2)
-    for column, res, title in ((left, result, scenario.name), (right, second, second_name)):
-        with column:
-            a, b = curves(res, shown)
-            chart(figures.supply_curves_figure(a, b, title))
-    both = sinks[["id", "name", "min_supply", "lost_volume", "tts_months", "ttr_months"]].merge(
-        second.sinks[["id", "min_supply", "lost_volume", "tts_months", "ttr_months"]], on="id",
-        suffixes=(" A", " B"))
-    st.dataframe(both, hide_index=True, width="stretch", column_config={
-        "min_supply A": pct, "min_supply B": pct,
-        "lost_volume A": st.column_config.NumberColumn(format="%,.0f"),
-        "lost_volume B": st.column_config.NumberColumn(format="%,.0f")})
+    for column, res, title in ((left, result, f"A: {scenario.name}"), (right, second,
+                                                                       f"B: {second_name}")):
+        with column:  # half-width charts: a long scenario name would run off the chart
+            a, b = curves(res, both_shown)
+            chart(figures.supply_curves_figure(a, b, textwrap.shorten(title, 46, placeholder="…")))
+    st.caption("Both charts show the sinks most affected in A or B (up to six).")
+    st.markdown("**Per sink, A against B** (largest change first)")
+    st.dataframe(difference_table(result, second), hide_index=True, width="stretch",
+                 key="sc_compare_table", column_config={
+                     "id": None,
+                     "sink": st.column_config.TextColumn("sink", width="medium"),
+                     "lowest supply A": st.column_config.NumberColumn(format="percent"),
+                     "lowest supply B": st.column_config.NumberColumn(format="percent"),
+                     "change (pts)": st.column_config.NumberColumn(
+                         format="%+.1f",
+                         help="B - A, percentage points of normal supply"),
+                     "lost A": st.column_config.NumberColumn(format="%,.0f"),
+                     "lost B": st.column_config.NumberColumn(format="%,.0f"),
+                     "lost change": st.column_config.NumberColumn(format="%+,.0f")})
 
 with tab_mc:
     st.markdown("Random draws of the shocks' probabilities and distributions (e.g. duration "
@@ -270,16 +367,30 @@ with tab_mc:
     if stored and stored[0] == mc_key:
         summary = stored[1].summary
         st.success(f"{int(runs):,} runs, seed {int(seed)}.")
+        ever_short = summary[summary["p_shortfall"] > 0]
         top = summary[summary["shortfall_p95"] > 0].sort_values(
             "shortfall_p95", ascending=False).head(15).assign(
             country=lambda d: d["id"].map(f["country"]), label=lambda d: d["name"])
-        chart(figures.share_bars_figure(top, "label", "shortfall_p95", "country",
-                                        x_title="Shortfall in the worst 5% of runs (P95, %)",
-                                        title="Monte Carlo: P95 shortfall per sink"))
-        st.dataframe(summary, hide_index=True, width="stretch", column_config={
+        if ever_short.empty:
+            st.info(f"No sink falls short in any of the {int(runs):,} runs: inventories and "
+                    "rerouting absorb every draw of this scenario.")
+        elif top.empty:
+            rare = ever_short.sort_values("p_shortfall", ascending=False).head(15).assign(
+                country=lambda d: d["id"].map(f["country"]), label=lambda d: d["name"])
+            st.info(f"{len(ever_short)} sinks fall short in fewer than 5% of the runs, so their "
+                    "P95 shortfall is 0; the chart shows how often each falls short.")
+            chart(figures.share_bars_figure(rare, "label", "p_shortfall", "country",
+                                            x_title="Runs in which the sink falls short (%)",
+                                            title="Monte Carlo: probability of a shortfall"))
+        else:
+            chart(figures.share_bars_figure(top, "label", "shortfall_p95", "country",
+                                            x_title="Shortfall in the worst 5% of runs (P95, %)",
+                                            title="Monte Carlo: P95 shortfall per sink"))
+        st.dataframe(summary, hide_index=True, width="stretch", key="mc_summary", column_config={
             "p_shortfall": pct, "shortfall_mean": pct, "shortfall_p50": pct, "shortfall_p95": pct,
             "lost_volume_mean": st.column_config.NumberColumn(format="%,.0f"),
-            "lost_volume_p95": st.column_config.NumberColumn(format="%,.0f")})
+            "lost_volume_p95": st.column_config.NumberColumn(format="%,.0f"),
+            "tts_months_mean": st.column_config.NumberColumn(format="%.1f")})
 
 if scenario.observed is not None:
     with tabs[5]:

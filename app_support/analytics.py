@@ -23,6 +23,10 @@ from .figures import facility_map as facility_map_figure
 from .figures import sankey_figure
 
 CACHE = dict(show_spinner=False, max_entries=256)
+#: Figures are kept as objects (``st.cache_resource``), not copied out of a pickle on every
+#: rerun as ``st.cache_data`` does: unpickling a plotly figure re-validates it (60-90 ms for
+#: the Sankey or the map), paid on each widget change. Pages only draw them, never change them.
+FIGURE_CACHE = dict(show_spinner=False, max_entries=256)
 
 
 @st.cache_data(**CACHE)
@@ -55,7 +59,7 @@ def downstream(net: Network, facility_id: str) -> pd.DataFrame:
     return _downstream(net, net.hash, facility_id)
 
 
-@st.cache_data(**CACHE)
+@st.cache_resource(**FIGURE_CACHE)
 def _sankey(_net: Network, dataset: str):
     return sankey_figure(_net)
 
@@ -65,7 +69,7 @@ def sankey(net: Network):
     return _sankey(net, net.hash)
 
 
-@st.cache_data(**CACHE)
+@st.cache_resource(**FIGURE_CACHE)
 def _facility_map(_net: Network, dataset: str):
     return facility_map_figure(_net.facilities)
 
@@ -92,7 +96,7 @@ def compute(net: Network, function: Callable, **arguments):
     return _compute(net, net.hash, function, name, tuple(sorted(arguments.items())))
 
 
-@st.cache_data(**CACHE)
+@st.cache_resource(**FIGURE_CACHE)
 def _figure(_build, dataset: str, name: str, arguments: tuple):
     return _build()
 

@@ -3,7 +3,8 @@
 Networks read from disk are cached once per process (``st.cache_resource``) and keyed by
 the folder's path and the files' modification times, so editing ``data/`` reloads it.
 Uploaded networks live in the session only. The current choice is
-``st.session_state["dataset"]``, bound to the sidebar selector in ``app.py``.
+``st.session_state["dataset"]``, bound to the sidebar selector in ``app.py`` and mirrored
+in the URL (``?dataset=golden``) so a link or a reload keeps it.
 """
 from __future__ import annotations
 
@@ -25,6 +26,7 @@ GOLDEN = "golden"
 _UPLOADS = "uploaded_networks"      # session key: {dataset key: Network}
 _PENDING = "_dataset_next"          # session key: a dataset switch requested by a page
 DATASET_KEY = "dataset"             # session key bound to the sidebar selector
+DATASET_PARAM = "dataset"           # URL query parameter holding the dataset key
 
 
 def _signature(path: Path) -> tuple:
@@ -64,6 +66,27 @@ def apply_pending_switch() -> None:
     """Apply a dataset switch requested with :func:`switch_to` (call before the selector renders)."""
     if _PENDING in st.session_state:
         st.session_state[DATASET_KEY] = st.session_state.pop(_PENDING)
+
+
+def dataset_selector() -> None:
+    """The sidebar's dataset selector, mirrored in the URL as ``?dataset=KEY``.
+
+    A new session (a reload, a typed or shared link) starts from the URL's dataset when it
+    is one this session has (bundled, golden, or an upload of this session), else from the
+    bundled one with a note; the choice is written back on every run, because moving to
+    another page drops the URL's query.
+    """
+    apply_pending_switch()
+    labels = dataset_labels()
+    if st.session_state.get(DATASET_KEY) not in labels:
+        wanted = st.query_params.get(DATASET_PARAM)
+        if wanted is not None and wanted not in labels:
+            st.warning(f"The dataset `{wanted}` in this link is not loaded in this session "
+                       "(uploads last one session): showing the bundled dataset.")
+        st.session_state[DATASET_KEY] = wanted if wanted in labels else current_key()
+    key = st.selectbox("Dataset", list(labels), format_func=labels.get, key=DATASET_KEY,
+                       help="Upload another network on the Data page.")
+    st.query_params[DATASET_PARAM] = key
 
 
 def switch_to(key: str) -> None:

@@ -12,6 +12,8 @@ from graphmodel import Network
 from graphmodel.colors import UNKNOWN_COLOR, country_color
 from graphmodel.schema import ALL_STAGES
 
+from .formatting import share_text
+
 FONT = dict(family="Inter, Helvetica, Arial, sans-serif", size=14, color="#1f2933")
 _STAGE_LABEL = {"mrec": "MREC", "oem": "OEM"}
 
@@ -107,7 +109,7 @@ def sankey_figure(net: Network, title: str | None = None) -> go.Figure:
     """
     nodes, flows = sankey_frames(net)
     colors = [country_color(c) if c != OTHER else UNKNOWN_COLOR for c in nodes["country"]]
-    x, y = _sankey_positions(nodes)
+    x, y = _sankey_positions(nodes, flows)
     fig = go.Figure(go.Sankey(
         arrangement="snap",
         node=dict(
@@ -134,9 +136,16 @@ def sankey_figure(net: Network, title: str | None = None) -> go.Figure:
     return fig
 
 
-def _sankey_positions(nodes: pd.DataFrame) -> tuple[list[float], list[float]]:
+def _sankey_positions(nodes: pd.DataFrame, flows: pd.DataFrame | None = None
+                      ) -> tuple[list[float], list[float]]:
     """One column per stage in chain order (recyclers last); within a column nodes are
-    stacked largest first, heights in proportion to throughput on one scale for all columns."""
+    stacked largest first, heights in proportion to throughput on one scale for all columns.
+
+    A column that a wide link jumps over (magnets straight to OEMs, past the motor column)
+    starts below that link's band, so its nodes and their labels do not sit on a link that
+    has nothing to do with them. A link is wide when it is at least 2% of the plot's height;
+    its band at a column is the straight line between its ends, half its width either side.
+    """
     stages = [s for s in ALL_STAGES if s in set(nodes["stage"])]
     column_x = {s: 0.001 + 0.998 * i / max(len(stages) - 1, 1) for i, s in enumerate(stages)}
     totals = nodes.groupby("stage")["throughput"].sum()
@@ -145,8 +154,8 @@ def _sankey_positions(nodes: pd.DataFrame) -> tuple[list[float], list[float]]:
     scale = (1 - 0.12 - 0.04) / totals.max()
     x = [0.0] * len(nodes)
     y = [0.0] * len(nodes)
-    for stage, group in nodes.groupby("stage", sort=False):
-        top = 0.02
+
+    def stack(stage: str, group: pd.DataFrame, top: float) -> None:
         order = group.assign(other=group["country"] == OTHER).sort_values(
             ["other", "throughput"], ascending=[True, False])
         for i, throughput in zip(order.index, order["throughput"]):
@@ -154,6 +163,35 @@ def _sankey_positions(nodes: pd.DataFrame) -> tuple[list[float], list[float]]:
             x[i] = column_x[stage]
             y[i] = min(top + height / 2, 0.99)
             top += height + gap
+
+    groups = dict(list(nodes.groupby("stage", sort=False)))
+    for stage, group in groups.items():
+        stack(stage, group, 0.02)
+    if flows is None or flows.empty:
+        return x, y
+    # Moving one column moves the bands that end in it, so repeat until nothing moves.
+    for _ in range(2 * len(stages)):
+        moved = False
+        for stage in stages:
+            here = column_x[stage]
+            column = groups[stage]
+            heights = column["throughput"] * scale
+            top = min(y[i] - h / 2 for i, h in zip(column.index, heights))
+            low = max(y[i] + h / 2 for i, h in zip(column.index, heights))
+            bottom = 0.0
+            for source, target, volume in zip(flows["source"], flows["target"], flows["volume"]):
+                width = volume * scale
+                x0, x1 = x[source], x[target]
+                if width < 0.02 or not min(x0, x1) < here < max(x0, x1):
+                    continue
+                at = y[source] + (y[target] - y[source]) * (here - x0) / (x1 - x0)
+                if at - width / 2 < low and at + width / 2 > top:  # the band crosses the column
+                    bottom = max(bottom, at + width / 2)
+            if bottom > 0 and bottom + gap + (low - top) <= 0.99:
+                stack(stage, column, bottom + gap)
+                moved = True
+        if not moved:
+            break
     return x, y
 
 
@@ -269,23 +307,39 @@ def _short(text: str, limit: int = 48) -> str:
 
 
 def share_bars_figure(frame: pd.DataFrame, y: str, x: str, color_by: str, *, x_title: str,
-                      title: str | None = None, threshold: float | None = None) -> go.Figure:
+                      title: str | None = None, threshold: float | None = None,
+                      legend_title: str = "Country") -> go.Figure:
     """Horizontal bars of a share (0..1) per row, top to bottom in the frame's order, each
-    coloured by the country in ``color_by`` (long labels are shortened; hover shows them)."""
+    coloured by the country in ``color_by`` with a legend of those countries (long labels are
+    shortened; hover shows them).
+
+    The label at each bar's end never rounds onto 0%, 100% or the threshold unless the value
+    is on it (:func:`app_support.formatting.share_text`): a bar that fails a 100% rule never
+    reads 100%.
+    """
     labels = [_short(str(v)) for v in frame[y]]
-    fig = go.Figure(go.Bar(
-        y=labels, x=frame[x] * 100, orientation="h", hovertext=frame[y],
-        marker_color=[country_color(c) for c in frame[color_by]],
-        text=[f"{v * 100:.0f}%" for v in frame[x]], textposition="outside",
-        hovertemplate="%{hovertext}: %{x:.1f}%<extra></extra>",
-    ))
+    boundaries = (0.0, 1.0) + ((threshold,) if threshold is not None else ())
+    texts = [share_text(v, boundaries=boundaries) for v in frame[x]]
+    fig = go.Figure()
+    colours = frame[color_by].to_numpy()
+    # one trace per country, so the legend's swatches are the countries' own colours
+    for country in dict.fromkeys(colours):
+        rows = np.flatnonzero(colours == country)
+        fig.add_bar(y=[labels[i] for i in rows], x=frame[x].to_numpy()[rows] * 100,
+                    orientation="h", name=str(country),
+                    hovertext=frame[y].to_numpy()[rows], text=[texts[i] for i in rows],
+                    marker_color=country_color(country), textposition="outside", cliponaxis=False,
+                    hovertemplate="%{hovertext}: %{x:.1f}%<extra>" + str(country) + "</extra>")
     if threshold is not None:
         fig.add_vline(x=threshold * 100, line=dict(color="#b91c1c", dash="dash"),
-                      annotation_text=f"{threshold:.0%} threshold", annotation_position="top")
+                      annotation_text=f"{share_text(threshold)} threshold",
+                      annotation_position="top")
     fig.update_layout(xaxis=dict(title=x_title, range=[0, 112], ticksuffix="%", gridcolor="#e5e7eb"),
                       yaxis=dict(title=None, autorange="reversed", categoryorder="array",
-                                 categoryarray=labels), showlegend=False)
-    return _layout(fig, title, height=max(300, 30 * len(frame) + 120))
+                                 categoryarray=labels), barmode="overlay", showlegend=True)
+    _layout(fig, title, height=max(300, 30 * len(frame) + 120))
+    fig.update_layout(legend=dict(title_text=legend_title, traceorder="normal"))
+    return fig
 
 
 # --- concentration and exposure ---------------------------------------------------------
@@ -302,14 +356,22 @@ def hhi_figure(table: pd.DataFrame, title: str | None = None) -> go.Figure:
         hovertemplate="%{x}: HHI %{y:,.0f}<br>largest: %{customdata[0]} "
                       "(%{customdata[1]:.0f}%)<extra></extra>",
     ))
-    for level, text in ((1500, "moderately concentrated"), (2500, "highly concentrated")):
-        fig.add_hline(y=level, line=dict(color="#6b7280", dash="dot", width=1),
-                      annotation_text=f"{level:,}: {text}", annotation_position="top right",
-                      annotation_font_size=12)
+    # The threshold labels sit in the right margin, beside their lines: inside the plot they
+    # would print over the bars of the last stages.
+    # The lines are close (1,000 of 11,000): the upper label sits above its line, the lower
+    # one below its line, so the two never touch.
+    for level, text, anchor in ((1500, "moderately<br>concentrated", "top"),
+                                (2500, "highly<br>concentrated", "bottom")):
+        fig.add_hline(y=level, line=dict(color="#6b7280", dash="dot", width=1))
+        fig.add_annotation(x=1.0, xref="paper", xanchor="left", y=level, yref="y",
+                           yanchor=anchor, showarrow=False, align="left",
+                           text=f"{level:,}: {text}", font=dict(size=12, color="#4b5563"))
     fig.update_layout(yaxis=dict(title="HHI by country (0-10,000)", range=[0, 11000],
                                  gridcolor="#e5e7eb"),
                       xaxis=dict(title=None), showlegend=False)
-    return _layout(fig, title, height=400)
+    _layout(fig, title, height=400)
+    fig.update_layout(margin=dict(r=150))
+    return fig
 
 
 def origin_mix_figure(matrix: pd.DataFrame, focus: str | None = None,

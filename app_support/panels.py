@@ -28,6 +28,14 @@ def concentration_tables(net: Network, focus: str, include_planned: bool = False
     return nameplate, qualified
 
 
+def points_delta(gap: float, what: str) -> str | None:
+    """A metric's delta in percentage points, or None (no arrow) when it rounds to zero or is
+    unknown: an arrow reading "+0 pts" says nothing."""
+    if gap != gap or round(gap * 100) == 0:
+        return None
+    return f"{gap * 100:+.0f} pts {what}"
+
+
 def concentration_headline(net: Network, focus: str) -> None:
     """Headline metrics and the by-location / by-control / qualified chart for one country."""
     tables = concentration_tables(net, focus)
@@ -42,7 +50,7 @@ def concentration_headline(net: Network, focus: str) -> None:
         gap = q.at[stage, "share_location"] - by_stage.at[stage, "share_location"]
         col.metric(f"{figures.stage_label(stage)}: located in {focus}",
                    percent(by_stage.at[stage, "share_location"]),
-                   delta=f"{gap * 100:+.0f} pts on qualified capacity" if gap == gap else None,
+                   delta=points_delta(gap, "on qualified capacity"),
                    delta_color="off",
                    help=f"Share of operating nameplate {figures.stage_label(stage).lower()} "
                         f"capacity located in {focus}. Controlled from {focus}: "

@@ -6,6 +6,8 @@ import streamlit as st
 
 from graphmodel import Network
 
+from .formatting import share_text
+
 
 def _key(param: str) -> str:
     return f"qp:{param}"
@@ -56,6 +58,44 @@ def url_text(label: str, param: str, **kwargs) -> str:
     return value
 
 
+def url_value(widget, label: str, param: str, default, parse, **kwargs):
+    """A single-value widget (slider, number input, toggle, radio) whose value is
+    initialised from ``?param=...`` and written back to the URL when it differs from
+    ``default`` (so links stay short). The widget's session key is ``param`` itself.
+
+    ``parse`` turns the URL's text into a valid value (clamped to the widget's range); a
+    value it rejects with ``ValueError`` falls back to ``default``.
+    """
+    if param not in st.session_state:
+        raw = st.query_params.get(param)
+        try:
+            st.session_state[param] = default if raw is None else parse(raw)
+        except ValueError:
+            st.session_state[param] = default
+    value = widget(label, key=param, **kwargs)
+    _sync(param, None if value == default else value)
+    return value
+
+
+def clamped(low: float, high: float, cast=float):
+    """A ``parse`` for :func:`url_value`: the number in the URL, kept within [low, high]."""
+    return lambda text: cast(min(max(cast(float(text)), low), high))
+
+
+def flag(text: str) -> bool:
+    """A ``parse`` for :func:`url_value`: "true"/"1"/"yes" (any case) is True, else False."""
+    return text.strip().lower() in ("true", "1", "yes")
+
+
+def one_of(*options):
+    """A ``parse`` for :func:`url_value`: the URL's text if it is one of ``options``."""
+    def parse(text: str):
+        if text not in options:
+            raise ValueError(text)
+        return text
+    return parse
+
+
 #: plotly.js options for every chart: map outlines from the app's own static folder (offline).
 PLOTLY_CONFIG = {"topojsonURL": "app/static/topojson/", "displaylogo": False,
                  "toImageButtonOptions": {"format": "png", "scale": 2}}
@@ -75,4 +115,5 @@ def dataset_caption(net: Network) -> None:
 
 
 def percent(value: float, digits: int = 0) -> str:
-    return "n/a" if value is None or value != value else f"{value * 100:.{digits}f}%"
+    """A share as a percentage for a metric (never rounded onto 0% or 100%; see share_text)."""
+    return share_text(value, digits)

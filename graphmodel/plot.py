@@ -70,11 +70,17 @@ def group_bar(table: pd.DataFrame, top: int = 10, title: str | None = None) -> g
     labels = [str(n) if len(str(n)) <= 40 else str(n)[:38] + "…" for n in rows["name"]]
     colors = [country_color(c) for c in rows["control_country"]]
     fig = go.Figure()
-    fig.add_bar(y=labels, x=external * 100, orientation="h", marker_color=colors,
+    fig.add_bar(y=labels, x=external * 100, orientation="h", marker_color=colors, showlegend=False,
                 name="at other buyers' sinks", hovertemplate="%{y}: %{x:.1f}%<extra>other sinks</extra>")
     fig.add_bar(y=labels, x=(rows["criticality"] - external) * 100, orientation="h",
-                marker_color=colors, marker_pattern_shape="/", opacity=0.55,
+                marker_color=colors, marker_pattern_shape="/", opacity=0.55, showlegend=False,
                 name="at its own sinks", hovertemplate="%{y}: %{x:.1f}%<extra>own sinks</extra>")
+    # The bars are coloured per country, and a legend swatch would take one bar's colour:
+    # the legend shows the two fills (solid, hatched) in a neutral grey instead.
+    for name, pattern, opacity in (("at other buyers' sinks", "", 1.0),
+                                   ("at its own sinks", "/", 0.55)):
+        fig.add_bar(y=[None], x=[None], orientation="h", name=name, marker_color="#6b7280",
+                    marker_pattern_shape=pattern, opacity=opacity, hoverinfo="skip")
     fig.update_layout(barmode="stack")
     fig.update_yaxes(categoryorder="array", categoryarray=labels, automargin=True)
     fig.update_xaxes(title="Share of sink demand lost if all its facilities fail (%)",

@@ -361,3 +361,310 @@ def test_alerts_page_shows_a_bad_event_file_as_a_table_of_problems():
     problems = at.dataframe[-1].value
     assert problems.iloc[0].to_dict() == {"file": "feed.xml", "row": 2, "column": "col 17",
                                           "message": "malformed XML: mismatched tag"}
+
+
+# --- Scenarios page: selections that follow the scenario, comparisons, YAML files -----------
+
+def figures_of(at: AppTest) -> list[dict]:
+    import json
+
+    return [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+
+
+def supply_lines(figure: dict) -> dict[str, float]:
+    """{trace name: lowest y} of a supply-curves figure's lines (the TTS/TTR markers left out);
+    plotly's JSON packs numeric arrays as base64 (``{"dtype", "bdata"}``)."""
+    return {t["name"]: float(min(plotly_array(t["y"]))) for t in figure["data"]
+            if t.get("mode") == "lines"}
+
+
+def plotly_array(value) -> list:
+    import base64
+
+    import numpy as np
+
+    if isinstance(value, dict) and "bdata" in value:
+        return np.frombuffer(base64.b64decode(value["bdata"]), dtype=value["dtype"]).tolist()
+    return list(value)
+
+
+def frame_with(at: AppTest, column: str):
+    return next(d.value for d in at.dataframe if column in d.value.columns)
+
+
+def test_sinks_to_plot_follow_a_preset_change():
+    # china-october-2025-package leaves 15 of 30 sinks short; china-2010-export-quota only one.
+    # A selection kept from the first would plot six sinks at 100% beside "1 of 30 short".
+    at = open_app("scenarios", "bundled", query={"scenario": "china-october-2025-package"})
+    assert_clean(at)
+    assert {m.label: m.value for m in at.metric}["Sinks short of supply"] == "15 of 30"
+    lines = supply_lines(figures_of(at)[0])
+    assert len(lines) == 6 and all(low < 99.9 for low in lines.values())
+    at.selectbox(key="qp:scenario").set_value("china-2010-export-quota").run()
+    assert_clean(at)
+    assert {m.label: m.value for m in at.metric}["Sinks short of supply"] == "1 of 30"
+    lines = supply_lines(figures_of(at)[0])
+    assert len(lines) == 1 and all(low < 99.9 for low in lines.values()), lines
+
+
+def test_compare_two_custom_scenarios_shows_both_summaries_and_the_differences():
+    at = open_app("scenarios", "golden", query={"scenario": "build", "sc_id": "mine_cn"})
+    at.toggle(key="sc_inventory").set_value(False).run()
+    at.toggle(key="sc_reroute").set_value(False).run()
+    at.button(key="sc_keep").click().run()          # A full outage of mine_cn, kept ...
+    assert_clean(at)
+    at.slider(key="sc_severity").set_value(0.5).run()  # ... against the same at half severity
+    at.selectbox(key="qp:compare").set_value("custom:1").run()
+    assert_clean(at)
+    summary = frame_with(at, "B - A").set_index("measure")
+    # full outage: oem_auto keeps 36.6% (see test_scenario_builder_severity_drives_the_shortfall);
+    # half the mine's capacity lost leaves it 1 - 0.5 * 0.634 = 68.3%
+    assert summary.loc["Worst-hit sink: lowest supply", "A"] == "68.3%"
+    assert summary.loc["Worst-hit sink: lowest supply", "B"] == "36.6%"
+    assert summary.loc["Sinks short of supply", "B"] == "2 of 2"
+    assert not summary.isin(["None", "nan", "<NA>"]).any().any()
+    assert summary.notna().all().all()
+    diff = frame_with(at, "change (pts)")
+    assert set(diff["id"]) == {"oem_auto", "oem_def"}
+    assert (diff["change (pts)"] < 0).all()  # B (full outage) is worse for both sinks
+    assert diff[["first short A", "first short B"]].notna().all().all()
+
+
+def test_compare_with_another_preset():
+    at = open_app("scenarios", "bundled", query={"scenario": "china-2010-export-quota",
+                                                  "compare": "china-october-2025-package"})
+    assert_clean(at)
+    summary = frame_with(at, "B - A").set_index("measure")
+    assert summary.loc["Sinks short of supply", "A"] == "1 of 30"
+    assert summary.loc["Sinks short of supply", "B"] == "15 of 30"
+    assert summary.loc["Sinks short of supply", "B - A"] == "+14"
+    # B has sinks short and none recovered within its horizon: not "none" (nothing short)
+    assert summary.loc["Last recovery (TTR)", "B"] == "not within the horizon"
+
+
+def test_a_scenario_yaml_file_loads_and_becomes_the_current_scenario():
+    text = (b"name: Uploaded mine outage\nhorizon_months: 24\nshocks:\n"
+            b"  - type: outage\n    select: {id: [mine_cn]}\n    capacity_loss: 1.0\n"
+            b"responses: {inventory: false, reroute: false}\n")
+    at = open_app("scenarios", "golden")
+    at.file_uploader(key="sc_file").set_value([("outage.yaml", text, "application/x-yaml")]).run()
+    assert_clean(at)
+    assert at.selectbox(key="qp:scenario").value == "file:outage.yaml"
+    assert {m.label: m.value for m in at.metric}["Worst-hit sink: lowest supply"] == "37%"
+    assert "Uploaded mine outage" in at.code[0].value
+
+
+def test_an_invalid_scenario_yaml_file_names_the_file_and_the_field():
+    at = open_app("scenarios", "golden")
+    bad = b"name: Broken\nshocks:\n  - type: outage\n    capacity_loss: 2.5\n    select: {id: [mine_cn]}\n"
+    at.file_uploader(key="sc_file").set_value([("broken.yaml", bad, "application/x-yaml")]).run()
+    assert not at.exception
+    assert at.error and "broken.yaml" in at.error[0].value
+    problems = frame_with(at, "field")
+    assert problems["field"].str.contains("capacity_loss").any()
+    syntax = b"name: [unclosed\n"
+    at.file_uploader(key="sc_file").set_value([("syntax.yaml", syntax, "application/x-yaml")]).run()
+    assert not at.exception
+    assert "syntax.yaml" in at.error[0].value
+    assert frame_with(at, "field")["field"].str.startswith("line").any()
+
+
+def test_monte_carlo_of_a_scenario_with_no_shortfall_says_so():
+    at = open_app("scenarios", "bundled", query={"scenario": "myanmar-ionic-clay-halt"})
+    at.number_input(key="mc_runs").set_value(10).run()
+    at.button(key="mc_go").click().run()
+    assert_clean(at)
+    assert any("No sink falls short in any of the 10 runs" in i.value for i in at.info)
+    titles = [str(f["layout"].get("title")) for f in figures_of(at)]
+    assert not any("P95 shortfall" in t for t in titles)  # no empty chart on a -1..4 axis
+
+
+def test_rerouted_volumes_are_formatted():
+    at = open_app("scenarios", "bundled", query={"scenario": "bayan-obo-outage"})
+    assert_clean(at)
+    links = next(d for d in at.dataframe if "rerouted_volume" in d.value.columns)
+    assert '"%,.1f"' in links.proto.columns  # the column config: 1,227.8, not 1227.777778
+
+
+# --- the view in the URL ------------------------------------------------------------------
+
+def test_the_dataset_comes_from_the_url_and_is_written_back():
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.query_params["dataset"] = "golden"  # a new session (reload, typed or shared link)
+    at.run()
+    assert_clean(at)
+    assert any("14 facilities" in c.value for c in at.caption)
+    assert at.query_params["dataset"] in ("golden", ["golden"])
+    at.selectbox(key="dataset").set_value("bundled").run()
+    assert at.query_params["dataset"] in ("bundled", ["bundled"])
+    assert not any("14 facilities" in c.value for c in at.caption)
+
+
+def test_an_unknown_dataset_in_the_url_falls_back_with_a_note():
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.query_params["dataset"] = "upload:0123456789ab"
+    at.run()
+    assert not at.exception
+    assert any("not loaded in this session" in w.value for w in at.warning)
+    assert at.session_state["dataset"] == "bundled"
+
+
+# --- Compliance page ---------------------------------------------------------------------
+
+def compliance_figure(at: AppTest) -> dict:
+    return next(f for f in figures_of(at) if f["data"] and f["data"][0].get("orientation") == "h")
+
+
+def bars(figure: dict) -> list[tuple[str, float, str]]:
+    """(full label, value %, text) of every bar, top to bottom as drawn (the y category order;
+    the axis shows shortened labels, the hover text the full one)."""
+    rows = {}
+    for trace in figure["data"]:
+        for short, full, value, text in zip(trace["y"], trace["hovertext"],
+                                            plotly_array(trace["x"]), trace["text"]):
+            rows[short] = (full, value, text)
+    order = figure["layout"]["yaxis"]["categoryarray"]
+    return [rows[label] for label in order]
+
+
+def test_export_control_chart_shows_the_most_affected_buyers_first():
+    at = open_app("compliance", "bundled", query={"rule": "china-export-controls-2025-04"})
+    assert_clean(at)
+    drawn = bars(compliance_figure(at))
+    values = [v for _, v, _ in drawn]
+    assert values == sorted(values, reverse=True)
+    assert drawn[0][1] == pytest.approx(100.0)
+    table = at.dataframe[0].value
+    assert values[0] == pytest.approx(table["affected_share"].max() * 100)
+    assert any(label.startswith("ABB") for label, _, _ in drawn)
+    assert any(label.startswith("Tesla") for label, _, _ in drawn)
+    unaffected = int((table["affected_share"] <= 1e-9).sum())
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Unaffected"] == f"{unaffected} of {len(table)}"
+    # every drawn bar of an affected buyer reads above 0%
+    assert all(text != "0%" for _, v, text in drawn if v > 1e-7)
+
+
+def test_compliance_bars_name_no_missing_country_and_have_a_legend():
+    at = open_app("compliance", "bundled", query={"rule": "crma-2030"})
+    at.toggle(key="compliance_all_sinks").set_value(True).run()
+    assert_clean(at)
+    figure = compliance_figure(at)
+    assert not any("nan" in label for label, _, _ in bars(figure))
+    assert figure["layout"]["showlegend"] is True
+    assert all(t.get("name") for t in figure["data"])  # one named trace per colour
+
+
+def test_a_failing_dfars_share_never_reads_100_percent():
+    at = open_app("compliance", "bundled", query={"rule": "dfars-2027"})
+    assert_clean(at)
+    table = at.dataframe[0].value.set_index("name")
+    texts = {label.rsplit(" (", 1)[0]: text for label, _, text in bars(compliance_figure(at))}
+    failing = table[table["compliant_share"] < 1 - 1e-9]
+    assert len(failing)
+    for name, share in failing["compliant_share"].items():
+        assert texts[name] != "100%", (name, share)
+    mp = [n for n in failing.index if n.startswith("MP Materials")]
+    assert mp and texts[mp[0]].startswith("99.")
+
+
+def test_share_text_never_rounds_onto_a_boundary():
+    from app_support.formatting import share_text
+
+    assert share_text(0.99724) == "99.7%"      # fails a 100% rule
+    assert share_text(0.999996) == "99.999%"   # still below 100% at three decimals
+    assert share_text(0.0000004) == "0.001%"   # affected, however little
+    assert share_text(1.0) == "100%" and share_text(0.0) == "0%"
+    assert share_text(0.704) == "70%"
+    assert share_text(0.6502, boundaries=(0.0, 0.65, 1.0)) == "65.02%"
+    assert share_text(float("nan")) == "n/a"
+
+
+# --- other pages: deltas, legends, labels, table widths -------------------------------------
+
+@pytest.mark.parametrize("dataset", ["bundled", "golden"])
+def test_metric_deltas_never_read_zero_points(dataset):
+    import re
+
+    at = open_app("overview", dataset)
+    assert_clean(at)
+    deltas = [m.delta for m in at.metric if m.delta]
+    assert not [d for d in deltas if re.match(r"^[+-]?0 pts", d)], deltas
+
+
+def test_group_bar_legend_swatches_are_not_one_bars_colour(golden):
+    from graphmodel.chokepoints import chokepoints_by_group
+    from graphmodel.plot import group_bar
+
+    fig = group_bar(chokepoints_by_group(golden, by="country"))
+    in_legend = [t for t in fig.data if t.showlegend is not False]
+    assert {t.name for t in in_legend} == {"at other buyers' sinks", "at its own sinks"}
+    for trace in in_legend:  # one colour for the swatch, not a list of per-bar colours
+        assert isinstance(trace.marker.color, str)
+
+
+def test_hhi_threshold_labels_sit_outside_the_bars():
+    at = open_app("concentration", "bundled")
+    assert_clean(at)
+    hhi = next(f for f in figures_of(at) if "concentrated each stage" in str(f["layout"].get("title")))
+    labels = [a for a in hhi["layout"]["annotations"] if "concentrated" in a["text"]]
+    assert len(labels) == 2
+    assert all(a["xref"] == "paper" and a["x"] >= 1.0 and a["xanchor"] == "left" for a in labels)
+
+
+def test_explorer_facility_table_gives_the_long_columns_room():
+    import json
+
+    at = open_app("explorer", "bundled")
+    assert_clean(at)
+    config = json.loads(at.dataframe[0].proto.columns)
+    assert config["name"]["width"] == 360 and config["owner"]["width"] == 180
+
+
+def test_sankey_motor_nodes_sit_clear_of_the_magnet_to_oem_band():
+    # On the bundled data magnets go straight to "OEM · CN" past the motor column; the motor
+    # nodes (and their labels, drawn beside them) once sat on that band.
+    from graphmodel import load_network
+    from graphmodel.settings import bundled_data_path
+
+    from app_support.figures import _sankey_positions, sankey_frames
+
+    net = load_network(bundled_data_path())
+    nodes, flows = sankey_frames(net)
+    x, y = _sankey_positions(nodes, flows)
+    scale = (1 - 0.12 - 0.04) / nodes.groupby("stage")["throughput"].sum().max()
+    index = {label: i for i, label in enumerate(nodes["label"])}
+    band = flows[(flows["source"] == index["Magnet · CN"]) & (flows["target"] == index["OEM · CN"])]
+    assert len(band) == 1
+    width = float(band["volume"].iloc[0]) * scale
+    motors = nodes.index[nodes["stage"] == "motor"]
+    assert len(motors) >= 3
+    for node in motors:
+        source, target = index["Magnet · CN"], index["OEM · CN"]
+        at = y[source] + (y[target] - y[source]) * (x[node] - x[source]) / (x[target] - x[source])
+        half = nodes.at[node, "throughput"] * scale / 2
+        assert y[node] - half >= at + width / 2 or y[node] + half <= at - width / 2, \
+            nodes.at[node, "label"]
+
+
+def test_a_built_scenario_is_reproduced_from_its_url():
+    at = open_app("scenarios", "golden", query={
+        "scenario": "build", "sc_id": "mine_cn", "sc_severity": "0.5", "sc_inventory": "false",
+        "sc_reroute": "false"})
+    assert_clean(at)
+    # half of mine_cn lost, no responses: oem_auto keeps 1 - 0.5 * 0.634 = 68%
+    assert {m.label: m.value for m in at.metric}["Worst-hit sink: lowest supply"] == "68%"
+    at.slider(key="sc_severity").set_value(0.25).run()
+    assert at.query_params["sc_severity"] in ("0.25", ["0.25"])
+    at.toggle(key="sc_inventory").set_value(True).run()
+    assert "sc_inventory" not in at.query_params  # back to the default: the link stays short
+
+
+def test_out_of_range_values_in_the_url_are_clamped_not_a_traceback():
+    at = open_app("scenarios", "golden", query={"scenario": "build", "sc_id": "mine_cn",
+                                                "sc_severity": "7", "sc_horizon": "abc",
+                                                "sc_type": "meteor"})
+    assert_clean(at)
+    assert at.slider(key="sc_severity").value == 1.0
+    assert at.slider(key="sc_horizon").value == 36
+    assert at.selectbox(key="sc_type").value == "outage"
