@@ -375,17 +375,14 @@ def reroute_fits(net, verdicts: pd.DataFrame | None = None) -> np.ndarray:
     """(E,) bool in ``net.links`` order: may the link carry rerouted volume, or count as an
     alternative supplier, as far as specifications go?
 
-    True when its supplier meets the customer's stated spec for the material
+    True exactly when its supplier meets the customer's stated spec for the material
     (:func:`link_fits` ``verdict`` True, which includes every link whose customer states
-    none). A ``qualified`` link whose supplier's capability is unknown (verdict None) is
-    True as well: the customer has approved that supplier for that material (PPAP, first
-    article), which is evidence the data lacks. Every other unknown (a candidate or
-    in-qualification link) and every known miss (verdict False, even on a qualified link)
-    is False. On a network without requirements every link is True, so gated analytics
-    give the same results as ungated ones."""
+    none). An unknown capability (verdict None) never fits a requirement, whatever the link's
+    status: a ``qualified`` link whose supplier states no capability against a stated
+    requirement keeps its baseline volume (the network says it flows today) but takes no
+    rerouted volume and counts as no alternative, like a known miss (verdict False). State
+    the supplier's grade, temperature rating or purity in ``capabilities.csv`` to let it
+    reroute. On a network without requirements every link is True, so gated analytics give
+    the same results as ungated ones."""
     verdicts = link_fits(net) if verdicts is None else verdicts
-    verdict = verdicts["verdict"].to_numpy(dtype=object)
-    qualified = (net.links["status"] == "qualified").to_numpy(dtype=bool)
-    known_fit = np.array([v is True for v in verdict], dtype=bool)
-    unknown = np.array([v is None for v in verdict], dtype=bool)
-    return known_fit | (qualified & unknown)
+    return np.array([v is True for v in verdicts["verdict"].to_numpy(dtype=object)], dtype=bool)

@@ -432,10 +432,10 @@ def test_a_dy_free_consumer_magnet_plant_is_no_alternative_for_an_ev_motor_maker
     from graphmodel.specs import link_fits, reroute_fits
 
     gated = _ev_motor_net(["cons"])
-    # mag_a states nothing (None) but its link is qualified: approved, so it may reroute;
+    # mag_a states nothing (None): unknown never fits, even over its qualified link;
     # motor -> oem: the OEM states no spec for motors (True)
     assert link_fits(gated)["verdict"].tolist() == [None, False, True]
-    assert reroute_fits(gated).tolist() == [True, False, True]
+    assert reroute_fits(gated).tolist() == [False, False, True]
     assert _outage(gated).months["oem"].tolist() == pytest.approx([0.0, 0.0, 0.0])
     free = _outage(_ev_motor_net(["cons"], with_requirements=False))
     assert free.months["oem"].tolist() == pytest.approx([1.0, 1.0, 1.0])
@@ -446,11 +446,46 @@ def test_rerouting_goes_to_the_plant_that_meets_the_spec_and_not_to_an_unknown_o
     from graphmodel.specs import link_fits, reroute_fits
 
     assert link_fits(net)["verdict"].tolist()[:4] == [None, False, True, None]
-    assert reroute_fits(net).tolist()[:4] == [True, False, True, False]  # unknown: not a fit
+    assert reroute_fits(net).tolist()[:4] == [False, False, True, False]  # unknown: not a fit
     result = _outage(net)
     assert result.months["oem"].tolist() == pytest.approx([1.0, 1.0, 1.0])
     rerouted = result.links.set_index("supplier")["rerouted_volume"]
     assert rerouted.to_dict() == pytest.approx({"mag_ev": 10 / 12 * 3})
+
+
+def _two_qualified_makers(stated=None):
+    """mag_a (10 t/yr, no spare) and mag_q (5 t/yr of 100 t/yr) both supply the EV motor maker
+    over qualified links; mag_q states ``stated`` as its capability (None: nothing)."""
+    return network_from_records(
+        [fac("mag_a", "magnet", "CN", capacity=10), fac("mag_q", "magnet", "JP", capacity=100),
+         fac("motor", "motor", "DE", capacity=100), fac("oem", "oem", "DE", sector="automotive")],
+        [link("mag_a", "motor", "NdFeB magnet", 10), link("mag_q", "motor", "NdFeB magnet", 5),
+         link("motor", "oem", "motor", 15)],
+        capabilities=[{"facility": "mag_q", "material": "NdFeB magnet", **stated}] if stated else None,
+        requirements=[{"sector": "automotive", "material": "NdFeB magnet", "operating_temp": 150}])
+
+
+def test_a_qualified_supplier_of_unknown_capability_keeps_its_flow_but_takes_no_rerouted_volume():
+    """By hand: mag_a's 10 t/yr stop (of the motor maker's 15). mag_q is qualified and has
+    95 t/yr spare, but states no capability against the 150 C requirement: unknown, never a
+    fit, so it ships its baseline 5 t/yr and nothing more; the OEM gets 5 / 15 = 1/3. Once
+    mag_q states 42SH (150 C) it takes mag_a's 10 t/yr and the OEM gets everything."""
+    from graphmodel.chokepoints import alternatives
+    from graphmodel.specs import link_fits, reroute_fits
+
+    unknown = _two_qualified_makers()
+    assert link_fits(unknown)["verdict"].tolist() == [None, None, True]
+    assert reroute_fits(unknown).tolist() == [False, False, True]
+    assert _outage(unknown).months["oem"].tolist() == pytest.approx([1 / 3] * 3)
+    alt = alternatives(unknown)
+    assert alt.at["mag_a", "alternatives"] == 0 and alt.at["mag_a", "spec_excluded_ids"] == ["mag_q"]
+
+    stated = _two_qualified_makers({"grade": "42SH"})
+    assert reroute_fits(stated).tolist() == [False, True, True]
+    assert _outage(stated).months["oem"].tolist() == pytest.approx([1.0] * 3)
+    alt = alternatives(stated)
+    assert alt.at["mag_a", "alternatives"] == pytest.approx(95.0)  # mag_q's spare, 100 - 5
+    assert alt.at["mag_a", "spec_excluded_ids"] == []
 
 
 def test_networks_without_specs_reroute_exactly_as_before(golden, monkeypatch):
