@@ -396,6 +396,69 @@ def test_a_facility_row_replaces_its_sector_row(ev_chain):
     assert table.loc["mag_jp", "meets_spec"] == False  # noqa: E712  155 C < 180 C
 
 
+def _with_requirement(net, row):
+    frames = net.to_frames()
+    return network_from_records(frames["facilities"].to_dict("records"),
+                                frames["links"].to_dict("records"),
+                                capabilities=frames["capabilities"].to_dict("records"),
+                                requirements=[row])
+
+
+def test_iec_60034_thermal_class_implies_the_magnet_temperature_and_grades(ev_chain):
+    """By hand: the motor maker states only its insulation, IEC 60034 class H (180 C windings,
+    125 K rise over 40 C coolant): magnets at 40 + 125 = 165 C, so SH (150 C) is too cold and
+    UH (180 C) is the lowest class. mag_cn fits with 42UH (6 wt% Dy/Tb), mag_jp's 155 C rating
+    misses. Class F gives 40 + 105 = 145 C: SH qualifies again and mag_cn's 45SH fits."""
+    from graphmodel.compliance.qualification import requirement_chain
+    from graphmodel.specs import customer_spec, thermal_class_temp
+
+    assert [thermal_class_temp(c) for c in ("B", "F", "H")] == [120.0, 145.0, 165.0]
+    net = _with_requirement(ev_chain, {"facility": "motor", "material": "NdFeB magnet",
+                                       "thermal_class": "H"})
+    spec = customer_spec(net, "motor", "NdFeB magnet")
+    assert (spec.required_temp_c, spec.thermal_class, spec.families()) == (
+        165.0, "H", ["UH", "EH", "AH"])
+    table = qualify(net, "motor", "NdFeB magnet").set_index("supplier")
+    assert table.loc["mag_cn", ["meets_spec", "fitting_grade"]].tolist() == [True, "42UH"]
+    assert table.loc["mag_jp", "meets_spec"] == False  # noqa: E712  155 C < 165 C
+    chain = requirement_chain(net, "motor").set_index(["step", "material"])
+    assert chain.loc[("requirement", "NdFeB magnet"), "requirement"] == (
+        "operating temperature 165 C; IEC 60034 thermal class H")
+    assert chain.loc[("thermal class", "NdFeB magnet"), "requirement"] == (
+        "IEC 60034 class H (180 C insulation, 125 K rise over 40 C coolant) -> magnet 165 C "
+        "(estimate)")
+    assert chain.loc[("grade classes", "NdFeB magnet"), "requirement"] == (
+        "UH (180 C), EH (200 C), AH (220 C)")
+    assert chain.loc[("Dy/Tb content", "NdFeB magnet"), "requirement"] == "UH: 4-6 wt% Dy+Tb (typical)"
+
+    class_f = _with_requirement(ev_chain, {"facility": "motor", "material": "NdFeB magnet",
+                                           "thermal_class": "F", "operating_temp": 140})
+    spec = customer_spec(class_f, "motor", "NdFeB magnet")
+    assert (spec.required_temp_c, spec.families()[0]) == (145.0, "SH")  # max(140, 145)
+    assert qualify(class_f, "motor", "NdFeB magnet").set_index("supplier").loc[
+        "mag_cn", "fitting_grade"] == "45SH"
+
+
+def test_thermal_class_outside_the_table_is_a_located_error(ev_chain):
+    from graphmodel.errors import ValidationError
+
+    with pytest.raises(ValidationError) as error:
+        _with_requirement(ev_chain, {"facility": "motor", "material": "NdFeB magnet",
+                                     "thermal_class": "C"})
+    assert "requirements.csv:2:thermal_class:" in str(error.value)
+
+
+def test_thermal_classes_of_the_schema_are_the_table_rows():
+    from graphmodel.schema import THERMAL_CLASSES
+    from graphmodel.specs import thermal_class_table
+
+    table = thermal_class_table()
+    assert tuple(table.index) == THERMAL_CLASSES
+    assert table["class_temp_c"].tolist() == [130, 155, 180]
+    assert table["source"].str.contains("IEC 60034-1").all()
+    assert table["confidence"].str.contains("estimated").all()
+
+
 # --- spec-gated rerouting ---------------------------------------------------------------------
 
 def _ev_motor_net(alternatives, with_requirements=True):
