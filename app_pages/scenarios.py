@@ -166,6 +166,10 @@ except ScenarioFileError as error:
 if scenario.description:
     st.markdown(scenario.description)
 
+if not len(net.sinks):  # e.g. a declaration whose links carry no volume: nothing to simulate
+    st.info("This network has no sinks (OEMs or other end users) with inbound supply: no link "
+            "carries volume, so a scenario has nothing to disrupt.")
+    st.stop()
 with st.spinner("Running the scenario..."):
     result = analytics.scenario_result(net, scenario)
 for note in result.notes:
