@@ -239,6 +239,10 @@ def run(scenario, **responses):
         st.stop()
 
 
+if not len(net.sinks):  # e.g. a declaration whose links carry no volume: nothing to simulate
+    st.info("This network has no sinks (OEMs or other end users) with inbound supply: no link "
+            "carries volume, so a scenario has nothing to disrupt.")
+    st.stop()
 with st.spinner("Running the scenario..."):
     result = run(scenario)
 for note in result.notes:

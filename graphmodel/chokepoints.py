@@ -75,8 +75,8 @@ any such link (NaN when none or unknown).
 
 Specifications gate alternatives (:func:`graphmodel.specs.reroute_fits`): an alternative
 counts only over a link whose supplier meets the customer's stated spec for the material
-(``requirements.csv``, link ``required_*`` columns), a qualified link with unknown capability
-counting as approved. Alternatives dropped for a known miss or an unknown capability are
+(``requirements.csv``, link ``required_*`` columns); an unknown capability never fits, even
+over a qualified link. Alternatives dropped for a known miss or an unknown capability are
 listed in ``spec_excluded_ids``; on a network without requirements nothing is dropped.
 """
 from __future__ import annotations

@@ -238,7 +238,8 @@ class Network:
         ``share`` is ``s(v, u)`` of the exposure algebra (see :mod:`graphmodel.algebra`).
         """
         pairs = self.carrying_links.groupby(["supplier", "customer"], as_index=False)["volume"].sum()
-        pairs["share"] = pairs["volume"] / pairs["customer"].map(self.inbound_volume)
+        # astype: mapping an empty (pandas 3 ``str``) column gives a ``str`` column, not floats
+        pairs["share"] = pairs["volume"] / pairs["customer"].map(self.inbound_volume).astype(float)
         return pairs
 
     @cached_property

@@ -33,6 +33,9 @@ SECTORS = ("automotive", "wind", "defense", "industrial", "consumer")
 #: NdFeB grade families in order of maximum operating temperature (IEC 60404-8-1 / GB/T 13560
 #: suffixes; ``N`` is the unsuffixed family): see ``compliance/data/magnet_grades.csv``.
 GRADE_FAMILIES = ("N", "M", "H", "SH", "UH", "EH", "AH")
+#: IEC 60034-1 thermal classes of a motor's winding insulation (after IEC 60085): see
+#: ``compliance/data/iec60034_thermal_classes.csv`` for the magnet temperature each implies.
+THERMAL_CLASSES = ("B", "F", "H")
 #: The 27 member states of the European Union (ISO 3166-1 alpha-2): the home of the CRMA
 #: check (``tiern crma``) and the ``EU27`` group of the compliance rule files.
 EU27: tuple[str, ...] = (
@@ -46,6 +49,7 @@ ALLOWED_VALUES: dict[str, tuple[str, ...]] = {
     "link_status": LINK_STATUS,
     "sectors": SECTORS,
     "grade_families": GRADE_FAMILIES,
+    "thermal_classes": THERMAL_CLASSES,
 }
 
 #: Record kinds in the order they are read and reported.

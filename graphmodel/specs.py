@@ -8,6 +8,12 @@ Tables (shipped with sources in ``graphmodel/compliance/data/``):
 * ``oxide_purity.csv``: the market purity of each oxide or metal (e.g. Tb oxide 99.99%).
 * ``qualification_lead_times.csv``: months to qualify a new supplier and to requalify a
   downstream product, per customer sector (automotive PPAP, defense first article, ...).
+* ``iec60034_thermal_classes.csv``: per IEC 60034-1 thermal class of a motor's winding
+  insulation (B, F, H), the class temperature, the permitted winding temperature rise over
+  40 C coolant and the magnet operating temperature taken from them (coolant + rise, an
+  estimate: no standard ties magnet to winding temperature). A requirement stating a
+  ``thermal_class`` thus implies a temperature, which implies the grade families that
+  qualify: class F -> 145 C -> SH and up (:func:`thermal_class_temp`).
 
 Specs on the network:
 
@@ -44,7 +50,8 @@ __all__ = [
     "capabilities", "contains_heavy", "customer_spec", "facility_sector", "facility_sectors", "fit",
     "grade_meets",
     "grade_table", "grades_meet", "lead_time", "link_fits", "market_purity", "parse_grade",
-    "parse_grades", "parse_purity", "purity_table", "reroute_fits",
+    "parse_grades", "parse_purity", "purity_table", "reroute_fits", "thermal_class_table",
+    "thermal_class_temp",
 ]
 
 
@@ -52,6 +59,19 @@ __all__ = [
 @cache
 def purity_table() -> pd.DataFrame:
     return pd.read_csv(DATA_DIR / "oxide_purity.csv").set_index("material")
+
+
+@cache
+def thermal_class_table() -> pd.DataFrame:
+    """``iec60034_thermal_classes.csv`` indexed by thermal class (B, F, H)."""
+    return pd.read_csv(DATA_DIR / "iec60034_thermal_classes.csv").set_index("thermal_class")
+
+
+def thermal_class_temp(thermal_class: str) -> float:
+    """Magnet operating temperature (deg C) a motor of this IEC 60034 thermal class implies:
+    ``coolant_c + winding_rise_k`` of :func:`thermal_class_table` (B 120, F 145, H 165)."""
+    row = thermal_class_table().loc[thermal_class]
+    return float(row["coolant_c"] + row["winding_rise_k"])
 
 
 @cache
@@ -116,7 +136,8 @@ class Spec:
 
     ``grade``: lowest accepted grade (family, and energy in MGOe if given);
     ``min_temp_c``: the magnet must be rated (maximum operating temperature) for at least
-    this; ``min_bhmax`` (kJ/m3), ``min_hcj`` (kA/m), ``min_purity`` (%). ``source`` says where
+    this (the larger of a stated operating temperature and the one ``thermal_class``, the
+    motor's IEC 60034 thermal class, implies); ``min_bhmax`` (kJ/m3), ``min_hcj`` (kA/m), ``min_purity`` (%). ``source`` says where
     it comes from (``facility``, ``sector <s>``, ``link``, ``market purity``, ``none``)."""
 
     material: str
@@ -126,6 +147,7 @@ class Spec:
     min_hcj: float | None = None
     min_purity: float | None = None
     source: str = "none"
+    thermal_class: str | None = None
 
     @property
     def required_temp_c(self) -> float | None:
@@ -174,7 +196,7 @@ def customer_spec(net, customer: str, material: str, sector=None, *,
     floor falls back to the market purity of ``oxide_purity.csv`` (source ``market purity``);
     rerouting and alternatives never use that default: they gate on stated requirements only.
     """
-    grades, temps, bhmax, hcj, purity, sources = [], [], [], [], [], []
+    grades, temps, bhmax, hcj, purity, sources, classes = [], [], [], [], [], [], []
     table = net.requirements
     if len(table):
         rows = table[_same_material(table["material"], material)]
@@ -192,6 +214,9 @@ def customer_spec(net, customer: str, material: str, sector=None, *,
             if isinstance(row.grade_family, str):
                 grades.append(Grade(row.grade_family))
             temps.append(_number(row.operating_temp))
+            if isinstance(getattr(row, "thermal_class", None), str):
+                classes.append(row.thermal_class)
+                temps.append(thermal_class_temp(row.thermal_class))
             bhmax.append(_number(row.min_bhmax))
             hcj.append(_number(row.min_hcj))
             purity.append(_number(row.min_purity))
@@ -212,7 +237,8 @@ def customer_spec(net, customer: str, material: str, sector=None, *,
         if floor is not None:
             sources.append("market purity")
     source = "+".join(dict.fromkeys(sources)) or "none"
-    return Spec(material, grade, keep(temps), keep(bhmax), keep(hcj), floor, source)
+    thermal = max(classes, key=thermal_class_temp) if classes else None
+    return Spec(material, grade, keep(temps), keep(bhmax), keep(hcj), floor, source, thermal)
 
 
 @dataclass(frozen=True)
@@ -375,17 +401,14 @@ def reroute_fits(net, verdicts: pd.DataFrame | None = None) -> np.ndarray:
     """(E,) bool in ``net.links`` order: may the link carry rerouted volume, or count as an
     alternative supplier, as far as specifications go?
 
-    True when its supplier meets the customer's stated spec for the material
+    True exactly when its supplier meets the customer's stated spec for the material
     (:func:`link_fits` ``verdict`` True, which includes every link whose customer states
-    none). A ``qualified`` link whose supplier's capability is unknown (verdict None) is
-    True as well: the customer has approved that supplier for that material (PPAP, first
-    article), which is evidence the data lacks. Every other unknown (a candidate or
-    in-qualification link) and every known miss (verdict False, even on a qualified link)
-    is False. On a network without requirements every link is True, so gated analytics
-    give the same results as ungated ones."""
+    none). An unknown capability (verdict None) never fits a requirement, whatever the link's
+    status: a ``qualified`` link whose supplier states no capability against a stated
+    requirement keeps its baseline volume (the network says it flows today) but takes no
+    rerouted volume and counts as no alternative, like a known miss (verdict False). State
+    the supplier's grade, temperature rating or purity in ``capabilities.csv`` to let it
+    reroute. On a network without requirements every link is True, so gated analytics give
+    the same results as ungated ones."""
     verdicts = link_fits(net) if verdicts is None else verdicts
-    verdict = verdicts["verdict"].to_numpy(dtype=object)
-    qualified = (net.links["status"] == "qualified").to_numpy(dtype=bool)
-    known_fit = np.array([v is True for v in verdict], dtype=bool)
-    unknown = np.array([v is None for v in verdict], dtype=bool)
-    return known_fit | (qualified & unknown)
+    return np.array([v is True for v in verdicts["verdict"].to_numpy(dtype=object)], dtype=bool)

@@ -43,6 +43,22 @@ Output
 
 Errors read ``file[sheet]:row:column: message`` (column = the cell column letter on the
 Declaration sheet, the header name on the Smelter List).
+
+Formulas and merged cells
+-------------------------
+The template fills cells by formula (look-ups of the smelter list) and merges answer cells,
+so neither is refused outright; both are read explicitly (:class:`SheetCells`):
+
+* a **formula** cell is read as the value the file saved with it, the result the spreadsheet
+  program last calculated; tiern never evaluates a formula. A formula cell without a saved
+  value (a file written by a program that does not calculate) is a problem, never read as
+  empty. Each sheet whose read cells hold formulas gets one ``info`` note listing them.
+* a **merged** range keeps its value in its top-left cell; reading that cell reads the range.
+  Reading any other cell of a range that holds a value is a problem (it would read as empty:
+  say a metal merged down rows 5..7 of the Smelter List), except where one field spans the
+  range (the Declaration's "Select Minerals/Metals in Scope" answer, D..I, which the template
+  merges). Labels found by text (column B, the Smelter List header) are looked up, not read
+  as data, and are exempt.
 """
 from __future__ import annotations
 
@@ -51,12 +67,78 @@ import re
 import unicodedata
 from pathlib import Path
 
+from openpyxl.utils import get_column_letter
+
 from graphmodel.errors import Problem, ValidationError
 from graphmodel.io.excel import load_workbook
 from graphmodel.io.normalize import normalize_country
 from graphmodel.schema import ALL_STAGES
 
 from .fragment import Ingested, build_network, note, notes_frame
+
+#: Formula cells listed by name in a sheet's note (the rest are counted).
+NOTE_CELLS = 5
+
+
+class SheetCells:
+    """The data cells of one AMRT sheet, read exactly (see "Formulas and merged cells" above).
+
+    ``values`` is the sheet as saved (openpyxl ``data_only=True``), ``formulas`` the same
+    sheet with its formulas (``data_only=False``); ``label`` names it in problems and notes.
+    """
+
+    def __init__(self, values, formulas, label: str):
+        self.values, self.formulas, self.label = values, formulas, label
+        self.covered: dict[tuple[int, int], tuple[str, tuple[int, int]]] = {}
+        for cell_range in values.merged_cells.ranges:
+            anchor = (cell_range.min_row, cell_range.min_col)
+            for cell in cell_range.cells:
+                if cell != anchor:
+                    self.covered[cell] = (cell_range.coord, anchor)
+        self.formula_cells: list[str] = []
+
+    def text(self, row: int, column: int, name: str, problems: list, span: range = range(0)) -> str:
+        """The cell's text ('' when empty); ``name`` is the column as problems name it.
+
+        ``span`` = the columns of this row the field reads as one (a covered cell whose
+        range's top-left lies in it is read by that cell, so it is not a problem).
+        """
+        if (row, column) in self.covered:
+            coord, (anchor_row, anchor_column) = self.covered[(row, column)]
+            anchor_value = self.values.cell(anchor_row, anchor_column).value
+            spanned = anchor_row == row and anchor_column in span
+            if anchor_value not in (None, "") and not spanned:
+                problems.append(Problem(self.label, row, name, f"cell {_coordinate(row, column)} is "
+                                        f"part of the merged range {coord}, whose value is only in "
+                                        f"{_coordinate(anchor_row, anchor_column)}: unmerge the range "
+                                        "and fill every cell (a merged cell reads as empty)"))
+            return ""
+        value = self.values.cell(row, column).value
+        if self.formulas.cell(row, column).data_type == "f":
+            formula = self.formulas.cell(row, column).value
+            formula = formula if isinstance(formula, str) else getattr(formula, "text", "")
+            if value is None:
+                problems.append(Problem(self.label, row, name, f"formula {formula} has no saved value "
+                                        "(the program that wrote the file did not calculate it): "
+                                        "open and save it in a spreadsheet program, or paste values"))
+                return ""
+            self.formula_cells.append(_coordinate(row, column))
+        return _cell_text(value)
+
+    def note(self) -> dict | None:
+        """One ``info`` note listing the formula cells read (None when there were none)."""
+        cells = list(dict.fromkeys(self.formula_cells))
+        if not cells:
+            return None
+        shown = ", ".join(cells[:NOTE_CELLS]) + (f" and {len(cells) - NOTE_CELLS} more"
+                                                  if len(cells) > NOTE_CELLS else "")
+        row = int(re.sub(r"\D", "", cells[0]))
+        return note("info", self.label, row, "-", f"{len(cells)} formula cell{'s' if len(cells) > 1 else ''} "
+                    f"read as the value saved in the file (tiern never evaluates formulas): {shown}")
+
+
+def _coordinate(row: int, column: int) -> str:
+    return f"{get_column_letter(column)}{row}"
 
 TEMPLATE_VERSION = "1.3"
 DECLARATION = "Declaration"
@@ -108,8 +190,9 @@ def read_amrt(path: str | Path, *, processor_stage: str = "separator", company_s
     path = Path(path)
     workbook = _open(path)
     problems: list[Problem] = []
-    declaration = _read_declaration(workbook, path.name, problems)
-    smelters, notes = _read_smelters(workbook, path.name, declaration, problems)
+    declaration = _read_declaration(workbook[DECLARATION], path.name, problems)
+    smelters, notes = _read_smelters(workbook[SMELTER_LIST], path.name, declaration, problems)
+    notes = [n for n in (workbook[DECLARATION].note(), workbook[SMELTER_LIST].note()) if n] + notes
     _check_smelters_for_yes(declaration, smelters, path.name, problems)
     country = _company_country(declaration, company_country, path.name, problems)
     if problems:
@@ -119,8 +202,9 @@ def read_amrt(path: str | Path, *, processor_stage: str = "separator", company_s
     return Ingested(build_network(facilities, links, name=name), notes_frame(notes))
 
 
-def _open(path: Path):
-    workbook, problems = load_workbook(path, data_only=True, read_only=False)  # size/bomb/DTD checked
+def _open(path: Path) -> dict[str, SheetCells]:
+    """The Declaration and Smelter List sheets, values and formulas (size/bomb/DTD checked)."""
+    workbook, problems = load_workbook(path, data_only=True, read_only=False)
     if workbook is None:
         raise ValidationError(problems)
     missing = [s for s in (DECLARATION, SMELTER_LIST) if s not in workbook.sheetnames]
@@ -128,7 +212,11 @@ def _open(path: Path):
         raise ValidationError([Problem(path.name, 0, "-", f"missing sheet '{s}' (sheets: "
                                        f"{', '.join(workbook.sheetnames)}); is this an AMRT?")
                                for s in missing])
-    return workbook
+    formulas, problems = load_workbook(path, data_only=False, read_only=False)
+    if formulas is None:
+        raise ValidationError(problems)
+    return {sheet: SheetCells(workbook[sheet], formulas[sheet], f"{path.name}[{sheet}]")
+            for sheet in (DECLARATION, SMELTER_LIST)}
 
 
 # --- Declaration -------------------------------------------------------------------------------
@@ -139,10 +227,10 @@ def _label_key(text) -> str:
     return " ".join(text.split()).casefold()
 
 
-def _read_declaration(workbook, filename: str, problems: list) -> dict:
+def _read_declaration(cells: SheetCells, filename: str, problems: list) -> dict:
     """Field key -> (value, row); value is '' (or [] for minerals) when empty."""
-    sheet = workbook[DECLARATION]
-    label = f"{filename}[{DECLARATION}]"
+    sheet = cells.values
+    label = cells.label
     rows = {}
     wanted = {_label_key(text): key for key, (text, _) in DECLARATION_FIELDS.items()}
     for row in range(1, sheet.max_row + 1):
@@ -158,15 +246,16 @@ def _read_declaration(workbook, filename: str, problems: list) -> dict:
             continue
         row = rows[key]
         if key == "minerals":
-            value = [str(c.value).strip() for c in sheet[row][ANSWER_COLUMN - 1:LAST_MINERAL_COLUMN]
-                     if c.value not in (None, "")]
+            span = range(ANSWER_COLUMN, LAST_MINERAL_COLUMN + 1)
+            value = [answer for column in span
+                     if (answer := cells.text(row, column, get_column_letter(column), problems, span))]
         else:
-            value = _cell_text(sheet.cell(row, ANSWER_COLUMN).value)
+            value = cells.text(row, ANSWER_COLUMN, "D", problems)
         found[key] = (value, row)
         if required and not value:
             problems.append(Problem(label, row, "D", f"missing required field '{text}'"))
     _check_declaration(found, label, problems)
-    found["q1"] = (_question_one(sheet, found["minerals"][0], label, problems), 0)
+    found["q1"] = (_question_one(cells, found["minerals"][0], label, problems), 0)
     return found
 
 
@@ -174,13 +263,14 @@ Q1_LABEL = "1) is any of the following minerals or metals intentionally added or
 Q1_ANSWERS = ("Yes", "No", "Unknown", "Not declaring")
 
 
-def _question_one(sheet, minerals: list[str], label: str, problems: list) -> dict[str, tuple]:
+def _question_one(cells: SheetCells, minerals: list[str], label: str, problems: list) -> dict[str, tuple]:
     """Answers to question 1 per declared mineral: {mineral casefolded: (mineral, answer, row)}.
 
     The template lists the declared minerals in column B under the question's label (row
     after row, until question 2), with the answer in column D; the Checker requires an answer
     for every declared mineral.
     """
+    sheet = cells.values
     start = next((row for row in range(1, sheet.max_row + 1)
                   if _label_key(sheet.cell(row, LABEL_COLUMN).value).startswith(Q1_LABEL)), None)
     if start is None:
@@ -192,7 +282,7 @@ def _question_one(sheet, minerals: list[str], label: str, problems: list) -> dic
     for row in range(start + 1, min(start + 1 + 2 * max(len(minerals), 1), sheet.max_row) + 1):
         name = _cell_text(sheet.cell(row, LABEL_COLUMN).value)
         if name.casefold() in {m.casefold() for m in minerals}:
-            answers[name.casefold()] = (name, _cell_text(sheet.cell(row, ANSWER_COLUMN).value), row)
+            answers[name.casefold()] = (name, cells.text(row, ANSWER_COLUMN, "D", problems), row)
     for mineral in minerals:
         _, answer, row = answers.get(mineral.casefold(), (mineral, "", start))
         if not answer:
@@ -253,9 +343,9 @@ def _company_country(declaration: dict, override: str | None, filename: str, pro
 
 # --- Smelter List ------------------------------------------------------------------------------
 
-def _read_smelters(workbook, filename: str, declaration: dict, problems: list):
-    sheet = workbook[SMELTER_LIST]
-    label = f"{filename}[{SMELTER_LIST}]"
+def _read_smelters(sheet_cells: SheetCells, filename: str, declaration: dict, problems: list):
+    sheet = sheet_cells.values
+    label = sheet_cells.label
     header_row, columns = _find_header(sheet)
     if header_row is None:
         problems.append(Problem(label, 0, "-", "header row with 'Metal (*)' not found in the first "
@@ -270,7 +360,7 @@ def _read_smelters(workbook, filename: str, declaration: dict, problems: list):
     smelters, notes = [], []
     declaration["_metals_listed"] = set()  # metals of every row, skipped ones included
     for row in range(header_row + 1, sheet.max_row + 1):
-        cells = {key: _cell_text(sheet.cell(row, columns[header]).value)
+        cells = {key: sheet_cells.text(row, columns[header], header, problems)
                  for key, header in SMELTER_COLUMNS.items() if header in columns}
         if not any(cells.values()):
             continue

@@ -48,6 +48,24 @@ class Ingested:
         return self.network.write(folder)
 
 
+@dataclass(frozen=True)
+class SourceRef:
+    """Where in the user's input an ingested record came from.
+
+    ``file`` and ``row`` are the source file's label and its row (header = row 1);
+    ``columns`` maps an interchange column of the record (``volume``) to the source column it
+    was read from (BACI ``q``), so a problem names the cell the user can open; ``rows`` lists
+    every ``(file, row)`` summed into the record when there is more than one (a trade link
+    adding up HS sub-codes). A plain ``(file, row)`` tuple is accepted wherever a
+    ``SourceRef`` is.
+    """
+
+    file: str
+    row: int
+    columns: dict[str, str] = field(default_factory=dict)
+    rows: tuple[tuple[str, int], ...] = ()
+
+
 def note(level: str, file: str, row: int, column: str, message: str) -> dict:
     return {"level": level, "file": file, "row": row, "column": column, "message": message}
 
@@ -63,9 +81,10 @@ def build_network(facilities: list[dict], links: list[dict], *, name: str,
     A network with facilities but no known links (a USGS extract: country production, no
     flows) is validated facility by facility and gets an empty, correctly typed links table.
     Raises :class:`graphmodel.errors.ValidationError` on any invalid record. A record may
-    carry ``_source = (file, row)``, the place in the user's input it was built from: a
-    problem with that record then names that place, never a ``facilities.csv`` the user does
-    not have; problems of records without one name the ingested network and the record.
+    carry ``_source``, a :class:`SourceRef` or ``(file, row)``: the place in the user's input it
+    was built from. A problem with that record then names that file, row and source column,
+    never a ``facilities.csv`` the user does not have or an internal record number; problems
+    of records without one name the ingested network and the record.
     """
     sources: dict[str, list] = {}
     raw = {}
@@ -77,13 +96,14 @@ def build_network(facilities: list[dict], links: list[dict], *, name: str,
     try:
         tables = validate_tables(raw)
     except ValidationError as error:
-        raise ValidationError([_located(p, sources, name) for p in error.problems]) from None
+        raise ValidationError([_located(p, sources, raw, name) for p in error.problems]) from None
     if not links:
         tables["links"] = empty_table("links")
     return Network(**tables, name=name)
 
 
-def _located(problem: Problem, sources: dict[str, list], name: str) -> Problem:
+def _located(problem: Problem, sources: dict[str, list], raw: dict[str, RawTable],
+             name: str) -> Problem:
     """``problem`` (about an ingested record) moved to where that record came from."""
     kind = problem.file.removesuffix(".csv")
     if kind not in sources:
@@ -92,8 +112,33 @@ def _located(problem: Problem, sources: dict[str, list], name: str) -> Problem:
     record = f"ingested {kind} record {index + 1}" if index >= 0 else f"ingested {kind}"
     source = sources[kind][index] if 0 <= index < len(sources[kind]) else None
     if source:
-        return Problem(source[0], source[1], problem.column, f"{problem.message} ({record})")
+        if not isinstance(source, SourceRef):
+            source = SourceRef(*source)
+        where = _record_name(kind, raw[kind].frame.iloc[index]) or record
+        if len(source.rows) > 1:
+            where += "; the sum of " + _rows_text(source.rows)
+        return Problem(source.file, source.row, source.columns.get(problem.column, problem.column),
+                       f"{problem.message} ({where})")
     return Problem(f"{name} ({record})", 0, problem.column, problem.message)
+
+
+def _record_name(kind: str, record) -> str:
+    """``facility CN-separator-agg`` / ``link CN-separator-agg -> JP-metal-agg`` ('' if no ids)."""
+    if kind == "facilities" and record.get("id"):
+        return f"ingested facility {record['id']}"
+    if kind == "links" and record.get("supplier") and record.get("customer"):
+        return f"ingested link {record['supplier']} -> {record['customer']}"
+    return ""
+
+
+def _rows_text(rows: tuple[tuple[str, int], ...]) -> str:
+    """``a.csv rows 2, 3 and b.csv row 4`` for the source rows summed into a record."""
+    by_file: dict[str, list[int]] = {}
+    for file, row in rows:
+        by_file.setdefault(file, []).append(row)
+    parts = [f"{file} row{'s' if len(r) > 1 else ''} {', '.join(map(str, r))}"
+             for file, r in by_file.items()]
+    return " and ".join(parts)
 
 
 def empty_table(kind: str) -> pd.DataFrame:

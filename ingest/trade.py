@@ -61,8 +61,8 @@ from graphmodel.errors import Problem, ValidationError
 from graphmodel.io.normalize import country_name, normalize_country
 from graphmodel.io.numeric import parse_number
 
-from .fragment import (COUNTRY_LEVEL, Ingested, build_network, csv_rows, decode_text, note,
-                       notes_frame)
+from .fragment import (COUNTRY_LEVEL, Ingested, SourceRef, build_network, csv_rows, decode_text,
+                       note, notes_frame)
 
 #: HS prefix -> (material, supplier stage, customer stage)
 HS_PRODUCTS: dict[str, tuple[str, str, str]] = {
@@ -248,8 +248,14 @@ def _baci_flows(table: _Table, codes: dict):
                                   f"no quantity for {exporter} -> {importer} HS {row['k']}; flow left out"))
             continue
         flows.append(_flow(exporter, importer, product, row["k"], tonnes, value,
-                           int(row["t"]), f"CEPII BACI {release}, {row['t']}"))
+                           int(row["t"]), f"CEPII BACI {release}, {row['t']}",
+                           (table.label, row["_row"]), _BACI_CELLS))
     return flows, notes, problems
+
+
+#: Interchange column of a flow's records -> the BACI column it was read from.
+_BACI_CELLS = {"volume": "q", "value_kusd": "v", "year": "t", "hs_code": "k", "material": "k",
+               "supplier": "i", "customer": "j", "exporter": "i", "importer": "j"}
 
 
 def _baci_release(filename: str) -> str:
@@ -296,8 +302,19 @@ def _comtrade_flows(table: _Table):
                               f"report ({by_flow['X'][1]:g} t) dropped, importer's ({tonnes:g} t, row "
                               f"{row['_row']}) used"))
         flows.append(_flow(exporter, importer, hs_product(code), code, tonnes,
-                           None if value is None else value / 1000, year, f"UN Comtrade, {year}"))
+                           None if value is None else value / 1000, year, f"UN Comtrade, {year}",
+                           (table.label, row["_row"]), _comtrade_cells(row)))
     return flows, notes, problems
+
+
+def _comtrade_cells(row: dict) -> dict[str, str]:
+    """Interchange column of a flow's records -> the Comtrade column it was read from."""
+    exporter, importer = (("partnerISO", "reporterISO") if row["flowCode"] == "M"
+                          else ("reporterISO", "partnerISO"))
+    weight = "qty" if row["netWgt"] in _MISSING else "netWgt"
+    return {"volume": weight, "value_kusd": "primaryValue", "year": "refYear", "hs_code": "cmdCode",
+            "material": "cmdCode", "supplier": exporter, "customer": importer,
+            "exporter": exporter, "importer": importer}
 
 
 def _is_total(row: dict) -> bool:
@@ -337,11 +354,14 @@ def _comtrade_tonnes(table, row, notes, problems):
 
 # --- records ---------------------------------------------------------------------------------
 
-def _flow(exporter, importer, product, hs_code, tonnes, value, year, source) -> dict:
+def _flow(exporter, importer, product, hs_code, tonnes, value, year, source, origin, cells) -> dict:
+    """One trade flow; ``origin`` = (file, row) it was read from, ``cells`` = interchange column
+    -> source column (so a problem with the records built from it names the user's cell)."""
     material, supplier_stage, customer_stage = product
     return {"exporter": exporter, "importer": importer, "material": material,
             "supplier_stage": supplier_stage, "customer_stage": customer_stage,
-            "hs_code": hs_code, "tonnes": tonnes, "value": value, "year": year, "source": source}
+            "hs_code": hs_code, "tonnes": tonnes, "value": value, "year": year, "source": source,
+            "origin": origin, "cells": cells}
 
 
 def aggregate_id(country: str, stage: str) -> str:
@@ -350,27 +370,39 @@ def aggregate_id(country: str, stage: str) -> str:
 
 
 def _records(flows: list[dict]) -> tuple[list[dict], list[dict]]:
+    """Facility and link records; each carries ``_source``, the first source row it was built
+    from (a link also lists every row summed into it), so validation problems name it."""
     links: dict[tuple, dict] = {}
     nodes: dict[str, dict] = {}
+    rows: dict[tuple, list] = {}
     for flow in flows:
         supplier = aggregate_id(flow["exporter"], flow["supplier_stage"])
         customer = aggregate_id(flow["importer"], flow["customer_stage"])
-        for node_id, country, stage in ((supplier, flow["exporter"], flow["supplier_stage"]),
-                                        (customer, flow["importer"], flow["customer_stage"])):
+        file, row = flow["origin"]
+        for node_id, country, stage, end in (
+                (supplier, flow["exporter"], flow["supplier_stage"], "exporter"),
+                (customer, flow["importer"], flow["customer_stage"], "importer")):
+            cells = {"id": flow["cells"][end], "country": flow["cells"][end],
+                     "name": flow["cells"][end], "stage": flow["cells"]["hs_code"],
+                     "year": flow["cells"]["year"], "source": flow["cells"]["year"]}
             nodes.setdefault(node_id, {
                 "id": node_id, "name": f"{country_name(country)} {stage} (country aggregate)",
                 "stage": stage, "country": country, "unit": "t/yr", "status": "operating",
                 "source": flow["source"], "year": flow["year"], "basis": "estimated",
-                "level": COUNTRY_LEVEL})
+                "level": COUNTRY_LEVEL, "_source": SourceRef(file, row, cells)})
         key = (supplier, customer, flow["material"])
+        rows.setdefault(key, []).append((file, row))
         link = links.setdefault(key, {
             "supplier": supplier, "customer": customer, "material": flow["material"], "volume": 0.0,
             "status": "qualified", "source": flow["source"], "year": flow["year"],
-            "basis": "estimated", "hs_code": set(), "value_kusd": 0.0})
+            "basis": "estimated", "hs_code": set(), "value_kusd": 0.0,
+            "_source": SourceRef(file, row, flow["cells"])})
         link["volume"] += flow["tonnes"]
         link["hs_code"].add(flow["hs_code"])
         link["value_kusd"] += flow["value"] or 0.0
-    for link in links.values():
+    for key, link in links.items():
+        first = link["_source"]
+        link["_source"] = SourceRef(first.file, first.row, first.columns, tuple(rows[key]))
         link["hs_code"] = ";".join(sorted(link["hs_code"]))
         link["volume"] = round(link["volume"], 6)
     return list(nodes.values()), list(links.values())

@@ -668,3 +668,22 @@ def test_out_of_range_values_in_the_url_are_clamped_not_a_traceback():
     assert at.slider(key="sc_severity").value == 1.0
     assert at.slider(key="sc_horizon").value == 36
     assert at.selectbox(key="sc_type").value == "outage"
+
+
+def test_every_page_renders_a_network_whose_links_carry_no_volume(tmp_path, monkeypatch):
+    """An ingested AMRT declaration has links but no volumes, so no sinks: every page says so
+    or shows zeros, never a traceback (the Scenarios page used to index an empty sink table)."""
+    from ingest.fragment import build_network
+
+    build_network([{"id": "sep", "name": "Separator", "stage": "separator", "country": "MY"},
+                   {"id": "mag", "name": "Magnet maker", "stage": "magnet", "country": "DE"}],
+                  [{"supplier": "sep", "customer": "mag", "material": "Rare Earth Elements",
+                    "volume": 0, "status": "qualified", "volume_known": False}],
+                  name="declared").write(tmp_path / "declared")
+    monkeypatch.setenv("TIERN_DATA", str(tmp_path / "declared"))
+    for page in PAGES:
+        at = open_app(page)
+        assert_clean(at)
+    scenarios = open_app("scenarios")
+    assert any("has no sinks" in i.value for i in scenarios.info)
+

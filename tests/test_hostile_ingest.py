@@ -16,7 +16,7 @@ def test_problem_of_an_ingested_record_names_its_source_row():
         build_network([{**FACILITY, "lat": 200, "_source": ("amrt.xlsx[Smelter List]", 7)}], [],
                       name="amrt-x")
     assert [str(p) for p in error.value.problems] == [
-        "amrt.xlsx[Smelter List]:7:lat: must be <= 90, got 200 (ingested facilities record 1)"]
+        "amrt.xlsx[Smelter List]:7:lat: must be <= 90, got 200 (ingested facility cn-smelter)"]
 
 
 def test_problem_without_a_source_names_the_ingested_record_not_a_csv():
@@ -25,6 +25,38 @@ def test_problem_without_a_source_names_the_ingested_record_not_a_csv():
     assert [str(p) for p in error.value.problems] == [
         "trade-x (ingested facilities record 2):0:id: 'cn-smelter ' has leading or trailing "
         "whitespace; remove it (id values must match exactly)"]
+
+
+def test_trade_problem_names_the_source_rows_and_column_not_a_record_number(tmp_path):
+    """Two BACI rows (HS 284690 and 284610, both China -> Japan) sum into one link whose volume,
+    9e14 + 9e14 t, passes the per-cell check but exceeds the 1e15 limit: the problem names the
+    user's file, the first row, BACI's quantity column ``q`` and every row in the sum."""
+    from ingest.trade import read_trade
+    from .conftest import DATA_DIR
+
+    codes = DATA_DIR / "trade" / "baci" / "country_codes_V202501.csv"
+    (tmp_path / codes.name).write_bytes(codes.read_bytes())
+    data = tmp_path / "BACI_HS22_Y2023_V202501.csv"
+    data.write_text("t,i,j,k,v,q\n2023,842,156,284690,5,1000\n2023,156,392,284690,5,9e14\n"
+                    "2023,156,392,284610,7,9e14\n", encoding="utf-8")
+    with pytest.raises(ValidationError) as error:
+        read_trade([data])
+    assert [str(p) for p in error.value.problems] == [
+        "BACI_HS22_Y2023_V202501.csv:3:q: number 1800000000000000 is beyond ±1e15, the largest "
+        "magnitude tiern accepts (ingested link CN-separator-agg -> JP-metal-agg; the sum of "
+        "BACI_HS22_Y2023_V202501.csv rows 3, 4)"]
+
+
+def test_trade_comtrade_columns_follow_the_flow_direction():
+    """An import (M) report's exporter is the partner; an export (X) report's is the reporter."""
+    from ingest.trade import _comtrade_cells
+
+    imports = _comtrade_cells({"flowCode": "M", "netWgt": "1000"})
+    exports = _comtrade_cells({"flowCode": "X", "netWgt": ""})
+    assert (imports["supplier"], imports["customer"], imports["volume"]) == (
+        "partnerISO", "reporterISO", "netWgt")
+    assert (exports["supplier"], exports["customer"], exports["volume"]) == (
+        "reporterISO", "partnerISO", "qty")
 
 
 def test_alias_cycle_refused(monkeypatch, capsys, tmp_path, golden_dir):

@@ -182,3 +182,97 @@ def test_yes_needs_a_smelter_list_row(tmp_path):
     result = read_amrt(path)  # answered No: no processors, a company node and no links
     assert list(result.network.facilities.index) == ["amrt-nordmag-magnetics-gmbh"]
     assert result.network.links.empty
+
+
+# --- formulas and merged cells (read explicitly, never as a silent empty) ----------------------
+
+def _with_sheet(tmp_path, change, name="amrt_bad.xlsx"):
+    """A copy of the mock changed through ``change(workbook)`` (openpyxl saves no formula values)."""
+    path = tmp_path / name
+    shutil.copy(MOCK, path)
+    workbook = openpyxl.load_workbook(path)
+    change(workbook)
+    workbook.save(path)
+    return path
+
+
+def _cache_formula_values(path, values: dict[str, tuple[str, str]]) -> None:
+    """Give formula cells a saved text value, as a spreadsheet program would:
+    {cell: (formula as stored in the XML, value)}."""
+    import zipfile
+
+    parts = {}
+    with zipfile.ZipFile(path) as archive:
+        for info in archive.infolist():
+            data = archive.read(info)
+            for cell, (formula, value) in values.items():
+                data = data.replace(f'<c r="{cell}"><f>{formula}</f><v />'.encode(),
+                                    f'<c r="{cell}" t="str"><f>{formula}</f><v>{value}</v>'.encode())
+            parts[info.filename] = data
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in parts.items():
+            archive.writestr(name, data)
+
+
+def test_formula_without_saved_value_is_a_located_problem(tmp_path):
+    def change(workbook):
+        workbook["Smelter List"]["E5"] = '=IF(C5="","","China")'
+    assert problems(_with_sheet(tmp_path, change)) == [
+        'amrt_bad.xlsx[Smelter List]:5:Smelter Country (*): formula =IF(C5="","","China") has no '
+        "saved value (the program that wrote the file did not calculate it): open and save it in a "
+        "spreadsheet program, or paste values",
+        "amrt_bad.xlsx[Smelter List]:5:Smelter Country (*): missing required field 'Smelter Country (*)'"]
+
+
+def test_formula_with_saved_value_reads_the_value_with_a_note_never_evaluates(tmp_path):
+    # the saved value (Malaysia) differs from what the formula would give (China): tiern reads
+    # what the file holds and says so, it does not compute
+    def change(workbook):
+        workbook["Smelter List"]["E5"] = '="Chi"&"na"'
+        workbook["Declaration"]["D8"] = "=UPPER(B8)"
+    path = _with_sheet(tmp_path, change)
+    _cache_formula_values(path, {"E5": ('"Chi"&amp;"na"', "Malaysia"),
+                                 "D8": ("UPPER(B8)", "Nordmag Magnetics GmbH")})
+    result = read_amrt(path)
+    assert result.network.facilities.loc["CID900001", "country"] == "MY"
+    assert result.notes_lines() == [
+        "info: amrt_bad.xlsx[Declaration]:8:-: 1 formula cell read as the value saved in the file "
+        "(tiern never evaluates formulas): D8",
+        "info: amrt_bad.xlsx[Smelter List]:5:-: 1 formula cell read as the value saved in the file "
+        "(tiern never evaluates formulas): E5",
+        "info: amrt_bad.xlsx[Smelter List]:8:Smelter Look-up (*): smelter not yet identified: no facility"]
+
+
+def test_vertically_merged_smelter_cells_are_a_problem(tmp_path):
+    # a user merges the country of row 5 down over row 6: row 6 would read as having no country
+    def change(workbook):
+        workbook["Smelter List"].merge_cells("E5:E6")
+    assert problems(_with_sheet(tmp_path, change)) == [
+        "amrt_bad.xlsx[Smelter List]:6:Smelter Country (*): cell E6 is part of the merged range "
+        "E5:E6, whose value is only in E5: unmerge the range and fill every cell (a merged cell "
+        "reads as empty)",
+        "amrt_bad.xlsx[Smelter List]:6:Smelter Country (*): missing required field 'Smelter Country (*)'"]
+
+
+def test_template_merges_of_answer_cells_read_exactly(tmp_path):
+    # the template merges the minerals answer over D..I and other answers over D..G: the value is
+    # the top-left cell's, read exactly; empty merged ranges (formatting) are no problem either
+    def change(workbook):
+        workbook["Declaration"].merge_cells("D11:I11")
+        workbook["Declaration"].merge_cells("D8:G8")
+        workbook["Smelter List"].merge_cells("J5:J8")
+    result = read_amrt(_with_sheet(tmp_path, change))
+    assert result.network.hash == read_amrt(MOCK).network.hash
+    assert result.notes_lines() == [
+        "info: amrt_bad.xlsx[Smelter List]:8:Smelter Look-up (*): smelter not yet identified: no facility"]
+
+
+def test_answer_merged_from_the_label_column_is_a_problem(tmp_path):
+    # the company name typed in C and merged over C..D: D, where the answer belongs, reads empty
+    def change(workbook):
+        workbook["Declaration"]["C8"] = "Nordmag Magnetics GmbH"
+        workbook["Declaration"].merge_cells("C8:D8")
+    assert problems(_with_sheet(tmp_path, change)) == [
+        "amrt_bad.xlsx[Declaration]:8:D: cell D8 is part of the merged range C8:D8, whose value is "
+        "only in C8: unmerge the range and fill every cell (a merged cell reads as empty)",
+        "amrt_bad.xlsx[Declaration]:8:D: missing required field 'Company Name'"]

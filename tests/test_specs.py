@@ -396,6 +396,69 @@ def test_a_facility_row_replaces_its_sector_row(ev_chain):
     assert table.loc["mag_jp", "meets_spec"] == False  # noqa: E712  155 C < 180 C
 
 
+def _with_requirement(net, row):
+    frames = net.to_frames()
+    return network_from_records(frames["facilities"].to_dict("records"),
+                                frames["links"].to_dict("records"),
+                                capabilities=frames["capabilities"].to_dict("records"),
+                                requirements=[row])
+
+
+def test_iec_60034_thermal_class_implies_the_magnet_temperature_and_grades(ev_chain):
+    """By hand: the motor maker states only its insulation, IEC 60034 class H (180 C windings,
+    125 K rise over 40 C coolant): magnets at 40 + 125 = 165 C, so SH (150 C) is too cold and
+    UH (180 C) is the lowest class. mag_cn fits with 42UH (6 wt% Dy/Tb), mag_jp's 155 C rating
+    misses. Class F gives 40 + 105 = 145 C: SH qualifies again and mag_cn's 45SH fits."""
+    from graphmodel.compliance.qualification import requirement_chain
+    from graphmodel.specs import customer_spec, thermal_class_temp
+
+    assert [thermal_class_temp(c) for c in ("B", "F", "H")] == [120.0, 145.0, 165.0]
+    net = _with_requirement(ev_chain, {"facility": "motor", "material": "NdFeB magnet",
+                                       "thermal_class": "H"})
+    spec = customer_spec(net, "motor", "NdFeB magnet")
+    assert (spec.required_temp_c, spec.thermal_class, spec.families()) == (
+        165.0, "H", ["UH", "EH", "AH"])
+    table = qualify(net, "motor", "NdFeB magnet").set_index("supplier")
+    assert table.loc["mag_cn", ["meets_spec", "fitting_grade"]].tolist() == [True, "42UH"]
+    assert table.loc["mag_jp", "meets_spec"] == False  # noqa: E712  155 C < 165 C
+    chain = requirement_chain(net, "motor").set_index(["step", "material"])
+    assert chain.loc[("requirement", "NdFeB magnet"), "requirement"] == (
+        "operating temperature 165 C; IEC 60034 thermal class H")
+    assert chain.loc[("thermal class", "NdFeB magnet"), "requirement"] == (
+        "IEC 60034 class H (180 C insulation, 125 K rise over 40 C coolant) -> magnet 165 C "
+        "(estimate)")
+    assert chain.loc[("grade classes", "NdFeB magnet"), "requirement"] == (
+        "UH (180 C), EH (200 C), AH (220 C)")
+    assert chain.loc[("Dy/Tb content", "NdFeB magnet"), "requirement"] == "UH: 4-6 wt% Dy+Tb (typical)"
+
+    class_f = _with_requirement(ev_chain, {"facility": "motor", "material": "NdFeB magnet",
+                                           "thermal_class": "F", "operating_temp": 140})
+    spec = customer_spec(class_f, "motor", "NdFeB magnet")
+    assert (spec.required_temp_c, spec.families()[0]) == (145.0, "SH")  # max(140, 145)
+    assert qualify(class_f, "motor", "NdFeB magnet").set_index("supplier").loc[
+        "mag_cn", "fitting_grade"] == "45SH"
+
+
+def test_thermal_class_outside_the_table_is_a_located_error(ev_chain):
+    from graphmodel.errors import ValidationError
+
+    with pytest.raises(ValidationError) as error:
+        _with_requirement(ev_chain, {"facility": "motor", "material": "NdFeB magnet",
+                                     "thermal_class": "C"})
+    assert "requirements.csv:2:thermal_class:" in str(error.value)
+
+
+def test_thermal_classes_of_the_schema_are_the_table_rows():
+    from graphmodel.schema import THERMAL_CLASSES
+    from graphmodel.specs import thermal_class_table
+
+    table = thermal_class_table()
+    assert tuple(table.index) == THERMAL_CLASSES
+    assert table["class_temp_c"].tolist() == [130, 155, 180]
+    assert table["source"].str.contains("IEC 60034-1").all()
+    assert table["confidence"].str.contains("estimated").all()
+
+
 # --- spec-gated rerouting ---------------------------------------------------------------------
 
 def _ev_motor_net(alternatives, with_requirements=True):
@@ -432,10 +495,10 @@ def test_a_dy_free_consumer_magnet_plant_is_no_alternative_for_an_ev_motor_maker
     from graphmodel.specs import link_fits, reroute_fits
 
     gated = _ev_motor_net(["cons"])
-    # mag_a states nothing (None) but its link is qualified: approved, so it may reroute;
+    # mag_a states nothing (None): unknown never fits, even over its qualified link;
     # motor -> oem: the OEM states no spec for motors (True)
     assert link_fits(gated)["verdict"].tolist() == [None, False, True]
-    assert reroute_fits(gated).tolist() == [True, False, True]
+    assert reroute_fits(gated).tolist() == [False, False, True]
     assert _outage(gated).months["oem"].tolist() == pytest.approx([0.0, 0.0, 0.0])
     free = _outage(_ev_motor_net(["cons"], with_requirements=False))
     assert free.months["oem"].tolist() == pytest.approx([1.0, 1.0, 1.0])
@@ -446,11 +509,46 @@ def test_rerouting_goes_to_the_plant_that_meets_the_spec_and_not_to_an_unknown_o
     from graphmodel.specs import link_fits, reroute_fits
 
     assert link_fits(net)["verdict"].tolist()[:4] == [None, False, True, None]
-    assert reroute_fits(net).tolist()[:4] == [True, False, True, False]  # unknown: not a fit
+    assert reroute_fits(net).tolist()[:4] == [False, False, True, False]  # unknown: not a fit
     result = _outage(net)
     assert result.months["oem"].tolist() == pytest.approx([1.0, 1.0, 1.0])
     rerouted = result.links.set_index("supplier")["rerouted_volume"]
     assert rerouted.to_dict() == pytest.approx({"mag_ev": 10 / 12 * 3})
+
+
+def _two_qualified_makers(stated=None):
+    """mag_a (10 t/yr, no spare) and mag_q (5 t/yr of 100 t/yr) both supply the EV motor maker
+    over qualified links; mag_q states ``stated`` as its capability (None: nothing)."""
+    return network_from_records(
+        [fac("mag_a", "magnet", "CN", capacity=10), fac("mag_q", "magnet", "JP", capacity=100),
+         fac("motor", "motor", "DE", capacity=100), fac("oem", "oem", "DE", sector="automotive")],
+        [link("mag_a", "motor", "NdFeB magnet", 10), link("mag_q", "motor", "NdFeB magnet", 5),
+         link("motor", "oem", "motor", 15)],
+        capabilities=[{"facility": "mag_q", "material": "NdFeB magnet", **stated}] if stated else None,
+        requirements=[{"sector": "automotive", "material": "NdFeB magnet", "operating_temp": 150}])
+
+
+def test_a_qualified_supplier_of_unknown_capability_keeps_its_flow_but_takes_no_rerouted_volume():
+    """By hand: mag_a's 10 t/yr stop (of the motor maker's 15). mag_q is qualified and has
+    95 t/yr spare, but states no capability against the 150 C requirement: unknown, never a
+    fit, so it ships its baseline 5 t/yr and nothing more; the OEM gets 5 / 15 = 1/3. Once
+    mag_q states 42SH (150 C) it takes mag_a's 10 t/yr and the OEM gets everything."""
+    from graphmodel.chokepoints import alternatives
+    from graphmodel.specs import link_fits, reroute_fits
+
+    unknown = _two_qualified_makers()
+    assert link_fits(unknown)["verdict"].tolist() == [None, None, True]
+    assert reroute_fits(unknown).tolist() == [False, False, True]
+    assert _outage(unknown).months["oem"].tolist() == pytest.approx([1 / 3] * 3)
+    alt = alternatives(unknown)
+    assert alt.at["mag_a", "alternatives"] == 0 and alt.at["mag_a", "spec_excluded_ids"] == ["mag_q"]
+
+    stated = _two_qualified_makers({"grade": "42SH"})
+    assert reroute_fits(stated).tolist() == [False, True, True]
+    assert _outage(stated).months["oem"].tolist() == pytest.approx([1.0] * 3)
+    alt = alternatives(stated)
+    assert alt.at["mag_a", "alternatives"] == pytest.approx(95.0)  # mag_q's spare, 100 - 5
+    assert alt.at["mag_a", "spec_excluded_ids"] == []
 
 
 def test_networks_without_specs_reroute_exactly_as_before(golden, monkeypatch):

@@ -39,7 +39,7 @@ from graphmodel.network import Network
 from graphmodel.schema import ALL_STAGES, RECYCLER
 from graphmodel.specs import (KOE_TO_KA_M, Grade, Spec, SpecError, capabilities, customer_spec,
                               facility_sector, facility_sectors, fit, grade_table, lead_time,
-                              parse_grades, parse_purity)
+                              parse_grades, parse_purity, thermal_class_table, thermal_class_temp)
 
 from .assurance import normalise_certificate
 from .propagation import build_flow
@@ -458,7 +458,9 @@ def requirement_chain(net: Network, customer: str, material: str = "NdFeB magnet
 
     Rows (``step, requirement, basis, meeting, unknown``):
 
-    1. ``requirement``: the customer's spec for ``material`` (:func:`requirement`).
+    1. ``requirement``: the customer's spec for ``material`` (:func:`requirement`); when it
+       states the motor's IEC 60034 thermal class, a ``thermal class`` row follows with the
+       magnet temperature the class implies (``iec60034_thermal_classes.csv``, an estimate).
     2. ``grade classes``: the families of ``magnet_grades.csv`` (IEC 60404-8-1 / GB/T 13560
        suffix classes) whose maximum operating temperature is at least the required one,
        the lowest of them first; ``meeting``: candidate suppliers (as :func:`qualify`) with
@@ -473,6 +475,14 @@ def requirement_chain(net: Network, customer: str, material: str = "NdFeB magnet
     spec = requirement(net, customer, material, sectors)
     rows = [{"step": "requirement", "material": material,
              "requirement": _spec_text(spec), "basis": spec.source, "meeting": [], "unknown": []}]
+    if spec.thermal_class is not None:
+        row = thermal_class_table().loc[spec.thermal_class]
+        rows.append({"step": "thermal class", "material": material,
+                     "requirement": (f"IEC 60034 class {spec.thermal_class} ({row['class_temp_c']:g} C "
+                                     f"insulation, {row['winding_rise_k']:g} K rise over "
+                                     f"{row['coolant_c']:g} C coolant) -> magnet "
+                                     f"{thermal_class_temp(spec.thermal_class):g} C (estimate)"),
+                     "basis": "iec60034_thermal_classes.csv", "meeting": [], "unknown": []})
     candidates = qualify(net, customer, material)
     meeting = [f"{r.supplier} ({r.fitting_grade})" if r.fitting_grade else r.supplier
                for r in candidates.itertuples() if r.meets_spec is True]
@@ -517,6 +527,8 @@ def _spec_text(spec: Spec) -> str:
     parts = []
     if spec.min_temp_c is not None:
         parts.append(f"operating temperature {spec.min_temp_c:g} C")
+    if spec.thermal_class is not None:
+        parts.append(f"IEC 60034 thermal class {spec.thermal_class}")
     if spec.grade is not None:
         parts.append(f"grade {spec.grade} or better")
     if spec.required_bhmax is not None and spec.grade is None:

@@ -52,7 +52,9 @@ def risk_exposure_index(net: Network, months: float = 3.0) -> pd.DataFrame:
         "lost_volume": lost,
         "lost_share": lost / total if total > 0 else np.nan,
         "sinks_hit": hit.sum(axis=0),
-        "worst_sink": np.where(hit.any(axis=0), np.asarray(loss.index.astype(str))[worst], None),
+        # no sinks (a network without carrying links): nothing is lost, no worst sink
+        "worst_sink": (np.where(hit.any(axis=0), np.asarray(loss.index.astype(str))[worst], None)
+                       if len(loss.index) else np.full(len(loss.columns), None, dtype=object)),
         "worst_loss": loss.to_numpy().max(axis=0, initial=0.0),
     })
     peak = table["lost_volume"].max()

@@ -423,7 +423,7 @@ class ReroutePlan:
         self.carrying = carrying
         # baseline monthly volume per (customer, material) group
         self.group_base = np.bincount(self.group[carrying], weights=topo.volume[carrying] / 12.0,
-                                      minlength=self.group.max() + 1)
+                                      minlength=self.group.max(initial=-1) + 1)  # no links: 0 groups
         # alternatives must come from the stage that supplied the group in the baseline
         self.same_stage = _same_stage(topo, self.group, carrying)
         lead = topo.qualification.copy()
