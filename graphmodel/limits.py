@@ -7,7 +7,7 @@ from __future__ import annotations
 
 __all__ = ["MAX_RUNS", "MAX_MC_BATCH", "MAX_BOOTSTRAP", "MAX_SEED", "MAX_HORIZON_MONTHS",
            "MAX_STORE_BATCH", "MAX_GENERATED_FACILITIES", "MAX_EVENT_FILE_BYTES", "MAX_EVENTS",
-           "MAX_EVENT_CELL_CHARS"]
+           "MAX_EVENT_CELL_CHARS", "MAX_CSV_LINE_BYTES"]
 
 #: Monte Carlo runs of one scenario (``--runs``, ``monte_carlo.runs``): at least 1.
 MAX_RUNS = 100_000
@@ -30,3 +30,7 @@ MAX_EVENT_FILE_BYTES = 50 * 1024 ** 2
 MAX_EVENTS = 100_000
 #: Characters in one event field (title, text, url, ...); an article body is far shorter.
 MAX_EVENT_CELL_CHARS = 100_000
+#: Bytes in one line of an interchange CSV file: a name, a note or a source runs to a few
+#: hundred characters; a line of megabytes is not a record (a 200 MiB cell would take more
+#: than 2 GB to parse).
+MAX_CSV_LINE_BYTES = 4 * 1024 ** 2

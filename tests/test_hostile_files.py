@@ -267,3 +267,19 @@ def test_string_that_looks_like_a_formula_reads_exactly(tmp_path):
     from graphmodel.network import Network
     path = Network(facilities, net.links, net.owners, net.demand).write(tmp_path / "x.xlsx")
     assert load_network(path).facilities.loc["mine_cn", "name"] == "=not a formula"
+
+
+def test_a_line_of_megabytes_is_refused_before_it_is_parsed(golden_dir):
+    # a name cell of 5 MiB on line 3 of facilities.csv: refused with its line, not parsed
+    from graphmodel.limits import MAX_CSV_LINE_BYTES
+
+    path = golden_dir / "facilities.csv"
+    lines = path.read_text(encoding="utf-8").split("\n")
+    cells = lines[2].split(",")
+    cells[1] = "x" * (5 * 1024 ** 2)
+    lines[2] = ",".join(cells)
+    path.write_text("\n".join(lines), encoding="utf-8")
+    size = len(lines[2].encode("utf-8"))
+    assert problems(golden_dir) == [
+        f"facilities.csv:3:-: line 3 is {size:,} bytes long (limit {MAX_CSV_LINE_BYTES:,}): "
+        "no record holds a cell that long"]

@@ -14,9 +14,11 @@ import csv
 import io
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from graphmodel.errors import Problem
+from graphmodel.limits import MAX_CSV_LINE_BYTES
 from graphmodel.output import csv_text, output_path, safe_frame, write_text
 from graphmodel.schema import KINDS, REQUIRED_KINDS
 
@@ -59,6 +61,11 @@ def read_csv_text(data: bytes, kind: str, label: str) -> tuple[RawTable | None, 
     if "\r" in text and "\n" not in text:  # CR-only line endings
         text = text.replace("\r", "\n")
         data = text.encode("utf-8")
+    long_line = _overlong_line(data)
+    if long_line:
+        line, size = long_line
+        return None, [Problem(label, line, "-", f"line {line} is {size:,} bytes long (limit "
+                              f"{MAX_CSV_LINE_BYTES:,}): no record holds a cell that long")]
     if not text.strip():
         return None, [Problem(label, 1, "-", "file is empty (expected a header row)")]
     header = next(csv.reader(io.StringIO(text[: text.find("\n") + 1 or len(text)])))
@@ -69,6 +76,21 @@ def read_csv_text(data: bytes, kind: str, label: str) -> tuple[RawTable | None, 
     frame = frame.fillna("")
     header, frame = _drop_trailing_empty_columns(header, frame)
     return RawTable(kind, label, header, restore_frame(frame)), []
+
+
+def _overlong_line(data: bytes) -> tuple[int, int] | None:
+    """(line number, length in bytes) of the first line longer than
+    :data:`~graphmodel.limits.MAX_CSV_LINE_BYTES`, or None (checked on the bytes, before the
+    parser allocates a cell for it)."""
+    if len(data) <= MAX_CSV_LINE_BYTES:
+        return None
+    breaks = np.flatnonzero(np.frombuffer(data, dtype=np.uint8) == 10)
+    ends = np.concatenate([breaks, [len(data)]])
+    lengths = np.diff(np.concatenate([[-1], ends])) - 1
+    over = np.flatnonzero(lengths > MAX_CSV_LINE_BYTES)
+    if not len(over):
+        return None
+    return int(over[0]) + 1, int(lengths[over[0]])
 
 
 def _drop_trailing_empty_columns(header: list[str], frame: pd.DataFrame):
