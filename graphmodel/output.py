@@ -1,6 +1,7 @@
 """Rendering result tables in the formats every table command offers.
 
-``table`` (aligned text for a terminal), ``csv``, ``json`` (a list of row objects),
+``table`` (aligned text for a terminal, numbers formatted for people by
+:mod:`graphmodel.terminal`: shares as percentages, thousands separators), ``csv``, ``json`` (a list of row objects),
 ``xlsx`` (one sheet, styled header) and ``md`` (a Markdown table). Cells holding lists
 become JSON arrays in ``json`` and ``;``-joined text elsewhere.
 
@@ -157,15 +158,10 @@ def render(frame: pd.DataFrame, fmt: str) -> str:
     if fmt == "md":
         return markdown_table(flat, floatfmt=".4g") + "\n"
     if fmt == "table":
-        return flat.to_string(index=False, float_format=_readable, na_rep="") + "\n"
+        from .terminal import fit   # every column in full; the CLI fits stdout to the terminal
+
+        return fit(flat, wide=True).text
     raise ValueError(f"unknown format '{fmt}' (expected one of {', '.join(FORMATS)})")
-
-
-def _readable(value: float) -> str:
-    """Numbers for people: thousands separators for large values, 4 significant digits else."""
-    if abs(value) >= 10_000:
-        return f"{value:,.0f}"
-    return f"{value:.4g}"
 
 
 def write_xlsx(sheets: dict[str, pd.DataFrame], path: Path) -> Path:

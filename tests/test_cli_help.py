@@ -33,7 +33,7 @@ def test_help_has_no_type_labels(words):
 def test_value_names_and_ranges_in_words():
     text = CliRunner().invoke(app, ["chokepoints", "--help"], env={"COLUMNS": "100"}).output
     assert re.search(r"--top\s+-n\s+N\s+Show the first N rows \(at least 1\)\.", text)
-    assert re.search(r"--exclude-sinks\s+Leave", text)      # a flag takes no value
+    assert re.search(r"--exclude-sinks\s+--include-sinks\s+Leave", text)   # flags take no value
     assert re.search(r"--output\s+-o\s+FILE\s", text)
     assert "PATH" in text
 

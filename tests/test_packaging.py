@@ -84,3 +84,14 @@ def test_a_preset_runs_from_another_folder(installed, tmp_path):
     lines = result.stdout.splitlines()
     assert lines[0].startswith("id,") and "min_supply" in lines[0]
     assert any(line.startswith("dk-vestas,") for line in lines[1:])
+
+
+def test_licence_is_an_spdx_expression():
+    # setuptools >= 77 reads project.license as an SPDX string; the older table form
+    # ({text = ...} or {file = ...}) is deprecated and stops working in 2027
+    import tomllib
+
+    project = tomllib.loads((Path(__file__).resolve().parents[1] / "pyproject.toml")
+                            .read_text(encoding="utf-8"))["project"]
+    assert project["license"] == "Apache-2.0"
+    assert not any(c.startswith("License ::") for c in project.get("classifiers", []))

@@ -108,13 +108,22 @@ def _make_readable(param) -> None:
 
 
 class ReadableCommand(TyperCommand):
-    """A typer command whose help shows plain value names (module docstring)."""
+    """A typer command whose help shows plain value names (module docstring), and which
+    runs under the working indicator of :mod:`graphmodel.commands._activity` (``--quiet``
+    turns it off where a command has that flag)."""
 
     def get_params(self, ctx):
         params = super().get_params(ctx)
         for param in params:
             _make_readable(param)
         return params
+
+    def invoke(self, ctx):
+        from ._activity import running
+
+        with running(ctx.command_path.partition(" ")[2] or self.name,
+                     enabled=not ctx.params.get("quiet", False)):
+            return super().invoke(ctx)
 
 
 class ReadableGroup(TyperGroup):
