@@ -435,7 +435,10 @@ def write_report(report: Report, path: Path, progress: Optional[Progress] = None
                          f"{', '.join('.' + f for f in REPORT_FORMATS)})")
     output_path(path)
     if suffix == "xlsx":
-        write_xlsx(xlsx_sheets(report), path)
+        sheets = xlsx_sheets(report)
+        write_xlsx(sheets, path, readme=xlsx_readme(report, sheets),
+                   shares={name: [c for c in table.columns if _is_percent(c)]
+                           for name, table in sheets.items()})
     elif suffix == "md":
         write_text(to_markdown(report), path)
     elif suffix == "html":
@@ -465,6 +468,57 @@ def xlsx_sheets(report: Report) -> dict[str, pd.DataFrame]:
     sheets["Methodology"] = pd.DataFrame(report.methodology, columns=["topic", "definition"])
     sheets["Sources"] = report.sources
     return sheets
+
+
+#: What each sheet of the workbook holds (its README sheet); backtest sheets are described
+#: by :func:`xlsx_readme` from their kind.
+SHEET_NOTES = {
+    "Summary": "The report's headline: dataset, hash, data years, buyers, total demand, the "
+               "command that reproduces it, and the findings in words.",
+    "Top chokepoints": "The top facilities by criticality (share of the buyers' demand lost "
+                       "if the facility alone stops and nothing is rerouted), with why each "
+                       "is a chokepoint; buyers themselves are not ranked.",
+    "Facilities": "Every facility upstream of the buyers, ranked by criticality, with "
+                  "demand at risk, the buyers it is a single point of failure for, "
+                  "alternatives and their spare capacity, and qualification lead times.",
+    "Countries": "Every facility located in one country stops at once: the share of demand "
+                 "lost, at all buyers and at buyers outside the country.",
+    "Companies": "Every facility one group controls (majority stakes followed upward) stops "
+                 "at once: the share of demand lost.",
+    "Sinks": "Each buyer: its demand, the fewest facilities whose joint failure cuts it off "
+             "(min cut), its single points of failure and its largest dependency.",
+    "Concentration": "Per stage: capacity, China's share by location and by control, HHI by "
+                     "country and company (0-10,000), the top country and company.",
+    "China exposure": "Per buyer: the share of its supply tracing back to Chinese facilities "
+                      "at the mine, separator, metal and magnet stages, by location and by "
+                      "control.",
+    "Methodology": "Definitions and formulas behind every column.",
+    "Sources": "Every source the dataset cites, with the number of facility and link rows "
+               "citing it.",
+}
+_BACKTEST_NOTES = {
+    "errors": "observed against simulated per series: MAPE and MAE relative to the baseline, "
+              "on the fitted and held-out months, and the trough.",
+    "months": "observed and simulated values month by month.",
+    "stoppages": "the documented production stoppages and whether the model's buyers are "
+                 "short within a month of each.",
+}
+
+
+def xlsx_readme(report: Report, sheets: dict[str, pd.DataFrame]) -> dict[str, str]:
+    """Sheet name -> what it holds, for the workbook's README sheet. Shares are formatted
+    as percentages (the values keep full precision), quantities with thousands separators;
+    every header has a filter."""
+    notes = dict(SHEET_NOTES)
+    for event in report.backtests:
+        for kind, name in event["tables"].items():
+            notes[name] = f"Backtest of {event['name']}: {_BACKTEST_NOTES[kind]}"
+    return {name: notes.get(name, "") for name in sheets}
+
+
+def _is_percent(column) -> bool:
+    column = str(column)
+    return column in _PERCENT or "(location)" in column or "(control)" in column
 
 
 # Columns shown in the HTML/PDF/Markdown tables (the workbook keeps every column).
@@ -509,7 +563,7 @@ def _display(name: str, table: pd.DataFrame, names: pd.Series, limit: int = 25) 
             shown[column] = values.map(lambda ids: len(ids) if isinstance(ids, list) else 0)
         elif values.map(lambda v: isinstance(v, list)).any():
             shown[column] = values.map(lambda ids: names_list(ids, names, 3) if isinstance(ids, list) else "")
-        elif column in _PERCENT or "(location)" in column or "(control)" in column:
+        elif _is_percent(column):
             shown[column] = values.map(_pct)
         elif column == "largest_dependency":
             shown[column] = values.map(lambda i: names.get(i, i) if isinstance(i, str) else "")
@@ -722,4 +776,4 @@ def to_markdown(report: Report) -> str:
 
 
 __all__ = ["REPORT_FORMATS", "Report", "build_report", "write_report", "china_exposure",
-           "sources", "xlsx_sheets", "to_html", "to_markdown", "static_images"]
+           "sources", "xlsx_sheets", "xlsx_readme", "SHEET_NOTES", "to_html", "to_markdown", "static_images"]

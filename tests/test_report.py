@@ -17,7 +17,7 @@ from graphmodel.report import build_report, to_html, write_report
 from .cli_runner import tiern
 
 GOLDEN = str(example_path("golden"))
-SHEETS = ["Summary", "Top chokepoints", "Facilities", "Countries", "Companies", "Sinks",
+SHEETS = ["README", "Summary", "Top chokepoints", "Facilities", "Countries", "Companies", "Sinks",
           "Concentration", "China exposure", "Methodology", "Sources"]
 
 
@@ -87,6 +87,41 @@ def test_xlsx_has_one_styled_sheet_per_table(report, tmp_path):
     assert summary["Dataset hash"] == report.meta["hash"]
     countries = [row[1] for row in book["Countries"].iter_rows(min_row=2, values_only=True)]
     assert countries[0] == "CN" and len(countries) == 6
+
+
+def test_xlsx_is_formatted_filterable_and_explains_itself(report, tmp_path):
+    book = openpyxl.load_workbook(write_report(report, tmp_path / "report.xlsx"))
+    readme = {row[0]: row[1] for row in book["README"].iter_rows(min_row=2, values_only=True)}
+    assert list(readme) == SHEETS[1:] and all(text and len(text) > 30 for text in readme.values())
+    for name in SHEETS:
+        sheet = book[name]
+        assert sheet.freeze_panes == "A2", name
+        assert sheet.auto_filter.ref == sheet.dimensions, name
+    top = book["Top chokepoints"]
+    header = [c.value for c in top[1]]
+
+    def format_of(sheet, column):
+        col = [c.value for c in sheet[1]].index(column) + 1
+        return {sheet.cell(row=r, column=col).number_format for r in range(2, sheet.max_row + 1)}
+
+    assert format_of(top, "criticality") == {"0.0%"}
+    assert format_of(top, "demand_at_risk") <= {"#,##0", "#,##0.00"}
+    assert isinstance(top.cell(row=2, column=header.index("criticality") + 1).value, float)
+    concentration = book["Concentration"]
+    assert format_of(concentration, "share_location") == {"0.0%"}
+    assert format_of(concentration, "hhi_country") == {"#,##0"}
+    assert format_of(book["China exposure"], "mine (location)") == {"0.0%"}
+
+
+def test_cli_xlsx_tables_are_formatted_too(tmp_path):
+    out = tmp_path / "c.xlsx"
+    tiern("concentration", GOLDEN, "-o", out)
+    sheet = openpyxl.load_workbook(out)["concentration"]
+    header = [c.value for c in sheet[1]]
+    assert sheet.auto_filter.ref == sheet.dimensions and sheet.freeze_panes == "A2"
+    assert sheet.cell(row=2, column=header.index("share_location") + 1).number_format == "0.0%"
+    assert sheet.cell(row=2, column=header.index("capacity_total") + 1).number_format in \
+        ("#,##0", "#,##0.00")
 
 
 def test_html_is_interactive_offline_and_complete(report, tmp_path):
@@ -249,6 +284,9 @@ def test_backtests_section_in_every_format(tmp_path):
     book = openpyxl.load_workbook(write_report(report, tmp_path / "r.xlsx"))
     assert {"Backtest 2025 errors", "Backtest 2025 months", "Backtest 2025 stoppages"} <= \
         set(book.sheetnames)
+    readme = {row[0]: row[1] for row in book["README"].iter_rows(min_row=2, values_only=True)}
+    assert readme["Backtest 2025 errors"].startswith("Backtest of ") and "MAPE" in \
+        readme["Backtest 2025 errors"]
     static = to_html(report, images={name: "data:image/svg+xml;base64,AAAA"
                                      for name in report.figures})
     assert static.count("<img ") == len(report.figures)
