@@ -174,6 +174,71 @@ def test_pdf_renders_to_a4_pages(report, tmp_path):
     assert report.meta["hash"] in text and "Golden CN metal plant" in text
     # Charts are embedded as images: their text is drawn, e.g. axis titles with units.
     assert "Share of sink demand at risk (%)" in text
+    _check_a4_layout(path, report)
+
+
+#: The PDF's left and right page margins (report._CSS: @page margin ... 14mm), in points.
+MARGIN_PT = 14 / 25.4 * 72
+A4_PT = (595.28, 841.89)
+
+
+def _pdf_pages(path) -> list[str]:
+    text = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True,
+                          text=True, check=True).stdout
+    return text.split("\f")
+
+
+def _check_a4_layout(path, report):
+    """Every page A4; every word inside the side margins (tables fit or wrap); page 1 a cover
+    with the findings; the sources an appendix starting on a page of its own."""
+    info = subprocess.run(["pdfinfo", "-f", "1", "-l", "999", str(path)], capture_output=True,
+                          text=True, check=True).stdout
+    sizes = re.findall(r"Page\s+\d+ size:\s+([\d.]+) x ([\d.]+) pts", info)
+    assert sizes and all(abs(float(w) - A4_PT[0]) < 1 and abs(float(h) - A4_PT[1]) < 1
+                         for w, h in sizes)
+    bbox = subprocess.run(["pdftotext", "-bbox", str(path), "-"], capture_output=True,
+                          text=True, check=True).stdout
+    words = re.findall(r'<word xMin="([\d.]+)" yMin="[\d.]+" xMax="([\d.]+)"[^>]*>([^<]*)<', bbox)
+    assert len(words) > 500
+    outside = [(word, float(x0), float(x1)) for x0, x1, word in words
+               if float(x0) < MARGIN_PT - 1 or float(x1) > A4_PT[0] - MARGIN_PT + 1]
+    assert not outside, f"text outside the page margins: {outside[:10]}"
+    pages = _pdf_pages(path)
+    cover = pages[0]
+    assert "Summary" in cover and report.findings[0].split(":")[0][:40] in " ".join(cover.split())
+    assert f"Top {len(report.top)} chokepoints" not in cover     # the cover holds the summary
+    assert f"Top {len(report.top)} chokepoints" in pages[1]
+    appendix = [i for i, page in enumerate(pages) if "Appendix: data sources" in page]
+    assert len(appendix) == 1
+    assert pages[appendix[0]].lstrip().startswith("Appendix: data sources")
+    assert "Methodology" not in " ".join(pages[appendix[0]:])
+
+
+def test_chart_errors_are_raised_with_their_cause(report, monkeypatch):
+    # kaleido returns the errors of single figures instead of raising them; a chart it did
+    # not write must not surface later as a FileNotFoundError on its image file
+    import kaleido
+
+    from graphmodel.errors import OutputError
+    from graphmodel.report import static_images
+
+    def half(specs, **_):
+        for spec in specs[1:]:
+            spec["path"].write_text("<svg/>")
+        return (RuntimeError("Chromium tab crashed"),)
+
+    monkeypatch.setattr(kaleido, "write_fig_from_object_sync", half)
+    first = next(iter(report.figures))
+    with pytest.raises(OutputError, match=rf"1 of {len(report.figures)} charts could not be "
+                                          rf"rendered.*{re.escape(first)}.*Chromium tab crashed"):
+        static_images(report.figures)
+
+    def broken(specs, **_):
+        raise ConnectionError("browser closed")
+
+    monkeypatch.setattr(kaleido, "write_fig_from_object_sync", broken)
+    with pytest.raises(OutputError, match="ConnectionError: browser closed"):
+        static_images(report.figures)
 
 
 # --- charts -----------------------------------------------------------------------------------
