@@ -6,13 +6,15 @@ _help.ReadableCommand` runs each command inside :func:`running`. The line says w
 happening (``loading the network``, ``computing``: :func:`step`) and how long it has taken;
 computations that report their own progress (chokepoints, the report, Monte Carlo runs, a
 database push) draw their bars beneath it. Output never mixes with it: :func:`stop` ends the
-line before a command writes its result (:func:`graphmodel.commands._common.emit` calls it).
+line before a command writes its result (:func:`graphmodel.commands._common.emit` calls it,
+and the first write to stdout does).
 
 Nothing is drawn when stderr is not a terminal (pipes, files, tests), so scripts see only
 the result and tiern's messages.
 """
 from __future__ import annotations
 
+import sys
 from contextlib import contextmanager
 from typing import Iterator, Optional
 
@@ -42,11 +44,27 @@ def running(command: str, enabled: bool = True) -> Iterator[None]:
                    redirect_stderr=True)
     bar.start()
     task = bar.add_task(f"tiern {command}: loading", total=None)
-    _current = {"bar": bar, "task": task, "command": command}
+    _current = {"bar": bar, "task": task, "command": command, "stdout": sys.stdout}
+    sys.stdout = _StopOnWrite(sys.stdout)
     try:
         yield
     finally:
         stop()
+
+
+class _StopOnWrite:
+    """stdout that ends the display at its first write, so commands that print their result
+    themselves (validate, diff, format) never draw over the spinner line."""
+
+    def __init__(self, stream):
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        stop()
+        return self._stream.write(text)
+
+    def __getattr__(self, name):
+        return getattr(self._stream, name)
 
 
 def step(what: str) -> None:
@@ -60,5 +78,7 @@ def stop() -> None:
     """End the display (before output is written); safe to call when nothing is shown."""
     global _current
     if _current is not None:
-        _current["bar"].stop()
-        _current = None
+        current, _current = _current, None
+        if isinstance(sys.stdout, _StopOnWrite):
+            sys.stdout = current["stdout"]
+        current["bar"].stop()

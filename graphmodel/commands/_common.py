@@ -66,6 +66,7 @@ def emit(frame: pd.DataFrame, fmt: Optional[str], output: Optional[Path],
         write_xlsx({sheet: frame}, output)
         print(f"wrote {output}", file=sys.stderr)
         return
+    later: list[str] = []   # notes about the table view, printed after it
     if fmt == "table" and not len(frame):
         text = empty.rstrip() + "\n"
     elif fmt == "table":
@@ -73,13 +74,14 @@ def emit(frame: pd.DataFrame, fmt: Optional[str], output: Optional[Path],
 
         fitted = fit(frame, wide=wide or output is not None, shares=shares)
         text = fitted.text
-        if output is None:
-            for note in [*notes, *fitted.notes]:
-                print(f"note: {note}", file=sys.stderr)
+        later = [*notes, *fitted.notes] if output is None else []
     else:
         text = render(frame, fmt)
     if output is None:
         sys.stdout.write(text)
+        sys.stdout.flush()
+        for note in later:
+            print(f"note: {note}", file=sys.stderr)
     else:
         write_text(text, output)
         print(f"wrote {output}", file=sys.stderr)
