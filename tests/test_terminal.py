@@ -165,3 +165,21 @@ def test_preset_sources_cite_no_missing_file():
             bases = (ROOT, ROOT / "data", ROOT / "data" / "observed", folder)
             assert any((base / name).exists() for base in bases), \
                 f"{path.name} cites {name}, which is not in the repository"
+
+
+def test_the_working_line_is_on_stderr_and_never_in_the_result():
+    # stderr made to look like a terminal: the command shows what it does and for how long,
+    # on stderr only; the result on stdout is exactly what a pipe gets (validate prints its
+    # own line, concentration goes through the table writer)
+    import subprocess
+    import sys
+
+    env = {**os.environ, "TTY_COMPATIBLE": "1", "FORCE_COLOR": "1", "COLUMNS": "200"}
+    for args, first in ((["validate", GOLDEN], "ok: golden: 14 facilities"),
+                        (["concentration", GOLDEN, "--wide"], "stage")):
+        done = subprocess.run([sys.executable, "-m", "graphmodel.cli", *map(str, args)],
+                              capture_output=True, text=True, env=env)
+        assert done.returncode == 0, done.stderr[-2000:]
+        assert f"tiern {args[0]}: " in done.stderr
+        assert first in done.stdout.splitlines()[0] and "\x1b" not in done.stdout
+        assert done.stdout == _tiern_at(200, *args).stdout

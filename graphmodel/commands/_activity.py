@@ -21,6 +21,7 @@ from typing import Iterator, Optional
 __all__ = ["running", "step", "stop"]
 
 _current: Optional[dict] = None   # the live display of the command running in this process
+_RETIRED: list = []               # stdout wrappers already replaced, kept alive (see stop)
 
 
 @contextmanager
@@ -80,5 +81,8 @@ def stop() -> None:
     if _current is not None:
         current, _current = _current, None
         if isinstance(sys.stdout, _StopOnWrite):
+            # print() holds sys.stdout as a borrowed reference while it writes: the wrapper
+            # must outlive its replacement (freed mid-print, CPython crashes)
+            _RETIRED.append(sys.stdout)
             sys.stdout = current["stdout"]
         current["bar"].stop()

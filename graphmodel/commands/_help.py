@@ -121,7 +121,11 @@ class ReadableCommand(TyperCommand):
     def invoke(self, ctx):
         from ._activity import running
 
-        with running(ctx.command_path.partition(" ")[2] or self.name,
+        words, level = [], ctx
+        while level.parent is not None:    # "neo4j push", not the program's own name
+            words.append(level.info_name)
+            level = level.parent
+        with running(" ".join(reversed(words)) or self.name,
                      enabled=not ctx.params.get("quiet", False)):
             return super().invoke(ctx)
 
