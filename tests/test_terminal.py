@@ -183,3 +183,15 @@ def test_the_working_line_is_on_stderr_and_never_in_the_result():
         assert f"tiern {args[0]}: " in done.stderr
         assert first in done.stdout.splitlines()[0] and "\x1b" not in done.stdout
         assert done.stdout == _tiern_at(200, *args).stdout
+
+
+def test_scenario_workbook_shows_monthly_supply_as_percentages(tmp_path):
+    import openpyxl
+
+    out = tmp_path / "s.xlsx"
+    tiern("scenario", "bayan-obo-outage", "-o", out)
+    months = openpyxl.load_workbook(out)["months"]
+    assert months.cell(row=1, column=1).value == "month"
+    assert months.cell(row=2, column=2).number_format == "0.0%"     # a sink's supply share
+    assert isinstance(months.cell(row=2, column=2).value, (int, float))   # still a number
+    assert months.auto_filter.ref == months.dimensions

@@ -99,8 +99,10 @@ def scenario(
     if output is not None and (fmt == "xlsx" or (fmt is None and output.suffix == ".xlsx")):
         from graphmodel.output import write_xlsx
 
-        write_xlsx({"sinks": result.sinks, "stages": result.stages, "months": result.months,
-                    "links": result.links}, output)
+        months = result.months   # one column per sink: its supply as a share of its baseline
+        write_xlsx({"sinks": result.sinks, "stages": result.stages, "months": months,
+                    "links": result.links}, output,
+                   shares={"months": [c for c in months.columns if c != "month"]})
         print(f"wrote {output}", file=sys.stderr)
         return
     table = result.table(by)
