@@ -198,7 +198,7 @@ def write_xlsx(sheets: dict[str, pd.DataFrame], path: Path, *,
     Every sheet has a bold filled header row, frozen under the header, an autofilter over
     its columns and column widths sized to the content; numeric cells get number formats
     (:func:`number_format`) while keeping their full-precision values. Share columns are
-    found by name (:func:`graphmodel.terminal.is_share`) plus ``shares[sheet]``.
+    ``shares[sheet]`` where given, else found by name (:func:`graphmodel.terminal.is_share`).
     ``readme`` (sheet name -> what it holds) adds a first sheet ``README`` listing every
     sheet with its description, so the workbook explains itself.
     """
@@ -229,8 +229,8 @@ def write_xlsx(sheets: dict[str, pd.DataFrame], path: Path, *,
             for position, column in enumerate(sheet.iter_cols(max_col=frame.shape[1])):
                 label = frame.columns[position]
                 original = frames[name].iloc[:, position]
-                fmt = number_format(label, original,
-                                    is_share(str(label)) or label in extra.get(name, ()))
+                share = label in extra[name] if name in extra else is_share(str(label))
+                fmt = number_format(label, original, share)
                 if fmt is not None:
                     for cell in column[1:]:
                         cell.number_format = fmt

@@ -35,6 +35,7 @@ from .output import markdown_table, markdown_text, output_path, write_text, writ
 from .progress import Progress
 from .schema import ALL_STAGES, STAGES
 from .summary import summary_by_stage_country
+from .terminal import is_share
 
 REPORT_FORMATS = ("html", "xlsx", "pdf", "md")
 #: Stages at which OEM supply is traced back to China.
@@ -437,7 +438,7 @@ def write_report(report: Report, path: Path, progress: Optional[Progress] = None
     if suffix == "xlsx":
         sheets = xlsx_sheets(report)
         write_xlsx(sheets, path, readme=xlsx_readme(report, sheets),
-                   shares={name: [c for c in table.columns if _is_percent(c)]
+                   shares={name: [c for c in table.columns if _is_percent(c) or is_share(str(c))]
                            for name, table in sheets.items()})
     elif suffix == "md":
         write_text(to_markdown(report), path)

@@ -195,3 +195,18 @@ def test_scenario_workbook_shows_monthly_supply_as_percentages(tmp_path):
     assert months.cell(row=2, column=2).number_format == "0.0%"     # a sink's supply share
     assert isinstance(months.cell(row=2, column=2).value, (int, float))   # still a number
     assert months.auto_filter.ref == months.dimensions
+
+
+def test_workbook_share_formats_follow_the_command(tmp_path):
+    import openpyxl
+
+    def formats(path, sheet):
+        book = openpyxl.load_workbook(path)[sheet]
+        return {c.value: book.cell(row=2, column=c.column).number_format for c in book[1]}
+
+    tiern("summary", GOLDEN, "--by", "flow-basis", "-o", tmp_path / "f.xlsx")
+    flow = formats(tmp_path / "f.xlsx", "summary")
+    assert flow["reported_share"] == "0.0%" and flow["unknown"] != "0.0%"   # tonnes there
+    tiern("exposure", GOLDEN, "--country", "all", "-o", tmp_path / "e.xlsx")
+    exposure = formats(tmp_path / "e.xlsx", "exposure")
+    assert exposure["CN"] == "0.0%" and exposure["unknown"] == "0.0%"

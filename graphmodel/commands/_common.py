@@ -45,8 +45,8 @@ def emit(frame: pd.DataFrame, fmt: Optional[str], output: Optional[Path],
     """Write a result table in the requested format to ``output`` or stdout.
 
     The ``table`` format on stdout fits the terminal unless ``wide``
-    (:func:`graphmodel.terminal.fit`; ``shares``: the columns shown as percentages, default
-    by name); what it leaves out, and the caller's ``notes`` about the table view, go to
+    (:func:`graphmodel.terminal.fit`; ``shares``: the columns shown as percentages there and
+    formatted as percentages in xlsx, default by name); what it leaves out, and the caller's ``notes`` about the table view, go to
     stderr. Every other format, and a table written to a file, holds every column in full.
     A table format with no rows prints the sentence ``empty`` instead of a bare header.
     """
@@ -63,7 +63,8 @@ def emit(frame: pd.DataFrame, fmt: Optional[str], output: Optional[Path],
     if fmt == "xlsx":
         if output is None:
             raise typer.BadParameter("xlsx output needs a file: add -o FILE.xlsx", param_hint="-o")
-        write_xlsx({sheet: frame}, output)
+        write_xlsx({sheet: frame}, output,
+                   shares=None if shares is None else {sheet: list(shares)})
         print(f"wrote {output}", file=sys.stderr)
         return
     later: list[str] = []   # notes about the table view, printed after it

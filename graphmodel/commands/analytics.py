@@ -98,7 +98,8 @@ def exposure_command(
     from graphmodel.output import infer_format
 
     if infer_format(fmt, output) != "table":
-        emit(table, fmt, output, sheet="exposure", wide=wide)
+        emit(table, fmt, output, sheet="exposure", wide=wide,
+             shares=[c for c in table.columns if c not in _EXPOSURE_KEYS])
         return
     view, shares, notes = _exposure_view(table, every_country)
     emit(view, fmt, output, sheet="exposure", wide=wide, shares=shares, notes=notes)

@@ -48,7 +48,9 @@ def summary(
               "flow-basis": flow_basis}
     if by not in tables:
         raise typer.BadParameter("expected stage-country, stage or flow-basis", param_hint="--by")
-    emit(tables[by](net), fmt, output, sheet="summary", wide=wide)
+    # flow-basis: "unknown" is tonnage there (volume on links of unknown basis), not a share
+    shares = ["reported_share"] if by == "flow-basis" else None
+    emit(tables[by](net), fmt, output, sheet="summary", wide=wide, shares=shares)
     if infer_format(fmt, output) == "table" and output is None:
         sys.stdout.write("\n" + reported_share_line(net) + "\n")
 
