@@ -178,14 +178,14 @@ def number_format(name: str, values: pd.Series, share: bool) -> str | None:
     plain); other numbers with thousands separators, two decimals when every value is below
     1,000 in size (0.35 t, an HHI of 5,072 without decimals).
     """
-    from .terminal import _PLAIN_INTEGERS
+    from .terminal import is_plain_integer
 
     if not pd.api.types.is_numeric_dtype(values) or pd.api.types.is_bool_dtype(values):
         return None
     if share:
         return PERCENT_FORMAT
     if pd.api.types.is_integer_dtype(values):
-        return PLAIN_FORMAT if _PLAIN_INTEGERS.search(str(name)) else THOUSANDS_FORMAT
+        return PLAIN_FORMAT if is_plain_integer(str(name)) else THOUSANDS_FORMAT
     finite = values[np.isfinite(values.astype(float))]
     return DECIMAL_FORMAT if len(finite) and finite.abs().max() < 1000 else THOUSANDS_FORMAT
 

@@ -19,7 +19,7 @@ Width
 -----
 By default the table fits the terminal (``$COLUMNS``, else the terminal's width, else 100
 characters): long text cells are shortened with ``…`` (at most :data:`TEXT_WIDTH`
-characters, ids :data:`ID_WIDTH`). A table still too wide gets, in this order, headers
+characters, ids :data:`ID_WIDTH`, :func:`is_key`). A table still too wide gets, in this order, headers
 broken over lines after ``_``, text cells shortened further (down to
 :data:`MIN_TEXT_WIDTH`), and finally columns left out, last first; :func:`fit` returns a
 note naming them. ``wide`` prints every column in full.
@@ -35,8 +35,8 @@ from typing import Collection, Optional
 
 import pandas as pd
 
-__all__ = ["Fitted", "fit", "format_number", "format_share", "is_share", "terminal_width",
-           "TEXT_WIDTH", "ID_WIDTH"]
+__all__ = ["Fitted", "fit", "format_number", "format_share", "is_plain_integer", "is_share",
+           "is_key", "terminal_width", "KEY_COLUMNS", "TEXT_WIDTH", "ID_WIDTH", "MIN_TEXT_WIDTH"]
 
 #: Most characters a text cell shows in a fitted table (names, owners, explanations).
 TEXT_WIDTH = 32
@@ -56,6 +56,28 @@ SHARE_NAMES = frozenset({
 _SHARE_PATTERN = re.compile(r"(^|_)share($|_)")
 #: Integer columns printed without thousands separators (calendar values, identifiers).
 _PLAIN_INTEGERS = re.compile(r"(^|_)(year|seed)$")
+
+
+#: Columns holding ids a user types next (never shortened below :data:`ID_WIDTH`).
+KEY_COLUMNS = frozenset({"id", "preset", "facility", "sink", "supplier", "customer"})
+
+
+def is_key(column: str) -> bool:
+    """Whether a column holds ids (:data:`KEY_COLUMNS` or ``*_id``).
+
+    >>> is_key("supplier"), is_key("alternative_id"), is_key("name")
+    (True, True, False)
+    """
+    return column in KEY_COLUMNS or column.endswith("_id")
+
+
+def is_plain_integer(column: str) -> bool:
+    """Whether a column's integers are printed without thousands separators (years, seeds).
+
+    >>> is_plain_integer("year"), is_plain_integer("seed"), is_plain_integer("facilities")
+    (True, True, False)
+    """
+    return bool(_PLAIN_INTEGERS.search(column))
 
 
 def is_share(column: str) -> bool:
@@ -178,10 +200,10 @@ def fit(frame: pd.DataFrame, *, wide: bool = False, width: Optional[int] = None,
     for position, name in enumerate(columns):
         values = frame.iloc[:, position]
         is_numeric = pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values)
-        plain = bool(_PLAIN_INTEGERS.search(name))
+        plain = is_plain_integer(name)
         column = [_cell(v, name in share_set and is_numeric, plain) for v in values.tolist()]
         if not wide and not is_numeric:
-            limit = ID_WIDTH if name == "id" or name.endswith("_id") else TEXT_WIDTH
+            limit = ID_WIDTH if is_key(name) else TEXT_WIDTH
             column = [_shorten(text, limit) for text in column]
         cells.append(column)
         numeric.append(is_numeric)
@@ -199,7 +221,7 @@ def fit(frame: pd.DataFrame, *, wide: bool = False, width: Optional[int] = None,
         widths = [max([w] + [len(part) for part in header]) for header, w in zip(headers, content)]
         # 2. shorter text cells, widest first, down to MIN_TEXT_WIDTH
         shrinkable = [c for c in range(len(columns)) if not numeric[c]
-                      and not (columns[c] == "id" or columns[c].endswith("_id"))]
+                      and not is_key(columns[c])]
         while total(widths, keep) > width:
             c = max(shrinkable, key=lambda i: widths[i], default=None)
             floor = max([MIN_TEXT_WIDTH] + [len(p) for p in headers[c]]) if c is not None else 0

@@ -210,3 +210,14 @@ def test_workbook_share_formats_follow_the_command(tmp_path):
     tiern("exposure", GOLDEN, "--country", "all", "-o", tmp_path / "e.xlsx")
     exposure = formats(tmp_path / "e.xlsx", "exposure")
     assert exposure["CN"] == "0.0%" and exposure["unknown"] == "0.0%"
+
+
+def test_docstring_examples():
+    import doctest
+
+    from graphmodel import terminal
+    from graphmodel.commands import _help
+
+    for module in (terminal, _help):
+        result = doctest.testmod(module)
+        assert result.attempted and not result.failed, module.__name__
