@@ -147,12 +147,10 @@ def test_scenario_presets_read_as_paragraphs():
 
 
 def test_no_rerouted_links_is_a_sentence():
-    out = tiern("scenario", GOLDEN, "bayan-obo-outage", "--no-reroute", "--by", "links",
-                check=False)
-    # the golden network has no Bayan Obo: any preset whose shock selects nothing still runs
-    if out.returncode != 0:
-        out = tiern("scenario", "bayan-obo-outage", "--no-reroute", "--by", "links")
-    assert out.stdout.startswith("nothing rerouted") and "DataFrame" not in out.stdout
+    out = tiern("scenario", "bayan-obo-outage", "--no-reroute", "--by", "links")
+    assert out.stdout == "nothing rerouted: rerouting is off (--no-reroute)\n"
+    assert json.loads(tiern("scenario", "bayan-obo-outage", "--no-reroute", "--by", "links",
+                            "-f", "json").stdout) == []
 
 
 def test_preset_sources_cite_no_missing_file():
