@@ -8,6 +8,7 @@ import streamlit as st
 
 from graphmodel import Network
 from graphmodel.backtest import real_event_presets
+from graphmodel.errors import TiernError
 from graphmodel.report import build_report, write_report
 
 from .data import BUNDLED, current_key
@@ -37,7 +38,12 @@ def report_button(net: Network) -> None:
             bar.progress(min(done / max(total, 1), 1.0), text=f"Building the report: {label}")
 
         events = real_event_presets() if current_key() == BUNDLED else ()
-        st.session_state["report_file"] = (key, build_report_bytes(net, fmt, progress, events))
+        try:
+            st.session_state["report_file"] = (key, build_report_bytes(net, fmt, progress, events))
+        except TiernError as error:   # e.g. a chart the PDF renderer could not draw: say why
+            bar.empty()
+            st.error(f"The report could not be built: {error}")
+            return
         bar.empty()
     built = st.session_state.get("report_file")
     if built and built[0] == key:

@@ -17,6 +17,7 @@ import typer
 from . import __version__
 from .commands import (analytics, backtest, basics, chokepoints, compliance, diff, events,
                        generate, neo4j, scenarios)
+from .commands._help import ReadableGroup, readable
 from .errors import TiernError, ValidationError, scrub_credentials
 
 app = typer.Typer(
@@ -26,6 +27,7 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     add_completion=False,
+    cls=ReadableGroup,
 )
 
 
@@ -47,6 +49,7 @@ for _commands in (analytics, backtest, basics, chokepoints, compliance, diff, ge
 # packages above graphmodel (the source adapters' `tiern ingest`) register through entry points
 for _entry in entry_points(group="tiern.commands"):
     _entry.load()(app)
+readable(app)   # plain value names in --help (N, PATH, ...) instead of typer's <int range>
 
 
 def _secrets(argv: list[str]) -> list[str]:

@@ -27,7 +27,7 @@ import plotly.graph_objects as go
 from . import __version__, plot
 from . import chokepoints as ch
 from .concentration import concentration
-from .errors import TiernError
+from .errors import OutputError, TiernError
 from .events import watch as watch_events
 from .explain import names_list, why
 from .exposure import exposure
@@ -36,6 +36,7 @@ from .output import markdown_table, markdown_text, output_path, write_text, writ
 from .progress import Progress
 from .schema import ALL_STAGES, STAGES
 from .summary import summary_by_stage_country
+from .terminal import is_share
 
 REPORT_FORMATS = ("html", "xlsx", "pdf", "md")
 #: Stages at which OEM supply is traced back to China.
@@ -489,7 +490,10 @@ def write_report(report: Report, path: Path, progress: Optional[Progress] = None
                          f"{', '.join('.' + f for f in REPORT_FORMATS)})")
     output_path(path)
     if suffix == "xlsx":
-        write_xlsx(xlsx_sheets(report), path)
+        sheets = xlsx_sheets(report)
+        write_xlsx(sheets, path, readme=xlsx_readme(report, sheets),
+                   shares={name: [c for c in table.columns if _is_percent(c) or is_share(str(c))]
+                           for name, table in sheets.items()})
     elif suffix == "md":
         write_text(to_markdown(report), path)
     elif suffix == "html":
@@ -519,6 +523,57 @@ def xlsx_sheets(report: Report) -> dict[str, pd.DataFrame]:
     sheets["Methodology"] = pd.DataFrame(report.methodology, columns=["topic", "definition"])
     sheets["Sources"] = report.sources
     return sheets
+
+
+#: What each sheet of the workbook holds (its README sheet); backtest sheets are described
+#: by :func:`xlsx_readme` from their kind.
+SHEET_NOTES = {
+    "Summary": "The report's headline: dataset, hash, data years, buyers, total demand, the "
+               "command that reproduces it, and the findings in words.",
+    "Top chokepoints": "The top facilities by criticality (share of the buyers' demand lost "
+                       "if the facility alone stops and nothing is rerouted), with why each "
+                       "is a chokepoint; buyers themselves are not ranked.",
+    "Facilities": "Every facility upstream of the buyers, ranked by criticality, with "
+                  "demand at risk, the buyers it is a single point of failure for, "
+                  "alternatives and their spare capacity, and qualification lead times.",
+    "Countries": "Every facility located in one country stops at once: the share of demand "
+                 "lost, at all buyers and at buyers outside the country.",
+    "Companies": "Every facility one group controls (majority stakes followed upward) stops "
+                 "at once: the share of demand lost.",
+    "Sinks": "Each buyer: its demand, the fewest facilities whose joint failure cuts it off "
+             "(min cut), its single points of failure and its largest dependency.",
+    "Concentration": "Per stage: capacity, China's share by location and by control, HHI by "
+                     "country and company (0-10,000), the top country and company.",
+    "China exposure": "Per buyer: the share of its supply tracing back to Chinese facilities "
+                      "at the mine, separator, metal and magnet stages, by location and by "
+                      "control.",
+    "Methodology": "Definitions and formulas behind every column.",
+    "Sources": "Every source the dataset cites, with the number of facility and link rows "
+               "citing it.",
+}
+_BACKTEST_NOTES = {
+    "errors": "observed against simulated per series: MAPE and MAE relative to the baseline, "
+              "on the fitted and held-out months, and the trough.",
+    "months": "observed and simulated values month by month.",
+    "stoppages": "the documented production stoppages and whether the model's buyers are "
+                 "short within a month of each.",
+}
+
+
+def xlsx_readme(report: Report, sheets: dict[str, pd.DataFrame]) -> dict[str, str]:
+    """Sheet name -> what it holds, for the workbook's README sheet. Shares are formatted
+    as percentages (the values keep full precision), quantities with thousands separators;
+    every header has a filter."""
+    notes = dict(SHEET_NOTES)
+    for event in report.backtests:
+        for kind, name in event["tables"].items():
+            notes[name] = f"Backtest of {event['name']}: {_BACKTEST_NOTES[kind]}"
+    return {name: notes.get(name, "") for name in sheets}
+
+
+def _is_percent(column) -> bool:
+    column = str(column)
+    return column in _PERCENT or "(location)" in column or "(control)" in column
 
 
 # Columns shown in the HTML/PDF/Markdown tables (the workbook keeps every column).
@@ -563,7 +618,7 @@ def _display(name: str, table: pd.DataFrame, names: pd.Series, limit: int = 25) 
             shown[column] = values.map(lambda ids: len(ids) if isinstance(ids, list) else 0)
         elif values.map(lambda v: isinstance(v, list)).any():
             shown[column] = values.map(lambda ids: names_list(ids, names, 3) if isinstance(ids, list) else "")
-        elif column in _PERCENT or "(location)" in column or "(control)" in column:
+        elif _is_percent(column):
             shown[column] = values.map(_pct)
         elif column == "largest_dependency":
             shown[column] = values.map(lambda i: names.get(i, i) if isinstance(i, str) else "")
@@ -609,8 +664,10 @@ td { border-bottom: 1px solid #d8dee6; padding: 3px 5px; vertical-align: top; }
 tr:nth-child(even) td { background: #f5f7fa; }
 tr { break-inside: avoid; }
 table { table-layout: fixed; }
+th, td { overflow-wrap: anywhere; hyphens: auto; }
+th { font-size: 8pt; vertical-align: bottom; }
 th.name { width: 28%%; }
-table.sources { font-size: 7.5pt; } table.sources td { word-break: break-all; }
+table.sources { font-size: 7.5pt; } th.source { width: 80%%; }
 .figure { margin: 8px 0 14px 0; break-inside: avoid; }
 .figure img { width: 100%%; }
 .why { margin: 0 0 8px 0; }
@@ -618,6 +675,17 @@ table.sources { font-size: 7.5pt; } table.sources td { word-break: break-all; }
 .note { color: #8a4b00; }
 ul.findings li { margin-bottom: 4px; }
 dl dt { font-weight: bold; margin-top: 8px; } dl dd { margin-left: 0; }
+"""
+
+
+#: Print edition (PDF, A4): the page's own width, a cover page with the findings, the
+#: sources as an appendix starting on a page of their own.
+_PRINT_CSS = """
+body { max-width: none; padding: 0; }
+.cover { break-after: page; }
+.cover h1 { font-size: 24pt; margin-top: 20mm; }
+.cover ul.findings { font-size: 11pt; }
+.appendix { break-before: page; }
 """
 
 
@@ -631,8 +699,10 @@ def to_html(report: Report, images: Optional[dict[str, str]] = None) -> str:
     names = _all_names(report)
     e = html.escape
     parts = [f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
-             f"<title>{e(meta['title'])}</title><style>{_CSS % {'hash': e(meta['hash'])}}</style>"
-             "</head><body>"]
+             f"<title>{e(meta['title'])}</title><style>{_CSS % {'hash': e(meta['hash'])}}"
+             f"{_PRINT_CSS if images is not None else ''}</style></head><body>"]
+    if images is not None:
+        parts.append("<section class='cover'>")
     parts.append(f"<h1>{e(meta['title'])}</h1>")
     parts.append(
         f"<p class='meta'>Dataset <b>{e(str(meta['name']))}</b> · hash <code>{e(meta['hash'])}</code> · "
@@ -642,6 +712,8 @@ def to_html(report: Report, images: Optional[dict[str, str]] = None) -> str:
     parts.append("<h2>Summary</h2><ul class='findings'>"
                  + "".join(f"<li>{e(line)}</li>" for line in report.findings) + "</ul>")
     parts += [f"<p class='note'>{e(note)}</p>" for note in report.notes]
+    if images is not None:
+        parts.append("</section>")
     figure_counter = iter(range(1000))
 
     def figure(name: str) -> str:
@@ -696,12 +768,17 @@ def to_html(report: Report, images: Optional[dict[str, str]] = None) -> str:
                                      limit=None))
     parts.append("<h2>Methodology</h2><dl>" + "".join(
         f"<dt>{e(topic)}</dt><dd>{e(text)}</dd>" for topic, text in report.methodology) + "</dl>")
-    parts.append("<h2>Data sources</h2>")
+    if images is not None:
+        parts.append("<section class='appendix'><h2>Appendix: data sources</h2>")
+    else:
+        parts.append("<h2>Data sources</h2>")
     parts.append(f"<p>Every figure comes from the dataset <b>{e(str(meta['name']))}</b> "
                  f"(content hash <code>{e(meta['hash'])}</code>, data years {e(meta['years'])}). "
                  f"Reproduce this report with <code>{e(meta['command'])}</code> on a dataset with "
                  "the same hash. Sources cited by the dataset (rows citing each):</p>")
     parts.append(_html_table(report.sources.astype(object), limit=None, css="sources"))
+    if images is not None:
+        parts.append("</section>")
     parts.append("</body></html>")
     return "\n".join(p for p in parts if p)
 
@@ -709,7 +786,7 @@ def to_html(report: Report, images: Optional[dict[str, str]] = None) -> str:
 def _html_table(table: pd.DataFrame, limit: Optional[int] = 25, css: str = "") -> str:
     e = html.escape
     rows = table if limit is None else table.head(limit)
-    head = "".join(f"<th class='{'name' if c == 'name' else ''}'>{e(str(c))}</th>"
+    head = "".join(f"<th class='{c if c in ('name', 'source') else ''}'>{e(str(c))}</th>"
                    for c in rows.columns)
     body = "".join("<tr>" + "".join(f"<td>{e(str(v))}</td>" for v in row) + "</tr>"
                    for row in rows.itertuples(index=False))
@@ -724,13 +801,17 @@ def _all_names(report: Report) -> pd.Series:
 
 def static_images(figures: dict[str, go.Figure], fmt: str = "svg",
                   progress: Optional[Progress] = None) -> dict[str, str]:
-    """Render figures to data URIs in one kaleido browser session (``plotly.io.write_images``).
+    """Render figures to data URIs in one kaleido browser session.
 
     Kaleido 1.x drives Chromium; it finds ``/usr/bin/chromium`` (or ``$BROWSER_PATH``).
+    Kaleido returns the errors of single figures instead of raising them (plotly's
+    ``write_images`` drops them), so every error and every image file that was not written
+    is collected and raised as one :class:`graphmodel.errors.OutputError` naming the charts
+    and the cause, before anything reads a missing file.
     """
     import os
 
-    import plotly.io as pio
+    import kaleido
 
     if "BROWSER_PATH" not in os.environ and Path("/usr/bin/chromium").exists():
         os.environ["BROWSER_PATH"] = "/usr/bin/chromium"
@@ -739,13 +820,34 @@ def static_images(figures: dict[str, go.Figure], fmt: str = "svg",
         progress(0, 1, f"rendering {len(names)} charts")
     with tempfile.TemporaryDirectory() as folder:
         files = [Path(folder) / f"figure{i}.{fmt}" for i in range(len(names))]
-        pio.write_images(fig=[figures[n] for n in names], file=files, format=fmt)
+        specs = [{"fig": figures[name], "path": file,
+                  "opts": {"format": fmt,
+                           "width": figures[name].layout.width or _IMAGE_SIZE[0],
+                           "height": figures[name].layout.height or _IMAGE_SIZE[1]}}
+                 for name, file in zip(names, files)]
+        try:
+            errors = kaleido.write_fig_from_object_sync(specs, cancel_on_error=False) or ()
+        except Exception as error:   # no browser, a crashed browser: the whole batch failed
+            raise OutputError(f"the report's charts could not be rendered as {fmt.upper()} "
+                              f"by kaleido (Chromium): {type(error).__name__}: {error}") from error
+        missing = [name for name, file in zip(names, files)
+                   if not file.exists() or file.stat().st_size == 0]
+        if errors or missing:
+            causes = "; ".join(f"{type(e).__name__}: {e}" for e in errors) or "no error reported"
+            raise OutputError(f"{len(missing) or len(errors)} of {len(names)} charts could not be "
+                              f"rendered as {fmt.upper()} by kaleido (Chromium)"
+                              + (f": {', '.join(missing)}" if missing else "")
+                              + f" ({causes})")
         mime = "image/svg+xml" if fmt == "svg" else f"image/{fmt}"
         uris = {name: f"data:{mime};base64," + base64.b64encode(file.read_bytes()).decode()
                 for name, file in zip(names, files)}
     if progress:
         progress(1, 1, "charts rendered")
     return uris
+
+
+#: Width and height (px) of a chart image when its layout sets none (plotly's own default).
+_IMAGE_SIZE = (700, 500)
 
 
 def to_markdown(report: Report) -> str:
@@ -793,4 +895,4 @@ def to_markdown(report: Report) -> str:
 
 
 __all__ = ["REPORT_FORMATS", "Report", "build_report", "write_report", "china_exposure",
-           "sources", "xlsx_sheets", "to_html", "to_markdown", "static_images"]
+           "sources", "xlsx_sheets", "xlsx_readme", "SHEET_NOTES", "to_html", "to_markdown", "static_images"]

@@ -250,6 +250,22 @@ def test_the_full_report_is_built_and_offered_for_download():
     assert at.download_button(key="report_download").label == "Download the report (.md)"
 
 
+def test_a_report_that_cannot_be_built_says_why(monkeypatch):
+    # the PDF's charts fail in kaleido: the page names the cause instead of a traceback
+    import kaleido
+
+    def broken(specs, **_):
+        raise ConnectionError("browser closed")
+
+    monkeypatch.setattr(kaleido, "write_fig_from_object_sync", broken)
+    at = open_app("chokepoints", "golden")
+    at.selectbox(key="report_format").set_value("pdf").run()
+    at.button(key="report_build").click().run()
+    assert not at.exception
+    assert any("could not be built" in e.value and "browser closed" in e.value for e in at.error)
+    assert not [b for b in at.get("download_button") if b.proto.id.endswith("report_download")]
+
+
 def test_report_markdown_names_the_dataset_hash(golden):
     from app_support.reports import build_report_bytes
 

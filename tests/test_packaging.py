@@ -95,3 +95,14 @@ def test_the_wheel_carries_the_event_rules_and_samples(installed, tmp_path):
     assert {p.name for p in (data / "events").iterdir()} >= {
         "rare-earths-2025-2026.rss.xml", "gdelt-events-rare-earths-2025-2026.csv",
         "watchlist-three-oems.yaml", "README.md"}
+
+
+def test_licence_is_an_spdx_expression():
+    # setuptools >= 77 reads project.license as an SPDX string; the older table form
+    # ({text = ...} or {file = ...}) is deprecated and stops working in 2027
+    import tomllib
+
+    project = tomllib.loads((Path(__file__).resolve().parents[1] / "pyproject.toml")
+                            .read_text(encoding="utf-8"))["project"]
+    assert project["license"] == "Apache-2.0"
+    assert not any(c.startswith("License ::") for c in project.get("classifiers", []))

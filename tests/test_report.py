@@ -17,7 +17,7 @@ from graphmodel.report import build_report, to_html, write_report
 from .cli_runner import tiern
 
 GOLDEN = str(example_path("golden"))
-SHEETS = ["Summary", "Top chokepoints", "Facilities", "Countries", "Companies", "Sinks",
+SHEETS = ["README", "Summary", "Top chokepoints", "Facilities", "Countries", "Companies", "Sinks",
           "Concentration", "China exposure", "Methodology", "Sources"]
 
 
@@ -89,6 +89,41 @@ def test_xlsx_has_one_styled_sheet_per_table(report, tmp_path):
     assert countries[0] == "CN" and len(countries) == 6
 
 
+def test_xlsx_is_formatted_filterable_and_explains_itself(report, tmp_path):
+    book = openpyxl.load_workbook(write_report(report, tmp_path / "report.xlsx"))
+    readme = {row[0]: row[1] for row in book["README"].iter_rows(min_row=2, values_only=True)}
+    assert list(readme) == SHEETS[1:] and all(text and len(text) > 30 for text in readme.values())
+    for name in SHEETS:
+        sheet = book[name]
+        assert sheet.freeze_panes == "A2", name
+        assert sheet.auto_filter.ref == sheet.dimensions, name
+    top = book["Top chokepoints"]
+    header = [c.value for c in top[1]]
+
+    def format_of(sheet, column):
+        col = [c.value for c in sheet[1]].index(column) + 1
+        return {sheet.cell(row=r, column=col).number_format for r in range(2, sheet.max_row + 1)}
+
+    assert format_of(top, "criticality") == {"0.0%"}
+    assert format_of(top, "demand_at_risk") <= {"#,##0", "#,##0.00"}
+    assert isinstance(top.cell(row=2, column=header.index("criticality") + 1).value, float)
+    concentration = book["Concentration"]
+    assert format_of(concentration, "share_location") == {"0.0%"}
+    assert format_of(concentration, "hhi_country") == {"#,##0"}
+    assert format_of(book["China exposure"], "mine (location)") == {"0.0%"}
+
+
+def test_cli_xlsx_tables_are_formatted_too(tmp_path):
+    out = tmp_path / "c.xlsx"
+    tiern("concentration", GOLDEN, "-o", out)
+    sheet = openpyxl.load_workbook(out)["concentration"]
+    header = [c.value for c in sheet[1]]
+    assert sheet.auto_filter.ref == sheet.dimensions and sheet.freeze_panes == "A2"
+    assert sheet.cell(row=2, column=header.index("share_location") + 1).number_format == "0.0%"
+    assert sheet.cell(row=2, column=header.index("capacity_total") + 1).number_format in \
+        ("#,##0", "#,##0.00")
+
+
 def test_html_is_interactive_offline_and_complete(report, tmp_path):
     path = write_report(report, tmp_path / "report.html")
     page = path.read_text(encoding="utf-8")
@@ -139,6 +174,71 @@ def test_pdf_renders_to_a4_pages(report, tmp_path):
     assert report.meta["hash"] in text and "Golden CN metal plant" in text
     # Charts are embedded as images: their text is drawn, e.g. axis titles with units.
     assert "Share of sink demand at risk (%)" in text
+    _check_a4_layout(path, report)
+
+
+#: The PDF's left and right page margins (report._CSS: @page margin ... 14mm), in points.
+MARGIN_PT = 14 / 25.4 * 72
+A4_PT = (595.28, 841.89)
+
+
+def _pdf_pages(path) -> list[str]:
+    text = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True,
+                          text=True, check=True).stdout
+    return text.split("\f")
+
+
+def _check_a4_layout(path, report):
+    """Every page A4; every word inside the side margins (tables fit or wrap); page 1 a cover
+    with the findings; the sources an appendix starting on a page of its own."""
+    info = subprocess.run(["pdfinfo", "-f", "1", "-l", "999", str(path)], capture_output=True,
+                          text=True, check=True).stdout
+    sizes = re.findall(r"Page\s+\d+ size:\s+([\d.]+) x ([\d.]+) pts", info)
+    assert sizes and all(abs(float(w) - A4_PT[0]) < 1 and abs(float(h) - A4_PT[1]) < 1
+                         for w, h in sizes)
+    bbox = subprocess.run(["pdftotext", "-bbox", str(path), "-"], capture_output=True,
+                          text=True, check=True).stdout
+    words = re.findall(r'<word xMin="([\d.]+)" yMin="[\d.]+" xMax="([\d.]+)"[^>]*>([^<]*)<', bbox)
+    assert len(words) > 500
+    outside = [(word, float(x0), float(x1)) for x0, x1, word in words
+               if float(x0) < MARGIN_PT - 1 or float(x1) > A4_PT[0] - MARGIN_PT + 1]
+    assert not outside, f"text outside the page margins: {outside[:10]}"
+    pages = _pdf_pages(path)
+    cover = pages[0]
+    assert "Summary" in cover and report.findings[0].split(":")[0][:40] in " ".join(cover.split())
+    assert f"Top {len(report.top)} chokepoints" not in cover     # the cover holds the summary
+    assert f"Top {len(report.top)} chokepoints" in pages[1]
+    appendix = [i for i, page in enumerate(pages) if "Appendix: data sources" in page]
+    assert len(appendix) == 1
+    assert pages[appendix[0]].lstrip().startswith("Appendix: data sources")
+    assert "Methodology" not in " ".join(pages[appendix[0]:])
+
+
+def test_chart_errors_are_raised_with_their_cause(report, monkeypatch):
+    # kaleido returns the errors of single figures instead of raising them; a chart it did
+    # not write must not surface later as a FileNotFoundError on its image file
+    import kaleido
+
+    from graphmodel.errors import OutputError
+    from graphmodel.report import static_images
+
+    def half(specs, **_):
+        for spec in specs[1:]:
+            spec["path"].write_text("<svg/>")
+        return (RuntimeError("Chromium tab crashed"),)
+
+    monkeypatch.setattr(kaleido, "write_fig_from_object_sync", half)
+    first = next(iter(report.figures))
+    with pytest.raises(OutputError, match=rf"1 of {len(report.figures)} charts could not be "
+                                          rf"rendered.*{re.escape(first)}.*Chromium tab crashed"):
+        static_images(report.figures)
+
+    def broken(specs, **_):
+        raise ConnectionError("browser closed")
+
+    monkeypatch.setattr(kaleido, "write_fig_from_object_sync", broken)
+    with pytest.raises(OutputError, match="ConnectionError: browser closed"):
+        static_images(report.figures)
 
 
 # --- charts -----------------------------------------------------------------------------------
@@ -179,7 +279,8 @@ def test_cli_chokepoints_json_and_options():
     # Defense demand only (oem_def, 20): sep_cn feeds magnet_cn (0.5 of oem_def) via metal_cn.
     assert [r["id"] for r in rows] == ["sep_cn", "sep_my", "sep_us"] and rows[0]["rank"] == 1
     table = tiern("chokepoints", GOLDEN, "--by", "company").stdout
-    assert table.splitlines()[1].split()[:3] == ["1", "CN", "Mining"]
+    first = next(line for line in table.splitlines() if line.split()[:1] == ["1"])
+    assert first.split()[:3] == ["1", "CN", "Mining"]
 
 
 def test_cli_errors_are_messages():
@@ -248,6 +349,9 @@ def test_backtests_section_in_every_format(tmp_path):
     book = openpyxl.load_workbook(write_report(report, tmp_path / "r.xlsx"))
     assert {"Backtest 2025 errors", "Backtest 2025 months", "Backtest 2025 stoppages"} <= \
         set(book.sheetnames)
+    readme = {row[0]: row[1] for row in book["README"].iter_rows(min_row=2, values_only=True)}
+    assert readme["Backtest 2025 errors"].startswith("Backtest of ") and "MAPE" in \
+        readme["Backtest 2025 errors"]
     static = to_html(report, images={name: "data:image/svg+xml;base64,AAAA"
                                      for name in report.figures})
     assert static.count("<img ") == len(report.figures)

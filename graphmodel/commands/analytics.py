@@ -9,7 +9,7 @@ import typer
 
 from graphmodel.choices import CAPACITY_BASES, EXPOSURE_BASES
 
-from ._common import FormatOpt, OutputOpt, PathArg, emit, load
+from ._common import FormatOpt, OutputOpt, PathArg, WideOpt, emit, load
 
 
 def register(app: typer.Typer) -> None:
@@ -31,6 +31,7 @@ def concentration_command(
     by: Optional[str] = typer.Option(None, "--by", help="Breakdown: material."),
     fmt: Optional[str] = FormatOpt,
     output: Optional[Path] = OutputOpt,
+    wide: bool = WideOpt,
 ) -> None:
     """Capacity concentration per stage: shares by location and control, HHI, top holders."""
     from graphmodel.concentration import concentration
@@ -39,7 +40,7 @@ def concentration_command(
     code = country_code(country)
     net = load(path)
     table = concentration(net, code, basis=basis, include_planned=include_planned, by=by)
-    emit(table, fmt, output, sheet="concentration")
+    emit(table, fmt, output, sheet="concentration", wide=wide)
 
 
 def exposure_command(
@@ -67,6 +68,7 @@ def exposure_command(
                                             "chain."),
     fmt: Optional[str] = FormatOpt,
     output: Optional[Path] = OutputOpt,
+    wide: bool = WideOpt,
 ) -> None:
     """Tier-N exposure: share of each facility's supply tracing back to a country at a stage."""
     from graphmodel.exposure import country_code, exposure, exposure_matrix
@@ -93,7 +95,42 @@ def exposure_command(
         table = exposure(net, code, stage, basis=basis)
     if sinks_only:
         table = table[table["id"].isin(sinks)].reset_index(drop=True)
-    emit(table, fmt, output, sheet="exposure")
+    from graphmodel.output import infer_format
+
+    if infer_format(fmt, output) != "table":
+        emit(table, fmt, output, sheet="exposure", wide=wide,
+             shares=[c for c in table.columns if c not in _EXPOSURE_KEYS])
+        return
+    view, shares, notes = _exposure_view(table, every_country)
+    emit(view, fmt, output, sheet="exposure", wide=wide, shares=shares, notes=notes)
+
+
+#: The columns of an exposure table that describe the facility (the rest are shares).
+_EXPOSURE_KEYS = ["id", "name", "stage", "country"]
+
+
+def _exposure_view(table, every_country: bool):
+    """The exposure table as a person reads it: most exposed first, facilities with no
+    exposure at all left out (counted in a note), the shares before the descriptions.
+
+    Only the ``table`` format gets this view; csv, json, xlsx and md keep every row in the
+    library's order (other tools read them)."""
+    shares = [c for c in table.columns if c not in _EXPOSURE_KEYS]
+    origins = [c for c in shares if c != "unknown"]
+    exposed = table[origins].fillna(0).max(axis=1) > 0
+    hidden = int((~exposed).sum())
+    order = table[origins].fillna(0).max(axis=1) if every_country else table["share"]
+    view = table[exposed].assign(_order=order[exposed]).sort_values(
+        "_order", ascending=False, kind="stable").drop(columns="_order")
+    keys = [c for c in _EXPOSURE_KEYS if c in view.columns]
+    view = view[keys[:1] + shares + keys[1:]].reset_index(drop=True)
+    notes = []
+    if hidden:
+        unreached = int((~exposed & (table["unknown"] >= 1)).sum())
+        notes.append(f"{hidden} of {len(table)} facilities with no supply from the origin "
+                     f"left out ({unreached} of them unknown 100%: upstream of the stage or "
+                     "not reached from it); -f csv or -f json lists every facility")
+    return view, shares, notes
 
 
 def crma_command(
@@ -109,6 +146,7 @@ def crma_command(
                                 help="Show every stage x origin-country share instead."),
     fmt: Optional[str] = FormatOpt,
     output: Optional[Path] = OutputOpt,
+    wide: bool = WideOpt,
 ) -> None:
     """EU CRMA style check: stages where one third country exceeds the threshold of the
     buyer set's supply."""
@@ -121,7 +159,7 @@ def crma_command(
         else:
             table = crma_check(net, buyers, threshold=threshold, basis=basis, weights=weights,
                                progress=progress)
-    emit(table, fmt, output, sheet="crma")
+    emit(table, fmt, output, sheet="crma", wide=wide)
 
 
 @contextmanager

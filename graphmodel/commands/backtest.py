@@ -8,7 +8,7 @@ from typing import Optional
 import typer
 
 from graphmodel.limits import MAX_BOOTSTRAP, MAX_SEED
-from ._common import FormatOpt, OutputOpt, PathArg, emit, load
+from ._common import FormatOpt, OutputOpt, PathArg, WideOpt, emit, load
 
 BY_CHOICES = ("month", "series", "stoppages", "response")
 
@@ -50,6 +50,7 @@ def backtest(
                                       show_default=False),
     fmt: Optional[str] = FormatOpt,
     output: Optional[Path] = OutputOpt,
+    wide: bool = WideOpt,
 ) -> None:
     """Replay a real event: observed vs simulated per month, errors, and the stoppage list.
 
@@ -99,9 +100,9 @@ def backtest(
         optimal = "all demand met over the horizon" if tts != tts else \
             f"time to survive {tts:.2f} months (into {month_name(int(tts), month0)})"
         print(f"response: simulated {simulated}; optimal {optimal}", file=sys.stderr)
-        emit(table, fmt, output, sheet=by)
+        emit(table, fmt, output, sheet=by, wide=wide)
         return
-    emit(result.table(by), fmt, output, sheet=by)
+    emit(result.table(by), fmt, output, sheet=by, wide=wide)
 
 
 def calibrate(
@@ -121,6 +122,7 @@ def calibrate(
                                    "nothing)."),
     fmt: Optional[str] = typer.Option(None, "--format", "-f", help="Format of the parameter "
                                       "table on stdout: table|csv|json|md.", show_default=False),
+    wide: bool = WideOpt,
 ) -> None:
     """Fit a preset's free parameters (observed.free) to the observed months.
 
@@ -138,7 +140,7 @@ def calibrate(
     scenario_path, spec = _load_event(event)
     net = load(path)
     if stoppages:
-        _fit_stoppages(net, spec, scenario_path, fit_until, fmt, output)
+        _fit_stoppages(net, spec, scenario_path, fit_until, fmt, output, wide)
         return
     result = fit(net, spec, scenario_path.name, scenario_path, fit_until=fit_until, seed=seed,
                  bootstrap=bootstrap)
@@ -150,10 +152,10 @@ def calibrate(
         output.parent.mkdir(parents=True, exist_ok=True)
         output.write_text(calibrated_yaml(scenario_path, spec, result), encoding="utf-8")
         print(f"wrote {output}", file=sys.stderr)
-    emit(result.parameters, fmt, None)
+    emit(result.parameters, fmt, None, wide=wide)
 
 
-def _fit_stoppages(net, spec, scenario_path, fit_until, fmt, output) -> None:
+def _fit_stoppages(net, spec, scenario_path, fit_until, fmt, output, wide) -> None:
     import pandas as pd   # noqa: PLC0415 (start-up speed)
 
     from graphmodel.calibrate import fit_stocks_to_stoppages
@@ -168,4 +170,4 @@ def _fit_stoppages(net, spec, scenario_path, fit_until, fmt, output) -> None:
         state = "not in the network" if pd.isna(row.short_in_model) else \
             ("short within a month" if row.short_in_model else off)
         print(f"{row.split} {row.date} {row.company}: {state}", file=sys.stderr)
-    emit(result.sectors, fmt, None)
+    emit(result.sectors, fmt, None, wide=wide)

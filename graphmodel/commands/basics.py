@@ -7,7 +7,7 @@ from typing import Optional
 
 import typer
 
-from ._common import FormatOpt, OutputOpt, PathArg, emit, load
+from ._common import FormatOpt, OutputOpt, PathArg, WideOpt, emit, load
 
 # Analytics are imported inside the commands, for start-up speed (see graphmodel.commands).
 
@@ -35,6 +35,7 @@ def summary(
                                 "reported vs estimated figures, by supplier stage)"),
     fmt: Optional[str] = FormatOpt,
     output: Optional[Path] = OutputOpt,
+    wide: bool = WideOpt,
 ) -> None:
     """Counts and operating capacity by stage and country (never summing across units), and
     the share of flow tonnage resting on reported figures."""
@@ -47,7 +48,9 @@ def summary(
               "flow-basis": flow_basis}
     if by not in tables:
         raise typer.BadParameter("expected stage-country, stage or flow-basis", param_hint="--by")
-    emit(tables[by](net), fmt, output, sheet="summary")
+    # flow-basis: "unknown" is tonnage there (volume on links of unknown basis), not a share
+    shares = ["reported_share"] if by == "flow-basis" else None
+    emit(tables[by](net), fmt, output, sheet="summary", wide=wide, shares=shares)
     if infer_format(fmt, output) == "table" and output is None:
         sys.stdout.write("\n" + reported_share_line(net) + "\n")
 

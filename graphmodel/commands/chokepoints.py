@@ -8,17 +8,19 @@ from typing import List, Optional
 
 import typer
 
-from ._common import FormatOpt, OutputOpt, PathArg, emit, load
+from ._common import FormatOpt, OutputOpt, PathArg, WideOpt, emit, load
 
 # Analytics are imported inside the commands, for start-up speed (see graphmodel.commands).
 
-#: Columns shown by ``--format table`` (a terminal is narrow); every other format has all.
+#: Columns shown by ``--format table`` (a terminal is narrow), the ranking's figures before
+#: the descriptive text, so that what a narrow terminal leaves out is the least needed;
+#: every other format has all the columns in the library's order.
 TABLE_COLUMNS = {
-    "facility": ["rank", "id", "name", "stage", "country", "owner", "criticality",
-                 "criticality_linear", "demand_at_risk", "single_point_for", "alternatives", "n_alternatives",
-                 "fastest_qualification_months"],
-    "group": ["rank", "group", "name", "control_country", "facilities", "criticality",
-              "demand_at_risk", "external_demand_at_risk", "single_point_for", "sinks_affected"],
+    "facility": ["rank", "id", "stage", "country", "criticality", "criticality_linear",
+                 "demand_at_risk", "n_alternatives", "single_point_for", "name", "owner",
+                 "alternatives", "fastest_qualification_months"],
+    "group": ["rank", "group", "criticality", "demand_at_risk", "external_demand_at_risk",
+              "sinks_affected", "single_point_for", "facilities", "name", "control_country"],
 }
 
 SinksOpt = typer.Option(
@@ -60,13 +62,17 @@ def chokepoints(
                            help="facility | country | company | input (the input groups of "
                                 "facilities with recipes: small by mass, held by one country "
                                 "first)"),
-    exclude_sinks: bool = typer.Option(False, "--exclude-sinks",
-                                       help="Leave the sinks themselves out of the ranking."),
+    exclude_sinks: bool = typer.Option(True, "--exclude-sinks/--include-sinks",
+                                       help="Leave the sinks themselves out of the ranking (the "
+                                            "default, as in the app and the report: a sink's "
+                                            "own demand makes it critical to itself), or "
+                                            "rank them too."),
     exclude_country: Optional[str] = typer.Option(
         None, "--exclude-country", help="Leave suppliers in this country (ISO alpha-2) out of "
         "the alternatives, as for a shock to that country.", show_default=False),
     fmt: Optional[str] = FormatOpt,
     output: Optional[Path] = OutputOpt,
+    wide: bool = WideOpt,
 ) -> None:
     """Rank facilities (or countries, companies) by the share of sink demand lost if they fail.
 
@@ -88,17 +94,15 @@ def chokepoints(
     if by == "input":
         from graphmodel.recipe_criticality import critical_inputs
 
-        if sinks or exclude_sinks or exclude_country:
-            raise typer.BadParameter("--sinks, --exclude-sinks and --exclude-country do not "
-                                     "apply to --by input")
+        if sinks or exclude_country:
+            raise typer.BadParameter("--sinks and --exclude-country do not apply to --by input")
         table = critical_inputs(load(path))
         if stage:
             table = table[table["stage"] == stage].reset_index(drop=True)
-        emit(table.head(top) if top else table, fmt, output, sheet="critical_inputs")
+        emit(table.head(top) if top else table, fmt, output, sheet="critical_inputs", wide=wide)
         return
-    if by != "facility" and (stage or exclude_sinks or exclude_country):
-        raise typer.BadParameter("--stage, --exclude-sinks and --exclude-country apply to "
-                                 "--by facility only")
+    if by != "facility" and (stage or exclude_country):
+        raise typer.BadParameter("--stage and --exclude-country apply to --by facility only")
     net = load(path)
     with progress_bar("chokepoints") as progress:
         if by == "facility":
@@ -109,7 +113,7 @@ def chokepoints(
             table = ch.chokepoints_by_group(net, by=by, top=top, sinks=sinks, progress=progress)
     if infer_format(fmt, output) == "table":
         table = table[TABLE_COLUMNS["facility" if by == "facility" else "group"]]
-    emit(table, fmt, output, sheet=f"chokepoints_{by}")
+    emit(table, fmt, output, sheet=f"chokepoints_{by}", wide=wide)
 
 
 def report(

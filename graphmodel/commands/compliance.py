@@ -9,7 +9,7 @@ from typing import List, Optional
 
 import typer
 
-from ._common import FormatOpt, OutputOpt, PathArg, emit, load
+from ._common import FormatOpt, OutputOpt, PathArg, WideOpt, emit, load
 
 # Analytics are imported inside the commands, for start-up speed (see graphmodel.commands).
 
@@ -68,6 +68,7 @@ def compliance(
     rules_file: Optional[List[Path]] = RulesFileOpt,
     fmt: Optional[str] = FormatOpt,
     output: Optional[Path] = OutputOpt,
+    wide: bool = WideOpt,
 ) -> None:
     """Evaluate compliance rules: per facility the compliant share of its magnet supply, the
     offending upstream facilities, a Tier-N trace and what would have to change."""
@@ -88,7 +89,7 @@ def compliance(
         table = evaluate(net, chosen, as_of=day, all_sinks=all_sinks,
                          cots_threshold=cots_threshold, cots_exempt_when=cots_exempt_when,
                          buyers=_split(buyers))
-    emit(table, fmt, output, sheet="compliance")
+    emit(table, fmt, output, sheet="compliance", wide=wide)
 
 
 def rules(
@@ -96,11 +97,13 @@ def rules(
     as_of: Optional[str] = AsOfOpt,
     fmt: Optional[str] = FormatOpt,
     output: Optional[Path] = OutputOpt,
+    wide: bool = WideOpt,
 ) -> None:
     """List the rules (built-in and --rules-file) with their dates, scope and sources."""
     from graphmodel.compliance import load_rules, rules_table
 
-    emit(rules_table(load_rules(rules_file), _date(as_of)), fmt, output, sheet="rules")
+    emit(rules_table(load_rules(rules_file), _date(as_of)), fmt, output, sheet="rules",
+         wide=wide)
 
 
 def assurance(
@@ -114,6 +117,7 @@ def assurance(
                                                   "graphmodel/compliance/data/assurance.yaml)."),
     fmt: Optional[str] = FormatOpt,
     output: Optional[Path] = OutputOpt,
+    wide: bool = WideOpt,
 ) -> None:
     """Per sink and stage: the share of supply passing only through facilities holding the
     assurances that stage requires, the gaps, and the overall coverage (stage 'all')."""
@@ -125,7 +129,7 @@ def assurance(
     stack = load_stack(standards)
     table = (assurance_gaps(net, sink or None, stack) if gaps
              else assurance_ladder(net, sink or None, stack))
-    emit(table, fmt, output, sheet="assurance")
+    emit(table, fmt, output, sheet="assurance", wide=wide)
 
 
 def qualify(
@@ -140,6 +144,7 @@ def qualify(
     rules_file: Optional[List[Path]] = RulesFileOpt,
     fmt: Optional[str] = FormatOpt,
     output: Optional[Path] = OutputOpt,
+    wide: bool = WideOpt,
 ) -> None:
     """Which suppliers can meet the customer's spec for a material (and with which grade),
     which are qualified, and the months to qualify each alternative. Unknown capability is
@@ -149,12 +154,13 @@ def qualify(
     from graphmodel.compliance.qualification import requirement_chain
 
     if chain:
-        emit(requirement_chain(load(path), customer, material), fmt, output, sheet="chain")
+        emit(requirement_chain(load(path), customer, material), fmt, output, sheet="chain",
+             wide=wide)
         return
     chosen = None
     if rule is not None:
         chosen = select_rules(load_rules(rules_file), rule, dt.date.today(), kind="sourcing")[0]
-    emit(run(load(path), customer, material, chosen), fmt, output, sheet="qualify")
+    emit(run(load(path), customer, material, chosen), fmt, output, sheet="qualify", wide=wide)
 
 
 def change(
@@ -169,6 +175,7 @@ def change(
                                                 "YAML for `tiern scenario` to this file."),
     fmt: Optional[str] = FormatOpt,
     output: Optional[Path] = OutputOpt,
+    wide: bool = WideOpt,
 ) -> None:
     """A source change as an engineering event: spec deltas, downstream requalification and
     months until the new route is usable; optionally a scenario file for the engine."""
@@ -184,18 +191,20 @@ def change(
         scenario_out.write_text(dump_yaml(result.scenario, sort_keys=False), encoding="utf-8")
         _note(f"wrote {scenario_out}")
     _note(f"months until the new route is usable everywhere: {result.months_until_usable:g}")
-    emit(result.affected if view == "affected" else result.links, fmt, output, sheet="change")
+    emit(result.affected if view == "affected" else result.links, fmt, output, sheet="change",
+         wide=wide)
 
 
 def capacity_gap(
     path: Optional[Path] = PathArg,
     fmt: Optional[str] = FormatOpt,
     output: Optional[Path] = OutputOpt,
+    wide: bool = WideOpt,
 ) -> None:
     """Qualified vs nameplate capacity per stage and country (per unit; never summed across)."""
     from graphmodel.compliance.qualification import capacity_gap as run
 
-    emit(run(load(path)), fmt, output, sheet="capacity")
+    emit(run(load(path)), fmt, output, sheet="capacity", wide=wide)
 
 
 def supply_risk(
@@ -209,6 +218,7 @@ def supply_risk(
                                        "trade_factor (default: the shipped approximate table)."),
     fmt: Optional[str] = FormatOpt,
     output: Optional[Path] = OutputOpt,
+    wide: bool = WideOpt,
 ) -> None:
     """EU supply-risk indicator per stage (JRC method): governance-weighted HHI of global
     supply and EU sourcing, import reliance, end-of-life recycling and substitution."""
@@ -220,7 +230,7 @@ def supply_risk(
     for fid in ids or []:
         net.facility(fid)
     table = run(net, ids, read_inputs(inputs), read_wgi(wgi))
-    emit(table, fmt, output, sheet="supply_risk")
+    emit(table, fmt, output, sheet="supply_risk", wide=wide)
 
 
 def _split(text: Optional[str]) -> Optional[list[str]]:

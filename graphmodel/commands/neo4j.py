@@ -16,7 +16,7 @@ import typer
 
 from ..limits import MAX_STORE_BATCH
 from ..choices import DEFAULT_STORE_BATCH as DEFAULT_BATCH_SIZE
-from ._common import FormatOpt, OutputOpt, PathArg, emit, load
+from ._common import FormatOpt, OutputOpt, PathArg, WideOpt, emit, load
 
 if TYPE_CHECKING:
     from ..store.neo4j import Neo4jStore, TierFilter
@@ -132,6 +132,7 @@ def trace(
                                              "filters for that tier)."),
     dataset: Optional[str] = DatasetOpt,
     fmt: Optional[str] = FormatOpt, output: Optional[Path] = OutputOpt,
+    wide: bool = WideOpt,
     uri: Optional[str] = UriOpt, user: Optional[str] = UserOpt,
     password: Optional[str] = PasswordOpt, database: Optional[str] = DatabaseOpt,
     dialect: Optional[str] = DialectOpt,
@@ -148,7 +149,7 @@ def trace(
         filters[k] = one
     with _store(uri, user, password, database, dialect) as store:
         frame = store.trace(facility, depth, filters, dataset=dataset)
-    emit(frame, fmt, output, sheet="trace")
+    emit(frame, fmt, output, sheet="trace", wide=wide)
 
 
 @neo4j_app.command()
@@ -160,6 +161,7 @@ def exposure(
                                              "steps (default: facility count + 50)."),
     dataset: Optional[str] = DatasetOpt,
     fmt: Optional[str] = FormatOpt, output: Optional[Path] = OutputOpt,
+    wide: bool = WideOpt,
     uri: Optional[str] = UriOpt, user: Optional[str] = UserOpt,
     password: Optional[str] = PasswordOpt, database: Optional[str] = DatabaseOpt,
     dialect: Optional[str] = DialectOpt,
@@ -170,7 +172,7 @@ def exposure(
                                iterations=iterations)
     if of != "all":
         frame = frame[frame["stage"] == of].reset_index(drop=True)
-    emit(frame, fmt, output, sheet="exposure")
+    emit(frame, fmt, output, sheet="exposure", wide=wide)
 
 
 @neo4j_app.command()

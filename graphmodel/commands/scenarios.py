@@ -8,7 +8,7 @@ from typing import Optional
 import typer
 
 from graphmodel.limits import MAX_MC_BATCH, MAX_RUNS, MAX_SEED
-from ._common import FormatOpt, OutputOpt, PathArg, emit, load
+from ._common import FormatOpt, OutputOpt, PathArg, WideOpt, emit, load
 
 # Analytics are imported inside the commands, for start-up speed (see graphmodel.commands).
 
@@ -53,6 +53,7 @@ def scenario(
                                  "linear programmes for time to survive and least loss)"),
     fmt: Optional[str] = FormatOpt,
     output: Optional[Path] = OutputOpt,
+    wide: bool = WideOpt,
 ) -> None:
     """Run a disruption scenario: per-sink supply, lost volume, time to survive and recover.
 
@@ -83,7 +84,7 @@ def scenario(
         raise typer.BadParameter("--element and --facility filter the balance view: add "
                                  "--by balance", param_hint="--element")
     if runs is not None or seed is not None:
-        _monte_carlo(net, spec, runs, seed, batch_size, reroute, inventory, fmt, output)
+        _monte_carlo(net, spec, runs, seed, batch_size, reroute, inventory, fmt, output, wide)
         return
     if response == "optimal":
         from graphmodel.scenarios.optimal import run_optimal
@@ -119,14 +120,24 @@ def scenario(
     if output is not None and (fmt == "xlsx" or (fmt is None and output.suffix == ".xlsx")):
         from graphmodel.output import write_xlsx
 
-        write_xlsx({"sinks": result.sinks, "stages": result.stages, "months": result.months,
-                    "links": result.links}, output)
+        months = result.months   # one column per sink: its supply as a share of its baseline
+        write_xlsx({"sinks": result.sinks, "stages": result.stages, "months": months,
+                    "links": result.links}, output,
+                   shares={"months": [c for c in months.columns if c != "month"]})
         print(f"wrote {output}", file=sys.stderr)
         return
-    emit(result.table(by), fmt, output, sheet=by)
+    table = result.table(by)
+    shares = None
+    if by == "month":   # one column per sink: its supply as a share of its baseline
+        shares = [c for c in table.columns if c != "month"]
+    empty = "no rows"
+    if by == "links":
+        empty = ("nothing rerouted: rerouting is off (--no-reroute)" if no_reroute else
+                 "nothing rerouted: no link carried volume beyond its baseline in this scenario")
+    emit(table, fmt, output, sheet=by, wide=wide, shares=shares, empty=empty)
 
 
-def _monte_carlo(net, spec, runs, seed, batch_size, reroute, inventory, fmt, output) -> None:
+def _monte_carlo(net, spec, runs, seed, batch_size, reroute, inventory, fmt, output, wide) -> None:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 
     from graphmodel.scenarios.montecarlo import batch_size_for, run_monte_carlo
@@ -143,7 +154,7 @@ def _monte_carlo(net, spec, runs, seed, batch_size, reroute, inventory, fmt, out
                                  inventory=inventory,
                                  progress=lambda done, total: bar.update(task, completed=done))
     print(f"{runs} runs, seed {result.seed}", file=sys.stderr)
-    emit(result.summary, fmt, output, sheet="monte_carlo")
+    emit(result.summary, fmt, output, sheet="monte_carlo", wide=wide)
 
 
 def _stderr_console():
@@ -152,11 +163,41 @@ def _stderr_console():
     return Console(stderr=True)
 
 
-def scenario_presets(fmt: Optional[str] = FormatOpt, output: Optional[Path] = OutputOpt) -> None:
-    """List the scenario presets shipped in data/scenarios/."""
+def scenario_presets(fmt: Optional[str] = FormatOpt, output: Optional[Path] = OutputOpt,
+                     wide: bool = WideOpt) -> None:
+    """List the scenario presets shipped in data/scenarios/.
+
+    The table format prints one paragraph per preset, wrapped to the terminal (--wide: one
+    table row each); csv, json, xlsx and md give the table.
+    """
+    from graphmodel.output import infer_format
     from graphmodel.scenarios.presets import preset_table
 
-    emit(preset_table(), fmt, output, sheet="presets")
+    table = preset_table()
+    if infer_format(fmt, output) != "table" or wide or output is not None:
+        emit(table, fmt, output, sheet="presets", wide=wide)
+        return
+    sys.stdout.write(_preset_paragraphs(table))
+
+
+def _preset_paragraphs(table) -> str:
+    """Each preset as a heading line and its description and source wrapped to the terminal."""
+    import textwrap
+
+    from graphmodel.terminal import terminal_width
+
+    width = max(min(terminal_width(), 100), 40)
+    blocks = []
+    for row in table.itertuples():
+        lines = textwrap.wrap(f"{row.preset}: {row.name} ({row.horizon_months} months, "
+                              f"{row.shocks} shock{'s' if row.shocks != 1 else ''})", width,
+                              subsequent_indent="  ", break_on_hyphens=False)
+        for label, text in (("", row.description), ("source: ", row.source)):
+            if isinstance(text, str) and text:
+                lines += textwrap.wrap(label + text, width, initial_indent="  ",
+                                       subsequent_indent="  ", break_on_hyphens=False)
+        blocks.append("\n".join(lines))
+    return "\n\n".join(blocks) + "\n"
 
 
 def rei(
@@ -168,6 +209,7 @@ def rei(
     top: Optional[int] = typer.Option(None, "--top", min=1, help="Show only the first N rows."),
     fmt: Optional[str] = FormatOpt,
     output: Optional[Path] = OutputOpt,
+    wide: bool = WideOpt,
 ) -> None:
     """Risk Exposure Index ranking: sink demand lost in a full outage of each facility."""
     from graphmodel.scenarios.rei import risk_exposure_index
@@ -176,4 +218,4 @@ def rei(
         raise typer.BadParameter("give --weeks or --months, not both", param_hint="--weeks")
     duration = weeks * 12.0 / 52.0 if weeks is not None else (months if months is not None else 3.0)
     table = risk_exposure_index(load(path), duration)
-    emit(table.head(top) if top else table, fmt, output, sheet="rei")
+    emit(table.head(top) if top else table, fmt, output, sheet="rei", wide=wide)

@@ -26,13 +26,21 @@ def resolve(name_or_path: str | Path) -> Path:
     raise ScenarioFileError(str(name_or_path), [("", f"no such scenario file or preset (presets: {known})")])
 
 
+def _one_line(text) -> object:
+    return " ".join(text.split()) if isinstance(text, str) else text
+
+
 def preset_table() -> pd.DataFrame:
-    """Presets as a table: preset (file stem), name, horizon, shocks, description, source."""
+    """Presets as a table: preset (file stem), name, horizon, shocks, description, source.
+
+    Description and source are YAML folded text; their line breaks and runs of spaces are
+    written as single spaces (a literal line break in a table cell helps no reader)."""
     rows = []
     for path in preset_paths():
         scenario = load_scenario(path)
         rows.append({"preset": path.stem, "name": scenario.name,
                      "horizon_months": scenario.horizon_months, "shocks": len(scenario.shocks),
-                     "description": scenario.description, "source": scenario.source})
+                     "description": _one_line(scenario.description),
+                     "source": _one_line(scenario.source)})
     return pd.DataFrame(rows, columns=["preset", "name", "horizon_months", "shocks",
                                        "description", "source"])
