@@ -409,18 +409,18 @@ def frame_with(at: AppTest, column: str):
 
 
 def test_sinks_to_plot_follow_a_preset_change():
-    # china-october-2025-package leaves 15 of 30 sinks short; china-2010-export-quota only one.
-    # A selection kept from the first would plot six sinks at 100% beside "1 of 30 short".
+    # china-october-2025-package leaves 16 of 30 sinks short; china-2010-export-quota two.
+    # A selection kept from the first would plot six sinks, four at 100%, beside "2 of 30 short".
     at = open_app("scenarios", "bundled", query={"scenario": "china-october-2025-package"})
     assert_clean(at)
-    assert {m.label: m.value for m in at.metric}["Sinks short of supply"] == "15 of 30"
+    assert {m.label: m.value for m in at.metric}["Sinks short of supply"] == "16 of 30"
     lines = supply_lines(figures_of(at)[0])
     assert len(lines) == 6 and all(low < 99.9 for low in lines.values())
     at.selectbox(key="qp:scenario").set_value("china-2010-export-quota").run()
     assert_clean(at)
-    assert {m.label: m.value for m in at.metric}["Sinks short of supply"] == "1 of 30"
+    assert {m.label: m.value for m in at.metric}["Sinks short of supply"] == "2 of 30"
     lines = supply_lines(figures_of(at)[0])
-    assert len(lines) == 1 and all(low < 99.9 for low in lines.values()), lines
+    assert len(lines) == 2 and all(low < 99.9 for low in lines.values()), lines
 
 
 def test_compare_two_custom_scenarios_shows_both_summaries_and_the_differences():
@@ -451,8 +451,8 @@ def test_compare_with_another_preset():
                                                   "compare": "china-october-2025-package"})
     assert_clean(at)
     summary = frame_with(at, "B - A").set_index("measure")
-    assert summary.loc["Sinks short of supply", "A"] == "1 of 30"
-    assert summary.loc["Sinks short of supply", "B"] == "15 of 30"
+    assert summary.loc["Sinks short of supply", "A"] == "2 of 30"
+    assert summary.loc["Sinks short of supply", "B"] == "16 of 30"
     assert summary.loc["Sinks short of supply", "B - A"] == "+14"
     # B has sinks short and none recovered within its horizon: not "none" (nothing short)
     assert summary.loc["Last recovery (TTR)", "B"] == "not within the horizon"
