@@ -13,12 +13,20 @@ for scale tests and benchmarks:
 * owners (about one per ten facilities, Zipf-sized) under parent groups with majority or
   minority stakes, so "control" differs from "location";
 * ~1% recycling back-links (sink -> recycler -> magnet/alloy) and ~5% candidate links;
+* topology knobs (:class:`GeneratorSettings`; all off by default, when the network is the
+  one described above): a target share of facilities in recycling loops (``loop_share``,
+  up to 30%) with the loops' length (``loop_length``), the number of recyclers
+  (``recyclers``) and where scrap is collected (``recycler_placement``); the supply depth
+  (``depth`` tiers, extra tiers inside the downstream stages); the in-degree distribution
+  (``degree_distribution``: Poisson or power law); and one giant strongly connected
+  component (``giant_component``) as the extreme;
 * with ``recipes=True``: heavy rare earths (Dy and Tb oxide from some separators, Dy and
   Tb metal from some metal makers, bought by alloy and magnet makers) and a ``recipes``
   table for the metal, alloy, magnet and motor stages (see :data:`SYNTHETIC_RECIPES`).
 
-Everything is vectorised with NumPy and seeded: the same ``(n_facilities, seed)`` always
-gives the same tables, byte for byte.
+Everything is vectorised with NumPy and seeded: the same settings always give the same
+tables, byte for byte. The topology knobs draw from their own streams (``[seed, 2]``), so
+the layered part of a looped network is the one generated without loops.
 """
 from __future__ import annotations
 
@@ -26,6 +34,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+import scipy.sparse as sp
+from scipy.sparse import csgraph
 
 from .build import network_from_records
 from .schema import STAGES
@@ -46,6 +56,13 @@ COUNTRIES = np.array([
     "IN", "TH", "RU", "MG", "NG", "ZA", "NA", "MX", "PL", "CZ", "IT", "ES", "SE", "FI", "TW",
 ])
 MID_STAGES = ("mrec", "separator", "metal", "alloy", "magnet")
+#: Largest share of looped facilities the generator aims at.
+MAX_LOOP_SHARE = 0.3
+#: Stages that send scrap to recyclers, per ``recycler_placement``.
+SCRAP_STAGES = {"downstream": ("magnet", "motor", "oem"),
+                "spread": ("metal", "alloy", "magnet", "motor", "oem")}
+#: Stages that take extra supply tiers (``depth`` > 9), in turn.
+DEEP_STAGES = ("oem", "motor", "magnet", "alloy", "metal", "separator", "mrec", "concentrator")
 SOURCE = "synthetic (tiern generate)"
 
 
@@ -63,6 +80,53 @@ class GeneratorSettings:
     pareto_shape: float = 1.2
     skip_stage_probability: float = 0.05
     recipes: bool = False
+    #: share of facilities (recyclers included) that sit in recycling loops, 0 to 0.3;
+    #: None keeps the default ~1% recycling back-links; 0 gives an acyclic network
+    loop_share: float | None = None
+    #: supply steps a recycled flow climbs back: scrap from a facility returns through a
+    #: recycler to its ancestor this many links upstream (a loop of loop_length + 2 nodes)
+    loop_length: int = 2
+    #: number of recyclers (None: ``recycler_share`` of the facilities)
+    recyclers: int | None = None
+    #: where scrap is collected: "downstream" (magnet, motor and OEM facilities) or
+    #: "spread" (every stage from metal on)
+    recycler_placement: str = "downstream"
+    #: supply tiers (>= 9, one per stage); extra tiers split downstream stages into
+    #: sub-tiers whose facilities buy from the sub-tier before (e.g. tier-2 motor suppliers)
+    depth: int = 9
+    #: in-degree of buyers: "poisson" (1 + Poisson(k - 1)) or "powerlaw" (1 + a rounded
+    #: Lomax draw of shape ``degree_shape`` with mean k - 1)
+    degree_distribution: str = "poisson"
+    degree_shape: float = 2.5
+    #: close almost every facility into one strongly connected component (the extreme)
+    giant_component: bool = False
+
+    def __post_init__(self):
+        if self.loop_share is not None and not 0 <= self.loop_share <= MAX_LOOP_SHARE:
+            raise ValueError(f"loop_share must be between 0 and {MAX_LOOP_SHARE}")
+        if self.loop_length < 1:
+            raise ValueError("loop_length must be at least 1")
+        if self.recyclers is not None and self.recyclers < (0 if self.loop_share == 0 else 1):
+            raise ValueError("recyclers must be at least 1 when the network has loops")
+        if self.recycler_placement not in SCRAP_STAGES:
+            raise ValueError(f"recycler_placement must be one of {sorted(SCRAP_STAGES)}")
+        if self.depth < len(STAGES):
+            raise ValueError(f"depth must be at least {len(STAGES)} (one tier per stage)")
+        if self.degree_distribution not in ("poisson", "powerlaw"):
+            raise ValueError("degree_distribution must be 'poisson' or 'powerlaw'")
+        if self.degree_distribution == "powerlaw" and self.degree_shape <= 1:
+            raise ValueError("degree_shape must exceed 1 (a finite mean)")
+        if self.recipes and (self.depth > len(STAGES) or self.loop_share
+                             or self.giant_component):
+            # the synthetic recipes list the materials of the one-tier-per-stage network
+            # with its recycled alloy; sub-tiers and recycled feed elsewhere are not in them
+            raise ValueError("recipes are generated for the default topology only "
+                             "(no depth, loop_share or giant_component)")
+
+    @property
+    def custom_loops(self) -> bool:
+        """True when the recycling links come from the topology knobs."""
+        return self.loop_share is not None or self.giant_component
 
 
 def generate_tables(settings: GeneratorSettings) -> dict[str, pd.DataFrame]:
@@ -172,6 +236,10 @@ def _heavy_links(settings: GeneratorSettings, facilities: pd.DataFrame) -> pd.Da
 def _facilities(settings: GeneratorSettings, rng) -> pd.DataFrame:
     n = settings.n_facilities
     n_recyclers = max(1, int(round(n * settings.recycler_share)))
+    if settings.recyclers is not None:
+        n_recyclers = settings.recyclers
+    elif settings.loop_share == 0:
+        n_recyclers = 0
     counts = np.maximum(1, np.floor(STAGE_WEIGHTS / STAGE_WEIGHTS.sum() * (n - n_recyclers))).astype(int)
     counts[-1] += n - n_recyclers - counts.sum()  # the rounding remainder goes to OEMs
     stage = np.concatenate([np.repeat(STAGES, counts), np.repeat("recycler", n_recyclers)])
@@ -199,20 +267,42 @@ def _stage_members(stage: np.ndarray) -> dict[str, np.ndarray]:
     return {s: np.flatnonzero(stage == s) for s in (*STAGES, "recycler")}
 
 
+def _tiers(settings: GeneratorSettings, members: dict) -> list[tuple[str, np.ndarray]]:
+    """Supply tiers in order, as (stage, facility indices): one per stage, and for
+    ``depth`` > 9 the extra tiers split the :data:`DEEP_STAGES` (in turn) into contiguous
+    sub-tiers."""
+    splits = dict.fromkeys(STAGES, 1)
+    for k in range(settings.depth - len(STAGES)):
+        splits[DEEP_STAGES[k % len(DEEP_STAGES)]] += 1
+    return [(stage, part) for stage in STAGES
+            for part in np.array_split(members[stage], splits[stage])]
+
+
+def _in_degree(settings: GeneratorSettings, size: int, rng) -> np.ndarray:
+    """Suppliers per buyer: ``1 + Poisson(k - 1)`` or ``1 + round(Lomax(a) * (k - 1) (a - 1))``
+    (a power-law tail of exponent a + 1, mean about k)."""
+    if settings.degree_distribution == "poisson":
+        return 1 + rng.poisson(settings.suppliers_per_buyer - 1, size)
+    shape = settings.degree_shape
+    scale = (settings.suppliers_per_buyer - 1) * (shape - 1)
+    return 1 + np.rint(rng.pareto(shape, size) * scale).astype(np.int64)
+
+
 def _links(settings: GeneratorSettings, facilities: pd.DataFrame, rng) -> pd.DataFrame:
     stage = facilities["stage"].to_numpy()
     members = _stage_members(stage)
     attractiveness = rng.pareto(settings.pareto_shape, len(stage)) + 1.0
+    tiers = _tiers(settings, members)
     parts = []
-    for rank, buyer_stage in enumerate(STAGES[1:], start=1):
-        buyers = members[buyer_stage]
-        degree = 1 + rng.poisson(settings.suppliers_per_buyer - 1, len(buyers))
+    for rank in range(1, len(tiers)):
+        buyers = tiers[rank][1]
+        degree = _in_degree(settings, len(buyers), rng)
         customer = np.repeat(buyers, degree)
         back = np.where((rng.random(len(customer)) < settings.skip_stage_probability) & (rank >= 2), 2, 1)
         supplier = np.empty(len(customer), dtype=np.int64)
         for step in (1, 2):
             chosen = back == step
-            pool = members[STAGES[max(rank - step, 0)]]
+            pool = tiers[max(rank - step, 0)][1]
             weights = attractiveness[pool] / attractiveness[pool].sum()
             supplier[chosen] = pool[rng.choice(len(pool), chosen.sum(), p=weights)]
         parts.append(pd.DataFrame({"supplier": supplier, "customer": customer}))
@@ -223,7 +313,10 @@ def _links(settings: GeneratorSettings, facilities: pd.DataFrame, rng) -> pd.Dat
     links["status"] = "qualified"
     links["qualification_months"] = np.nan
     candidates = _candidate_links(settings, links, members, rng)
-    recycling = _recycling_links(settings, members, rng)
+    if settings.custom_loops:
+        recycling = _loop_links(settings, links, members, stage)
+    else:
+        recycling = _recycling_links(settings, members, rng)
     links = pd.concat([links, candidates, recycling], ignore_index=True)
     links = links.drop_duplicates(["supplier", "customer", "material"])
     ids = facilities["id"].to_numpy()
@@ -275,6 +368,125 @@ def _recycling_links(settings, members, rng) -> pd.DataFrame:
     return out
 
 
+def looped_count(n: int, supplier: np.ndarray, customer: np.ndarray) -> int:
+    """Facilities on a cycle of the links ``supplier -> customer`` (integer positions): the
+    members of strongly connected components of two or more facilities."""
+    graph = sp.csr_matrix((np.ones(len(supplier), dtype=np.int8), (supplier, customer)),
+                          shape=(n, n))
+    _, label = csgraph.connected_components(graph, directed=True, connection="strong")
+    size = np.bincount(label)
+    return int(np.count_nonzero(size[label] > 1))
+
+
+def _recycled_material(stage: np.ndarray, customer: np.ndarray) -> np.ndarray:
+    """What a recycler ships: recycled alloy to alloy and magnet makers (as in the default
+    network), elsewhere the recycled form of the customer's usual input."""
+    rank = np.array([STAGES.index(s) if s in STAGES else 0 for s in stage[customer]])
+    usual = np.array([OUTPUT_MATERIAL[STAGES[max(r - 1, 0)]] for r in rank], dtype=object)
+    material = np.array(["recycled " + m for m in usual], dtype=object)
+    material[np.isin(stage[customer], ("alloy", "magnet"))] = "recycled alloy"
+    return material
+
+
+def _recycling_frame(supplier, customer, material, rng) -> pd.DataFrame:
+    out = pd.DataFrame({"supplier": supplier, "customer": customer, "material": material})
+    out["volume"] = np.round(rng.lognormal(0.5, 0.8, len(out)), 3)
+    out["status"] = "qualified"
+    out["qualification_months"] = np.nan
+    return out
+
+
+def _loop_links(settings: GeneratorSettings, links: pd.DataFrame, members: dict,
+                stage: np.ndarray) -> pd.DataFrame:
+    """Recycling links that put a chosen share of the facilities on loops (or, with
+    ``giant_component``, nearly all of them in one).
+
+    A loop: scrap from a facility v (a stage of ``recycler_placement``) goes to a recycler r,
+    which ships recycled material to u, the facility ``loop_length`` supply links upstream
+    of v on a random walk over v's suppliers (stopping before a mine, whose supply must stay
+    primary). Loops sharing a recycler merge into one strongly connected component, and
+    every facility on a path from a return point u to a scrap source v joins it, so the
+    looped share is measured, not assumed: loops are added in a seeded random order and the
+    shortest prefix whose looped share reaches ``loop_share`` is kept (adding links never
+    shrinks a component, so the share grows with the prefix and a bisection finds it)."""
+    rng = np.random.default_rng([settings.seed, 2])
+    n = len(stage)
+    recyclers = members["recycler"]
+    supplier = links["supplier"].to_numpy()
+    customer = links["customer"].to_numpy()
+    if settings.giant_component:
+        return _giant_links(settings, supplier, customer, members, stage, rng)
+    target = int(round(settings.loop_share * n))
+    if target == 0 or not len(recyclers):
+        none = np.empty(0, dtype=np.int64)
+        return _recycling_frame(none, none, np.empty(0, dtype=object), rng)
+    # supplier lists per customer, for the walks upstream
+    by_customer = sp.csr_matrix((np.ones(len(supplier)), (customer, supplier)), shape=(n, n))
+    indptr, indices = by_customer.indptr, by_customer.indices
+    is_mine = stage == "mine"
+    sources = np.concatenate([members[s] for s in SCRAP_STAGES[settings.recycler_placement]])
+    # every scrap source several times (fresh walks), so the prefix can reach 30%
+    sources = np.concatenate([rng.permutation(sources) for _ in range(3)])
+    ancestor = sources.copy()
+    for _ in range(settings.loop_length):
+        degree = indptr[ancestor + 1] - indptr[ancestor]
+        pick = indptr[ancestor] + (rng.random(len(ancestor)) * np.maximum(degree, 1)).astype(np.int64)
+        step = np.where(degree > 0, indices[np.minimum(pick, len(indices) - 1)], ancestor)
+        ancestor = np.where(is_mine[step], ancestor, step)
+    keep = ancestor != sources
+    sources, ancestor = sources[keep], ancestor[keep]
+    through = recyclers[rng.integers(0, len(recyclers), len(sources))]
+
+    def looped(k: int) -> int:
+        return looped_count(n, np.concatenate([supplier, sources[:k], through[:k]]),
+                            np.concatenate([customer, through[:k], ancestor[:k]]))
+
+    low, high = 0, len(sources)
+    if looped(high) < target:
+        raise ValueError(f"cannot put {settings.loop_share:.0%} of the facilities on loops "
+                         f"with loop_length={settings.loop_length} and placement "
+                         f"'{settings.recycler_placement}' (reached {looped(high) / n:.1%})")
+    while low < high:  # the fewest loops reaching the target
+        middle = (low + high) // 2
+        if looped(middle) >= target:
+            high = middle
+        else:
+            low = middle + 1
+    k = low
+    scrap = (sources[:k], through[:k], np.full(k, "magnet scrap", dtype=object))
+    back = (through[:k], ancestor[:k], _recycled_material(stage, ancestor[:k]))
+    return _recycling_frame(*(np.concatenate(pair) for pair in zip(scrap, back)), rng)
+
+
+def _giant_links(settings, supplier, customer, members, stage, rng) -> pd.DataFrame:
+    """Recycling links closing every facility but the mines into one strongly connected
+    component: every facility without a buyer sends scrap to a recycler, the recyclers pass
+    material round a ring, and a recycler feeds every facility whose suppliers are all
+    mines. Then each facility reaches a recycler (downstream to a dead end) and is reached
+    from one (upstream to a fed facility), so all of them share the ring's component."""
+    n = len(stage)
+    recyclers = members["recycler"]
+    if not len(recyclers):
+        raise ValueError("giant_component needs at least one recycler")
+    has_buyer = np.zeros(n, dtype=bool)
+    has_buyer[supplier] = True
+    producers = np.flatnonzero(~has_buyer & (stage != "recycler") & (stage != "mine"))
+    fed_other = np.zeros(n, dtype=bool)
+    fed_other[customer[stage[supplier] != "mine"]] = True
+    fed = np.flatnonzero(~fed_other & (stage != "mine") & (stage != "recycler"))
+    ring = np.roll(recyclers, -1)
+    parts = [
+        (producers, recyclers[rng.integers(0, len(recyclers), len(producers))],
+         np.full(len(producers), "magnet scrap", dtype=object)),
+        (recyclers, ring, np.full(len(recyclers), "recycled alloy", dtype=object)),
+        (recyclers[rng.integers(0, len(recyclers), len(fed))], fed, _recycled_material(stage, fed)),
+    ]
+    if len(recyclers) == 1:
+        parts.pop(1)  # no self-link
+    supplier_, customer_, material = (np.concatenate(column) for column in zip(*parts))
+    return _recycling_frame(supplier_, customer_, material, rng)
+
+
 def _owners(settings: GeneratorSettings, facilities: pd.DataFrame, rng) -> pd.DataFrame:
     owners = np.unique(facilities["owner"].to_numpy())
     n = len(owners)
@@ -305,6 +517,16 @@ def _set_capacities(facilities: pd.DataFrame, links: pd.DataFrame, rng) -> None:
     ids = facilities["id"]
     base = ids.map(out).fillna(ids.map(inbound)).fillna(1.0).to_numpy()
     facilities["capacity"] = np.round(base * rng.uniform(1.0, 1.5, len(ids)), 3)
+
+
+def looped_share(tables: dict[str, pd.DataFrame]) -> float:
+    """Measured share of a generated network's facilities that sit on recycling loops
+    (strongly connected components of two or more, over the links that carry volume)."""
+    ids = tables["facilities"]["id"]
+    links = tables["links"][tables["links"]["volume"] > 0]
+    position = pd.Index(ids)
+    return looped_count(len(ids), position.get_indexer(links["supplier"]),
+                        position.get_indexer(links["customer"])) / len(ids)
 
 
 def generate_network(n_facilities: int, seed: int = 0, **kwargs):

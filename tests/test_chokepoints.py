@@ -361,3 +361,15 @@ def test_a_loop_no_origin_feeds_is_unknown_not_infinite():
     assert ch.availability(net)["o"] == pytest.approx(0.5)
     table = ch.chokepoints(net)
     assert list(table["id"][-2:]) == ["x", "y"]  # unknowns rank last
+
+
+def test_a_network_without_recipe_rows_is_pooled_without_resolving_production():
+    from graphmodel.chokepoints import uses_recipes
+    from graphmodel.generate import generate_network
+
+    net = generate_network(300, seed=2)
+    assert not uses_recipes(net)
+    assert "production" not in net.__dict__  # the cached model was not built
+    assert net.production.pooled              # and agrees with what it would say
+    with_recipes = generate_network(300, seed=2, recipes=True)
+    assert uses_recipes(with_recipes)

@@ -70,3 +70,137 @@ def test_recipes_option_adds_heavy_links_and_a_recipes_table_production_accepts(
     production = Production.of(net)
     assert not production.pooled
     assert set(production.group_name) >= {"NdPr", "DyTb", "Dy", "Tb", "magnet"}
+
+
+# --- topology knobs -------------------------------------------------------------------
+import pytest  # noqa: E402
+import scipy.sparse as sp  # noqa: E402
+from scipy.sparse import csgraph  # noqa: E402
+
+from graphmodel.generate import looped_share  # noqa: E402
+from graphmodel.solve import build_schedule  # noqa: E402
+
+
+def _components(tables):
+    """Strong component label per facility over the links that carry volume."""
+    ids = pd.Index(tables["facilities"]["id"])
+    links = tables["links"][tables["links"]["volume"] > 0]
+    n = len(ids)
+    graph = sp.csr_matrix((np.ones(len(links)), (ids.get_indexer(links["supplier"]),
+                                                 ids.get_indexer(links["customer"]))), shape=(n, n))
+    return csgraph.connected_components(graph, directed=True, connection="strong")[1]
+
+
+@pytest.mark.parametrize("share", [0.01, 0.2, 0.3])
+def test_loop_share_is_what_the_network_measures(share):
+    tables = generate_tables(GeneratorSettings(4000, seed=5, loop_share=share))
+    label = _components(tables)
+    size = np.bincount(label)
+    measured = np.mean(size[label] > 1)  # an independent count of the looped facilities
+    assert measured == pytest.approx(looped_share(tables))
+    assert share <= measured <= share + 0.01
+    # every loop closes through a recycler: without them the network is acyclic
+    stage = tables["facilities"].set_index("id")["stage"]
+    links = tables["links"]
+    without = {**tables, "links": links[(stage.loc[links["supplier"]].to_numpy() != "recycler")
+                                        & (stage.loc[links["customer"]].to_numpy() != "recycler")]}
+    assert looped_share(without) == 0
+
+
+def test_loop_share_zero_is_acyclic_and_has_no_recyclers():
+    tables = generate_tables(GeneratorSettings(3000, seed=2, loop_share=0))
+    assert looped_share(tables) == 0
+    assert "recycler" not in set(tables["facilities"]["stage"])
+
+
+def test_loops_have_the_length_placement_and_recyclers_asked_for():
+    settings = GeneratorSettings(3000, seed=3, loop_share=0.1, loop_length=1, recyclers=7,
+                                 recycler_placement="spread")
+    tables = generate_tables(settings)
+    f = tables["facilities"].set_index("id")
+    links = tables["links"]
+    assert (f["stage"] == "recycler").sum() == 7
+    into = links[links["customer"].map(f["stage"]) == "recycler"]
+    out_of = links[links["supplier"].map(f["stage"]) == "recycler"]
+    assert set(into["supplier"].map(f["stage"])) <= {"metal", "alloy", "magnet", "motor", "oem"}
+    assert "mine" not in set(out_of["customer"].map(f["stage"]))
+    # loop_length 1: what a recycler ships goes to a direct supplier of one of its scrap sources
+    suppliers_of = links[links["volume"] > 0].groupby("customer")["supplier"].agg(set)
+    sources_of = into.groupby("customer")["supplier"].agg(list)
+    for recycler, customer in zip(out_of["supplier"], out_of["customer"]):
+        assert any(customer in suppliers_of.get(v, set()) for v in sources_of[recycler])
+    # a longer climb reaches further upstream
+    longer = generate_tables(GeneratorSettings(3000, seed=3, loop_share=0.1, loop_length=4))
+    fl = longer["facilities"].set_index("id")["stage"]
+    back = longer["links"][longer["links"]["supplier"].map(fl) == "recycler"]["customer"].map(fl)
+    rank = {s: i for i, s in enumerate(("mine", "concentrator", "mrec", "separator", "metal",
+                                        "alloy", "magnet", "motor", "oem"))}
+    short = out_of["customer"].map(f["stage"]).map(rank).mean()
+    assert back.map(rank).mean() < short - 1
+
+
+def test_depth_sets_the_number_of_supply_tiers(tmp_path):
+    for depth in (9, 14):
+        tables = generate_tables(GeneratorSettings(3000, seed=4, loop_share=0, depth=depth))
+        write_tables({k: v for k, v in tables.items() if len(v)}, tmp_path / f"d{depth}")
+        net = load_network(tmp_path / f"d{depth}")  # same-stage sub-tier links are valid
+        assert build_schedule(net.share_matrix).n_levels == depth
+
+
+def test_degree_distribution_powerlaw_keeps_the_mean_and_fattens_the_tail():
+    def in_degrees(**kw):
+        tables = generate_tables(GeneratorSettings(6000, seed=6, loop_share=0, **kw))
+        links = tables["links"]
+        return links[links["status"] == "qualified"].groupby("customer").size()
+
+    poisson, power = in_degrees(), in_degrees(degree_distribution="powerlaw")
+    assert 2.3 < poisson.mean() < 3.5 and 2.0 < power.mean() < 3.5
+    assert power.max() > 2 * poisson.max()
+    assert (power == 1).mean() > (poisson == 1).mean()
+
+
+def test_giant_component_holds_every_facility_but_the_mines(tmp_path):
+    tables = generate_tables(GeneratorSettings(3000, seed=8, giant_component=True))
+    label = _components(tables)
+    stage = tables["facilities"]["stage"].to_numpy()
+    giant = np.bincount(label).argmax()
+    assert np.all((label == giant) == (stage != "mine"))
+    write_tables({k: v for k, v in tables.items() if len(v)}, tmp_path / "giant")
+    net = load_network(tmp_path / "giant")
+    assert net.trace.traced.sum() == len(stage)  # supply still traces to the mines
+
+
+def test_topology_knobs_are_deterministic_by_seed():
+    kw = dict(loop_share=0.2, loop_length=3, recyclers=30, depth=12,
+              degree_distribution="powerlaw")
+    a = generate_tables(GeneratorSettings(3000, seed=9, **kw))
+    b = generate_tables(GeneratorSettings(3000, seed=9, **kw))
+    c = generate_tables(GeneratorSettings(3000, seed=10, **kw))
+    assert all(a[k].equals(b[k]) for k in a)
+    assert not a["links"].equals(c["links"])
+
+
+@pytest.mark.parametrize("kw, message", [
+    (dict(loop_share=0.5), "loop_share"),
+    (dict(loop_length=0), "loop_length"),
+    (dict(recycler_placement="upstream"), "recycler_placement"),
+    (dict(depth=5), "depth"),
+    (dict(degree_distribution="normal"), "degree_distribution"),
+    (dict(recipes=True, loop_share=0.1), "recipes"),
+])
+def test_bad_topology_knobs_are_refused(kw, message):
+    with pytest.raises(ValueError, match=message):
+        GeneratorSettings(500, **kw)
+
+
+def test_generate_command_writes_a_looped_network(tmp_path):
+    from tests.cli_runner import tiern
+
+    result = tiern("generate", "-n", "2000", "--seed", "1", "--loop-share", "0.2",
+                   "--loop-length", "3", "--recyclers", "12", "--depth", "11", "-o", tmp_path / "g")
+    assert "looped" in result.stderr
+    net = load_network(tmp_path / "g")
+    assert (net.facilities["stage"] == "recycler").sum() == 12
+    assert 0.2 <= build_schedule(net.share_matrix).cyclic.mean() <= 0.21
+    refused = tiern("generate", "-n", "2000", "--degree", "normal", "-o", tmp_path / "h", check=False)
+    assert refused.returncode != 0 and "degree_distribution" in refused.stderr

@@ -22,7 +22,8 @@ The API
   the ``diagonal`` ``L[u, u]``; with :meth:`Trace.propagate`, :meth:`Trace.through` and
   :meth:`Trace.first_passage` on top.
 * :func:`leontief_diagonal` / :func:`inverse_diagonal`: ``L[u, u]`` on recycling loops
-  (Schur complement on a feedback vertex set).
+  (Schur complement on a feedback vertex set, with the dense work bounded; the route is
+  chosen by its cost, see :mod:`.loops`).
 * :class:`Schedule` / :func:`build_schedule`: strongly connected components in levels.
 
 Layers: :mod:`.schedule` (graph order) <- :mod:`.plan` (solves) <- :mod:`.loops`
@@ -42,7 +43,8 @@ Exactness
 On acyclic parts a level-ordered solve is exact: every row is computed once, from final
 values, in a fixed order (the sums a sparse product would do). Recycling loops are solved
 exactly by a Schur complement on a feedback vertex set where their rows are unscaled (and
-by a low-rank update for a few scaled rows), otherwise by Gauss-Seidel sweeps to
+by a low-rank update for a few scaled rows) when that set is small enough for its dense
+parts (:class:`~graphmodel.solve.plan.BlockSolver` bounds), otherwise by Gauss-Seidel sweeps to
 ``tol * max(1, max |x|)`` (default 1e-15) with an exact sparse LU for columns still moving
 after :data:`~graphmodel.solve.plan.DIRECT_AFTER` sweeps. The result is the minimal
 non-negative solution, the limit of the Neumann series ``x <- A x + b``: a closed loop that

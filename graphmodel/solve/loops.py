@@ -23,10 +23,24 @@ solve. With the Schur complement on F (:func:`~graphmodel.solve.plan.schur_parts
     diag[(I - A)^-1]_F = diag(T^-1)
     diag[(I - A)^-1]_D = 1 + rowsum((P T^-1) o Y)
 
-(block inversion: ``[(I - A)^-1]_DD = N + N A_DF T^-1 A_FD N``). The cost is two solves with
-f right-hand sides on a sparse acyclic matrix plus an f x f inverse, instead of m sparse
-triangular solves. When F is large compared to the block (no small set of loop-closing
-facilities), the sparse LU is used.
+(block inversion: ``[(I - A)^-1]_DD = N + N A_DF T^-1 A_FD N``). The cost is three solves
+with f right-hand sides on a sparse acyclic matrix plus an f x f inverse, instead of m sparse
+triangular solves. The f columns are taken in chunks (``P T^-1`` chunk by chunk is
+``N (A_DF T^-1[:, chunk])``, one more forward solve), so memory stays at ``m x chunk``
+instead of the ``m x f`` of a dense ``P``.
+
+Choosing the method by its cost
+-------------------------------
+:func:`inverse_diagonal` bounds the dense work: a dense inverse only for blocks under
+``dense_below`` (:data:`DENSE_BELOW`) rows, the f x f Schur complement only for ``f <=
+max_feedback`` (:data:`MAX_FEEDBACK`). The depth-first feedback set is cheap but not small
+on heavily recycled networks (2,800 facilities for a 20,000-facility loop closed by 1,000
+recyclers); above :data:`GREEDY_ABOVE` a greedy set (:func:`~graphmodel.solve.schedule.greedy_feedback_vertex_set`,
+highest in x out degree first) is tried, which finds the recyclers. A block with no small
+feedback set is solved column by column instead, both ways exact: by sparse LU up to
+:data:`LU_BELOW` rows (its fill is what makes it slow on supply networks with hubs: 2.7 to
+10 million entries for a 20,000-row block with 58,000 links), by the plan's level-ordered
+Gauss-Seidel sweeps with their convergence check above (:func:`sweep_diagonal`).
 """
 from __future__ import annotations
 
@@ -34,13 +48,24 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.sparse.linalg import splu
 
-from .plan import Plan, schur_parts
-from .schedule import Schedule, build_schedule, feedback_vertex_set
+from .plan import Plan
+from .schedule import Schedule, build_schedule, feedback_vertex_set, greedy_feedback_vertex_set
 
-#: Above this many feedback vertices the dense Schur complement (f^3) loses to sparse LU.
+__all__ = ["leontief_diagonal", "inverse_diagonal", "schur_diagonal", "lu_diagonal",
+           "sweep_diagonal", "MAX_FEEDBACK", "DENSE_BELOW", "LU_BELOW", "GREEDY_ABOVE"]
+
+#: Largest feedback set f whose f x f Schur complement is formed and inverted densely
+#: (3,000: 72 MB and a few seconds on one core; f^3 grows fast above).
 MAX_FEEDBACK = 3000
+#: Depth-first feedback sets larger than this are compared with a greedy one (the greedy
+#: search costs about a second at 100,000 looped rows; the inverse grows as f^3).
+GREEDY_ABOVE = 500
 #: Blocks this small are inverted densely.
 DENSE_BELOW = 400
+#: Above the feedback bound, blocks up to this size take the sparse LU, larger ones sweeps.
+LU_BELOW = 4000
+#: Columns per chunk of the Schur and column-wise methods (memory: rows x CHUNK floats).
+CHUNK = 256
 
 
 def leontief_diagonal(S: sp.spmatrix, schedule: Schedule | None = None,
@@ -66,39 +91,69 @@ def leontief_diagonal(S: sp.spmatrix, schedule: Schedule | None = None,
     return diagonal
 
 
-def inverse_diagonal(block: sp.spmatrix) -> np.ndarray:
+def inverse_diagonal(block: sp.spmatrix, *, max_feedback: int | None = None,
+                     dense_below: int | None = None, lu_below: int | None = None) -> np.ndarray:
     """Diagonal of ``(I - block)^-1`` for a square non-negative ``block``.
 
     ``block`` is a share matrix restricted to looped facilities (``block[i, j]``: share of
-    i's supply from j), with ``I - block`` invertible (every loop leaks). Exact: Schur
-    complement on a feedback vertex set, dense inverse for small blocks, sparse LU when the
-    feedback set is large (see the module docstring). Dimensionless, >= 1.
+    i's supply from j), with ``I - block`` invertible (every loop leaks). Exact by every
+    route; the route is chosen by its cost (module docstring): dense inverse below
+    ``dense_below`` rows, Schur complement on a feedback set of at most ``max_feedback``
+    facilities, else column by column (sparse LU up to ``lu_below`` rows, converged sweeps
+    above). The bounds default to :data:`DENSE_BELOW`, :data:`MAX_FEEDBACK` and
+    :data:`LU_BELOW`. Dimensionless, >= 1.
     """
+    max_feedback = MAX_FEEDBACK if max_feedback is None else max_feedback
+    dense_below = DENSE_BELOW if dense_below is None else dense_below
+    lu_below = LU_BELOW if lu_below is None else lu_below
     block = sp.csr_matrix(block, dtype=float)
     size = block.shape[0]
     if size == 0:
         return np.empty(0)
-    if size < DENSE_BELOW:
+    if size < dense_below:
         return np.diag(np.linalg.inv(np.eye(size) - block.toarray())).copy()
     feedback = feedback_vertex_set(block)
-    if feedback.size > min(MAX_FEEDBACK, size // 2):
+    if feedback.size > GREEDY_ABOVE:  # the f^3 inverse dominates: look for a smaller set
+        greedy = greedy_feedback_vertex_set(block)
+        feedback = greedy if greedy.size < feedback.size else feedback
+    if feedback.size <= min(max_feedback, size // 2):
+        return schur_diagonal(block, feedback)
+    if size <= lu_below:
         return lu_diagonal(block)
-    return schur_diagonal(block, feedback)
+    return sweep_diagonal(block)
 
 
-def schur_diagonal(block: sp.csr_matrix, feedback: np.ndarray) -> np.ndarray:
+def schur_diagonal(block: sp.csr_matrix, feedback: np.ndarray, chunk: int | None = None) -> np.ndarray:
     """Diagonal of ``(I - block)^-1`` by the Schur complement on ``feedback`` (a set meeting
-    every cycle of ``block``; module docstring)."""
+    every cycle of ``block``; module docstring), the f columns ``chunk`` at a time."""
+    chunk = chunk or CHUNK
     size = block.shape[0]
     in_feedback = np.zeros(size, dtype=bool)
     in_feedback[feedback] = True
     rest = np.flatnonzero(~in_feedback)
-    A_DD, A_FD, P, T = schur_parts(block, rest, feedback)
-    Y = Plan.of(sp.csr_matrix(A_DD.T)).solve(A_FD.T.toarray())  # N^T A_FD^T
+    f = feedback.size
+    A_DD = sp.csr_matrix(block[rest][:, rest])
+    A_DF = sp.csc_matrix(block[rest][:, feedback])
+    A_FD = sp.csr_matrix(block[feedback][:, rest])
+    A_FF = block[feedback][:, feedback].toarray()
+    forward = Plan.of(A_DD) if rest.size else None          # N
+    backward = Plan.of(sp.csr_matrix(A_DD.T)) if rest.size else None  # N^T
+    T = np.eye(f) - A_FF
+    for first in range(0, f, chunk):
+        columns = slice(first, min(first + chunk, f))
+        if rest.size:
+            T[:, columns] -= A_FD @ forward.solve(A_DF[:, columns].toarray())  # A_FD N A_DF
     T_inverse = np.linalg.inv(T)
     diagonal = np.empty(size)
     diagonal[feedback] = np.diag(T_inverse)
-    diagonal[rest] = 1.0 + np.einsum("ij,ij->i", P @ T_inverse, Y)
+    if rest.size:
+        ones = np.ones(rest.size)
+        for first in range(0, f, chunk):
+            columns = slice(first, min(first + chunk, f))
+            PT = forward.solve(A_DF @ T_inverse[:, columns])      # (P T^-1)[:, chunk]
+            Y = backward.solve(A_FD[columns].T.toarray())          # (N^T A_FD^T)[:, chunk]
+            ones += np.einsum("ij,ij->i", PT, Y)
+        diagonal[rest] = ones
     return diagonal
 
 
@@ -113,4 +168,22 @@ def lu_diagonal(block: sp.csr_matrix, chunk: int = 512) -> np.ndarray:
         unit = np.zeros((size, columns.size))
         unit[columns, np.arange(columns.size)] = 1.0
         diagonal[columns] = factor.solve(unit)[columns, np.arange(columns.size)]
+    return diagonal
+
+
+def sweep_diagonal(block: sp.csr_matrix, chunk: int | None = None) -> np.ndarray:
+    """Diagonal of ``(I - block)^-1`` column by column: ``M e_u`` for ``chunk`` unit columns
+    at a time by the plan's solve of ``x = block x + e_u`` (level-ordered Gauss-Seidel sweeps
+    to ``tol * max(1, max |x|)``, exact sparse LU for columns still moving after
+    :data:`~graphmodel.solve.plan.DIRECT_AFTER` sweeps). Costs sweeps x links per row: the
+    route of last resort, for large blocks without a small feedback set."""
+    chunk = chunk or CHUNK
+    size = block.shape[0]
+    plan = Plan.of(block)
+    diagonal = np.empty(size)
+    for start in range(0, size, chunk):
+        columns = np.arange(start, min(start + chunk, size))
+        unit = np.zeros((size, columns.size))
+        unit[columns, np.arange(columns.size)] = 1.0
+        diagonal[columns] = plan.solve(unit)[columns, np.arange(columns.size)]
     return diagonal
