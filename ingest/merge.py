@@ -57,7 +57,7 @@ from graphmodel.errors import Problem, ValidationError
 from graphmodel.network import Network
 from graphmodel.output import markdown_table
 
-from .fragment import COUNTRY_LEVEL, build_network, csv_rows, decode_text
+from .fragment import COUNTRY_LEVEL, build_network
 
 REPORT_COLUMNS = ["action", "kept", "other", "input", "detail", "before", "after"]
 #: Trailing words dropped from names before matching (legal forms).
@@ -100,30 +100,11 @@ class MergeResult:
 
 
 def read_aliases(path: str | Path) -> pd.DataFrame:
-    """The alias table (CSV, UTF-8, columns ``alias,canonical_id``) with ``_row`` numbers."""
-    path = Path(path)
-    text, problem = decode_text(path.read_bytes(), path.name, ("utf-8-sig",))
-    if problem:
-        raise ValidationError([problem])
-    records = csv_rows(text, path.name)
-    header = [h.strip() for h in (records[0][1] if records else [])]
-    missing = [c for c in ("alias", "canonical_id") if c not in header]
-    if missing:
-        raise ValidationError([Problem(path.name, 1, c, f"missing required column '{c}' (header "
-                                       f"has: {', '.join(header) or 'nothing'})") for c in missing])
-    rows, problems = [], []
-    for number, cells in records[1:]:
-        record = dict(zip(header, (c.strip() for c in cells)))
-        if not any(record.values()):
-            continue
-        for column in ("alias", "canonical_id"):
-            if not record.get(column):
-                problems.append(Problem(path.name, number, column, "missing value (required)"))
-        rows.append({"alias": record.get("alias", ""), "canonical_id": record.get("canonical_id", ""),
-                     "_row": number, "_file": path.name})
-    if problems:
-        raise ValidationError(problems)
-    return pd.DataFrame(rows, columns=["alias", "canonical_id", "_row", "_file"])
+    """The alias table (CSV, UTF-8, columns ``alias,canonical_id``) with ``_row`` numbers
+    (:func:`graphmodel.events.read.read_alias_table`: the event matcher reads the same file)."""
+    from graphmodel.events.read import read_alias_table
+
+    return read_alias_table(path)
 
 
 def merge_networks(networks: list[Network], *, aliases: pd.DataFrame | None = None,

@@ -115,7 +115,8 @@ def scenario(
         if balance.unknown_content:
             print("note: no element content for " + ", ".join(balance.unknown_content)
                   + " (materials.csv): not counted in the balance", file=sys.stderr)
-        emit(balance.table, fmt, output, sheet=by)
+        emit(balance.table, fmt, output, sheet=by, wide=wide, shares=(),
+             empty="no element flows (no material of the network has a materials.csv row)")
         return
     if output is not None and (fmt == "xlsx" or (fmt is None and output.suffix == ".xlsx")):
         from graphmodel.output import write_xlsx

@@ -51,6 +51,7 @@ from .core import Compiled, Topology
 from .model import DAYS_PER_MONTH, Responses
 from .select import facility_mask
 from .stocks import InputStocks, pool_of_links
+from .stocks import ranges as _ranges
 
 #: A candidate (not yet qualified) link's rerouted unit counts this much less than a
 #: qualified one in the LP objective: qualified links are preferred at equal volume.
@@ -278,24 +279,6 @@ def simulate(topo: Topology, compiled: Compiled, responses: Responses, *,
     return Simulation(supply=supply, rerouted=rerouted, stock=stocks,
                       group_supply=group_supply, slot_supply=slot_supply,
                       slot_supply_all=slot_all, last_slot=p_slot_prev, ledger=ledger)
-
-
-def _ranges(starts: np.ndarray, stops: np.ndarray) -> np.ndarray:
-    """``concatenate([arange(a, b) for a, b in zip(starts, stops)])`` without the Python
-    loop (the per-facility loops of level set-up cost seconds at 100k facilities)."""
-    lengths = np.asarray(stops, dtype=np.int64) - np.asarray(starts, dtype=np.int64)
-    total = int(lengths.sum())
-    if total == 0:
-        return np.zeros(0, dtype=np.int64)
-    offsets = np.cumsum(lengths) - lengths
-    return np.repeat(np.asarray(starts, dtype=np.int64) - offsets, lengths) + np.arange(total)
-
-
-def _per_facility(values: np.ndarray, owner: np.ndarray, n: int) -> np.ndarray:
-    """Sum group rows (G, K) into their facilities (n, K)."""
-    out = np.zeros((n, values.shape[1]))
-    np.add.at(out, owner, values)
-    return out
 
 
 @dataclass
