@@ -177,6 +177,7 @@ def test_full_engine_monte_carlo_on_a_local_cluster_is_identical_per_run(recipe_
         sharded = run_monte_carlo(recipe_net, scenario, runs=10, seed=9, batch_size=3,
                                   scheduler=cluster.scheduler_address,
                                   progress=lambda done, total: seen.append(done))
+        assert "apply" in cluster.scheduler.task_prefixes   # the batches ran on the cluster
     assert sharded.runs.equals(whole.runs)
     assert sharded.summary.equals(whole.summary)
     assert seen == [3, 6, 9, 10]
