@@ -102,6 +102,9 @@ class DaskExecutor:
                 address = cluster
             try:
                 client = Client(address, **timeout)
+            except ValueError as error:   # distributed's word for a malformed address
+                raise ExecutorError(f"'{address}' is not a Dask scheduler address (expected "
+                                    f"tcp://host:port, or local / local:N): {error}") from None
             except (OSError, TimeoutError) as error:
                 for resource in self._owned:
                     resource.close()

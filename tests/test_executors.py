@@ -200,12 +200,25 @@ def test_an_unreachable_scheduler_is_a_clear_error_within_the_timeout():
     assert caught.value.__suppress_context__   # no chained traceback for the command line
 
 
-@pytest.mark.parametrize("text", ["", "  ", "local:0", "local:two", "local:-1"])
+@pytest.mark.parametrize("text", ["", "  ", "local:0", "local:two", "local:-1", "tcp://", "foo",
+                                  "http://host:8786"])
 def test_a_malformed_scheduler_is_refused(text):
     from graphmodel.executors import ExecutorError, scheduler_executor
 
     with pytest.raises(ExecutorError, match="scheduler"):
         scheduler_executor(text)
+
+
+@pytest.mark.parametrize("text", ["abc", "0", "-1", "nan", "inf"])
+def test_a_bad_scheduler_timeout_is_refused(monkeypatch, text):
+    from graphmodel.errors import SettingError
+    from graphmodel.settings import scheduler_timeout
+
+    monkeypatch.setenv("TIERN_SCHEDULER_TIMEOUT", text)
+    with pytest.raises(SettingError, match="TIERN_SCHEDULER_TIMEOUT"):
+        scheduler_timeout()
+    monkeypatch.setenv("TIERN_SCHEDULER_TIMEOUT", " 2.5 ")
+    assert scheduler_timeout() == 2.5
 
 
 def test_missing_distributed_names_the_extra(monkeypatch):
