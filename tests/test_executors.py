@@ -277,3 +277,18 @@ def test_cli_unreachable_scheduler_is_one_line_naming_it(tmp_path):
     assert down.returncode == 1
     assert f"error: cannot reach a Dask scheduler at {address} within 1 s" in down.stderr
     assert "Traceback" not in down.stderr
+
+
+@pytest.mark.slow   # starts two worker processes
+def test_scheduler_local_starts_worker_processes_with_the_same_rows(recipe_net):
+    """``scheduler="local:2"`` (what ``--scheduler local:2`` uses): the network is pickled
+    to two worker processes and the per-run rows are those of the in-process run."""
+    from graphmodel.scenarios.model import parse_scenario
+    from graphmodel.scenarios.montecarlo import run_monte_carlo
+
+    scenario = parse_scenario(FULL_SCENARIO)
+    whole = run_monte_carlo(recipe_net, scenario, runs=6, seed=1, batch_size=6)
+    there = run_monte_carlo(recipe_net, scenario, runs=6, seed=1, batch_size=2,
+                            scheduler="local:2")
+    assert (whole.runs["shortfall"] > 1e-9).any()
+    assert there.runs.equals(whole.runs)
