@@ -9,9 +9,11 @@ import csv
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings, strategies as st
 
 from graphmodel import ValidationError, load_network
 from graphmodel.errors import InputFormatError
+from tests.strategies import ODD_WHITESPACE, hostile_text, non_finite_numbers
 
 
 def edit_cell(folder: Path, kind: str, row: int, column: str, value: str) -> None:
@@ -271,3 +273,44 @@ def test_specs_tables_errors_name_file_row_and_column(golden_dir):
         "SH, UH, EH, AH)",
         "requirements.csv:4:facility: give exactly one of facility or sector",
         "certifications.csv:3:standard: duplicate certification RMAP for sep_my"]
+
+
+# --- vectorised column checks agree with their cell-by-cell definitions -------------------
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.lists(st.tuples(hostile_text(8), st.sampled_from(ODD_WHITESPACE + ["", "a", "\x85", "\x1c"]))
+                .map("".join), max_size=60))
+def test_padded_cells_match_the_regex_cell_by_cell(cells):
+    """The pyarrow end-character test flags exactly the cells Python's regex flags."""
+    import pandas as pd
+    from graphmodel.io.validate import _PADDED_RE, _padded
+
+    for dtype in ("str", object):
+        text = pd.Series(cells, dtype=dtype, index=range(3, 3 + len(cells)))
+        expected = [bool(_PADDED_RE.search(c)) for c in cells]
+        assert _padded(text).tolist() == expected
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.lists(non_finite_numbers() | st.sampled_from(["0", "0.0", "-0", "2", " 3 ", "x", "", "1_0"]),
+                max_size=40))
+def test_parse_numbers_matches_parse_number_cell_by_cell(cells):
+    """Judging each distinct suspect text once gives every cell parse_number's verdict."""
+    import math
+
+    import pandas as pd
+    from graphmodel.io.numeric import parse_number, parse_numbers
+
+    text = pd.Series(cells, dtype="str", index=range(7, 7 + len(cells)))
+    numbers, messages = parse_numbers(text, text == "")
+    for i, cell in text.items():
+        if cell == "":
+            assert math.isnan(numbers[i]) and messages[i] is None
+            continue
+        try:
+            value = parse_number(cell)
+        except ValueError as error:
+            assert math.isnan(numbers[i]) and messages[i] == str(error)
+        else:
+            assert numbers[i] == value and messages[i] is None

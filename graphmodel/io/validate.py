@@ -13,6 +13,8 @@ checked here.
 """
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 import pandera.pandas as pandera
@@ -67,6 +69,7 @@ _TRUE = {"true", "1", "yes", "y", "t"}
 #: Text columns whose values are prose, not keys: leading/trailing whitespace is allowed there.
 FREE_TEXT = frozenset({"name", "source", "notes", "description", "certifications"})
 _PADDED = r"^[\s\u200b\ufeff]|[\s\u200b\ufeff]$"
+_PADDED_RE = re.compile(_PADDED)
 _FALSE = {"false", "0", "no", "n", "f"}
 
 
@@ -121,7 +124,7 @@ def _convert_column(table: RawTable, frame: pd.DataFrame, column: str, spec) -> 
     problems = []
     if dtype == "str":
         if column not in FREE_TEXT:
-            padded = ~empty & text.str.contains(_PADDED, regex=True)
+            padded = ~empty & _padded(text)
             for i in text.index[padded]:
                 problems.append(Problem(table.label, table.row_number(i), column,
                                         f"{text[i]!r} has leading or trailing whitespace; remove it "
@@ -161,6 +164,26 @@ def _convert_column(table: RawTable, frame: pd.DataFrame, column: str, spec) -> 
             numbers = numbers.astype("float64")
         frame[column] = numbers
     return problems
+
+
+def _padded(text: pd.Series) -> pd.Series:
+    """Cells matching :data:`_PADDED`: the first or last character is whitespace (as
+    Python's ``\\s``) or a zero-width space or byte-order mark.
+
+    pandas runs the regex cell by cell (RE2's ``\\s`` is ASCII only, so it cannot hand it
+    to pyarrow); instead pyarrow cuts each cell's first and last character and only the
+    distinct ones (a few dozen) are tested against the pattern, with the same result.
+    """
+    try:
+        cells = pa.array(text, type=pa.string())
+    except (pa.ArrowInvalid, pa.ArrowTypeError, UnicodeEncodeError):  # e.g. a lone surrogate
+        return text.str.contains(_PADDED, regex=True).fillna(False).astype(bool)
+    first = pc.utf8_slice_codeunits(cells, 0, 1)
+    last = pc.utf8_slice_codeunits(cells, -1)
+    ends = pc.unique(pa.concat_arrays([first, last])).to_pylist()
+    bad = pa.array([c for c in ends if c and _PADDED_RE.search(c)], type=pa.string())
+    hit = pc.or_(pc.is_in(first, value_set=bad), pc.is_in(last, value_set=bad))
+    return pd.Series(pc.fill_null(hit, False).to_numpy(zero_copy_only=False), index=text.index)
 
 
 def _to_numbers(text: pd.Series, empty: pd.Series) -> pd.Series:
