@@ -178,6 +178,8 @@ def _padded(text: pd.Series) -> pd.Series:
         cells = pa.array(text, type=pa.string())
     except (pa.ArrowInvalid, pa.ArrowTypeError, UnicodeEncodeError):  # e.g. a lone surrogate
         return text.str.contains(_PADDED, regex=True).fillna(False).astype(bool)
+    if isinstance(cells, pa.ChunkedArray):  # a column concatenated from several chunks
+        cells = cells.combine_chunks()
     first = pc.utf8_slice_codeunits(cells, 0, 1)
     last = pc.utf8_slice_codeunits(cells, -1)
     ends = pc.unique(pa.concat_arrays([first, last])).to_pylist()
