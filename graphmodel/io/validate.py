@@ -476,7 +476,6 @@ def _check_owners(table: RawTable, owners: pd.DataFrame) -> list[Problem]:
 
 def _ownership_cycles(table: RawTable, real: pd.DataFrame) -> list[Problem]:
     """One problem per ownership cycle (found as strongly connected components)."""
-    import networkx as nx
     from scipy.sparse import csr_matrix
     from scipy.sparse.csgraph import connected_components
 
@@ -491,6 +490,8 @@ def _ownership_cycles(table: RawTable, real: pd.DataFrame) -> list[Problem]:
     sizes = np.bincount(component)
     problems = []
     for label in np.flatnonzero(sizes > 1):
+        import networkx as nx  # noqa: PLC0415 (only a found cycle needs it, to spell it out)
+
         members = set(names[component == label])
         cyclic = real[real["owner"].isin(members) & real["parent"].isin(members)]
         cycle = [edge[0] for edge in nx.find_cycle(nx.DiGraph(list(zip(cyclic["owner"], cyclic["parent"]))))]
