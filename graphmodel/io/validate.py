@@ -7,17 +7,17 @@ a missing value; documented defaults (``status``, ``unit``, ``stake``) fill only
 cells; countries are normalised to ISO 3166-1 alpha-2.
 
 Per-column rules (types, ranges, allowed values, required, unique) come from the schema
-tables in ``graphmodel/_schema`` and are checked with pandera; rules that span rows or
-files (links to unknown facilities, self-links, backward links, ownership cycles) are
-checked here.
+tables in ``graphmodel/_schema`` and are checked with pandera (a table that passes a
+vectorised test of the same rules skips it); rules that span rows or files (links to
+unknown facilities, self-links, backward links, ownership cycles) are checked here.
 """
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
-import pandera.pandas as pandera
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -30,6 +30,9 @@ from graphmodel.schema import (ALLOWED_VALUES, ELEMENTS, KINDS, REQUIRED_KINDS, 
 from .normalize import normalize_country
 from .numeric import parse_numbers
 from .raw import RawTable
+
+if TYPE_CHECKING:
+    import pandera.pandas as pandera
 
 
 def validate_tables(
@@ -207,6 +210,8 @@ def _to_numbers(text: pd.Series, empty: pd.Series) -> pd.Series:
 
 
 def _schema_for(kind: str, fields: pd.DataFrame) -> pandera.DataFrameSchema:
+    import pandera.pandas as pandera  # noqa: PLC0415 (see _surely_valid)
+
     columns = {}
     for column, spec in fields.iterrows():
         checks = []
@@ -223,7 +228,42 @@ def _schema_for(kind: str, fields: pd.DataFrame) -> pandera.DataFrameSchema:
     return pandera.DataFrameSchema(columns, strict=False)
 
 
+def _surely_valid(kind: str, frame: pd.DataFrame, fields: pd.DataFrame) -> bool:
+    """True when no cell can fail the schema of :func:`_schema_for`.
+
+    The same rules (required, >= min, <= max, allowed values, unique facility ids) in a few
+    vectorised passes. It errs one way only: any doubt returns False, and the table then
+    goes through pandera, whose failure cases word the messages. A valid table so skips
+    pandera, its import and its per-check overhead (about a third of a second at 100k
+    facilities).
+    """
+    for column, spec in fields.iterrows():
+        values = frame[column]
+        missing = values.isna().to_numpy()
+        if missing.any() and (spec["required"] or (kind == "facilities" and column == "id")):
+            return False
+        present = values[~missing]
+        if spec["min"] or spec["max"]:
+            if not (pd.api.types.is_numeric_dtype(present.dtype)
+                    and not pd.api.types.is_bool_dtype(present.dtype)):
+                return False
+            numbers = present.to_numpy(dtype="float64")
+            if spec["min"] and not (numbers >= float(spec["min"])).all():
+                return False
+            if spec["max"] and not (numbers <= float(spec["max"])).all():
+                return False
+        if spec["allowed"] and not present.isin(list(ALLOWED_VALUES[spec["allowed"]])).all():
+            return False
+        if kind == "facilities" and column == "id" and values.duplicated().any():
+            return False
+    return True
+
+
 def _run_pandera(table: RawTable, frame: pd.DataFrame, fields: pd.DataFrame) -> list[Problem]:
+    if _surely_valid(table.kind, frame, fields):
+        return []
+    import pandera.pandas as pandera  # noqa: PLC0415 (only a table with a failure needs it)
+
     try:
         _schema_for(table.kind, fields).validate(frame, lazy=True)
     except pandera.errors.SchemaErrors as error:
