@@ -349,3 +349,18 @@ def test_vectorised_schema_pass_agrees_with_pandera(edits):
     except pandera.errors.SchemaErrors:
         pandera_passes = False
     assert _surely_valid("facilities", frame, fields) == pandera_passes
+
+
+@pytest.mark.parametrize("edges, cyclic", [
+    ([("a", "b"), ("b", "c"), ("a", "c")], False),   # two paths to one parent: no cycle
+    ([("a", "b"), ("b", "a")], True),
+    ([("x", "a"), ("a", "b"), ("b", "c"), ("c", "a")], True),  # a cycle behind a tail
+    ([], False),
+])
+def test_ownership_cycle_prefilter(edges, cyclic):
+    import pandas as pd
+    from graphmodel.io.validate import _has_cycle
+
+    child = pd.Series([e[0] for e in edges], dtype=object)
+    parent = pd.Series([e[1] for e in edges], dtype=object)
+    assert _has_cycle(child, parent) is cyclic
