@@ -12,13 +12,11 @@ import datetime as dt
 import hashlib
 from functools import cached_property, lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import networkx as nx
 import numpy as np
 import pandas as pd
-import scipy.sparse as sp
 
-from . import algebra
 from .lookup import isin, positions
 from .changelog import version_of
 from .errors import NodeNotFound
@@ -26,7 +24,12 @@ from .io import read_tables, write_tables
 from .recipes import Production
 from .schema import ELEMENTS, KINDS, RECYCLER, columns
 from .settings import bundled_data_path
-from .solve import Trace
+
+if TYPE_CHECKING:  # the graph and matrix views import these on first use (start-up speed)
+    import networkx as nx
+    import scipy.sparse as sp
+
+    from .solve import Trace
 
 _DERIVED = (
     "graph", "hash", "inbound_volume", "outbound_volume", "sinks", "origins", "sink_demand",
@@ -336,6 +339,8 @@ class Network:
         """A ``networkx.DiGraph``: one node per facility (its row as attributes), one edge per
         (supplier, customer) pair with the summed ``volume``, a ``materials`` dict of volume
         by material, and the ``statuses`` of its links. Candidate links appear with volume 0."""
+        import networkx as nx  # noqa: PLC0415 (start-up: loading needs no graph library)
+
         graph = nx.DiGraph(name=self.name)
         graph.add_nodes_from((fid, _clean(row)) for fid, row in
                              zip(self.facilities.index, self.facilities.to_dict("records")))
@@ -351,6 +356,8 @@ class Network:
     @cached_property
     def share_matrix(self) -> sp.csr_matrix:
         """Inbound share matrix ``S`` in :attr:`facilities` index order (see :mod:`algebra`)."""
+        from . import algebra  # noqa: PLC0415 (start-up: loading needs no scipy)
+
         supplier, customer, volume = self.carrying_positions
         return algebra.share_matrix_from_positions(supplier, customer, volume,
                                                    len(self.facilities))
@@ -361,6 +368,8 @@ class Network:
         schedule, the forward plan of ``S`` and the backward plan of ``S^T``, the facilities
         reached from an origin and ``L[u, u]``; built on first use, shared by exposure,
         chokepoints, REI, compliance and the Monte Carlo."""
+        from .solve import Trace  # noqa: PLC0415 (start-up: loading needs no solver)
+
         return Trace(self.share_matrix, origin=self.inbound_volume.to_numpy() == 0,
                      sinks=isin(self.facilities.index, self.sinks))
 

@@ -9,9 +9,11 @@ import csv
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings, strategies as st
 
 from graphmodel import ValidationError, load_network
 from graphmodel.errors import InputFormatError
+from tests.strategies import ODD_WHITESPACE, hostile_text, non_finite_numbers
 
 
 def edit_cell(folder: Path, kind: str, row: int, column: str, value: str) -> None:
@@ -271,3 +273,94 @@ def test_specs_tables_errors_name_file_row_and_column(golden_dir):
         "SH, UH, EH, AH)",
         "requirements.csv:4:facility: give exactly one of facility or sector",
         "certifications.csv:3:standard: duplicate certification RMAP for sep_my"]
+
+
+# --- vectorised column checks agree with their cell-by-cell definitions -------------------
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.lists(st.tuples(hostile_text(8), st.sampled_from(ODD_WHITESPACE + ["", "a", "\x85", "\x1c"]))
+                .map("".join), max_size=60))
+def test_padded_cells_match_the_regex_cell_by_cell(cells):
+    """The pyarrow end-character test flags exactly the cells Python's regex flags."""
+    import pandas as pd
+    from graphmodel.io.validate import _PADDED_RE, _padded
+
+    expected = [bool(_PADDED_RE.search(c)) for c in cells]
+    for dtype in ("str", object):
+        text = pd.Series(cells, dtype=dtype, index=range(3, 3 + len(cells)))
+        assert _padded(text).tolist() == expected
+        half = len(cells) // 2  # pyarrow-backed columns may come in several chunks
+        chunked = pd.concat([text.iloc[:half], text.iloc[half:]])
+        assert _padded(chunked).tolist() == expected
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.lists(non_finite_numbers() | st.sampled_from(["0", "0.0", "-0", "2", " 3 ", "x", "", "1_0"]),
+                max_size=40))
+def test_parse_numbers_matches_parse_number_cell_by_cell(cells):
+    """Judging each distinct suspect text once gives every cell parse_number's verdict."""
+    import math
+
+    import pandas as pd
+    from graphmodel.io.numeric import parse_number, parse_numbers
+
+    text = pd.Series(cells, dtype="str", index=range(7, 7 + len(cells)))
+    numbers, messages = parse_numbers(text, text == "")
+    for i, cell in text.items():
+        if cell == "":
+            assert math.isnan(numbers[i]) and messages[i] is None
+            continue
+        try:
+            value = parse_number(cell)
+        except ValueError as error:
+            assert math.isnan(numbers[i]) and messages[i] == str(error)
+        else:
+            assert numbers[i] == value and messages[i] is None
+
+
+_EDITS = {"id": ["sep_cn", None, "new_id"], "stage": ["separator", "bogus", None],
+          "capacity": [0.0, -1.0, float("nan"), 5.0], "lat": [-90.0, 90.5, float("nan")],
+          "status": ["operating", "closed-ish", None], "year": [1900, 1899, 2101, None]}
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(sorted(_EDITS)), st.integers(0, 5), st.integers(0, 3)),
+                max_size=3))
+def test_vectorised_schema_pass_agrees_with_pandera(edits):
+    """A table skips pandera exactly when pandera would find nothing in it."""
+    import pandera.pandas as pandera
+    from graphmodel.examples import example_path
+    from graphmodel.io import read_raw
+    from graphmodel.io.validate import _schema_for, _surely_valid, _validate_columns
+    from graphmodel.schema import field_table
+
+    raw, _ = read_raw(example_path("golden"))
+    frame, _ = _validate_columns(raw["facilities"])
+    for column, row, choice in edits:
+        values = _EDITS[column]
+        frame.loc[frame.index[row], column] = values[choice % len(values)]
+    if frame["year"].dtype != "Int64":  # keep the dtype the converter gives, as pandera sees it
+        frame["year"] = frame["year"].astype("Int64")
+    fields = field_table("facilities")
+    try:
+        _schema_for("facilities", fields).validate(frame, lazy=True)
+        pandera_passes = True
+    except pandera.errors.SchemaErrors:
+        pandera_passes = False
+    assert _surely_valid("facilities", frame, fields) == pandera_passes
+
+
+@pytest.mark.parametrize("edges, cyclic", [
+    ([("a", "b"), ("b", "c"), ("a", "c")], False),   # two paths to one parent: no cycle
+    ([("a", "b"), ("b", "a")], True),
+    ([("x", "a"), ("a", "b"), ("b", "c"), ("c", "a")], True),  # a cycle behind a tail
+    ([], False),
+])
+def test_ownership_cycle_prefilter(edges, cyclic):
+    import pandas as pd
+    from graphmodel.io.validate import _has_cycle
+
+    child = pd.Series([e[0] for e in edges], dtype=object)
+    parent = pd.Series([e[1] for e in edges], dtype=object)
+    assert _has_cycle(child, parent) is cyclic

@@ -17,7 +17,6 @@ import re
 import zipfile
 from pathlib import Path
 
-import openpyxl
 import pandas as pd
 
 from graphmodel.errors import Problem
@@ -75,6 +74,8 @@ def check_workbook(path: Path) -> list[Problem]:
 def load_workbook(path: Path, **options):
     """:func:`openpyxl.load_workbook` behind :func:`check_workbook`; returns ``(book, problems)``
     with ``book`` None when the file is refused or unreadable."""
+    import openpyxl  # noqa: PLC0415 (only workbooks need it; CSV start-up skips it)
+
     problems = check_workbook(path)
     if problems:
         return None, problems
@@ -87,6 +88,8 @@ def load_workbook(path: Path, **options):
 
 def read_workbook(path: Path) -> tuple[dict[str, RawTable], list[Problem]]:
     """Read every record-kind sheet of a workbook as raw text tables."""
+    import openpyxl  # noqa: PLC0415 (only workbooks need it; CSV start-up skips it)
+
     book, problems = load_workbook(path, read_only=True, data_only=True)
     if book is None:
         return {}, problems
@@ -145,6 +148,8 @@ def _scan_sheet(book, kind: str) -> tuple[list[tuple[str, str, str]], bool]:
 
 def _formulas_without_values(sheet, values: list, label: str) -> list[Problem]:
     """A problem per formula cell whose saved value is missing (it would read as empty)."""
+    import openpyxl  # noqa: PLC0415 (only workbooks need it; CSV start-up skips it)
+
     problems = []
     for r, (formula_row, value_row) in enumerate(zip(sheet.iter_rows(values_only=True), values), 1):
         for c, (formula, value) in enumerate(zip(formula_row, value_row), 1):
@@ -183,6 +188,8 @@ def write_workbook(frames: dict[str, pd.DataFrame], path: Path) -> Path:
 
     Cells pass through :func:`graphmodel.output.safe_frame` (see :func:`write_folder`).
     """
+    import openpyxl  # noqa: PLC0415 (only workbooks need it; CSV start-up skips it)
+
     path = output_path(path)
     safe = {kind: safe_frame(frame, "xlsx", f"{path.name}[{kind}]") for kind, frame in frames.items()}
     with pd.ExcelWriter(path, engine="openpyxl") as writer:

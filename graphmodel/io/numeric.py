@@ -80,15 +80,27 @@ def parse_numbers(text: pd.Series, empty: pd.Series, numbers: pd.Series | None =
     if numbers is None:
         numbers = pd.to_numeric(text.where(~empty), errors="coerce")
     numbers = numbers.astype("float64")
-    messages = pd.Series(None, index=text.index, dtype=object)
     values = numbers.to_numpy()
     suspect = ~empty.to_numpy() & (~np.isfinite(values) | (np.abs(values) > MAX_MAGNITUDE)
                                    | (np.abs(values) < sys.float_info.min))
-    for i in np.flatnonzero(suspect):
-        cell = str(text.iloc[i]).strip()
-        try:
-            messages.iloc[i] = number_problem(cell, _float(cell))
-        except ValueError as error:
-            messages.iloc[i] = str(error)
+    # zeros are suspect too (1e-400 reads as 0), so a column of zeros can hold many suspect
+    # cells but few distinct texts: each distinct text is judged once
+    found: dict[str, str | None] = {}
+    rows = np.flatnonzero(suspect)
+    cells = text.to_numpy(dtype=object)[rows]
+    judged = np.empty(len(text), dtype=object)
+    for i, cell in zip(rows, cells):
+        if cell not in found:
+            found[cell] = _problem_of(str(cell).strip())
+        judged[i] = found[cell]
+    messages = pd.Series(judged, index=text.index, dtype=object)
     bad = messages.notna().to_numpy()
     return numbers.mask(bad), messages
+
+
+def _problem_of(cell: str) -> str | None:
+    """What is wrong with the (stripped) ``cell`` as a number, or None."""
+    try:
+        return number_problem(cell, _float(cell))
+    except ValueError as error:
+        return str(error)
