@@ -53,6 +53,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from graphmodel.events.read import read_alias_table
 from graphmodel.errors import Problem, ValidationError
 from graphmodel.network import Network
 from graphmodel.output import markdown_table
@@ -102,8 +103,6 @@ class MergeResult:
 def read_aliases(path: str | Path) -> pd.DataFrame:
     """The alias table (CSV, UTF-8, columns ``alias,canonical_id``) with ``_row`` numbers
     (:func:`graphmodel.events.read.read_alias_table`: the event matcher reads the same file)."""
-    from graphmodel.events.read import read_alias_table
-
     return read_alias_table(path)
 
 
