@@ -357,6 +357,11 @@ with tab_mc:
     runs = c1.number_input("Runs", 10, 5000, min(scenario.monte_carlo.runs, 100), step=10,
                            key="mc_runs")
     seed = c2.number_input("Seed", 0, 10**9, scenario.monte_carlo.seed, key="mc_seed")
+    scheduler = st.text_input(
+        "Dask scheduler (optional)", key="mc_scheduler", placeholder="tcp://host:8786 or local:2",
+        help="Run the batches on a Dask cluster: a scheduler address, or local:N for N worker "
+             "processes on this machine. Results are the same per seed; empty runs here.")
+    # results do not depend on where they ran, so the scheduler is not part of the key
     mc_key = (net.hash, scenario_yaml(scenario), int(runs), int(seed))
     if c3.button("Run Monte Carlo", type="primary", key="mc_go"):
         bar = st.progress(0.0, text="Monte Carlo: starting")
@@ -364,8 +369,12 @@ with tab_mc:
         def progress(done: int, total: int) -> None:
             bar.progress(done / total, text=f"Monte Carlo: {done:,} of {total:,} runs")
 
-        st.session_state["mc_result"] = (mc_key, run_monte_carlo(
-            net, scenario, runs=int(runs), seed=int(seed), progress=progress))
+        try:
+            st.session_state["mc_result"] = (mc_key, run_monte_carlo(
+                net, scenario, runs=int(runs), seed=int(seed), progress=progress,
+                scheduler=scheduler.strip() or None))
+        except TiernError as error:   # e.g. no scheduler at that address
+            st.error(f"Monte Carlo not run: {error}")
         bar.empty()
     stored = st.session_state.get("mc_result")
     if stored and stored[0] == mc_key:

@@ -54,35 +54,82 @@ class LocalExecutor:
         return f"LocalExecutor(workers={self.workers}, kind={self.kind!r})"
 
 
+#: What to install for :class:`DaskExecutor` (the ``distributed`` extra of tiern).
+DISTRIBUTED_INSTALL = "pip install 'tiern[distributed]'"
+
+
+def _distributed():
+    """``dask.distributed``'s Client and LocalCluster, or a clear error naming the extra."""
+    try:
+        from dask.distributed import Client, LocalCluster
+    except ImportError as error:
+        missing = getattr(error, "name", None) or "dask.distributed"
+        raise ExecutorError(f"running Monte Carlo on a Dask cluster needs dask.distributed "
+                            f"({missing} is not installed): {DISTRIBUTED_INSTALL}") from None
+    return Client, LocalCluster
+
+
+def _apply(fn: Callable, item):
+    return fn(item)
+
+
 class DaskExecutor:
     """Runs shards on a ``dask.distributed`` cluster.
 
     Give a ``client``, or an ``address`` of a running scheduler (``tcp://host:8786``), or
     neither to start a :class:`~dask.distributed.LocalCluster` (``cluster_kwargs`` passed
-    on, e.g. ``n_workers=2, processes=False``). Close it (or use it as a context manager)
-    to shut down what it started.
+    on, e.g. ``n_workers=2, processes=False``). ``connect_timeout`` (seconds) bounds the
+    wait for a scheduler at ``address``. Close it (or use it as a context manager) to shut
+    down what it started.
+
+    The shard function (which holds the network) is sent to every worker once, not with
+    each shard; workers need the same tiern version installed to unpickle it.
     """
 
-    def __init__(self, client=None, address: Optional[str] = None, **cluster_kwargs):
-        from dask.distributed import Client, LocalCluster
+    def __init__(self, client=None, address: Optional[str] = None, *,
+                 connect_timeout: Optional[float] = None, **cluster_kwargs):
+        Client, LocalCluster = _distributed()
 
         self._owned = []
         if client is None:
-            try:
-                if address is None:
+            timeout = {} if connect_timeout is None else {"timeout": connect_timeout}
+            if address is None:
+                try:
                     cluster = LocalCluster(**cluster_kwargs)
-                    self._owned.append(cluster)
-                    address = cluster
-                client = Client(address)
+                except (OSError, TimeoutError) as error:
+                    raise ExecutorError(f"cannot start a local Dask cluster: {error}") from None
+                self._owned.append(cluster)
+                address = cluster
+            try:
+                client = Client(address, **timeout)
+            except ValueError as error:   # distributed's word for a malformed address
+                raise ExecutorError(f"'{address}' is not a Dask scheduler address (expected "
+                                    f"tcp://host:port, or local / local:N): {error}") from None
             except (OSError, TimeoutError) as error:
-                raise ExecutorError(f"cannot reach a Dask scheduler at {address}: {error}") from None
+                for resource in self._owned:
+                    resource.close()
+                wait = f" within {connect_timeout:g} s" if connect_timeout is not None else ""
+                raise ExecutorError(f"cannot reach a Dask scheduler at {address}{wait} (is it "
+                                    f"running, and is the address right?): {error}") from None
             self._owned.insert(0, client)
         self.client = client
 
     def map(self, fn: Callable, items: Iterable) -> Iterator:
-        futures = self.client.map(fn, list(items), pure=False)
-        for future in futures:
-            yield future.result()
+        items = list(items)
+        if not items:
+            return
+        [remote_fn] = self.client.scatter([fn], broadcast=True, hash=False)
+        futures = self.client.map(_apply, [remote_fn] * len(items), items, pure=False)
+        try:
+            for future in futures:
+                yield future.result()
+        finally:  # an interrupted study leaves no work queued on a shared cluster
+            self.client.cancel(futures + [remote_fn])
+
+    @property
+    def workers(self) -> int:
+        """Workers the scheduler knows now."""
+        return len(self.client.scheduler_info().get("workers", {}))
 
     def close(self) -> None:
         for resource in self._owned:
@@ -94,6 +141,34 @@ class DaskExecutor:
 
     def __exit__(self, *exc) -> None:
         self.close()
+
+    def __repr__(self) -> str:
+        return f"DaskExecutor({self.client.scheduler.address})"
+
+
+def scheduler_executor(scheduler: str, *, connect_timeout: Optional[float] = None) -> DaskExecutor:
+    """The executor the ``--scheduler`` option names.
+
+    ``local`` starts a :class:`~dask.distributed.LocalCluster` on this machine with one
+    single-threaded worker process per core, ``local:N`` with ``N`` workers; anything else
+    is the address of a running scheduler (``tcp://host:8786``), reached within
+    ``connect_timeout`` seconds (default ``TIERN_SCHEDULER_TIMEOUT``, 10 s).
+    """
+    from .settings import scheduler_timeout
+
+    text = (scheduler or "").strip()
+    if not text:
+        raise ExecutorError("empty scheduler address (expected tcp://host:port, local or local:N)")
+    if text == "local" or text.startswith("local:"):
+        count = text.partition(":")[2]
+        if count and not (count.isdigit() and int(count) >= 1):
+            raise ExecutorError(f"scheduler '{text}': expected local or local:N with N a "
+                                "number of workers of at least 1")
+        workers = int(count) if count else None
+        return DaskExecutor(n_workers=workers, threads_per_worker=1, processes=True,
+                            dashboard_address=None)
+    timeout = scheduler_timeout() if connect_timeout is None else connect_timeout
+    return DaskExecutor(address=text, connect_timeout=timeout)
 
 
 def shards(runs: int, shard_size: int) -> list[range]:

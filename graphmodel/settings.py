@@ -6,6 +6,8 @@
   number of bytes or with a K, M or G suffix). The monthly engine keeps months x links x
   runs arrays, so a batch of 64 rerouting runs at 100k facilities peaked at 5.7 GB; batches
   are lowered to fit (:func:`graphmodel.scenarios.montecarlo.capped_batch_size`).
+* ``TIERN_SCHEDULER_TIMEOUT``: seconds to wait for a Dask scheduler to answer before a
+  Monte Carlo run with ``--scheduler`` gives up (default 10).
 
 The bundled dataset and the scenario presets are the repository's top-level ``data/``
 folder, installed as the package ``graphmodel.data`` (see ``pyproject.toml``); they are
@@ -49,6 +51,24 @@ def max_batch_bytes() -> int:
     if not 0 < value < float("inf"):  # also refuses nan and inf
         raise SettingError("TIERN_MAX_BATCH_BYTES must be a positive, finite number of bytes")
     return int(value)
+
+
+#: Default of ``TIERN_SCHEDULER_TIMEOUT``, in seconds.
+DEFAULT_SCHEDULER_TIMEOUT = 10.0
+
+
+def scheduler_timeout() -> float:
+    """Seconds to wait for a Dask scheduler to answer (``$TIERN_SCHEDULER_TIMEOUT``)."""
+    text = os.environ.get("TIERN_SCHEDULER_TIMEOUT", "").strip()
+    if not text:
+        return DEFAULT_SCHEDULER_TIMEOUT
+    try:
+        value = float(text)
+    except ValueError:
+        raise SettingError(f"TIERN_SCHEDULER_TIMEOUT={text!r} is not a number of seconds") from None
+    if not 0 < value < float("inf"):
+        raise SettingError("TIERN_SCHEDULER_TIMEOUT must be a positive, finite number of seconds")
+    return value
 
 
 def bundled_data_path(default: bool = False) -> Path:

@@ -703,3 +703,33 @@ def test_every_page_renders_a_network_whose_links_carry_no_volume(tmp_path, monk
     scenarios = open_app("scenarios")
     assert any("has no sinks" in i.value for i in scenarios.info)
 
+
+
+def test_scenario_monte_carlo_on_a_dask_cluster_matches_and_names_an_unreachable_one(monkeypatch):
+    """The Monte Carlo tab's scheduler field: a 2-worker cluster gives the same summary as
+    in-process; an address nobody answers is an error on the page naming it."""
+    import socket
+
+    from dask.distributed import LocalCluster
+
+    at = open_app("scenarios", "golden", query={"scenario": "build", "sc_id": "mine_cn"})
+    at.number_input(key="mc_runs").set_value(20).run()
+    at.button(key="mc_go").click().run()
+    here = at.dataframe[-1].value
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=False, protocol="tcp://",
+                      dashboard_address=None) as cluster:
+        at.text_input(key="mc_scheduler").set_value(cluster.scheduler_address).run()
+        at.button(key="mc_go").click().run()
+        ran_there = "apply" in cluster.scheduler.task_prefixes   # the shards ran there
+    assert_clean(at)
+    assert ran_there
+    assert at.dataframe[-1].value.equals(here)
+
+    with socket.socket() as probe:   # a local port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        address = f"tcp://127.0.0.1:{probe.getsockname()[1]}"
+    monkeypatch.setenv("TIERN_SCHEDULER_TIMEOUT", "1")
+    at.text_input(key="mc_scheduler").set_value(address).run()
+    at.button(key="mc_go").click().run()
+    assert not at.exception
+    assert any(f"cannot reach a Dask scheduler at {address}" in e.value for e in at.error)

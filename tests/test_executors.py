@@ -129,3 +129,166 @@ def test_a_facility_hit_twice_keeps_the_product(net):
     want[group] *= group_factor
     assert np.isin(failed, group).any()
     np.testing.assert_array_equal(shocks.dense(len(net.facilities))[:, 0], want)
+
+
+# --- Monte Carlo of the full engine on a Dask cluster (tiern scenario --scheduler) ---------
+
+FULL_SCENARIO = {
+    "name": "CN separation outage, full engine",
+    "horizon_months": 6,
+    "shocks": [{"select": {"country": "CN", "stage": "separator"},
+                "capacity_loss": {"dist": "uniform", "low": 0.6, "high": 1.0},
+                "duration_months": {"dist": "lognormal", "median": 3, "sigma": 0.5},
+                "probability": 0.6}],
+    "responses": {"inventory": True, "reroute": True},
+}
+
+
+def _free_port() -> int:
+    """A local port nothing listens on (bound, read, released)."""
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def recipe_net():
+    network = generate_network(300, seed=2, recipes=True)
+    assert network.recipes is not None and len(network.recipes) > 0
+    return network
+
+
+def test_full_engine_monte_carlo_on_a_local_cluster_is_identical_per_run(recipe_net):
+    """Inventories, rerouting and recipes on a 2-worker LocalCluster, reached by its tcp
+    address as ``scheduler=`` reaches a remote one: the same per-run rows as in-process."""
+    from dask.distributed import LocalCluster
+
+    from graphmodel.scenarios.model import parse_scenario
+    from graphmodel.scenarios.montecarlo import run_monte_carlo
+
+    scenario = parse_scenario(FULL_SCENARIO)
+    whole = run_monte_carlo(recipe_net, scenario, runs=10, seed=9, batch_size=10)
+    assert (whole.runs["shortfall"] > 1e-9).any()
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=False, protocol="tcp://",
+                      dashboard_address=None) as cluster:
+        seen = []
+        sharded = run_monte_carlo(recipe_net, scenario, runs=10, seed=9, batch_size=3,
+                                  scheduler=cluster.scheduler_address,
+                                  progress=lambda done, total: seen.append(done))
+        assert "apply" in cluster.scheduler.task_prefixes   # the batches ran on the cluster
+    assert sharded.runs.equals(whole.runs)
+    assert sharded.summary.equals(whole.summary)
+    assert seen == [3, 6, 9, 10]
+    with pytest.raises(ValueError, match="not both"):
+        run_monte_carlo(recipe_net, scenario, runs=2, scheduler="local:1",
+                        executor=LocalExecutor())
+
+
+def test_an_unreachable_scheduler_is_a_clear_error_within_the_timeout():
+    import time
+
+    from graphmodel.executors import ExecutorError, scheduler_executor
+
+    address = f"tcp://127.0.0.1:{_free_port()}"
+    started = time.perf_counter()
+    with pytest.raises(ExecutorError, match=f"cannot reach a Dask scheduler at {address} "
+                                            r"within 1 s") as caught:
+        scheduler_executor(address, connect_timeout=1)
+    assert time.perf_counter() - started < 10
+    assert caught.value.__suppress_context__   # no chained traceback for the command line
+
+
+@pytest.mark.parametrize("text", ["", "  ", "local:0", "local:two", "local:-1", "tcp://", "foo",
+                                  "http://host:8786"])
+def test_a_malformed_scheduler_is_refused(text):
+    from graphmodel.executors import ExecutorError, scheduler_executor
+
+    with pytest.raises(ExecutorError, match="scheduler"):
+        scheduler_executor(text)
+
+
+@pytest.mark.parametrize("text", ["abc", "0", "-1", "nan", "inf"])
+def test_a_bad_scheduler_timeout_is_refused(monkeypatch, text):
+    from graphmodel.errors import SettingError
+    from graphmodel.settings import scheduler_timeout
+
+    monkeypatch.setenv("TIERN_SCHEDULER_TIMEOUT", text)
+    with pytest.raises(SettingError, match="TIERN_SCHEDULER_TIMEOUT"):
+        scheduler_timeout()
+    monkeypatch.setenv("TIERN_SCHEDULER_TIMEOUT", " 2.5 ")
+    assert scheduler_timeout() == 2.5
+
+
+def test_missing_distributed_names_the_extra(monkeypatch):
+    """Without dask.distributed the error says what to install."""
+    import sys
+
+    from graphmodel.executors import ExecutorError
+
+    monkeypatch.setitem(sys.modules, "dask.distributed", None)   # import raises ImportError
+    with pytest.raises(ExecutorError, match=r"pip install 'tiern\[distributed\]'"):
+        DaskExecutor(address="tcp://127.0.0.1:8786")
+
+
+def _tiern(*args, **env):
+    import os
+    import subprocess
+    import sys
+
+    return subprocess.run([sys.executable, "-m", "graphmodel.cli", *map(str, args)],
+                          capture_output=True, text=True, env={**os.environ, **env})
+
+
+@pytest.mark.slow   # three command lines, each importing the analytics and dask
+def test_cli_scheduler_gives_the_same_table(tmp_path):
+    """``tiern scenario --runs N --scheduler ADDRESS`` prints the same summary as in-process;
+    --scheduler without --runs is a usage error."""
+    import json
+
+    from dask.distributed import LocalCluster
+
+    scenario = tmp_path / "full.yaml"
+    scenario.write_text(json.dumps(FULL_SCENARIO))   # JSON is YAML
+    here = _tiern("scenario", scenario, "--runs", 6, "--seed", 3, "--batch-size", 2,
+                  "--format", "json")
+    assert here.returncode == 0, here.stderr
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=False, protocol="tcp://",
+                      dashboard_address=None) as cluster:
+        there = _tiern("scenario", scenario, "--runs", 6, "--seed", 3, "--batch-size", 2,
+                       "--format", "json", "--scheduler", cluster.scheduler_address)
+    assert there.returncode == 0, there.stderr
+    assert f"running on the Dask cluster at {cluster.scheduler_address} (2 workers)" in there.stderr
+    assert json.loads(there.stdout) == json.loads(here.stdout)
+
+    alone = _tiern("scenario", scenario, "--scheduler", "local:2")
+    assert alone.returncode == 2 and "add --runs N" in alone.stderr
+
+
+def test_cli_unreachable_scheduler_is_one_line_naming_it(tmp_path):
+    import json
+
+    scenario = tmp_path / "full.yaml"
+    scenario.write_text(json.dumps(FULL_SCENARIO))
+    address = f"tcp://127.0.0.1:{_free_port()}"
+    down = _tiern("scenario", scenario, "--runs", 6, "--scheduler", address,
+                  TIERN_SCHEDULER_TIMEOUT="1")
+    assert down.returncode == 1
+    assert f"error: cannot reach a Dask scheduler at {address} within 1 s" in down.stderr
+    assert "Traceback" not in down.stderr
+
+
+@pytest.mark.slow   # starts two worker processes
+def test_scheduler_local_starts_worker_processes_with_the_same_rows(recipe_net):
+    """``scheduler="local:2"`` (what ``--scheduler local:2`` uses): the network is pickled
+    to two worker processes and the per-run rows are those of the in-process run."""
+    from graphmodel.scenarios.model import parse_scenario
+    from graphmodel.scenarios.montecarlo import run_monte_carlo
+
+    scenario = parse_scenario(FULL_SCENARIO)
+    whole = run_monte_carlo(recipe_net, scenario, runs=6, seed=1, batch_size=6)
+    there = run_monte_carlo(recipe_net, scenario, runs=6, seed=1, batch_size=2,
+                            scheduler="local:2")
+    assert (whole.runs["shortfall"] > 1e-9).any()
+    assert there.runs.equals(whole.runs)

@@ -40,6 +40,11 @@ def scenario(
     seed: Optional[int] = typer.Option(None, "--seed", min=0, max=MAX_SEED, help="Monte Carlo seed (default: the "
                                        "scenario's monte_carlo.seed, else 0)."),
     batch_size: int = typer.Option(50, "--batch-size", min=1, max=MAX_MC_BATCH, help="Monte Carlo runs per batch."),
+    scheduler: Optional[str] = typer.Option(
+        None, "--scheduler", metavar="ADDRESS",
+        help="Monte Carlo: run the batches on a Dask cluster: a scheduler address "
+             "(tcp://host:8786), or local / local:N for N worker processes on this machine. "
+             "Results are identical per seed."),
     by: str = typer.Option("sink", "--by", help="sink | stage | month | links | element "
                                               "(t of each element shipped per stage and month) | "
                                               "balance (t of each element in, out and in stock "
@@ -83,8 +88,12 @@ def scenario(
     if (element or facility) and by != "balance":
         raise typer.BadParameter("--element and --facility filter the balance view: add "
                                  "--by balance", param_hint="--element")
+    if scheduler is not None and runs is None and seed is None:
+        raise typer.BadParameter("the scheduler runs Monte Carlo batches: add --runs N",
+                                 param_hint="--scheduler")
     if runs is not None or seed is not None:
-        _monte_carlo(net, spec, runs, seed, batch_size, reroute, inventory, fmt, output, wide)
+        _monte_carlo(net, spec, runs, seed, batch_size, reroute, inventory, fmt, output, wide,
+                     scheduler)
         return
     if response == "optimal":
         from graphmodel.scenarios.optimal import run_optimal
@@ -138,21 +147,41 @@ def scenario(
     emit(table, fmt, output, sheet=by, wide=wide, shares=shares, empty=empty)
 
 
-def _monte_carlo(net, spec, runs, seed, batch_size, reroute, inventory, fmt, output, wide) -> None:
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
-
-    from graphmodel.scenarios.montecarlo import batch_size_for, run_monte_carlo
+def _monte_carlo(net, spec, runs, seed, batch_size, reroute, inventory, fmt, output, wide,
+                 scheduler=None) -> None:
+    from graphmodel.scenarios.montecarlo import batch_size_for
 
     runs = runs if runs is not None else spec.monte_carlo.runs
     batch_size, note = batch_size_for(net, spec, batch_size)
     if note:
         print(note, file=sys.stderr)
+    executor = None
+    if scheduler is not None:   # dask is imported here only, never for --help
+        from graphmodel.executors import scheduler_executor
+
+        executor = scheduler_executor(scheduler)
+        print(f"running on the Dask cluster at {executor.client.scheduler.address} "
+              f"({executor.workers} workers)", file=sys.stderr)
+    try:
+        _run_with_bar(net, spec, runs, seed, batch_size, reroute, inventory, fmt, output, wide,
+                      executor)
+    finally:
+        if executor is not None:
+            executor.close()
+
+
+def _run_with_bar(net, spec, runs, seed, batch_size, reroute, inventory, fmt, output, wide,
+                  executor) -> None:
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+
+    from graphmodel.scenarios.montecarlo import run_monte_carlo
+
     with Progress("[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(),
                   TimeRemainingColumn(), transient=True,
                   console=_stderr_console()) as bar:
         task = bar.add_task(f"{spec.name}: runs", total=runs)
         result = run_monte_carlo(net, spec, runs, seed, batch_size=batch_size, reroute=reroute,
-                                 inventory=inventory,
+                                 inventory=inventory, executor=executor,
                                  progress=lambda done, total: bar.update(task, completed=done))
     print(f"{runs} runs, seed {result.seed}", file=sys.stderr)
     emit(result.summary, fmt, output, sheet="monte_carlo", wide=wide)

@@ -180,7 +180,8 @@ def run_monte_carlo(net: Network, scenario: Scenario, runs: int | None = None,
                     seed: int | None = None, *, batch_size: int = 50,
                     reroute: bool | None = None, inventory: bool | None = None,
                     progress: Optional[RunProgress] = None,
-                    executor=None, max_batch_bytes: int | None = None) -> MonteCarloResult:
+                    executor=None, max_batch_bytes: int | None = None,
+                    scheduler: str | None = None) -> MonteCarloResult:
     """Run ``runs`` random draws of the scenario in batches of ``batch_size`` columns.
 
     ``batch_size`` is lowered to fit ``max_batch_bytes`` (default ``TIERN_MAX_BATCH_BYTES``,
@@ -188,9 +189,23 @@ def run_monte_carlo(net: Network, scenario: Scenario, runs: int | None = None,
     the peak memory does. The result's ``note`` says when it was lowered.
 
     ``executor``: anything with ``map(fn, iterable)`` (``concurrent.futures`` executors;
-    a dask ``Client`` via ``client.get_executor()``); default runs in this process.
+    a dask ``Client`` via ``client.get_executor()``; :class:`graphmodel.executors.DaskExecutor`);
+    default runs in this process. ``scheduler`` instead names a Dask cluster to run the
+    batches on, as ``tiern scenario --scheduler`` does: ``tcp://host:port``, ``local`` or
+    ``local:N`` (:func:`graphmodel.executors.scheduler_executor`); the cluster started or
+    the connection opened is closed on return. Per-run rows are identical for the same
+    seed whatever the executor and batch size.
     ``progress(done, total)`` is called as batches finish.
     """
+    if scheduler is not None:
+        if executor is not None:
+            raise ValueError("give executor or scheduler, not both")
+        from ..executors import scheduler_executor
+
+        with scheduler_executor(scheduler) as cluster:
+            return run_monte_carlo(net, scenario, runs, seed, batch_size=batch_size,
+                                   reroute=reroute, inventory=inventory, progress=progress,
+                                   executor=cluster, max_batch_bytes=max_batch_bytes)
     runs = scenario.monte_carlo.runs if runs is None else runs
     seed = scenario.monte_carlo.seed if seed is None else seed
     batch_size, note = batch_size_for(net, scenario, batch_size, max_batch_bytes)
