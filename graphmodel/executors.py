@@ -13,6 +13,7 @@ interface of :class:`concurrent.futures.Executor`), so it can be passed wherever
 """
 from __future__ import annotations
 
+import re
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from functools import partial
 from typing import Callable, Iterable, Iterator, Optional, Protocol, Sequence
@@ -167,8 +168,18 @@ def scheduler_executor(scheduler: str, *, connect_timeout: Optional[float] = Non
         workers = int(count) if count else None
         return DaskExecutor(n_workers=workers, threads_per_worker=1, processes=True,
                             dashboard_address=None)
+    if not _SCHEDULER_ADDRESS.fullmatch(text):
+        # refused before any Client starts: a Client given a malformed address can hang in
+        # its loop start-up instead of raising
+        raise ExecutorError(f"'{text}' is not a Dask scheduler address (expected "
+                            "tcp://host:port, tls://host:port, or local / local:N)")
     timeout = scheduler_timeout() if connect_timeout is None else connect_timeout
     return DaskExecutor(address=text, connect_timeout=timeout)
+
+
+#: ``protocol://host:port`` as dask.distributed's comm layer reads it (IPv6 hosts in brackets).
+_SCHEDULER_ADDRESS = re.compile(r"(tcp|tls|ucx|ws|wss)://(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9_.-]+)"
+                                r":\d{1,5}")
 
 
 def shards(runs: int, shard_size: int) -> list[range]:

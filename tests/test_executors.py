@@ -9,6 +9,9 @@ from graphmodel.generate import generate_network
 from graphmodel.scenarios import outage
 from graphmodel.solve import build_schedule
 
+# a Dask cluster that fails to start can wait forever: fail the test instead of the run
+pytestmark = pytest.mark.timeout(300)
+
 # frequent outages so that many runs lose supply (a study of zeros would prove nothing)
 MODEL = outage.OutageModel(probability=0.02, country_probability=0.5)
 
