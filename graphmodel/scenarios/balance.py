@@ -119,9 +119,10 @@ def ledger_balance(net: Network, topo: Topology, ledger: Ledger, slot_supply: np
     frames = []
     ids = net.facilities.index.astype(str).to_numpy()
     for k, element in enumerate(content.columns):
+        carried = ledger.delivered * c_link[:, k]                                # (T, E) t of X
         terms = {
-            "in_t": (ledger.delivered * c_link[:, k]) @ to_customer.T,
-            "out_t": (ledger.delivered * c_link[:, k]) @ to_supplier.T,
+            "in_t": carried @ to_customer.T,
+            "out_t": carried @ to_supplier.T,
             "stock_t": (ledger.stock * c_pool[:, k]) @ to_owner.T,
             "stock_change_t": ((ledger.stock - stock_before) * c_pool[:, k]) @ to_owner.T,
             "used_t": (ledger.used * c_pool[:, k]) @ to_owner.T,

@@ -17,6 +17,7 @@ unshocked baseline, 1 = full):
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import partial
 
 import numpy as np
 import pandas as pd
@@ -27,6 +28,7 @@ from .core import Compiled, Draws, Topology, central_draws, compile_factors
 from .model import Scenario
 from .propagate import ROUNDING, propagate
 from .select import shock_targets
+from .balance import element_balance, ledger_balance
 from .binding import binding_inputs
 from .simulate import Simulation, simulate
 
@@ -112,9 +114,6 @@ def run_scenario(net: Network, scenario: Scenario, *, reroute: bool | None = Non
         notes=selection_notes(net, scenario),
     )
     if not compiled.groups[1:]:
-        from functools import partial
-
-        from .balance import element_balance, ledger_balance
         if sim is not None:
             result.balance_of = partial(ledger_balance, net, topo, sim.ledger, sim.slot_supply,
                                         compiled.g[:, :, 0], sim.rerouted[:, :, 0])

@@ -267,7 +267,7 @@ def simulate(topo: Topology, compiled: Compiled, responses: Responses, *,
                     ledger.restocked[t, ps.pools] = restocked[:, 0]
                     ledger.excess[t, ps.pools] = excess[:, 0]
         supply[t], rerouted[t] = p, extra
-        stocks[t] = pools.per_facility_units(n)
+        stocks[t] = pools.per_facility_units()
         p_slot_prev = p_slot
         if record_slots:
             slot_all[t] = p_slot

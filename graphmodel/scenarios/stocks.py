@@ -105,7 +105,10 @@ class InputStocks:
         self.unit, _ = pd.factorize(unit_key)
         self._group_rows = self.weight.tocsr()
         self.drawn = None
-        self._facility_weight = None
+        owner = prod.group_owner
+        to_facility = sp.csr_matrix((np.ones(len(owner)), (owner, np.arange(len(owner)))),
+                                    shape=(topo.n, len(owner)))
+        self._facility_weight = (to_facility @ self.weight).tocsr()   # sums S_g per facility
 
     # ------------------------------------------------------------------ level structure
     def step(self, inbound_links: np.ndarray, groups: np.ndarray) -> PoolStep:
@@ -151,14 +154,19 @@ class InputStocks:
         return used, restocked, excess
 
     # ------------------------------------------------------------------ rerouting
-    def group_amount(self, groups: np.ndarray, columns: np.ndarray) -> np.ndarray:
-        """``S_g`` of each (group, column) pair, in tonnes of output supported."""
+    def _group_entries(self, groups: np.ndarray, columns: np.ndarray):
+        """Every (pool, weight) entry of each (group, column) pair: the pair's position,
+        the pool, the column and ``w_gq``."""
         rows = self._group_rows
         lo, hi = rows.indptr[groups], rows.indptr[groups + 1]
         idx = ranges(lo, hi)
-        which = np.repeat(np.arange(len(groups)), hi - lo)
-        values = rows.data[idx] * self.M[rows.indices[idx], np.repeat(columns, hi - lo)]
-        return np.bincount(which, weights=values, minlength=len(groups))
+        return (np.repeat(np.arange(len(groups)), hi - lo), rows.indices[idx],
+                np.repeat(columns, hi - lo), rows.data[idx])
+
+    def group_amount(self, groups: np.ndarray, columns: np.ndarray) -> np.ndarray:
+        """``S_g`` of each (group, column) pair, in tonnes of output supported."""
+        which, q, c, w = self._group_entries(groups, columns)
+        return np.bincount(which, weights=w * self.M[q, c], minlength=len(groups))
 
     def pool_amount(self, pools: np.ndarray, columns: np.ndarray) -> np.ndarray:
         return self.M[pools, columns]
@@ -183,18 +191,14 @@ class InputStocks:
             out_t.append(np.divide(units[single], w, out=np.zeros(int(single.sum())), where=w > 0))
         whole = np.flatnonzero(~single)
         if len(whole):
-            g, c, u = groups[whole], columns[whole], units[whole]
-            S = self.group_amount(g, c)
-            rows = self._group_rows
-            lo, hi = rows.indptr[g], rows.indptr[g + 1]
-            idx = ranges(lo, hi)
-            reps = hi - lo
-            q = rows.indices[idx]
-            cc = np.repeat(c, reps)
-            share = np.repeat(np.divide(u, S, out=np.zeros(len(u)), where=S > _TINY), reps)
+            which, q, c, w = self._group_entries(groups[whole], columns[whole])
+            held = self.M[q, c]
+            S = np.bincount(which, weights=w * held, minlength=len(whole))
+            u = units[whole]
+            share = np.divide(u, S, out=np.zeros(len(u)), where=S > _TINY)[which]
             out_pool.append(q)
-            out_col.append(cc)
-            out_t.append(self.M[q, cc] * np.minimum(share, 1.0))
+            out_col.append(c)
+            out_t.append(held * np.minimum(share, 1.0))
         if not out_pool:
             return
         K = self.M.shape[1]
@@ -213,14 +217,9 @@ class InputStocks:
         """Start adding every rerouting draw to :attr:`drawn` (reset by the caller)."""
         self.drawn = np.zeros_like(self.M)
 
-    def per_facility_units(self, n: int) -> np.ndarray:
+    def per_facility_units(self) -> np.ndarray:
         """(n, K) the sum over each facility's groups of ``S_g`` (the engine's reported
         stock, in tonnes of output supported)."""
-        if getattr(self, "_facility_weight", None) is None:
-            owner = self.topo.production.group_owner
-            to_facility = sp.csr_matrix((np.ones(len(owner)), (owner, np.arange(len(owner)))),
-                                        shape=(n, len(owner)))
-            self._facility_weight = (to_facility @ self.weight).tocsr()
         return self._facility_weight @ self.M
 
 
