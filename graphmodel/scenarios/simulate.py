@@ -289,7 +289,6 @@ class _ProductionStep:
     slot's groups and over a facility's slots are ``reduceat`` segments."""
 
     groups: np.ndarray            # global group ids of the level's facilities
-    to_group: sp.csr_matrix       # (groups, inbound links): sums arrivals / a_m into groups
     slots: np.ndarray             # global slot ids, grouped by facility in level order
     slot_facility: np.ndarray     # local facility (position in level) of each slot
     slot_origin: np.ndarray       # slot's facility has no inbound volume (produces f)
@@ -312,7 +311,7 @@ def _production_steps(topo: Topology, levels) -> list[_ProductionStep]:
     slot_bounds = np.searchsorted(prod.slot_owner, np.arange(n + 1))   # slots sorted by owner
     pair_bounds = np.searchsorted(prod.pair_slot, np.arange(prod.n_slots + 1))
     steps = []
-    for level, inbound_links, _ in levels:
+    for level, _, _ in levels:
         local_of[level] = np.arange(len(level))
         groups = group_order[_ranges(group_bounds[level], group_bounds[level + 1])]
         group_local[groups] = np.arange(len(groups))
@@ -329,16 +328,8 @@ def _production_steps(topo: Topology, levels) -> list[_ProductionStep]:
         per_slot = np.bincount(pair_slot, minlength=len(slots))
         with_pairs = np.flatnonzero(per_slot)
         starts = (np.cumsum(per_slot) - per_slot)[with_pairs]
-        # entries of the level's inbound links (entries are sorted by link)
-        lo = np.searchsorted(prod.entry_link, inbound_links, side="left")
-        hi = np.searchsorted(prod.entry_link, inbound_links, side="right")
-        entries = _ranges(lo, hi)
-        column = np.repeat(np.arange(len(inbound_links)), hi - lo)
-        to_group = sp.csr_matrix(
-            (prod.entry_weight[entries], (group_local[prod.entry_group[entries]], column)),
-            shape=(len(groups), len(inbound_links)))
         steps.append(_ProductionStep(
-            groups=groups, to_group=to_group, slots=slots, slot_facility=slot_facility,
+            groups=groups, slots=slots, slot_facility=slot_facility,
             slot_origin=topo.origin[prod.slot_owner[slots]], facility_starts=facility_starts,
             to_facility=to_facility, pair_slot=pair_slot, pair_group=pair_group,
             pair_starts=starts, slots_with_pairs=with_pairs))
