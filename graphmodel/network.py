@@ -34,7 +34,7 @@ if TYPE_CHECKING:  # the graph and matrix views import these on first use (start
 _DERIVED = (
     "graph", "hash", "inbound_volume", "outbound_volume", "sinks", "origins", "sink_demand",
     "ownership", "company", "share_matrix", "link_positions", "carrying_positions", "trace",
-    "production", "element_content",
+    "production", "element_content", "spec_tables", "link_verdicts",
 )
 
 
@@ -372,6 +372,24 @@ class Network:
 
         return Trace(self.share_matrix, origin=self.inbound_volume.to_numpy() == 0,
                      sinks=isin(self.facilities.index, self.sinks))
+
+    @cached_property
+    def spec_tables(self):
+        """The capabilities, requirements and link specs grouped for lookup
+        (:class:`graphmodel.specs.SpecTables`)."""
+        from .specs import SpecTables  # noqa: PLC0415 (start-up: loading needs no specs)
+
+        return SpecTables(self)
+
+    @cached_property
+    def link_verdicts(self) -> pd.DataFrame:
+        """:func:`graphmodel.specs.link_fits` of every link: does its supplier meet its
+        customer's stated spec (``verdict`` True / False / None = unknown; ``fits``)? Read by
+        rerouting and by the chokepoints' alternatives, so a Monte Carlo or a sequence of
+        scenarios pays for it once."""
+        from .specs import link_fits  # noqa: PLC0415
+
+        return link_fits(self)
 
 
 #: Record kinds added after the first dataset hash: omitted from the hash when empty.

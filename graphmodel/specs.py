@@ -47,6 +47,7 @@ from graphmodel.grades import (DATA_DIR, GRADE_FAMILIES, Grade, SpecError, conta
 
 __all__ = [
     "Capability", "GRADE_FAMILIES", "Grade", "KOE_TO_KA_M", "MGOE_TO_KJ_M3", "Spec", "SpecError",
+    "SpecTables",
     "capabilities", "contains_heavy", "customer_spec", "facility_sector", "facility_sectors", "fit",
     "grade_meets",
     "grade_table", "grades_meet", "lead_time", "link_fits", "market_purity", "parse_grade",
@@ -181,8 +182,53 @@ def _number(value) -> float | None:
     return None if value is None or pd.isna(value) else float(value)
 
 
-def _same_material(column: pd.Series, material: str) -> pd.Series:
-    return column.astype(str).str.strip().str.lower() == material.strip().lower()
+def _material_key(material) -> str:
+    """A material name as specs compare it: stripped, lower case."""
+    return str(material).strip().lower()
+
+
+class SpecTables:
+    """The network's spec records grouped for lookup, built once per network
+    (:attr:`graphmodel.network.Network.spec_tables`, cleared with the network's other
+    views when a table is replaced).
+
+    ``requirements``: material key -> ``requirements.csv`` rows (named tuples);
+    ``capabilities``: (facility, material key) -> ``capabilities.csv`` rows;
+    ``link_specs``: (customer, material key) -> (the ``required_grade`` texts, the
+    ``required_purity`` texts) of the customer's inbound links of the material. Looking a
+    customer or supplier up is then a dictionary access instead of a scan of the tables, which
+    is what makes :func:`link_fits` cost one pass over the links."""
+
+    def __init__(self, net):
+        self.requirements: dict[str, list] = {}
+        for row in net.requirements.itertuples(index=False):
+            self.requirements.setdefault(_material_key(row.material), []).append(row)
+        self.capabilities: dict[tuple[str, str], list] = {}
+        for row in net.capabilities.itertuples(index=False):
+            self.capabilities.setdefault((row.facility, _material_key(row.material)), []).append(row)
+        self.link_specs: dict[tuple[str, str], tuple[list, list]] = {}
+        links = net.links
+        stated = [c for c in ("required_grade", "required_purity") if c in links]
+        if stated:
+            for customer, material, *texts in links[["customer", "material", *stated]].itertuples(
+                    index=False):
+                grade = texts[stated.index("required_grade")] if "required_grade" in stated else None
+                purity = texts[stated.index("required_purity")] if "required_purity" in stated \
+                    else None
+                grades, purities = self.link_specs.setdefault(
+                    (customer, _material_key(material)), ([], []))
+                if not pd.isna(grade):
+                    grades.append(grade)
+                if not pd.isna(purity):
+                    purities.append(purity)
+        self.has_link_specs = bool(stated)
+
+
+def _spec_tables(net) -> SpecTables:
+    """The network's cached :class:`SpecTables` (a fresh one for a network-like object
+    without the cache)."""
+    cached = getattr(type(net), "spec_tables", None)
+    return net.spec_tables if cached is not None else SpecTables(net)
 
 
 def customer_spec(net, customer: str, material: str, sector=None, *,
@@ -197,38 +243,36 @@ def customer_spec(net, customer: str, material: str, sector=None, *,
     rerouting and alternatives never use that default: they gate on stated requirements only.
     """
     grades, temps, bhmax, hcj, purity, sources, classes = [], [], [], [], [], [], []
-    table = net.requirements
-    if len(table):
-        rows = table[_same_material(table["material"], material)]
-        own = rows[rows["facility"] == customer]
-        if not len(own):
-            if sector is None and customer in net.facilities.index:
-                sector = net.facilities.at[customer, "sector"]
-            own = rows[rows["facility"].isna() & (rows["sector"] == sector)] \
-                if isinstance(sector, str) else rows.iloc[0:0]
-            if len(own):
-                sources.append(f"sector {sector}")
-        else:
-            sources.append("facility")
-        for row in own.itertuples(index=False):
-            if isinstance(row.grade_family, str):
-                grades.append(Grade(row.grade_family))
-            temps.append(_number(row.operating_temp))
-            if isinstance(getattr(row, "thermal_class", None), str):
-                classes.append(row.thermal_class)
-                temps.append(thermal_class_temp(row.thermal_class))
-            bhmax.append(_number(row.min_bhmax))
-            hcj.append(_number(row.min_hcj))
-            purity.append(_number(row.min_purity))
-    links = net.links
-    if "required_grade" in links or "required_purity" in links:
-        mine = links[(links["customer"] == customer) & _same_material(links["material"], material)]
-        for text in mine.get("required_grade", pd.Series(dtype=object)).dropna():
-            grades.append(parse_grade(text))
-            sources.append("link")
-        for text in mine.get("required_purity", pd.Series(dtype=object)).dropna():
-            purity.append(parse_purity(text, material))
-            sources.append("link")
+    tables = _spec_tables(net)
+    rows = tables.requirements.get(_material_key(material), [])
+    own = [row for row in rows if row.facility == customer]
+    if not own:
+        if sector is None and customer in net.facilities.index:
+            sector = net.facilities.at[customer, "sector"]
+        own = [row for row in rows if pd.isna(row.facility) and row.sector == sector] \
+            if isinstance(sector, str) else []
+        if own:
+            sources.append(f"sector {sector}")
+    else:
+        sources.append("facility")
+    for row in own:
+        if isinstance(row.grade_family, str):
+            grades.append(Grade(row.grade_family))
+        temps.append(_number(row.operating_temp))
+        if isinstance(getattr(row, "thermal_class", None), str):
+            classes.append(row.thermal_class)
+            temps.append(thermal_class_temp(row.thermal_class))
+        bhmax.append(_number(row.min_bhmax))
+        hcj.append(_number(row.min_hcj))
+        purity.append(_number(row.min_purity))
+    link_grades, link_purities = tables.link_specs.get((customer, _material_key(material)),
+                                                       ([], []))
+    for text in link_grades:
+        grades.append(parse_grade(text))
+        sources.append("link")
+    for text in link_purities:
+        purity.append(parse_purity(text, material))
+        sources.append("link")
     grade = max(grades, key=lambda g: (g.max_temp_c, g.energy or 0)) if grades else None
     keep = lambda values: max((v for v in values if v is not None), default=None)  # noqa: E731
     floor = keep(purity)
@@ -297,13 +341,10 @@ def capabilities(net, supplier: str, material: str) -> list[Capability]:
     """The supplier's capabilities for a material: its ``capabilities.csv`` rows, then the
     legacy facility columns ``grades`` (one capability per grade) and ``purity``."""
     found = []
-    table = net.capabilities
-    if len(table):
-        rows = table[(table["facility"] == supplier) & _same_material(table["material"], material)]
-        for row in rows.itertuples(index=False):
-            found.append(Capability(parse_grade(row.grade) if isinstance(row.grade, str) else None,
-                                    _number(row.max_temp), _number(row.bhmax), _number(row.hcj),
-                                    _number(row.dy_tb), _number(row.purity)))
+    for row in _spec_tables(net).capabilities.get((supplier, _material_key(material)), []):
+        found.append(Capability(parse_grade(row.grade) if isinstance(row.grade, str) else None,
+                                _number(row.max_temp), _number(row.bhmax), _number(row.hcj),
+                                _number(row.dy_tb), _number(row.purity)))
     fac = net.facilities
     if "grades" in fac and supplier in fac.index:
         found += [Capability(grade) for grade in parse_grades(fac.at[supplier, "grades"])]
@@ -348,8 +389,7 @@ def link_fits(net, links: pd.DataFrame | None = None) -> pd.DataFrame:
     on ``fits`` are unchanged. This is the mask rerouting and alternatives use."""
     links = net.links if links is None else links
     verdict = pd.Series(True, index=links.index, dtype=object)
-    has_link_specs = any(c in net.links for c in ("required_grade", "required_purity"))
-    if not len(net.requirements) and not has_link_specs:
+    if not len(net.requirements) and not _spec_tables(net).has_link_specs:
         return pd.DataFrame({"verdict": verdict, "fits": True}, index=links.index)
     specs: dict[tuple[str, str], Spec] = {}
     fits: dict[tuple[str, str, str], bool | None] = {}
@@ -410,5 +450,7 @@ def reroute_fits(net, verdicts: pd.DataFrame | None = None) -> np.ndarray:
     the supplier's grade, temperature rating or purity in ``capabilities.csv`` to let it
     reroute. On a network without requirements every link is True, so gated analytics give
     the same results as ungated ones."""
-    verdicts = link_fits(net) if verdicts is None else verdicts
+    if verdicts is None:  # every link: the network's cached verdicts
+        verdicts = net.link_verdicts if getattr(type(net), "link_verdicts", None) is not None \
+            else link_fits(net)
     return np.array([v is True for v in verdicts["verdict"].to_numpy(dtype=object)], dtype=bool)

@@ -551,6 +551,22 @@ def test_a_qualified_supplier_of_unknown_capability_keeps_its_flow_but_takes_no_
     assert alt.at["mag_a", "spec_excluded_ids"] == []
 
 
+def test_the_verdicts_are_cached_on_the_network_and_follow_a_replaced_table():
+    """Rerouting reads the verdicts once per network (a Monte Carlo or a series of scenarios
+    does not recompute them); replacing a spec table recomputes them: mag_q's stated 42SH
+    turns its link from unknown to a fit."""
+    from graphmodel.specs import reroute_fits
+
+    net = _two_qualified_makers()
+    assert net.link_verdicts is net.link_verdicts
+    assert reroute_fits(net).tolist() == [False, False, True]
+    net.capabilities = _two_qualified_makers({"grade": "42SH"}).capabilities
+    assert net.link_verdicts["verdict"].tolist() == [None, True, True]
+    assert reroute_fits(net).tolist() == [False, True, True]
+    net.requirements = net.requirements.iloc[0:0]
+    assert reroute_fits(net).tolist() == [True, True, True]
+
+
 def test_networks_without_specs_reroute_exactly_as_before(golden, monkeypatch):
     """No requirements: every link fits, and the engine's results equal those with the gate
     removed (the mask is all True, so the LP is the same, bit for bit)."""
