@@ -83,9 +83,8 @@ from __future__ import annotations
 
 import gc
 from contextlib import contextmanager
-from typing import Iterable, Optional
+from typing import TYPE_CHECKING, Iterable, Optional
 
-import networkx as nx
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -100,6 +99,9 @@ from .network import Network
 from .progress import Progress
 from .schema import ALL_STAGES, SECTORS
 from .specs import reroute_fits
+
+if TYPE_CHECKING:  # the graph views import networkx when called (start-up speed)
+    import networkx as nx
 
 _SOURCE = ("__virtual_source__",)  # a tuple can never collide with a facility id (a str)
 _ROUND = 12  # criticality digits compared when ranking, so float noise never breaks a tie
@@ -152,6 +154,8 @@ def _weights(net: Network, demand: pd.Series) -> np.ndarray:
 def carrying_graph(net: Network, virtual_source: bool = False) -> nx.DiGraph:
     """Facilities and their carrying links (volume > 0); optionally a virtual source feeding
     every origin (the node ``chokepoints._SOURCE``)."""
+    import networkx as nx  # noqa: PLC0415 (start-up: the array analytics need no networkx)
+
     graph = nx.DiGraph()
     graph.add_nodes_from(net.facilities.index)
     graph.add_edges_from(net.carrying_links[["supplier", "customer"]].itertuples(index=False, name=None))
@@ -308,6 +312,8 @@ def _collector_paused():
 def _dominators_nx(net: Network, sinks: pd.Index) -> dict[str, list[str]]:
     """The networkx reference of :func:`_dominators` (``networkx.immediate_dominators`` on
     :func:`carrying_graph`); kept for the agreement tests and the benchmark."""
+    import networkx as nx  # noqa: PLC0415
+
     graph = carrying_graph(net, virtual_source=True)
     idom = nx.immediate_dominators(graph, _SOURCE)
     result = {}
@@ -329,6 +335,7 @@ def min_cuts(net: Network, sinks=None, progress: Optional[Progress] = None) -> p
 
 
 def _min_cuts(net: Network, sinks: pd.Index, progress: Optional[Progress] = None) -> pd.DataFrame:
+    import networkx as nx  # noqa: PLC0415
     from networkx.algorithms.connectivity import (build_auxiliary_node_connectivity,
                                                   minimum_st_node_cut)
     from networkx.algorithms.flow import build_residual_network

@@ -41,7 +41,6 @@ from functools import cache
 import numpy as np
 import pandas as pd
 
-from graphmodel.compliance.propagation import build_flow
 from graphmodel.grades import (DATA_DIR, GRADE_FAMILIES, Grade, SpecError, contains_heavy,
                                grade_meets, grade_table, grades_meet, parse_grade, parse_grades)
 
@@ -440,6 +439,9 @@ def facility_sectors(net) -> pd.Series:
     sinks = [s for s in net.sinks if isinstance(net.facilities.at[s, "sector"], str)]
     if not sinks:
         return sectors.where(sectors.notna(), None)
+    # the compliance package (its rule models) loads on first use, not with the specs
+    from graphmodel.compliance.propagation import build_flow  # noqa: PLC0415
+
     flow = build_flow(net)
     through = flow.through_rows(net.facilities.index.get_indexer(sinks))  # (K, n)
     weight = net.inbound_volume.reindex(sinks).to_numpy()[:, None] * through
