@@ -12,7 +12,8 @@ from app_support.alerts_view import drafts
 from app_support.data import current_network
 from app_support.scenario_view import (builder_scenario, compare_summary, curves,
                                        difference_table, most_affected, scenario_from_yaml,
-                                       scenario_yaml, summary_metrics)
+                                       monte_carlo_table, scenario_yaml, sinks_table,
+                                       summary_metrics)
 from app_support.widgets import (chart, clamped, dataset_caption, flag, one_of, percent,
                                  url_multiselect, url_selectbox, url_value)
 from graphmodel.backtest import backtest_figure
@@ -288,7 +289,11 @@ tabs = st.tabs(names)
 tab_sinks, tab_stages, tab_links, tab_compare, tab_mc = tabs[:5]
 pct = st.column_config.NumberColumn(format="percent")
 with tab_sinks:
-    st.dataframe(sinks, hide_index=True, width="stretch", column_config={
+    st.dataframe(sinks_table(result), hide_index=True, width="stretch", column_config={
+        "tts_months": st.column_config.TextColumn("first short", help="Time to survive: the "
+                                                  "first month the sink's supply drops"),
+        "ttr_months": st.column_config.TextColumn("recovered", help="Time to recover: the "
+                                                  "month from which supply stays at >= 99%"),
         "min_supply": pct, "mean_supply": pct, "lost_share": pct,
         "lost_volume": st.column_config.NumberColumn("lost volume", format="%,.0f"),
         "demand": st.column_config.NumberColumn(format="%,.0f"),
@@ -399,11 +404,14 @@ with tab_mc:
             chart(figures.share_bars_figure(top, "label", "shortfall_p95", "country",
                                             x_title="Shortfall in the worst 5% of runs (P95, %)",
                                             title="Monte Carlo: P95 shortfall per sink"))
-        st.dataframe(summary, hide_index=True, width="stretch", key="mc_summary", column_config={
+        st.dataframe(monte_carlo_table(summary), hide_index=True, width="stretch",
+                     key="mc_summary", column_config={
             "p_shortfall": pct, "shortfall_mean": pct, "shortfall_p50": pct, "shortfall_p95": pct,
             "lost_volume_mean": st.column_config.NumberColumn(format="%,.0f"),
             "lost_volume_p95": st.column_config.NumberColumn(format="%,.0f"),
-            "tts_months_mean": st.column_config.NumberColumn(format="%.1f")})
+            "tts_months_mean": st.column_config.TextColumn(
+                "first short (mean month)", help="Mean first short month over the runs in "
+                                                 "which the sink falls short")})
 
 if scenario.observed is not None:
     with tabs[5]:

@@ -87,6 +87,30 @@ def _month(value) -> str:
     return "none" if value is None or pd.isna(value) else f"month {int(value)}"
 
 
+def sinks_table(result) -> pd.DataFrame:
+    """The result's sink table for display: ``tts_months`` and ``ttr_months`` as text, so
+    that no cell reads "None": the first short month or "never short", the recovery month,
+    "not within the horizon" (short and not recovered) or "-" (never short)."""
+    table = result.sinks.copy()
+    short = table["tts_months"].notna()
+    table["tts_months"] = [_month(v) if s else "never short"
+                           for v, s in zip(table["tts_months"], short)]
+    table["ttr_months"] = [_month(v) if not pd.isna(v) else
+                           ("not within the horizon" if s else "-")
+                           for v, s in zip(table["ttr_months"], short)]
+    return table
+
+
+def monte_carlo_table(summary: pd.DataFrame) -> pd.DataFrame:
+    """The Monte Carlo summary for display: ``tts_months_mean`` (over the runs in which the
+    sink falls short) as text, "never short" where no run falls short."""
+    table = summary.copy()
+    if "tts_months_mean" in table:
+        table["tts_months_mean"] = ["never short" if pd.isna(v) else f"{v:.1f}"
+                                    for v in table["tts_months_mean"]]
+    return table
+
+
 def _recovery(metrics: dict) -> str:
     """The last recovery month as text: "not within the horizon" when sinks fall short but
     none recovers, "none" when no sink falls short (as the page's own metric reads)."""

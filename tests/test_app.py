@@ -495,6 +495,26 @@ def test_monte_carlo_of_a_scenario_with_no_shortfall_says_so():
     assert not any("P95 shortfall" in t for t in titles)  # no empty chart on a -1..4 axis
 
 
+def test_sinks_and_monte_carlo_tables_never_show_none_for_a_missing_month():
+    """Sinks that never fall short, or never recover, read "never short", "-" or "not within
+    the horizon" instead of a "None" cell; the months that exist read "month N"."""
+    at = open_app("scenarios", "bundled", query={"scenario": "china-2025-export-controls"})
+    assert_clean(at)
+    sinks = next(d.value for d in at.dataframe if "ttr_months" in d.value.columns)
+    for column in ("tts_months", "ttr_months"):
+        assert sinks[column].notna().all() and not sinks[column].astype(str).eq("None").any()
+    short = sinks.set_index("id")
+    assert short.at["us-ford", "tts_months"] == "month 1"
+    assert short.at["cn-byd", "tts_months"] == "never short"
+    assert short.at["cn-byd", "ttr_months"] == "-"
+    at.number_input(key="mc_runs").set_value(4).run()
+    at.button(key="mc_go").click().run()
+    assert_clean(at)
+    summary = next(d.value for d in at.dataframe if "p_shortfall" in d.value.columns)
+    assert summary["tts_months_mean"].notna().all()
+    assert "never short" in set(summary["tts_months_mean"])
+
+
 def test_rerouted_volumes_are_formatted():
     at = open_app("scenarios", "bundled", query={"scenario": "bayan-obo-outage"})
     assert_clean(at)
