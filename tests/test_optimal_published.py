@@ -68,6 +68,10 @@ Three honest adjustments:
   two rows (T2_3, T3_4) have no integrality effect and match to tiern's bisection
   tolerance.
 
+The accelerator's large network (1,700 nodes, notebook 03: the ten largest lost profits and
+one TTS) is not reproduced here: its input is published only as the generator's code
+(``scripts/utils.py``), not as data.
+
 Result: tiern reproduces all 30 published lost profits to 1e-6 (every digit above the
 solvers' float noise, i.e. to the cent), the T2_8 plan's lost demand per product, which
 11 nodes have TTS < TTR, and their TTS to within the integrality gap above.
