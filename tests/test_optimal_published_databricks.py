@@ -64,7 +64,7 @@ Three honest adjustments:
   Lost profit is unaffected here: the relaxation has the same optimum in all 30 rows
   (checked by :func:`accelerator_programme`). TTS is not: tiern's value is the
   relaxation's, which is at least the integer optimum, which is at least the published
-  incumbent. On this network the difference is below 6e-4 of a month (one in 10^4);
+  incumbent. On this network the difference is below 6e-4 of a month (2e-4 relative);
   two rows (T2_3, T3_4) have no integrality effect and match to tiern's bisection
   tolerance.
 
