@@ -247,3 +247,23 @@ def test_pooled_feed_is_not_replaced_by_another_material():
     assert result.months["oem"].tolist() == pytest.approx([0.5] * 6 + [1, 1])
     assert row(result, "oem")["lost_volume"] == pytest.approx(3.0)
     assert run_scenario(net, spec).months["oem"].tolist() == pytest.approx([0.5] * 6 + [1, 1])
+
+
+def test_fraction_of_a_month_is_exact():
+    # the fraction is one LP in theta, not a bisection: 5/3 months to the solver's precision
+    result = run_optimal(magnets(30, spare=4.8), scenario(OUT_A))
+    assert row(result, "oem")["tts_months"] == pytest.approx(5 / 3, abs=1e-9)
+    assert row(run_optimal(magnets(30), scenario(OUT_A)), "oem")["tts_months"] == 1.0
+
+
+def test_fraction_after_a_recycler_delivery_falls_back_to_bisection():
+    # a recycler's link delivers theta of last month's output (bilinear in theta): the
+    # fraction is bisected. oem needs 2 t/month, 40 days = 8/3 t of stock; maker_a out,
+    # the recycler keeps 1 t/month: deficit 1 t/month -> TTS 8/3 months
+    facilities = [facility("maker_a", "magnet", capacity=12), facility("rec", "recycler"),
+                  facility("oem", "oem", "DE", inventory_days=40)]
+    links = [{"supplier": "maker_a", "customer": "oem", "material": "NdFeB magnet", "volume": 12},
+             {"supplier": "rec", "customer": "oem", "material": "NdFeB magnet", "volume": 12}]
+    result = run_optimal(network_from_records(facilities, links), scenario(OUT_A))
+    tts = row(result, "oem")["tts_months"]
+    assert 8 / 3 - TTS_TOLERANCE <= tts <= 8 / 3

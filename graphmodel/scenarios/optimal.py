@@ -70,7 +70,11 @@ tau - floor(tau) of month floor(tau)}``. Within a month rates are constant: over
 partial month the constraints hold for amounts over ``theta = tau - floor(tau)`` of a
 month (every bound above times ``theta``, stocks at the month's start), so feasibility is
 an LP for each fixed ``tau`` and is monotone in ``tau``. The whole months are found by
-bisection on ``floor(tau)``, the fraction by bisection on ``theta`` to ``TTS_TOLERANCE``.
+bisection on ``floor(tau)``; the fraction is one more LP, exact to the solver's
+precision: the partial month's bounds and right-hand sides are linear in ``theta``, so
+``theta`` is a variable and the LP maximises it (:meth:`_Model.fraction`). Only where a
+recycler's link delivers in that month (``theta U q[t-1]``, a product of variables) is the
+fraction found by bisection on ``theta``, to ``TTS_TOLERANCE``.
 Null (NaN) when all demand can be met over the whole horizon. Every sink carries the same
 value: the network survives as long as it can serve all of them.
 
@@ -105,7 +109,8 @@ from .simulate import ReroutePlan, capacity_schedule, inventory_months, slot_cap
 
 __all__ = ["OptimalPlan", "TTS_TOLERANCE", "optimal_tts", "run_optimal"]
 
-#: Bisection tolerance of the fractional month of TTS (months; 1e-4 month ~ 4 minutes).
+#: Bisection tolerance of the fractional month of TTS where it cannot be one LP (a
+#: recycler's delivery in that month; months; 1e-4 month ~ 4 minutes).
 TTS_TOLERANCE = 1e-4
 #: Worth of a tonne shipped in the least-loss objective, against 1 per tonne of demand
 #: served: breaks ties between equally good plans in favour of today's links.
@@ -317,6 +322,49 @@ class _Model:
         return result is not None and result.status == 0
 
 
+    def fraction(self, whole: int) -> float | None:
+        """The largest ``theta`` in [0, 1] with every sink served over ``[0, whole +
+        theta)``, as one LP: the last month's right-hand sides and bounds are linear in
+        ``theta`` (``build(h, theta) = build(h, 0) + theta * (build(h, 1) - build(h, 0))``),
+        so ``theta`` is a variable. None when they are not, i.e. a recycler's link in that
+        month delivers ``theta`` of the previous month's output (a product of variables),
+        or when the solver does not return an optimum: the caller then bisects."""
+        h = whole + 1
+        with np.errstate(invalid="ignore"):          # 0 * inf on uncapped links
+            A1, b1, _, up1 = self.build(h, 1.0)
+            A0, b0, _, up0 = self.build(h, 0.0)
+        if (A1 != A0).nnz:
+            return None
+        n = h * self.nv
+        finite = np.isfinite(up1)
+        scaled = finite & (up1 != up0)               # the last month's bounds: theta * up1
+        lower = np.zeros(n + 1)
+        upper = np.append(np.where(finite & ~scaled, up1, np.inf), 1.0)
+        sink_slots = np.flatnonzero(self.slot_sink)
+        for t in range(h - 1):
+            lower[self.q(t) + sink_slots] = 1.0
+        rows = np.flatnonzero(scaled)
+        last = self.q(h - 1) + sink_slots
+        A = sp.vstack([
+            sp.hstack([A1, sp.csr_matrix((b0 - b1)[:, None])]),
+            sp.csr_matrix((np.r_[np.ones(len(rows)), -(up1 - np.nan_to_num(up0))[rows]],
+                           (np.r_[np.arange(len(rows)), np.arange(len(rows))],
+                            np.r_[rows, np.full(len(rows), n)])), shape=(len(rows), n + 1)),
+            sp.csr_matrix((np.r_[-np.ones(len(last)), np.ones(len(last))],
+                           (np.r_[np.arange(len(last)), np.arange(len(last))],
+                            np.r_[last, np.full(len(last), n)])), shape=(len(last), n + 1))],
+            format="csr")
+        b = np.r_[b0, np.nan_to_num(up0)[rows], np.zeros(len(last))]
+        c = np.zeros(n + 1)
+        c[n] = -1.0
+        result = linprog(c, A_ub=A, b_ub=b, bounds=np.column_stack([lower, upper]),
+                         method="highs")
+        if result.status != 0:
+            return None
+        theta = float(result.x[n])
+        return 0.0 if theta < _FEAS else min(theta, 1.0)
+
+
 def optimal_tts(model: _Model) -> float:
     """Network-wide TTS in months (NaN: no shortfall within the horizon); see module doc."""
     T = model.T
@@ -329,7 +377,10 @@ def optimal_tts(model: _Model) -> float:
             low = mid
         else:
             high = mid
-    a, b = 0.0, 1.0                        # fraction of month `low`
+    theta = model.fraction(low)
+    if theta is not None:
+        return low + theta
+    a, b = 0.0, 1.0                        # fraction of month `low`, by bisection
     while b - a > TTS_TOLERANCE:
         mid = (a + b) / 2
         if model.feasible(low + mid):
