@@ -53,7 +53,7 @@ S = {
     "lynas_dy": "https://www.australianmining.com.au/lynas-produces-worlds-first-dysprosium-outside-of-china/",
     "lynas_tx": "https://www.metalnomist.com/2026/02/lynas-texas-rare-earth-processing-plant.html",
     "silmet": "https://www.argusmedia.com/de/news-and-insights/latest-market-news/2465359-magnequench-starts-building-estonia-re-magnet-plant",
-    "narva": "https://www.automotiveworld.com/articles/neo-opens-estonia-rare-earth-plant-to-cut-eu-reliance-on-china/",
+    "narva": "https://www.automotiveworld.com/articles/neo-opens-estonia-rare-earth-plant-to-cut-eu-reliance-on-china/ ; https://rohstoff.net/?p=13915 (Neo Q3 2025: Narva production to begin mid-2026, capacity 2,000 t/yr, expandable to 5,000 t/yr)",
     "solvay": "https://24brussels.online/?p=13798",
     "whitemesa": "https://engineeringnews.co.za/print-version/energy-fuels-achieves-commercial-production-of-separated-rare-earths-at-white-mesa-2024-06-11",
     "eneabba": "https://wa.gov.au/government/announcements/australias-first-integrated-rare-earths-refinery",
@@ -86,7 +86,7 @@ S = {
     "proterial": "https://www.daily8.com/en/hashtag/Proterial (Mint, 2025: Proterial Japan capacity not public; China plant >2,000 t)",
     "japan_hre_free": "https://thongtin.vietnam.vn/en/nhat-ban-phat-trien-nam-cham-khong-chua-dat-hiem-de-tranh-phu-thuoc-trung-quoc",
     "tdk_cn": "http://institut-seltene-erden.org/en/tdk-overcomes-resistance-and-Grundet-Japanese-Chinese-rare-earth-magnet-company/",
-    "daido": "http://www.japanmetalbulletin.com/?p=19960",
+    "daido": "http://www.molycorp.com/about-us/our-facilities/nakatsugawa (Intermetallics Japan: Molycorp 30.0%, Daido 35.5%, Mitsubishi 34.5%; initial 500 t/yr sintered NdFeB plant in Nakatsugawa) ; http://www.japanmetalbulletin.com/?p=19960 (commercial operation January 2013, ~500 t/yr in 2014, building sized for 1,000 t/yr)",
     "sgi": "https://rareearthexchanges.com/news/magnet-manufacturing",
     "jslink": "https://www.projectblue.com/blue/news-analysis/1304/js-link-america-announces-construction-of-ndfeb-magnet-facility-in-georgia,-usa",
     "vn_magnets": "https://www.marketscreener.com/quote/stock/APPLE-INC-4849/news/Exclusive-Rare-earths-magnet-firms-turn-to-Vietnam-in-China-hedge-44665610/",
@@ -605,7 +605,10 @@ fac("jp-proterial-neomax", "Proterial NEOMAX magnet plants (Japan)", "magnet", "
     source="proterial", year=2025, basis="estimated", pub="", upub="not published (Mint 2025)", note=JP_NOTE, cert="ISO9001;IATF16949;ISO14001")
 fac("jp-daido-electronics", "Daido Electronics Nakatsugawa (hot-deformed, HRE-free NdFeB)", "magnet", "JP", "Daido Steel", 750,
     source="daido", year=2025, basis="estimated", pub="500 (expandable to 1000)", upub="t/yr sintered NdFeB (Intermetallics Japan JV plant, 2012 plan)",
-    note=JP_NOTE + " Daido also produces HRE-free hot-deformed magnets (JPY5bn investment).", cert="ISO9001;IATF16949", lat=35.49, lon=137.50)
+    note=JP_NOTE + " Daido also produces HRE-free hot-deformed magnets (JPY5bn investment). The published 500 t/yr (expandable to 1,000 t) "
+         "is the sintered plant of Intermetallics Japan at the same site, a JV founded 2012 by Daido Steel (35.5%), Mitsubishi Corporation "
+         "(34.5%) and Molycorp (30%) (Molycorp); its later ownership was not found, so the row keeps Daido Steel as owner.",
+    cert="ISO9001;IATF16949", lat=35.49, lon=137.50)
 fac("vn-shin-etsu-haiphong", "Shin-Etsu Magnetic Materials Vietnam (Hai Phong)", "magnet", "VN", "Shin-Etsu Chemical", 2200,
     source="shinetsu_vn", year=2018, basis="reported", pub=2200, upub="t/yr sintered magnets", cert="ISO9001;IATF16949", lat=20.86, lon=106.68)
 fac("vn-sgi-vina", "SGI Vina magnet plant (Bac Chu Lai IP)", "magnet", "VN", "Star Group Industrial", 4000,
@@ -620,7 +623,8 @@ fac("us-evac-sumter", "eVAC Magnetics Sumter plant (South Carolina)", "magnet", 
     note="Capacity undisclosed; ~1,500 t/yr sometimes quoted is unverified. Operations targeted late 2025 (fastmarkets); binding long-term supply agreement with GM.",
     lat=33.92, lon=-80.34)
 fac("ee-neo-narva", "Neo Performance Materials Narva magnet plant", "magnet", "EE", "Neo Performance Materials", 2000,
-    source="narva", year=2025, basis="reported", pub=2000, upub="t/yr sintered NdFeB (phase 2: 5,000)", note="Opened Sep 2025, ramping 2026.",
+    source="narva", year=2025, basis="reported", pub=2000, upub="t/yr sintered NdFeB (phase 2: 5,000)",
+    note="Opened Sep 2025, ramping 2026; Neo's Q3-2025 call puts the start of (commercial) production in mid-2026 (rohstoff.net).",
     lat=59.38, lon=28.19)
 fac("us-noveon-san-marcos", "Noveon Magnetics San Marcos (Texas)", "magnet", "US", "Noveon Magnetics", 2000,
     source="noveon", year=2023, basis="reported", pub=2000, upub="t/yr sintered NdFeB", note="Uses recycled magnet feed (magnet-to-magnet).",
