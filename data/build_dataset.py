@@ -53,7 +53,7 @@ S = {
     "lynas_dy": "https://www.australianmining.com.au/lynas-produces-worlds-first-dysprosium-outside-of-china/",
     "lynas_tx": "https://www.metalnomist.com/2026/02/lynas-texas-rare-earth-processing-plant.html",
     "silmet": "https://www.argusmedia.com/de/news-and-insights/latest-market-news/2465359-magnequench-starts-building-estonia-re-magnet-plant",
-    "narva": "https://www.automotiveworld.com/articles/neo-opens-estonia-rare-earth-plant-to-cut-eu-reliance-on-china/",
+    "narva": "https://www.automotiveworld.com/articles/neo-opens-estonia-rare-earth-plant-to-cut-eu-reliance-on-china/ ; https://rohstoff.net/?p=13915 (Neo Q3 2025: Narva production to begin mid-2026, capacity 2,000 t/yr, expandable to 5,000 t/yr)",
     "solvay": "https://24brussels.online/?p=13798",
     "whitemesa": "https://engineeringnews.co.za/print-version/energy-fuels-achieves-commercial-production-of-separated-rare-earths-at-white-mesa-2024-06-11",
     "eneabba": "https://wa.gov.au/government/announcements/australias-first-integrated-rare-earths-refinery",
@@ -86,7 +86,7 @@ S = {
     "proterial": "https://www.daily8.com/en/hashtag/Proterial (Mint, 2025: Proterial Japan capacity not public; China plant >2,000 t)",
     "japan_hre_free": "https://thongtin.vietnam.vn/en/nhat-ban-phat-trien-nam-cham-khong-chua-dat-hiem-de-tranh-phu-thuoc-trung-quoc",
     "tdk_cn": "http://institut-seltene-erden.org/en/tdk-overcomes-resistance-and-Grundet-Japanese-Chinese-rare-earth-magnet-company/",
-    "daido": "http://www.japanmetalbulletin.com/?p=19960",
+    "daido": "http://www.molycorp.com/about-us/our-facilities/nakatsugawa (Intermetallics Japan: Molycorp 30.0%, Daido 35.5%, Mitsubishi 34.5%; initial 500 t/yr sintered NdFeB plant in Nakatsugawa) ; http://www.japanmetalbulletin.com/?p=19960 (commercial operation January 2013, ~500 t/yr in 2014, building sized for 1,000 t/yr)",
     "sgi": "https://rareearthexchanges.com/news/magnet-manufacturing",
     "jslink": "https://www.projectblue.com/blue/news-analysis/1304/js-link-america-announces-construction-of-ndfeb-magnet-facility-in-georgia,-usa",
     "vn_magnets": "https://www.marketscreener.com/quote/stock/APPLE-INC-4849/news/Exclusive-Rare-earths-magnet-firms-turn-to-Vietnam-in-China-hedge-44665610/",
@@ -145,6 +145,15 @@ S = {
     "mp_maaden": "https://www.zawya.com/en/business/investment/mp-materials-to-form-rare-earth-refining-jv-with-saudi-arabian-mining-company-tdur8wdv (19 Nov 2025: refining JV in Saudi Arabia; Maaden no less than 51%, MP and the US Department of War 49% through their own JV) ; https://seaisi-dev.staging.ws/details/27540?type=news-rooms (separated light and heavy oxides; no capacity given)",
     "company": "company annual report / public company profile (ownership); see note",
     "est": "tiern estimate (see note)",
+    # --- magnet-stage audit (December 2026)
+    "jlmag_2024": "https://reportify.cn/transcripts/1110370832099708928 (JL MAG 2024 results briefing: blank production capacity 38,000 t at end-2024, 40,000 t planned for 2025, 60,000 t by 2027) ; https://reportify.cn/filings/1103124204397662208 (JL MAG 2024 annual report: NdFeB magnet production 21,578.75 t, sales 20,850.18 t) ; http://www.earths-book.com/index-969.html (29,300 t blanks in 2024)",
+    "zhenghai_2024": "https://reportify.ai/tags/product?tagValue=%E6%97%A0%E9%87%8D%E7%A8%80%E5%9C%9F%E7%A3%81%E4%BD%93 (Pacific Securities on Zhenghai Magnetic, Aug 2025: rare earth permanent magnet capacity 30,000 t in 2024, output 20,781 t)",
+    "smm_ndfeb_2025": "https://news.metal.com/newscontent/103528985/Rising-Costs-Decline-in-Demand%EF%BC%8CNdFeB-Production-Declined-in-August%E3%80%90SMM-Analysis%E3%80%91 (SMM survey, August 2025: China sintered NdFeB production 29,599 t, national average operating rate 69.24%)",
+    "ndfeb_blanks": "https://www.adamasintel.com/china-ndfeb-production-2019/ (China's sintered NdFeB output is counted as blanks: 170,000 t of blanks in 2019) ; https://chinastockmarketnews.com/post/140522.html (Zhong Ke San Huan: 8,262 t/yr of blanks make 5,216 t of finished magnets, 0.63)",
+    "shinetsu_longyan": "https://cen.acs.org/articles/90/i13/Shin-Etsu-Picks-China-Rare.html (C&EN, 26 Mar 2012: Shin-Etsu plant in Longyan, Fujian, for rare-earth alloys used in magnets, 3,000 t/yr, opening January 2013) ; https://cen.acs.org/articles/92/i17/Shin-Etsu-Make-Magnets-Vietnam.html (C&EN, 28 Apr 2014: Shin-Etsu makes its magnets only in Japan, before Vietnam)",
+    "shinetsu_takefu": "https://chemengonline.com/shin-etsu-to-construct-rare-earth-magnet-plant-in-vietnam (2014: the 2,000 t/yr Vietnam sintering plant makes Shin-Etsu's sintering capacity about 1.5 times that of Takefu alone, i.e. Takefu ~4,000 t/yr)",
+    "proterial_nantong": "http://www.logi-today.com/169303 (19 Jun 2015: Hitachi Metals 51% JV with Zhong Ke San Huan, Hitachi Metals San Huan Magnetic Materials (Nantong), 2,000 t/yr integrated NdFeB production, first 1,000 t/yr from Dec 2016) ; http://m.pvplans.com/dongtai/1125.html (phase 1: 2,000 t/yr finished NdFeB; phase 2 target 6,000 t/yr) ; https://www.daily8.com/en/hashtag/Proterial (Mint, 2025: China plant >2,000 t)",
+    "zhaobao_trial": "https://rareearthexchanges.com/?p=14300 (Northern Zhaobao: trial production of the first sintered NdFeB batch completed, 3,000 t/yr project; commercial start not announced)",
 }
 
 STAGES = ["mine", "concentrator", "mrec", "separator", "metal", "alloy", "magnet", "motor", "oem", "recycler"]
@@ -482,6 +491,11 @@ fac("cn-alloy-rest", "China NdFeB strip-cast alloy, independent producers (aggre
     note="Most Chinese magnet makers cast alloy in-house (modelled as metal->magnet); this node stands for merchant alloy, estimated at ~1/5 of magnet output.")
 fac("jp-alloy-makers", "Japan NdFeB alloy makers (aggregate)", "alloy", "JP", "Japan magnet materials industry (aggregate)", 4500,
     source="est", year=2025, basis="estimated", pub="", upub="not published", note="Sized to Japanese magnet capacity estimate.")
+fac("cn-shin-etsu-china", "Shin-Etsu rare-earth magnet alloy plant (Longyan, Fujian)", "alloy", "CN", "Shin-Etsu Chemical", 3000,
+    source="shinetsu_longyan", year=2012, basis="reported", pub=3000, upub="t/yr rare-earth alloys for magnets (plant announced 2012, opening January 2013)",
+    note="Was a magnet-stage row (3,000 t/yr 'China' in a vendor list of overseas capacity, end-2022): the only published Shin-Etsu plant in "
+         "China is this alloy plant, and Shin-Etsu sinters its magnets in Japan (Takefu) and Vietnam. Its alloy goes to Takefu (estimated).",
+    lat=25.08, lon=117.02)
 fac("gb-lcm-alloy", "Less Common Metals strip-cast alloy line", "alloy", "GB", "USA Rare Earth", 500,
     source="lcm", year=2025, basis="estimated", pub="", upub="not verified", note="Placeholder; LCM makes NdFeB strip-cast and SmCo alloys.")
 fac("us-mp-independence-alloy", "MP Materials Independence alloy line", "alloy", "US", "MP Materials", 1300,
@@ -491,9 +505,32 @@ fac("th-neo-magnequench", "Neo Magnequench bonded powder plant (Korat)", "alloy"
     source="overseas_cap", year=2022, basis="reported", pub=1800, upub="t/yr NdFeB bonded powder", lat=14.97, lon=102.10)
 
 # =============================================================================================
-# MAGNETS  (t magnet/yr)  China total ~300,000 t output 2024 (Acrei via Argus)
+# MAGNETS  (t magnet/yr of finished magnets; see "Units" and "Estimation method" 4 in README.md)
 # =============================================================================================
-CN_MAG = 300000
+# One basis for the stage: nameplate capacity in tonnes of FINISHED magnets a year, the unit the
+# stage's links carry (magnets to motors and OEMs).  Chinese makers and Chinese industry statistics
+# state sintered NdFeB in tonnes of BLANKS (the sintered block before cutting and grinding); a blank
+# figure is converted with FINISHED_PER_BLANK, JL MAG's 2024 ratio of finished magnets sold to blanks
+# made (20,850 t / 29,300 t = 0.71; Zhong Ke San Huan's 2022 expansion states 0.63), and the figure
+# as published stays in capacity_published / unit_published.  The conversion is an estimate, so a
+# converted row has basis=estimated even where the blank figure is reported.
+FINISHED_PER_BLANK = 0.71
+
+
+def finished(blanks):
+    """t/yr of finished magnets from t/yr of sintered blanks: blanks x FINISHED_PER_BLANK."""
+    return int(round(blanks * FINISHED_PER_BLANK))
+
+
+# China's total, on the same basis: SMM's survey has sintered NdFeB output 29,599 t in August 2025
+# at a national average operating rate of 69.24%, i.e. 29,599 / 0.6924 x 12 = ~513,000 t/yr of
+# blank capacity, ~364,000 t/yr of finished magnets.  (Output is not capacity: Acrei's 300,000 t of
+# 2024 output, ~213,000 t finished, is what the stage's flows carry, and what China's modelled NdPr
+# metal supports; see the data card, "Magnets: capacity and output".)
+CN_MAG_BLANK_OUTPUT_AUG_2025 = 29599    # t, smm_ndfeb_2025
+CN_MAG_OPERATING_RATE_AUG_2025 = 0.6924  # smm_ndfeb_2025
+CN_MAG_BLANK_CAPACITY = int(round(CN_MAG_BLANK_OUTPUT_AUG_2025 / CN_MAG_OPERATING_RATE_AUG_2025 * 12, -2))
+CN_MAG = finished(CN_MAG_BLANK_CAPACITY)
 cn_named_mag = 0
 
 
@@ -504,36 +541,58 @@ def cnmag(id, name, owner, cap, **kw):
     fac(id, name, "magnet", "CN", owner, cap, **kw)
 
 
-cnmag("cn-jl-mag", "JL MAG Rare-Earth magnet plants (Ganzhou/Baotou/Ningbo)", "JL MAG Rare-Earth", 40000,
-      source="jlmag", year=2025, basis="reported", pub=40000, upub="t/yr high-performance NdFeB (end-2025; 60,000 by 2027)",
-      note="2024 output 29,300 t blanks / ~20,900 t finished. Customers incl. Tesla, BYD, Toyota, Siemens Gamesa (rareearthexchanges).",
+BLANK_NOTE = ("Capacity in finished magnets = published blank capacity x 0.71 (FINISHED_PER_BLANK, JL MAG 2024 finished/blank); "
+              "the blank figure is capacity_published.")
+cnmag("cn-jl-mag", "JL MAG Rare-Earth magnet plants (Ganzhou/Baotou/Ningbo)", "JL MAG Rare-Earth", finished(38000),
+      source="jlmag_2024", year=2024, basis="estimated", pub=38000,
+      upub="t/yr sintered NdFeB blank capacity, end-2024 (40,000 planned for 2025, 60,000 by 2027)",
+      note="Estimated: " + BLANK_NOTE + " 2024 output 29,300 t blanks; 21,579 t finished produced, 20,850 t sold (2024 annual report). "
+           "Customers incl. Tesla, BYD, Toyota, Siemens Gamesa (rareearthexchanges).",
       cert="ISO9001;IATF16949;ISO14001", lat=25.83, lon=114.93)
-cnmag("cn-ningbo-yunsheng", "Ningbo Yunsheng magnet plants (Ningbo/Baotou)", "Ningbo Yunsheng", 21000,
+cnmag("cn-ningbo-yunsheng", "Ningbo Yunsheng magnet plants (Ningbo/Baotou)", "Ningbo Yunsheng", finished(21000),
       source="yunsheng", year=2022, basis="estimated", pub=15000, upub="t/yr Baotou high-performance magnet project (2022 placement)",
-      note="Estimated: Baotou 15,000 t project plus ~6,000 t assumed for Ningbo base; company total not verified.",
+      note="Estimated: ~21,000 t/yr of blanks (Baotou 15,000 t project plus ~6,000 t assumed for the Ningbo base; company total not "
+           "published since 2022) x 0.71 finished per blank (FINISHED_PER_BLANK).",
       cert="ISO9001;IATF16949;ISO14001", lat=29.87, lon=121.54)
-cnmag("cn-zhong-ke-san-huan", "Beijing Zhong Ke San Huan magnet plants (Beijing/Tianjin/Ningbo/Ganzhou)", "Zhong Ke San Huan", 21762,
+cnmag("cn-zhong-ke-san-huan", "Beijing Zhong Ke San Huan magnet plants (Beijing/Tianjin/Ningbo/Ganzhou)", "Zhong Ke San Huan", finished(21762),
       source="zksh_2022", year=2022, basis="estimated", pub="13500 + 8262", upub="t/yr sintered NdFeB (2013) + blanks expansion (2022)",
-      note="Estimated as the sum of the 2013 capacity (sbwire) and the 2022 expansion; current total not verified.",
+      note="Estimated: 21,762 t/yr of blanks (the 2013 capacity, sbwire, plus the 2022 blank expansion) x 0.71 finished per blank "
+           "(FINISHED_PER_BLANK; the company's own figure for the 2022 expansion is 5,216 t finished from 8,262 t blanks, 0.63); "
+           "current total not published.",
       cert="ISO9001;IATF16949;ISO14001", lat=39.98, lon=116.31)
-cnmag("cn-zhenghai-magnetic", "Yantai Zhenghai Magnetic (Yantai/Nantong)", "Yantai Zhenghai Magnetic", 18000,
-      source="yunsheng", year=2021, basis="reported", pub=18000, upub="t/yr Nantong high-performance NdFeB base (planned 2020, ramping 2021)",
+cnmag("cn-zhenghai-magnetic", "Yantai Zhenghai Magnetic (Yantai/Nantong)", "Yantai Zhenghai Magnetic", finished(30000),
+      source="zhenghai_2024", year=2024, basis="estimated", pub=30000,
+      upub="t/yr rare earth permanent magnet capacity, 2024 (taken as blanks, the basis of Chinese capacity figures)",
+      note="Estimated: " + BLANK_NOTE + " 2024 output 20,781 t (Pacific Securities, Aug 2025); was 18,000 t (Nantong base plan, 2021).",
       cert="ISO9001;IATF16949", lat=37.46, lon=121.45)
 cnmag("cn-northern-zhaobao", "Northern Zhaobao magnet JV (Baotou)", "China Northern Rare Earth", 3000, status="construction",
-      source="huamei", year=2025, basis="reported", pub=3000, upub="t/yr NdFeB (due May 2025; start-up not verified)")
-cnmag("cn-tdk-rising", "Guangdong TDK Rising Rare Earth High Technology Material", "TDK", 1500,
-      source="tdk_cn", year=2013, basis="reported", pub=1500, upub="t/yr high-performance NdFeB (at formation)", note="TDK 59%, Guangdong Rising 37%.")
-cnmag("cn-shin-etsu-china", "Shin-Etsu magnet plant, China", "Shin-Etsu Chemical", 3000,
-      source="overseas_cap", year=2022, basis="reported", pub=3000, upub="t/yr (end-2022, vendor blog list)")
-cnmag("cn-proterial-china", "Proterial (NEOMAX) magnet plant, China", "Proterial", 2000,
-      source="proterial", year=2025, basis="reported", pub=">2000", upub="t/yr permanent magnets")
-cnmag("cn-xiamen-tungsten-baotou", "Xiamen Tungsten (Jinlong Rare Earth) magnet plant, Baotou", "Xiamen Tungsten", 5000,
-      source="xtc_baotou", year=2025, basis="reported", pub=5000, upub="t/yr high-performance NdFeB, phase I (phase II +15,000 t/yr by end-2027)",
-      note="Phase I in production since June 2025. Controlled by Xiamen Tungsten through Fujian Golden Dragon (Jinlong) Rare Earth, whose rare-earth quota sits with China Rare Earth Group since 2024. Customers not published: its flows are taken from the China rest (estimated).",
+      source="zhaobao_trial", year=2025, basis="reported", pub=3000, upub="t/yr high-performance NdFeB (trial production of the first batch completed)",
+      note="Construction: the first sintered batch passed trial production (REEx, 2025); commercial start not announced. "
+           "Basis (blanks or finished) not stated; used as published.")
+cnmag("cn-tdk-rising", "Guangdong TDK Rising Rare Earth High Technology Material", "Guangdong TDK Rising (JV)", 1500,
+      source="tdk_cn", year=2013, basis="reported", pub=1500, upub="t/yr high-performance NdFeB (at formation)",
+      note="TDK 59%, Guangdong Rising 37%, Tokai Trade 4% (owner row). Basis (blanks or finished) not stated; used as published. "
+           "TDK publishes no newer plant figure.")
+cnmag("cn-proterial-china", "Proterial San Huan magnet plant (Nantong; ex-Hitachi Metals San Huan)", "Proterial San Huan Magnetic Materials (Nantong) (JV)", 2000,
+      source="proterial_nantong", year=2025, basis="reported", pub=">2000", upub="t/yr finished NdFeB (phase 1, 2016; >2,000 t in 2025)",
+      note="Hitachi Metals (now Proterial) 51% / Zhong Ke San Huan 49% JV founded 2015; phase 1 is 2,000 t/yr of finished magnets "
+           "(phase 2 target 6,000 t/yr, not confirmed built); Mint (2025) puts the China plant above 2,000 t.",
+      lat=32.01, lon=120.86)
+cnmag("cn-xiamen-tungsten-baotou", "Xiamen Tungsten (Jinlong Rare Earth) magnet plant, Baotou", "Xiamen Tungsten", finished(5000),
+      source="xtc_baotou", year=2025, basis="estimated", pub=5000, upub="t/yr high-performance NdFeB, phase I (phase II +15,000 t/yr by end-2027)",
+      note="Estimated: " + BLANK_NOTE + " (Xiamen Tungsten states its magnet capacity as blanks: Changting 12,000 t/yr rough NdFeB, "
+           "metalnomist; that Fujian plant is inside cn-magnet-rest). Phase I in production since June 2025. Controlled by Xiamen Tungsten "
+           "through Fujian Golden Dragon (Jinlong) Rare Earth, whose rare-earth quota sits with China Rare Earth Group since 2024. "
+           "Customers not published: its flows are taken from the China rest (estimated).",
       lat=40.62, lon=109.95)
 fac("cn-magnet-rest", "China NdFeB magnets, rest of industry (~200 producers; aggregate)", "magnet", "CN", "China magnets, rest of industry (aggregate)",
-    CN_MAG - cn_named_mag, source="argus_ndfeb", year=2024, basis="estimated", pub=300000, upub="t NdFeB output, China 2024 (Acrei)",
-    note="Residual: China 2024 NdFeB output (~300,000 t per Acrei; excludes 90-100 kt CeFeB; SMM instead expected ~260,000 t for 2024) minus named operating Chinese plants. Named plants use capacity, the total uses output.")
+    CN_MAG - cn_named_mag, source="smm_ndfeb_2025", year=2025, basis="estimated", pub=CN_MAG_BLANK_CAPACITY,
+    upub="t/yr sintered NdFeB blank capacity, China (SMM August 2025 output / operating rate x 12)",
+    note=(f"Estimated residual capacity in finished magnets: China {CN_MAG_BLANK_CAPACITY:,} t/yr of blanks (SMM, August 2025: "
+          f"29,599 t output at a 69.24% operating rate, x12) x 0.71 finished per blank = {CN_MAG:,} t/yr, minus the named operating "
+          "Chinese plants on the same basis. Was 187,738 t: Acrei's 2024 output (~300,000 t of blanks) minus named capacities, which "
+          "mixed output with capacity and blanks with finished magnets. The row's flows stay on 2024 output (Acrei ~300,000 t blanks, "
+          "~213,000 t finished; SMM expected ~260,000 t for 2024); excludes 90-100 kt CeFeB."))
 # ex-China magnets
 JP_NOTE = ("Estimated: no Japanese maker discloses NdFeB capacity. Ex-China capacity is 23.75 kt/yr (Project Blue, 2025); after the published "
            "non-Japanese plants (~16.5 kt listed in this dataset) about 7.25 kt is left for Japan, split here by rough market position.")
@@ -546,7 +605,10 @@ fac("jp-proterial-neomax", "Proterial NEOMAX magnet plants (Japan)", "magnet", "
     source="proterial", year=2025, basis="estimated", pub="", upub="not published (Mint 2025)", note=JP_NOTE, cert="ISO9001;IATF16949;ISO14001")
 fac("jp-daido-electronics", "Daido Electronics Nakatsugawa (hot-deformed, HRE-free NdFeB)", "magnet", "JP", "Daido Steel", 750,
     source="daido", year=2025, basis="estimated", pub="500 (expandable to 1000)", upub="t/yr sintered NdFeB (Intermetallics Japan JV plant, 2012 plan)",
-    note=JP_NOTE + " Daido also produces HRE-free hot-deformed magnets (JPY5bn investment).", cert="ISO9001;IATF16949", lat=35.49, lon=137.50)
+    note=JP_NOTE + " Daido also produces HRE-free hot-deformed magnets (JPY5bn investment). The published 500 t/yr (expandable to 1,000 t) "
+         "is the sintered plant of Intermetallics Japan at the same site, a JV founded 2012 by Daido Steel (35.5%), Mitsubishi Corporation "
+         "(34.5%) and Molycorp (30%) (Molycorp); its later ownership was not found, so the row keeps Daido Steel as owner.",
+    cert="ISO9001;IATF16949", lat=35.49, lon=137.50)
 fac("vn-shin-etsu-haiphong", "Shin-Etsu Magnetic Materials Vietnam (Hai Phong)", "magnet", "VN", "Shin-Etsu Chemical", 2200,
     source="shinetsu_vn", year=2018, basis="reported", pub=2200, upub="t/yr sintered magnets", cert="ISO9001;IATF16949", lat=20.86, lon=106.68)
 fac("vn-sgi-vina", "SGI Vina magnet plant (Bac Chu Lai IP)", "magnet", "VN", "Star Group Industrial", 4000,
@@ -561,7 +623,8 @@ fac("us-evac-sumter", "eVAC Magnetics Sumter plant (South Carolina)", "magnet", 
     note="Capacity undisclosed; ~1,500 t/yr sometimes quoted is unverified. Operations targeted late 2025 (fastmarkets); binding long-term supply agreement with GM.",
     lat=33.92, lon=-80.34)
 fac("ee-neo-narva", "Neo Performance Materials Narva magnet plant", "magnet", "EE", "Neo Performance Materials", 2000,
-    source="narva", year=2025, basis="reported", pub=2000, upub="t/yr sintered NdFeB (phase 2: 5,000)", note="Opened Sep 2025, ramping 2026.",
+    source="narva", year=2025, basis="reported", pub=2000, upub="t/yr sintered NdFeB (phase 2: 5,000)",
+    note="Opened Sep 2025, ramping 2026; Neo's Q3-2025 call puts the start of (commercial) production in mid-2026 (rohstoff.net).",
     lat=59.38, lon=28.19)
 fac("us-noveon-san-marcos", "Noveon Magnetics San Marcos (Texas)", "magnet", "US", "Noveon Magnetics", 2000,
     source="noveon", year=2023, basis="reported", pub=2000, upub="t/yr sintered NdFeB", note="Uses recycled magnet feed (magnet-to-magnet).",
@@ -977,8 +1040,12 @@ link("cn-zhenghai-magnetic", "cn-industrial-rest", M, 3000)
 link("cn-zhenghai-magnetic", "cn-appliances", M, 3000)
 link("cn-tdk-rising", "jp-denso-aisin", M, 500)
 link("cn-tdk-rising", "cn-consumer-rest", M, 500)
-link("cn-shin-etsu-china", "cn-inovance", M, 1000)
-link("cn-shin-etsu-china", "cn-appliances", M, 1000)
+link("cn-ningbo-yunsheng", "cn-inovance", M, 1000,
+     note="Estimated: moved from cn-shin-etsu-china, which is an alloy plant (magnet-stage audit, Dec 2026); Yunsheng has the spare capacity and NdPr metal.")
+link("cn-ningbo-yunsheng", "cn-appliances", M, 1000,
+     note="Estimated: moved from cn-shin-etsu-china, which is an alloy plant (magnet-stage audit, Dec 2026); Yunsheng has the spare capacity and NdPr metal.")
+link("cn-shin-etsu-china", "jp-shin-etsu-takefu", "NdFeB alloy", 2000, source="shinetsu_longyan",
+     note="Estimated: Shin-Etsu's Longyan alloy plant supplies its own sintering in Japan; 900 t NdPr metal / 0.313 t per t alloy = ~2,900 t possible, 2,000 t used.")
 link("cn-proterial-china", "cn-motor-rest", M, 800)
 link("cn-proterial-china", "cn-industrial-rest", M, 500)
 # China rest (~190 kt)
@@ -1209,6 +1276,10 @@ root("US Department of Defense", "US")
 root("Energy Transition Minerals", "AU", source="kvanefjeld", note="Shenghe Resources is reported as a major shareholder; the percentage is not verified, so no stake row is given.")
 own("TDK", "TDK", 1, "JP")
 own("Guangdong TDK Rising (JV)", "TDK", 0.59, "JP", source="tdk_cn", note="TDK 59%, Guangdong Rising Nonferrous 37%, Tokai Trade 4%.")
+own("Proterial San Huan Magnetic Materials (Nantong) (JV)", "Proterial", 0.51, "JP", source="proterial_nantong", year=2015,
+    note="Founded June 2015 as Hitachi Metals San Huan Magnetic Materials (Nantong); Hitachi Metals is now Proterial. Stake as at founding; no later change found.")
+own("Proterial San Huan Magnetic Materials (Nantong) (JV)", "Zhong Ke San Huan", 0.49, "CN", source="proterial_nantong", year=2015,
+    note="Minority partner since founding (2015); no later change found.")
 # others
 root("Lynas Rare Earths", "AU")
 own("Peak Rare Earths", "Shenghe Resources", 0.199, "CN", source="ngualla",
@@ -1379,6 +1450,11 @@ INPUTS = [
     ("acrei_vfac_magnet_demand_2024", 30154, "t", 2024, "acrei_demand", "Inverter air conditioners."),
     ("ndpr_share_of_magnet", 0.33, "mass fraction", 2021, "mp_2021", "About one-third of a magnet is NdPr."),
     ("jlmag_blanks_2024", 29300, "t", 2024, "jlmag", "~20,900 t finished: yield ~0.71."),
+    ("jlmag_blank_capacity_2024", 38000, "t/yr blanks", 2024, "jlmag_2024", "End-2024; 40,000 t planned for 2025. x0.71 = facility capacity in finished magnets."),
+    ("china_sintered_ndfeb_output_aug_2025", CN_MAG_BLANK_OUTPUT_AUG_2025, "t/month", 2025, "smm_ndfeb_2025",
+     "SMM survey; read as blanks. / operating rate x12 = China's blank capacity."),
+    ("china_sintered_ndfeb_operating_rate_aug_2025", CN_MAG_OPERATING_RATE_AUG_2025, "fraction", 2025, "smm_ndfeb_2025",
+     "National average; top-tier makers 67.34%."),
     ("qualification_existing_grade", "4-7", "months", 2025, "qual_auto", "Automotive; >12 months observed for MP (new plant)."),
 ]
 INPUT_ROWS = [dict(key=k, value=v, unit=u, year=y, source=S[src], note=n) for k, v, u, y, src, n in INPUTS]
