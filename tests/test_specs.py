@@ -763,6 +763,37 @@ def test_bundled_assurance_shows_the_published_certifications(bundled):
     assert "ca-src-separation: ISO17025" in ladder["separator"]
 
 
+def test_bundled_certifications_name_standards_of_the_stack_at_their_stage(bundled):
+    """Each published row counts somewhere: its standard is one the shipped stack asks of the
+    facility's stage (a JORC row on a separator would assure nothing)."""
+    from graphmodel.compliance.assurance import load_stack
+
+    stack = load_stack()
+    stages = bundled.facilities["stage"]
+    for facility, standard in zip(bundled.certifications["facility"],
+                                  bundled.certifications["standard"]):
+        asked = {normalise_certificate(a) for r in stack.requirements
+                 if r.stage == stages[facility] for a in r.any_of}
+        assert normalise_certificate(standard) in asked, (facility, standard)
+
+
+def test_bundled_inferred_iatf_is_reported_apart_not_assured(bundled):
+    """The column's IATF 16949 is inferred (certifications_basis): for an automotive sink it
+    shows in inferred_certified, and in certified only where certifications.csv sources it."""
+    ladder = assurance_ladder(bundled, ["us-tesla"]).set_index("stage")
+    basis = bundled.facilities["certifications_basis"].fillna("")
+    inferred_ids = set(bundled.facilities.index[basis.str.startswith("inferred")])
+    table = bundled.certifications
+    sourced = set(table.loc[table["standard"].map(normalise_certificate) == "IATF16949",
+                            "facility"])
+    for stage in ("magnet", "motor"):
+        listed = {entry.split(":")[0] for entry in ladder.at[stage, "inferred_certified"]}
+        assert listed and listed <= inferred_ids - sourced
+        assert ladder.at[stage, "inferred"] >= 1
+        assert all(e.split(":")[0] in sourced for e in ladder.at[stage, "certified"]
+                   if "IATF16949" in e)
+
+
 def test_change_report_spec_deltas_and_supply_lost(ev_chain):
     """mag_cn -> mag_jp for the motor: best thermal limit 180 C (42UH) -> 155 C (stated), HcJ
     1989 kA/m (UH class 25 kOe) -> 1353 kA/m (H class 17 kOe). The motor loses all 10 t/yr for
