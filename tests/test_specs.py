@@ -117,7 +117,7 @@ def test_change_months_and_requalification(dy_chain):
     assert result.months_until_usable == 17
     moved = result.links.iloc[0]
     assert moved["spec_deltas"] == ["country: CN -> MY", "purity: 99.5 -> 99.9",
-                                    "certifications gained: ISO17025"]
+                                    "certifications gained: ISO17025 (inferred, not verified)"]
     assert bool(moved["meets_spec_new"]) and bool(moved["spare_covers_volume"])
     scenario = result.scenario
     assert scenario["shocks"][0]["select"] == {"id": "sep_cn", "material": ["Dy oxide"]}
@@ -207,8 +207,22 @@ def test_change_to_an_already_qualified_source_needs_nothing(dy_chain):
 
 
 def test_spec_deltas_lost_certifications(dy_chain):
+    # the chain names its certificates in the facilities' column: inferred, and said so
     assert spec_deltas(dy_chain, "sep_my", "sep_us", "Dy oxide") == [
-        "country: MY -> US", "purity: 99.9 -> 99.0", "certifications lost: ISO17025, RMAP"]
+        "country: MY -> US", "purity: 99.9 -> 99.0",
+        "certifications lost: ISO17025 (inferred, not verified), RMAP (inferred, not verified)"]
+
+
+def test_spec_deltas_name_sourced_certifications_as_they_are(dy_chain):
+    frames = dy_chain.to_frames()
+    net = network_from_records(
+        frames["facilities"].to_dict("records"), frames["links"].to_dict("records"),
+        certifications=[{"facility": "sep_my", "standard": "ISO/IEC 17025",
+                         "source": "https://example.org/lab", "year": 2025}])
+    assert spec_deltas(net, "sep_cn", "sep_my", "Dy oxide")[-1] == (
+        "certifications gained: ISO17025")
+    assert spec_deltas(net, "sep_my", "sep_cn", "Dy oxide")[-1] == (
+        "certifications lost: ISO17025")
 
 
 def test_capacity_gap():
