@@ -164,14 +164,15 @@ def held(net: Network) -> Held:
                 [frozenset(c - s) for c, s in zip(claimed, sourced)])
 
 
-def missing(net: Network, stack: Stack, sector=None, *, with_inferred: bool = False
-            ) -> list[list[str]]:
+def missing(net: Network, stack: Stack, sector=None, *, with_inferred: bool = False,
+            standards: Held | None = None) -> list[list[str]]:
     """Per facility (in index order): the purposes of its stage's groups it does not meet,
-    written ``purpose (A|B)``; sourced certificates only unless ``with_inferred``."""
+    written ``purpose (A|B)``; sourced certificates only unless ``with_inferred``.
+    ``standards``: :func:`held` of ``net`` when the caller has it already."""
     stages = net.facilities["stage"].to_numpy()
-    h = held(net)
+    h = standards or held(net)
     holds = ([s | i for s, i in zip(h.sourced, h.inferred)] if with_inferred else h.sourced)
-    return [_missing(stage, standards, stack, sector) for stage, standards in zip(stages, holds)]
+    return [_missing(stage, have, stack, sector) for stage, have in zip(stages, holds)]
 
 
 def _short(gap: str) -> str:
@@ -230,8 +231,8 @@ def assurance_ladder(net: Network, sinks: list[str] | None = None, stack: Stack 
         k = ids.get_loc(sid)
         sector = net.facilities.at[sid, "sector"]
         sector = sector if isinstance(sector, str) else None
-        lacking = missing(net, stack, sector)
-        lacking_inferred = missing(net, stack, sector, with_inferred=True)
+        lacking = missing(net, stack, sector, standards=h)
+        lacking_inferred = missing(net, stack, sector, with_inferred=True, standards=h)
         relevant = {stage: {normalise_certificate(a) for r in stack.for_stage(stage, sector)
                             for a in r.any_of} for stage in ALL_STAGES}
         ok_all = np.array([0.0 if gaps else 1.0 for gaps in lacking])
