@@ -701,6 +701,17 @@ def test_cli_assurance_reports_inferred_apart(tmp_path, capsys):
     sourced = tiern(capsys, "assurance", str(_assured_chain().write(tmp_path / "sourced")),
                     "--sink", "oem_auto")
     assert "not verified" not in sourced.stderr
+    # a defense sink: the inferred IATF 16949 would assure nothing (AS9100 is missing), yet it
+    # is listed, so the note still explains it
+    lone = network_from_records(
+        [fac("magnet_a", "magnet", "JP", certifications="IATF16949"),
+         fac("oem_def", "oem", "US", sector="defense")],
+        [link("magnet_a", "oem_def", "NdFeB magnet", 20)])
+    rows = json.loads(tiern(capsys, "assurance", str(lone.write(tmp_path / "lone")),
+                            "-f", "json").stdout)
+    assert [r["inferred"] for r in rows] == [0, 0, 0]
+    assert rows[0]["inferred_certified"] == ["magnet_a: IATF16949"]
+    assert "inferred (not verified)" in tiern(capsys, "assurance", str(tmp_path / "lone")).stderr
 
 
 def test_assurance_ladder_figure_hover_names_inferred_apart():

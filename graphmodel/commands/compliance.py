@@ -133,7 +133,8 @@ def assurance(
     stack = load_stack(standards)
     table = (assurance_gaps(net, sink or None, stack) if gaps
              else assurance_ladder(net, sink or None, stack))
-    notes = [INFERRED_NOTE] if table["inferred"].astype(bool).any() else []
+    listed = table["inferred_certified"].map(len) if "inferred_certified" in table else []
+    notes = [INFERRED_NOTE] if table["inferred"].astype(bool).any() or any(listed) else []
     emit(table, fmt, output, sheet="assurance", wide=wide, notes=notes)
 
 
