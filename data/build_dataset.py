@@ -156,6 +156,8 @@ S = {
     "caremag_2025": "https://financieredecourcelles.fr/transactions/financiere-de-courcelles-a-conseille-caremag-et-carester-dans-la-structuration-dun-financement-de-216-me-destine-a-la-construction-dune-usine-de-recyclage-et-de-raffinage-de-terres-r/ (31 Mar 2025: EUR216M financing closed; start end 2026 at Lacq; 600 t/yr Dy and Tb oxides and 800 t/yr Nd and Pr oxides; JOGMEC/Iwatani JV EUR110M in equity and shareholder debt)",
     "bosch_owner": "https://www.bosch-stiftung.de/de/verfassung-des-hauses-bosch (the Foundation's voting rights are transferred to Robert Bosch Industrietreuhand KG) ; https://purpose-economy.org/en/companies/bosch (92% of the economic rights with the Robert Bosch Stiftung, 93% of the voting shares with Robert Bosch Industrietreuhand KG)",
     "vestas_2025": "https://www.offshorewind.biz/2026/02/05/vestas-ends-2025-with-all-time-high-revenue-and-eur-10-1-billion-offshore-wind-turbine-order-backlog/ (Vestas annual report 2025: 14,537 MW delivered, of which 1,977 MW offshore)",
+    "mp_apple_2025": "https://www.nsenergybusiness.com/news/mp-materials-apple-sign-500m-deal-for-rare-earth-magnets/ (16 Jul 2025: US$500M agreement; MP will build a commercial-scale recycling line at Mountain Pass; magnets made at Independence from recycled feedstock, shipments from 2027) ; https://resource-recycling.com/e-scrap/2025/07/17/apple-rare-earth-firm-to-process-end-of-life-device-magnets",
+    "f35_2025": "https://breakingdefense.com/2026/01/lockheed-boasts-record-191-f-35-deliveries-in-2025 (191 F-35 deliveries in 2025, 110 in 2024; production capacity 156 a year)",
     "company": "company annual report / public company profile (ownership); see note",
     "est": "tiern estimate (see note)",
 }
@@ -623,9 +625,9 @@ fac("gb-hypromag-tyseley", "HyProMag Tyseley magnet recycling plant (Birmingham)
 fac("mx-jl-mag-recycling", "JL MAG magnet-scrap recycling project (Mexico)", "recycler", "MX", "JL MAG Rare-Earth", 0, status="planned",
     source="jlmag_mx", year=2024, basis="estimated", pub="US$100M", upub="investment (capacity not published)",
     note="Capacity not published; 0 = unknown. JL MAG's first recycling plant outside China.")
-fac("us-mp-recycling", "MP Materials recycling line for Apple (post-industrial scrap)", "recycler", "US", "MP Materials", 100,
-    source="mp_apple", year=2025, basis="estimated", pub="US$500M", upub="Apple commitment for recycled magnets",
-    note="Volume not published; placeholder.")
+fac("us-mp-recycling", "MP Materials recycling line for Apple (Mountain Pass)", "recycler", "US", "MP Materials", 0, status="planned",
+    source="mp_apple_2025", year=2025, basis="estimated", pub="US$500M", upub="Apple purchase commitment for recycled magnets (capacity not published)",
+    note="Commercial-scale recycling line to be built at Mountain Pass (post-industrial scrap and end-of-life magnets); magnets for Apple from 2027. Capacity not published, 0 = unknown.")
 fac("us-noveon-recycling", "Noveon Magnetics magnet-to-magnet recycling feed line", "recycler", "US", "Noveon Magnetics", 500,
     source="noveon", year=2023, basis="estimated", pub="", upub="not published", note="Placeholder for the recycled share of Noveon feed.")
 fac("ca-cyclic-materials", "Cyclic Materials Hub100 (Kingston, Ontario)", "recycler", "CA", "Cyclic Materials", 100,
@@ -737,7 +739,7 @@ oem("us-ge-vernova", "GE Vernova (Haliade-X offshore)", "US", "GE Vernova", 700,
 oem("cn-goldwind", "Goldwind (direct-drive/medium-speed PMSG)", "CN", "Goldwind", 6000, "wind", "Estimated; PMSG fleet leader. Acrei wind magnet demand ~4,848 t (2024 forecast) conflicts with turbine-intensity estimates; see README.")
 oem("cn-wind-rest", "China wind OEMs, rest (Mingyang, Envision, others; aggregate)", "CN", "China OEMs, rest (aggregate)", 6000, "wind", "Residual of Chinese PM-turbine demand.")
 oem("us-lockheed-martin", "Lockheed Martin", "US", "Lockheed Martin", 60, "defense",
-    "Estimated: F-35 ~31-43 kg magnet alloy per aircraft (Adamas 2026) x ~150 deliveries (~6 t) plus missiles, actuators and radar; total for the four defense primes (~150 t) kept below GAO's bound of <0.1% of global demand. DFARS 252.225-7052 bars Chinese magnets.", inv=180)
+    "Estimated: F-35 ~31-43 kg magnet alloy per aircraft (Adamas 2026) x 191 deliveries in 2025 (f35_2025; 156 a year at the production rate) = ~6-8 t plus missiles, actuators and radar; total for the four defense primes (~150 t) kept below GAO's bound of <0.1% of global demand. DFARS 252.225-7052 bars Chinese magnets.", inv=180)
 oem("us-rtx", "RTX (Raytheon, Pratt & Whitney, Collins)", "US", "RTX", 50, "defense", "Estimated order of magnitude (missile fin actuators, radar, engines); SmCo-heavy. Bounded as for Lockheed Martin.", inv=180)
 oem("us-northrop-grumman", "Northrop Grumman", "US", "Northrop Grumman", 20, "defense", "Estimated order of magnitude; bounded as for Lockheed Martin.", inv=180)
 oem("gb-bae-systems", "BAE Systems", "GB", "BAE Systems", 20, "defense", "Estimated order of magnitude; bounded as for Lockheed Martin.", inv=180)
@@ -1080,7 +1082,8 @@ link("ee-neo-narva", "es-siemens-gamesa", M, 0, status="candidate", qm=Q_AUTO, s
 # US
 link("us-mp-independence", "us-gm", M, 300, source="mp_gm",
      note="GM is the anchor customer (US$150M prepayment). Ramp volume 2025-26 estimated; auto PPAP still under way Feb 2026.")
-link("us-mp-independence", "us-apple", M, 50, source="mp_apple", note="Recycled-content magnets for Apple; estimated.")
+link("us-mp-independence", "us-apple", M, 0, status="in_qualification", qm=Q_NEW, source="mp_apple_2025",
+     note="Recycled-content magnets for Apple under the July 2025 agreement; shipments from 2027, so no 2025 volume.")
 link("us-mp-independence", "us-defense-motor-makers", M, 20, source="mp_dod", note="DoD offtake; estimated.")
 link("us-evac-sumter", "us-gm", M, 150, source="evac_gm", note="Binding long-term GM supply agreement; start-up volume estimated.")
 link("us-evac-sumter", "us-defense-motor-makers", M, 10, source="evac")
@@ -1147,8 +1150,8 @@ link("kr-hyundai-mobis", "kr-hyundai-kia", "motor", 1000)
 link("cn-industrial-rest", "cn-ganzhou-scrap-recyclers", "magnet scrap", 2000, note="End-of-life scrap; most feed is manufacturing swarf (below).")
 link("cn-magnet-rest", "cn-ganzhou-scrap-recyclers", "magnet scrap", 20000, note="Manufacturing swarf/sludge (~25-30% of blanks) returned for recycling; estimated.")
 link("cn-jl-mag", "cn-ganzhou-scrap-recyclers", "magnet scrap", 6000, source="jlmag", note="JL MAG: blanks 29,300 t vs finished ~20,900 t; ~30% recycled inputs.")
-link("us-apple", "us-mp-recycling", "magnet scrap", 50, source="mp_apple", note="Apple-MP recycled-magnet programme; estimated.")
-link("us-mp-recycling", "us-mountain-pass-separation", "recycled oxide", 50, source="mp_apple", note="Recycled feed re-enters separation (out of recycler).")
+link("us-apple", "us-mp-recycling", "magnet scrap", 0, status="candidate", qm=Q_NEW, source="mp_apple_2025", note="Apple-MP recycled-magnet programme; no volume until the recycling line runs.")
+link("us-mp-recycling", "us-mountain-pass-separation", "recycled oxide", 0, status="candidate", qm=Q_NEW, source="mp_apple_2025", note="Recycled feed to re-enter separation at Mountain Pass once the line is built.")
 link("us-noveon-recycling", "us-noveon-san-marcos", "NdFeB alloy", 400, source="noveon", note="Magnet-to-magnet feed: recycled NdFeB powder (recorded as NdFeB alloy); estimated.")
 link("eu-industrial-rest", "us-noveon-recycling", "magnet scrap", 400, note="End-of-life drives and HDDs; estimated.")
 link("jp-consumer-rest", "gb-hypromag-tyseley", "magnet scrap", 150, source="hypromag", note="HDD and e-waste feed; estimated.")
