@@ -700,7 +700,7 @@ fac("jp-yaskawa", "Yaskawa servo motors", "motor", "JP", "Yaskawa Electric", 400
 fac("us-defense-motor-makers", "US defense actuator and motor makers (aggregate)", "motor", "US", "US defense magnet makers (aggregate)", 100, source="est", year=2025, basis="estimated",
     note="Actuators, fin/rudder drives, radar and guidance motors; placeholder order of magnitude.", cert="ISO9001;AS9100")
 fac("kr-hyundai-mobis", "Hyundai Mobis / Hyundai Motor Group e-motors", "motor", "KR", "Hyundai Motor Group", 1000, source="auto_units", year=2025, basis="estimated",
-    note=MOT_NOTE + " ~0.6 million electrified vehicles x 1.5 kg.", cert="ISO9001;IATF16949")
+    note=MOT_NOTE + " Sized to its magnet intake (1,000 t, ~0.6 million electrified vehicles x 1.5 kg); Hyundai and Kia's 2025 need is larger (>1.1 million hybrids alone, auto_units_2025), the gap is not modelled.", cert="ISO9001;IATF16949")
 
 # =============================================================================================
 # OEMs (sinks, t magnet/yr)
