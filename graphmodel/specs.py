@@ -192,8 +192,9 @@ class SpecTables:
     (:attr:`graphmodel.network.Network.spec_tables`, cleared with the network's other
     views when a table is replaced).
 
-    ``requirements``: material key -> ``requirements.csv`` rows (named tuples);
-    ``capabilities``: (facility, material key) -> ``capabilities.csv`` rows;
+    ``requirements``: material key -> ``requirements.csv`` rows (dicts, so that results
+    holding the network pickle);
+    ``capabilities``: (facility, material key) -> ``capabilities.csv`` rows (dicts);
     ``link_specs``: (customer, material key) -> (the ``required_grade`` texts, the
     ``required_purity`` texts) of the customer's inbound links of the material. Looking a
     customer or supplier up is then a dictionary access instead of a scan of the tables, which
@@ -201,11 +202,12 @@ class SpecTables:
 
     def __init__(self, net):
         self.requirements: dict[str, list] = {}
-        for row in net.requirements.itertuples(index=False):
-            self.requirements.setdefault(_material_key(row.material), []).append(row)
+        for row in net.requirements.to_dict("records"):
+            self.requirements.setdefault(_material_key(row["material"]), []).append(row)
         self.capabilities: dict[tuple[str, str], list] = {}
-        for row in net.capabilities.itertuples(index=False):
-            self.capabilities.setdefault((row.facility, _material_key(row.material)), []).append(row)
+        for row in net.capabilities.to_dict("records"):
+            key = (row["facility"], _material_key(row["material"]))
+            self.capabilities.setdefault(key, []).append(row)
         self.link_specs: dict[tuple[str, str], tuple[list, list]] = {}
         links = net.links
         stated = [c for c in ("required_grade", "required_purity") if c in links]
@@ -245,26 +247,26 @@ def customer_spec(net, customer: str, material: str, sector=None, *,
     grades, temps, bhmax, hcj, purity, sources, classes = [], [], [], [], [], [], []
     tables = _spec_tables(net)
     rows = tables.requirements.get(_material_key(material), [])
-    own = [row for row in rows if row.facility == customer]
+    own = [row for row in rows if row["facility"] == customer]
     if not own:
         if sector is None and customer in net.facilities.index:
             sector = net.facilities.at[customer, "sector"]
-        own = [row for row in rows if pd.isna(row.facility) and row.sector == sector] \
+        own = [row for row in rows if pd.isna(row["facility"]) and row["sector"] == sector] \
             if isinstance(sector, str) else []
         if own:
             sources.append(f"sector {sector}")
     else:
         sources.append("facility")
     for row in own:
-        if isinstance(row.grade_family, str):
-            grades.append(Grade(row.grade_family))
-        temps.append(_number(row.operating_temp))
-        if isinstance(getattr(row, "thermal_class", None), str):
-            classes.append(row.thermal_class)
-            temps.append(thermal_class_temp(row.thermal_class))
-        bhmax.append(_number(row.min_bhmax))
-        hcj.append(_number(row.min_hcj))
-        purity.append(_number(row.min_purity))
+        if isinstance(row["grade_family"], str):
+            grades.append(Grade(row["grade_family"]))
+        temps.append(_number(row["operating_temp"]))
+        if isinstance(row.get("thermal_class"), str):
+            classes.append(row["thermal_class"])
+            temps.append(thermal_class_temp(row["thermal_class"]))
+        bhmax.append(_number(row["min_bhmax"]))
+        hcj.append(_number(row["min_hcj"]))
+        purity.append(_number(row["min_purity"]))
     link_grades, link_purities = tables.link_specs.get((customer, _material_key(material)),
                                                        ([], []))
     for text in link_grades:
@@ -342,9 +344,10 @@ def capabilities(net, supplier: str, material: str) -> list[Capability]:
     legacy facility columns ``grades`` (one capability per grade) and ``purity``."""
     found = []
     for row in _spec_tables(net).capabilities.get((supplier, _material_key(material)), []):
-        found.append(Capability(parse_grade(row.grade) if isinstance(row.grade, str) else None,
-                                _number(row.max_temp), _number(row.bhmax), _number(row.hcj),
-                                _number(row.dy_tb), _number(row.purity)))
+        found.append(Capability(parse_grade(row["grade"]) if isinstance(row["grade"], str) else None,
+                                _number(row["max_temp"]), _number(row["bhmax"]),
+                                _number(row["hcj"]), _number(row["dy_tb"]),
+                                _number(row["purity"])))
     fac = net.facilities
     if "grades" in fac and supplier in fac.index:
         found += [Capability(grade) for grade in parse_grades(fac.at[supplier, "grades"])]

@@ -603,6 +603,16 @@ def test_the_verdicts_are_cached_on_the_network_and_follow_a_replaced_table():
     assert reroute_fits(net).tolist() == [True, True, True]
 
 
+def test_a_network_with_its_cached_spec_views_pickles():
+    """The app caches scenario results that hold the network: its cached views must pickle."""
+    import pickle
+
+    net = _two_qualified_makers({"grade": "42SH"})
+    assert net.spec_tables and len(net.link_verdicts)
+    again = pickle.loads(pickle.dumps(net))
+    assert again.link_verdicts["verdict"].tolist() == [None, True, True]
+
+
 def test_networks_without_specs_reroute_exactly_as_before(golden, monkeypatch):
     """No requirements: every link fits, and the engine's results equal those with the gate
     removed (the mask is all True, so the LP is the same, bit for bit)."""
