@@ -34,7 +34,7 @@ if TYPE_CHECKING:  # the graph and matrix views import these on first use (start
 _DERIVED = (
     "graph", "hash", "inbound_volume", "outbound_volume", "sinks", "origins", "sink_demand",
     "ownership", "company", "share_matrix", "link_positions", "carrying_positions", "trace",
-    "production", "element_content", "spec_tables", "link_verdicts",
+    "production", "element_content", "_derived",
 )
 
 
@@ -136,6 +136,16 @@ class Network:
     def __repr__(self) -> str:
         return (f"<Network {self.name!r}: {len(self.facilities)} facilities, "
                 f"{len(self.links)} links, {len(self.owners)} ownership rows>")
+
+    def derived(self, key: str, build):
+        """A view that another module computes from the tables (``build()``, no arguments),
+        cached under ``key`` until a table is replaced, like the views below. The analytics
+        keep their equations (e.g. :func:`graphmodel.specs.link_fits`) and the network
+        imports none of them."""
+        views = self.__dict__.setdefault("_derived", {})
+        if key not in views:
+            views[key] = build()
+        return views[key]
 
     # --- provenance -----------------------------------------------------------------------
     @cached_property
@@ -372,24 +382,6 @@ class Network:
 
         return Trace(self.share_matrix, origin=self.inbound_volume.to_numpy() == 0,
                      sinks=isin(self.facilities.index, self.sinks))
-
-    @cached_property
-    def spec_tables(self):
-        """The capabilities, requirements and link specs grouped for lookup
-        (:class:`graphmodel.specs.SpecTables`)."""
-        from .specs import SpecTables  # noqa: PLC0415 (start-up: loading needs no specs)
-
-        return SpecTables(self)
-
-    @cached_property
-    def link_verdicts(self) -> pd.DataFrame:
-        """:func:`graphmodel.specs.link_fits` of every link: does its supplier meet its
-        customer's stated spec (``verdict`` True / False / None = unknown; ``fits``)? Read by
-        rerouting and by the chokepoints' alternatives, so a Monte Carlo or a sequence of
-        scenarios pays for it once."""
-        from .specs import link_fits  # noqa: PLC0415
-
-        return link_fits(self)
 
 
 #: Record kinds added after the first dataset hash: omitted from the hash when empty.

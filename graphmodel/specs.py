@@ -50,7 +50,8 @@ __all__ = [
     "SpecTables",
     "capabilities", "contains_heavy", "customer_spec", "facility_sector", "facility_sectors", "fit",
     "grade_meets",
-    "grade_table", "grades_meet", "lead_time", "link_fits", "market_purity", "parse_grade",
+    "grade_table", "grades_meet", "lead_time", "link_fits", "market_purity", "network_link_fits",
+    "parse_grade",
     "parse_grades", "parse_purity", "purity_table", "reroute_fits", "thermal_class_table",
     "thermal_class_temp",
 ]
@@ -189,8 +190,8 @@ def _material_key(material) -> str:
 
 class SpecTables:
     """The network's spec records grouped for lookup, built once per network
-    (:attr:`graphmodel.network.Network.spec_tables`, cleared with the network's other
-    views when a table is replaced).
+    (cached with :meth:`graphmodel.network.Network.derived`, cleared with the network's
+    other views when a table is replaced).
 
     ``requirements``: material key -> ``requirements.csv`` rows (dicts, so that results
     holding the network pickle);
@@ -227,10 +228,10 @@ class SpecTables:
 
 
 def _spec_tables(net) -> SpecTables:
-    """The network's cached :class:`SpecTables` (a fresh one for a network-like object
-    without the cache)."""
-    cached = getattr(type(net), "spec_tables", None)
-    return net.spec_tables if cached is not None else SpecTables(net)
+    """The network's :class:`SpecTables`, built once per network (a fresh one for a
+    network-like object without :meth:`~graphmodel.network.Network.derived`)."""
+    derived = getattr(net, "derived", None)
+    return derived("spec_tables", lambda: SpecTables(net)) if derived else SpecTables(net)
 
 
 def customer_spec(net, customer: str, material: str, sector=None, *,
@@ -411,6 +412,14 @@ def link_fits(net, links: pd.DataFrame | None = None) -> pd.DataFrame:
                         index=links.index)
 
 
+def network_link_fits(net) -> pd.DataFrame:
+    """:func:`link_fits` of every link of ``net``, computed once per network (until a table
+    is replaced): rerouting and the chokepoints' alternatives read it, so a Monte Carlo or
+    a sequence of scenarios pays for it once."""
+    derived = getattr(net, "derived", None)
+    return derived("link_verdicts", lambda: link_fits(net)) if derived else link_fits(net)
+
+
 def facility_sector(net, facility: str, sectors: pd.Series | None = None):
     """The facility's own sector, else its entry in ``sectors`` (default:
     :func:`facility_sectors`, the sector of the sinks taking most of its output); None when
@@ -453,7 +462,6 @@ def reroute_fits(net, verdicts: pd.DataFrame | None = None) -> np.ndarray:
     the supplier's grade, temperature rating or purity in ``capabilities.csv`` to let it
     reroute. On a network without requirements every link is True, so gated analytics give
     the same results as ungated ones."""
-    if verdicts is None:  # every link: the network's cached verdicts
-        verdicts = net.link_verdicts if getattr(type(net), "link_verdicts", None) is not None \
-            else link_fits(net)
+    if verdicts is None:
+        verdicts = network_link_fits(net)
     return np.array([v is True for v in verdicts["verdict"].to_numpy(dtype=object)], dtype=bool)

@@ -591,13 +591,13 @@ def test_the_verdicts_are_cached_on_the_network_and_follow_a_replaced_table():
     """Rerouting reads the verdicts once per network (a Monte Carlo or a series of scenarios
     does not recompute them); replacing a spec table recomputes them: mag_q's stated 42SH
     turns its link from unknown to a fit."""
-    from graphmodel.specs import reroute_fits
+    from graphmodel.specs import network_link_fits, reroute_fits
 
     net = _two_qualified_makers()
-    assert net.link_verdicts is net.link_verdicts
+    assert network_link_fits(net) is network_link_fits(net)
     assert reroute_fits(net).tolist() == [False, False, True]
     net.capabilities = _two_qualified_makers({"grade": "42SH"}).capabilities
-    assert net.link_verdicts["verdict"].tolist() == [None, True, True]
+    assert network_link_fits(net)["verdict"].tolist() == [None, True, True]
     assert reroute_fits(net).tolist() == [False, True, True]
     net.requirements = net.requirements.iloc[0:0]
     assert reroute_fits(net).tolist() == [True, True, True]
@@ -607,10 +607,12 @@ def test_a_network_with_its_cached_spec_views_pickles():
     """The app caches scenario results that hold the network: its cached views must pickle."""
     import pickle
 
+    from graphmodel.specs import network_link_fits
+
     net = _two_qualified_makers({"grade": "42SH"})
-    assert net.spec_tables and len(net.link_verdicts)
+    assert len(network_link_fits(net))
     again = pickle.loads(pickle.dumps(net))
-    assert again.link_verdicts["verdict"].tolist() == [None, True, True]
+    assert network_link_fits(again)["verdict"].tolist() == [None, True, True]
 
 
 def test_networks_without_specs_reroute_exactly_as_before(golden, monkeypatch):
