@@ -53,7 +53,7 @@ S = {
     "lynas_dy": "https://www.australianmining.com.au/lynas-produces-worlds-first-dysprosium-outside-of-china/",
     "lynas_tx": "https://www.metalnomist.com/2026/02/lynas-texas-rare-earth-processing-plant.html",
     "silmet": "https://www.argusmedia.com/de/news-and-insights/latest-market-news/2465359-magnequench-starts-building-estonia-re-magnet-plant",
-    "narva": "https://www.automotiveworld.com/articles/neo-opens-estonia-rare-earth-plant-to-cut-eu-reliance-on-china/",
+    "narva": "https://www.automotiveworld.com/articles/neo-opens-estonia-rare-earth-plant-to-cut-eu-reliance-on-china/ ; https://rohstoff.net/?p=13915 (Neo Q3 2025: Narva production to begin mid-2026, capacity 2,000 t/yr, expandable to 5,000 t/yr)",
     "solvay": "https://24brussels.online/?p=13798",
     "whitemesa": "https://engineeringnews.co.za/print-version/energy-fuels-achieves-commercial-production-of-separated-rare-earths-at-white-mesa-2024-06-11",
     "eneabba": "https://wa.gov.au/government/announcements/australias-first-integrated-rare-earths-refinery",
@@ -86,7 +86,7 @@ S = {
     "proterial": "https://www.daily8.com/en/hashtag/Proterial (Mint, 2025: Proterial Japan capacity not public; China plant >2,000 t)",
     "japan_hre_free": "https://thongtin.vietnam.vn/en/nhat-ban-phat-trien-nam-cham-khong-chua-dat-hiem-de-tranh-phu-thuoc-trung-quoc",
     "tdk_cn": "http://institut-seltene-erden.org/en/tdk-overcomes-resistance-and-Grundet-Japanese-Chinese-rare-earth-magnet-company/",
-    "daido": "http://www.japanmetalbulletin.com/?p=19960",
+    "daido": "http://www.molycorp.com/about-us/our-facilities/nakatsugawa (Intermetallics Japan: Molycorp 30.0%, Daido 35.5%, Mitsubishi 34.5%; initial 500 t/yr sintered NdFeB plant in Nakatsugawa) ; http://www.japanmetalbulletin.com/?p=19960 (commercial operation January 2013, ~500 t/yr in 2014, building sized for 1,000 t/yr)",
     "sgi": "https://rareearthexchanges.com/news/magnet-manufacturing",
     "jslink": "https://www.projectblue.com/blue/news-analysis/1304/js-link-america-announces-construction-of-ndfeb-magnet-facility-in-georgia,-usa",
     "vn_magnets": "https://www.marketscreener.com/quote/stock/APPLE-INC-4849/news/Exclusive-Rare-earths-magnet-firms-turn-to-Vietnam-in-China-hedge-44665610/",
@@ -143,8 +143,32 @@ S = {
     "hypromag_usa": "https://www.share-talk.com/mkango-resources-ltd-aim-tsx-v-mka-hypromag-usa-finalises-long-term-lease (Dallas-Fort Worth lease; ~750 t/yr recycled NdFeB magnets plus ~807 t/yr co-products; commissioning mid-2027) ; https://news.metal.com/newscontent/103517086/SMM-Flash-News:-HyProMag-USA-to-Triple-Magnetic-Material-Recycling-Capacity-with-Expansion-Plans",
     "ionic_belfast": "https://rawmaterials.news/ionic-rare-earths-reaches-production-milestone-at-uk-recycling-plant (Belfast demonstration plant in continuous production, nameplate 10 t/yr rare earth oxide, June 2023) ; https://severuss.online/2024/11/18/belfast-could-become-magnet-for-rare-earth-oxide-manufacturing (commercial plant feasibility study, Nov 2024)",
     "mp_maaden": "https://www.zawya.com/en/business/investment/mp-materials-to-form-rare-earth-refining-jv-with-saudi-arabian-mining-company-tdur8wdv (19 Nov 2025: refining JV in Saudi Arabia; Maaden no less than 51%, MP and the US Department of War 49% through their own JV) ; https://seaisi-dev.staging.ws/details/27540?type=news-rooms (separated light and heavy oxides; no capacity given)",
+    # --- downstream audit (motors, OEM sinks, recyclers), December 2026
+    "auto_units_2025": "2025 deliveries: Tesla 1,636,129 (https://eletric-vehicles.com/tesla/tesla-delivers-1-64-million-evs-in-2025-falls-to-second-behind-byd); BYD ~4.6 million NEVs incl. 2.26 million BEVs (https://www.carandbike.com/news/byd-records-46-million-sales-in-2025-ev-deliveries-of-226-million-could-top-tesla-3219247); Toyota group 11.3 million, hybrids ~42% and BEVs 1.9% (https://www.newsbytesapp.com/news/auto/toyota-is-still-the-worlds-top-carmaker-breaking-its-own-sales-record/tldr ; https://www.log.com.tr/toyota-yine-dunyanin-en-cok-otomobil-satan-ureticisi-oldu/amp/); Volkswagen Group 983,100 BEVs and 424,987 PHEVs (https://ecomento.de/2026/01/21/volkswagen-konzern-globaler-bev-anteil-steigt-2025-von-8-auf-11-prozent/); GM ~170,000 US EVs (https://smartcarz.org/?p=31120); Ford US 84,113 EVs and 228,072 hybrids (https://driveteslacanada.ca/news/fords-ev-deliveries-fall-52-in-q4-despite-best-overall-sales-year-since-2019); BMW Group 642,087 electrified incl. 442,072 BEVs (https://ecomento.de/2026/01/09/bmw-group-verkauft-442-072-elektroautos-im-jahr-2025-36/); Hyundai and Kia 831,933 hybrids in Jan-Sep 2025, >1.1 million expected for the year (https://www.latestly.com/agency-news/business-news-hyundai-kia-set-to-break-1-million-mark-in-global-hybrid-sales-this-year-7203398.html); Geely Holding 2.29 million NEVs, Geely Auto 1,687,767 (https://thesinoreport.com/geely-4-million-sales-56-nev-penetration); China NEV sales 16.49 million (CAAM, https://www.steelorbis.com/steel-news/latest-news/caam-new-energy-vehicle-sales-in-china-up-282-percent-in-2025-1429628.htm); x magnet intensity (ev_kg)",
+    "vw_porsche": "https://www.trend.at/news/vw-grossaktionaer-porsche-ipo-stellung-12538282 (May 2022: Porsche SE 31.9% of Volkswagen AG's subscribed capital, 53.3% of the voting rights, unchanged) ; https://www.boersen-zeitung.de/unternehmen-branchen/unangemessene-beguenstigung-der-familien-pich-und-porsche-8224bc2e-38c4-11ed-b314-79642049aebe (the Porsche and Piech families hold the majority of Porsche SE's voting ordinary shares)",
+    "zf_owner": "https://swr.de/swraktuell/baden-wuerttemberg/friedrichshafen/zeppelin-urenkel-zieht-klage-gegen-stadt-friedrichshafen-zurueck-100.html (Zeppelin Foundation, administered by the City of Friedrichshafen, holds 93.8% of ZF Friedrichshafen AG) ; http://www.pressreader.com/germany/schwaebische-zeitung-wangen/20170620/281840053663042 (remaining 6.2%: Dr. Juergen und Irmgard Ulderup Foundation)",
+    "denso_toyota": "https://www.automotiveworld.com/news-releases/boosting-growth-investment-to-power-mobility-company-transformation-toyota-denso-capital-ties-revised/ (Toyota, 29 Nov 2023: sale of 124.9 million Denso shares, Toyota's stake 24.2% -> 20.0%)",
+    "maginito": "https://todaysstocks.com/mkango-subsidiary-maginito-and-cotec-form-hypromag-usa-joint-enterprise-and-begin-process-to-appoint-epcm-provider-for-the-feasibility-study (3 Jan 2024: HyProMag Ltd 100% owned by Maginito, which is owned 79.4/20.6% by Mkango Resources and CoTec Holdings; HyProMag USA LLC a 50/50 joint venture of Maginito and CoTec) ; https://maginito.com/ (Maginito holds 90% of HyProMag GmbH, direct and indirect, assuming conversion of its convertible loan)",
+    "hypromag_2026": "https://www.finanznachrichten.de/nachrichten-2026-01/67443103-hypromag-usa-uk-minister-for-industry-officially-opens-rare-earth-magnet-recycling-and-manufacturing-facility-at-tyseley-energy-park-birmingham-200.htm (15 Jan 2026: Tyseley facility officially opened; recycled sintered magnets at 100 t/yr on a single shift, over 300 t/yr on multiple shifts)",
+    "hypromag_de": "https://www.industryandenergy.eu/circular-economy/hypromag-develops-germanys-first-rare-earth-magnet-recycling-factory/ (HyProMag GmbH, Baden-Wuerttemberg: first phase minimum 100 t/yr NdFeB, EUR3.7M grants) ; https://www.stockopedia.com/share-prices/mkango-resources-CVE:MKA/news/reg-mkango-resources-ltd-hypromag-achieves-further-technical-milestones-urn:newsml:reuters.com:20250616:nRSP9583Ma (16 Jun 2025: commercial production targeted in Germany in 2025)",
+    "cyclic_kingston": "https://secure.northernminer.com/news/cyclic-to-open-25m-rare-earths-plant-in-canada/1003879512 (Jun 2025: Hub100 in Kingston operating for a year, up to 100 t/yr of magnet-containing material to recycled mixed rare earth oxide; new Kingston Centre of Excellence hub, 500 t/yr of magnet-rich feedstock, operations from Q1 2026; feedstock from the Arizona spoke; offtake with Solvay)",
+    "ionic_commercial": "https://business-news-today.com/ionic-rare-earths-belfast-reo-recycling-facility-applies-for-uk-government-funding (commercial Belfast plant: 400 t/yr rare earth oxide in the feasibility study, 40 times the demonstration plant) ; https://severuss.online/2024/11/18/belfast-could-become-magnet-for-rare-earth-oxide-manufacturing (Nov 2024: GBP85M plant at Belfast Harbour, funding being sought)",
+    "caremag_2025": "https://financieredecourcelles.fr/transactions/financiere-de-courcelles-a-conseille-caremag-et-carester-dans-la-structuration-dun-financement-de-216-me-destine-a-la-construction-dune-usine-de-recyclage-et-de-raffinage-de-terres-r/ (31 Mar 2025: EUR216M financing closed; start end 2026 at Lacq; 600 t/yr Dy and Tb oxides and 800 t/yr Nd and Pr oxides; JOGMEC/Iwatani JV EUR110M in equity and shareholder debt)",
+    "bosch_owner": "https://www.bosch-stiftung.de/de/verfassung-des-hauses-bosch (the Foundation's voting rights are transferred to Robert Bosch Industrietreuhand KG) ; https://purpose-economy.org/en/companies/bosch (92% of the economic rights with the Robert Bosch Stiftung, 93% of the voting shares with Robert Bosch Industrietreuhand KG)",
+    "vestas_2025": "https://www.offshorewind.biz/2026/02/05/vestas-ends-2025-with-all-time-high-revenue-and-eur-10-1-billion-offshore-wind-turbine-order-backlog/ (Vestas annual report 2025: 14,537 MW delivered, of which 1,977 MW offshore)",
+    "mp_apple_2025": "https://www.nsenergybusiness.com/news/mp-materials-apple-sign-500m-deal-for-rare-earth-magnets/ (16 Jul 2025: US$500M agreement; MP will build a commercial-scale recycling line at Mountain Pass; magnets made at Independence from recycled feedstock, shipments from 2027) ; https://resource-recycling.com/e-scrap/2025/07/17/apple-rare-earth-firm-to-process-end-of-life-device-magnets",
+    "f35_2025": "https://breakingdefense.com/2026/01/lockheed-boasts-record-191-f-35-deliveries-in-2025 (191 F-35 deliveries in 2025, 110 in 2024; production capacity 156 a year)",
     "company": "company annual report / public company profile (ownership); see note",
     "est": "tiern estimate (see note)",
+    # --- magnet-stage audit (December 2026)
+    "jlmag_2024": "https://reportify.cn/transcripts/1110370832099708928 (JL MAG 2024 results briefing: blank production capacity 38,000 t at end-2024, 40,000 t planned for 2025, 60,000 t by 2027) ; https://reportify.cn/filings/1103124204397662208 (JL MAG 2024 annual report: NdFeB magnet production 21,578.75 t, sales 20,850.18 t) ; http://www.earths-book.com/index-969.html (29,300 t blanks in 2024)",
+    "zhenghai_2024": "https://reportify.ai/tags/product?tagValue=%E6%97%A0%E9%87%8D%E7%A8%80%E5%9C%9F%E7%A3%81%E4%BD%93 (Pacific Securities on Zhenghai Magnetic, Aug 2025: rare earth permanent magnet capacity 30,000 t in 2024, output 20,781 t)",
+    "smm_ndfeb_2025": "https://news.metal.com/newscontent/103528985/Rising-Costs-Decline-in-Demand%EF%BC%8CNdFeB-Production-Declined-in-August%E3%80%90SMM-Analysis%E3%80%91 (SMM survey, August 2025: China sintered NdFeB production 29,599 t, national average operating rate 69.24%)",
+    "ndfeb_blanks": "https://www.adamasintel.com/china-ndfeb-production-2019/ (China's sintered NdFeB output is counted as blanks: 170,000 t of blanks in 2019) ; https://chinastockmarketnews.com/post/140522.html (Zhong Ke San Huan: 8,262 t/yr of blanks make 5,216 t of finished magnets, 0.63)",
+    "shinetsu_longyan": "https://cen.acs.org/articles/90/i13/Shin-Etsu-Picks-China-Rare.html (C&EN, 26 Mar 2012: Shin-Etsu plant in Longyan, Fujian, for rare-earth alloys used in magnets, 3,000 t/yr, opening January 2013) ; https://cen.acs.org/articles/92/i17/Shin-Etsu-Make-Magnets-Vietnam.html (C&EN, 28 Apr 2014: Shin-Etsu makes its magnets only in Japan, before Vietnam)",
+    "shinetsu_takefu": "https://chemengonline.com/shin-etsu-to-construct-rare-earth-magnet-plant-in-vietnam (2014: the 2,000 t/yr Vietnam sintering plant makes Shin-Etsu's sintering capacity about 1.5 times that of Takefu alone, i.e. Takefu ~4,000 t/yr)",
+    "proterial_nantong": "http://www.logi-today.com/169303 (19 Jun 2015: Hitachi Metals 51% JV with Zhong Ke San Huan, Hitachi Metals San Huan Magnetic Materials (Nantong), 2,000 t/yr integrated NdFeB production, first 1,000 t/yr from Dec 2016) ; http://m.pvplans.com/dongtai/1125.html (phase 1: 2,000 t/yr finished NdFeB; phase 2 target 6,000 t/yr) ; https://www.daily8.com/en/hashtag/Proterial (Mint, 2025: China plant >2,000 t)",
+    "zhaobao_trial": "https://rareearthexchanges.com/?p=14300 (Northern Zhaobao: trial production of the first sintered NdFeB batch completed, 3,000 t/yr project; commercial start not announced)",
 }
 
 STAGES = ["mine", "concentrator", "mrec", "separator", "metal", "alloy", "magnet", "motor", "oem", "recycler"]
@@ -482,6 +506,11 @@ fac("cn-alloy-rest", "China NdFeB strip-cast alloy, independent producers (aggre
     note="Most Chinese magnet makers cast alloy in-house (modelled as metal->magnet); this node stands for merchant alloy, estimated at ~1/5 of magnet output.")
 fac("jp-alloy-makers", "Japan NdFeB alloy makers (aggregate)", "alloy", "JP", "Japan magnet materials industry (aggregate)", 4500,
     source="est", year=2025, basis="estimated", pub="", upub="not published", note="Sized to Japanese magnet capacity estimate.")
+fac("cn-shin-etsu-china", "Shin-Etsu rare-earth magnet alloy plant (Longyan, Fujian)", "alloy", "CN", "Shin-Etsu Chemical", 3000,
+    source="shinetsu_longyan", year=2012, basis="reported", pub=3000, upub="t/yr rare-earth alloys for magnets (plant announced 2012, opening January 2013)",
+    note="Was a magnet-stage row (3,000 t/yr 'China' in a vendor list of overseas capacity, end-2022): the only published Shin-Etsu plant in "
+         "China is this alloy plant, and Shin-Etsu sinters its magnets in Japan (Takefu) and Vietnam. Its alloy goes to Takefu (estimated).",
+    lat=25.08, lon=117.02)
 fac("gb-lcm-alloy", "Less Common Metals strip-cast alloy line", "alloy", "GB", "USA Rare Earth", 500,
     source="lcm", year=2025, basis="estimated", pub="", upub="not verified", note="Placeholder; LCM makes NdFeB strip-cast and SmCo alloys.")
 fac("us-mp-independence-alloy", "MP Materials Independence alloy line", "alloy", "US", "MP Materials", 1300,
@@ -491,9 +520,32 @@ fac("th-neo-magnequench", "Neo Magnequench bonded powder plant (Korat)", "alloy"
     source="overseas_cap", year=2022, basis="reported", pub=1800, upub="t/yr NdFeB bonded powder", lat=14.97, lon=102.10)
 
 # =============================================================================================
-# MAGNETS  (t magnet/yr)  China total ~300,000 t output 2024 (Acrei via Argus)
+# MAGNETS  (t magnet/yr of finished magnets; see "Units" and "Estimation method" 4 in README.md)
 # =============================================================================================
-CN_MAG = 300000
+# One basis for the stage: nameplate capacity in tonnes of FINISHED magnets a year, the unit the
+# stage's links carry (magnets to motors and OEMs).  Chinese makers and Chinese industry statistics
+# state sintered NdFeB in tonnes of BLANKS (the sintered block before cutting and grinding); a blank
+# figure is converted with FINISHED_PER_BLANK, JL MAG's 2024 ratio of finished magnets sold to blanks
+# made (20,850 t / 29,300 t = 0.71; Zhong Ke San Huan's 2022 expansion states 0.63), and the figure
+# as published stays in capacity_published / unit_published.  The conversion is an estimate, so a
+# converted row has basis=estimated even where the blank figure is reported.
+FINISHED_PER_BLANK = 0.71
+
+
+def finished(blanks):
+    """t/yr of finished magnets from t/yr of sintered blanks: blanks x FINISHED_PER_BLANK."""
+    return int(round(blanks * FINISHED_PER_BLANK))
+
+
+# China's total, on the same basis: SMM's survey has sintered NdFeB output 29,599 t in August 2025
+# at a national average operating rate of 69.24%, i.e. 29,599 / 0.6924 x 12 = ~513,000 t/yr of
+# blank capacity, ~364,000 t/yr of finished magnets.  (Output is not capacity: Acrei's 300,000 t of
+# 2024 output, ~213,000 t finished, is what the stage's flows carry, and what China's modelled NdPr
+# metal supports; see the data card, "Magnets: capacity and output".)
+CN_MAG_BLANK_OUTPUT_AUG_2025 = 29599    # t, smm_ndfeb_2025
+CN_MAG_OPERATING_RATE_AUG_2025 = 0.6924  # smm_ndfeb_2025
+CN_MAG_BLANK_CAPACITY = int(round(CN_MAG_BLANK_OUTPUT_AUG_2025 / CN_MAG_OPERATING_RATE_AUG_2025 * 12, -2))
+CN_MAG = finished(CN_MAG_BLANK_CAPACITY)
 cn_named_mag = 0
 
 
@@ -504,36 +556,58 @@ def cnmag(id, name, owner, cap, **kw):
     fac(id, name, "magnet", "CN", owner, cap, **kw)
 
 
-cnmag("cn-jl-mag", "JL MAG Rare-Earth magnet plants (Ganzhou/Baotou/Ningbo)", "JL MAG Rare-Earth", 40000,
-      source="jlmag", year=2025, basis="reported", pub=40000, upub="t/yr high-performance NdFeB (end-2025; 60,000 by 2027)",
-      note="2024 output 29,300 t blanks / ~20,900 t finished. Customers incl. Tesla, BYD, Toyota, Siemens Gamesa (rareearthexchanges).",
+BLANK_NOTE = ("Capacity in finished magnets = published blank capacity x 0.71 (FINISHED_PER_BLANK, JL MAG 2024 finished/blank); "
+              "the blank figure is capacity_published.")
+cnmag("cn-jl-mag", "JL MAG Rare-Earth magnet plants (Ganzhou/Baotou/Ningbo)", "JL MAG Rare-Earth", finished(38000),
+      source="jlmag_2024", year=2024, basis="estimated", pub=38000,
+      upub="t/yr sintered NdFeB blank capacity, end-2024 (40,000 planned for 2025, 60,000 by 2027)",
+      note="Estimated: " + BLANK_NOTE + " 2024 output 29,300 t blanks; 21,579 t finished produced, 20,850 t sold (2024 annual report). "
+           "Customers incl. Tesla, BYD, Toyota, Siemens Gamesa (rareearthexchanges).",
       cert="ISO9001;IATF16949;ISO14001", lat=25.83, lon=114.93)
-cnmag("cn-ningbo-yunsheng", "Ningbo Yunsheng magnet plants (Ningbo/Baotou)", "Ningbo Yunsheng", 21000,
+cnmag("cn-ningbo-yunsheng", "Ningbo Yunsheng magnet plants (Ningbo/Baotou)", "Ningbo Yunsheng", finished(21000),
       source="yunsheng", year=2022, basis="estimated", pub=15000, upub="t/yr Baotou high-performance magnet project (2022 placement)",
-      note="Estimated: Baotou 15,000 t project plus ~6,000 t assumed for Ningbo base; company total not verified.",
+      note="Estimated: ~21,000 t/yr of blanks (Baotou 15,000 t project plus ~6,000 t assumed for the Ningbo base; company total not "
+           "published since 2022) x 0.71 finished per blank (FINISHED_PER_BLANK).",
       cert="ISO9001;IATF16949;ISO14001", lat=29.87, lon=121.54)
-cnmag("cn-zhong-ke-san-huan", "Beijing Zhong Ke San Huan magnet plants (Beijing/Tianjin/Ningbo/Ganzhou)", "Zhong Ke San Huan", 21762,
+cnmag("cn-zhong-ke-san-huan", "Beijing Zhong Ke San Huan magnet plants (Beijing/Tianjin/Ningbo/Ganzhou)", "Zhong Ke San Huan", finished(21762),
       source="zksh_2022", year=2022, basis="estimated", pub="13500 + 8262", upub="t/yr sintered NdFeB (2013) + blanks expansion (2022)",
-      note="Estimated as the sum of the 2013 capacity (sbwire) and the 2022 expansion; current total not verified.",
+      note="Estimated: 21,762 t/yr of blanks (the 2013 capacity, sbwire, plus the 2022 blank expansion) x 0.71 finished per blank "
+           "(FINISHED_PER_BLANK; the company's own figure for the 2022 expansion is 5,216 t finished from 8,262 t blanks, 0.63); "
+           "current total not published.",
       cert="ISO9001;IATF16949;ISO14001", lat=39.98, lon=116.31)
-cnmag("cn-zhenghai-magnetic", "Yantai Zhenghai Magnetic (Yantai/Nantong)", "Yantai Zhenghai Magnetic", 18000,
-      source="yunsheng", year=2021, basis="reported", pub=18000, upub="t/yr Nantong high-performance NdFeB base (planned 2020, ramping 2021)",
+cnmag("cn-zhenghai-magnetic", "Yantai Zhenghai Magnetic (Yantai/Nantong)", "Yantai Zhenghai Magnetic", finished(30000),
+      source="zhenghai_2024", year=2024, basis="estimated", pub=30000,
+      upub="t/yr rare earth permanent magnet capacity, 2024 (taken as blanks, the basis of Chinese capacity figures)",
+      note="Estimated: " + BLANK_NOTE + " 2024 output 20,781 t (Pacific Securities, Aug 2025); was 18,000 t (Nantong base plan, 2021).",
       cert="ISO9001;IATF16949", lat=37.46, lon=121.45)
 cnmag("cn-northern-zhaobao", "Northern Zhaobao magnet JV (Baotou)", "China Northern Rare Earth", 3000, status="construction",
-      source="huamei", year=2025, basis="reported", pub=3000, upub="t/yr NdFeB (due May 2025; start-up not verified)")
-cnmag("cn-tdk-rising", "Guangdong TDK Rising Rare Earth High Technology Material", "TDK", 1500,
-      source="tdk_cn", year=2013, basis="reported", pub=1500, upub="t/yr high-performance NdFeB (at formation)", note="TDK 59%, Guangdong Rising 37%.")
-cnmag("cn-shin-etsu-china", "Shin-Etsu magnet plant, China", "Shin-Etsu Chemical", 3000,
-      source="overseas_cap", year=2022, basis="reported", pub=3000, upub="t/yr (end-2022, vendor blog list)")
-cnmag("cn-proterial-china", "Proterial (NEOMAX) magnet plant, China", "Proterial", 2000,
-      source="proterial", year=2025, basis="reported", pub=">2000", upub="t/yr permanent magnets")
-cnmag("cn-xiamen-tungsten-baotou", "Xiamen Tungsten (Jinlong Rare Earth) magnet plant, Baotou", "Xiamen Tungsten", 5000,
-      source="xtc_baotou", year=2025, basis="reported", pub=5000, upub="t/yr high-performance NdFeB, phase I (phase II +15,000 t/yr by end-2027)",
-      note="Phase I in production since June 2025. Controlled by Xiamen Tungsten through Fujian Golden Dragon (Jinlong) Rare Earth, whose rare-earth quota sits with China Rare Earth Group since 2024. Customers not published: its flows are taken from the China rest (estimated).",
+      source="zhaobao_trial", year=2025, basis="reported", pub=3000, upub="t/yr high-performance NdFeB (trial production of the first batch completed)",
+      note="Construction: the first sintered batch passed trial production (REEx, 2025); commercial start not announced. "
+           "Basis (blanks or finished) not stated; used as published.")
+cnmag("cn-tdk-rising", "Guangdong TDK Rising Rare Earth High Technology Material", "Guangdong TDK Rising (JV)", 1500,
+      source="tdk_cn", year=2013, basis="reported", pub=1500, upub="t/yr high-performance NdFeB (at formation)",
+      note="TDK 59%, Guangdong Rising 37%, Tokai Trade 4% (owner row). Basis (blanks or finished) not stated; used as published. "
+           "TDK publishes no newer plant figure.")
+cnmag("cn-proterial-china", "Proterial San Huan magnet plant (Nantong; ex-Hitachi Metals San Huan)", "Proterial San Huan Magnetic Materials (Nantong) (JV)", 2000,
+      source="proterial_nantong", year=2025, basis="reported", pub=">2000", upub="t/yr finished NdFeB (phase 1, 2016; >2,000 t in 2025)",
+      note="Hitachi Metals (now Proterial) 51% / Zhong Ke San Huan 49% JV founded 2015; phase 1 is 2,000 t/yr of finished magnets "
+           "(phase 2 target 6,000 t/yr, not confirmed built); Mint (2025) puts the China plant above 2,000 t.",
+      lat=32.01, lon=120.86)
+cnmag("cn-xiamen-tungsten-baotou", "Xiamen Tungsten (Jinlong Rare Earth) magnet plant, Baotou", "Xiamen Tungsten", finished(5000),
+      source="xtc_baotou", year=2025, basis="estimated", pub=5000, upub="t/yr high-performance NdFeB, phase I (phase II +15,000 t/yr by end-2027)",
+      note="Estimated: " + BLANK_NOTE + " (Xiamen Tungsten states its magnet capacity as blanks: Changting 12,000 t/yr rough NdFeB, "
+           "metalnomist; that Fujian plant is inside cn-magnet-rest). Phase I in production since June 2025. Controlled by Xiamen Tungsten "
+           "through Fujian Golden Dragon (Jinlong) Rare Earth, whose rare-earth quota sits with China Rare Earth Group since 2024. "
+           "Customers not published: its flows are taken from the China rest (estimated).",
       lat=40.62, lon=109.95)
 fac("cn-magnet-rest", "China NdFeB magnets, rest of industry (~200 producers; aggregate)", "magnet", "CN", "China magnets, rest of industry (aggregate)",
-    CN_MAG - cn_named_mag, source="argus_ndfeb", year=2024, basis="estimated", pub=300000, upub="t NdFeB output, China 2024 (Acrei)",
-    note="Residual: China 2024 NdFeB output (~300,000 t per Acrei; excludes 90-100 kt CeFeB; SMM instead expected ~260,000 t for 2024) minus named operating Chinese plants. Named plants use capacity, the total uses output.")
+    CN_MAG - cn_named_mag, source="smm_ndfeb_2025", year=2025, basis="estimated", pub=CN_MAG_BLANK_CAPACITY,
+    upub="t/yr sintered NdFeB blank capacity, China (SMM August 2025 output / operating rate x 12)",
+    note=(f"Estimated residual capacity in finished magnets: China {CN_MAG_BLANK_CAPACITY:,} t/yr of blanks (SMM, August 2025: "
+          f"29,599 t output at a 69.24% operating rate, x12) x 0.71 finished per blank = {CN_MAG:,} t/yr, minus the named operating "
+          "Chinese plants on the same basis. Was 187,738 t: Acrei's 2024 output (~300,000 t of blanks) minus named capacities, which "
+          "mixed output with capacity and blanks with finished magnets. The row's flows stay on 2024 output (Acrei ~300,000 t blanks, "
+          "~213,000 t finished; SMM expected ~260,000 t for 2024); excludes 90-100 kt CeFeB."))
 # ex-China magnets
 JP_NOTE = ("Estimated: no Japanese maker discloses NdFeB capacity. Ex-China capacity is 23.75 kt/yr (Project Blue, 2025); after the published "
            "non-Japanese plants (~16.5 kt listed in this dataset) about 7.25 kt is left for Japan, split here by rough market position.")
@@ -546,7 +620,10 @@ fac("jp-proterial-neomax", "Proterial NEOMAX magnet plants (Japan)", "magnet", "
     source="proterial", year=2025, basis="estimated", pub="", upub="not published (Mint 2025)", note=JP_NOTE, cert="ISO9001;IATF16949;ISO14001")
 fac("jp-daido-electronics", "Daido Electronics Nakatsugawa (hot-deformed, HRE-free NdFeB)", "magnet", "JP", "Daido Steel", 750,
     source="daido", year=2025, basis="estimated", pub="500 (expandable to 1000)", upub="t/yr sintered NdFeB (Intermetallics Japan JV plant, 2012 plan)",
-    note=JP_NOTE + " Daido also produces HRE-free hot-deformed magnets (JPY5bn investment).", cert="ISO9001;IATF16949", lat=35.49, lon=137.50)
+    note=JP_NOTE + " Daido also produces HRE-free hot-deformed magnets (JPY5bn investment). The published 500 t/yr (expandable to 1,000 t) "
+         "is the sintered plant of Intermetallics Japan at the same site, a JV founded 2012 by Daido Steel (35.5%), Mitsubishi Corporation "
+         "(34.5%) and Molycorp (30%) (Molycorp); its later ownership was not found, so the row keeps Daido Steel as owner.",
+    cert="ISO9001;IATF16949", lat=35.49, lon=137.50)
 fac("vn-shin-etsu-haiphong", "Shin-Etsu Magnetic Materials Vietnam (Hai Phong)", "magnet", "VN", "Shin-Etsu Chemical", 2200,
     source="shinetsu_vn", year=2018, basis="reported", pub=2200, upub="t/yr sintered magnets", cert="ISO9001;IATF16949", lat=20.86, lon=106.68)
 fac("vn-sgi-vina", "SGI Vina magnet plant (Bac Chu Lai IP)", "magnet", "VN", "Star Group Industrial", 4000,
@@ -561,7 +638,8 @@ fac("us-evac-sumter", "eVAC Magnetics Sumter plant (South Carolina)", "magnet", 
     note="Capacity undisclosed; ~1,500 t/yr sometimes quoted is unverified. Operations targeted late 2025 (fastmarkets); binding long-term supply agreement with GM.",
     lat=33.92, lon=-80.34)
 fac("ee-neo-narva", "Neo Performance Materials Narva magnet plant", "magnet", "EE", "Neo Performance Materials", 2000,
-    source="narva", year=2025, basis="reported", pub=2000, upub="t/yr sintered NdFeB (phase 2: 5,000)", note="Opened Sep 2025, ramping 2026.",
+    source="narva", year=2025, basis="reported", pub=2000, upub="t/yr sintered NdFeB (phase 2: 5,000)",
+    note="Opened Sep 2025, ramping 2026; Neo's Q3-2025 call puts the start of (commercial) production in mid-2026 (rohstoff.net).",
     lat=59.38, lon=28.19)
 fac("us-noveon-san-marcos", "Noveon Magnetics San Marcos (Texas)", "magnet", "US", "Noveon Magnetics", 2000,
     source="noveon", year=2023, basis="reported", pub=2000, upub="t/yr sintered NdFeB", note="Uses recycled magnet feed (magnet-to-magnet).",
@@ -605,26 +683,37 @@ fac("cn-ganzhou-scrap-recyclers", "Ganzhou/Jiangxi NdFeB scrap recyclers (aggreg
     source="smm_june", year=2024, basis="estimated", pub="", upub="not published",
     note="SMM reports scrap recyclers in Jiangxi as a major PrNd oxide source; estimated at ~10% of China magnet output (swarf and grinding sludge are ~25-30% of blanks).")
 fac("gb-hypromag-tyseley", "HyProMag Tyseley magnet recycling plant (Birmingham)", "recycler", "GB", "HyProMag", 200,
-    source="hypromag", year=2026, basis="estimated", pub="100-300", upub="t/yr NdFeB", note="Midpoint of the published range; opened Jan 2026.")
+    source="hypromag_2026", year=2026, basis="estimated", pub="100 (single shift); >300 (multiple shifts)", upub="t/yr recycled sintered NdFeB magnets",
+    note="Estimated: midpoint of the published single-shift (100 t/yr) and multi-shift (>300 t/yr) figures; officially opened 15 Jan 2026 after first HPMS powder in July 2025.")
 fac("mx-jl-mag-recycling", "JL MAG magnet-scrap recycling project (Mexico)", "recycler", "MX", "JL MAG Rare-Earth", 0, status="planned",
     source="jlmag_mx", year=2024, basis="estimated", pub="US$100M", upub="investment (capacity not published)",
     note="Capacity not published; 0 = unknown. JL MAG's first recycling plant outside China.")
-fac("us-mp-recycling", "MP Materials recycling line for Apple (post-industrial scrap)", "recycler", "US", "MP Materials", 100,
-    source="mp_apple", year=2025, basis="estimated", pub="US$500M", upub="Apple commitment for recycled magnets",
-    note="Volume not published; placeholder.")
+fac("us-mp-recycling", "MP Materials recycling line for Apple (Mountain Pass)", "recycler", "US", "MP Materials", 0, status="planned",
+    source="mp_apple_2025", year=2025, basis="estimated", pub="US$500M", upub="Apple purchase commitment for recycled magnets (capacity not published)",
+    note="Commercial-scale recycling line to be built at Mountain Pass (post-industrial scrap and end-of-life magnets); magnets for Apple from 2027. Capacity not published, 0 = unknown.")
 fac("us-noveon-recycling", "Noveon Magnetics magnet-to-magnet recycling feed line", "recycler", "US", "Noveon Magnetics", 500,
     source="noveon", year=2023, basis="estimated", pub="", upub="not published", note="Placeholder for the recycled share of Noveon feed.")
-fac("ca-cyclic-materials", "Cyclic Materials (Kingston, Ontario)", "recycler", "CA", "Cyclic Materials", 100,
-    source="est", year=2025, basis="estimated", pub="", upub="not published", note="Early commercial plant; placeholder.")
+fac("ca-cyclic-materials", "Cyclic Materials Hub100 (Kingston, Ontario)", "recycler", "CA", "Cyclic Materials", 100,
+    source="cyclic_kingston", year=2024, basis="reported", pub=100, upub="t/yr magnet-containing material",
+    note="Demonstration-scale hub in operation since mid-2024, making recycled mixed rare earth oxide; the figure is its feed capacity (magnet-containing material, taken as magnet scrap).")
+fac("ca-cyclic-kingston-coe", "Cyclic Materials Kingston Centre of Excellence hub (Ontario)", "recycler", "CA", "Cyclic Materials", 500, status="construction",
+    source="cyclic_kingston", year=2025, basis="reported", pub=500, upub="t/yr magnet-rich feedstock to recycled mixed rare earth oxide",
+    note="First commercial hub (REEPure process), feed from the Mesa spoke and magnet makers' scrap; operations planned from Q1 2026, start not confirmed here.")
 fac("us-cyclic-materials-mesa", "Cyclic Materials Mesa hub (Arizona)", "recycler", "US", "Cyclic Materials", 0, status="construction",
     source="cyclic_mesa", year=2026, basis="estimated", pub=25000, upub="t/yr discarded components (motors, e-scrap) processed",
-    note="Capacity in magnet scrap not published (the 25,000 t are whole components); 0 = unknown. Opening planned for early 2026; start not confirmed here.")
+    note="Capacity in magnet scrap not published (the 25,000 t are whole components); 0 = unknown. Spoke that separates magnets from end-of-life components for the Kingston hub (cyclic_kingston). Opening planned for early 2026; start not confirmed here.")
 fac("us-hypromag-dfw", "HyProMag USA Dallas-Fort Worth magnet recycling and manufacturing hub (Texas)", "recycler", "US", "HyProMag USA", 750, status="planned",
     source="hypromag_usa", year=2025, basis="reported", pub="750 + 807", upub="t/yr recycled sintered NdFeB magnets + t/yr NdFeB co-products",
-    note="Capacity taken as the 750 t/yr of recycled magnets (the scrap feed is larger); lease signed, commissioning targeted mid-2027.")
+    note="Capacity taken as the 750 t/yr of recycled magnets (the scrap feed is larger); lease signed, commissioning targeted mid-2027. A 50/50 joint venture of Maginito (Mkango) and CoTec (maginito).")
 fac("gb-ionic-belfast", "Ionic Technologies magnet recycling demonstration plant (Belfast)", "recycler", "GB", "Ionic Rare Earths", 32,
     source="ionic_belfast", year=2023, basis="estimated", pub=10, upub="t/yr rare earth oxide (nameplate of the demonstration plant)",
-    note="Estimated: scrap feed = 10 t/yr recycled oxide x 3.19 t scrap per t recycled oxide (recipes.csv). Separated Nd/Pr, Dy oxides from end-of-life magnets; a commercial Belfast plant is at feasibility stage.")
+    note="Estimated: scrap feed = 10 t/yr recycled oxide x 3.19 t scrap per t recycled oxide (recipes.csv). Separated Nd/Pr, Dy oxides from end-of-life magnets; the commercial Belfast plant is a separate row (gb-ionic-belfast-commercial).")
+fac("gb-ionic-belfast-commercial", "Ionic Technologies commercial magnet recycling plant (Belfast Harbour, planned)", "recycler", "GB", "Ionic Rare Earths", 1276, status="planned",
+    source="ionic_commercial", year=2024, basis="estimated", pub=400, upub="t/yr rare earth oxide (feasibility study)",
+    note="Estimated: scrap feed = 400 t/yr recycled oxide x 3.19 t scrap per t recycled oxide (recipes.csv). Feasibility study Nov 2024 (GBP85M); funding and a UK grant being sought, no construction decision found.")
+fac("de-hypromag-pforzheim", "HyProMag GmbH magnet recycling plant (Pforzheim, Baden-Wuerttemberg)", "recycler", "DE", "HyProMag GmbH", 100, status="construction",
+    source="hypromag_de", year=2025, basis="reported", pub=100, upub="t/yr NdFeB (first phase, minimum)",
+    note="HPMS short-loop recycling to sintered magnets, alloy pellets and powders; production targeted in 2025 (June 2025 update), start not confirmed here.")
 fac("vn-shin-etsu-recycling", "Shin-Etsu Vietnam separation/recycling line", "recycler", "VN", "Shin-Etsu Chemical", 300,
     source="shinetsu_vn", year=2018, basis="estimated", pub="", upub="not published", note="Shin-Etsu recycles process scrap in Vietnam; placeholder.")
 
@@ -639,7 +728,8 @@ fac("fr-caremag-lacq", "Caremag rare earth refinery (Lacq, France)", "separator"
     source="caremag", year=2026, basis="reported", pub="150 Pr + 650 Nd + 500 Dy + 90 Tb", upub="t/yr separated oxides at run rate",
     note="Refines 5,000 t/yr mining concentrate plus recycled magnets; start-up end 2026. Largest planned ex-China Dy/Tb producer.")
 fac("fr-caremag-recycling", "Caremag magnet recycling line (Lacq)", "recycler", "FR", "Carester", 2000, status="construction",
-    source="caremag", year=2026, basis="reported", pub=2000, upub="t/yr magnets recycled")
+    source="caremag", year=2026, basis="reported", pub=2000, upub="t/yr magnets recycled",
+    note="EUR216M financing closed 31 Mar 2025 (caremag_2025); start-up planned end 2026 with the refinery.")
 fac("kr-ksm-metals", "KSM Metals Korean Metals Plant (Ochang)", "alloy", "KR", "Australian Strategic Materials", 1900,
     source="ksm", year=2022, basis="reported", pub=1900, upub="t/yr NdFeB alloy at full production (of 5,200 t/yr metals and alloys; also 72 t Dy)",
     note="Opened May 2022; converts oxide (from Vietnam) to NdPr metal and NdFeB alloy with its own metallisation process.")
@@ -658,22 +748,22 @@ fac("jp-nidec", "Nidec traction and industrial motors", "motor", "JP", "Nidec", 
 fac("us-borgwarner", "BorgWarner eMotors", "motor", "US", "BorgWarner", 800, source="auto_units", year=2025, basis="estimated", note=MOT_NOTE, cert="ISO9001;IATF16949")
 fac("de-bosch-emotors", "Bosch electric drive motors", "motor", "DE", "Robert Bosch", 1000, source="auto_units", year=2025, basis="estimated", note=MOT_NOTE, cert="ISO9001;IATF16949")
 fac("de-zf-emotors", "ZF electric drive motors", "motor", "DE", "ZF Friedrichshafen", 500, source="auto_units", year=2025, basis="estimated", note=MOT_NOTE, cert="ISO9001;IATF16949")
-fac("jp-denso-aisin", "Denso and Aisin hybrid/EV motors (Toyota group)", "motor", "JP", "Toyota Motor", 4000, source="auto_units", year=2025, basis="estimated",
-    note=MOT_NOTE + " Sized to Toyota electrified output (~4 million, mostly hybrids) x ~1 kg.", cert="ISO9001;IATF16949")
-fac("cn-findreams", "FinDreams Powertrain (BYD) motors", "motor", "CN", "BYD", 6400, source="auto_units", year=2025, basis="estimated",
-    note=MOT_NOTE + " 4.27 million BYD NEVs (2024) x 1.5 kg.", cert="ISO9001;IATF16949")
+fac("jp-denso-aisin", "Denso and Aisin hybrid/EV motors (Toyota group)", "motor", "JP", "Denso and Aisin (Toyota group)", 4400, source="auto_units_2025", year=2025, basis="estimated",
+    note=MOT_NOTE + " Sized to the magnets it receives (4,400 t), all of which go to Toyota; Toyota's 2025 need (~5.0 million electrified x ~1 kg) is larger, the rest comes from Chinese motor makers (Toyota's Chinese joint ventures).", cert="ISO9001;IATF16949")
+fac("cn-findreams", "FinDreams Powertrain (BYD) motors", "motor", "CN", "BYD", 6900, source="auto_units_2025", year=2025, basis="estimated",
+    note=MOT_NOTE + " ~4.6 million BYD NEVs (2025) x 1.5 kg.", cert="ISO9001;IATF16949")
 fac("cn-inovance", "Inovance automotive and industrial motors", "motor", "CN", "Inovance", 2500, source="auto_units", year=2025, basis="estimated", note=MOT_NOTE, cert="ISO9001;IATF16949")
 fac("cn-motor-rest", "China traction motor makers, rest (aggregate)", "motor", "CN", "China motors, rest of industry (aggregate)", 20000, source="acrei_demand", year=2024, basis="estimated",
     note="Acrei: NEV magnet demand ~43 kt in 2024 (35% of the demand it tracks); remainder after named makers.")
-fac("us-tesla-drive-units", "Tesla drive unit plants (Nevada/Shanghai/Berlin/Austin)", "motor", "US", "Tesla", 2700, source="auto_units", year=2025, basis="estimated",
-    note=MOT_NOTE + " 1.79 million deliveries (2024) x 1.5 kg.")
+fac("us-tesla-drive-units", "Tesla drive unit plants (Nevada/Shanghai/Berlin/Austin)", "motor", "US", "Tesla", 2450, source="auto_units_2025", year=2025, basis="estimated",
+    note=MOT_NOTE + " 1,636,129 deliveries (2025) x 1.5 kg = 2,454 t, rounded.")
 fac("de-siemens-motors", "Siemens industrial motors and drives", "motor", "DE", "Siemens", 600, source="auto_units", year=2025, basis="estimated", note=MOT_NOTE, cert="ISO9001")
 fac("ch-abb-motors", "ABB permanent-magnet motors", "motor", "CH", "ABB", 500, source="auto_units", year=2025, basis="estimated", note=MOT_NOTE, cert="ISO9001")
 fac("jp-yaskawa", "Yaskawa servo motors", "motor", "JP", "Yaskawa Electric", 400, source="auto_units", year=2025, basis="estimated", note=MOT_NOTE, cert="ISO9001")
 fac("us-defense-motor-makers", "US defense actuator and motor makers (aggregate)", "motor", "US", "US defense magnet makers (aggregate)", 100, source="est", year=2025, basis="estimated",
     note="Actuators, fin/rudder drives, radar and guidance motors; placeholder order of magnitude.", cert="ISO9001;AS9100")
 fac("kr-hyundai-mobis", "Hyundai Mobis / Hyundai Motor Group e-motors", "motor", "KR", "Hyundai Motor Group", 1000, source="auto_units", year=2025, basis="estimated",
-    note=MOT_NOTE + " ~0.6 million electrified vehicles x 1.5 kg.", cert="ISO9001;IATF16949")
+    note=MOT_NOTE + " Sized to its magnet intake (1,000 t, ~0.6 million electrified vehicles x 1.5 kg); Hyundai and Kia's 2025 need is larger (>1.1 million hybrids alone, auto_units_2025), the gap is not modelled.", cert="ISO9001;IATF16949")
 
 # =============================================================================================
 # OEMs (sinks, t magnet/yr)
@@ -687,25 +777,32 @@ def oem(id, name, country, owner, cap, sector, note="", source=None, year=2025, 
     fac(id, name, "oem", country, owner, cap, source=source, year=year, basis="estimated", sector=sector,
         note=(note or OEM_NOTE), **kw)
 
-oem("us-tesla", "Tesla vehicle plants", "US", "Tesla", 2700, "automotive", "1,789,226 deliveries 2024 (company) x 1.5 kg NdFeB per vehicle (ev_kg).")
-oem("cn-byd", "BYD vehicle plants", "CN", "BYD", 6400, "automotive", "4.27 million NEVs 2024 (company) x 1.5 kg.")
-oem("jp-toyota", "Toyota Motor (hybrid and EV vehicles)", "JP", "Toyota Motor", 4000, "automotive", "~4 million electrified vehicles 2024 (approximate, mostly hybrids) x ~1 kg.")
-oem("us-gm", "General Motors (Ultium EVs)", "US", "General Motors", 600, "automotive", "Order of magnitude: EV traction (~114,000 US EV sales 2024 x 1.5 kg = ~170 t) plus EPS/auxiliary motors in part of ~6 million vehicles; inbound = MP and eVAC start-up volumes.", inv=90)
-oem("de-volkswagen", "Volkswagen Group", "DE", "Volkswagen", 1200, "automotive", "~0.74 million BEV deliveries 2024 x 1.5 kg.")
-oem("kr-hyundai-kia", "Hyundai Motor / Kia", "KR", "Hyundai Motor Group", 1000, "automotive", "~0.6 million electrified vehicles x 1.5 kg; Nolans offtake up to 1,500 t/yr NdPr (candidate).")
-oem("us-ford", "Ford Motor (EV/hybrid)", "US", "Ford Motor", 400, "automotive", "~0.29 million EV+hybrid (US 2024) x ~1.3 kg; Chicago plant idled ~1 week May 2025 (cbtnews).", inv=7)
-oem("de-bmw", "BMW Group", "DE", "BMW", 500, "automotive", "~0.43 million electrified x ~1.2 kg (BMW Gen5 uses externally excited motors on some models).")
-oem("cn-geely", "Geely Holding (Geely/Volvo/Zeekr)", "CN", "Geely Holding", 2500, "automotive", "~1.6 million NEVs 2024 x 1.5 kg.")
-oem("cn-nev-oem-rest", "China NEV makers, rest (aggregate)", "CN", "China OEMs, rest (aggregate)", 15000, "automotive", "Residual of Chinese NEV magnet demand (~11 million NEVs 2024).")
+AUTO_2025 = dict(source="auto_units_2025", year=2025)
+oem("us-tesla", "Tesla vehicle plants", "US", "Tesla", 2450, "automotive", "Estimated: 1,636,129 deliveries 2025 (company) x 1.5 kg NdFeB per vehicle (ev_kg) = 2,454 t.", **AUTO_2025)
+oem("cn-byd", "BYD vehicle plants", "CN", "BYD", 6900, "automotive", "Estimated: ~4.6 million NEVs 2025 (company; 2.26 million BEVs) x 1.5 kg = ~6,900 t.", **AUTO_2025)
+oem("jp-toyota", "Toyota Motor (hybrid and EV vehicles)", "JP", "Toyota Motor", 5000, "automotive",
+    "Estimated: Toyota group 11.3 million vehicles 2025 with ~42% hybrids (~4.75 million) and 1.9% BEVs (~0.21 million) = ~5.0 million electrified x ~1 kg (hybrid motor-generators ~1 kg, BEVs 1.5 kg) = ~5,000 t.", **AUTO_2025)
+oem("us-gm", "General Motors (Ultium EVs)", "US", "General Motors", 600, "automotive", "Estimated order of magnitude: EV traction (~170,000 US EV sales 2025 x 1.5 kg = ~255 t) plus EPS/auxiliary motors in part of ~6 million vehicles; inbound = MP and eVAC start-up volumes.", inv=90, **AUTO_2025)
+oem("de-volkswagen", "Volkswagen Group", "DE", "Volkswagen", 2100, "automotive", "Estimated: 983,100 BEVs + 424,987 PHEVs delivered 2025 (1.41 million) x 1.5 kg = ~2,100 t.", **AUTO_2025)
+oem("kr-hyundai-kia", "Hyundai Motor / Kia", "KR", "Hyundai Motor Group", 1000, "automotive",
+    "Estimated: 1,000 t kept, the magnets its modelled motor maker receives; 2025 need is larger (hybrids alone >1.1 million x ~1 kg, plus BEVs), the gap is not modelled. Nolans offtake up to 1,500 t/yr NdPr (candidate).", **AUTO_2025)
+oem("us-ford", "Ford Motor (EV/hybrid)", "US", "Ford Motor", 400, "automotive", "Estimated: 312,185 EV+hybrid (US 2025: 84,113 EVs, 228,072 hybrids) x ~1.3 kg = ~400 t; Chicago plant idled ~1 week May 2025 (cbtnews).", inv=7, **AUTO_2025)
+oem("de-bmw", "BMW Group", "DE", "BMW", 400, "automotive",
+    "Estimated: 642,087 electrified 2025 (442,072 BEVs); BMW-brand Gen5 BEVs use externally excited motors without magnets, so ~1.2 kg is counted on PHEVs (~200,000) and MINI BEVs (~100,000) only = ~400 t.", **AUTO_2025)
+oem("cn-geely", "Geely Holding (Geely/Volvo/Zeekr)", "CN", "Geely Holding", 3400, "automotive", "Estimated: 2.29 million NEVs 2025 (Geely Holding, incl. Volvo; Geely Auto 1.69 million) x 1.5 kg = ~3,400 t.", **AUTO_2025)
+oem("cn-nev-oem-rest", "China NEV makers, rest (aggregate)", "CN", "China OEMs, rest (aggregate)", 13600, "automotive",
+    "Estimated residual: China NEV sales 16.49 million 2025 (CAAM, incl. 2.6 million exports) x 1.5 kg = ~24,700 t, less BYD, Geely Auto, Tesla Shanghai and joint-venture brands shown elsewhere = ~13,600 t.", **AUTO_2025)
 oem("eu-auto-rest", "European and other automotive OEMs, rest (Stellantis, Renault, Mercedes, Nissan, Honda; aggregate)", "FR", "European OEMs, rest (aggregate)", 6500, "automotive",
     "EV/HEV magnet demand plus EPS and auxiliary motors of OEMs not listed; country FR stands for the mostly European group (approximation).")
 oem("es-siemens-gamesa", "Siemens Gamesa Renewable Energy (direct-drive offshore)", "ES", "Siemens Energy", 2000, "wind", "Assumed ~3-4 GW/yr of direct-drive output x ~0.6 t/MW (wind_tmw); installations not checked.")
-oem("dk-vestas", "Vestas Wind Systems", "DK", "Vestas", 1500, "wind", "Assumed ~13 GW/yr deliveries with a PM share (EnVentus/V236 medium-speed PMG) x ~0.2-0.6 t/MW; rough estimate.")
+oem("dk-vestas", "Vestas Wind Systems", "DK", "Vestas", 1500, "wind",
+    "Estimated: 14,537 MW delivered in 2025 (1,977 MW offshore) with a permanent-magnet share (EnVentus and V236 medium-speed PMG; older 4 MW platform without NdFeB) not published; the modelled inbound (~1,300 t) implies ~0.09 t/MW over all deliveries, a rough estimate.",
+    source="vestas_2025", year=2025)
 oem("us-ge-vernova", "GE Vernova (Haliade-X offshore)", "US", "GE Vernova", 700, "wind", "Assumed ~1.2 GW/yr offshore direct-drive (Haliade-X) x 0.6 t/MW; onshore DFIG turbines use no NdFeB.")
 oem("cn-goldwind", "Goldwind (direct-drive/medium-speed PMSG)", "CN", "Goldwind", 6000, "wind", "Estimated; PMSG fleet leader. Acrei wind magnet demand ~4,848 t (2024 forecast) conflicts with turbine-intensity estimates; see README.")
 oem("cn-wind-rest", "China wind OEMs, rest (Mingyang, Envision, others; aggregate)", "CN", "China OEMs, rest (aggregate)", 6000, "wind", "Residual of Chinese PM-turbine demand.")
 oem("us-lockheed-martin", "Lockheed Martin", "US", "Lockheed Martin", 60, "defense",
-    "Estimated: F-35 ~31-43 kg magnet alloy per aircraft (Adamas 2026) x ~150 deliveries (~6 t) plus missiles, actuators and radar; total for the four defense primes (~150 t) kept below GAO's bound of <0.1% of global demand. DFARS 252.225-7052 bars Chinese magnets.", inv=180)
+    "Estimated: F-35 ~31-43 kg magnet alloy per aircraft (Adamas 2026) x 191 deliveries in 2025 (f35_2025; 156 a year at the production rate) = ~6-8 t plus missiles, actuators and radar; total for the four defense primes (~150 t) kept below GAO's bound of <0.1% of global demand. DFARS 252.225-7052 bars Chinese magnets.", inv=180)
 oem("us-rtx", "RTX (Raytheon, Pratt & Whitney, Collins)", "US", "RTX", 50, "defense", "Estimated order of magnitude (missile fin actuators, radar, engines); SmCo-heavy. Bounded as for Lockheed Martin.", inv=180)
 oem("us-northrop-grumman", "Northrop Grumman", "US", "Northrop Grumman", 20, "defense", "Estimated order of magnitude; bounded as for Lockheed Martin.", inv=180)
 oem("gb-bae-systems", "BAE Systems", "GB", "BAE Systems", 20, "defense", "Estimated order of magnitude; bounded as for Lockheed Martin.", inv=180)
@@ -977,16 +1074,21 @@ link("cn-zhenghai-magnetic", "cn-industrial-rest", M, 3000)
 link("cn-zhenghai-magnetic", "cn-appliances", M, 3000)
 link("cn-tdk-rising", "jp-denso-aisin", M, 500)
 link("cn-tdk-rising", "cn-consumer-rest", M, 500)
-link("cn-shin-etsu-china", "cn-inovance", M, 1000)
-link("cn-shin-etsu-china", "cn-appliances", M, 1000)
+link("cn-ningbo-yunsheng", "cn-inovance", M, 1000,
+     note="Estimated: moved from cn-shin-etsu-china, which is an alloy plant (magnet-stage audit, Dec 2026); Yunsheng has the spare capacity and NdPr metal.")
+link("cn-ningbo-yunsheng", "cn-appliances", M, 1000,
+     note="Estimated: moved from cn-shin-etsu-china, which is an alloy plant (magnet-stage audit, Dec 2026); Yunsheng has the spare capacity and NdPr metal.")
+link("cn-shin-etsu-china", "jp-shin-etsu-takefu", "NdFeB alloy", 2000, source="shinetsu_longyan",
+     note="Estimated: Shin-Etsu's Longyan alloy plant supplies its own sintering in Japan; 900 t NdPr metal / 0.313 t per t alloy = ~2,900 t possible, 2,000 t used.")
 link("cn-proterial-china", "cn-motor-rest", M, 800)
 link("cn-proterial-china", "cn-industrial-rest", M, 500)
 # China rest (~190 kt)
-link("cn-magnet-rest", "cn-findreams", M, 3400)
+link("cn-magnet-rest", "cn-findreams", M, 3900, source="auto_units_2025", year=2025,
+     note="Estimated: sized so FinDreams' inflow (with JL MAG's 3,000 t) matches BYD's ~4.6 million NEVs of 2025 x 1.5 kg; the 500 t added in Dec 2026 were taken from this maker's direct supply to the China NEV residual.")
 link("cn-magnet-rest", "cn-inovance", M, 1500)
 link("cn-magnet-rest", "cn-motor-rest", M, 3000)
 link("cn-magnet-rest", "cn-geely", M, 2500)
-link("cn-magnet-rest", "cn-nev-oem-rest", M, 6000, note="Direct supply to OEM in-house motor lines.")
+link("cn-magnet-rest", "cn-nev-oem-rest", M, 5500, note="Estimated: direct supply to OEM in-house motor lines (500 t moved to BYD's FinDreams, Dec 2026).")
 link("cn-magnet-rest", "cn-goldwind", M, 4500)
 link("cn-magnet-rest", "cn-wind-rest", M, 6000)
 link("cn-magnet-rest", "cn-industrial-rest", M, 46000)
@@ -1047,7 +1149,8 @@ link("ee-neo-narva", "es-siemens-gamesa", M, 0, status="candidate", qm=Q_AUTO, s
 # US
 link("us-mp-independence", "us-gm", M, 300, source="mp_gm",
      note="GM is the anchor customer (US$150M prepayment). Ramp volume 2025-26 estimated; auto PPAP still under way Feb 2026.")
-link("us-mp-independence", "us-apple", M, 50, source="mp_apple", note="Recycled-content magnets for Apple; estimated.")
+link("us-mp-independence", "us-apple", M, 0, status="in_qualification", qm=Q_NEW, source="mp_apple_2025",
+     note="Recycled-content magnets for Apple under the July 2025 agreement; shipments from 2027, so no 2025 volume.")
 link("us-mp-independence", "us-defense-motor-makers", M, 20, source="mp_dod", note="DoD offtake; estimated.")
 link("us-evac-sumter", "us-gm", M, 150, source="evac_gm", note="Binding long-term GM supply agreement; start-up volume estimated.")
 link("us-evac-sumter", "us-defense-motor-makers", M, 10, source="evac")
@@ -1069,9 +1172,11 @@ link("us-mp-independence", "us-ford", M, 0, status="candidate", qm=Q_NEW, source
 link("us-evac-sumter", "us-ford", M, 0, status="candidate", qm=Q_NEW, source="ford")
 
 # --- motors -> OEMs (t magnet contained)
-link("cn-findreams", "cn-byd", "motor", 6400)
+link("cn-findreams", "cn-byd", "motor", 6900, source="auto_units_2025", year=2025, note="Estimated: ~4.6 million BYD NEVs 2025 x 1.5 kg.")
 link("us-tesla-drive-units", "us-tesla", "motor", 2400)
-link("jp-denso-aisin", "jp-toyota", "motor", 4000)
+link("jp-denso-aisin", "jp-toyota", "motor", 4400, source="auto_units_2025", year=2025, note="Estimated: all of the Toyota-group motor makers' magnet intake goes to Toyota.")
+link("cn-motor-rest", "jp-toyota", "motor", 600, source="auto_units_2025", year=2025,
+     note="Estimated: hybrid motors made in China for Toyota's Chinese joint ventures (1.78 million Toyota sales in China 2025), closing Toyota's ~5,000 t.")
 link("jp-nidec", "cn-nev-oem-rest", "motor", 500, note="Nidec traction motors sold mainly to Chinese OEMs; estimated.")
 link("jp-nidec", "jp-fanuc-yaskawa", "motor", 300)
 link("jp-nidec", "eu-industrial-rest", "motor", 400)
@@ -1088,9 +1193,12 @@ link("de-zf-emotors", "eu-auto-rest", "motor", 200)
 link("cn-inovance", "cn-nev-oem-rest", "motor", 1500)
 link("cn-inovance", "cn-industrial-rest", "motor", 1000)
 link("cn-motor-rest", "cn-nev-oem-rest", "motor", 6000)
-link("cn-motor-rest", "cn-geely", "motor", 0, status="candidate", qm=Q_AUTO)
-link("cn-motor-rest", "de-volkswagen", "motor", 700, note="VW China joint-venture EVs; estimated.")
-link("cn-motor-rest", "us-tesla", "motor", 300)
+link("cn-motor-rest", "cn-geely", "motor", 900, source="auto_units_2025", year=2025,
+     note="Estimated: Geely's 2025 NEV growth (2.29 million x 1.5 kg = ~3,400 t) beyond the 2,500 t of magnets it buys directly, supplied as motors by Chinese motor makers.")
+link("cn-motor-rest", "de-volkswagen", "motor", 1600, source="auto_units_2025", year=2025,
+     note="Estimated: VW China joint-venture EVs and Chinese-made motors or magnets in VW's own drive units; sized so VW reaches 1.41 million BEV+PHEV (2025) x 1.5 kg = ~2,100 t.")
+link("cn-motor-rest", "us-tesla", "motor", 50, source="auto_units_2025", year=2025,
+     note="Estimated: small motors from Chinese suppliers; cut from 300 t so Tesla totals 1,636,129 deliveries (2025) x 1.5 kg.")
 link("cn-motor-rest", "cn-wind-rest", "motor", 0, status="candidate", qm=Q_AUTO)
 link("cn-motor-rest", "eu-auto-rest", "motor", 1500)
 link("cn-motor-rest", "us-ford", "motor", 200)
@@ -1109,8 +1217,8 @@ link("kr-hyundai-mobis", "kr-hyundai-kia", "motor", 1000)
 link("cn-industrial-rest", "cn-ganzhou-scrap-recyclers", "magnet scrap", 2000, note="End-of-life scrap; most feed is manufacturing swarf (below).")
 link("cn-magnet-rest", "cn-ganzhou-scrap-recyclers", "magnet scrap", 20000, note="Manufacturing swarf/sludge (~25-30% of blanks) returned for recycling; estimated.")
 link("cn-jl-mag", "cn-ganzhou-scrap-recyclers", "magnet scrap", 6000, source="jlmag", note="JL MAG: blanks 29,300 t vs finished ~20,900 t; ~30% recycled inputs.")
-link("us-apple", "us-mp-recycling", "magnet scrap", 50, source="mp_apple", note="Apple-MP recycled-magnet programme; estimated.")
-link("us-mp-recycling", "us-mountain-pass-separation", "recycled oxide", 50, source="mp_apple", note="Recycled feed re-enters separation (out of recycler).")
+link("us-apple", "us-mp-recycling", "magnet scrap", 0, status="candidate", qm=Q_NEW, source="mp_apple_2025", note="Apple-MP recycled-magnet programme; no volume until the recycling line runs.")
+link("us-mp-recycling", "us-mountain-pass-separation", "recycled oxide", 0, status="candidate", qm=Q_NEW, source="mp_apple_2025", note="Recycled feed to re-enter separation at Mountain Pass once the line is built.")
 link("us-noveon-recycling", "us-noveon-san-marcos", "NdFeB alloy", 400, source="noveon", note="Magnet-to-magnet feed: recycled NdFeB powder (recorded as NdFeB alloy); estimated.")
 link("eu-industrial-rest", "us-noveon-recycling", "magnet scrap", 400, note="End-of-life drives and HDDs; estimated.")
 link("jp-consumer-rest", "gb-hypromag-tyseley", "magnet scrap", 150, source="hypromag", note="HDD and e-waste feed; estimated.")
@@ -1119,6 +1227,14 @@ link("gb-hypromag-tyseley", "eu-auto-rest", "NdFeB magnet", 100, source="hyproma
 link("eu-auto-rest", "ca-cyclic-materials", "magnet scrap", 80, note="End-of-life motors; estimated.")
 link("ca-cyclic-materials", "ee-neo-silmet", "recycled oxide", 0, status="candidate", qm=Q_NEW, note="Illustrative.")
 link("ca-cyclic-materials", "ca-src-separation", "recycled oxide", 20, note="Estimated; mixed RE oxide product.")
+link("us-cyclic-materials-mesa", "ca-cyclic-kingston-coe", "magnet scrap", 0, status="candidate", qm=Q_NEW, source="cyclic_kingston",
+     note="Spoke-to-hub route: magnets separated in Mesa feed the Kingston hub; both under construction.")
+link("ca-cyclic-kingston-coe", "fr-solvay-la-rochelle", "recycled oxide", 0, status="candidate", qm=Q_NEW, source="cyclic_kingston",
+     note="Solvay offtake of Cyclic's recycled mixed rare earth oxide (agreement of 2024); no volume until the hub runs.")
+link("eu-industrial-rest", "de-hypromag-pforzheim", "magnet scrap", 0, status="candidate", qm=Q_NEW, source="hypromag_de",
+     note="End-of-life magnets from German and European scrap; illustrative, no volume until the plant runs.")
+link("de-hypromag-pforzheim", "eu-industrial-rest", "NdFeB magnet", 0, status="candidate", qm=Q_AUTO, source="hypromag_de",
+     note="Recycled sintered magnets; illustrative route.")
 link("vn-shin-etsu-haiphong", "vn-shin-etsu-recycling", "magnet scrap", 300, source="shinetsu_vn", note="Process scrap; estimated.")
 link("vn-shin-etsu-recycling", "vn-metal-makers", "recycled oxide", 250, source="shinetsu_vn")
 link("cn-byd", "mx-jl-mag-recycling", "magnet scrap", 0, status="candidate", qm=Q_NEW, source="jlmag_mx")
@@ -1209,6 +1325,10 @@ root("US Department of Defense", "US")
 root("Energy Transition Minerals", "AU", source="kvanefjeld", note="Shenghe Resources is reported as a major shareholder; the percentage is not verified, so no stake row is given.")
 own("TDK", "TDK", 1, "JP")
 own("Guangdong TDK Rising (JV)", "TDK", 0.59, "JP", source="tdk_cn", note="TDK 59%, Guangdong Rising Nonferrous 37%, Tokai Trade 4%.")
+own("Proterial San Huan Magnetic Materials (Nantong) (JV)", "Proterial", 0.51, "JP", source="proterial_nantong", year=2015,
+    note="Founded June 2015 as Hitachi Metals San Huan Magnetic Materials (Nantong); Hitachi Metals is now Proterial. Stake as at founding; no later change found.")
+own("Proterial San Huan Magnetic Materials (Nantong) (JV)", "Zhong Ke San Huan", 0.49, "CN", source="proterial_nantong", year=2015,
+    note="Minority partner since founding (2015); no later change found.")
 # others
 root("Lynas Rare Earths", "AU")
 own("Peak Rare Earths", "Shenghe Resources", 0.199, "CN", source="ngualla",
@@ -1257,9 +1377,17 @@ root("Proterial", "JP", note="Owned by a Bain Capital-led consortium since 2023 
 root("Daido Steel", "JP")
 root("Star Group Industrial", "KR")
 root("US defense magnet makers (aggregate)", "US", source="est")
-root("HyProMag", "GB", note="Mkango Resources / Maginito.")
+own("HyProMag", "Maginito", 1.0, "GB", source="maginito", year=2024, note="HyProMag Ltd is wholly owned by Maginito Ltd (UK) since August 2023.")
+own("HyProMag GmbH", "Maginito", 0.90, "GB", source="maginito", year=2024,
+    note="Direct and indirect, assuming conversion of Maginito's convertible loan; Prof. Carlo Burkhardt (Pforzheim University) held 20% at the company's founding.")
+own("Maginito", "Mkango Resources", 0.794, "CA", source="maginito", year=2024, note="Mkango Resources (TSX-V/AIM, British Columbia) controls Maginito.")
+own("Maginito", "CoTec Holdings", 0.206, "CA", source="maginito", year=2024, note="Minority; CoTec converted a GBP2M loan note into Maginito shares in October 2023.")
+root("Mkango Resources", "CA", source="maginito")
+root("CoTec Holdings", "CA", source="maginito")
 root("Cyclic Materials", "CA")
-root("HyProMag USA", "US", source="hypromag_usa", note="Joint venture of CoTec Holdings and Mkango Resources; stakes not verified here, so no parent row.")
+own("HyProMag USA", "Maginito", 0.5, "GB", source="maginito", year=2024, note="50/50 joint venture formed January 2024; neither partner has control.")
+own("HyProMag USA", "CoTec Holdings", 0.5, "CA", source="maginito", year=2024, note="50/50 joint venture formed January 2024; neither partner has control.")
+root("HyProMag USA", "US", source="maginito", note="A 50/50 joint venture of Maginito (Mkango) and CoTec: no majority owner, so its own ultimate owner.")
 root("Ionic Rare Earths", "AU", source="ionic_belfast", note="Owns Ionic Technologies (Belfast) since 2022.")
 own("Maaden MP rare earth JV", "Maaden", 0.51, "SA", source="mp_maaden", note="Maaden no less than 51%; MP Materials and the US Department of War 49% through their own joint venture (no row: split not published).")
 root("Maaden", "SA", source="mp_maaden", note="Saudi Arabian Mining Company, majority-owned by the Public Investment Fund (state).")
@@ -1267,16 +1395,26 @@ root("Xiamen Tungsten", "CN", source="xtc_baotou", note="State-owned (Fujian); l
 root("Niron Magnetics", "US", source="niron")
 root("Nidec", "JP")
 root("BorgWarner", "US")
-root("Robert Bosch", "DE")
-root("ZF Friedrichshafen", "DE")
+own("Robert Bosch", "Robert Bosch Industrietreuhand KG", 0.93, "DE", source="bosch_owner",
+    note="Stake is the share of voting rights; the Robert Bosch Stiftung holds ~92% of the capital without voting rights, the Bosch family the rest.")
+root("Robert Bosch Industrietreuhand KG", "DE", source="bosch_owner", note="Trust partnership of current and former managers, Bosch family representatives and business figures.")
+own("ZF Friedrichshafen", "Zeppelin Foundation", 0.938, "DE", source="zf_owner",
+    note="Zeppelin-Stiftung, a municipal foundation administered by the City of Friedrichshafen; the other 6.2% is held by the Dr. Juergen und Irmgard Ulderup Foundation.")
+root("Zeppelin Foundation", "DE", source="zf_owner", note="Administered by the City of Friedrichshafen since 1947 (municipal foundation).")
 root("Toyota Motor", "JP")
+root("Denso and Aisin (Toyota group)", "JP", source="denso_toyota",
+     note="Two listed Toyota-group suppliers standing together for the hybrid motor stage; Toyota holds minorities in both, so neither is controlled by Toyota.")
+own("Denso and Aisin (Toyota group)", "Toyota Motor", 0.20, "JP", source="denso_toyota", year=2023,
+    note="Toyota Motor holds 20.0% of Denso after its November 2023 sale (was 24.2%); its Aisin stake, also a minority, is not re-verified here. Minority, no control.")
 root("Tesla", "US")
 root("Siemens", "DE")
 root("ABB", "CH")
 root("Yaskawa Electric", "JP")
 root("Hyundai Motor Group", "KR")
 root("General Motors", "US")
-root("Volkswagen", "DE")
+own("Volkswagen", "Porsche Automobil Holding SE", 0.533, "DE", source="vw_porsche", year=2022,
+    note="Stake is the share of voting rights (ordinary shares), which decides control; Porsche SE holds 31.9% of the subscribed capital.")
+root("Porsche Automobil Holding SE", "DE", source="vw_porsche", note="Controlled by the Porsche and Piech families through its voting ordinary shares.")
 root("Ford Motor", "US")
 root("BMW", "DE")
 root("European OEMs, rest (aggregate)", "DE", source="est")
@@ -1379,6 +1517,11 @@ INPUTS = [
     ("acrei_vfac_magnet_demand_2024", 30154, "t", 2024, "acrei_demand", "Inverter air conditioners."),
     ("ndpr_share_of_magnet", 0.33, "mass fraction", 2021, "mp_2021", "About one-third of a magnet is NdPr."),
     ("jlmag_blanks_2024", 29300, "t", 2024, "jlmag", "~20,900 t finished: yield ~0.71."),
+    ("jlmag_blank_capacity_2024", 38000, "t/yr blanks", 2024, "jlmag_2024", "End-2024; 40,000 t planned for 2025. x0.71 = facility capacity in finished magnets."),
+    ("china_sintered_ndfeb_output_aug_2025", CN_MAG_BLANK_OUTPUT_AUG_2025, "t/month", 2025, "smm_ndfeb_2025",
+     "SMM survey; read as blanks. / operating rate x12 = China's blank capacity."),
+    ("china_sintered_ndfeb_operating_rate_aug_2025", CN_MAG_OPERATING_RATE_AUG_2025, "fraction", 2025, "smm_ndfeb_2025",
+     "National average; top-tier makers 67.34%."),
     ("qualification_existing_grade", "4-7", "months", 2025, "qual_auto", "Automotive; >12 months observed for MP (new plant)."),
 ]
 INPUT_ROWS = [dict(key=k, value=v, unit=u, year=y, source=S[src], note=n) for k, v, u, y, src, n in INPUTS]

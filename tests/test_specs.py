@@ -117,7 +117,7 @@ def test_change_months_and_requalification(dy_chain):
     assert result.months_until_usable == 17
     moved = result.links.iloc[0]
     assert moved["spec_deltas"] == ["country: CN -> MY", "purity: 99.5 -> 99.9",
-                                    "certifications gained: ISO17025"]
+                                    "certifications gained: ISO17025 (inferred, not verified)"]
     assert bool(moved["meets_spec_new"]) and bool(moved["spare_covers_volume"])
     scenario = result.scenario
     assert scenario["shocks"][0]["select"] == {"id": "sep_cn", "material": ["Dy oxide"]}
@@ -207,8 +207,22 @@ def test_change_to_an_already_qualified_source_needs_nothing(dy_chain):
 
 
 def test_spec_deltas_lost_certifications(dy_chain):
+    # the chain names its certificates in the facilities' column: inferred, and said so
     assert spec_deltas(dy_chain, "sep_my", "sep_us", "Dy oxide") == [
-        "country: MY -> US", "purity: 99.9 -> 99.0", "certifications lost: ISO17025, RMAP"]
+        "country: MY -> US", "purity: 99.9 -> 99.0",
+        "certifications lost: ISO17025 (inferred, not verified), RMAP (inferred, not verified)"]
+
+
+def test_spec_deltas_name_sourced_certifications_as_they_are(dy_chain):
+    frames = dy_chain.to_frames()
+    net = network_from_records(
+        frames["facilities"].to_dict("records"), frames["links"].to_dict("records"),
+        certifications=[{"facility": "sep_my", "standard": "ISO/IEC 17025",
+                         "source": "https://example.org/lab", "year": 2025}])
+    assert spec_deltas(net, "sep_cn", "sep_my", "Dy oxide")[-1] == (
+        "certifications gained: ISO17025")
+    assert spec_deltas(net, "sep_my", "sep_cn", "Dy oxide")[-1] == (
+        "certifications lost: ISO17025")
 
 
 def test_capacity_gap():
@@ -227,18 +241,40 @@ def test_capacity_gap():
 
 # --- assurance ladder ----------------------------------------------------------------------------
 
-@pytest.fixture
-def assured_chain():
+#: The certificates of the assurance chain: facility -> standards.
+CHAIN_CERTIFICATES = {"mine_a": ["JORC", "IRMA"], "sep_a": ["RMAP", "ISO/IEC 17025", "ISO 22095"],
+                      "magnet_a": ["ISO9001", "IATF16949"], "oem_auto": ["ISO20400", "ISO37001"],
+                      "oem_def": ["ISO20400", "ISO37001"]}
+
+
+def _assured_chain(where: str = "table", unsourced: frozenset = frozenset()):
+    """Two mines (30 and 10 t) -> separator -> magnet maker -> an automotive and a defense OEM
+    (20 t each), holding :data:`CHAIN_CERTIFICATES` either as ``certifications.csv`` rows
+    with source and year (``where="table"``; the ``(facility, standard)`` pairs in
+    ``unsourced`` lose their year) or only in the facilities' ``certifications`` column."""
+    column = where == "column"
+    facilities = [fac("mine_a", "mine", "AU"), fac("mine_b", "mine", "BR"),
+                  fac("sep_a", "separator", "MY"), fac("magnet_a", "magnet", "JP"),
+                  fac("oem_auto", "oem", "DE", sector="automotive"),
+                  fac("oem_def", "oem", "US", sector="defense")]
+    if column:
+        for record in facilities:
+            record["certifications"] = ";".join(CHAIN_CERTIFICATES.get(record["id"], []))
+    rows = [] if column else [
+        {"facility": f, "standard": s, "source": f"https://example.org/{f}",
+         **({} if (f, s) in unsourced else {"year": 2025})}
+        for f, standards in CHAIN_CERTIFICATES.items() for s in standards]
     return network_from_records(
-        [fac("mine_a", "mine", "AU", certifications="JORC;IRMA"),
-         fac("mine_b", "mine", "BR"),
-         fac("sep_a", "separator", "MY", certifications="RMAP;ISO/IEC 17025;ISO 22095"),
-         fac("magnet_a", "magnet", "JP", certifications="ISO9001;IATF16949"),
-         fac("oem_auto", "oem", "DE", sector="automotive", certifications="ISO20400;ISO37001"),
-         fac("oem_def", "oem", "US", sector="defense", certifications="ISO20400;ISO37001")],
+        facilities,
         [link("mine_a", "sep_a", "RE concentrate", 30), link("mine_b", "sep_a", "RE concentrate", 10),
          link("sep_a", "magnet_a", "NdPr oxide", 40), link("magnet_a", "oem_auto", "NdFeB magnet", 20),
-         link("magnet_a", "oem_def", "NdFeB magnet", 20)])
+         link("magnet_a", "oem_def", "NdFeB magnet", 20)],
+        certifications=rows or None)
+
+
+@pytest.fixture
+def assured_chain():
+    return _assured_chain("table")
 
 
 def test_certificate_names_are_normalised():
@@ -618,17 +654,111 @@ def test_chokepoint_alternatives_accept_only_suppliers_meeting_the_spec():
 
 
 def test_certifications_table_counts_in_the_assurance_ladder(assured_chain):
-    """certifications.csv gives mine_b JORC and IRMA: the mine stage is then fully assured for
-    both sinks (30 + 10 of 40), and mine_b leaves the gaps."""
+    """certifications.csv gives mine_b JORC and IRMA with source and year: the mine stage is
+    then fully assured for both sinks (30 + 10 of 40), and mine_b leaves the gaps."""
     frames = assured_chain.to_frames()
-    net = network_from_records(
-        frames["facilities"].to_dict("records"), frames["links"].to_dict("records"),
-        certifications=[{"facility": "mine_b", "standard": "JORC", "source": "https://example.org/r"},
-                        {"facility": "mine_b", "standard": "irma"}])
+    rows = frames["certifications"].to_dict("records") + [
+        {"facility": "mine_b", "standard": "JORC", "source": "https://example.org/r", "year": 2024},
+        {"facility": "mine_b", "standard": "irma", "source": "https://example.org/i", "year": 2023}]
+    net = network_from_records(frames["facilities"].to_dict("records"),
+                               frames["links"].to_dict("records"), certifications=rows)
     ladder = assurance_ladder(net).set_index(["sink", "stage"])["share"]
     assert ladder[("oem_auto", "mine")] == 1.0
     assert ladder[("oem_auto", "all")] == 1.0
     assert set(assurance_gaps(net)["id"]) == {"magnet_a"}
+
+
+def test_inferred_certificates_in_the_column_assure_nothing():
+    """The same certificates named only in the facilities' column: no facility is assured,
+    so every stage with requirements has share 0 (each stage is passed by all 40 t), while
+    `inferred` counts those the claims would assure: mine_a (JORC and IRMA; mine_b has
+    none), sep_a, magnet_a for the automotive sink (ISO 9001 and IATF 16949, but no AS9100 for
+    defense) and the OEM itself: 1, 1, 1, 1 and 4 of 5 over all stages."""
+    ladder = assurance_ladder(_assured_chain("column")).set_index(["sink", "stage"])
+    auto, defense = ladder.loc["oem_auto"], ladder.loc["oem_def"]
+    assert auto["share"].tolist() == [0.0] * 5                  # mine, separator, magnet, oem, all
+    assert auto["assured"].tolist() == [0] * 5
+    assert auto["inferred"].tolist() == [1, 1, 1, 1, 4]
+    assert auto["facilities"].tolist() == [2, 1, 1, 1, 5]
+    assert defense["inferred"].tolist() == [1, 1, 0, 1, 3]
+    assert auto.at["mine", "certified"] == []
+    assert auto.at["mine", "inferred_certified"] == ["mine_a: IRMA; JORC"]
+    assert auto.at["magnet", "inferred_certified"] == ["magnet_a: IATF16949; ISO9001"]
+    # the gaps are the sourced ones: every requirement, inferred or not
+    assert auto.at["magnet", "gaps"] == ["magnet_a: ISO9001|IATF16949|AS9100; IATF16949"]
+
+
+def test_a_certifications_row_without_year_is_inferred_and_a_sourced_one_wins():
+    """magnet_a's IATF 16949 row lacks its year: ISO 9001 (sourced) meets the quality-system
+    group, but the automotive group needs IATF 16949, so the magnet stage is not assured for
+    the automotive sink (share 0, inferred 1) and `all` is 0; the defense sink misses AS9100
+    either way (inferred 0). A standard both sourced and named in the column is sourced."""
+    net = _assured_chain("table", frozenset({("magnet_a", "IATF16949")}))
+    ladder = assurance_ladder(net).set_index(["sink", "stage"])
+    magnet = ladder.loc[("oem_auto", "magnet")]
+    assert (magnet["share"], magnet["assured"], magnet["inferred"]) == (0.0, 0, 1)
+    assert magnet["certified"] == ["magnet_a: ISO9001"]
+    assert magnet["inferred_certified"] == ["magnet_a: IATF16949"]
+    assert ladder.loc[("oem_auto", "all"), "share"] == 0.0
+    assert ladder.loc[("oem_auto", "mine"), "share"] == pytest.approx(0.75)
+    assert ladder.loc[("oem_def", "magnet"), "inferred"] == 0
+    gaps = assurance_gaps(net).set_index("id")
+    assert gaps.loc["magnet_a", ["holds", "inferred"]].tolist() == ["ISO9001", "IATF16949"]
+
+    frames = net.to_frames()
+    facilities = frames["facilities"].assign(
+        certifications=lambda f: f["id"].map({"mine_a": "JORC", "magnet_a": "IATF16949"}))
+    both = network_from_records(facilities.to_dict("records"), frames["links"].to_dict("records"),
+                                certifications=frames["certifications"].to_dict("records"))
+    mine = assurance_ladder(both, ["oem_auto"]).set_index("stage").loc["mine"]
+    assert mine["certified"] == ["mine_a: IRMA; JORC"] and mine["inferred_certified"] == []
+    assert assurance_gaps(both).set_index("id").at["magnet_a", "inferred"] == "IATF16949"
+
+
+def test_cli_assurance_reports_inferred_apart(tmp_path, capsys):
+    from .test_compliance import tiern
+
+    folder = _assured_chain("column").write(tmp_path / "net")
+    rows = json.loads(tiern(capsys, "assurance", str(folder), "--sink", "oem_auto",
+                            "-f", "json").stdout)
+    assert {"assured", "certified", "gaps", "inferred", "inferred_certified"} <= set(rows[0])
+    assert [(r["stage"], r["assured"], r["inferred"]) for r in rows][-1] == ("all", 0, 4)
+    table = tiern(capsys, "assurance", str(folder), "--sink", "oem_auto")
+    assert "inferred" in table.stdout.splitlines()[0]
+    assert "inferred (not verified)" in table.stderr
+    sourced = tiern(capsys, "assurance", str(_assured_chain().write(tmp_path / "sourced")),
+                    "--sink", "oem_auto")
+    assert "not verified" not in sourced.stderr
+    # a defense sink: the inferred IATF 16949 would assure nothing (AS9100 is missing), yet it
+    # is listed, so the note still explains it
+    lone = network_from_records(
+        [fac("magnet_a", "magnet", "JP", certifications="IATF16949"),
+         fac("oem_def", "oem", "US", sector="defense")],
+        [link("magnet_a", "oem_def", "NdFeB magnet", 20)])
+    rows = json.loads(tiern(capsys, "assurance", str(lone.write(tmp_path / "lone")),
+                            "-f", "json").stdout)
+    assert [r["inferred"] for r in rows] == [0, 0, 0]
+    assert rows[0]["inferred_certified"] == ["magnet_a: IATF16949"]
+    assert "inferred (not verified)" in tiern(capsys, "assurance", str(tmp_path / "lone")).stderr
+
+
+def test_assurance_ladder_figure_hover_names_inferred_apart():
+    from graphmodel.compliance.figures import assurance_ladder_figure
+
+    figure = assurance_ladder_figure(assurance_ladder(_assured_chain("column")), "oem_auto")
+    assert list(figure.data[0].x) == [0.0] * 5
+    assert figure.data[0].customdata[-1].endswith(
+        "inferred (not verified) certificates would assure 4 of these")
+    assert "inferred" not in assurance_ladder_figure(
+        assurance_ladder(_assured_chain()), "oem_auto").data[0].customdata[0]
+
+
+def test_assurance_docstring_example():
+    import doctest
+
+    from graphmodel.compliance import assurance
+
+    assert doctest.testmod(assurance).failed == 0
 
 
 # --- the bundled specifications ------------------------------------------------------------------
@@ -686,6 +816,37 @@ def test_bundled_assurance_shows_the_published_certifications(bundled):
     assert "ca-src-separation: ISO17025" in ladder["separator"]
 
 
+def test_bundled_certifications_name_standards_of_the_stack_at_their_stage(bundled):
+    """Each published row counts somewhere: its standard is one the shipped stack asks of the
+    facility's stage (a JORC row on a separator would assure nothing)."""
+    from graphmodel.compliance.assurance import load_stack
+
+    stack = load_stack()
+    stages = bundled.facilities["stage"]
+    for facility, standard in zip(bundled.certifications["facility"],
+                                  bundled.certifications["standard"]):
+        asked = {normalise_certificate(a) for r in stack.requirements
+                 if r.stage == stages[facility] for a in r.any_of}
+        assert normalise_certificate(standard) in asked, (facility, standard)
+
+
+def test_bundled_inferred_iatf_is_reported_apart_not_assured(bundled):
+    """The column's IATF 16949 is inferred (certifications_basis): for an automotive sink it
+    shows in inferred_certified, and in certified only where certifications.csv sources it."""
+    ladder = assurance_ladder(bundled, ["us-tesla"]).set_index("stage")
+    basis = bundled.facilities["certifications_basis"].fillna("")
+    inferred_ids = set(bundled.facilities.index[basis.str.startswith("inferred")])
+    table = bundled.certifications
+    sourced = set(table.loc[table["standard"].map(normalise_certificate) == "IATF16949",
+                            "facility"])
+    for stage in ("magnet", "motor"):
+        listed = {entry.split(":")[0] for entry in ladder.at[stage, "inferred_certified"]}
+        assert listed and listed <= inferred_ids - sourced
+        assert ladder.at[stage, "inferred"] >= 1
+        assert all(e.split(":")[0] in sourced for e in ladder.at[stage, "certified"]
+                   if "IATF16949" in e)
+
+
 def test_change_report_spec_deltas_and_supply_lost(ev_chain):
     """mag_cn -> mag_jp for the motor: best thermal limit 180 C (42UH) -> 155 C (stated), HcJ
     1989 kA/m (UH class 25 kOe) -> 1353 kA/m (H class 17 kOe). The motor loses all 10 t/yr for
@@ -705,3 +866,41 @@ def test_change_scenario_says_when_the_new_source_cannot_reroute_for_lack_of_a_s
     assert "mag_x -> motor (NdFeB magnet): capability unknown" in scenario["description"]
     assert "capability unknown" not in change(_ev_motor_net(["ev"]), "mag_a", "mag_ev").scenario[
         "description"]
+
+
+def test_readme_change_example_reroutes_on_the_bundled_data(tmp_path, capsys):
+    """The README's example: JL MAG -> Ningbo Yunsheng (SH stated, already qualified) for Bosch.
+    The scenario `change` writes runs, opens the link at the reported 0 months and moves the
+    300 t/yr (25 t a month, 36 months) to Yunsheng; no sink loses supply."""
+    from .test_compliance import tiern
+
+    out = tmp_path / "change.yaml"
+    rows = json.loads(tiern(capsys, "change", "--replace", "cn-jl-mag", "--with",
+                            "cn-ningbo-yunsheng", "--customer", "de-bosch-emotors",
+                            "--scenario-out", str(out), "-f", "json").stdout)
+    assert max(r["months_until_usable"] for r in rows) == 0
+    opened = yaml.safe_load(out.read_text())["responses"]["new_capacity"]
+    assert [(o["link"]["supplier"], o["month"]) for o in opened] == [("cn-ningbo-yunsheng", 0)]
+    links = json.loads(tiern(capsys, "scenario", str(out), "--by", "links", "-f", "json").stdout)
+    moved = [r for r in links if r["supplier"] == "cn-ningbo-yunsheng"
+             and r["customer"] == "de-bosch-emotors"]
+    assert moved and moved[0]["rerouted_volume"] == pytest.approx(300 * 36 / 12)
+    sinks = json.loads(tiern(capsys, "scenario", str(out), "-f", "json").stdout)
+    assert max(r["lost_volume"] for r in sinks) == pytest.approx(0)
+
+
+def test_bundled_change_scenario_keeps_the_requalification_months(tmp_path, capsys):
+    """A new source (Iluka's Eneabba refinery, a candidate at 12 months for the Japanese metal
+    makers) opens in the written scenario at the month `change` reports for everything
+    downstream, and that scenario runs."""
+    from .test_compliance import tiern
+
+    out = tmp_path / "x.yaml"
+    rows = json.loads(tiern(capsys, "change", "--replace", "cn-creg-ganzhou-separation", "--with",
+                            "au-iluka-eneabba-refinery", "--customer", "jp-metal-makers",
+                            "--scenario-out", str(out), "-f", "json").stdout)
+    months = {r["id"]: r["months_until_usable"] for r in rows}
+    assert months["jp-metal-makers"] >= 1   # a candidate link: qualification first
+    opened = yaml.safe_load(out.read_text())["responses"]["new_capacity"]
+    assert [o["month"] for o in opened] == [max(months.values())]
+    assert json.loads(tiern(capsys, "scenario", str(out), "-f", "json").stdout)

@@ -120,7 +120,11 @@ def assurance(
     wide: bool = WideOpt,
 ) -> None:
     """Per sink and stage: the share of supply passing only through facilities holding the
-    assurances that stage requires, the gaps, and the overall coverage (stage 'all')."""
+    assurances that stage requires, the gaps, and the overall coverage (stage 'all').
+
+    Only published certificates assure (certifications.csv rows with source and year); those
+    named only in the facilities' certifications column are inferred (not verified) and shown
+    apart: 'inferred' counts the facilities they would assure, 'inferred_certified' lists them."""
     from graphmodel.compliance.assurance import assurance_gaps, assurance_ladder, load_stack
 
     net = load(path)
@@ -129,7 +133,16 @@ def assurance(
     stack = load_stack(standards)
     table = (assurance_gaps(net, sink or None, stack) if gaps
              else assurance_ladder(net, sink or None, stack))
-    emit(table, fmt, output, sheet="assurance", wide=wide)
+    listed = table["inferred_certified"].map(len) if "inferred_certified" in table else []
+    notes = [INFERRED_NOTE] if table["inferred"].astype(bool).any() or any(listed) else []
+    emit(table, fmt, output, sheet="assurance", wide=wide, notes=notes)
+
+
+#: The table-view note of ``tiern assurance`` when inferred certificates are present.
+INFERRED_NOTE = ("assured counts published certificates only (certifications.csv rows with "
+                 "source and year); 'inferred' = inferred (not verified): certificates named "
+                 "without a source, e.g. in the facilities' certifications column, which assure "
+                 "nothing")
 
 
 def qualify(

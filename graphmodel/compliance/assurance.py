@@ -2,13 +2,33 @@
 
 Traceability alone proves nothing; each stage needs the assurance that matches its risk.
 The standards stack is data (``data/assurance.yaml``): per stage, requirement groups, each
-met by a facility whose ``certifications`` column or ``certifications.csv`` rows hold any
-of the group's standards (names normalised: upper case, no spaces, dashes, slashes, dots or
-"IEC"). A group may apply only
-to sinks of some ``sectors`` (IATF 16949 for automotive, AS9100 for defense).
+met by a facility that holds any of the group's standards (names normalised: upper case, no
+spaces, dashes, slashes, dots or "IEC"). A group may apply only to sinks of some ``sectors``
+(IATF 16949 for automotive, AS9100 for defense).
 
+Which certificates count
+------------------------
+Only a *published* certificate assures: a ``certifications.csv`` row with a ``source`` and a
+``year``. Every other claim is *inferred (not verified)* and assures nothing:
+
+===================================================  =====================================
+where the standard is named                          counts as
+===================================================  =====================================
+``certifications.csv`` row with source and year      sourced: assures
+``certifications.csv`` row missing source or year    inferred (not verified)
+the facilities' ``certifications`` column            inferred (not verified); the column
+                                                     names no source (the bundled data
+                                                     infers IATF 16949 there, see its
+                                                     ``certifications_basis``)
+===================================================  =====================================
+
+A standard both sourced and named in the column is sourced. Inferred certificates are
+reported beside the assured ones (``inferred``, ``inferred_certified``), never added to them.
+
+Shares
+------
 For sink k (sector s) and stage X, ``assured(v, X) = 1`` unless v is at stage X and misses
-one of X's groups applicable to s. The *stage share*
+one of X's groups applicable to s, counting sourced certificates only. The *stage share*
 
     a_X(k) = share of k's supply that passes only through assured stage-X facilities
 
@@ -33,6 +53,9 @@ from graphmodel.safe_yaml import YamlProblem, load_yaml_file
 from graphmodel.schema import ALL_STAGES, SECTORS
 
 from .propagation import build_flow
+
+__all__ = ["Held", "Requirement", "Stack", "assurance_gaps", "assurance_ladder", "held",
+           "load_stack", "missing", "normalise_certificate", "STANDARDS_FILE"]
 
 STANDARDS_FILE = Path(__file__).with_name("data") / "assurance.yaml"
 
@@ -107,26 +130,49 @@ def load_stack(path: str | Path | None = None) -> Stack:
     return Stack(tuple(requirements), dict(data.get("standards") or {}))
 
 
-def _held(net: Network) -> list[frozenset[str]]:
-    """Per facility (index order): the standards it holds, from its ``certifications``
-    column and its ``certifications.csv`` rows, normalised."""
-    certs = net.facilities["certifications"]
-    held = [{normalise_certificate(c) for c in str(v).split(";") if c.strip()}
-            if isinstance(v, str) else set() for v in certs]
+@dataclass(frozen=True)
+class Held:
+    """Per facility (index order), the normalised standards it holds: ``sourced`` (a
+    ``certifications.csv`` row with source and year) and ``inferred`` (named only in the
+    ``certifications`` column or in a row missing its source or year; never in ``sourced``)."""
+    sourced: list[frozenset[str]]
+    inferred: list[frozenset[str]]
+
+
+def _filled(value) -> bool:
+    return not pd.isna(value) and str(value).strip() != ""
+
+
+def held(net: Network) -> Held:
+    """The standards each facility holds, split into sourced and inferred (see the module
+    docstring, "Which certificates count")."""
+    ids = net.facilities.index
+    sourced = [set() for _ in ids]
+    claimed = [{normalise_certificate(c) for c in str(v).split(";") if c.strip()}
+               if isinstance(v, str) else set() for v in net.facilities["certifications"]]
     table = net.certifications
     if len(table):
-        position = net.facilities.index.get_indexer(table["facility"])
-        for pos, standard in zip(position, table["standard"]):
-            if pos >= 0 and isinstance(standard, str):
-                held[pos].add(normalise_certificate(standard))
-    return [frozenset(h) for h in held]
+        sources = table["source"] if "source" in table else pd.Series(pd.NA, index=table.index)
+        years = table["year"] if "year" in table else pd.Series(pd.NA, index=table.index)
+        for pos, standard, source, year in zip(ids.get_indexer(table["facility"]),
+                                               table["standard"], sources, years):
+            if pos < 0 or not isinstance(standard, str):
+                continue
+            target = sourced if _filled(source) and _filled(year) else claimed
+            target[pos].add(normalise_certificate(standard))
+    return Held([frozenset(s) for s in sourced],
+                [frozenset(c - s) for c, s in zip(claimed, sourced)])
 
 
-def missing(net: Network, stack: Stack, sector=None) -> list[list[str]]:
+def missing(net: Network, stack: Stack, sector=None, *, with_inferred: bool = False,
+            standards: Held | None = None) -> list[list[str]]:
     """Per facility (in index order): the purposes of its stage's groups it does not meet,
-    written ``purpose (A|B)``."""
+    written ``purpose (A|B)``; sourced certificates only unless ``with_inferred``.
+    ``standards``: :func:`held` of ``net`` when the caller has it already."""
     stages = net.facilities["stage"].to_numpy()
-    return [_missing(stage, held, stack, sector) for stage, held in zip(stages, _held(net))]
+    h = standards or held(net)
+    holds = ([s | i for s, i in zip(h.sourced, h.inferred)] if with_inferred else h.sourced)
+    return [_missing(stage, have, stack, sector) for stage, have in zip(stages, holds)]
 
 
 def _short(gap: str) -> str:
@@ -145,10 +191,31 @@ def assurance_ladder(net: Network, sinks: list[str] | None = None, stack: Stack 
 
     ``sink, name, sector, stage, share`` (a_X(k) of the module docstring, NaN when no
     supply passes that stage), ``facilities`` (upstream facilities at the stage),
-    ``assured`` (of those, how many meet every group), ``gaps`` (``id: A|B; C``: the
-    standards each of the others lacks, one group per ``;``, largest through-share first) and
-    ``certified`` (``id: JORC``: the standards of the stage's groups that each upstream
-    facility at the stage holds, met in full or not; column or ``certifications.csv``)."""
+    ``assured`` (of those, how many meet every group with sourced certificates),
+    ``inferred`` (of the others, how many would meet every group if their inferred, not
+    verified, certificates counted; they do not count in ``share`` or ``assured``), ``gaps``
+    (``id: A|B; C``: the standards each unassured facility lacks a sourced certificate for,
+    one group per ``;``, largest through-share first), ``certified`` (``id: JORC``: the
+    standards of the stage's groups that each upstream facility at the stage holds with a
+    source, met in full or not) and ``inferred_certified`` (the same for the standards it is
+    credited with only by inference: inferred, not verified).
+
+    Examples
+    --------
+    A magnet maker whose IATF 16949 is named only in the ``certifications`` column is not
+    assured; it is counted as ``inferred``:
+
+    >>> from graphmodel.build import network_from_records
+    >>> net = network_from_records(
+    ...     [{"id": "mag", "name": "Magnets", "stage": "magnet", "country": "JP",
+    ...       "certifications": "IATF16949"},
+    ...      {"id": "car", "name": "Cars", "stage": "oem", "country": "DE",
+    ...       "sector": "automotive"}],
+    ...     [{"supplier": "mag", "customer": "car", "material": "NdFeB magnet", "volume": 1}])
+    >>> row = assurance_ladder(net).to_dict("records")[0]   # stages magnet, oem, all
+    >>> row["stage"], row["share"], row["assured"], row["inferred"], row["inferred_certified"]
+    ('magnet', 0.0, 0, 1, ['mag: IATF16949'])
+    """
     stack = stack or load_stack()
     ids = net.facilities.index
     sink_ids = list(net.sinks) if sinks is None else sinks
@@ -157,13 +224,15 @@ def assurance_ladder(net: Network, sinks: list[str] | None = None, stack: Stack 
     flow = build_flow(net)
     through = flow.through_rows(ids.get_indexer(sink_ids))  # T[k, u]: share of k's supply via u
     stages = net.facilities["stage"].to_numpy()
-    held = _held(net)
+    h = held(net)
     records = []
     for sid in sink_ids:
         row = sink_ids.index(sid)
         k = ids.get_loc(sid)
         sector = net.facilities.at[sid, "sector"]
-        lacking = missing(net, stack, sector if isinstance(sector, str) else None)
+        sector = sector if isinstance(sector, str) else None
+        lacking = missing(net, stack, sector, standards=h)
+        lacking_inferred = missing(net, stack, sector, with_inferred=True, standards=h)
         relevant = {stage: {normalise_certificate(a) for r in stack.for_stage(stage, sector)
                             for a in r.any_of} for stage in ALL_STAGES}
         ok_all = np.array([0.0 if gaps else 1.0 for gaps in lacking])
@@ -175,29 +244,40 @@ def assurance_ladder(net: Network, sinks: list[str] | None = None, stack: Stack 
             members = members[np.argsort(-through[row, members], kind="stable")]
             records.append({
                 "sink": sid, "name": net.facilities.at[sid, "name"],
-                "sector": sector if isinstance(sector, str) else None, "stage": stage,
+                "sector": sector, "stage": stage,
                 "share": float(flow.clean_share(ok)[k]),
                 "facilities": int(len(members)),
                 "assured": int(sum(1 for m in members if not lacking[m])),
+                "inferred": int(sum(1 for m in members
+                                    if lacking[m] and not lacking_inferred[m])),
                 "gaps": [f"{ids[m]}: {'; '.join(_short(g) for g in lacking[m])}"
                          for m in members if lacking[m]],
-                "certified": [f"{ids[m]}: {'; '.join(sorted(held[m] & relevant[stages[m]]))}"
-                              for m in members if held[m] & relevant[stages[m]]],
+                "certified": _listing(ids, members, h.sourced, relevant, stages),
+                "inferred_certified": _listing(ids, members, h.inferred, relevant, stages),
             })
     return pd.DataFrame(records, columns=["sink", "name", "sector", "stage", "share", "facilities",
-                                          "assured", "gaps", "certified"])
+                                          "assured", "inferred", "gaps", "certified",
+                                          "inferred_certified"])
+
+
+def _listing(ids, members, standards, relevant, stages) -> list[str]:
+    """``id: A; B`` for each member holding any of its stage's relevant standards."""
+    return [f"{ids[m]}: {'; '.join(sorted(standards[m] & relevant[stages[m]]))}"
+            for m in members if standards[m] & relevant[stages[m]]]
 
 
 def assurance_gaps(net: Network, sinks: list[str] | None = None, stack: Stack | None = None
                    ) -> pd.DataFrame:
     """Per facility feeding the chosen sinks and lacking something: ``id, name, stage,
-    country, holds, missing, sinks`` (how many of the sinks it feeds) and
+    country, holds`` (standards held with a source, ``;``-separated), ``missing`` (the groups
+    not met by sourced certificates), ``inferred`` (standards credited only by inference, not
+    verified: they close no gap), ``sinks`` (how many of the sinks it feeds) and
     ``max_through_share`` (largest share of any chosen sink's supply passing through it)."""
     stack = stack or load_stack()
     ids = net.facilities.index
     sink_ids = list(net.sinks) if sinks is None else sinks
     through = build_flow(net).through_rows(ids.get_indexer(sink_ids))
-    held = _held(net)
+    h = held(net)
     stages = net.facilities["stage"].to_numpy()
     records = []
     for pos, fid in enumerate(ids):
@@ -206,17 +286,17 @@ def assurance_gaps(net: Network, sinks: list[str] | None = None, stack: Stack | 
             continue
         sectors = {net.facilities.at[s, "sector"] for s, v in zip(sink_ids, shares) if v > 1e-12}
         lacking = sorted({g for sector in sectors for g in _missing(
-            stages[pos], held[pos], stack, sector if isinstance(sector, str) else None)})
+            stages[pos], h.sourced[pos], stack, sector if isinstance(sector, str) else None)})
         if not lacking:
             continue
         fac = net.facilities.iloc[pos]
         records.append({
             "id": fid, "name": fac["name"], "stage": fac["stage"], "country": fac["country"],
-            "holds": ";".join(sorted(held[pos])),
-            "missing": lacking, "sinks": int((shares > 1e-12).sum()),
+            "holds": ";".join(sorted(h.sourced[pos])), "missing": lacking,
+            "inferred": ";".join(sorted(h.inferred[pos])), "sinks": int((shares > 1e-12).sum()),
             "max_through_share": float(shares.max()),
         })
     frame = pd.DataFrame(records, columns=["id", "name", "stage", "country", "holds", "missing",
-                                           "sinks", "max_through_share"])
+                                           "inferred", "sinks", "max_through_share"])
     return frame.sort_values(["max_through_share", "id"], ascending=[False, True],
                              kind="stable").reset_index(drop=True)

@@ -10,7 +10,9 @@ from graphmodel.schema import ALL_STAGES
 def assurance_ladder_figure(ladder: pd.DataFrame, sink: str) -> go.Figure:
     """The stage-by-stage assurance ladder of one sink (rows of
     :func:`graphmodel.compliance.assurance.assurance_ladder`): one horizontal bar per stage,
-    upstream at the bottom, the overall coverage (``all``) on top; hover lists the gaps."""
+    upstream at the bottom, the overall coverage (``all``) on top; hover lists the gaps and
+    how many facilities hold only inferred (not verified) certificates, which the bars never
+    count."""
     rows = ladder[ladder["sink"] == sink]
     if rows.empty:
         raise ValueError(f"no ladder rows for sink '{sink}'")
@@ -18,6 +20,9 @@ def assurance_ladder_figure(ladder: pd.DataFrame, sink: str) -> go.Figure:
     rows = rows.assign(_o=rows["stage"].map(order)).sort_values("_o")
     gaps = rows["gaps"].map(lambda g: "<br>".join(g[:8]) + ("<br>..." if len(g) > 8 else "")
                             if len(g) else "no gaps")
+    inferred = rows["inferred"] if "inferred" in rows else pd.Series(0, index=rows.index)
+    gaps = gaps + inferred.map(lambda n: f"<br>inferred (not verified) certificates would "
+                                         f"assure {n} of these" if n else "")
     colors = ["#1F3A5F" if s == "all" else "#4C8C4A" for s in rows["stage"]]
     figure = go.Figure(go.Bar(
         x=rows["share"], y=rows["stage"], orientation="h", marker_color=colors,

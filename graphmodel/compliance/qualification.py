@@ -41,7 +41,7 @@ from graphmodel.specs import (KOE_TO_KA_M, Grade, Spec, SpecError, capabilities,
                               facility_sector, facility_sectors, fit, grade_table, lead_time,
                               parse_grades, parse_purity, thermal_class_table, thermal_class_temp)
 
-from .assurance import normalise_certificate
+from .assurance import Held, held, normalise_certificate
 from .propagation import build_flow
 from .sourcing import SourcingModel
 
@@ -234,8 +234,9 @@ def spec_deltas(net: Network, old: str, new: str, material: str | None = None) -
     """Differences between two suppliers that a customer's engineers would review:
     country, grades offered, purity (for ``material``), the thermal limit (deg C) and
     coercivity HcJ (kA/m) of their best ``capabilities.csv`` entry for ``material``
-    (stated, else the grade class's), certifications gained and lost (column and
-    ``certifications.csv``)."""
+    (stated, else the grade class's), certifications gained and lost (sourced
+    ``certifications.csv`` rows as named; the rest marked "(inferred, not verified)", as
+    :func:`graphmodel.compliance.assurance.held` splits them)."""
     a, b = net.facilities.loc[old], net.facilities.loc[new]
     deltas = []
     if a["country"] != b["country"]:
@@ -257,8 +258,9 @@ def spec_deltas(net: Network, old: str, new: str, material: str | None = None) -
                       for fid in (old, new))
             if va != vb:
                 deltas.append(f"{label}: {_num(va, unit)} -> {_num(vb, unit)}")
-    ca = _certs(a["certifications"]) | _table_certs(net, old)
-    cb = _certs(b["certifications"]) | _table_certs(net, new)
+    standards = held(net)
+    ca, cb = (_certificate_labels(standards, pos)
+              for pos in net.facilities.index.get_indexer([old, new]))
     if cb - ca:
         deltas.append("certifications gained: " + ", ".join(sorted(cb - ca)))
     if ca - cb:
@@ -436,15 +438,10 @@ def _num(value, unit: str) -> str:
     return "unknown" if value is None else f"{value:.4g} {unit}"
 
 
-def _table_certs(net: Network, facility: str) -> set[str]:
-    table = net.certifications
-    return {normalise_certificate(c) for c in table.loc[table["facility"] == facility, "standard"]
-            if isinstance(c, str)} if len(table) else set()
-
-
-def _certs(value) -> set[str]:
-    return {normalise_certificate(c) for c in str(value).split(";") if c.strip()} \
-        if isinstance(value, str) else set()
+def _certificate_labels(standards: Held, pos: int) -> set[str]:
+    """A facility's standards for a change report: sourced ones as named, inferred ones marked."""
+    return standards.sourced[pos] | {f"{c} (inferred, not verified)"
+                                     for c in standards.inferred[pos]}
 
 
 # --- the requirement chain ------------------------------------------------------------------------
