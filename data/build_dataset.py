@@ -170,6 +170,7 @@ S = {
     "proterial_nantong": "http://www.logi-today.com/169303 (19 Jun 2015: Hitachi Metals 51% JV with Zhong Ke San Huan, Hitachi Metals San Huan Magnetic Materials (Nantong), 2,000 t/yr integrated NdFeB production, first 1,000 t/yr from Dec 2016) ; http://m.pvplans.com/dongtai/1125.html (phase 1: 2,000 t/yr finished NdFeB; phase 2 target 6,000 t/yr) ; https://www.daily8.com/en/hashtag/Proterial (Mint, 2025: China plant >2,000 t)",
     # --- separator audit (December 2026)
     "cn_recycled_2024": "https://www.argusmedia.com/metals-platform/newsandanalysis/article/2678157-China-s-recycled-rare-earth-output-falls-in-2024 (Argus, June 2025, from Ji'an Xintai chairman Liu Weihua: China's REO output from NdFeB magnet scrap 34,147 t in 2024 (39,662 t in 2023), incl. 26,504 t PrNd oxide, 710 t Dy oxide, 160 t Tb oxide; ~40 recycling plants, Jiangxi 64% of output; recycling capacity >80,000 t REO/yr) ; https://news.metal.com/newscontent/101774777 (SMM, 14 Mar 2022: 23,000 t of China's >70,000 t PrNd oxide output in 2021, 30%, came from the recycling industry)",
+    "huamei_cap": "https://metalnomist.com/2024/11/china-launches-worlds-largest-rare.html (Baotou Huamei green smelting upgrade, phase 1 started 15 Oct 2024: extraction and separation capacity 106,661 t/yr REO; 198,000 t/yr mixed concentrate = 115,018 t/yr at 58.09% REO; Baotou's smelting and separation capacity to reach 234,000 t/yr by end-2024)",
     "ef_campaign_2024": "https://metalnomist.com/2024/08/energy-fuels-expands-rare-earth.html (Energy Fuels Q2 2024: ~12 t separated NdPr in the quarter; the 2024 REE campaign 25-35 t NdPr before the mill switched to uranium; Phase 1 circuit 850-1,000 t/yr NdPr) ; https://mining.com/?p=1152552 (Phase 1 capacity 850-1,000 t/yr NdPr; uranium campaign from Q3 2024)",
     "zhaobao_trial": "https://rareearthexchanges.com/?p=14300 (Northern Zhaobao: trial production of the first sintered NdFeB batch completed, 3,000 t/yr project; commercial start not announced)",
 }
@@ -376,7 +377,8 @@ CN_SEP = 254000
 # PrNd oxide = 30% of SMM's ~88,000 t national PrNd oxide, which counts scrap-based oxide). Was ~8,000 t.
 CN_RECYCLED_REO = 34147
 fac("cn-nre-baotou-huamei", "China Northern Rare Earth Baotou Huamei smelting & separation", "separator", "CN", "China Northern Rare Earth", 106661,
-    source="huamei", year=2024, basis="reported", pub=106661, upub="t REO/yr separation capacity (198,000 t/yr mixed concentrate)",
+    source="huamei_cap", year=2024, basis="reported", pub=106661, upub="t REO/yr separation capacity (198,000 t/yr mixed concentrate)",
+    note="Nameplate of the upgraded plant (phase 1 from 15 Oct 2024). It sits inside NRE's quota share (176,020 t), which caps the group's output, so NRE's two rows together are on the stage's effective-output basis; the split between them is an estimate.",
     lat=40.62, lon=109.95)
 fac("cn-shenghe-leshan", "Shenghe Resources Leshan separation plant", "separator", "CN", "Shenghe Resources", 7500,
     source="shenghe_leshan", year=2019, basis="reported", pub=">7500", upub="t REO/yr output", lat=29.55, lon=103.77)
