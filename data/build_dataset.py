@@ -94,8 +94,8 @@ S = {
     "argus_ndfeb": "https://www.argusmedia.com/metals-platform/newsandanalysis/article/2641705-Viewpoint--China-s-rare-earth-sector-faces-tough-2025 (Acrei: China NdFeB output ~300,000 t in 2024)",
     "pb_exchina": "https://www.projectblue.com/blue/news-analysis/1304/js-link-america-announces-construction-of-ndfeb-magnet-facility-in-georgia,-usa (ex-China NdFeB capacity 23.75 kt/yr)",
     "smm_june": "https://atechmagnet.cn/news/june-analysis-and-july-forecast-of-ree-output (SMM monthly survey, June 2024: Pr-Nd oxide 7,325 t, Pr-Nd alloy 5,994 t, Dy oxide 214 t, Tb oxide 40.8 t; also https://news.metal.com/newscontent/102862116)",
-    "iea_2024": "IEA Global Critical Minerals Outlook 2024 via SEAISI (secondary): https://seaisi.org/details/24787?type=news-rooms",
-    "iea_2025": "IEA commentary 23 Oct 2025 via Rare Earth Exchanges (secondary): https://rareearthexchanges.com/news/the-mineral-chessboard-iea-sounds-alarm-as-china-tightens-its-grip",
+    "iea_2024": "IEA Global Critical Minerals Outlook 2024 via SEAISI (secondary): https://seaisi.org/details/24787?type=news-rooms (China 92% of global refined output of magnet rare earths in 2023, Malaysia 5%)",
+    "iea_2025": "IEA commentary 23 Oct 2025 via Rare Earth Exchanges (secondary): https://rareearthexchanges.com/news/the-mineral-chessboard-iea-sounds-alarm-as-china-tightens-its-grip ; basis: IEA Global Critical Minerals Outlook 2025 (21 May 2025), chart 'Geographical distribution of refined material production for key minerals in the base case' (https://www.iea.org/topics/critical-minerals): shares of refined production, 2024",
     "iea_magnets": "IEA Oct 2025 commentary via REEx (secondary) and Reuters/DOE: https://www.marketscreener.com/quote/stock/APPLE-INC-4849/news/Exclusive-Rare-earths-magnet-firms-turn-to-Vietnam-in-China-hedge-44665610/",
     "mp_metal_share": "MP Materials as reported (secondary): https://exbulletin.com/world/international/1962253/",
     "s232": "https://mayerbrown.com/en/insights/publications/2022/10/biden-administration-concludes-section-232-investigation-into-imports-of-ndfeb-magnets-but-does-not-impose-tariffs",
@@ -168,6 +168,10 @@ S = {
     "shinetsu_longyan": "https://cen.acs.org/articles/90/i13/Shin-Etsu-Picks-China-Rare.html (C&EN, 26 Mar 2012: Shin-Etsu plant in Longyan, Fujian, for rare-earth alloys used in magnets, 3,000 t/yr, opening January 2013) ; https://cen.acs.org/articles/92/i17/Shin-Etsu-Make-Magnets-Vietnam.html (C&EN, 28 Apr 2014: Shin-Etsu makes its magnets only in Japan, before Vietnam)",
     "shinetsu_takefu": "https://chemengonline.com/shin-etsu-to-construct-rare-earth-magnet-plant-in-vietnam (2014: the 2,000 t/yr Vietnam sintering plant makes Shin-Etsu's sintering capacity about 1.5 times that of Takefu alone, i.e. Takefu ~4,000 t/yr)",
     "proterial_nantong": "http://www.logi-today.com/169303 (19 Jun 2015: Hitachi Metals 51% JV with Zhong Ke San Huan, Hitachi Metals San Huan Magnetic Materials (Nantong), 2,000 t/yr integrated NdFeB production, first 1,000 t/yr from Dec 2016) ; http://m.pvplans.com/dongtai/1125.html (phase 1: 2,000 t/yr finished NdFeB; phase 2 target 6,000 t/yr) ; https://www.daily8.com/en/hashtag/Proterial (Mint, 2025: China plant >2,000 t)",
+    # --- separator audit (December 2026)
+    "cn_recycled_2024": "https://www.argusmedia.com/metals-platform/newsandanalysis/article/2678157-China-s-recycled-rare-earth-output-falls-in-2024 (Argus, June 2025, from Ji'an Xintai chairman Liu Weihua: China's REO output from NdFeB magnet scrap 34,147 t in 2024 (39,662 t in 2023), incl. 26,504 t PrNd oxide, 710 t Dy oxide, 160 t Tb oxide; ~40 recycling plants, Jiangxi 64% of output; recycling capacity >80,000 t REO/yr) ; https://news.metal.com/newscontent/101774777 (SMM, 14 Mar 2022: 23,000 t of China's >70,000 t PrNd oxide output in 2021, 30%, came from the recycling industry)",
+    "huamei_cap": "https://metalnomist.com/2024/11/china-launches-worlds-largest-rare.html (Baotou Huamei green smelting upgrade, phase 1 started 15 Oct 2024: extraction and separation capacity 106,661 t/yr REO; 198,000 t/yr mixed concentrate = 115,018 t/yr at 58.09% REO; Baotou's smelting and separation capacity to reach 234,000 t/yr by end-2024)",
+    "ef_campaign_2024": "https://metalnomist.com/2024/08/energy-fuels-expands-rare-earth.html (Energy Fuels Q2 2024: ~12 t separated NdPr in the quarter; the 2024 REE campaign 25-35 t NdPr before the mill switched to uranium; Phase 1 circuit 850-1,000 t/yr NdPr) ; https://mining.com/?p=1152552 (Phase 1 capacity 850-1,000 t/yr NdPr; uranium campaign from Q3 2024)",
     "zhaobao_trial": "https://rareearthexchanges.com/?p=14300 (Northern Zhaobao: trial production of the first sintered NdFeB batch completed, 3,000 t/yr project; commercial start not announced)",
 }
 
@@ -369,8 +373,12 @@ fac("mm-kachin-leach", "Kachin in-situ leach and MREC precipitation (aggregate)"
 # SEPARATORS  (t REO/yr separated; China = 2024 separation quota 254,000 t REO)
 # =============================================================================================
 CN_SEP = 254000
+# Separated REO from recycled NdFeB scrap in China, 2024 (cn_recycled_2024: 34,147 t REO, of which 26,504 t
+# PrNd oxide = 30% of SMM's ~88,000 t national PrNd oxide, which counts scrap-based oxide). Was ~8,000 t.
+CN_RECYCLED_REO = 34147
 fac("cn-nre-baotou-huamei", "China Northern Rare Earth Baotou Huamei smelting & separation", "separator", "CN", "China Northern Rare Earth", 106661,
-    source="huamei", year=2024, basis="reported", pub=106661, upub="t REO/yr separation capacity (198,000 t/yr mixed concentrate)",
+    source="huamei_cap", year=2024, basis="reported", pub=106661, upub="t REO/yr separation capacity (198,000 t/yr mixed concentrate)",
+    note="Nameplate of the upgraded plant (phase 1 from 15 Oct 2024). It sits inside NRE's quota share (176,020 t), which caps the group's output, so NRE's two rows together are on the stage's effective-output basis; the split between them is an estimate.",
     lat=40.62, lon=109.95)
 fac("cn-shenghe-leshan", "Shenghe Resources Leshan separation plant", "separator", "CN", "Shenghe Resources", 7500,
     source="shenghe_leshan", year=2019, basis="reported", pub=">7500", upub="t REO/yr output", lat=29.55, lon=103.77)
@@ -407,9 +415,9 @@ fac("cn-creg-separation-other", "China Rare Earth Group light-REE separation pla
          "their own rows; which group's quota they use is not published.",
     lat=28.40, lon=102.17)
 fac("cn-separation-rest", "China separation of imported and recycled feed, rest of industry (aggregate)", "separator", "CN", "China separation, rest of industry (aggregate)",
-    CN_SEP + 45000 + 8000 - 106661 - 7500 - 45000 - 12000 - 1100 - (NRE_SEP - 106661) - (CREG_SEP - 45000), source="sep_quota", year=2024, basis="estimated", pub=254000,
+    CN_SEP + 45000 + CN_RECYCLED_REO - 106661 - 7500 - 45000 - 12000 - 1100 - (NRE_SEP - 106661) - (CREG_SEP - 45000), source=S["sep_quota"] + " ; " + S["cn_recycled_2024"], year=2024, basis="estimated", pub=254000,
     upub="t REO, China smelting/separation quota 2024",
-    note="Residual: China separation = 2024 quota (254,000 t REO, domestic ore) + ~45,000 t REO imported concentrate/MREC (USGS 2025 output of Burma, Thailand, Madagascar, Nigeria, Laos, Brazil plus Q1 MP shipments) + ~8,000 t recycled oxide feed, minus named plants and the two groups' quota rows (cn-nre-separation-other, cn-creg-separation-other): the imported and recycled feed plus CREG light-REE concentrate beyond the modelled quota. Excludes undocumented output.")
+    note="Residual: China separation = 2024 quota (254,000 t REO, domestic ore) + ~45,000 t REO imported concentrate/MREC (USGS 2025 output of Burma, Thailand, Madagascar, Nigeria, Laos, Brazil plus Q1 MP shipments) + 34,147 t REO separated from recycled NdFeB scrap in 2024 (reported: cn_recycled_2024; was ~8,000 t), minus named plants and the two groups' quota rows (cn-nre-separation-other, cn-creg-separation-other): the imported and recycled feed plus CREG light-REE concentrate beyond the modelled quota. Excludes undocumented output.")
 # ex-China separators
 fac("my-lynas-malaysia", "Lynas Malaysia advanced materials plant (Gebeng, Kuantan) - light REE", "separator", "MY", "Lynas Rare Earths", 16000,
     source="lynas_q1fy26", year=2025, basis="estimated", pub=10500, upub="t/yr NdPr oxide nameplate (FY25 output 6,558 t NdPr)",
@@ -428,9 +436,9 @@ fac("us-mountain-pass-separation", "Mountain Pass separation (light REE)", "sepa
 fac("us-mountain-pass-hre", "Mountain Pass heavy rare earth separation circuit", "separator", "US", "MP Materials", 200, status="construction",
     source="mp_hre", year=2026, basis="reported", pub="3000 feed; >200 Dy+Tb", upub="t/yr SEG+ feedstock processed; t/yr Dy+Tb output once ramped",
     note="Separated output >200 t/yr Dy+Tb oxide (~3:1), commissioning by mid-2026; the ~3,000 t/yr SEG+ feed comes out of the light separation plant, whose REO is already counted there. Financed by a US$150M DoD loan (July 2025).")
-fac("us-white-mesa", "Energy Fuels White Mesa Mill (monazite cracking and separation)", "separator", "US", "Energy Fuels", 4000,
-    source="whitemesa", year=2024, basis="estimated", pub="850-1000", upub="t/yr NdPr oxide (Phase 1); Phase 2 >6,000 t NdPr + ~240 t Dy + ~66 t Tb",
-    note="REO estimated = ~900 t NdPr / ~0.22 NdPr share of monazite REO.", lat=37.54, lon=-109.50)
+fac("us-white-mesa", "Energy Fuels White Mesa Mill (monazite cracking and separation)", "separator", "US", "Energy Fuels", 455,
+    source="ef_campaign_2024", year=2024, basis="estimated", pub="850-1000", upub="t/yr NdPr oxide (Phase 1 nameplate); Phase 2 >6,000 t NdPr + ~240 t Dy + ~66 t Tb",
+    note="Effective output, the separator stage's basis: the Phase 1 circuit runs REE campaigns between uranium campaigns (2024: 25-35 t NdPr, then uranium from Q3), so its REO = the modelled ~100 t/yr NdPr / ~0.22 NdPr share of monazite REO = 455 t (estimated). Was 4,000 t, the Phase 1 nameplate (~900 t NdPr / 0.22), which the plant does not run at.", lat=37.54, lon=-109.50)
 fac("us-lynas-seadrift", "Lynas USA Seadrift (Texas) processing facility", "separator", "US", "Lynas Rare Earths", 7500, status="planned",
     source="lynas_tx", year=2026, basis="reported", pub="5000 LREE + 2500-3000 HREE", upub="t/yr",
     note="Reported unlikely to proceed (metalnomist 2026).", lat=28.42, lon=-96.71)
@@ -444,9 +452,9 @@ fac("in-irel-rare-earths-division", "IREL rare earths separation (Aluva/OSCOM)",
     source="usgs", year=2025, basis="estimated", pub=2900, upub="t REO (USGS India mine output)", note="Sized to Indian mine output.")
 fac("ru-solikamsk", "Solikamsk Magnesium Works rare earth processing", "separator", "RU", "Solikamsk Magnesium Works", 2600,
     source="usgs", year=2025, basis="estimated", pub=2600, upub="t REO (USGS Russia mine output)", note="Sized to Russian mine output; products are largely RE compounds rather than fully separated oxides.")
-fac("ca-src-separation", "Saskatchewan Research Council Rare Earth Processing Facility - separation", "separator", "CA", "Saskatchewan Research Council", 1800,
-    source="src_feed", year=2024, basis="reported", pub=3000, upub="t/yr monazite concentrate at ~60% TREO (= 1,800 t REO)",
-    note="Monazite processing unit plus solvent extraction; 1,800 t REO = 3,000 t x 60%.", lat=52.13, lon=-106.67)
+fac("ca-src-separation", "Saskatchewan Research Council Rare Earth Processing Facility - separation", "separator", "CA", "Saskatchewan Research Council", 500,
+    source="src_feed", year=2024, basis="estimated", pub=3000, upub="t/yr monazite concentrate at ~60% TREO (= 1,800 t REO design feed)",
+    note="Effective output, the separator stage's basis: 500 t REO/yr = its modelled feed (~480 t REO of INB monazite, SRC procured up to 800 t, plus ~20 t Cyclic oxide) in the ramp-up (estimated). Was 1,800 t REO, the design feed (3,000 t monazite x 60%), which SRC has not been supplied with.", lat=52.13, lon=-106.67)
 fac("vn-vtre-separation", "Vietnam Rare Earth JSC (VTRE) separation (Hanoi)", "separator", "VN", "Vietnam Rare Earth JSC", 500,
     source="vtre", year=2023, basis="estimated", pub="", upub="not verified", note="Capacity not public; placeholder order of magnitude.")
 fac("la-vientiane-refinery", "Vientiane rare earth refinery (option)", "separator", "LA", "Canada Rare Earth Corp", 3000, status="planned",
@@ -908,7 +916,10 @@ link("cn-creg-separation-other", "cn-metal-rest", "NdPr oxide", 6975, source="sm
 link("cn-separation-rest", "cn-metal-rest", "NdPr oxide", 15875, source="smm_june",
      note="Estimated: 43,500 t split by feed NdPr (recycled 8,000 t + imports and CREG remainder ~3,480 t of 31,470 t); includes ~8,000 t PrNd oxide from recycled feed.")
 link("cn-ganzhou-scrap-recyclers", "cn-separation-rest", "recycled oxide", 8000, source="smm_june",
-     note="Cracked scrap (mixed RE oxide) re-separated in Jiangxi; SMM counts scrap-based PrNd oxide in its national total.")
+     note="Cracked scrap (mixed RE oxide) re-separated in Jiangxi; SMM counts scrap-based PrNd oxide in its national total. "
+          "Understated: China separated 34,147 t REO from magnet scrap in 2024 (26,504 t PrNd oxide, cn_recycled_2024), which "
+          "cn-separation-rest's capacity counts; the flow stays at what the modelled scrap (28,000 t into this recycler) yields, "
+          "since more scrap from China's magnet makers needs more NdPr metal than the metal stage models (data card, Known gaps).")
 link("cn-creg-ganzhou-separation", "cn-creg-metal", "Dy oxide", 1400, source="smm_june", note="China Dy oxide ~2,570 t/yr (SMM 214 t/month x12); estimated split.")
 link("cn-creg-ganzhou-separation", "cn-creg-metal", "Tb oxide", 270, source="smm_june", note="China Tb oxide ~490 t/yr (SMM 40.8 t/month x12); estimated split.")
 link("cn-jiangsu-separation", "cn-metal-rest", "Dy oxide", 800, source="smm_june")
@@ -1462,7 +1473,7 @@ for cc, v in usgs_2025.items():
                     note=f"{v} t REO of world 390,000 t (rounded world total)."))
 REF.append(dict(stage="separator", country="CN", share=0.91, year=2024, measure="flow", material="NdPr oxide;Dy oxide;Tb oxide",
                 tolerance=0.03, source=S["iea_2025"],
-                note="IEA refining share (magnet REE basis) 91% in 2024 (92% in 2023, GCMO 2024). Compared with the share of separated magnet-REE oxide flows (incl. recycled oxide) by supplier country, since IEA measures output of magnet REEs, not total REO capacity."))
+                note="IEA refining share (magnet REE basis) 91% in 2024 (92% in 2023, GCMO 2024): a share of refined production (output), not of capacity. Compared with the share of separated magnet-REE oxide flows by supplier country; tests/test_data_checks.py also holds the separator capacity, effective output of all REEs, within 5 points of it."))
 REF.append(dict(stage="separator", country="CN", share=0.92, year=2023, measure="flow", material="NdPr oxide;Dy oxide;Tb oxide",
                 tolerance=0.03, source=S["iea_2024"], note="IEA GCMO 2024: China 92% of refining in 2023 (magnet REE basis); China, Malaysia and Australia together 98%."))
 REF.append(dict(stage="separator", country="MY", share=0.05, year=2023, measure="flow", material="NdPr oxide;Dy oxide;Tb oxide",
