@@ -93,6 +93,10 @@ S = {
     "ford": "https://www.cbtnews.com/ford-faces-production-setbacks-amid-rare-earth-magnet-shortage/",
     "argus_ndfeb": "https://www.argusmedia.com/metals-platform/newsandanalysis/article/2641705-Viewpoint--China-s-rare-earth-sector-faces-tough-2025 (Acrei: China NdFeB output ~300,000 t in 2024)",
     "pb_exchina": "https://www.projectblue.com/blue/news-analysis/1304/js-link-america-announces-construction-of-ndfeb-magnet-facility-in-georgia,-usa (ex-China NdFeB capacity 23.75 kt/yr)",
+    "argus_prnd_2024": "https://www.argusmedia.com/metals-platform/newsandanalysis/article/2641705-Viewpoint--China-s-rare-earth-sector-faces-tough-2025 (Argus viewpoint, end-2024, market participants: China's 2024 output of Pr-Nd metal ~88,000 t and Pr-Nd oxide ~106,000 t; consumption ~80,000 t metal and ~96,000 t oxide; Tb metal ~380 t)",
+    "argus_recycled_2024": "https://www.argusmedia.com/metals-platform/newsandanalysis/article/2678157-China-s-recycled-rare-earth-output-falls-in-2024 (Argus, 2025, Ji'an Xintai: China's REO from NdFeB scrap 34,147 t in 2024, of which 26,504 t Pr-Nd oxide; scrap ~25-30% of magnet output)",
+    "nremm_2024": "https://metalnomist.com/2024/09/chinas-northern-rare-earth-increases.html (Metalnomist, Sep 2024: Northern Rare Earth Magnetic Material output a record 4,000 t in April 2024 and >6,000 t expected in August; Jan-Aug output +18% y/y; target 150,000 t/yr of high-performance NdFeB alloy by end-2025; formed Dec 2022 from Baogang Magnetic Materials, Ningbo Zhanhao, Beijing Sanjili and Anhui Permanent Magnet)",
+    "proterial_bain": "https://www.avcj.com/avcj/news/3028066/bain-led-consortium-closes-tender-for-japans-hitachi-metals (AVCJ, 2022: Bain Capital-led consortium with Japan Industrial Partners and Japan Industrial Solutions completes its tender offer for Hitachi Metals; Hitachi sells its 53.4% and does not reinvest; delisting and renaming to Proterial) ; https://bebeez.eu/2024/03/08/avcj-awards-2023-firm-of-the-year-large-cap-bain-capital (AVCJ, 2024: the JPY 817bn Proterial buyout completed in 2023)",
     "smm_june": "https://atechmagnet.cn/news/june-analysis-and-july-forecast-of-ree-output (SMM monthly survey, June 2024: Pr-Nd oxide 7,325 t, Pr-Nd alloy 5,994 t, Dy oxide 214 t, Tb oxide 40.8 t; also https://news.metal.com/newscontent/102862116)",
     "iea_2024": "IEA Global Critical Minerals Outlook 2024 via SEAISI (secondary): https://seaisi.org/details/24787?type=news-rooms",
     "iea_2025": "IEA commentary 23 Oct 2025 via Rare Earth Exchanges (secondary): https://rareearthexchanges.com/news/the-mineral-chessboard-iea-sounds-alarm-as-china-tightens-its-grip",
@@ -220,7 +224,8 @@ CAND_NOTE = "Announced or plausible alternative route, not qualified; carries no
 
 LINK_SOURCE_YEAR = {"smm_june": 2024, "quota_h1_2024": 2024, "huamei": 2024, "jlmag": 2024, "acrei_demand": 2024,
                     "nolans_hyundai": 2022, "hastings": 2022, "src_feed": 2024, "whitemesa": 2024, "ef_2024": 2024,
-                    "heraeus": 2024, "ksm": 2024, "sep_quota": 2024}
+                    "heraeus": 2024, "ksm": 2024, "sep_quota": 2024,
+                    "argus_prnd_2024": 2024, "argus_recycled_2024": 2024, "nremm_2024": 2024}
 
 
 def link(s, c, material, volume, *, status="qualified", qm="", source="est", year=None, basis="estimated", note=""):
@@ -469,18 +474,26 @@ fac("gb-pensana-saltend", "Pensana Saltend separation facility", "separator", "G
 # =============================================================================================
 # METAL  (t metal/yr)
 # =============================================================================================
-CN_METAL = 72000  # SMM June 2024 Pr-Nd alloy 5,994 t x 12
-fac("cn-nre-metal", "China Northern Rare Earth metal plants (Baotou)", "metal", "CN", "China Northern Rare Earth", 22000,
-    source="smm_june", year=2024, basis="estimated", pub=5994, upub="t Pr-Nd metal, China total, June 2024",
-    note="Estimated share (~30%) of China Pr-Nd metal output (SMM June x12 = ~72,000 t); Inner Mongolia is a main metal region per SMM.")
-fac("cn-creg-metal", "China Rare Earth Group metal plants incl. Dy-Fe and Tb metal (Ganzhou)", "metal", "CN", "China Rare Earth Group", 10000,
-    source="smm_june", year=2024, basis="estimated", pub=5994, upub="t Pr-Nd metal, China total, June 2024",
-    note="Estimated share of China metal output; SMM notes CREG selling Dy-Fe alloy.")
+# China's NdPr metal: ~88,000 t in 2024 (Argus, market participants; consumption ~80,000 t), which
+# supersedes SMM's June-2024 run-rate x12 (5,994 t x 12 = ~72,000 t) that understated the year.
+# ~88,000 t of metal needs ~106,700 t of NdPr oxide (x 1.213), matching Argus's ~106,000 t of oxide:
+# SMM's June x12 (~88,000 t, the separator rows) plus recycled oxide from scrap (26,504 t in 2024,
+# Argus) beyond the 8,000 t that the separator rows already count. Capacity is the 2024 output
+# (effective); the links carry ~79,850 t, about China's ~80,000 t consumption plus small exports.
+CN_METAL = 88000  # t NdPr metal, 2024 (argus_prnd_2024)
+fac("cn-nre-metal", "China Northern Rare Earth metal plants (Baotou)", "metal", "CN", "China Northern Rare Earth", 24000,
+    source="argus_prnd_2024", year=2024, basis="estimated", pub=CN_METAL, upub="t Pr-Nd metal, China total output, 2024",
+    note="Estimated share (~27%) of China's ~88,000 t Pr-Nd metal output in 2024 (Argus); Inner Mongolia is a main metal region per SMM. "
+         "Was 22,000 t, a share of SMM's June-2024 run-rate x12 (~72,000 t), which understated the year.")
+fac("cn-creg-metal", "China Rare Earth Group metal plants incl. Dy-Fe and Tb metal (Ganzhou)", "metal", "CN", "China Rare Earth Group", 10785,
+    source="argus_prnd_2024", year=2024, basis="estimated", pub=CN_METAL, upub="t Pr-Nd metal, China total output, 2024",
+    note="Estimated: 9,500 t NdPr metal (~11% of China's ~88,000 t in 2024, Argus) plus 1,089 t Dy and 196 t Tb metal (capacities.csv); "
+         "SMM notes CREG selling Dy-Fe alloy. Was 10,000 t on SMM's June-2024 run-rate x12.")
 fac("cn-metal-rest", "China rare earth metal, rest of industry (Jiangxi/Sichuan; aggregate)", "metal", "CN", "China metal, rest of industry (aggregate)",
-    45740, source="smm_june", year=2024, basis="estimated", pub=5994, upub="t Pr-Nd metal, China total, June 2024",
-    note="Estimated: sized to the metal it ships (44,650 t NdPr + 910 t Dy + 180 t Tb, the per-material capacities in capacities.csv). "
-         "The residual of ~72,000 t Pr-Nd metal (SMM June 2024 x12) plus ~3,000 t Dy/Tb less NRE and CREG would be 43,000 t, below the "
-         "metal its modelled oxide supply makes (a June run-rate x12 understates the year); China's metal total is then ~77,700 t.")
+    55590, source="argus_prnd_2024", year=2024, basis="estimated", pub=CN_METAL, upub="t Pr-Nd metal, China total output, 2024",
+    note="Estimated residual: China's ~88,000 t Pr-Nd metal output in 2024 (Argus) less NRE (24,000 t) and CREG (9,500 t) = 54,500 t NdPr "
+         "metal, plus 910 t Dy and 180 t Tb metal (capacities.csv). Was 45,740 t, sized to its flows because SMM's June-2024 run-rate x12 "
+         "(~72,000 t) understated the year. Its oxide comes from the separator rows and from recycled oxide (Jiangxi scrap recyclers).")
 fac("jp-metal-makers", "Japan rare earth metal and alloy makers (Santoku, Shin-Etsu and others; aggregate)", "metal", "JP", "Japan magnet materials industry (aggregate)", 4000,
     source="est", year=2025, basis="estimated", pub="", upub="not published",
     note="Estimated to convert Lynas/JARE NdPr oxide supplied to Japan (~4,000 t oxide est.) plus Chinese metal imports.")
@@ -499,11 +512,16 @@ fac("us-mp-independence-metal", "MP Materials Independence (Fort Worth) metal li
 # =============================================================================================
 # ALLOY  (t alloy/yr)
 # =============================================================================================
-fac("cn-nre-alloy", "Inner Mongolia NRE Magnetic Materials strip-cast alloy project", "alloy", "CN", "China Northern Rare Earth", 50000, status="construction",
-    source="nre_alloy", year=2025, basis="reported", pub=50000, upub="t/yr NdFeB fast-setting alloy")
-fac("cn-alloy-rest", "China NdFeB strip-cast alloy, independent producers (aggregate)", "alloy", "CN", "China metal, rest of industry (aggregate)", 60000,
+fac("cn-nre-alloy", "Northern Rare Earth Magnetic Material (NdFeB strip-cast alloy, Baotou and subsidiaries)", "alloy", "CN", "China Northern Rare Earth", 72000,
+    source="nremm_2024", year=2024, basis="estimated", pub=6000, upub="t/month magnetic material (alloy) output, August 2024 (record 4,000 t in April 2024)",
+    note="Estimated effective capacity: August-2024 output (>6,000 t) x 12; NREMM targets 150,000 t/yr of NdFeB alloy by end-2025 (not verified as built). "
+         "Was a 50,000 t/yr project under construction (Argus, nre_alloy): NREMM, formed December 2022 from four NRE subsidiaries, made 4,000-6,000 t a month in 2024. "
+         "Its modelled flow (45,000 t) is limited by the NdPr metal the model routes to it.")
+fac("cn-alloy-rest", "China NdFeB strip-cast alloy, independent producers (aggregate)", "alloy", "CN", "China metal, rest of industry (aggregate)", 30000,
     source="est", year=2024, basis="estimated", pub="", upub="not published",
-    note="Most Chinese magnet makers cast alloy in-house (modelled as metal->magnet); this node stands for merchant alloy, estimated at ~1/5 of magnet output.")
+    note="Most Chinese magnet makers cast alloy in-house (modelled as metal->magnet); this node stands for merchant alloy outside Northern Rare Earth "
+         "Magnetic Material (cn-nre-alloy). Estimated: merchant alloy ~1/5 of magnet output (~70,000 t) less NREMM's modelled 45,000 t, with spare; "
+         "was 60,000 t when it also stood for NREMM.")
 fac("jp-alloy-makers", "Japan NdFeB alloy makers (aggregate)", "alloy", "JP", "Japan magnet materials industry (aggregate)", 4500,
     source="est", year=2025, basis="estimated", pub="", upub="not published", note="Sized to Japanese magnet capacity estimate.")
 fac("cn-shin-etsu-china", "Shin-Etsu rare-earth magnet alloy plant (Longyan, Fujian)", "alloy", "CN", "Shin-Etsu Chemical", 3000,
@@ -679,9 +697,11 @@ fac("us-arnold-smco", "US samarium-cobalt magnet makers for defense (Arnold, Ele
 # =============================================================================================
 # RECYCLERS  (t magnet/yr feed)
 # =============================================================================================
-fac("cn-ganzhou-scrap-recyclers", "Ganzhou/Jiangxi NdFeB scrap recyclers (aggregate)", "recycler", "CN", "China separation, rest of industry (aggregate)", 30000,
-    source="smm_june", year=2024, basis="estimated", pub="", upub="not published",
-    note="SMM reports scrap recyclers in Jiangxi as a major PrNd oxide source; estimated at ~10% of China magnet output (swarf and grinding sludge are ~25-30% of blanks).")
+fac("cn-ganzhou-scrap-recyclers", "Ganzhou/Jiangxi NdFeB scrap recyclers (aggregate)", "recycler", "CN", "China separation, rest of industry (aggregate)", 109000,
+    source="argus_recycled_2024", year=2024, basis="estimated", pub=34147, upub="t REO from NdFeB scrap, China, 2024 (26,504 t Pr-Nd oxide)",
+    note="Estimated effective capacity in t scrap feed: China's 34,147 t of REO from NdFeB scrap in 2024 (Argus, Ji'an Xintai) x 3.19 t scrap per t "
+         "recycled oxide (recipes.csv) = ~109,000 t. Was 30,000 t (~10% of magnet output). Its modelled output (13,300 t recycled oxide) is below the "
+         "reported 26,504 t of Pr-Nd oxide: the rest of China's scrap is not on the named makers' links.")
 fac("gb-hypromag-tyseley", "HyProMag Tyseley magnet recycling plant (Birmingham)", "recycler", "GB", "HyProMag", 200,
     source="hypromag_2026", year=2026, basis="estimated", pub="100 (single shift); >300 (multiple shifts)", upub="t/yr recycled sintered NdFeB magnets",
     note="Estimated: midpoint of the published single-shift (100 t/yr) and multi-shift (>300 t/yr) figures; officially opened 15 Jan 2026 after first HPMS powder in July 2025.")
@@ -907,6 +927,10 @@ link("cn-creg-separation-other", "cn-metal-rest", "NdPr oxide", 6975, source="sm
      note="Estimated: 43,500 t split by feed NdPr (32,980 t Sichuan/Shandong concentrate x 15.3% = 5,050 t of 31,470 t).")
 link("cn-separation-rest", "cn-metal-rest", "NdPr oxide", 15875, source="smm_june",
      note="Estimated: 43,500 t split by feed NdPr (recycled 8,000 t + imports and CREG remainder ~3,480 t of 31,470 t); includes ~8,000 t PrNd oxide from recycled feed.")
+link("cn-ganzhou-scrap-recyclers", "cn-metal-rest", "recycled oxide", 4800, source="argus_recycled_2024",
+     note="Estimated: separated Pr-Nd oxide from scrap sold to metal plants (China 26,504 t in 2024, Argus), beyond the 8,000 t counted in the separator rows.")
+link("cn-ganzhou-scrap-recyclers", "cn-creg-metal", "recycled oxide", 500, source="argus_recycled_2024",
+     note="Estimated: Ganzhou recyclers supply CREG's Ganzhou metal plants.")
 link("cn-ganzhou-scrap-recyclers", "cn-separation-rest", "recycled oxide", 8000, source="smm_june",
      note="Cracked scrap (mixed RE oxide) re-separated in Jiangxi; SMM counts scrap-based PrNd oxide in its national total.")
 link("cn-creg-ganzhou-separation", "cn-creg-metal", "Dy oxide", 1400, source="smm_june", note="China Dy oxide ~2,570 t/yr (SMM 214 t/month x12); estimated split.")
@@ -975,10 +999,10 @@ link("my-lynas-malaysia-hre2", "jp-metal-makers", "Dy oxide", 0, status="candida
 link("us-lynas-seadrift", "us-evac-sumter", "NdPr oxide", 0, status="candidate", qm=Q_NEW, source="lynas_tx", note="Project unlikely to proceed.")
 
 # --- metal -> alloy / magnet (t metal)
-link("cn-nre-metal", "cn-alloy-rest", "NdPr metal", 6000)
+link("cn-nre-metal", "cn-nre-alloy", "NdPr metal", 11700, source="nremm_2024",
+     note="Estimated: NRE casts its own Baotou metal into NREMM alloy (was 6,000 t to cn-alloy-rest and 5,700 t to cn-magnet-rest).")
 link("cn-nre-metal", "cn-jl-mag", "NdPr metal", 5000, note="JL MAG Baotou base sources locally; estimated.")
 link("cn-nre-metal", "cn-ningbo-yunsheng", "NdPr metal", 3500)
-link("cn-nre-metal", "cn-magnet-rest", "NdPr metal", 5700)
 link("cn-nre-metal", "cn-xiamen-tungsten-baotou", "NdPr metal", 800, source="xtc_baotou",
      note="Estimated: Baotou metal for ~2,000 t of magnets in the ramp-up year (0.409 t NdPr metal per t magnet), taken from NRE's metal to the China rest.")
 link("cn-creg-metal", "cn-jl-mag", "NdPr metal", 4500, note="Ganzhou base.")
@@ -989,7 +1013,8 @@ link("cn-creg-metal", "cn-zhong-ke-san-huan", "Dy metal", 150, source="zksh_2022
 link("cn-creg-metal", "cn-magnet-rest", "Dy metal", 600)
 link("cn-creg-metal", "cn-magnet-rest", "Tb metal", 120)
 link("cn-creg-metal", "cn-magnet-rest", "NdPr metal", 1000)
-link("cn-metal-rest", "cn-magnet-rest", "NdPr metal", 22000)
+link("cn-metal-rest", "cn-magnet-rest", "NdPr metal", 25800, source="argus_prnd_2024",
+     note="Estimated: was 22,000 t on SMM's June-2024 run-rate x12; raised with China's 2024 metal output (~88,000 t, Argus).")
 link("cn-metal-rest", "cn-zhenghai-magnetic", "NdPr metal", 4000)
 link("cn-metal-rest", "cn-zhong-ke-san-huan", "NdPr metal", 3000)
 link("cn-metal-rest", "cn-ningbo-yunsheng", "NdPr metal", 2500)
@@ -1002,6 +1027,7 @@ link("cn-metal-rest", "cn-tdk-rising", "NdPr metal", 400)
 link("cn-metal-rest", "cn-shin-etsu-china", "NdPr metal", 900)
 link("cn-metal-rest", "cn-proterial-china", "NdPr metal", 600)
 link("cn-metal-rest", "cn-alloy-rest", "NdPr metal", 8000)
+link("cn-metal-rest", "cn-nre-alloy", "NdPr metal", 2400, source="nremm_2024", note="Estimated: Baotou private metal plants top up NREMM's alloy feed.")
 link("cn-metal-rest", "jp-alloy-makers", "NdPr metal", 800, note="Chinese metal exports to Japan; estimated.")
 link("cn-metal-rest", "vn-sgi-vina", "NdPr metal", 1000, note="Chinese metal to Vietnam; estimated.")
 link("cn-metal-rest", "vn-baotou-inst", "NdPr metal", 300)
@@ -1030,7 +1056,9 @@ link("us-mp-independence-metal", "us-mp-independence-alloy", "NdPr metal", 450, 
 link("us-mp-independence-metal", "us-evac-sumter", "NdPr metal", 0, status="in_qualification", qm=Q_NEW, source="mp_q4", note="Illustrative domestic route.")
 
 # --- alloy -> magnet (t alloy)
-link("cn-alloy-rest", "cn-magnet-rest", "NdFeB alloy", 50000)
+link("cn-alloy-rest", "cn-magnet-rest", "NdFeB alloy", 25000, note="Estimated: merchant alloy outside NREMM (was 50,000 t, which included NREMM's).")
+link("cn-nre-alloy", "cn-magnet-rest", "NdFeB alloy", 45000, source="nremm_2024",
+     note="Estimated: NREMM made 4,000-6,000 t a month in 2024 (~48,000-72,000 t/yr); modelled at the 14,100 t of NdPr metal routed to it / 0.313.")
 link("cn-alloy-rest", "cn-northern-zhaobao", "NdFeB alloy", 0, status="in_qualification", qm=Q_AUTO, source="huamei")
 link("cn-nre-alloy", "cn-northern-zhaobao", "NdFeB alloy", 0, status="in_qualification", qm=Q_AUTO, source="nre_alloy")
 link("jp-alloy-makers", "jp-shin-etsu-takefu", "NdFeB alloy", 1800)
@@ -1215,8 +1243,13 @@ link("kr-hyundai-mobis", "kr-hyundai-kia", "motor", 1000)
 
 # --- recycling loops (into and out of recyclers)
 link("cn-industrial-rest", "cn-ganzhou-scrap-recyclers", "magnet scrap", 2000, note="End-of-life scrap; most feed is manufacturing swarf (below).")
-link("cn-magnet-rest", "cn-ganzhou-scrap-recyclers", "magnet scrap", 20000, note="Manufacturing swarf/sludge (~25-30% of blanks) returned for recycling; estimated.")
+link("cn-magnet-rest", "cn-ganzhou-scrap-recyclers", "magnet scrap", 22000, note="Manufacturing swarf/sludge (~25-30% of blanks) returned for recycling; estimated (was 20,000 t; raised with the recycled oxide of the metal audit).")
 link("cn-jl-mag", "cn-ganzhou-scrap-recyclers", "magnet scrap", 6000, source="jlmag", note="JL MAG: blanks 29,300 t vs finished ~20,900 t; ~30% recycled inputs.")
+for _maker, _scrap in [("cn-ningbo-yunsheng", 3900), ("cn-zhenghai-magnetic", 3650), ("cn-zhong-ke-san-huan", 4630), ("cn-proterial-china", 530)]:
+    link(_maker, "cn-ganzhou-scrap-recyclers", "magnet scrap", _scrap, source="argus_recycled_2024",
+         note="Estimated machining scrap: finished magnets shipped x (1/0.71 - 1) = 0.41 t scrap per t (blanks basis, Estimation method 4); "
+              "Chinese scrap is ~25-30% of magnet output (Argus). Added in the metal audit: the Nd+Pr it carries was unshipped slack. "
+              "Ningbo Yunsheng's is cut to 3,900 t (0.41 x 12,500 t = 5,100 t) to keep its magnets plus scrap within 110% of its capacity.")
 link("us-apple", "us-mp-recycling", "magnet scrap", 0, status="candidate", qm=Q_NEW, source="mp_apple_2025", note="Apple-MP recycled-magnet programme; no volume until the recycling line runs.")
 link("us-mp-recycling", "us-mountain-pass-separation", "recycled oxide", 0, status="candidate", qm=Q_NEW, source="mp_apple_2025", note="Recycled feed to re-enter separation at Mountain Pass once the line is built.")
 link("us-noveon-recycling", "us-noveon-san-marcos", "NdFeB alloy", 400, source="noveon", note="Magnet-to-magnet feed: recycled NdFeB powder (recorded as NdFeB alloy); estimated.")
@@ -1373,7 +1406,12 @@ root("Noveon Magnetics", "US")
 root("Vulcan Elements", "US")
 root("JS Link", "KR")
 root("Shin-Etsu Chemical", "JP")
-root("Proterial", "JP", note="Owned by a Bain Capital-led consortium since 2023 (ex-Hitachi Metals).")
+own("Proterial", "Bain Capital-led consortium (K.K. BCJ-52)", 1.0, "US", source="proterial_bain", year=2023,
+    note="Hitachi Metals was taken private by the consortium's vehicle K.K. BCJ-52 (tender offer closed October 2022; Hitachi sold its 53.4% and kept no stake), "
+         "delisted and renamed Proterial in January 2023.")
+root("Bain Capital-led consortium (K.K. BCJ-52)", "US", source="proterial_bain",
+     note="Bain Capital (US private equity) leads; Japan Industrial Partners and Japan Industrial Solutions (JP) are co-investors. The split among them "
+          "is not published, so the consortium is one owner with Bain's country (US); Bain said in 2024 it expects to re-list Proterial.")
 root("Daido Steel", "JP")
 root("Star Group Industrial", "KR")
 root("US defense magnet makers (aggregate)", "US", source="est")
@@ -1498,7 +1536,10 @@ INPUTS = [
     ("china_ionic_quota_2024", 19150, "t REO", 2024, "creg_quota", "Medium-heavy (ionic) mining quota, all CREG."),
     ("china_separation_quota_2024", 254000, "t REO", 2024, "sep_quota", "Smelting/separation quota (secondary source)."),
     ("china_prnd_oxide_june_2024", 7325, "t/month", 2024, "smm_june", "x12 = ~88,000 t/yr used for Chinese NdPr oxide flows."),
-    ("china_prnd_alloy_june_2024", 5994, "t/month", 2024, "smm_june", "x12 = ~72,000 t/yr used for Chinese metal capacity."),
+    ("china_prnd_alloy_june_2024", 5994, "t/month", 2024, "smm_june", "x12 = ~72,000 t/yr; was used for Chinese metal capacity, superseded by china_prnd_metal_2024."),
+    ("china_prnd_metal_2024", 88000, "t", 2024, "argus_prnd_2024", "Chinese metal capacity (effective); consumption ~80,000 t (the metal links carry ~79,850 t); oxide output ~106,000 t."),
+    ("china_recycled_prnd_oxide_2024", 26504, "t", 2024, "argus_recycled_2024", "Of 34,147 t REO from NdFeB scrap; 13,300 t modelled as recycled oxide."),
+    ("nremm_alloy_output_aug_2024", 6000, "t/month", 2024, "nremm_2024", "x12 = cn-nre-alloy effective capacity (record 4,000 t in April 2024)."),
     ("china_dy_oxide_june_2024", 214, "t/month", 2024, "smm_june", "x12 = ~2,570 t/yr Dy oxide flows."),
     ("china_tb_oxide_june_2024", 40.8, "t/month", 2024, "smm_june", "x12 = ~490 t/yr Tb oxide flows."),
     ("china_ndfeb_output_2024", 300000, "t", 2024, "argus_ndfeb", "Acrei via Argus; SMM expected ~260,000 t (smm_magnets)."),
