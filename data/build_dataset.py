@@ -93,6 +93,10 @@ S = {
     "ford": "https://www.cbtnews.com/ford-faces-production-setbacks-amid-rare-earth-magnet-shortage/",
     "argus_ndfeb": "https://www.argusmedia.com/metals-platform/newsandanalysis/article/2641705-Viewpoint--China-s-rare-earth-sector-faces-tough-2025 (Acrei: China NdFeB output ~300,000 t in 2024)",
     "pb_exchina": "https://www.projectblue.com/blue/news-analysis/1304/js-link-america-announces-construction-of-ndfeb-magnet-facility-in-georgia,-usa (ex-China NdFeB capacity 23.75 kt/yr)",
+    "lcm_cells": "https://mmta.co.uk/less-common-metals-building-a-sustainable-ree-supply-chain/ (MMTA interview with LCM's general manager, undated, c. 2022-23: Nd/NdPr metal by molten-salt electrolysis, expanding from 2 cells to 6 cells, ~55 t per cell a year, to ~330 t/yr 'as and when the demand increases'; SmCo alloy by co-reduction)",
+    "lcm_lacq": "https://us.advfn-editors.com/2026/01/20/usa-rare-earth-shares-edge-up-on-plans-for-french-rare-earth-metals-facility (USA Rare Earth, 20 Jan 2026: LCM Europe SAS to build a 3,750 t/yr rare earth metal and alloy plant in Lacq, France, beside Carester's Caremag oxide plant; French C3IV credits up to 45% of equipment and up to EUR130M for real estate) ; https://www.fastmarkets.com/insights/lcm-rare-earth-magnet-supply-europe (LCM, 20 May 2025: EUR110M plant planned in Lacq)",
+    "sdk_vn": "https://www.sdk.co.jp/english/news/2008/aanw_08_0958.html (Showa Denko, 8 Oct 2008: Showa Denko Rare-Earth Vietnam, Ha Nam, 90% SDK, 800 t/yr didymium (NdPr) and Dy metal from April 2010) ; http://www.japanmetalbulletin.com/?p=19091 (2011: full 800 t/yr targeted for 2012) ; https://theprojectbluegroup.com/news-details/ndpr-metal-production-commissioned-at-south-korean-plant (Project Blue, 2022: Vietnam and Thailand are the only significant volume sources of rare earth metals outside China, locked into Japanese magnet makers)",
+    "vtre_ownership": "https://treo.substack.com/p/vietnam-re-fake-news-policy-details (3 Sep 2023: VTRE's ownership is ambiguous; Shenghe's Vietnamese holding traced to Integral Materials Investment Vietnam JSC, from 40% in 2014) ; https://www.straitstimes.com/asia/se-asia/vietnam-arrests-6-people-seizes-13715-tonnes-of-ore-in-rare-earth-case (Oct 2023: VTRE's chairman arrested)",
     "argus_prnd_2024": "https://www.argusmedia.com/metals-platform/newsandanalysis/article/2641705-Viewpoint--China-s-rare-earth-sector-faces-tough-2025 (Argus viewpoint, end-2024, market participants: China's 2024 output of Pr-Nd metal ~88,000 t and Pr-Nd oxide ~106,000 t; consumption ~80,000 t metal and ~96,000 t oxide; Tb metal ~380 t)",
     "argus_recycled_2024": "https://www.argusmedia.com/metals-platform/newsandanalysis/article/2678157-China-s-recycled-rare-earth-output-falls-in-2024 (Argus, 2025, Ji'an Xintai: China's REO from NdFeB scrap 34,147 t in 2024, of which 26,504 t Pr-Nd oxide; scrap ~25-30% of magnet output)",
     "nremm_2024": "https://metalnomist.com/2024/09/chinas-northern-rare-earth-increases.html (Metalnomist, Sep 2024: Northern Rare Earth Magnetic Material output a record 4,000 t in April 2024 and >6,000 t expected in August; Jan-Aug output +18% y/y; target 150,000 t/yr of high-performance NdFeB alloy by end-2025; formed Dec 2022 from Baogang Magnetic Materials, Ningbo Zhanhao, Beijing Sanjili and Anhui Permanent Magnet)",
@@ -496,13 +500,23 @@ fac("cn-metal-rest", "China rare earth metal, rest of industry (Jiangxi/Sichuan;
          "(~72,000 t) understated the year. Its oxide comes from the separator rows and from recycled oxide (Jiangxi scrap recyclers).")
 fac("jp-metal-makers", "Japan rare earth metal and alloy makers (Santoku, Shin-Etsu and others; aggregate)", "metal", "JP", "Japan magnet materials industry (aggregate)", 4000,
     source="est", year=2025, basis="estimated", pub="", upub="not published",
-    note="Estimated to convert Lynas/JARE NdPr oxide supplied to Japan (~4,000 t oxide est.) plus Chinese metal imports.")
-fac("vn-metal-makers", "Vietnam rare earth metal makers (Japanese- and Chinese-invested; aggregate)", "metal", "VN", "Vietnam Rare Earth JSC", 2000,
-    source="vtre", year=2023, basis="estimated", pub="", upub="not published",
-    note="Vietnam converts Lynas and Chinese oxide to NdPr metal for Japanese magnet makers; volume is an order-of-magnitude estimate.")
-fac("gb-lcm-ellesmere-port", "Less Common Metals (Ellesmere Port)", "metal", "GB", "USA Rare Earth", 1000,
-    source="lcm", year=2025, basis="estimated", pub="", upub="t/yr RE metals, SmCo and NdFeB strip-cast alloy (not verified)",
-    note="Capacity not verified; placeholder. Acquired by USA Rare Earth Nov 2025.", cert="ISO9001;AS9100", lat=53.28, lon=-2.90)
+    note="Estimated to convert Lynas/JARE NdPr oxide supplied to Japan (~4,000 t oxide est.) plus Chinese metal imports. No Japanese maker publishes "
+         "a metal capacity (searched December 2026: Santoku, a Hitachi Metals/Proterial acquisition, Shin-Etsu, Showa Denko/Resonac).")
+fac("vn-metal-makers", "Vietnam rare earth metal makers (Japanese- and Chinese-invested; aggregate)", "metal", "VN", "Vietnam rare earth metal makers (aggregate)", 2000,
+    source="sdk_vn", year=2023, basis="estimated", pub=800, upub="t/yr didymium and Dy metal, Showa Denko Rare-Earth Vietnam (2008 plan, full rate targeted 2012)",
+    note="Vietnam converts Lynas and Chinese oxide to NdPr metal for Japanese magnet makers (Project Blue 2022); volume is an order-of-magnitude estimate. "
+         "The one published plant figure is Showa Denko Rare-Earth Vietnam's 800 t/yr (its current owner and output are not verified); "
+         "Chinese-invested makers (a Shenghe affiliate, Integral Materials Investment Vietnam, is reported) publish none. Was owned by "
+         "'Vietnam Rare Earth JSC' (VTRE, a separator; Shenghe 90% unverified), which made the aggregate Chinese-controlled; now an aggregate owner.")
+fac("gb-lcm-ellesmere-port", "Less Common Metals (Ellesmere Port)", "metal", "GB", "USA Rare Earth", 480,
+    source="lcm_cells", year=2023, basis="estimated", pub=330, upub="t/yr Nd/NdPr metal, 6 electrolysis cells x ~55 t (expansion from 2 cells 'as demand increases')",
+    note="Estimated: 330 t/yr NdPr metal (six cells; completion of the expansion from two cells, ~110 t/yr, is not verified) plus ~150 t/yr SmCo alloy "
+         "(co-reduction; not published). Was a 1,000 t placeholder. Acquired by USA Rare Earth (completed 18 Nov 2025, source lcm).",
+    cert="ISO9001;AS9100", lat=53.28, lon=-2.90)
+fac("fr-lcm-lacq", "LCM Europe metal and alloy plant (Lacq, France)", "metal", "FR", "USA Rare Earth", 3750, status="planned",
+    source="lcm_lacq", year=2026, basis="reported", pub=3750, upub="t/yr rare earth metals and alloys",
+    note="Announced 20 Jan 2026 by USA Rare Earth (LCM Europe SAS), beside Carester's Caremag oxide plant (start-up end 2026); timing and "
+         "metal/alloy split not published. Kept as one metal-stage row (Europe's first metal-making platform).", lat=43.41, lon=-0.62)
 fac("ca-src-metal", "Saskatchewan Research Council Rare Earth Processing Facility - metal", "metal", "CA", "Saskatchewan Research Council", 400,
     source="src", year=2025, basis="reported", pub=400, upub="t/yr NdPr metal (>99.5% purity)", lat=52.13, lon=-106.67)
 fac("us-mp-independence-metal", "MP Materials Independence (Fort Worth) metal line", "metal", "US", "MP Materials", 450,
@@ -1049,6 +1063,9 @@ link("gb-lcm-ellesmere-port", "us-usar-stillwater", "NdPr metal", 0, status="in_
 link("gb-lcm-alloy", "us-usar-stillwater", "NdFeB alloy", 0, status="in_qualification", qm=Q_NEW, source="lcm",
      note="USAR (completion of the LCM acquisition, 18 Nov 2025): LCM will supply NdFeB strip-cast alloy to Stillwater; no volume until the magnet plant produces.")
 link("gb-lcm-ellesmere-port", "us-arnold-smco", "SmCo alloy", 50, note="LCM supplies SmCo alloy; estimated.")
+link("fr-caremag-lacq", "fr-lcm-lacq", "NdPr oxide", 0, status="candidate", qm=Q_NEW, source="lcm_lacq", note="Co-located plants at Lacq; both under construction or planned.")
+link("fr-caremag-lacq", "fr-lcm-lacq", "Dy oxide", 0, status="candidate", qm=Q_NEW, source="lcm_lacq")
+link("fr-lcm-lacq", "de-vac-hanau", "NdPr metal", 0, status="candidate", qm=Q_NEW, source="lcm_lacq", note="Illustrative European route (LCM already supplies VAC from the UK).")
 link("ca-src-metal", "us-noveon-san-marcos", "NdPr metal", 50, source="src", note="Estimated; SRC metal marketed to North American magnet makers.")
 link("ca-src-metal", "us-evac-sumter", "NdPr metal", 50, source="src", note="Estimated.")
 link("ca-src-metal", "us-mp-independence", "NdPr metal", 0, status="candidate", qm=Q_NEW, source="src")
@@ -1348,7 +1365,8 @@ root("Chinese private mining operators", "CN", source="kachin")
 own("Lao ionic-clay operators (Chinese-owned)", "Chijin Xiawu", 0.9, "CN", source="laos_chijin",
     note="Chijin Xiawu acquired 90% of a Lao rare earth miner (2023); Xiamen Tungsten also active (rawmaterials.net).")
 root("Chijin Xiawu", "CN", source="laos_chijin")
-own("Vietnam Rare Earth JSC", "Shenghe Resources", 0.9, "CN", source="vtre", note="Project Blue reports a 90% Shenghe stake; unverified.")
+own("Vietnam Rare Earth JSC", "Shenghe Resources", 0.9, "CN", source="vtre", note="Project Blue reports a 90% Shenghe stake; unverified: a 2023 newsletter (vtre_ownership) calls VTRE's ownership ambiguous and traces Shenghe's Vietnamese holding to Integral Materials Investment Vietnam JSC.")
+root("Vietnam rare earth metal makers (aggregate)", "VN", source="sdk_vn", note="Aggregate owner: Japanese-invested (e.g. Showa Denko Rare-Earth Vietnam, 90% SDK at founding) and Chinese-invested metal makers; no single controller.")
 own("MP Materials", "Shenghe Resources", 0.031, "CN", source="mp_owners_2025", year=2025,
     note="Shenghe cut its stake to 3.1% (Schedule 13G/A, December 2025; was ~8% since 2020); minority, MP control stays in the US.")
 own("MP Materials", "US Department of Defense", 0.15, "US", source="mp_dod", year=2025,
