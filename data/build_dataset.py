@@ -97,6 +97,9 @@ S = {
     "lcm_lacq": "https://us.advfn-editors.com/2026/01/20/usa-rare-earth-shares-edge-up-on-plans-for-french-rare-earth-metals-facility (USA Rare Earth, 20 Jan 2026: LCM Europe SAS to build a 3,750 t/yr rare earth metal and alloy plant in Lacq, France, beside Carester's Caremag oxide plant; French C3IV credits up to 45% of equipment and up to EUR130M for real estate) ; https://www.fastmarkets.com/insights/lcm-rare-earth-magnet-supply-europe (LCM, 20 May 2025: EUR110M plant planned in Lacq)",
     "sdk_vn": "https://www.sdk.co.jp/english/news/2008/aanw_08_0958.html (Showa Denko, 8 Oct 2008: Showa Denko Rare-Earth Vietnam, Ha Nam, 90% SDK, 800 t/yr didymium (NdPr) and Dy metal from April 2010) ; http://www.japanmetalbulletin.com/?p=19091 (2011: full 800 t/yr targeted for 2012) ; https://theprojectbluegroup.com/news-details/ndpr-metal-production-commissioned-at-south-korean-plant (Project Blue, 2022: Vietnam and Thailand are the only significant volume sources of rare earth metals outside China, locked into Japanese magnet makers)",
     "vtre_ownership": "https://treo.substack.com/p/vietnam-re-fake-news-policy-details (3 Sep 2023: VTRE's ownership is ambiguous; Shenghe's Vietnamese holding traced to Integral Materials Investment Vietnam JSC, from 40% in 2014) ; https://www.straitstimes.com/asia/se-asia/vietnam-arrests-6-people-seizes-13715-tonnes-of-ore-in-rare-earth-case (Oct 2023: VTRE's chairman arrested)",
+    "ksm_2025": "https://magneticsmag.com/australian-strategic-materials-raises-55m-to-double-alloy-production-advance-growth-plans (ASM, 20 Oct 2025: A$55M raised to complete Phase 2 at the Korean Metals Plant, doubling NdFeB alloy capacity to 3,600 t/yr; full plant capacity 5,600 t/yr) ; https://investingnews.com/australian-strategic-rare-earths-enquiries/ (ASM, 6 Jun 2025: NdPr metal and NdFeB alloy sales; oxide from stock and an Australian supplier, talks with Ucore)",
+    "ksm_usar": "https://secure.northernminer.com/news/asm-inks-deal-to-sell-rare-earths-to-us-magnet-maker/1003857446 (2023: five-year agreement for KSM NdFeB alloy to USA Rare Earth's Stillwater plant, ~60% of its needs, first supply expected 2024)",
+    "jp_alloy": "https://interlink-ma.co.jp/attention/20151111.html (2015: Chuo Denki Kogyo's magnet-alloy business sold to Santoku and Sojitz) ; https://roskill.com/news/rare-earths-tdk-acquires-showa-denko-rd-branch-of-magnet-alloys/ (2019: TDK takes over Showa Denko's Nd magnet-alloy R&D) ; https://www.motioncontrolonline.org/content-detail.cfm/Motion-Control-Tech-Papers/Hitachi-Metals-Ltd-announces-that-it-will-purchase-Santoku-Corporation-Santoku-a-rare-earth-material-maker/content_id/2299 (Hitachi Metals, now Proterial, to make Santoku a subsidiary)",
     "argus_prnd_2024": "https://www.argusmedia.com/metals-platform/newsandanalysis/article/2641705-Viewpoint--China-s-rare-earth-sector-faces-tough-2025 (Argus viewpoint, end-2024, market participants: China's 2024 output of Pr-Nd metal ~88,000 t and Pr-Nd oxide ~106,000 t; consumption ~80,000 t metal and ~96,000 t oxide; Tb metal ~380 t)",
     "argus_recycled_2024": "https://www.argusmedia.com/metals-platform/newsandanalysis/article/2678157-China-s-recycled-rare-earth-output-falls-in-2024 (Argus, 2025, Ji'an Xintai: China's REO from NdFeB scrap 34,147 t in 2024, of which 26,504 t Pr-Nd oxide; scrap ~25-30% of magnet output)",
     "nremm_2024": "https://metalnomist.com/2024/09/chinas-northern-rare-earth-increases.html (Metalnomist, Sep 2024: Northern Rare Earth Magnetic Material output a record 4,000 t in April 2024 and >6,000 t expected in August; Jan-Aug output +18% y/y; target 150,000 t/yr of high-performance NdFeB alloy by end-2025; formed Dec 2022 from Baogang Magnetic Materials, Ningbo Zhanhao, Beijing Sanjili and Anhui Permanent Magnet)",
@@ -537,7 +540,9 @@ fac("cn-alloy-rest", "China NdFeB strip-cast alloy, independent producers (aggre
          "Magnetic Material (cn-nre-alloy). Estimated: merchant alloy ~1/5 of magnet output (~70,000 t) less NREMM's modelled 45,000 t, with spare; "
          "was 60,000 t when it also stood for NREMM.")
 fac("jp-alloy-makers", "Japan NdFeB alloy makers (aggregate)", "alloy", "JP", "Japan magnet materials industry (aggregate)", 4500,
-    source="est", year=2025, basis="estimated", pub="", upub="not published", note="Sized to Japanese magnet capacity estimate.")
+    source="jp_alloy", year=2025, basis="estimated", pub="", upub="not published",
+    note="Sized to Japanese magnet capacity estimate. Makers: Santoku (Proterial group; took over Chuo Denki's magnet-alloy business with Sojitz in 2015) "
+         "and in-house casting at the magnet makers (TDK took over Showa Denko's magnet-alloy R&D in 2019); none publishes an alloy capacity.")
 fac("cn-shin-etsu-china", "Shin-Etsu rare-earth magnet alloy plant (Longyan, Fujian)", "alloy", "CN", "Shin-Etsu Chemical", 3000,
     source="shinetsu_longyan", year=2012, basis="reported", pub=3000, upub="t/yr rare-earth alloys for magnets (plant announced 2012, opening January 2013)",
     note="Was a magnet-stage row (3,000 t/yr 'China' in a vendor list of overseas capacity, end-2022): the only published Shin-Etsu plant in "
@@ -764,9 +769,11 @@ fac("fr-caremag-lacq", "Caremag rare earth refinery (Lacq, France)", "separator"
 fac("fr-caremag-recycling", "Caremag magnet recycling line (Lacq)", "recycler", "FR", "Carester", 2000, status="construction",
     source="caremag", year=2026, basis="reported", pub=2000, upub="t/yr magnets recycled",
     note="EUR216M financing closed 31 Mar 2025 (caremag_2025); start-up planned end 2026 with the refinery.")
-fac("kr-ksm-metals", "KSM Metals Korean Metals Plant (Ochang)", "alloy", "KR", "Australian Strategic Materials", 1900,
-    source="ksm", year=2022, basis="reported", pub=1900, upub="t/yr NdFeB alloy at full production (of 5,200 t/yr metals and alloys; also 72 t Dy)",
-    note="Opened May 2022; converts oxide (from Vietnam) to NdPr metal and NdFeB alloy with its own metallisation process.")
+fac("kr-ksm-metals", "KSM Metals Korean Metals Plant (Ochang)", "alloy", "KR", "Australian Strategic Materials", 1800,
+    source="ksm_2025", year=2025, basis="reported", pub=1800, upub="t/yr NdFeB alloy (existing capacity, doubling to 3,600 t/yr in Phase 2, commissioning late 2026)",
+    note="ASM, October 2025: Phase 2 (funded) doubles NdFeB alloy capacity to 3,600 t/yr by late 2026; full plant 5,600 t/yr of metals and alloys. "
+         "Was 1,900 t/yr, the plan at opening (May 2022, 5,200 t/yr of metals and alloys). Converts oxide to NdPr metal and NdFeB alloy with its own "
+         "metallisation process; oxide from Vietnam (2023) and, since 2025, stock and an Australian supplier.")
 fac("de-heraeus-remloy", "Heraeus Remloy magnet recycling plant (Bitterfeld)", "recycler", "DE", "Heraeus", 600,
     source="heraeus", year=2024, basis="reported", pub=600, upub="t/yr (expandable to 1,200 t)",
     note="Recycled NdFeB powder for bonded and hot-formed magnets; started May 2024.")
@@ -1296,6 +1303,7 @@ link("tz-ngualla", "cn-separation-rest", "RE concentrate", 0, status="candidate"
 link("ca-nechalacho", "ca-src-separation", "RE concentrate", 0, status="candidate", qm=Q_NEW, source="ngualla", note="Illustrative Canadian route.")
 link("vn-vtre-separation", "kr-ksm-metals", "NdPr oxide", 40, source="ksm", note="KSM sources oxide from a third party in Vietnam; volume estimated.")
 link("kr-ksm-metals", "us-noveon-san-marcos", "NdFeB alloy", 50, source="ksm", note="First NdFeB alloy sales contract with Noveon (2024); volume estimated.")
+link("kr-ksm-metals", "us-usar-stillwater", "NdFeB alloy", 0, status="candidate", qm=Q_NEW, source="ksm_usar", note="Five-year supply agreement (2023) for Stillwater; no volume until the magnet plant produces.")
 link("kr-ksm-metals", "kr-js-link-yesan", "NdFeB alloy", 0, status="candidate", qm=Q_AUTO, source="ksm", note="KSM sells NdPr metal to Korean magnet makers (NS World); illustrative Korean route.")
 link("au-asm-dubbo", "kr-ksm-metals", "RE concentrate", 0, status="candidate", qm=Q_NEW, source="ksm", note="ASM's mine-to-metals plan; Dubbo not built.")
 link("fr-caremag-lacq", "jp-metal-makers", "Dy oxide", 0, status="candidate", qm=Q_NEW, source="caremag", note="Long-term HRE oxide supply agreement with JOGMEC/Iwatani's JV (Japan France Rare Earths Company).")
