@@ -93,6 +93,17 @@ S = {
     "ford": "https://www.cbtnews.com/ford-faces-production-setbacks-amid-rare-earth-magnet-shortage/",
     "argus_ndfeb": "https://www.argusmedia.com/metals-platform/newsandanalysis/article/2641705-Viewpoint--China-s-rare-earth-sector-faces-tough-2025 (Acrei: China NdFeB output ~300,000 t in 2024)",
     "pb_exchina": "https://www.projectblue.com/blue/news-analysis/1304/js-link-america-announces-construction-of-ndfeb-magnet-facility-in-georgia,-usa (ex-China NdFeB capacity 23.75 kt/yr)",
+    "lcm_cells": "https://mmta.co.uk/less-common-metals-building-a-sustainable-ree-supply-chain/ (MMTA interview with LCM's general manager, undated, c. 2022-23: Nd/NdPr metal by molten-salt electrolysis, expanding from 2 cells to 6 cells, ~55 t per cell a year, to ~330 t/yr 'as and when the demand increases'; SmCo alloy by co-reduction)",
+    "lcm_lacq": "https://us.advfn-editors.com/2026/01/20/usa-rare-earth-shares-edge-up-on-plans-for-french-rare-earth-metals-facility (USA Rare Earth, 20 Jan 2026: LCM Europe SAS to build a 3,750 t/yr rare earth metal and alloy plant in Lacq, France, beside Carester's Caremag oxide plant; French C3IV credits up to 45% of equipment and up to EUR130M for real estate) ; https://www.fastmarkets.com/insights/lcm-rare-earth-magnet-supply-europe (LCM, 20 May 2025: EUR110M plant planned in Lacq)",
+    "sdk_vn": "https://www.sdk.co.jp/english/news/2008/aanw_08_0958.html (Showa Denko, 8 Oct 2008: Showa Denko Rare-Earth Vietnam, Ha Nam, 90% SDK, 800 t/yr didymium (NdPr) and Dy metal from April 2010) ; http://www.japanmetalbulletin.com/?p=19091 (2011: full 800 t/yr targeted for 2012) ; https://theprojectbluegroup.com/news-details/ndpr-metal-production-commissioned-at-south-korean-plant (Project Blue, 2022: Vietnam and Thailand are the only significant volume sources of rare earth metals outside China, locked into Japanese magnet makers)",
+    "vtre_ownership": "https://treo.substack.com/p/vietnam-re-fake-news-policy-details (3 Sep 2023: VTRE's ownership is ambiguous; Shenghe's Vietnamese holding traced to Integral Materials Investment Vietnam JSC, from 40% in 2014) ; https://www.straitstimes.com/asia/se-asia/vietnam-arrests-6-people-seizes-13715-tonnes-of-ore-in-rare-earth-case (Oct 2023: VTRE's chairman arrested)",
+    "ksm_2025": "https://magneticsmag.com/australian-strategic-materials-raises-55m-to-double-alloy-production-advance-growth-plans (ASM, 20 Oct 2025: A$55M raised to complete Phase 2 at the Korean Metals Plant, doubling NdFeB alloy capacity to 3,600 t/yr; full plant capacity 5,600 t/yr) ; https://investingnews.com/australian-strategic-rare-earths-enquiries/ (ASM, 6 Jun 2025: NdPr metal and NdFeB alloy sales; oxide from stock and an Australian supplier, talks with Ucore)",
+    "ksm_usar": "https://secure.northernminer.com/news/asm-inks-deal-to-sell-rare-earths-to-us-magnet-maker/1003857446 (2023: five-year agreement for KSM NdFeB alloy to USA Rare Earth's Stillwater plant, ~60% of its needs, first supply expected 2024)",
+    "jp_alloy": "https://interlink-ma.co.jp/attention/20151111.html (2015: Chuo Denki Kogyo's magnet-alloy business sold to Santoku and Sojitz) ; https://roskill.com/news/rare-earths-tdk-acquires-showa-denko-rd-branch-of-magnet-alloys/ (2019: TDK takes over Showa Denko's Nd magnet-alloy R&D) ; https://www.motioncontrolonline.org/content-detail.cfm/Motion-Control-Tech-Papers/Hitachi-Metals-Ltd-announces-that-it-will-purchase-Santoku-Corporation-Santoku-a-rare-earth-material-maker/content_id/2299 (Hitachi Metals, now Proterial, to make Santoku a subsidiary)",
+    "argus_prnd_2024": "https://www.argusmedia.com/metals-platform/newsandanalysis/article/2641705-Viewpoint--China-s-rare-earth-sector-faces-tough-2025 (Argus viewpoint, end-2024, market participants: China's 2024 output of Pr-Nd metal ~88,000 t and Pr-Nd oxide ~106,000 t; consumption ~80,000 t metal and ~96,000 t oxide; Tb metal ~380 t)",
+    "argus_recycled_2024": "https://www.argusmedia.com/metals-platform/newsandanalysis/article/2678157-China-s-recycled-rare-earth-output-falls-in-2024 (Argus, 2025, Ji'an Xintai: China's REO from NdFeB scrap 34,147 t in 2024, of which 26,504 t Pr-Nd oxide; scrap ~25-30% of magnet output)",
+    "nremm_2024": "https://metalnomist.com/2024/09/chinas-northern-rare-earth-increases.html (Metalnomist, Sep 2024: Northern Rare Earth Magnetic Material output a record 4,000 t in April 2024 and >6,000 t expected in August; Jan-Aug output +18% y/y; target 150,000 t/yr of high-performance NdFeB alloy by end-2025; formed Dec 2022 from Baogang Magnetic Materials, Ningbo Zhanhao, Beijing Sanjili and Anhui Permanent Magnet)",
+    "proterial_bain": "https://www.avcj.com/avcj/news/3028066/bain-led-consortium-closes-tender-for-japans-hitachi-metals (AVCJ, 2022: Bain Capital-led consortium with Japan Industrial Partners and Japan Industrial Solutions completes its tender offer for Hitachi Metals; Hitachi sells its 53.4% and does not reinvest; delisting and renaming to Proterial) ; https://bebeez.eu/2024/03/08/avcj-awards-2023-firm-of-the-year-large-cap-bain-capital (AVCJ, 2024: the JPY 817bn Proterial buyout completed in 2023)",
     "smm_june": "https://atechmagnet.cn/news/june-analysis-and-july-forecast-of-ree-output (SMM monthly survey, June 2024: Pr-Nd oxide 7,325 t, Pr-Nd alloy 5,994 t, Dy oxide 214 t, Tb oxide 40.8 t; also https://news.metal.com/newscontent/102862116)",
     "iea_2024": "IEA Global Critical Minerals Outlook 2024 via SEAISI (secondary): https://seaisi.org/details/24787?type=news-rooms (China 92% of global refined output of magnet rare earths in 2023, Malaysia 5%)",
     "iea_2025": "IEA commentary 23 Oct 2025 via Rare Earth Exchanges (secondary): https://rareearthexchanges.com/news/the-mineral-chessboard-iea-sounds-alarm-as-china-tightens-its-grip ; basis: IEA Global Critical Minerals Outlook 2025 (21 May 2025), chart 'Geographical distribution of refined material production for key minerals in the base case' (https://www.iea.org/topics/critical-minerals): shares of refined production, 2024",
@@ -224,7 +235,8 @@ CAND_NOTE = "Announced or plausible alternative route, not qualified; carries no
 
 LINK_SOURCE_YEAR = {"smm_june": 2024, "quota_h1_2024": 2024, "huamei": 2024, "jlmag": 2024, "acrei_demand": 2024,
                     "nolans_hyundai": 2022, "hastings": 2022, "src_feed": 2024, "whitemesa": 2024, "ef_2024": 2024,
-                    "heraeus": 2024, "ksm": 2024, "sep_quota": 2024}
+                    "heraeus": 2024, "ksm": 2024, "sep_quota": 2024,
+                    "argus_prnd_2024": 2024, "argus_recycled_2024": 2024, "nremm_2024": 2024}
 
 
 def link(s, c, material, volume, *, status="qualified", qm="", source="est", year=None, basis="estimated", note=""):
@@ -477,27 +489,45 @@ fac("gb-pensana-saltend", "Pensana Saltend separation facility", "separator", "G
 # =============================================================================================
 # METAL  (t metal/yr)
 # =============================================================================================
-CN_METAL = 72000  # SMM June 2024 Pr-Nd alloy 5,994 t x 12
-fac("cn-nre-metal", "China Northern Rare Earth metal plants (Baotou)", "metal", "CN", "China Northern Rare Earth", 22000,
-    source="smm_june", year=2024, basis="estimated", pub=5994, upub="t Pr-Nd metal, China total, June 2024",
-    note="Estimated share (~30%) of China Pr-Nd metal output (SMM June x12 = ~72,000 t); Inner Mongolia is a main metal region per SMM.")
-fac("cn-creg-metal", "China Rare Earth Group metal plants incl. Dy-Fe and Tb metal (Ganzhou)", "metal", "CN", "China Rare Earth Group", 10000,
-    source="smm_june", year=2024, basis="estimated", pub=5994, upub="t Pr-Nd metal, China total, June 2024",
-    note="Estimated share of China metal output; SMM notes CREG selling Dy-Fe alloy.")
+# China's NdPr metal: ~88,000 t in 2024 (Argus, market participants; consumption ~80,000 t), which
+# supersedes SMM's June-2024 run-rate x12 (5,994 t x 12 = ~72,000 t) that understated the year.
+# ~88,000 t of metal needs ~106,700 t of NdPr oxide (x 1.213), matching Argus's ~106,000 t of oxide:
+# SMM's June x12 (~88,000 t, the separator rows) plus recycled oxide from scrap (26,504 t in 2024,
+# Argus) beyond the 8,000 t that the separator rows already count. Capacity is the 2024 output
+# (effective); the links carry ~79,850 t, about China's ~80,000 t consumption plus small exports.
+CN_METAL = 88000  # t NdPr metal, 2024 (argus_prnd_2024)
+fac("cn-nre-metal", "China Northern Rare Earth metal plants (Baotou)", "metal", "CN", "China Northern Rare Earth", 24000,
+    source="argus_prnd_2024", year=2024, basis="estimated", pub=CN_METAL, upub="t Pr-Nd metal, China total output, 2024",
+    note="Estimated share (~27%) of China's ~88,000 t Pr-Nd metal output in 2024 (Argus); Inner Mongolia is a main metal region per SMM. "
+         "Was 22,000 t, a share of SMM's June-2024 run-rate x12 (~72,000 t), which understated the year.")
+fac("cn-creg-metal", "China Rare Earth Group metal plants incl. Dy-Fe and Tb metal (Ganzhou)", "metal", "CN", "China Rare Earth Group", 10785,
+    source="argus_prnd_2024", year=2024, basis="estimated", pub=CN_METAL, upub="t Pr-Nd metal, China total output, 2024",
+    note="Estimated: 9,500 t NdPr metal (~11% of China's ~88,000 t in 2024, Argus) plus 1,089 t Dy and 196 t Tb metal (capacities.csv); "
+         "SMM notes CREG selling Dy-Fe alloy. Was 10,000 t on SMM's June-2024 run-rate x12.")
 fac("cn-metal-rest", "China rare earth metal, rest of industry (Jiangxi/Sichuan; aggregate)", "metal", "CN", "China metal, rest of industry (aggregate)",
-    45740, source="smm_june", year=2024, basis="estimated", pub=5994, upub="t Pr-Nd metal, China total, June 2024",
-    note="Estimated: sized to the metal it ships (44,650 t NdPr + 910 t Dy + 180 t Tb, the per-material capacities in capacities.csv). "
-         "The residual of ~72,000 t Pr-Nd metal (SMM June 2024 x12) plus ~3,000 t Dy/Tb less NRE and CREG would be 43,000 t, below the "
-         "metal its modelled oxide supply makes (a June run-rate x12 understates the year); China's metal total is then ~77,700 t.")
+    55590, source="argus_prnd_2024", year=2024, basis="estimated", pub=CN_METAL, upub="t Pr-Nd metal, China total output, 2024",
+    note="Estimated residual: China's ~88,000 t Pr-Nd metal output in 2024 (Argus) less NRE (24,000 t) and CREG (9,500 t) = 54,500 t NdPr "
+         "metal, plus 910 t Dy and 180 t Tb metal (capacities.csv). Was 45,740 t, sized to its flows because SMM's June-2024 run-rate x12 "
+         "(~72,000 t) understated the year. Its oxide comes from the separator rows and from recycled oxide (Jiangxi scrap recyclers).")
 fac("jp-metal-makers", "Japan rare earth metal and alloy makers (Santoku, Shin-Etsu and others; aggregate)", "metal", "JP", "Japan magnet materials industry (aggregate)", 4000,
     source="est", year=2025, basis="estimated", pub="", upub="not published",
-    note="Estimated to convert Lynas/JARE NdPr oxide supplied to Japan (~4,000 t oxide est.) plus Chinese metal imports.")
-fac("vn-metal-makers", "Vietnam rare earth metal makers (Japanese- and Chinese-invested; aggregate)", "metal", "VN", "Vietnam Rare Earth JSC", 2000,
-    source="vtre", year=2023, basis="estimated", pub="", upub="not published",
-    note="Vietnam converts Lynas and Chinese oxide to NdPr metal for Japanese magnet makers; volume is an order-of-magnitude estimate.")
-fac("gb-lcm-ellesmere-port", "Less Common Metals (Ellesmere Port)", "metal", "GB", "USA Rare Earth", 1000,
-    source="lcm", year=2025, basis="estimated", pub="", upub="t/yr RE metals, SmCo and NdFeB strip-cast alloy (not verified)",
-    note="Capacity not verified; placeholder. Acquired by USA Rare Earth Nov 2025.", cert="ISO9001;AS9100", lat=53.28, lon=-2.90)
+    note="Estimated to convert Lynas/JARE NdPr oxide supplied to Japan (~4,000 t oxide est.) plus Chinese metal imports. No Japanese maker publishes "
+         "a metal capacity (searched December 2026: Santoku, a Hitachi Metals/Proterial acquisition, Shin-Etsu, Showa Denko/Resonac).")
+fac("vn-metal-makers", "Vietnam rare earth metal makers (Japanese- and Chinese-invested; aggregate)", "metal", "VN", "Vietnam rare earth metal makers (aggregate)", 2000,
+    source="sdk_vn", year=2023, basis="estimated", pub=800, upub="t/yr didymium and Dy metal, Showa Denko Rare-Earth Vietnam (2008 plan, full rate targeted 2012)",
+    note="Vietnam converts Lynas and Chinese oxide to NdPr metal for Japanese magnet makers (Project Blue 2022); volume is an order-of-magnitude estimate. "
+         "The one published plant figure is Showa Denko Rare-Earth Vietnam's 800 t/yr (its current owner and output are not verified); "
+         "Chinese-invested makers (a Shenghe affiliate, Integral Materials Investment Vietnam, is reported) publish none. Was owned by "
+         "'Vietnam Rare Earth JSC' (VTRE, a separator; Shenghe 90% unverified), which made the aggregate Chinese-controlled; now an aggregate owner.")
+fac("gb-lcm-ellesmere-port", "Less Common Metals (Ellesmere Port)", "metal", "GB", "USA Rare Earth", 480,
+    source="lcm_cells", year=2023, basis="estimated", pub=330, upub="t/yr Nd/NdPr metal, 6 electrolysis cells x ~55 t (expansion from 2 cells 'as demand increases')",
+    note="Estimated: 330 t/yr NdPr metal (six cells; completion of the expansion from two cells, ~110 t/yr, is not verified) plus ~150 t/yr SmCo alloy "
+         "(co-reduction; not published). Was a 1,000 t placeholder. Acquired by USA Rare Earth (completed 18 Nov 2025, source lcm).",
+    cert="ISO9001;AS9100", lat=53.28, lon=-2.90)
+fac("fr-lcm-lacq", "LCM Europe metal and alloy plant (Lacq, France)", "metal", "FR", "USA Rare Earth", 3750, status="planned",
+    source="lcm_lacq", year=2026, basis="reported", pub=3750, upub="t/yr rare earth metals and alloys",
+    note="Announced 20 Jan 2026 by USA Rare Earth (LCM Europe SAS), beside Carester's Caremag oxide plant (start-up end 2026); timing and "
+         "metal/alloy split not published. Kept as one metal-stage row (Europe's first metal-making platform).", lat=43.41, lon=-0.62)
 fac("ca-src-metal", "Saskatchewan Research Council Rare Earth Processing Facility - metal", "metal", "CA", "Saskatchewan Research Council", 400,
     source="src", year=2025, basis="reported", pub=400, upub="t/yr NdPr metal (>99.5% purity)", lat=52.13, lon=-106.67)
 fac("us-mp-independence-metal", "MP Materials Independence (Fort Worth) metal line", "metal", "US", "MP Materials", 450,
@@ -507,13 +537,20 @@ fac("us-mp-independence-metal", "MP Materials Independence (Fort Worth) metal li
 # =============================================================================================
 # ALLOY  (t alloy/yr)
 # =============================================================================================
-fac("cn-nre-alloy", "Inner Mongolia NRE Magnetic Materials strip-cast alloy project", "alloy", "CN", "China Northern Rare Earth", 50000, status="construction",
-    source="nre_alloy", year=2025, basis="reported", pub=50000, upub="t/yr NdFeB fast-setting alloy")
-fac("cn-alloy-rest", "China NdFeB strip-cast alloy, independent producers (aggregate)", "alloy", "CN", "China metal, rest of industry (aggregate)", 60000,
+fac("cn-nre-alloy", "Northern Rare Earth Magnetic Material (NdFeB strip-cast alloy, Baotou and subsidiaries)", "alloy", "CN", "China Northern Rare Earth", 72000,
+    source="nremm_2024", year=2024, basis="estimated", pub=6000, upub="t/month magnetic material (alloy) output, August 2024 (record 4,000 t in April 2024)",
+    note="Estimated effective capacity: August-2024 output (>6,000 t) x 12; NREMM targets 150,000 t/yr of NdFeB alloy by end-2025 (not verified as built). "
+         "Was a 50,000 t/yr project under construction (Argus, nre_alloy): NREMM, formed December 2022 from four NRE subsidiaries, made 4,000-6,000 t a month in 2024. "
+         "Its modelled flow (45,000 t) is limited by the NdPr metal the model routes to it.")
+fac("cn-alloy-rest", "China NdFeB strip-cast alloy, independent producers (aggregate)", "alloy", "CN", "China metal, rest of industry (aggregate)", 30000,
     source="est", year=2024, basis="estimated", pub="", upub="not published",
-    note="Most Chinese magnet makers cast alloy in-house (modelled as metal->magnet); this node stands for merchant alloy, estimated at ~1/5 of magnet output.")
+    note="Most Chinese magnet makers cast alloy in-house (modelled as metal->magnet); this node stands for merchant alloy outside Northern Rare Earth "
+         "Magnetic Material (cn-nre-alloy). Estimated: merchant alloy ~1/5 of magnet output (~70,000 t) less NREMM's modelled 45,000 t, with spare; "
+         "was 60,000 t when it also stood for NREMM.")
 fac("jp-alloy-makers", "Japan NdFeB alloy makers (aggregate)", "alloy", "JP", "Japan magnet materials industry (aggregate)", 4500,
-    source="est", year=2025, basis="estimated", pub="", upub="not published", note="Sized to Japanese magnet capacity estimate.")
+    source="jp_alloy", year=2025, basis="estimated", pub="", upub="not published",
+    note="Sized to Japanese magnet capacity estimate. Makers: Santoku (Proterial group; took over Chuo Denki's magnet-alloy business with Sojitz in 2015) "
+         "and in-house casting at the magnet makers (TDK took over Showa Denko's magnet-alloy R&D in 2019); none publishes an alloy capacity.")
 fac("cn-shin-etsu-china", "Shin-Etsu rare-earth magnet alloy plant (Longyan, Fujian)", "alloy", "CN", "Shin-Etsu Chemical", 3000,
     source="shinetsu_longyan", year=2012, basis="reported", pub=3000, upub="t/yr rare-earth alloys for magnets (plant announced 2012, opening January 2013)",
     note="Was a magnet-stage row (3,000 t/yr 'China' in a vendor list of overseas capacity, end-2022): the only published Shin-Etsu plant in "
@@ -687,9 +724,11 @@ fac("us-arnold-smco", "US samarium-cobalt magnet makers for defense (Arnold, Ele
 # =============================================================================================
 # RECYCLERS  (t magnet/yr feed)
 # =============================================================================================
-fac("cn-ganzhou-scrap-recyclers", "Ganzhou/Jiangxi NdFeB scrap recyclers (aggregate)", "recycler", "CN", "China separation, rest of industry (aggregate)", 30000,
-    source="smm_june", year=2024, basis="estimated", pub="", upub="not published",
-    note="SMM reports scrap recyclers in Jiangxi as a major PrNd oxide source; estimated at ~10% of China magnet output (swarf and grinding sludge are ~25-30% of blanks).")
+fac("cn-ganzhou-scrap-recyclers", "Ganzhou/Jiangxi NdFeB scrap recyclers (aggregate)", "recycler", "CN", "China separation, rest of industry (aggregate)", 109000,
+    source="argus_recycled_2024", year=2024, basis="estimated", pub=34147, upub="t REO from NdFeB scrap, China, 2024 (26,504 t Pr-Nd oxide)",
+    note="Estimated effective capacity in t scrap feed: China's 34,147 t of REO from NdFeB scrap in 2024 (Argus, Ji'an Xintai) x 3.19 t scrap per t "
+         "recycled oxide (recipes.csv) = ~109,000 t. Was 30,000 t (~10% of magnet output). Its modelled output (13,300 t recycled oxide) is below the "
+         "reported 26,504 t of Pr-Nd oxide: the rest of China's scrap is not on the named makers' links.")
 fac("gb-hypromag-tyseley", "HyProMag Tyseley magnet recycling plant (Birmingham)", "recycler", "GB", "HyProMag", 200,
     source="hypromag_2026", year=2026, basis="estimated", pub="100 (single shift); >300 (multiple shifts)", upub="t/yr recycled sintered NdFeB magnets",
     note="Estimated: midpoint of the published single-shift (100 t/yr) and multi-shift (>300 t/yr) figures; officially opened 15 Jan 2026 after first HPMS powder in July 2025.")
@@ -738,9 +777,11 @@ fac("fr-caremag-lacq", "Caremag rare earth refinery (Lacq, France)", "separator"
 fac("fr-caremag-recycling", "Caremag magnet recycling line (Lacq)", "recycler", "FR", "Carester", 2000, status="construction",
     source="caremag", year=2026, basis="reported", pub=2000, upub="t/yr magnets recycled",
     note="EUR216M financing closed 31 Mar 2025 (caremag_2025); start-up planned end 2026 with the refinery.")
-fac("kr-ksm-metals", "KSM Metals Korean Metals Plant (Ochang)", "alloy", "KR", "Australian Strategic Materials", 1900,
-    source="ksm", year=2022, basis="reported", pub=1900, upub="t/yr NdFeB alloy at full production (of 5,200 t/yr metals and alloys; also 72 t Dy)",
-    note="Opened May 2022; converts oxide (from Vietnam) to NdPr metal and NdFeB alloy with its own metallisation process.")
+fac("kr-ksm-metals", "KSM Metals Korean Metals Plant (Ochang)", "alloy", "KR", "Australian Strategic Materials", 1800,
+    source="ksm_2025", year=2025, basis="reported", pub=1800, upub="t/yr NdFeB alloy (existing capacity, doubling to 3,600 t/yr in Phase 2, commissioning late 2026)",
+    note="ASM, October 2025: Phase 2 (funded) doubles NdFeB alloy capacity to 3,600 t/yr by late 2026; full plant 5,600 t/yr of metals and alloys. "
+         "Was 1,900 t/yr, the plan at opening (May 2022, 5,200 t/yr of metals and alloys). Converts oxide to NdPr metal and NdFeB alloy with its own "
+         "metallisation process; oxide from Vietnam (2023) and, since 2025, stock and an Australian supplier.")
 fac("de-heraeus-remloy", "Heraeus Remloy magnet recycling plant (Bitterfeld)", "recycler", "DE", "Heraeus", 600,
     source="heraeus", year=2024, basis="reported", pub=600, upub="t/yr (expandable to 1,200 t)",
     note="Recycled NdFeB powder for bonded and hot-formed magnets; started May 2024.")
@@ -915,6 +956,10 @@ link("cn-creg-separation-other", "cn-metal-rest", "NdPr oxide", 6975, source="sm
      note="Estimated: 43,500 t split by feed NdPr (32,980 t Sichuan/Shandong concentrate x 15.3% = 5,050 t of 31,470 t).")
 link("cn-separation-rest", "cn-metal-rest", "NdPr oxide", 15875, source="smm_june",
      note="Estimated: 43,500 t split by feed NdPr (recycled 8,000 t + imports and CREG remainder ~3,480 t of 31,470 t); includes ~8,000 t PrNd oxide from recycled feed.")
+link("cn-ganzhou-scrap-recyclers", "cn-metal-rest", "recycled oxide", 4800, source="argus_recycled_2024",
+     note="Estimated: separated Pr-Nd oxide from scrap sold to metal plants (China 26,504 t in 2024, Argus), beyond the 8,000 t counted in the separator rows.")
+link("cn-ganzhou-scrap-recyclers", "cn-creg-metal", "recycled oxide", 500, source="argus_recycled_2024",
+     note="Estimated: Ganzhou recyclers supply CREG's Ganzhou metal plants.")
 link("cn-ganzhou-scrap-recyclers", "cn-separation-rest", "recycled oxide", 8000, source="smm_june",
      note="Cracked scrap (mixed RE oxide) re-separated in Jiangxi; SMM counts scrap-based PrNd oxide in its national total. "
           "Understated: China separated 34,147 t REO from magnet scrap in 2024 (26,504 t PrNd oxide, cn_recycled_2024), which "
@@ -986,10 +1031,10 @@ link("my-lynas-malaysia-hre2", "jp-metal-makers", "Dy oxide", 0, status="candida
 link("us-lynas-seadrift", "us-evac-sumter", "NdPr oxide", 0, status="candidate", qm=Q_NEW, source="lynas_tx", note="Project unlikely to proceed.")
 
 # --- metal -> alloy / magnet (t metal)
-link("cn-nre-metal", "cn-alloy-rest", "NdPr metal", 6000)
+link("cn-nre-metal", "cn-nre-alloy", "NdPr metal", 11700, source="nremm_2024",
+     note="Estimated: NRE casts its own Baotou metal into NREMM alloy (was 6,000 t to cn-alloy-rest and 5,700 t to cn-magnet-rest).")
 link("cn-nre-metal", "cn-jl-mag", "NdPr metal", 5000, note="JL MAG Baotou base sources locally; estimated.")
 link("cn-nre-metal", "cn-ningbo-yunsheng", "NdPr metal", 3500)
-link("cn-nre-metal", "cn-magnet-rest", "NdPr metal", 5700)
 link("cn-nre-metal", "cn-xiamen-tungsten-baotou", "NdPr metal", 800, source="xtc_baotou",
      note="Estimated: Baotou metal for ~2,000 t of magnets in the ramp-up year (0.409 t NdPr metal per t magnet), taken from NRE's metal to the China rest.")
 link("cn-creg-metal", "cn-jl-mag", "NdPr metal", 4500, note="Ganzhou base.")
@@ -1000,7 +1045,8 @@ link("cn-creg-metal", "cn-zhong-ke-san-huan", "Dy metal", 150, source="zksh_2022
 link("cn-creg-metal", "cn-magnet-rest", "Dy metal", 600)
 link("cn-creg-metal", "cn-magnet-rest", "Tb metal", 120)
 link("cn-creg-metal", "cn-magnet-rest", "NdPr metal", 1000)
-link("cn-metal-rest", "cn-magnet-rest", "NdPr metal", 22000)
+link("cn-metal-rest", "cn-magnet-rest", "NdPr metal", 25800, source="argus_prnd_2024",
+     note="Estimated: was 22,000 t on SMM's June-2024 run-rate x12; raised with China's 2024 metal output (~88,000 t, Argus).")
 link("cn-metal-rest", "cn-zhenghai-magnetic", "NdPr metal", 4000)
 link("cn-metal-rest", "cn-zhong-ke-san-huan", "NdPr metal", 3000)
 link("cn-metal-rest", "cn-ningbo-yunsheng", "NdPr metal", 2500)
@@ -1013,6 +1059,7 @@ link("cn-metal-rest", "cn-tdk-rising", "NdPr metal", 400)
 link("cn-metal-rest", "cn-shin-etsu-china", "NdPr metal", 900)
 link("cn-metal-rest", "cn-proterial-china", "NdPr metal", 600)
 link("cn-metal-rest", "cn-alloy-rest", "NdPr metal", 8000)
+link("cn-metal-rest", "cn-nre-alloy", "NdPr metal", 2400, source="nremm_2024", note="Estimated: Baotou private metal plants top up NREMM's alloy feed.")
 link("cn-metal-rest", "jp-alloy-makers", "NdPr metal", 800, note="Chinese metal exports to Japan; estimated.")
 link("cn-metal-rest", "vn-sgi-vina", "NdPr metal", 1000, note="Chinese metal to Vietnam; estimated.")
 link("cn-metal-rest", "vn-baotou-inst", "NdPr metal", 300)
@@ -1034,6 +1081,9 @@ link("gb-lcm-ellesmere-port", "us-usar-stillwater", "NdPr metal", 0, status="in_
 link("gb-lcm-alloy", "us-usar-stillwater", "NdFeB alloy", 0, status="in_qualification", qm=Q_NEW, source="lcm",
      note="USAR (completion of the LCM acquisition, 18 Nov 2025): LCM will supply NdFeB strip-cast alloy to Stillwater; no volume until the magnet plant produces.")
 link("gb-lcm-ellesmere-port", "us-arnold-smco", "SmCo alloy", 50, note="LCM supplies SmCo alloy; estimated.")
+link("fr-caremag-lacq", "fr-lcm-lacq", "NdPr oxide", 0, status="candidate", qm=Q_NEW, source="lcm_lacq", note="Co-located plants at Lacq; both under construction or planned.")
+link("fr-caremag-lacq", "fr-lcm-lacq", "Dy oxide", 0, status="candidate", qm=Q_NEW, source="lcm_lacq")
+link("fr-lcm-lacq", "de-vac-hanau", "NdPr metal", 0, status="candidate", qm=Q_NEW, source="lcm_lacq", note="Illustrative European route (LCM already supplies VAC from the UK).")
 link("ca-src-metal", "us-noveon-san-marcos", "NdPr metal", 50, source="src", note="Estimated; SRC metal marketed to North American magnet makers.")
 link("ca-src-metal", "us-evac-sumter", "NdPr metal", 50, source="src", note="Estimated.")
 link("ca-src-metal", "us-mp-independence", "NdPr metal", 0, status="candidate", qm=Q_NEW, source="src")
@@ -1041,7 +1091,9 @@ link("us-mp-independence-metal", "us-mp-independence-alloy", "NdPr metal", 450, 
 link("us-mp-independence-metal", "us-evac-sumter", "NdPr metal", 0, status="in_qualification", qm=Q_NEW, source="mp_q4", note="Illustrative domestic route.")
 
 # --- alloy -> magnet (t alloy)
-link("cn-alloy-rest", "cn-magnet-rest", "NdFeB alloy", 50000)
+link("cn-alloy-rest", "cn-magnet-rest", "NdFeB alloy", 25000, note="Estimated: merchant alloy outside NREMM (was 50,000 t, which included NREMM's).")
+link("cn-nre-alloy", "cn-magnet-rest", "NdFeB alloy", 45000, source="nremm_2024",
+     note="Estimated: NREMM made 4,000-6,000 t a month in 2024 (~48,000-72,000 t/yr); modelled at the 14,100 t of NdPr metal routed to it / 0.313.")
 link("cn-alloy-rest", "cn-northern-zhaobao", "NdFeB alloy", 0, status="in_qualification", qm=Q_AUTO, source="huamei")
 link("cn-nre-alloy", "cn-northern-zhaobao", "NdFeB alloy", 0, status="in_qualification", qm=Q_AUTO, source="nre_alloy")
 link("jp-alloy-makers", "jp-shin-etsu-takefu", "NdFeB alloy", 1800)
@@ -1226,8 +1278,13 @@ link("kr-hyundai-mobis", "kr-hyundai-kia", "motor", 1000)
 
 # --- recycling loops (into and out of recyclers)
 link("cn-industrial-rest", "cn-ganzhou-scrap-recyclers", "magnet scrap", 2000, note="End-of-life scrap; most feed is manufacturing swarf (below).")
-link("cn-magnet-rest", "cn-ganzhou-scrap-recyclers", "magnet scrap", 20000, note="Manufacturing swarf/sludge (~25-30% of blanks) returned for recycling; estimated.")
+link("cn-magnet-rest", "cn-ganzhou-scrap-recyclers", "magnet scrap", 22000, note="Manufacturing swarf/sludge (~25-30% of blanks) returned for recycling; estimated (was 20,000 t; raised with the recycled oxide of the metal audit).")
 link("cn-jl-mag", "cn-ganzhou-scrap-recyclers", "magnet scrap", 6000, source="jlmag", note="JL MAG: blanks 29,300 t vs finished ~20,900 t; ~30% recycled inputs.")
+for _maker, _scrap in [("cn-ningbo-yunsheng", 3900), ("cn-zhenghai-magnetic", 3650), ("cn-zhong-ke-san-huan", 4630), ("cn-proterial-china", 530)]:
+    link(_maker, "cn-ganzhou-scrap-recyclers", "magnet scrap", _scrap, source="argus_recycled_2024",
+         note="Estimated machining scrap: finished magnets shipped x (1/0.71 - 1) = 0.41 t scrap per t (blanks basis, Estimation method 4); "
+              "Chinese scrap is ~25-30% of magnet output (Argus). Added in the metal audit: the Nd+Pr it carries was unshipped slack. "
+              "Ningbo Yunsheng's is cut to 3,900 t (0.41 x 12,500 t = 5,100 t) to keep its magnets plus scrap within 110% of its capacity.")
 link("us-apple", "us-mp-recycling", "magnet scrap", 0, status="candidate", qm=Q_NEW, source="mp_apple_2025", note="Apple-MP recycled-magnet programme; no volume until the recycling line runs.")
 link("us-mp-recycling", "us-mountain-pass-separation", "recycled oxide", 0, status="candidate", qm=Q_NEW, source="mp_apple_2025", note="Recycled feed to re-enter separation at Mountain Pass once the line is built.")
 link("us-noveon-recycling", "us-noveon-san-marcos", "NdFeB alloy", 400, source="noveon", note="Magnet-to-magnet feed: recycled NdFeB powder (recorded as NdFeB alloy); estimated.")
@@ -1257,6 +1314,7 @@ link("tz-ngualla", "cn-separation-rest", "RE concentrate", 0, status="candidate"
 link("ca-nechalacho", "ca-src-separation", "RE concentrate", 0, status="candidate", qm=Q_NEW, source="ngualla", note="Illustrative Canadian route.")
 link("vn-vtre-separation", "kr-ksm-metals", "NdPr oxide", 40, source="ksm", note="KSM sources oxide from a third party in Vietnam; volume estimated.")
 link("kr-ksm-metals", "us-noveon-san-marcos", "NdFeB alloy", 50, source="ksm", note="First NdFeB alloy sales contract with Noveon (2024); volume estimated.")
+link("kr-ksm-metals", "us-usar-stillwater", "NdFeB alloy", 0, status="candidate", qm=Q_NEW, source="ksm_usar", note="Five-year supply agreement (2023) for Stillwater; no volume until the magnet plant produces.")
 link("kr-ksm-metals", "kr-js-link-yesan", "NdFeB alloy", 0, status="candidate", qm=Q_AUTO, source="ksm", note="KSM sells NdPr metal to Korean magnet makers (NS World); illustrative Korean route.")
 link("au-asm-dubbo", "kr-ksm-metals", "RE concentrate", 0, status="candidate", qm=Q_NEW, source="ksm", note="ASM's mine-to-metals plan; Dubbo not built.")
 link("fr-caremag-lacq", "jp-metal-makers", "Dy oxide", 0, status="candidate", qm=Q_NEW, source="caremag", note="Long-term HRE oxide supply agreement with JOGMEC/Iwatani's JV (Japan France Rare Earths Company).")
@@ -1326,7 +1384,8 @@ root("Chinese private mining operators", "CN", source="kachin")
 own("Lao ionic-clay operators (Chinese-owned)", "Chijin Xiawu", 0.9, "CN", source="laos_chijin",
     note="Chijin Xiawu acquired 90% of a Lao rare earth miner (2023); Xiamen Tungsten also active (rawmaterials.net).")
 root("Chijin Xiawu", "CN", source="laos_chijin")
-own("Vietnam Rare Earth JSC", "Shenghe Resources", 0.9, "CN", source="vtre", note="Project Blue reports a 90% Shenghe stake; unverified.")
+own("Vietnam Rare Earth JSC", "Shenghe Resources", 0.9, "CN", source="vtre", note="Project Blue reports a 90% Shenghe stake; unverified: a 2023 newsletter (vtre_ownership) calls VTRE's ownership ambiguous and traces Shenghe's Vietnamese holding to Integral Materials Investment Vietnam JSC.")
+root("Vietnam rare earth metal makers (aggregate)", "VN", source="sdk_vn", note="Aggregate owner: Japanese-invested (e.g. Showa Denko Rare-Earth Vietnam, 90% SDK at founding) and Chinese-invested metal makers; no single controller.")
 own("MP Materials", "Shenghe Resources", 0.031, "CN", source="mp_owners_2025", year=2025,
     note="Shenghe cut its stake to 3.1% (Schedule 13G/A, December 2025; was ~8% since 2020); minority, MP control stays in the US.")
 own("MP Materials", "US Department of Defense", 0.15, "US", source="mp_dod", year=2025,
@@ -1384,7 +1443,12 @@ root("Noveon Magnetics", "US")
 root("Vulcan Elements", "US")
 root("JS Link", "KR")
 root("Shin-Etsu Chemical", "JP")
-root("Proterial", "JP", note="Owned by a Bain Capital-led consortium since 2023 (ex-Hitachi Metals).")
+own("Proterial", "Bain Capital-led consortium (K.K. BCJ-52)", 1.0, "US", source="proterial_bain", year=2023,
+    note="Hitachi Metals was taken private by the consortium's vehicle K.K. BCJ-52 (tender offer closed October 2022; Hitachi sold its 53.4% and kept no stake), "
+         "delisted and renamed Proterial in January 2023.")
+root("Bain Capital-led consortium (K.K. BCJ-52)", "US", source="proterial_bain",
+     note="Bain Capital (US private equity) leads; Japan Industrial Partners and Japan Industrial Solutions (JP) are co-investors. The split among them "
+          "is not published, so the consortium is one owner with Bain's country (US); Bain said in 2024 it expects to re-list Proterial.")
 root("Daido Steel", "JP")
 root("Star Group Industrial", "KR")
 root("US defense magnet makers (aggregate)", "US", source="est")
@@ -1509,7 +1573,10 @@ INPUTS = [
     ("china_ionic_quota_2024", 19150, "t REO", 2024, "creg_quota", "Medium-heavy (ionic) mining quota, all CREG."),
     ("china_separation_quota_2024", 254000, "t REO", 2024, "sep_quota", "Smelting/separation quota (secondary source)."),
     ("china_prnd_oxide_june_2024", 7325, "t/month", 2024, "smm_june", "x12 = ~88,000 t/yr used for Chinese NdPr oxide flows."),
-    ("china_prnd_alloy_june_2024", 5994, "t/month", 2024, "smm_june", "x12 = ~72,000 t/yr used for Chinese metal capacity."),
+    ("china_prnd_alloy_june_2024", 5994, "t/month", 2024, "smm_june", "x12 = ~72,000 t/yr; was used for Chinese metal capacity, superseded by china_prnd_metal_2024."),
+    ("china_prnd_metal_2024", 88000, "t", 2024, "argus_prnd_2024", "Chinese metal capacity (effective); consumption ~80,000 t (the metal links carry ~79,850 t); oxide output ~106,000 t."),
+    ("china_recycled_prnd_oxide_2024", 26504, "t", 2024, "argus_recycled_2024", "Of 34,147 t REO from NdFeB scrap; 13,300 t modelled as recycled oxide."),
+    ("nremm_alloy_output_aug_2024", 6000, "t/month", 2024, "nremm_2024", "x12 = cn-nre-alloy effective capacity (record 4,000 t in April 2024)."),
     ("china_dy_oxide_june_2024", 214, "t/month", 2024, "smm_june", "x12 = ~2,570 t/yr Dy oxide flows."),
     ("china_tb_oxide_june_2024", 40.8, "t/month", 2024, "smm_june", "x12 = ~490 t/yr Tb oxide flows."),
     ("china_ndfeb_output_2024", 300000, "t", 2024, "argus_ndfeb", "Acrei via Argus; SMM expected ~260,000 t (smm_magnets)."),

@@ -24,13 +24,10 @@ CONVERSION_STAGES = ("metal", "alloy", "magnet")
 #: Rounding only: out may exceed in by 0.5% plus 1 t/yr.
 TOLERANCE = (0.005, 1.0)
 #: facility -> (largest out/in ratio allowed, why). Each is a known gap in the data card.
-KNOWN_EXCESS = {
-    "cn-magnet-rest": (1.09, "the China rest carries 2024 magnet output (~140,000 t) while China's "
-                             "modelled NdPr metal (SMM June-2024 run-rate x12) understates the year; "
-                             "named Chinese makers hold the slack, the stage balances (see below)"),
-    "cn-alloy-rest": (1.12, "merchant alloy sized at ~1/5 of magnet output, its NdPr metal at what "
-                            "China's modelled metal leaves"),
-    "cn-creg-metal": (1.05, "CREG's NdPr metal output share is estimated apart from its oxide intake"),
+KNOWN_EXCESS: dict[str, tuple[float, str]] = {
+    # None since the metal audit: China's NdPr metal rests on its 2024 output (~88,000 t, Argus)
+    # instead of SMM's June-2024 run-rate x12, which left cn-magnet-rest, cn-alloy-rest and
+    # cn-creg-metal shipping more Nd+Pr than they received.
 }
 #: China's magnet stage: Nd+Pr out / Nd+Pr in. Above 1 would make Nd+Pr from nothing; below the
 #: floor the magnet flows would fall far short of the metal and alloy bought for them (sintering
