@@ -868,10 +868,14 @@ def test_change_scenario_says_when_the_new_source_cannot_reroute_for_lack_of_a_s
         "description"]
 
 
-def test_readme_change_example_reroutes_on_the_bundled_data(tmp_path, capsys):
+def test_readme_change_example_runs_on_the_bundled_data(tmp_path, capsys):
     """The README's example: JL MAG -> Ningbo Yunsheng (SH stated, already qualified) for Bosch.
-    The scenario `change` writes runs, opens the link at the reported 0 months and moves the
-    300 t/yr (25 t a month, 36 months) to Yunsheng; no sink loses supply."""
+    `change` reports 0 months and the scenario it writes opens the link at month 0. Yunsheng
+    has no spare capacity (it ships its whole capacity, magnets and their scrap), so no volume
+    moves to it; BMW dips to 95% of its supply, as the README says."""
+    from graphmodel import load_network
+    from graphmodel.chokepoints import spare_capacity
+
     from .test_compliance import tiern
 
     out = tmp_path / "change.yaml"
@@ -881,12 +885,12 @@ def test_readme_change_example_reroutes_on_the_bundled_data(tmp_path, capsys):
     assert max(r["months_until_usable"] for r in rows) == 0
     opened = yaml.safe_load(out.read_text())["responses"]["new_capacity"]
     assert [(o["link"]["supplier"], o["month"]) for o in opened] == [("cn-ningbo-yunsheng", 0)]
+    assert spare_capacity(load_network())["cn-ningbo-yunsheng"] == 0
     links = json.loads(tiern(capsys, "scenario", str(out), "--by", "links", "-f", "json").stdout)
-    moved = [r for r in links if r["supplier"] == "cn-ningbo-yunsheng"
-             and r["customer"] == "de-bosch-emotors"]
-    assert moved and moved[0]["rerouted_volume"] == pytest.approx(300 * 36 / 12)
-    sinks = json.loads(tiern(capsys, "scenario", str(out), "-f", "json").stdout)
-    assert max(r["lost_volume"] for r in sinks) == pytest.approx(0)
+    assert not [r for r in links if r["supplier"] == "cn-ningbo-yunsheng"]
+    sinks = {r["id"]: r for r in json.loads(tiern(capsys, "scenario", str(out), "-f", "json").stdout)}
+    assert round(sinks["de-bmw"]["min_supply"], 2) == 0.95
+    assert round(sinks["de-bmw"]["lost_share"], 2) == 0.01
 
 
 def test_bundled_change_scenario_keeps_the_requalification_months(tmp_path, capsys):
