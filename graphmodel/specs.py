@@ -210,27 +210,31 @@ class SpecTables:
             self.capabilities.setdefault(key, []).append(row)
         self.link_specs: dict[tuple[str, str], tuple[list, list]] = {}
         links = net.links
-        stated = [c for c in ("required_grade", "required_purity") if c in links]
-        if stated:
-            for customer, material, *texts in links[["customer", "material", *stated]].itertuples(
-                    index=False):
-                grade = texts[stated.index("required_grade")] if "required_grade" in stated else None
-                purity = texts[stated.index("required_purity")] if "required_purity" in stated \
-                    else None
+        self.has_link_specs = any(c in links for c in ("required_grade", "required_purity"))
+        if self.has_link_specs:
+            none = pd.Series(None, index=links.index, dtype=object)
+            for customer, material, grade, purity in zip(
+                    links["customer"], links["material"], links.get("required_grade", none),
+                    links.get("required_purity", none)):
                 grades, purities = self.link_specs.setdefault(
                     (customer, _material_key(material)), ([], []))
                 if not pd.isna(grade):
                     grades.append(grade)
                 if not pd.isna(purity):
                     purities.append(purity)
-        self.has_link_specs = bool(stated)
+
+
+def _per_network(net, key: str, build):
+    """``build()`` cached on the network under ``key`` (:meth:`~graphmodel.network.Network.
+    derived`, cleared when a table is replaced); computed afresh for a network-like object
+    without that cache."""
+    derived = getattr(net, "derived", None)
+    return derived(key, build) if derived else build()
 
 
 def _spec_tables(net) -> SpecTables:
-    """The network's :class:`SpecTables`, built once per network (a fresh one for a
-    network-like object without :meth:`~graphmodel.network.Network.derived`)."""
-    derived = getattr(net, "derived", None)
-    return derived("spec_tables", lambda: SpecTables(net)) if derived else SpecTables(net)
+    """The network's :class:`SpecTables`, built once per network."""
+    return _per_network(net, "spec_tables", lambda: SpecTables(net))
 
 
 def customer_spec(net, customer: str, material: str, sector=None, *,
@@ -415,8 +419,7 @@ def network_link_fits(net) -> pd.DataFrame:
     """:func:`link_fits` of every link of ``net``, computed once per network (until a table
     is replaced): rerouting and the chokepoints' alternatives read it, so a Monte Carlo or
     a sequence of scenarios pays for it once."""
-    derived = getattr(net, "derived", None)
-    return derived("link_verdicts", lambda: link_fits(net)) if derived else link_fits(net)
+    return _per_network(net, "link_verdicts", lambda: link_fits(net))
 
 
 def facility_sector(net, facility: str, sectors: pd.Series | None = None):
