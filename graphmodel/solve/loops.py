@@ -160,15 +160,8 @@ def schur_diagonal(block: sp.csr_matrix, feedback: np.ndarray, chunk: int | None
 def lu_diagonal(block: sp.csr_matrix, chunk: int = 512) -> np.ndarray:
     """Diagonal of ``(I - block)^-1`` by a sparse LU solved for ``chunk`` unit columns at a
     time (for blocks without a small feedback vertex set)."""
-    size = block.shape[0]
-    factor = splu(sp.csc_matrix(sp.identity(size) - block))
-    diagonal = np.empty(size)
-    for start in range(0, size, chunk):
-        columns = np.arange(start, min(start + chunk, size))
-        unit = np.zeros((size, columns.size))
-        unit[columns, np.arange(columns.size)] = 1.0
-        diagonal[columns] = factor.solve(unit)[columns, np.arange(columns.size)]
-    return diagonal
+    factor = splu(sp.csc_matrix(sp.identity(block.shape[0]) - block))
+    return _diagonal_by_columns(block.shape[0], factor.solve, chunk)
 
 
 def sweep_diagonal(block: sp.csr_matrix, chunk: int | None = None) -> np.ndarray:
@@ -177,13 +170,15 @@ def sweep_diagonal(block: sp.csr_matrix, chunk: int | None = None) -> np.ndarray
     to ``tol * max(1, max |x|)``, exact sparse LU for columns still moving after
     :data:`~graphmodel.solve.plan.DIRECT_AFTER` sweeps). Costs sweeps x links per row: the
     route of last resort, for large blocks without a small feedback set."""
-    chunk = chunk or CHUNK
-    size = block.shape[0]
-    plan = Plan.of(block)
+    return _diagonal_by_columns(block.shape[0], Plan.of(block).solve, chunk or CHUNK)
+
+
+def _diagonal_by_columns(size: int, solve, chunk: int) -> np.ndarray:
+    """Diagonal of ``M`` from ``solve(E) = M E`` on ``chunk`` unit columns at a time."""
     diagonal = np.empty(size)
     for start in range(0, size, chunk):
         columns = np.arange(start, min(start + chunk, size))
         unit = np.zeros((size, columns.size))
         unit[columns, np.arange(columns.size)] = 1.0
-        diagonal[columns] = plan.solve(unit)[columns, np.arange(columns.size)]
+        diagonal[columns] = solve(unit)[columns, np.arange(columns.size)]
     return diagonal
