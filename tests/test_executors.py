@@ -9,6 +9,17 @@ from graphmodel.generate import generate_network
 from graphmodel.scenarios import outage
 from graphmodel.solve import build_schedule
 
+#: A random outage of China's separators, with inventories and rerouting (the full engine).
+FULL_SCENARIO = {
+    "name": "CN separation outage, full engine",
+    "horizon_months": 6,
+    "shocks": [{"select": {"country": "CN", "stage": "separator"},
+                "capacity_loss": {"dist": "uniform", "low": 0.6, "high": 1.0},
+                "duration_months": {"dist": "lognormal", "median": 3, "sigma": 0.5},
+                "probability": 0.6}],
+    "responses": {"inventory": True, "reroute": True},
+}
+
 # a Dask cluster that fails to start can wait forever: fail the test instead of the run
 pytestmark = pytest.mark.timeout(300)
 
@@ -63,7 +74,7 @@ def test_progress_reports_every_run(net):
 def test_dask_local_cluster_gives_identical_results(net):
     local = run_outage_study(net, 30, seed=3, shard_size=30, model=MODEL)
     with DaskExecutor(n_workers=2, processes=False, threads_per_worker=1,
-                      dashboard_address=None) as executor:
+                      dashboard_address=":0") as executor:
         distributed = run_outage_study(net, 30, seed=3, shard_size=4, model=MODEL,
                                        executor=executor)
     assert_same(local, distributed)
@@ -75,19 +86,12 @@ def test_scenario_monte_carlo_is_identical_on_dask_shards(golden):
     from graphmodel.scenarios.model import parse_scenario
     from graphmodel.scenarios.montecarlo import run_monte_carlo
 
-    scenario = parse_scenario({
-        "name": "CN separation outage",
-        "horizon_months": 6,
-        "shocks": [{"select": {"country": "CN", "stage": "separator"},
-                    "capacity_loss": {"dist": "uniform", "low": 0.6, "high": 1.0},
-                    "duration_months": {"dist": "lognormal", "median": 3, "sigma": 0.5},
-                    "probability": 0.6}],
-        "responses": {"inventory": False, "reroute": True},
-    })
+    scenario = parse_scenario({**FULL_SCENARIO, "name": "CN separation outage",
+                               "responses": {"inventory": False, "reroute": True}})
     whole = run_monte_carlo(golden, scenario, runs=12, seed=4, batch_size=12)
     assert (whole.runs["shortfall"] > 0).any()
     with DaskExecutor(n_workers=2, processes=False, threads_per_worker=1,
-                      dashboard_address=None) as executor:
+                      dashboard_address=":0") as executor:
         sharded = run_monte_carlo(golden, scenario, runs=12, seed=4, batch_size=5,
                                   executor=executor)
     local = run_monte_carlo(golden, scenario, runs=12, seed=4, batch_size=1,
@@ -136,16 +140,6 @@ def test_a_facility_hit_twice_keeps_the_product(net):
 
 # --- Monte Carlo of the full engine on a Dask cluster (tiern scenario --scheduler) ---------
 
-FULL_SCENARIO = {
-    "name": "CN separation outage, full engine",
-    "horizon_months": 6,
-    "shocks": [{"select": {"country": "CN", "stage": "separator"},
-                "capacity_loss": {"dist": "uniform", "low": 0.6, "high": 1.0},
-                "duration_months": {"dist": "lognormal", "median": 3, "sigma": 0.5},
-                "probability": 0.6}],
-    "responses": {"inventory": True, "reroute": True},
-}
-
 
 def _free_port() -> int:
     """A local port nothing listens on (bound, read, released)."""
@@ -175,7 +169,7 @@ def test_full_engine_monte_carlo_on_a_local_cluster_is_identical_per_run(recipe_
     whole = run_monte_carlo(recipe_net, scenario, runs=10, seed=9, batch_size=10)
     assert (whole.runs["shortfall"] > 1e-9).any()
     with LocalCluster(n_workers=2, threads_per_worker=1, processes=False, protocol="tcp://",
-                      dashboard_address=None) as cluster:
+                      dashboard_address=":0") as cluster:
         seen = []
         sharded = run_monte_carlo(recipe_net, scenario, runs=10, seed=9, batch_size=3,
                                   scheduler=cluster.scheduler_address,
@@ -258,7 +252,7 @@ def test_cli_scheduler_gives_the_same_table(tmp_path):
                   "--format", "json")
     assert here.returncode == 0, here.stderr
     with LocalCluster(n_workers=2, threads_per_worker=1, processes=False, protocol="tcp://",
-                      dashboard_address=None) as cluster:
+                      dashboard_address=":0") as cluster:
         there = _tiern("scenario", scenario, "--runs", 6, "--seed", 3, "--batch-size", 2,
                        "--format", "json", "--scheduler", cluster.scheduler_address)
     assert there.returncode == 0, there.stderr
