@@ -166,8 +166,10 @@ def scheduler_executor(scheduler: str, *, connect_timeout: Optional[float] = Non
             raise ExecutorError(f"scheduler '{text}': expected local or local:N with N a "
                                 "number of workers of at least 1")
         workers = int(count) if count else None
+        # the dashboard on a free port: dask.distributed reads dashboard_address=None as its
+        # default :8787, which a second cluster on the machine then fails to bind
         return DaskExecutor(n_workers=workers, threads_per_worker=1, processes=True,
-                            dashboard_address=None)
+                            dashboard_address=":0")
     if not _SCHEDULER_ADDRESS.fullmatch(text):
         # refused before any Client starts: a Client given a malformed address can hang in
         # its loop start-up instead of raising

@@ -741,7 +741,7 @@ def test_scenario_monte_carlo_on_a_dask_cluster_matches_and_names_an_unreachable
     at.button(key="mc_go").click().run()
     here = at.dataframe[-1].value
     with LocalCluster(n_workers=2, threads_per_worker=1, processes=False, protocol="tcp://",
-                      dashboard_address=None) as cluster:
+                      dashboard_address=":0") as cluster:
         at.text_input(key="mc_scheduler").set_value(cluster.scheduler_address).run()
         at.button(key="mc_go").click().run()
         ran_there = "apply" in cluster.scheduler.task_prefixes   # the shards ran there
