@@ -17,7 +17,7 @@ $(STAMP): pyproject.toml
 install: $(STAMP)  ## create .venv and install tiern with its test dependencies
 
 app: install  ## launch the Streamlit app on the bundled dataset
-	$(BIN)/streamlit run app.py --server.headless true --server.port $(PORT) \
+	$(BIN)/python -m app_support.serve --server.headless true --server.port $(PORT) \
 	    --browser.gatherUsageStats false
 
 sysdeps:  ## system packages for browser tests and reports (Chromium, poppler, pango, fonts)

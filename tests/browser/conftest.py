@@ -1,6 +1,7 @@
 """A real Streamlit server and a headless Chromium page for the browser tests.
 
-The server runs ``streamlit run app.py`` on 127.0.0.1 and a free port for the whole
+The server runs ``python -m app_support.serve`` (what ``make app`` runs: ``streamlit run
+app.py`` after computing every page's default view) on 127.0.0.1 and a free port for the whole
 session; Chromium is Debian's (``/usr/bin/chromium``, installed by ``scripts/install-sysdeps``),
 driven through PyPI ``playwright`` (never ``playwright install``: it downloads).
 """
@@ -31,7 +32,7 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-def _wait_healthy(url: str, process: subprocess.Popen, log: Path, timeout: float = 90) -> None:
+def _wait_healthy(url: str, process: subprocess.Popen, log: Path, timeout: float = 180) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
@@ -51,7 +52,7 @@ def app_url(tmp_path_factory):
     """Base URL of a headless ``streamlit run app.py`` serving the bundled dataset."""
     port = _free_port()
     log = tmp_path_factory.mktemp("streamlit") / "streamlit.log"
-    command = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
+    command = [sys.executable, "-m", "app_support.serve", "--server.headless", "true",
                "--server.address", "127.0.0.1", "--server.port", str(port),
                "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"]
     with log.open("w") as out:
