@@ -32,6 +32,8 @@ Safety
     * A missing, unreadable, truncated or altered entry (checksum, key, table set or dtype
       mismatch) is ignored and the network is read in full: never an error, never wrong data.
     * A network that fails validation is never cached (the error is raised as before).
+    * The cache directory is made private to the user (mode 0700): the checksums detect a
+      damaged entry, not one forged by someone who can write there and read the inputs.
     * The cache is bounded: at most :data:`MAX_ENTRIES` entries and :data:`MAX_BYTES` bytes,
       least recently used evicted first (a hit touches its entry).
 
@@ -105,10 +107,17 @@ def load_network_cached(path: str | Path | None = None) -> Network:
         net = Network.from_tables(frames, path)
         net.__dict__["hash"] = meta["hash"]   # the stored content hash (checked on write)
         return net
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")   # record every warning; the replay applies the filters
-        tables = read_tables(path, contents=contents)
-    recorded = [_warning_record(w) for w in caught]
+    recorded: list[dict] = []
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")   # record every warning; the replay filters them
+            try:
+                tables = read_tables(path, contents=contents)
+            finally:
+                recorded = [_warning_record(w) for w in caught]
+    except BaseException:
+        _replay(recorded)   # a failed load shows its warnings too, then its error
+        raise
     net = Network.from_tables(tables, path)
     if contents is not None or _same_inputs(path, key):
         _write_entry(root, key, net, recorded)
@@ -254,7 +263,8 @@ def _write_entry(root: Path, key: str, net: Network, recorded: list[dict]) -> No
     tables = {kind: net._tables[kind] for kind in KINDS}
     temporary = root / f".tmp-{key[:16]}-{os.getpid()}-{secrets.token_hex(4)}"
     try:
-        temporary.mkdir(parents=True)
+        root.mkdir(mode=0o700, parents=True, exist_ok=True)   # the user's data: theirs alone
+        temporary.mkdir()
         meta = {"format": FORMAT, "key": key, "tiern": __version__, "hash": net.hash,
                 "warnings": recorded, "tables": {}}
         for kind, frame in tables.items():
@@ -324,8 +334,12 @@ def _evict(root: Path, keep: str) -> None:
 # --- warnings -----------------------------------------------------------------------------------
 
 def _warning_record(caught: warnings.WarningMessage) -> dict:
+    """A warning as JSON: its class's name, text, and where it was issued (file, line and the
+    module's name, which filters such as ``ignore::FutureWarning:pandas`` match)."""
+    module = next((name for name, loaded in list(sys.modules.items())
+                   if getattr(loaded, "__file__", None) == caught.filename), None)
     return {"category": caught.category.__name__, "message": str(caught.message),
-            "filename": caught.filename, "lineno": caught.lineno}
+            "filename": caught.filename, "lineno": caught.lineno, "module": module}
 
 
 def _replay(recorded: list[dict]) -> None:
@@ -333,9 +347,10 @@ def _replay(recorded: list[dict]) -> None:
     shows exactly what a fresh one shows, and ``-W error`` still raises)."""
     registry: dict = {}   # one load's registry: each load shows its warnings, as a fresh one does
     for record in recorded:
+        module = record.get("module")
         warnings.warn_explicit(str(record["message"]), _category(str(record["category"])),
                                str(record["filename"]), int(record["lineno"]),
-                               registry=registry)
+                               module=str(module) if module else None, registry=registry)
 
 
 def _category(name: str) -> type[Warning]:

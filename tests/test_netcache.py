@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -280,6 +281,24 @@ def test_validation_warnings_are_shown_on_a_cached_load(golden_dir, cache, monke
         warnings.simplefilter("error")
         with pytest.raises(UserWarning):         # the filters in force still apply
             netcache.load_network_cached(golden_dir)
+    with warnings.catch_warnings(record=True) as quiet:
+        warnings.simplefilter("always")
+        warnings.filterwarnings("ignore", module=re.escape(__name__))   # ... by module too
+        netcache.load_network_cached(golden_dir)
+    assert quiet == []
+
+
+def test_a_failed_load_shows_its_warnings_then_its_error(golden_dir, cache, monkeypatch):
+    real = netcache.read_tables
+
+    def warning_loader(path, contents=None):
+        warnings.warn("an estimate", UserWarning, stacklevel=1)
+        return real(path, contents=contents)
+
+    monkeypatch.setattr(netcache, "read_tables", warning_loader)
+    (golden_dir / "links.csv").write_text("supplier,customer\n")
+    with pytest.warns(UserWarning, match="an estimate"), pytest.raises(ValidationError):
+        netcache.load_network_cached(golden_dir)
 
 
 # --- the command line ---------------------------------------------------------------------------
