@@ -99,14 +99,26 @@ def load_network_cached(path: str | Path | None = None) -> Network:
     key, contents = inputs
     root = cache_dir()
     cached = _read_entry(root / key, key)
-    if cached is None and (root / key).exists():
-        shutil.rmtree(root / key, ignore_errors=True)   # broken: replaced by the full load below
     if cached is not None:
         frames, meta = cached
         _replay(meta["warnings"])
         net = Network.from_tables(frames, path)
-        net.__dict__["hash"] = meta["hash"]   # the stored content hash (checked on write)
+        # cached_property keeps its value in the instance dict: the hash stored with (and
+        # computed from) these very tables, which `tiern validate` prints
+        net.__dict__["hash"] = meta["hash"]
         return net
+    if (root / key).exists():
+        shutil.rmtree(root / key, ignore_errors=True)   # broken: replaced below
+    net, recorded = _load_recording_warnings(path, contents)
+    if contents is not None or _same_inputs(path, key):
+        _write_entry(root, key, net, recorded)
+    _replay(recorded)
+    return net
+
+
+def _load_recording_warnings(path: Path, contents: dict | None) -> tuple[Network, list[dict]]:
+    """A full load, and the warnings it raised as JSON records (not yet shown: the caller
+    replays them, so that a fresh and a cached load show them the same way)."""
     recorded: list[dict] = []
     try:
         with warnings.catch_warnings(record=True) as caught:
@@ -118,11 +130,7 @@ def load_network_cached(path: str | Path | None = None) -> Network:
     except BaseException:
         _replay(recorded)   # a failed load shows its warnings too, then its error
         raise
-    net = Network.from_tables(tables, path)
-    if contents is not None or _same_inputs(path, key):
-        _write_entry(root, key, net, recorded)
-    _replay(recorded)
-    return net
+    return Network.from_tables(tables, path), recorded
 
 
 # --- the key --------------------------------------------------------------------------------
@@ -260,7 +268,7 @@ def _dtypes(frame: pd.DataFrame) -> dict:
 
 def _write_entry(root: Path, key: str, net: Network, recorded: list[dict]) -> None:
     """Store ``net``'s tables under ``key``; silently gives up on any file-system error."""
-    tables = {kind: net._tables[kind] for kind in KINDS}
+    tables = {kind: getattr(net, kind) for kind in KINDS}   # the record tables, as validated
     temporary = root / f".tmp-{key[:16]}-{os.getpid()}-{secrets.token_hex(4)}"
     try:
         root.mkdir(mode=0o700, parents=True, exist_ok=True)   # the user's data: theirs alone
