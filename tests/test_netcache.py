@@ -325,3 +325,31 @@ def test_command_output_is_identical_with_and_without_the_cache(args, looped, tm
     assert plain[0] == 0, plain[2]
     assert storing == plain
     assert reading == plain
+
+
+_MODULES = """
+import sys
+from graphmodel.cli import main
+sys.argv = ["tiern", *sys.argv[1:]]
+try:
+    main()
+except SystemExit:
+    pass
+sys.stderr.write("\\nMODULES " + " ".join(sorted({m.split(".")[0] for m in sys.modules})))
+"""
+
+
+def test_a_cached_command_imports_only_what_it_runs(looped, tmp_path):
+    env = {**os.environ, "TIERN_CACHE_DIR": str(tmp_path / "cache")}
+    env.pop("TIERN_CACHE", None)
+    env.pop("FORCE_COLOR", None)
+    env.pop("TTY_COMPATIBLE", None)
+    words = ["exposure", str(looped), "--country", "CN", "--stage", "separator", "-f", "csv"]
+    for _ in range(2):   # the second run reads the cache
+        result = subprocess.run([sys.executable, "-c", _MODULES, *words], env=env,
+                                capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    modules = set(result.stderr.rsplit("MODULES ", 1)[1].split())
+    assert "pandas" in modules and "scipy" in modules          # what the analytics need
+    unneeded = {"rich", "networkx", "pandera", "openpyxl", "plotly", "streamlit", "matplotlib"}
+    assert modules & unneeded == set()
