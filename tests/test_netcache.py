@@ -189,6 +189,12 @@ def _corrupt(entry: Path, how: str) -> None:
         record = json.loads(meta.read_text())
         record["hash"] = "0" * 16
         meta.write_text(json.dumps(record))
+    elif how == "forged warning":   # a consistent check, but a record that cannot be replayed
+        record = json.loads(meta.read_text())
+        record.pop("check")
+        record["warnings"] = [{"category": "UserWarning", "message": "x", "lineno": "one"}]
+        record["check"] = netcache._check(record)
+        meta.write_text(json.dumps(record))
     elif how == "metadata of another version":
         record = json.loads(meta.read_text())
         record["format"] += 1
@@ -197,7 +203,7 @@ def _corrupt(entry: Path, how: str) -> None:
 
 @pytest.mark.parametrize("how", ["truncated table", "flipped byte", "swapped table",
                                  "missing table", "garbage metadata", "altered hash",
-                                 "metadata of another version"])
+                                 "forged warning", "metadata of another version"])
 def test_a_broken_entry_falls_back_to_a_full_load_and_is_replaced(how, golden_dir, cache, loads):
     netcache.load_network_cached(golden_dir)
     [entry] = entries(cache)
