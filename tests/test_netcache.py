@@ -96,13 +96,15 @@ def test_namibia_and_missing_cells_survive_the_cache(golden_dir, cache, loads):
     cells[header.index("year")] = ""           # Int64 <NA>
     cells[header.index("capacity")] = ""       # float NaN
     cells[header.index("owner")] = ""          # missing text
-    facilities.write_text("\n".join([lines[0], ",".join(cells), *lines[2:]]) + "\n")
+    rows = [lines[0] + ",extra", ",".join(cells) + ",NA", *(line + "," for line in lines[2:])]
+    facilities.write_text("\n".join(rows) + "\n")     # an extra column, kept as text
     netcache.load_network_cached(golden_dir)
     cached = netcache.load_network_cached(golden_dir)
     assert len(loads) == 1
     row = cached.facilities.iloc[0]
-    assert row["country"] == "NA"
+    assert row["country"] == "NA" and row["extra"] == "NA"
     assert pd.isna(row["year"]) and pd.isna(row["capacity"]) and pd.isna(row["owner"])
+    assert cached.facilities["extra"].iloc[1] == ""
     assert_same_network(cached, Network.from_path(golden_dir))
 
 
