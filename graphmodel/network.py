@@ -110,7 +110,12 @@ class Network:
     def from_path(cls, path: str | Path | None = None) -> "Network":
         """Read and validate a folder of CSV files or a workbook (default: bundled data)."""
         path = Path(path) if path is not None else bundled_data_path()
-        tables = read_tables(path)
+        return cls.from_tables(read_tables(path), path)
+
+    @classmethod
+    def from_tables(cls, tables: dict[str, pd.DataFrame], path: Path) -> "Network":
+        """A network of the validated ``tables`` read from ``path``, named after it (the
+        folder's name or the workbook's stem)."""
         return cls(**tables, name=path.stem if path.suffix else path.name, path=path)
 
     def to_frames(self) -> dict[str, pd.DataFrame]:

@@ -8,6 +8,10 @@
   are lowered to fit (:func:`graphmodel.scenarios.montecarlo.capped_batch_size`).
 * ``TIERN_SCHEDULER_TIMEOUT``: seconds to wait for a Dask scheduler to answer before a
   Monte Carlo run with ``--scheduler`` gives up (default 10).
+* ``TIERN_CACHE``: ``0`` (or ``false``, ``no``, ``off``) stops the command line from caching
+  validated networks (:mod:`graphmodel.netcache`); on by default.
+* ``TIERN_CACHE_DIR``: where that cache lives (default ``$XDG_CACHE_HOME/tiern``, else
+  ``~/.cache/tiern``).
 
 The bundled dataset and the scenario presets are the repository's top-level ``data/``
 folder, installed as the package ``graphmodel.data`` (see ``pyproject.toml``); they are
@@ -77,3 +81,18 @@ def bundled_data_path(default: bool = False) -> Path:
     if default:
         return BUNDLED_DATA
     return Path(os.environ.get("TIERN_DATA") or BUNDLED_DATA)
+
+
+def cache_enabled() -> bool:
+    """Whether the command line caches validated networks (``$TIERN_CACHE``, default on)."""
+    return os.environ.get("TIERN_CACHE", "").strip().lower() not in ("0", "false", "no", "off")
+
+
+def cache_dir() -> Path:
+    """The validated-network cache: ``$TIERN_CACHE_DIR``, else ``$XDG_CACHE_HOME/tiern``
+    (an absolute XDG path only, as the XDG spec says), else ``~/.cache/tiern``."""
+    if os.environ.get("TIERN_CACHE_DIR"):
+        return Path(os.environ["TIERN_CACHE_DIR"]).expanduser()
+    xdg = os.environ.get("XDG_CACHE_HOME", "")
+    base = Path(xdg) if xdg and Path(xdg).is_absolute() else Path.home() / ".cache"
+    return base / "tiern"

@@ -12,6 +12,15 @@ TESTS_DIR = Path(__file__).parent
 DATA_DIR = TESTS_DIR / "data"
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _network_cache(tmp_path_factory):
+    """Command lines run by the tests cache validated networks (graphmodel.netcache) in a
+    temporary directory, never in the user's home."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("TIERN_CACHE_DIR", str(tmp_path_factory.mktemp("tiern-cache")))
+        yield
+
+
 @pytest.fixture
 def golden():
     return load_golden()

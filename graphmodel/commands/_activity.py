@@ -14,6 +14,7 @@ the result and tiern's messages.
 """
 from __future__ import annotations
 
+import os
 import sys
 from contextlib import contextmanager
 from typing import Iterator, Optional
@@ -28,8 +29,8 @@ _RETIRED: list = []               # stdout wrappers already replaced, kept alive
 def running(command: str, enabled: bool = True) -> Iterator[None]:
     """Show ``tiern COMMAND: ...`` with a spinner and the elapsed time until the block ends."""
     global _current
-    if not enabled:
-        yield
+    if not enabled or not _may_be_terminal():
+        yield   # nothing to draw: rich (~0.1 s of imports) is not even loaded
         return
     from rich.console import Console
     from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
@@ -51,6 +52,16 @@ def running(command: str, enabled: bool = True) -> Iterator[None]:
         yield
     finally:
         stop()
+
+
+def _may_be_terminal() -> bool:
+    """Whether rich could take stderr for a terminal: a TTY, or one declared by
+    ``TTY_COMPATIBLE=1`` or ``FORCE_COLOR`` (rich's own rules; it makes the final call)."""
+    try:
+        tty = sys.stderr.isatty()
+    except (AttributeError, ValueError):   # no stream, or a closed one
+        tty = False
+    return tty or os.environ.get("TTY_COMPATIBLE") == "1" or bool(os.environ.get("FORCE_COLOR"))
 
 
 class _StopOnWrite:

@@ -27,13 +27,15 @@ WideOpt = typer.Option(False, "--wide", "-w", help="Table format: show every col
 
 
 def load(path: Optional[Path]) -> Network:
-    """Load a network for a command (errors propagate to :func:`graphmodel.cli.main`)."""
-    from graphmodel.network import load_network   # noqa: PLC0415 (start-up speed)
+    """Load a network for a command (errors propagate to :func:`graphmodel.cli.main`),
+    through the cache of validated networks unless ``TIERN_CACHE=0``
+    (:mod:`graphmodel.netcache`)."""
+    from graphmodel.netcache import load_network_cached   # noqa: PLC0415 (start-up speed)
 
     from ._activity import step
 
     step("loading the network")
-    net = load_network(path)
+    net = load_network_cached(path)
     step("computing")
     return net
 

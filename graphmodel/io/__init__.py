@@ -21,13 +21,17 @@ from .validate import validate_tables
 __all__ = ["read_raw", "read_tables", "write_tables", "RawTable"]
 
 
-def read_raw(path: str | Path) -> tuple[dict[str, RawTable], list]:
-    """Read a folder or workbook into raw text tables plus the problems met reading it."""
+def read_raw(path: str | Path, contents: dict[str, bytes | None] | None = None
+             ) -> tuple[dict[str, RawTable], list]:
+    """Read a folder or workbook into raw text tables plus the problems met reading it.
+
+    ``contents``: a folder's files already read, as :func:`read_folder` takes them.
+    """
     path = Path(path)
     if not path.exists():
         raise InputFormatError(f"{path}: no such file or folder")
     if path.is_dir():
-        return read_folder(path)
+        return read_folder(path, contents)
     if path.suffix.lower() in (".xlsx", ".xlsm"):
         return read_workbook(path)
     if path.suffix.lower() == ".csv":
@@ -37,9 +41,14 @@ def read_raw(path: str | Path) -> tuple[dict[str, RawTable], list]:
     raise InputFormatError(f"{path}: expected a folder of CSV files or an .xlsx workbook")
 
 
-def read_tables(path: str | Path) -> dict[str, pd.DataFrame]:
-    """Read and validate a network; raises :class:`graphmodel.errors.ValidationError`."""
-    raw, problems = read_raw(path)
+def read_tables(path: str | Path, contents: dict[str, bytes | None] | None = None
+                ) -> dict[str, pd.DataFrame]:
+    """Read and validate a network; raises :class:`graphmodel.errors.ValidationError`.
+
+    ``contents``: a folder's files already read (see :func:`read_folder`), so a caller that
+    hashed those bytes validates exactly them (:mod:`graphmodel.netcache`).
+    """
+    raw, problems = read_raw(path, contents)
     return validate_tables(raw, problems)
 
 

@@ -27,22 +27,27 @@ from .raw import RawTable, restore_frame
 _BOMS = {b"\xff\xfe": "UTF-16 (little-endian)", b"\xfe\xff": "UTF-16 (big-endian)"}
 
 
-def read_folder(folder: Path) -> tuple[dict[str, RawTable], list[Problem]]:
+def read_folder(folder: Path, contents: dict[str, bytes | None] | None = None
+                ) -> tuple[dict[str, RawTable], list[Problem]]:
     """Read ``<kind>.csv`` for every record kind present in ``folder``.
 
-    Returns the raw tables and the problems that prevent reading some of them
-    (a missing required file, a wrong encoding, an empty file, a malformed header).
+    ``contents``: the files' bytes by kind (None for an absent file) when the caller has
+    read them already; by default they are read here. Returns the raw tables and the
+    problems that prevent reading some of them (a missing required file, a wrong encoding,
+    an empty file, a malformed header).
     """
     tables: dict[str, RawTable] = {}
     problems: list[Problem] = []
     for kind in KINDS:
         path = folder / f"{kind}.csv"
         label = f"{kind}.csv"
-        if not path.exists():
+        data = contents.get(kind) if contents is not None else \
+            path.read_bytes() if path.exists() else None
+        if data is None:
             if kind in REQUIRED_KINDS:
                 problems.append(Problem(label, 0, "-", f"required file is missing from {folder}"))
             continue
-        table, file_problems = read_csv_text(path.read_bytes(), kind, label)
+        table, file_problems = read_csv_text(data, kind, label)
         problems.extend(file_problems)
         if table is not None:
             tables[kind] = table
