@@ -30,6 +30,7 @@ def test_two_facility_loop_by_hand():
     block = sp.csr_matrix(np.array([[0.0, 0.25], [1.0, 0.0]]))
     np.testing.assert_allclose(loops.schur_diagonal(block, np.array([1])), [4 / 3, 4 / 3])
     np.testing.assert_allclose(loops.schur_diagonal(block, np.array([0])), [4 / 3, 4 / 3])
+    np.testing.assert_allclose(loops.schur_diagonal(block, np.array([0, 1])), [4 / 3, 4 / 3])
     np.testing.assert_allclose(loops.lu_diagonal(block), [4 / 3, 4 / 3])
 
 

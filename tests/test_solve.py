@@ -217,8 +217,30 @@ def test_product_into_equals_the_public_product(monkeypatch, private_kernel):
     A = sp.random(40, 300, density=0.05, format="csr", random_state=6)
     x = rng.random((300, 7))
     block = rng.random((50, 7))  # stale values must not leak into the result
-    plan_module._product_into(A, x, block[5:45])
+    plan_module.product_into(A, x, block[5:45])
     np.testing.assert_array_equal(block[5:45], A @ x)
+
+
+@pytest.mark.parametrize("private_kernel", [True, False])
+def test_substitute_in_place_equals_the_solve(monkeypatch, private_kernel):
+    """Plan.substitute (in place, plan order, acyclic plans) gives Plan.solve's answer for
+    A and for A^T, on blocks and vectors; a plan with a loop refuses it."""
+    if not private_kernel:
+        monkeypatch.setattr(plan_module, "_csr_matvecs", None)
+    rng = np.random.default_rng(8)
+    A = sp.random(200, 200, density=0.03, format="csr", random_state=9)
+    A = sp.csr_matrix(sp.tril(A, k=-1) * 0.5)  # acyclic, several levels
+    plan = Plan.of(A)
+    assert len(plan.levels) > 3
+    for b in (rng.random((200, 5)), rng.random(200)):
+        for transpose, matrix in ((False, A), (True, sp.csr_matrix(A.T))):
+            x = np.ascontiguousarray(b[plan.order])
+            assert plan.substitute(x, transpose=transpose) is x
+            solved = np.empty_like(x)
+            solved[plan.order] = x
+            np.testing.assert_allclose(solved, Plan.of(matrix).solve(b), rtol=1e-13, atol=0)
+    with pytest.raises(ValueError, match="recycling loops"):
+        Plan.of(sp.csr_matrix([[0.0, 0.5], [0.5, 0.0]])).substitute(np.ones(2))
 
 
 def test_sparse_row_scale_is_the_propagation_of_shocks():

@@ -39,7 +39,7 @@ from scipy.sparse.linalg import splu
 from ..errors import ConvergenceError
 from .schedule import Schedule, build_schedule, feedback_vertex_set
 
-try:  # SciPy's own CSR x dense kernel, used in place by _product_into
+try:  # SciPy's own CSR x dense kernel, used in place by product_into
     from scipy.sparse._sparsetools import csr_matvecs as _csr_matvecs
 except ImportError:  # pragma: no cover - a SciPy without it: the public product
     _csr_matvecs = None
@@ -135,6 +135,8 @@ class Plan:
     levels: list = field(default_factory=list)
     #: results derived from this plan and reused across batches (e.g. Monte Carlo sinks)
     memo: dict = field(default_factory=dict)
+    #: ``A`` with rows and columns in plan order (the levels' ``A`` are row views of it)
+    matrix: Optional[sp.csr_matrix] = None
 
     @classmethod
     def of(cls, A: sp.spmatrix, schedule: Optional[Schedule] = None,
@@ -172,7 +174,7 @@ class Plan:
         position = np.empty_like(order)
         position[order] = np.arange(order.size)
         permuted = sp.csr_matrix((A.data, position[A.indices], A.indptr), shape=A.shape)[order]
-        plan = cls(schedule, order)
+        plan = cls(schedule, order, matrix=permuted)
         for level, (start, tail, middle, end) in enumerate(ranges):
             loop = None
             if middle < end:
@@ -193,6 +195,39 @@ class Plan:
         position = np.empty_like(self.order)
         position[self.order] = np.arange(self.order.size)
         return position
+
+    @cached_property
+    def _transposed(self) -> sp.csr_matrix:
+        """``A^T`` in plan order (rows of a level: what the level's rows feed)."""
+        return sp.csr_matrix(self.matrix.T)
+
+    def substitute(self, x: np.ndarray, *, transpose: bool = False) -> np.ndarray:
+        """Solve ``x = A x + b`` (``transpose``: ``x = A^T x + b``) in place, rows in plan
+        order: ``x`` holds ``b`` on entry and the solution on return (and is returned).
+
+        For plans without recycling loops only (ValueError otherwise), where ``A`` in plan
+        order is strictly lower triangular by levels: each level's rows are
+        ``x_l += A_l x`` from the final earlier levels (``transpose``: the levels in
+        reverse, ``x_l += (A^T)_l x`` from the final later ones). The same sums as
+        :meth:`solve` without its gather, scatter and temporaries, which dominate for
+        wide blocks (the Schur complement of :func:`~graphmodel.solve.loops.schur_diagonal`
+        does a few thousand columns at a time). ``x`` (n,) or (n, K), float, C-contiguous.
+        """
+        if any(level.loop is not None for level in self.levels):
+            raise ValueError("Plan.substitute needs a plan without recycling loops")
+        if not x.flags.c_contiguous or x.dtype != np.float64:
+            raise ValueError("Plan.substitute needs a C-contiguous float64 array")
+        if transpose:
+            matrix = self._transposed
+            for level in reversed(self.levels):
+                rows = _row_view(matrix, level.start, level.middle)
+                if rows.nnz:
+                    _accumulate_product(rows, x, x[level.start:level.middle])
+        else:
+            for level in self.levels:
+                if level.A.nnz:
+                    _accumulate_product(level.A, x, x[level.start:level.middle])
+        return x
 
     def solve(self, b: np.ndarray, row_scale: Optional[np.ndarray | SparseScale] = None, *,
               out: Optional[np.ndarray] = None, tol: float = DEFAULT_TOLERANCE,
@@ -261,7 +296,7 @@ class Plan:
                 if level.A.nnz == 0:
                     x[start:middle] = origin[start:middle, None]
                 else:
-                    _product_into(level.A, x, x[start:middle])
+                    product_into(level.A, x, x[start:middle])
                     if origin[start:middle].any():
                         x[start:middle] += origin[start:middle, None]
                 first, last = np.searchsorted(rows, [start, middle])
@@ -315,7 +350,7 @@ def _solve_loop(level: Level, x, b_block, block_scale, tol, max_iterations) -> N
     x[cyc] = current.reshape(x[cyc].shape)
 
 
-def _product_into(A: sp.csr_matrix, x: np.ndarray, out: np.ndarray) -> None:
+def product_into(A: sp.csr_matrix, x: np.ndarray, out: np.ndarray) -> None:
     """``out[:] = A @ x`` for a C-contiguous (n, K) block ``x``, written in place.
 
     The public ``A @ x`` allocates its result, which the caller then copies: on a Monte
@@ -326,13 +361,30 @@ def _product_into(A: sp.csr_matrix, x: np.ndarray, out: np.ndarray) -> None:
     newer SciPy without it, other index types, a non-contiguous ``out``) takes the public
     path.
     """
-    if (_csr_matvecs is None or x.ndim != 2 or not x.flags.c_contiguous
-            or not out.flags.c_contiguous or A.indptr.dtype != A.indices.dtype):
+    if not _kernel_fits(A, x, out):
         out[...] = A @ x
         return
     out.fill(0.0)
+    _accumulate_product(A, x, out)
+
+
+def _accumulate_product(A: sp.csr_matrix, x: np.ndarray, out: np.ndarray) -> None:
+    """``out += A @ x``, in place by SciPy's ``csr_matvecs`` kernel where it fits (see
+    :func:`product_into`). ``out`` may be a slice of ``x`` (rows that ``A`` does not
+    read: the kernel reads only the rows of ``x`` that ``A`` has columns for)."""
+    if not _kernel_fits(A, x, out):
+        out += A @ x
+        return
     _csr_matvecs(A.shape[0], A.shape[1], x.shape[1], A.indptr, A.indices, A.data,
                  x.reshape(-1), out.reshape(-1))
+
+
+def _kernel_fits(A: sp.csr_matrix, x: np.ndarray, out: np.ndarray) -> bool:
+    """SciPy's private kernel applies: present, (n, K) C-contiguous float64 blocks, CSR
+    indices of one type matching the data's (float64)."""
+    return (_csr_matvecs is not None and x.ndim == 2 and x.flags.c_contiguous
+            and out.flags.c_contiguous and x.dtype == out.dtype == A.data.dtype == np.float64
+            and A.indptr.dtype == A.indices.dtype)
 
 
 def _sweep_to_convergence(loop: LoopBlock, outside, scale, tol, max_iterations) -> np.ndarray:
