@@ -436,12 +436,11 @@ def alternatives(net: Network, exclude_country: Optional[str] = None) -> pd.Data
     extra = candidates[operating[by_rank[candidates % n]] & ~_is_in(candidates, qualified)]
     months = net.links["qualification_months"].astype(float).to_numpy()[link[is_candidate]]
     fastest = pd.Series(months).groupby(supplier[is_candidate]).min()
-    pair_spare = _pair_spare(net, supplier, alternative, link, spare, n, rank)
+    pair_spare = _pair_spare(net, supplier, alternative, link, spare, n, rank, by_rank)
 
-    qualified_codes, extra_codes = qualified, extra
+    q_spare, extra_spare = pair_spare(qualified), pair_spare(extra)
     qualified, candidates, extra, excluded = (_decode(codes, by_rank, n) for codes in
                                               (qualified, candidates, extra, excluded))
-    q_spare = pair_spare.reindex(qualified_codes).to_numpy(dtype=float)
     countries = facilities["country"].to_numpy(dtype=object)
     out = pd.DataFrame(index=facilities.index)
     out["alternative_ids"] = _lists_by(qualified[:, 0], ids[qualified[:, 1]], n)
@@ -452,23 +451,26 @@ def alternatives(net: Network, exclude_country: Optional[str] = None) -> pd.Data
     shipped = net.outbound_volume
     out["coverage"] = (out["alternatives"] / shipped).where(shipped > 0)
     out["candidate_ids"] = _lists_by(candidates[:, 0], ids[candidates[:, 1]], n)
-    out["alt_spare_capacity"] = _known_sums(extra[:, 0],
-                                            pair_spare.reindex(extra_codes).to_numpy(dtype=float), n)
+    out["alt_spare_capacity"] = _known_sums(extra[:, 0], extra_spare, n)
     out["fastest_qualification_months"] = fastest.reindex(np.arange(n)).to_numpy(dtype=float)
     out["spec_excluded_ids"] = _lists_by(excluded[:, 0], ids[excluded[:, 1]], n)
     return out
 
 
-def _pair_spare(net: Network, supplier, alternative, link, spare, n, rank) -> pd.Series:
-    """Spare capacity of each alternative for each supplier, indexed by the pair code
-    ``supplier * n + rank[alternative]`` (see :func:`alternatives`): per-material spare
-    summed over the distinct materials of their pairs, plus the facility spare once when
-    a material has no per-material capacity."""
-    material = net.links["material"].to_numpy(dtype=object)[link]
+def _pair_spare(net: Network, supplier, alternative, link, spare, n, rank, by_rank):
+    """Spare capacity of each alternative for each supplier: a function of pair codes
+    ``supplier * n + rank[alternative]`` (see :func:`alternatives`; codes of these pairs)
+    returning the per-material spare summed over the distinct materials of their pairs,
+    plus the facility spare once when a material has no per-material capacity.
+
+    Without any per-material capacity that is the alternative's facility spare, read
+    straight from the code (``by_rank[code % n]`` is the alternative): no grouping of the
+    millions of pairs a 100,000-facility network has."""
     by_material = material_spare_capacity(net)
-    codes = supplier.astype(np.int64) * n + rank[alternative]
     if not len(by_material):
-        return pd.Series(spare[alternative], index=codes).groupby(level=0).first()
+        return lambda codes: spare[by_rank[codes % n]]
+    material = net.links["material"].to_numpy(dtype=object)[link]
+    codes = supplier.astype(np.int64) * n + rank[alternative]
     frame = pd.DataFrame({"code": codes, "alternative": alternative, "material": material})
     frame = frame.drop_duplicates(["code", "material"])
     key = pd.MultiIndex.from_arrays([net.facilities.index.to_numpy(dtype=object)[frame["alternative"]],
@@ -482,7 +484,8 @@ def _pair_spare(net: Network, supplier, alternative, link, spare, n, rank) -> pd
     missing = grouped["material_spare"].count() < grouped.size()
     facility = facility.where(missing)
     known = per_material.notna() | facility.notna()
-    return (per_material.fillna(0.0) + facility.fillna(0.0)).where(known)
+    by_code = (per_material.fillna(0.0) + facility.fillna(0.0)).where(known)
+    return lambda codes: by_code.reindex(codes).to_numpy(dtype=float)
 
 
 def _known_sums(keys: np.ndarray, values: np.ndarray, n: int) -> np.ndarray:
