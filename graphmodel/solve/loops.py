@@ -69,15 +69,18 @@ CHUNK = 256
 
 
 def leontief_diagonal(S: sp.spmatrix, schedule: Schedule | None = None,
-                      among: np.ndarray | None = None) -> np.ndarray:
+                      among: np.ndarray | None = None,
+                      feedback: np.ndarray | None = None) -> np.ndarray:
     """``L[u, u]`` of ``L = (I - S)^-1`` for every row: 1 off cycles, the diagonal of
     ``(I - S_CC)^-1`` on the cyclic rows C (every path from u back to u stays in u's
     strongly connected component, so the block of the cyclic rows is enough).
 
     ``schedule`` (valid for ``S``, its components strongly connected) gives the cyclic rows;
     built when not given. ``among`` (bool per row) restricts the paths to those rows (the
-    facilities reached from an origin, for criticality); rows outside get 1. ``I - S_CC``
-    must be invertible (every loop leaks). Dimensionless, >= 1.
+    facilities reached from an origin, for criticality); rows outside get 1. ``feedback``
+    (bool per row, meeting every cycle of ``S``: the network's
+    :func:`~graphmodel.solve.schedule.loop_feedback`) saves searching the block for one.
+    ``I - S_CC`` must be invertible (every loop leaks). Dimensionless, >= 1.
     """
     S = sp.csr_matrix(S)
     diagonal = np.ones(S.shape[0])
@@ -87,12 +90,14 @@ def leontief_diagonal(S: sp.spmatrix, schedule: Schedule | None = None,
     on_cycle = schedule.cyclic if among is None else schedule.cyclic & among
     cyclic = np.flatnonzero(on_cycle)
     if cyclic.size:
-        diagonal[cyclic] = inverse_diagonal(S[cyclic][:, cyclic])
+        given = None if feedback is None else np.flatnonzero(np.asarray(feedback, dtype=bool)[cyclic])
+        diagonal[cyclic] = inverse_diagonal(S[cyclic][:, cyclic], feedback=given)
     return diagonal
 
 
 def inverse_diagonal(block: sp.spmatrix, *, max_feedback: int | None = None,
-                     dense_below: int | None = None, lu_below: int | None = None) -> np.ndarray:
+                     dense_below: int | None = None, lu_below: int | None = None,
+                     feedback: np.ndarray | None = None) -> np.ndarray:
     """Diagonal of ``(I - block)^-1`` for a square non-negative ``block``.
 
     ``block`` is a share matrix restricted to looped facilities (``block[i, j]``: share of
@@ -101,7 +106,9 @@ def inverse_diagonal(block: sp.spmatrix, *, max_feedback: int | None = None,
     ``dense_below`` rows, Schur complement on a feedback set of at most ``max_feedback``
     facilities, else column by column (sparse LU up to ``lu_below`` rows, converged sweeps
     above). The bounds default to :data:`DENSE_BELOW`, :data:`MAX_FEEDBACK` and
-    :data:`LU_BELOW`. Dimensionless, >= 1.
+    :data:`LU_BELOW`. ``feedback``: sorted positions of rows meeting every cycle of
+    ``block``, in place of the depth-first search for them (the greedy set is still tried
+    when it is large). Dimensionless, >= 1.
     """
     max_feedback = MAX_FEEDBACK if max_feedback is None else max_feedback
     dense_below = DENSE_BELOW if dense_below is None else dense_below
@@ -112,7 +119,7 @@ def inverse_diagonal(block: sp.spmatrix, *, max_feedback: int | None = None,
         return np.empty(0)
     if size < dense_below:
         return np.diag(np.linalg.inv(np.eye(size) - block.toarray())).copy()
-    feedback = feedback_vertex_set(block)
+    feedback = feedback_vertex_set(block) if feedback is None else np.asarray(feedback, dtype=np.int64)
     if feedback.size > GREEDY_ABOVE:  # the f^3 inverse dominates: look for a smaller set
         greedy = greedy_feedback_vertex_set(block)
         feedback = greedy if greedy.size < feedback.size else feedback

@@ -37,7 +37,7 @@ import scipy.sparse as sp
 from scipy.sparse.linalg import splu
 
 from ..errors import ConvergenceError
-from .schedule import Schedule, build_schedule, feedback_vertex_set
+from .schedule import Schedule, build_schedule, loop_feedback
 
 try:  # SciPy's own CSR x dense kernel, used in place by product_into
     from scipy.sparse._sparsetools import csr_matvecs as _csr_matvecs
@@ -140,7 +140,7 @@ class Plan:
 
     @classmethod
     def of(cls, A: sp.spmatrix, schedule: Optional[Schedule] = None,
-           last: Optional[np.ndarray] = None) -> "Plan":
+           last: Optional[np.ndarray] = None, feedback: Optional[np.ndarray] = None) -> "Plan":
         """Permute ``A`` into plan order.
 
         Parameters
@@ -151,9 +151,14 @@ class Plan:
         last : bool per row (acyclic rows only): put those rows at the end of their level's
             acyclic range, so that each level's share of them is the slice
             ``level.tail:level.middle`` (the sinks, for Monte Carlo statistics).
+        feedback : bool per row, rows meeting every cycle of ``A`` (e.g. the network's
+            :func:`~graphmodel.solve.schedule.loop_feedback`, valid for ``S`` and ``S^T``);
+            searched (:func:`~graphmodel.solve.schedule.loop_feedback`) when not given.
         """
         A = sp.csr_matrix(A)
         schedule = schedule or build_schedule(A)
+        if feedback is None and schedule.cyclic.any():
+            feedback = loop_feedback(A, schedule)
         order = schedule.order.copy()
         ranges, sweeps = [], {}
         cyclic_sorted = schedule.cyclic[order]
@@ -169,7 +174,8 @@ class Plan:
             ranges.append((start, tail, middle, end))
             if middle < end:
                 rows = order[middle:end]
-                local, sweeps[level] = _sweep_order(sp.csr_matrix(A[rows][:, rows]))
+                local, sweeps[level] = _sweep_order(sp.csr_matrix(A[rows][:, rows]),
+                                                    np.flatnonzero(feedback[rows]))
                 order[middle:end] = rows[local]
         position = np.empty_like(order)
         position[order] = np.arange(order.size)
@@ -531,10 +537,10 @@ class BlockSolver:
         return np.column_stack([self.columns[int(r)] for r in rows])
 
 
-def _sweep_order(block: sp.csr_matrix) -> tuple[np.ndarray, np.ndarray]:
+def _sweep_order(block: sp.csr_matrix, feedback: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Order of a cyclic block's rows for Gauss-Seidel sweeps (see :class:`Plan`): the rows
-    off a feedback vertex set by level, then the set; and the bounds of these groups."""
-    feedback = feedback_vertex_set(block)
+    off ``feedback`` (sorted positions meeting every cycle of the block) by level, then
+    ``feedback``; and the bounds of these groups."""
     rest = np.setdiff1d(np.arange(block.shape[0]), feedback)
     inner = build_schedule(block[rest][:, rest]) if rest.size else None
     ordered = rest[inner.order] if inner is not None else rest

@@ -191,6 +191,26 @@ def feedback_vertex_set(matrix: sp.csr_matrix) -> np.ndarray:
     return np.array(sorted(chosen), dtype=np.int64)
 
 
+def loop_feedback(A: sp.spmatrix, schedule: Schedule) -> np.ndarray:
+    """Bool per row of ``A``: a set of rows meeting every cycle, found level by level by
+    :func:`feedback_vertex_set` on the block of each level's cyclic rows (in ``schedule``
+    order; cycles never leave a level).
+
+    Valid for every matrix whose dependency graph is a subgraph of ``A``'s or of its
+    transpose's (a cycle reversed passes through the same rows): the network's forward
+    and backward plans and its loop diagonal share one search (a network keeps it on its
+    :class:`~graphmodel.solve.trace.Trace`)."""
+    A = sp.csr_matrix(A)
+    feedback = np.zeros(A.shape[0], dtype=bool)
+    cyclic_sorted = schedule.cyclic[schedule.order]
+    for level in range(schedule.n_levels):
+        start, end = int(schedule.bounds[level]), int(schedule.bounds[level + 1])
+        rows = schedule.order[start:end][cyclic_sorted[start:end]]
+        if rows.size:
+            feedback[rows[feedback_vertex_set(sp.csr_matrix(A[rows][:, rows]))]] = True
+    return feedback
+
+
 def greedy_feedback_vertex_set(matrix: sp.csr_matrix, fraction: float = 0.03) -> np.ndarray:
     """Sorted positions of a set of rows meeting every cycle of ``matrix``'s dependency
     graph, chosen greedily: facilities on a self-loop first, then in rounds, among the rows

@@ -10,6 +10,8 @@ supply):
 * ``backward``: the plan of ``S^T`` (criticality, per-sink shares);
 * ``traced``: facilities reached from an origin over carrying links (their supply traces
   to an origin; the others carry no supply in the minimal solution);
+* ``feedback``: rows meeting every recycling loop, one search shared by the plans and
+  the diagonal;
 * ``diagonal``: ``L[u, u]`` over the traced facilities (1 off recycling loops; NaN where
   untraced), the first-passage correction.
 
@@ -27,7 +29,7 @@ from scipy.sparse.csgraph import breadth_first_order
 
 from .loops import leontief_diagonal
 from .plan import Plan
-from .schedule import Schedule, build_schedule
+from .schedule import Schedule, build_schedule, loop_feedback
 
 
 def reached_from(S: sp.spmatrix, sources: np.ndarray,
@@ -76,14 +78,22 @@ class Trace:
         return build_schedule(self.S)
 
     @cached_property
+    def feedback(self) -> np.ndarray:
+        """Bool per facility: rows meeting every recycling loop
+        (:func:`~graphmodel.solve.schedule.loop_feedback`), searched once for the forward
+        and backward plans and the loop diagonal (the search is a Python loop: 0.4 s on a
+        100,000-facility network whose loops hold 96% of it)."""
+        return loop_feedback(self.S, self.schedule)
+
+    @cached_property
     def forward(self) -> Plan:
         """The plan of ``S``: solves ``x = F o (S x) + b``."""
-        return Plan.of(self.S, self.schedule, last=self.is_sink)
+        return Plan.of(self.S, self.schedule, last=self.is_sink, feedback=self.feedback)
 
     @cached_property
     def backward(self) -> Plan:
         """The plan of ``S^T``: solves ``c = F o (S^T c) + w``."""
-        return Plan.of(sp.csr_matrix(self.S.T), self.schedule.reversed)
+        return Plan.of(sp.csr_matrix(self.S.T), self.schedule.reversed, feedback=self.feedback)
 
     @cached_property
     def origin(self) -> np.ndarray:
@@ -100,7 +110,8 @@ class Trace:
         """``L[u, u]`` of ``L = (I - S)^-1`` on the traced facilities (paths through traced
         facilities only; 1 off recycling loops), NaN where untraced. Exact
         (:func:`~graphmodel.solve.loops.leontief_diagonal`)."""
-        diagonal = leontief_diagonal(self.S, self.schedule, among=self.traced)
+        diagonal = leontief_diagonal(self.S, self.schedule, among=self.traced,
+                                     feedback=self.feedback)
         return np.where(self.traced, diagonal, np.nan)
 
     def propagate(self, factors: np.ndarray) -> np.ndarray:
