@@ -159,7 +159,7 @@ def schur_diagonal(block: sp.csr_matrix, feedback: np.ndarray, chunk: int | None
     buffers = np.empty((2, rest.size * min(chunk, f)))
     chunks = [(first, min(first + chunk, f)) for first in range(0, f, chunk)]
     for first, last in chunks:  # T = I - A_FF - A_FD N A_DF
-        P = _unit_block(buffers[0], rest.size, A_DF_columns, first, last)   # A_DF[:, chunk]
+        P = _dense_columns(buffers[0], rest.size, A_DF_columns, first, last)  # A_DF[:, chunk]
         T[:, first:last] -= A_FD @ N.substitute(P)
     T_inverse = np.linalg.inv(T)
     diagonal[feedback] = np.diag(T_inverse)
@@ -169,13 +169,13 @@ def schur_diagonal(block: sp.csr_matrix, feedback: np.ndarray, chunk: int | None
         PT = buffers[0, :rest.size * (last - first)].reshape(rest.size, last - first)
         product_into(A_DF, np.ascontiguousarray(T_inverse[:, first:last]), PT)
         N.substitute(PT)
-        Y = N.substitute(_unit_block(buffers[1], rest.size, A_FD_rows, first, last), transpose=True)
+        Y = N.substitute(_dense_columns(buffers[1], rest.size, A_FD_rows, first, last), transpose=True)
         ones += np.einsum("ij,ij->i", PT, Y)
     diagonal[rest] = ones
     return diagonal
 
 
-def _unit_block(buffer: np.ndarray, rows: int, columns: sp.csc_matrix, first: int, last: int
+def _dense_columns(buffer: np.ndarray, rows: int, columns: sp.csc_matrix, first: int, last: int
                 ) -> np.ndarray:
     """``columns[:, first:last]`` written densely into the front of ``buffer`` (a
     C-contiguous ``rows x (last - first)`` view of it, returned)."""
