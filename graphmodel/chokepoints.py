@@ -96,6 +96,7 @@ from .dominance import UNREACHED, immediate_dominators, schedule_with_root
 from .errors import TiernError
 from .io.normalize import normalize_country
 from .network import Network
+from .node_cuts import InNeighbours, sink_side_node_cut
 from .progress import Progress
 from .schema import ALL_STAGES, SECTORS
 from .specs import reroute_fits
@@ -335,6 +336,32 @@ def min_cuts(net: Network, sinks=None, progress: Optional[Progress] = None) -> p
 
 
 def _min_cuts(net: Network, sinks: pd.Index, progress: Optional[Progress] = None) -> pd.DataFrame:
+    """:func:`min_cuts` for ``sinks`` by augmenting paths on the node-split carrying graph
+    (:func:`graphmodel.node_cuts.sink_side_node_cut`): the cut nearest each sink, the one
+    ``networkx.minimum_node_cut`` returns (:func:`_min_cuts_nx` is the reference the tests
+    compare it with). A sink costs (cut size + 1) searches of its upstream."""
+    n = len(net.facilities)
+    supplier, customer, _ = net.carrying_positions
+    known = (supplier >= 0) & (customer >= 0)
+    graph = InNeighbours(n, supplier[known], customer[known], net.inbound_volume.to_numpy() == 0)
+    traced = net.trace.traced
+    ids = net.facilities.index.to_numpy(dtype=object)
+    rows = []
+    for done, (sink, at) in enumerate(zip(sinks, lookup.positions(net.facilities.index, sinks))):
+        if progress and done % 256 == 0:
+            progress(done, len(sinks), "minimum cuts")
+        cut = sorted(ids[sink_side_node_cut(graph, int(at))].tolist()) if traced[at] else []
+        rows.append({"sink": sink, "min_cut_size": len(cut), "min_cut": cut})
+    if progress:
+        progress(len(sinks), len(sinks), "minimum cuts")
+    return pd.DataFrame(rows, columns=["sink", "min_cut_size", "min_cut"])
+
+
+def _min_cuts_nx(net: Network, sinks: pd.Index) -> pd.DataFrame:
+    """The networkx reference of :func:`_min_cuts`: ``minimum_st_node_cut`` (what
+    ``networkx.minimum_node_cut(G, s, t)`` runs) from the virtual source on
+    :func:`carrying_graph`, one auxiliary graph reused across sinks; kept for the agreement
+    tests and the benchmark."""
     import networkx as nx  # noqa: PLC0415
     from networkx.algorithms.connectivity import (build_auxiliary_node_connectivity,
                                                   minimum_st_node_cut)
@@ -345,12 +372,9 @@ def _min_cuts(net: Network, sinks: pd.Index, progress: Optional[Progress] = None
     residual = build_residual_network(auxiliary, "capacity")
     reached = nx.descendants(graph, _SOURCE)
     rows = []
-    for done, sink in enumerate(sinks):
-        if progress:
-            progress(done, len(sinks), "minimum cuts")
-        # minimum_st_node_cut is what nx.minimum_node_cut(G, s, t) runs; calling it directly
-        # lets every sink reuse one auxiliary graph. The virtual source is never adjacent to
-        # a sink (sinks have inbound volume, so are not origins): origins can be cut.
+    for sink in sinks:
+        # The virtual source is never adjacent to a sink (sinks have inbound volume, so are
+        # not origins): origins can be cut.
         cut = (minimum_st_node_cut(graph, _SOURCE, sink, auxiliary=auxiliary, residual=residual)
                if sink in reached else set())
         rows.append({"sink": sink, "min_cut_size": len(cut), "min_cut": sorted(cut)})
