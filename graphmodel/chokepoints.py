@@ -83,6 +83,7 @@ from __future__ import annotations
 
 import gc
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Iterable, Optional
 
 import numpy as np
@@ -829,28 +830,98 @@ def _company_country(net: Network, company: str):
 
 
 # --- per sink --------------------------------------------------------------------------------
-def sink_resilience(net: Network, sinks=None, progress: Optional[Progress] = None) -> pd.DataFrame:
+#: Entries of one block of per-sink shares (n facilities x sinks in the block): 2**24 floats,
+#: 128 MB, so the shares of every sink are never held at once (100,000 facilities and
+#: 47,000 sinks would be 38 GB).
+_BLOCK_ENTRIES = 2 ** 24
+
+
+@dataclass(frozen=True)
+class SinkDependencies:
+    """What the report reads from the per-sink shares ``F(k, u)``, kept without the full
+    sinks x facilities matrix (see :func:`sink_dependencies`).
+
+    ``largest``: per sink (index), ``largest_dependency`` (the facility u other than the
+    sink with the largest ``F(k, u)``, the first in facility order on ties; None when no
+    facility has a positive share) and ``largest_dependency_share`` (that share, 0 when
+    None). ``shares``: ``F(k, u)`` for the sinks (rows) and the requested facilities
+    (columns), as in :func:`sink_shares`.
+    """
+
+    largest: pd.DataFrame
+    shares: pd.DataFrame
+
+
+def sink_dependencies(net: Network, sinks: pd.Index, columns: Iterable[str] = (),
+                      progress: Optional[Progress] = None) -> SinkDependencies:
+    """The largest single-facility dependency of every sink in ``sinks`` and the shares
+    ``F(k, u)`` of the facilities ``columns``, from :func:`first_passage_shares` computed
+    in blocks of sinks (about :data:`_BLOCK_ENTRIES` values each), so memory stays bounded
+    whatever the number of sinks. Each sink's column of the backward solve never depends
+    on the other columns of its block (:mod:`graphmodel.solve.plan`), so the values are
+    those of one solve over all sinks."""
+    index = net.facilities.index
+    n = len(index)
+    columns = pd.Index(list(columns))
+    picked = lookup.positions(index, columns)
+    at = lookup.positions(index, sinks)
+    block = max(1, _BLOCK_ENTRIES // max(n, 1))
+    largest_at = np.full(len(sinks), -1, dtype=np.int64)
+    largest_share = np.zeros(len(sinks))
+    kept = np.empty((len(sinks), len(columns)))
+    for first in range(0, len(sinks), block):
+        if progress:
+            progress(first, len(sinks), "sink dependencies")
+        last = min(first + block, len(sinks))
+        unit = np.zeros((n, last - first))
+        unit[at[first:last], np.arange(last - first)] = 1.0
+        shares = net.trace.first_passage(unit)  # shares[u, j] = F(sinks[first + j], u)
+        kept[first:last] = shares[picked].T
+        shares[at[first:last], np.arange(last - first)] = np.nan  # the sink itself: left out
+        counted = ~np.isnan(shares).all(axis=0)
+        best = np.zeros(last - first, dtype=np.int64)
+        if counted.any():  # nanargmax: the first maximum, as pandas' idxmax
+            best[counted] = np.nanargmax(shares[:, counted], axis=0)
+        value = shares[best, np.arange(last - first)]
+        positive = counted & (value > 0)
+        largest_at[first:last][positive] = best[positive]
+        largest_share[first:last][positive] = value[positive]
+        del shares, unit
+    if progress:
+        progress(len(sinks), len(sinks), "sink dependencies")
+    ids = index.to_numpy(dtype=object)
+    named = pd.Series([ids[i] if i >= 0 else None for i in largest_at.tolist()], index=sinks,
+                      dtype=object)
+    largest = pd.DataFrame({"largest_dependency": named, "largest_dependency_share": largest_share})
+    return SinkDependencies(largest=largest, shares=pd.DataFrame(kept, index=sinks, columns=columns))
+
+
+def sink_resilience(net: Network, sinks=None, progress: Optional[Progress] = None,
+                    dependencies: Optional[SinkDependencies] = None) -> pd.DataFrame:
     """Per selected sink: ``id, name, stage, sector, country, demand, demand_unit,
     supply_traced, min_cut_size, min_cut, dominators`` (on the graph, nearest first),
     ``single_points`` (the facilities whose outage alone stops the sink, sorted: its
     dominators, with recipes also those that stop it in the recipe runs; never an aggregate
     row; see :func:`chokepoints`) and ``largest_dependency`` / ``largest_dependency_share``:
-    the facility other than the sink whose failure alone costs it the most (``F(k, u)``)."""
+    the facility other than the sink whose failure alone costs it the most (``F(k, u)``).
+
+    ``dependencies``: :func:`sink_dependencies` of the selected sinks when the caller has
+    them already (the report computes them once, with the shares it explains)."""
     demand = selected_demand(net, sinks)
     _, _, single = _criticality_and_single_points(net, demand, demand_criticality(net, demand))
     stops: dict[str, list[str]] = {}
     for facility, stopped in zip(net.facilities.index, single):
         for sink in stopped:
             stops.setdefault(sink, []).append(facility)
-    shares = first_passage_shares(net, demand.index)
+    if dependencies is None:
+        dependencies = sink_dependencies(net, demand.index, progress=progress)
+    largest = dependencies.largest
     cuts = _min_cuts(net, demand.index, progress=progress).set_index("sink")
     dominated = _dominators(net, demand.index)
     facilities = net.facilities.loc[demand.index]
     baseline = availability(net)
     rows = []
     for sink in demand.index:
-        others = shares.loc[sink].drop(sink).dropna()
-        top = others.idxmax() if len(others) and others.max() > 0 else None
         rows.append({
             "id": sink, "name": facilities.at[sink, "name"], "stage": facilities.at[sink, "stage"],
             "sector": facilities.at[sink, "sector"], "country": facilities.at[sink, "country"],
@@ -859,8 +930,8 @@ def sink_resilience(net: Network, sinks=None, progress: Optional[Progress] = Non
             "min_cut_size": int(cuts.at[sink, "min_cut_size"]), "min_cut": cuts.at[sink, "min_cut"],
             "dominators": dominated[sink],
             "single_points": sorted(stops.get(sink, [])),
-            "largest_dependency": top,
-            "largest_dependency_share": float(others[top]) if top else 0.0,
+            "largest_dependency": largest.at[sink, "largest_dependency"],
+            "largest_dependency_share": float(largest.at[sink, "largest_dependency_share"]),
         })
     columns = ["id", "name", "stage", "sector", "country", "demand", "demand_unit", "supply_traced",
                "min_cut_size", "min_cut", "dominators", "single_points", "largest_dependency",
@@ -872,5 +943,6 @@ __all__ = [
     "SinkSelectionError", "selected_demand", "carrying_graph", "availability", "sink_shares",
     "criticality", "dominators", "min_cuts", "spare_capacity", "material_spare_capacity",
     "alternatives", "chokepoints", "chokepoints_by_group", "sink_resilience",
+    "SinkDependencies", "sink_dependencies",
     "recipe_criticality", "uses_recipes",
 ]

@@ -83,11 +83,15 @@ def build_report(net: Network, *, top: int = 10, sinks=None,
     upstream = facilities[~facilities["id"].isin(net.sinks)].reset_index(drop=True)
     upstream["rank"] = range(1, len(upstream) + 1)
     tick(1, "country and company rollups")
-    countries = ch.chokepoints_by_group(net, by="country", sinks=sinks)
-    companies = ch.chokepoints_by_group(net, by="company", sinks=sinks)
+    countries = ch.chokepoints_by_group(net, by="country", sinks=sinks, progress=progress)
+    companies = ch.chokepoints_by_group(net, by="company", sinks=sinks, progress=progress)
     tick(2, "sinks: dominators and minimum cuts")
-    resilience = ch.sink_resilience(net, sinks=sinks)
-    shares = ch.sink_shares(net, sinks=sinks)
+    # one pass over the per-sink shares: each sink's largest dependency, and the shares of
+    # the chokepoints explained below (never the whole sinks x facilities matrix)
+    dependencies = ch.sink_dependencies(net, demand.index, columns=upstream["id"].head(top),
+                                        progress=progress)
+    resilience = ch.sink_resilience(net, sinks=sinks, progress=progress, dependencies=dependencies)
+    shares = dependencies.shares
     tick(3, "concentration by stage")
     concentration = _concentration(net, notes)
     tick(4, "China exposure per OEM")
