@@ -784,35 +784,78 @@ def chokepoints_by_group(net: Network, by: str = "country", *, top: Optional[int
         members = net.facilities["country"].dropna()
     else:  # an aggregate of many holders is no company's (a company residual is)
         members = net.company.dropna()
-    baseline = availability(net)
-    base_at_sinks = baseline.reindex(demand.index).to_numpy()
+    index = net.facilities.index
+    base_at_sinks = availability(net).reindex(demand.index).to_numpy()
     groups = sorted(members.unique())
+    # per facility: its group's position in ``groups`` (-1: none); per group, its members in
+    # ``members`` order (the order ``members.index[members == group]`` gave)
+    code = np.full(len(index), -1, dtype=np.int64)
+    member_at = lookup.positions(index, members.index)
+    member_code = np.searchsorted(np.array(groups, dtype=object), members.to_numpy(dtype=object))
+    code[member_at] = member_code
+    by_group = np.argsort(member_code, kind="stable")
+    bounds = np.searchsorted(member_code[by_group], np.arange(len(groups) + 1))
+    ids_of = members.index.to_numpy(dtype=object)[by_group]
+    stages_of = net.facilities["stage"].to_numpy(dtype=object)[member_at[by_group]]
+    sink_at = lookup.positions(index, demand.index)
+    sink_code = code[sink_at]
+    weights = demand.to_numpy()
+    unit = _demand_unit(net, demand)
+    countries = _company_countries(net) if by == "company" else {}
+    sink_ids = demand.index.to_numpy(dtype=object)
     rows = []
-    for done, group in enumerate(groups):
+    block = _GROUP_BLOCK
+    for first in range(0, len(groups), block):
         if progress:
-            progress(done, len(groups), f"{by} rollups")
-        ids = list(members.index[members == group])
-        after = availability(net, failed=ids).reindex(demand.index).to_numpy()
-        lost = demand.to_numpy() * np.clip(base_at_sinks - after, 0.0, None)
-        cut_off = (after <= 1e-12) & (base_at_sinks > 1e-12) & ~demand.index.isin(ids)
-        rows.append({
-            "group": group, "by": by, "name": _group_name(net, by, group),
-            "control_country": _company_country(net, group) if by == "company" else group,
-            "facilities": len(ids),
-            "stages": sorted(set(net.facilities.loc[ids, "stage"]), key=ALL_STAGES.index),
-            "criticality": float(lost.sum() / total) if total > 0 else 0.0,
-            "demand_at_risk": float(lost.sum()),
-            "external_demand_at_risk": float(lost[~demand.index.isin(ids)].sum()),
-            "demand_unit": _demand_unit(net, demand),
-            "single_point_for": sorted(demand.index[cut_off]),
-            "sinks_affected": int((lost > 1e-12 * max(total, 1.0)).sum()),
-            "facility_ids": sorted(ids),
-        })
+            progress(first, len(groups), f"{by} rollups")
+        last = min(first + block, len(groups))
+        # a = f o (S a) + f o origin, f = 0 on the group: one column per group (the columns
+        # of a block solve never depend on each other, so each equals its own solve)
+        factors = np.ones((len(index), last - first))
+        chosen = (code >= first) & (code < last)
+        factors[np.flatnonzero(chosen), code[chosen] - first] = 0.0
+        after = np.ascontiguousarray(net.trace.propagate(factors)[sink_at].T)
+        del factors
+        lost = weights * np.clip(base_at_sinks - after, 0.0, None)  # (groups, sinks)
+        inside = sink_code[None, :] == np.arange(first, last)[:, None]
+        cut_off = (after <= 1e-12) & (base_at_sinks > 1e-12) & ~inside
+        affected = (lost > 1e-12 * max(total, 1.0)).sum(axis=1)
+        for j, group in enumerate(groups[first:last]):
+            row = lost[j]  # contiguous: summed exactly as the one-group array was
+            at_risk = float(row.sum())
+            external = float(row[~inside[j]].sum()) if inside[j].any() else at_risk
+            ids = ids_of[bounds[first + j]:bounds[first + j + 1]].tolist()
+            rows.append({
+                "group": group, "by": by, "name": _group_name(net, by, group),
+                "control_country": countries.get(group) if by == "company" else group,
+                "facilities": len(ids),
+                "stages": sorted(set(stages_of[bounds[first + j]:bounds[first + j + 1]].tolist()),
+                                 key=ALL_STAGES.index),
+                "criticality": float(at_risk / total) if total > 0 else 0.0,
+                "demand_at_risk": at_risk,
+                "external_demand_at_risk": external,
+                "demand_unit": unit,
+                "single_point_for": sorted(sink_ids[cut_off[j]].tolist()),
+                "sinks_affected": int(affected[j]),
+                "facility_ids": sorted(ids),
+            })
     if progress:
         progress(len(groups), len(groups), f"{by} rollups")
     table = pd.DataFrame(rows, columns=_GROUP_COLUMNS[1:])
     table = _rank(table, ["criticality", "facilities", "name"], [False, True, True])
     return table[_GROUP_COLUMNS].head(top) if top else table[_GROUP_COLUMNS]
+
+
+#: Groups propagated together in :func:`chokepoints_by_group` (a block of n x 32 floats).
+_GROUP_BLOCK = 32
+
+
+def _company_countries(net: Network) -> dict:
+    """Per ultimate owner: the control country of its first facility (``net.ownership``
+    order) that has one; owners with none are absent."""
+    ownership = net.ownership[["ultimate_owner", "control_country"]].dropna()
+    return ownership.drop_duplicates("ultimate_owner").set_index("ultimate_owner")[
+        "control_country"].to_dict()
 
 
 def _group_name(net: Network, by: str, group: str) -> str:
@@ -822,11 +865,6 @@ def _group_name(net: Network, by: str, group: str) -> str:
 
     country = pycountry.countries.get(alpha_2=group)
     return getattr(country, "common_name", None) or (country.name if country else group)
-
-
-def _company_country(net: Network, company: str):
-    countries = net.ownership.loc[net.ownership["ultimate_owner"] == company, "control_country"].dropna()
-    return countries.iloc[0] if len(countries) else None
 
 
 # --- per sink --------------------------------------------------------------------------------

@@ -57,3 +57,67 @@ def test_china_exposure_matches_rows_on_golden_and_bundled(golden):
 @given(network_records())
 def test_china_exposure_matches_rows_on_random_networks(records):
     _check_exposure(network_from_records(**records))
+
+
+# --- group rollups ---------------------------------------------------------------------------
+def _group_rollups_one_by_one(net, by):
+    """The former :func:`graphmodel.chokepoints.chokepoints_by_group`: one availability
+    propagation and one set of lookups per group."""
+    import numpy as np  # noqa: PLC0415
+
+    from graphmodel import chokepoints as ch  # noqa: PLC0415
+    from graphmodel.schema import ALL_STAGES  # noqa: PLC0415
+
+    demand = ch.selected_demand(net, None)
+    total = float(demand.sum())
+    members = net.facilities["country"].dropna() if by == "country" else net.company.dropna()
+    base_at_sinks = ch.availability(net).reindex(demand.index).to_numpy()
+    rows = []
+    for group in sorted(members.unique()):
+        ids = list(members.index[members == group])
+        after = ch.availability(net, failed=ids).reindex(demand.index).to_numpy()
+        lost = demand.to_numpy() * np.clip(base_at_sinks - after, 0.0, None)
+        cut_off = (after <= 1e-12) & (base_at_sinks > 1e-12) & ~demand.index.isin(ids)
+        countries = net.ownership.loc[net.ownership["ultimate_owner"] == group,
+                                      "control_country"].dropna()
+        rows.append({
+            "group": group, "by": by, "name": ch._group_name(net, by, group),
+            "control_country": (countries.iloc[0] if len(countries) else None)
+            if by == "company" else group,
+            "facilities": len(ids),
+            "stages": sorted(set(net.facilities.loc[ids, "stage"]), key=ALL_STAGES.index),
+            "criticality": float(lost.sum() / total) if total > 0 else 0.0,
+            "demand_at_risk": float(lost.sum()),
+            "external_demand_at_risk": float(lost[~demand.index.isin(ids)].sum()),
+            "demand_unit": ch._demand_unit(net, demand),
+            "single_point_for": sorted(demand.index[cut_off]),
+            "sinks_affected": int((lost > 1e-12 * max(total, 1.0)).sum()),
+            "facility_ids": sorted(ids),
+        })
+    table = pd.DataFrame(rows, columns=ch._GROUP_COLUMNS[1:])
+    table = ch._rank(table, ["criticality", "facilities", "name"], [False, True, True])
+    return table[ch._GROUP_COLUMNS]
+
+
+def _check_groups(net, monkeypatch, block):
+    from graphmodel import chokepoints as ch  # noqa: PLC0415
+
+    monkeypatch.setattr(ch, "_GROUP_BLOCK", block)
+    for by in ("country", "company"):
+        pd.testing.assert_frame_equal(ch.chokepoints_by_group(net, by=by),
+                                      _group_rollups_one_by_one(net, by), check_exact=True)
+
+
+def test_group_rollups_match_one_by_one_on_golden_and_bundled(golden, monkeypatch):
+    from graphmodel.network import load_network  # noqa: PLC0415
+
+    for block in (1, 3, 32):
+        _check_groups(golden, monkeypatch, block)
+    _check_groups(load_network(), monkeypatch, 32)
+
+
+@settings(max_examples=30, deadline=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(records=network_records())
+def test_group_rollups_match_one_by_one_on_random_networks(records, monkeypatch):
+    _check_groups(network_from_records(**records), monkeypatch, 2)
