@@ -901,8 +901,16 @@ def sink_dependencies(net: Network, sinks: pd.Index, columns: Iterable[str] = ()
     index = net.facilities.index
     n = len(index)
     columns = pd.Index(list(columns))
+    trace = net.trace
     picked = lookup.positions(index, columns)
     at = lookup.positions(index, sinks)
+    # F(k, u) = c[u] / L[u, u] with c = L_t^T e_k (Trace.first_passage), NaN where u is
+    # untraced: the maximum is searched among the traced rows only, which are never NaN,
+    # with the same divisions, so no pass over NaNs is needed
+    rows = np.flatnonzero(trace.traced)
+    diagonal = trace.diagonal
+    row_of = np.full(n, -1, dtype=np.int64)
+    row_of[rows] = np.arange(len(rows))
     block = max(1, _BLOCK_ENTRIES // max(n, 1))
     largest_at = np.full(len(sinks), -1, dtype=np.int64)
     largest_share = np.zeros(len(sinks))
@@ -911,20 +919,24 @@ def sink_dependencies(net: Network, sinks: pd.Index, columns: Iterable[str] = ()
         if progress:
             progress(first, len(sinks), "sink dependencies")
         last = min(first + block, len(sinks))
+        width = np.arange(last - first)
         unit = np.zeros((n, last - first))
-        unit[at[first:last], np.arange(last - first)] = 1.0
-        shares = net.trace.first_passage(unit)  # shares[u, j] = F(sinks[first + j], u)
-        kept[first:last] = shares[picked].T
-        shares[at[first:last], np.arange(last - first)] = np.nan  # the sink itself: left out
-        counted = ~np.isnan(shares).all(axis=0)
-        best = np.zeros(last - first, dtype=np.int64)
-        if counted.any():  # nanargmax: the first maximum, as pandas' idxmax
-            best[counted] = np.nanargmax(shares[:, counted], axis=0)
-        value = shares[best, np.arange(last - first)]
-        positive = counted & (value > 0)
-        largest_at[first:last][positive] = best[positive]
-        largest_share[first:last][positive] = value[positive]
-        del shares, unit
+        unit[at[first:last], width] = 1.0
+        passing = trace.through(unit)  # passing[u, j] = L_t[sinks[first + j], u]
+        del unit
+        kept[first:last] = (passing[picked] / diagonal[picked, None]).T
+        shares = passing[rows]
+        del passing
+        shares /= diagonal[rows, None]
+        own = row_of[at[first:last]]  # the sink itself is left out
+        shares[own[own >= 0], width[own >= 0]] = -np.inf
+        if len(rows):
+            best = np.argmax(shares, axis=0)  # the first maximum, as pandas' idxmax
+            value = shares[best, width]
+            positive = value > 0
+            largest_at[first:last][positive] = rows[best[positive]]
+            largest_share[first:last][positive] = value[positive]
+        del shares
     if progress:
         progress(len(sinks), len(sinks), "sink dependencies")
     ids = index.to_numpy(dtype=object)
