@@ -904,13 +904,11 @@ def sink_dependencies(net: Network, sinks: pd.Index, columns: Iterable[str] = ()
     trace = net.trace
     picked = lookup.positions(index, columns)
     at = lookup.positions(index, sinks)
-    # F(k, u) = c[u] / L[u, u] with c = L_t^T e_k (Trace.first_passage), NaN where u is
-    # untraced: the maximum is searched among the traced rows only, which are never NaN,
-    # with the same divisions, so no pass over NaNs is needed
-    rows = np.flatnonzero(trace.traced)
-    diagonal = trace.diagonal
-    row_of = np.full(n, -1, dtype=np.int64)
-    row_of[rows] = np.arange(len(rows))
+    # F(k, u) = c[u] / L[u, u] with c = L_t^T e_k: Trace.first_passage's division, done in
+    # place; the maximum is searched with untraced facilities (NaN) and the sink itself set
+    # to -inf, so that argmax (the first maximum, as pandas' idxmax) sees numbers only
+    untraced = np.flatnonzero(~trace.traced)
+    diagonal = trace.diagonal[:, None]
     block = max(1, _BLOCK_ENTRIES // max(n, 1))
     largest_at = np.full(len(sinks), -1, dtype=np.int64)
     largest_share = np.zeros(len(sinks))
@@ -922,19 +920,17 @@ def sink_dependencies(net: Network, sinks: pd.Index, columns: Iterable[str] = ()
         width = np.arange(last - first)
         unit = np.zeros((n, last - first))
         unit[at[first:last], width] = 1.0
-        passing = trace.through(unit)  # passing[u, j] = L_t[sinks[first + j], u]
+        shares = trace.through(unit)  # c[u, j] = L_t[sinks[first + j], u]
         del unit
-        kept[first:last] = (passing[picked] / diagonal[picked, None]).T
-        shares = passing[rows]
-        del passing
-        shares /= diagonal[rows, None]
-        own = row_of[at[first:last]]  # the sink itself is left out
-        shares[own[own >= 0], width[own >= 0]] = -np.inf
-        if len(rows):
-            best = np.argmax(shares, axis=0)  # the first maximum, as pandas' idxmax
+        shares /= diagonal            # F(sinks[first + j], u)
+        kept[first:last] = shares[picked].T
+        shares[untraced] = -np.inf
+        shares[at[first:last], width] = -np.inf  # the sink itself is left out
+        if n:
+            best = np.argmax(shares, axis=0)
             value = shares[best, width]
             positive = value > 0
-            largest_at[first:last][positive] = rows[best[positive]]
+            largest_at[first:last][positive] = best[positive]
             largest_share[first:last][positive] = value[positive]
         del shares
     if progress:
