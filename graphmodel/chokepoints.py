@@ -55,9 +55,12 @@ a *single point of failure* for sink k when u dominates k: every supply path fro
 to k passes through u. The dominator tree is computed with array operations level by level
 (:mod:`graphmodel.dominance`; tested to agree with ``networkx.immediate_dominators``, which
 :func:`_dominators_nx` keeps as the reference). ``min_cut_size`` of a sink is the
-fewest facilities whose joint failure cuts it off from every origin
-(``networkx.minimum_node_cut`` from the virtual source; origins may be in the cut, so a
-sink supplied straight from an origin is handled like any other).
+fewest facilities whose joint failure cuts it off from every origin: a minimum node cut
+from the virtual source, by augmenting paths on the node-split graph
+(:mod:`graphmodel.node_cuts`; the cut nearest the sink, the one
+``networkx.minimum_node_cut`` returns, which :func:`_min_cuts_nx` keeps as the reference).
+Origins may be in the cut, so a sink supplied straight from an origin is handled like any
+other.
 
 Alternatives
 ------------
