@@ -121,3 +121,12 @@ def test_group_rollups_match_one_by_one_on_golden_and_bundled(golden, monkeypatc
 @given(records=network_records())
 def test_group_rollups_match_one_by_one_on_random_networks(records, monkeypatch):
     _check_groups(network_from_records(**records), monkeypatch, 2)
+
+
+def test_report_progress_names_the_long_steps(golden):
+    # The steps that take minutes on large networks report their own progress.
+    seen = []
+    rp.build_report(golden, progress=lambda done, total, label: seen.append((done, total, label)))
+    labels = {label for _, _, label in seen}
+    assert {"sink dependencies", "minimum cuts", "country rollups", "company rollups"} <= labels
+    assert all(0 <= done <= total for done, total, _ in seen)
