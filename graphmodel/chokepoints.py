@@ -55,9 +55,12 @@ a *single point of failure* for sink k when u dominates k: every supply path fro
 to k passes through u. The dominator tree is computed with array operations level by level
 (:mod:`graphmodel.dominance`; tested to agree with ``networkx.immediate_dominators``, which
 :func:`_dominators_nx` keeps as the reference). ``min_cut_size`` of a sink is the
-fewest facilities whose joint failure cuts it off from every origin
-(``networkx.minimum_node_cut`` from the virtual source; origins may be in the cut, so a
-sink supplied straight from an origin is handled like any other).
+fewest facilities whose joint failure cuts it off from every origin: a minimum node cut
+from the virtual source, by augmenting paths on the node-split graph
+(:mod:`graphmodel.node_cuts`; the cut nearest the sink, the one
+``networkx.minimum_node_cut`` returns, which :func:`_min_cuts_nx` keeps as the reference).
+Origins may be in the cut, so a sink supplied straight from an origin is handled like any
+other.
 
 Alternatives
 ------------
@@ -83,6 +86,7 @@ from __future__ import annotations
 
 import gc
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Iterable, Optional
 
 import numpy as np
@@ -96,6 +100,7 @@ from .dominance import UNREACHED, immediate_dominators, schedule_with_root
 from .errors import TiernError
 from .io.normalize import normalize_country
 from .network import Network
+from .node_cuts import InNeighbours, sink_side_node_cut
 from .progress import Progress
 from .schema import ALL_STAGES, SECTORS
 from .specs import reroute_fits
@@ -335,6 +340,32 @@ def min_cuts(net: Network, sinks=None, progress: Optional[Progress] = None) -> p
 
 
 def _min_cuts(net: Network, sinks: pd.Index, progress: Optional[Progress] = None) -> pd.DataFrame:
+    """:func:`min_cuts` for ``sinks`` by augmenting paths on the node-split carrying graph
+    (:func:`graphmodel.node_cuts.sink_side_node_cut`): the cut nearest each sink, the one
+    ``networkx.minimum_node_cut`` returns (:func:`_min_cuts_nx` is the reference the tests
+    compare it with). A sink costs (cut size + 1) searches of its upstream."""
+    n = len(net.facilities)
+    supplier, customer, _ = net.carrying_positions
+    known = (supplier >= 0) & (customer >= 0)
+    graph = InNeighbours(n, supplier[known], customer[known], net.inbound_volume.to_numpy() == 0)
+    traced = net.trace.traced
+    ids = net.facilities.index.to_numpy(dtype=object)
+    rows = []
+    for done, (sink, at) in enumerate(zip(sinks, lookup.positions(net.facilities.index, sinks))):
+        if progress and done % 256 == 0:
+            progress(done, len(sinks), "minimum cuts")
+        cut = sorted(ids[sink_side_node_cut(graph, int(at))].tolist()) if traced[at] else []
+        rows.append({"sink": sink, "min_cut_size": len(cut), "min_cut": cut})
+    if progress:
+        progress(len(sinks), len(sinks), "minimum cuts")
+    return pd.DataFrame(rows, columns=["sink", "min_cut_size", "min_cut"])
+
+
+def _min_cuts_nx(net: Network, sinks: pd.Index) -> pd.DataFrame:
+    """The networkx reference of :func:`_min_cuts`: ``minimum_st_node_cut`` (what
+    ``networkx.minimum_node_cut(G, s, t)`` runs) from the virtual source on
+    :func:`carrying_graph`, one auxiliary graph reused across sinks; kept for the agreement
+    tests and the benchmark."""
     import networkx as nx  # noqa: PLC0415
     from networkx.algorithms.connectivity import (build_auxiliary_node_connectivity,
                                                   minimum_st_node_cut)
@@ -345,12 +376,9 @@ def _min_cuts(net: Network, sinks: pd.Index, progress: Optional[Progress] = None
     residual = build_residual_network(auxiliary, "capacity")
     reached = nx.descendants(graph, _SOURCE)
     rows = []
-    for done, sink in enumerate(sinks):
-        if progress:
-            progress(done, len(sinks), "minimum cuts")
-        # minimum_st_node_cut is what nx.minimum_node_cut(G, s, t) runs; calling it directly
-        # lets every sink reuse one auxiliary graph. The virtual source is never adjacent to
-        # a sink (sinks have inbound volume, so are not origins): origins can be cut.
+    for sink in sinks:
+        # The virtual source is never adjacent to a sink (sinks have inbound volume, so are
+        # not origins): origins can be cut.
         cut = (minimum_st_node_cut(graph, _SOURCE, sink, auxiliary=auxiliary, residual=residual)
                if sink in reached else set())
         rows.append({"sink": sink, "min_cut_size": len(cut), "min_cut": sorted(cut)})
@@ -762,35 +790,78 @@ def chokepoints_by_group(net: Network, by: str = "country", *, top: Optional[int
         members = net.facilities["country"].dropna()
     else:  # an aggregate of many holders is no company's (a company residual is)
         members = net.company.dropna()
-    baseline = availability(net)
-    base_at_sinks = baseline.reindex(demand.index).to_numpy()
+    index = net.facilities.index
+    base_at_sinks = availability(net).reindex(demand.index).to_numpy()
     groups = sorted(members.unique())
+    # per facility: its group's position in ``groups`` (-1: none); per group, its members in
+    # ``members`` order (the order ``members.index[members == group]`` gave)
+    code = np.full(len(index), -1, dtype=np.int64)
+    member_at = lookup.positions(index, members.index)
+    member_code = np.searchsorted(np.array(groups, dtype=object), members.to_numpy(dtype=object))
+    code[member_at] = member_code
+    by_group = np.argsort(member_code, kind="stable")
+    bounds = np.searchsorted(member_code[by_group], np.arange(len(groups) + 1))
+    ids_of = members.index.to_numpy(dtype=object)[by_group]
+    stages_of = net.facilities["stage"].to_numpy(dtype=object)[member_at[by_group]]
+    sink_at = lookup.positions(index, demand.index)
+    sink_code = code[sink_at]
+    weights = demand.to_numpy()
+    unit = _demand_unit(net, demand)
+    countries = _company_countries(net) if by == "company" else {}
+    sink_ids = demand.index.to_numpy(dtype=object)
     rows = []
-    for done, group in enumerate(groups):
+    block = _GROUP_BLOCK
+    for first in range(0, len(groups), block):
         if progress:
-            progress(done, len(groups), f"{by} rollups")
-        ids = list(members.index[members == group])
-        after = availability(net, failed=ids).reindex(demand.index).to_numpy()
-        lost = demand.to_numpy() * np.clip(base_at_sinks - after, 0.0, None)
-        cut_off = (after <= 1e-12) & (base_at_sinks > 1e-12) & ~demand.index.isin(ids)
-        rows.append({
-            "group": group, "by": by, "name": _group_name(net, by, group),
-            "control_country": _company_country(net, group) if by == "company" else group,
-            "facilities": len(ids),
-            "stages": sorted(set(net.facilities.loc[ids, "stage"]), key=ALL_STAGES.index),
-            "criticality": float(lost.sum() / total) if total > 0 else 0.0,
-            "demand_at_risk": float(lost.sum()),
-            "external_demand_at_risk": float(lost[~demand.index.isin(ids)].sum()),
-            "demand_unit": _demand_unit(net, demand),
-            "single_point_for": sorted(demand.index[cut_off]),
-            "sinks_affected": int((lost > 1e-12 * max(total, 1.0)).sum()),
-            "facility_ids": sorted(ids),
-        })
+            progress(first, len(groups), f"{by} rollups")
+        last = min(first + block, len(groups))
+        # a = f o (S a) + f o origin, f = 0 on the group: one column per group (the columns
+        # of a block solve never depend on each other, so each equals its own solve)
+        factors = np.ones((len(index), last - first))
+        chosen = (code >= first) & (code < last)
+        factors[np.flatnonzero(chosen), code[chosen] - first] = 0.0
+        after = np.ascontiguousarray(net.trace.propagate(factors)[sink_at].T)
+        del factors
+        lost = weights * np.clip(base_at_sinks - after, 0.0, None)  # (groups, sinks)
+        inside = sink_code[None, :] == np.arange(first, last)[:, None]
+        cut_off = (after <= 1e-12) & (base_at_sinks > 1e-12) & ~inside
+        affected = (lost > 1e-12 * max(total, 1.0)).sum(axis=1)
+        for j, group in enumerate(groups[first:last]):
+            row = lost[j]  # contiguous: summed exactly as the one-group array was
+            at_risk = float(row.sum())
+            external = float(row[~inside[j]].sum()) if inside[j].any() else at_risk
+            ids = ids_of[bounds[first + j]:bounds[first + j + 1]].tolist()
+            rows.append({
+                "group": group, "by": by, "name": _group_name(net, by, group),
+                "control_country": countries.get(group) if by == "company" else group,
+                "facilities": len(ids),
+                "stages": sorted(set(stages_of[bounds[first + j]:bounds[first + j + 1]].tolist()),
+                                 key=ALL_STAGES.index),
+                "criticality": float(at_risk / total) if total > 0 else 0.0,
+                "demand_at_risk": at_risk,
+                "external_demand_at_risk": external,
+                "demand_unit": unit,
+                "single_point_for": sorted(sink_ids[cut_off[j]].tolist()),
+                "sinks_affected": int(affected[j]),
+                "facility_ids": sorted(ids),
+            })
     if progress:
         progress(len(groups), len(groups), f"{by} rollups")
     table = pd.DataFrame(rows, columns=_GROUP_COLUMNS[1:])
     table = _rank(table, ["criticality", "facilities", "name"], [False, True, True])
     return table[_GROUP_COLUMNS].head(top) if top else table[_GROUP_COLUMNS]
+
+
+#: Groups propagated together in :func:`chokepoints_by_group` (a block of n x 32 floats).
+_GROUP_BLOCK = 32
+
+
+def _company_countries(net: Network) -> dict:
+    """Per ultimate owner: the control country of its first facility (``net.ownership``
+    order) that has one; owners with none are absent."""
+    ownership = net.ownership[["ultimate_owner", "control_country"]].dropna()
+    return ownership.drop_duplicates("ultimate_owner").set_index("ultimate_owner")[
+        "control_country"].to_dict()
 
 
 def _group_name(net: Network, by: str, group: str) -> str:
@@ -802,34 +873,107 @@ def _group_name(net: Network, by: str, group: str) -> str:
     return getattr(country, "common_name", None) or (country.name if country else group)
 
 
-def _company_country(net: Network, company: str):
-    countries = net.ownership.loc[net.ownership["ultimate_owner"] == company, "control_country"].dropna()
-    return countries.iloc[0] if len(countries) else None
-
-
 # --- per sink --------------------------------------------------------------------------------
-def sink_resilience(net: Network, sinks=None, progress: Optional[Progress] = None) -> pd.DataFrame:
+#: Entries of one block of per-sink shares (n facilities x sinks in the block): 2**24 floats,
+#: 128 MB, so the shares of every sink are never held at once (100,000 facilities and
+#: 47,000 sinks would be 38 GB).
+_BLOCK_ENTRIES = 2 ** 24
+
+
+@dataclass(frozen=True)
+class SinkDependencies:
+    """What the report reads from the per-sink shares ``F(k, u)``, kept without the full
+    sinks x facilities matrix (see :func:`sink_dependencies`).
+
+    ``largest``: per sink (index), ``largest_dependency`` (the facility u other than the
+    sink with the largest ``F(k, u)``, the first in facility order on ties; None when no
+    facility has a positive share) and ``largest_dependency_share`` (that share, 0 when
+    None). ``shares``: ``F(k, u)`` for the sinks (rows) and the requested facilities
+    (columns), as in :func:`sink_shares`.
+    """
+
+    largest: pd.DataFrame
+    shares: pd.DataFrame
+
+
+def sink_dependencies(net: Network, sinks: pd.Index, columns: Iterable[str] = (),
+                      progress: Optional[Progress] = None) -> SinkDependencies:
+    """The largest single-facility dependency of every sink in ``sinks`` and the shares
+    ``F(k, u)`` of the facilities ``columns``, from :func:`first_passage_shares` computed
+    in blocks of sinks (about :data:`_BLOCK_ENTRIES` values each), so memory stays bounded
+    whatever the number of sinks. Each sink's column of the backward solve never depends
+    on the other columns of its block (:mod:`graphmodel.solve.plan`), so the values are
+    those of one solve over all sinks."""
+    index = net.facilities.index
+    n = len(index)
+    columns = pd.Index(list(columns))
+    trace = net.trace
+    picked = lookup.positions(index, columns)
+    at = lookup.positions(index, sinks)
+    # F(k, u) = c[u] / L[u, u] with c = L_t^T e_k: Trace.first_passage's division, done in
+    # place; the maximum is searched with untraced facilities (NaN) and the sink itself set
+    # to -inf, so that argmax (the first maximum, as pandas' idxmax) sees numbers only
+    untraced = np.flatnonzero(~trace.traced)
+    diagonal = trace.diagonal[:, None]
+    block = max(1, _BLOCK_ENTRIES // max(n, 1))
+    largest_at = np.full(len(sinks), -1, dtype=np.int64)
+    largest_share = np.zeros(len(sinks))
+    kept = np.empty((len(sinks), len(columns)))
+    for first in range(0, len(sinks), block):
+        if progress:
+            progress(first, len(sinks), "sink dependencies")
+        last = min(first + block, len(sinks))
+        width = np.arange(last - first)
+        unit = np.zeros((n, last - first))
+        unit[at[first:last], width] = 1.0
+        shares = trace.through(unit)  # c[u, j] = L_t[sinks[first + j], u]
+        del unit
+        shares /= diagonal            # F(sinks[first + j], u)
+        kept[first:last] = shares[picked].T
+        shares[untraced] = -np.inf
+        shares[at[first:last], width] = -np.inf  # the sink itself is left out
+        if n:
+            best = np.argmax(shares, axis=0)
+            value = shares[best, width]
+            positive = value > 0
+            largest_at[first:last][positive] = best[positive]
+            largest_share[first:last][positive] = value[positive]
+        del shares
+    if progress:
+        progress(len(sinks), len(sinks), "sink dependencies")
+    ids = index.to_numpy(dtype=object)
+    named = pd.Series([ids[i] if i >= 0 else None for i in largest_at.tolist()], index=sinks,
+                      dtype=object)
+    largest = pd.DataFrame({"largest_dependency": named, "largest_dependency_share": largest_share})
+    return SinkDependencies(largest=largest, shares=pd.DataFrame(kept, index=sinks, columns=columns))
+
+
+def sink_resilience(net: Network, sinks=None, progress: Optional[Progress] = None,
+                    dependencies: Optional[SinkDependencies] = None) -> pd.DataFrame:
     """Per selected sink: ``id, name, stage, sector, country, demand, demand_unit,
     supply_traced, min_cut_size, min_cut, dominators`` (on the graph, nearest first),
     ``single_points`` (the facilities whose outage alone stops the sink, sorted: its
     dominators, with recipes also those that stop it in the recipe runs; never an aggregate
     row; see :func:`chokepoints`) and ``largest_dependency`` / ``largest_dependency_share``:
-    the facility other than the sink whose failure alone costs it the most (``F(k, u)``)."""
+    the facility other than the sink whose failure alone costs it the most (``F(k, u)``).
+
+    ``dependencies``: :func:`sink_dependencies` of the selected sinks when the caller has
+    them already (the report computes them once, with the shares it explains)."""
     demand = selected_demand(net, sinks)
     _, _, single = _criticality_and_single_points(net, demand, demand_criticality(net, demand))
     stops: dict[str, list[str]] = {}
     for facility, stopped in zip(net.facilities.index, single):
         for sink in stopped:
             stops.setdefault(sink, []).append(facility)
-    shares = first_passage_shares(net, demand.index)
+    if dependencies is None:
+        dependencies = sink_dependencies(net, demand.index, progress=progress)
+    largest = dependencies.largest
     cuts = _min_cuts(net, demand.index, progress=progress).set_index("sink")
     dominated = _dominators(net, demand.index)
     facilities = net.facilities.loc[demand.index]
     baseline = availability(net)
     rows = []
     for sink in demand.index:
-        others = shares.loc[sink].drop(sink).dropna()
-        top = others.idxmax() if len(others) and others.max() > 0 else None
         rows.append({
             "id": sink, "name": facilities.at[sink, "name"], "stage": facilities.at[sink, "stage"],
             "sector": facilities.at[sink, "sector"], "country": facilities.at[sink, "country"],
@@ -838,8 +982,8 @@ def sink_resilience(net: Network, sinks=None, progress: Optional[Progress] = Non
             "min_cut_size": int(cuts.at[sink, "min_cut_size"]), "min_cut": cuts.at[sink, "min_cut"],
             "dominators": dominated[sink],
             "single_points": sorted(stops.get(sink, [])),
-            "largest_dependency": top,
-            "largest_dependency_share": float(others[top]) if top else 0.0,
+            "largest_dependency": largest.at[sink, "largest_dependency"],
+            "largest_dependency_share": float(largest.at[sink, "largest_dependency_share"]),
         })
     columns = ["id", "name", "stage", "sector", "country", "demand", "demand_unit", "supply_traced",
                "min_cut_size", "min_cut", "dominators", "single_points", "largest_dependency",
@@ -851,5 +995,6 @@ __all__ = [
     "SinkSelectionError", "selected_demand", "carrying_graph", "availability", "sink_shares",
     "criticality", "dominators", "min_cuts", "spare_capacity", "material_spare_capacity",
     "alternatives", "chokepoints", "chokepoints_by_group", "sink_resilience",
+    "SinkDependencies", "sink_dependencies",
     "recipe_criticality", "uses_recipes",
 ]

@@ -24,7 +24,7 @@ from typing import Optional
 import pandas as pd
 import plotly.graph_objects as go
 
-from . import __version__, plot
+from . import __version__, lookup, plot
 from . import chokepoints as ch
 from .concentration import concentration
 from .errors import OutputError, TiernError
@@ -83,11 +83,15 @@ def build_report(net: Network, *, top: int = 10, sinks=None,
     upstream = facilities[~facilities["id"].isin(net.sinks)].reset_index(drop=True)
     upstream["rank"] = range(1, len(upstream) + 1)
     tick(1, "country and company rollups")
-    countries = ch.chokepoints_by_group(net, by="country", sinks=sinks)
-    companies = ch.chokepoints_by_group(net, by="company", sinks=sinks)
+    countries = ch.chokepoints_by_group(net, by="country", sinks=sinks, progress=progress)
+    companies = ch.chokepoints_by_group(net, by="company", sinks=sinks, progress=progress)
     tick(2, "sinks: dominators and minimum cuts")
-    resilience = ch.sink_resilience(net, sinks=sinks)
-    shares = ch.sink_shares(net, sinks=sinks)
+    # one pass over the per-sink shares: each sink's largest dependency, and the shares of
+    # the chokepoints explained below (never the whole sinks x facilities matrix)
+    dependencies = ch.sink_dependencies(net, demand.index, columns=upstream["id"].head(top),
+                                        progress=progress)
+    resilience = ch.sink_resilience(net, sinks=sinks, progress=progress, dependencies=dependencies)
+    shares = dependencies.shares
     tick(3, "concentration by stage")
     concentration = _concentration(net, notes)
     tick(4, "China exposure per OEM")
@@ -229,7 +233,13 @@ def china_exposure(net: Network, buyers: pd.Index, notes: Optional[list[str]] = 
     supply tracing to no facility of that stage; see :func:`graphmodel.exposure.exposure`).
     """
     present = set(net.facilities["stage"])
-    rows = []
+    # one frame per stage, columns gathered by position (per-buyer lookups cost seconds at
+    # 100,000 facilities); values as before: floats of the exposure tables
+    buyer_rows = lookup.positions(net.facilities.index, buyers)
+    # lists, so that pandas infers each column's type from the values, as it did from rows
+    about = {c: net.facilities[c].to_numpy(dtype=object)[buyer_rows].tolist()
+             for c in ("name", "sector", "country")}
+    parts = []
     for stage in [s for s in EXPOSURE_STAGES if s in present]:
         try:
             location = exposure(net, FOCUS_COUNTRY, stage, basis="location").set_index("id")
@@ -238,17 +248,19 @@ def china_exposure(net: Network, buyers: pd.Index, notes: Optional[list[str]] = 
             if notes is not None:
                 notes.append(f"China exposure at stage {stage} not computed: {error}")
             continue
-        for buyer in buyers:
-            rows.append({
-                "id": buyer, "name": net.facilities.at[buyer, "name"],
-                "sector": net.facilities.at[buyer, "sector"],
-                "country": net.facilities.at[buyer, "country"], "stage_traced": stage,
-                "location": float(location.at[buyer, "share"]),
-                "control": float(control.at[buyer, "share"]),
-                "unknown": float(location.at[buyer, "unknown"]),
-            })
-    return pd.DataFrame(rows, columns=["id", "name", "sector", "country", "stage_traced",
-                                       "location", "control", "unknown"])
+        at_location = lookup.positions(location.index, buyers)
+        at_control = lookup.positions(control.index, buyers)
+        parts.append(pd.DataFrame({
+            "id": buyers.to_numpy(dtype=object).tolist(), **about,
+            "stage_traced": [stage] * len(buyers),
+            "location": location["share"].to_numpy(dtype=float)[at_location],
+            "control": control["share"].to_numpy(dtype=float)[at_control],
+            "unknown": location["unknown"].to_numpy(dtype=float)[at_location],
+        }))
+    columns = ["id", "name", "sector", "country", "stage_traced", "location", "control", "unknown"]
+    if not parts:
+        return pd.DataFrame([], columns=columns)
+    return pd.concat(parts, ignore_index=True)
 
 
 def _exposure_wide(exposure: pd.DataFrame, demand: pd.Series) -> pd.DataFrame:

@@ -1,0 +1,60 @@
+"""Per-sink dependencies in blocks (chokepoints.sink_dependencies) against the full
+sinks x facilities shares (chokepoints.first_passage_shares), the reference it replaced:
+identical values, whatever the block size."""
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+
+from graphmodel import chokepoints as ch
+from graphmodel.build import network_from_records
+
+from .strategies import network_records
+
+
+def _reference(net, sinks, columns):
+    """The former computation: one DataFrame of every sink's shares, ``idxmax`` per row."""
+    shares = ch.first_passage_shares(net, sinks)
+    rows = {}
+    for sink in sinks:
+        others = shares.loc[sink].drop(sink).dropna()
+        top = others.idxmax() if len(others) and others.max() > 0 else None
+        rows[sink] = (top, float(others[top]) if top else 0.0)
+    return rows, shares[list(columns)]
+
+
+def _check(net, block, monkeypatch):
+    monkeypatch.setattr(ch, "_BLOCK_ENTRIES", block * len(net.facilities))
+    sinks = net.sink_demand.index
+    columns = list(net.facilities.index[::2])
+    rows, shares = _reference(net, sinks, columns)
+    got = ch.sink_dependencies(net, sinks, columns=columns)
+    for sink, (top, share) in rows.items():
+        assert got.largest.at[sink, "largest_dependency"] == top
+        assert got.largest.at[sink, "largest_dependency_share"] == share  # exact, not approx
+    pd.testing.assert_frame_equal(got.shares, shares, check_exact=True, check_names=False)
+
+
+@pytest.mark.parametrize("block", [1, 2, 1000])
+def test_golden_dependencies_match_the_full_shares(golden, block, monkeypatch):
+    _check(golden, block, monkeypatch)
+
+
+@settings(max_examples=40, deadline=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(records=network_records())
+def test_random_networks_match_the_full_shares(records, monkeypatch):
+    _check(network_from_records(**records), 2, monkeypatch)
+
+
+def test_ties_pick_the_first_facility(golden):
+    # Two suppliers each carrying the whole of a sink's supply in turn (a chain m -> p -> o):
+    # F(o, m) = F(o, p) = 1; the first in facility order is named, as idxmax does.
+    from .test_chokepoints import _fac, _link  # noqa: PLC0415
+
+    net = network_from_records([_fac("m", "mine"), _fac("p", "separator"), _fac("o", "oem")],
+                               [_link("m", "p", 1), _link("p", "o", 1)])
+    got = ch.sink_dependencies(net, net.sink_demand.index).largest
+    assert got.at["o", "largest_dependency"] == "m"
+    assert got.at["o", "largest_dependency_share"] == 1.0
