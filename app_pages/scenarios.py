@@ -285,137 +285,150 @@ chart(figures.supply_curves_figure(long, marks, f"{scenario.name}: monthly suppl
 names = ["Sinks", "Stages", "Rerouted links", "Compare", "Monte Carlo"]
 if scenario.observed is not None:
     names.append("Backtest")
-tabs = st.tabs(names)
+# Only the open tab runs and is drawn (its label is in the URL, ?tab=Compare): with all five
+# drawn, the hidden tabs' tables and charts made the page's first render about 1.9 s.
+tabs = st.tabs(names, key="tab", bind="query-params")
 tab_sinks, tab_stages, tab_links, tab_compare, tab_mc = tabs[:5]
 pct = st.column_config.NumberColumn(format="percent")
 with tab_sinks:
-    st.dataframe(sinks_table(result), hide_index=True, width="stretch", column_config={
-        "tts_months": st.column_config.TextColumn("first short", help="Time to survive: the "
-                                                  "first month the sink's supply drops"),
-        "ttr_months": st.column_config.TextColumn("recovered", help="Time to recover: the "
-                                                  "month from which supply stays at >= 99%"),
-        "min_supply": pct, "mean_supply": pct, "lost_share": pct,
-        "lost_volume": st.column_config.NumberColumn("lost volume", format="%,.0f"),
-        "demand": st.column_config.NumberColumn(format="%,.0f"),
-        "binding_input": st.column_config.TextColumn(
-            "short of", help="The binding input of the sink's worst month: the missing input "
-                             "group at a facility, or the cut link")})
+    if tab_sinks.open:
+        st.dataframe(sinks_table(result), hide_index=True, width="stretch", column_config={
+            "tts_months": st.column_config.TextColumn("first short", help="Time to survive: the "
+                                                      "first month the sink's supply drops"),
+            "ttr_months": st.column_config.TextColumn("recovered", help="Time to recover: the "
+                                                      "month from which supply stays at >= 99%"),
+            "min_supply": pct, "mean_supply": pct, "lost_share": pct,
+            "lost_volume": st.column_config.NumberColumn("lost volume", format="%,.0f"),
+            "demand": st.column_config.NumberColumn(format="%,.0f"),
+            "binding_input": st.column_config.TextColumn(
+                "short of", help="The binding input of the sink's worst month: the missing input "
+                                 "group at a facility, or the cut link")})
 with tab_stages:
-    st.dataframe(result.stages.assign(stage=result.stages["stage"].map(figures.stage_label)),
-                 hide_index=True, width="stretch",
-                 column_config={"min_supply": pct, "mean_supply": pct,
-                                "volume": st.column_config.NumberColumn(format="%,.0f"),
-                                "lost_volume": st.column_config.NumberColumn(format="%,.0f")})
+    if tab_stages.open:
+        st.dataframe(result.stages.assign(stage=result.stages["stage"].map(figures.stage_label)),
+                     hide_index=True, width="stretch",
+                     column_config={"min_supply": pct, "mean_supply": pct,
+                                    "volume": st.column_config.NumberColumn(format="%,.0f"),
+                                    "lost_volume": st.column_config.NumberColumn(format="%,.0f")})
 with tab_links:
-    if result.links.empty:
-        st.info("No volume was rerouted (rerouting is off, or no spare qualified capacity).")
-    else:
-        st.dataframe(result.links, hide_index=True, width="stretch", column_config={
-            "rerouted_volume": st.column_config.NumberColumn(
-                "rerouted volume", format="%,.1f",
-                help="Extra volume over the horizon, in the customer's input unit (t)"),
-            "peak_monthly_volume": st.column_config.NumberColumn("peak per month", format="%,.1f"),
-            "months_used": st.column_config.NumberColumn("months used", format="%d"),
-            "first_month": st.column_config.NumberColumn("first month", format="%d")})
+    if tab_links.open:
+        if result.links.empty:
+            st.info("No volume was rerouted (rerouting is off, or no spare qualified capacity).")
+        else:
+            st.dataframe(result.links, hide_index=True, width="stretch", column_config={
+                "rerouted_volume": st.column_config.NumberColumn(
+                    "rerouted volume", format="%,.1f",
+                    help="Extra volume over the horizon, in the customer's input unit (t)"),
+                "peak_monthly_volume": st.column_config.NumberColumn("peak per month",
+                                                                     format="%,.1f"),
+                "months_used": st.column_config.NumberColumn("months used", format="%d"),
+                "first_month": st.column_config.NumberColumn("first month", format="%d")})
 
 NO_RESPONSE = "no-response"
 with tab_compare:
-    others = [c for c in list(PRESETS) + list(library) if c != choice] + [NO_RESPONSE]
-    other = url_selectbox("Compare with (B)", others, "compare", default=others[0],
-                          format_func=lambda c: "The same scenario with no inventories and no "
-                                                "rerouting" if c == NO_RESPONSE else choice_label(c))
-    if other == NO_RESPONSE:
-        second = run(scenario, reroute=False, inventory=False)
-        second_name = f"{scenario.name}, no responses"
-    else:
-        second_scenario = load_choice(other, None)
-        second, second_name = run(second_scenario), second_scenario.name
-    st.markdown(f"**A:** {scenario.name} · **B:** {second_name}")
-    st.dataframe(compare_summary(result, second), hide_index=True, width="stretch",
-                 key="sc_compare_summary")
-    both_shown = most_affected(result, 6, second)
-    left, right = st.columns(2)
-    for column, res, title in ((left, result, f"A: {scenario.name}"), (right, second,
-                                                                       f"B: {second_name}")):
-        with column:  # half-width charts: a long scenario name would run off the chart
-            a, b = curves(res, both_shown)
-            chart(figures.supply_curves_figure(a, b, textwrap.shorten(title, 46, placeholder="…")))
-    st.caption("Both charts show the sinks most affected in A or B (up to six).")
-    st.markdown("**Per sink, A against B** (largest change first)")
-    st.dataframe(difference_table(result, second), hide_index=True, width="stretch",
-                 key="sc_compare_table", column_config={
-                     "id": None,
-                     "sink": st.column_config.TextColumn("sink", width="medium"),
-                     "lowest supply A": st.column_config.NumberColumn(format="percent"),
-                     "lowest supply B": st.column_config.NumberColumn(format="percent"),
-                     "change (pts)": st.column_config.NumberColumn(
-                         format="%+.1f",
-                         help="B - A, percentage points of normal supply"),
-                     "lost A": st.column_config.NumberColumn(format="%,.0f"),
-                     "lost B": st.column_config.NumberColumn(format="%,.0f"),
-                     "lost change": st.column_config.NumberColumn(format="%+,.0f")})
+    if tab_compare.open:
+        others = [c for c in list(PRESETS) + list(library) if c != choice] + [NO_RESPONSE]
+        other = url_selectbox("Compare with (B)", others, "compare", default=others[0],
+                              format_func=lambda c: "The same scenario with no inventories and no "
+                                                    "rerouting" if c == NO_RESPONSE
+                              else choice_label(c))
+        if other == NO_RESPONSE:
+            second = run(scenario, reroute=False, inventory=False)
+            second_name = f"{scenario.name}, no responses"
+        else:
+            second_scenario = load_choice(other, None)
+            second, second_name = run(second_scenario), second_scenario.name
+        st.markdown(f"**A:** {scenario.name} · **B:** {second_name}")
+        st.dataframe(compare_summary(result, second), hide_index=True, width="stretch",
+                     key="sc_compare_summary")
+        both_shown = most_affected(result, 6, second)
+        left, right = st.columns(2)
+        for column, res, title in ((left, result, f"A: {scenario.name}"), (right, second,
+                                                                           f"B: {second_name}")):
+            with column:  # half-width charts: a long scenario name would run off the chart
+                a, b = curves(res, both_shown)
+                short_title = textwrap.shorten(title, 46, placeholder="…")
+                chart(figures.supply_curves_figure(a, b, short_title))
+        st.caption("Both charts show the sinks most affected in A or B (up to six).")
+        st.markdown("**Per sink, A against B** (largest change first)")
+        st.dataframe(difference_table(result, second), hide_index=True, width="stretch",
+                     key="sc_compare_table", column_config={
+                         "id": None,
+                         "sink": st.column_config.TextColumn("sink", width="medium"),
+                         "lowest supply A": st.column_config.NumberColumn(format="percent"),
+                         "lowest supply B": st.column_config.NumberColumn(format="percent"),
+                         "change (pts)": st.column_config.NumberColumn(
+                             format="%+.1f",
+                             help="B - A, percentage points of normal supply"),
+                         "lost A": st.column_config.NumberColumn(format="%,.0f"),
+                         "lost B": st.column_config.NumberColumn(format="%,.0f"),
+                         "lost change": st.column_config.NumberColumn(format="%+,.0f")})
 
 with tab_mc:
-    st.markdown("Random draws of the shocks' probabilities and distributions (e.g. duration "
-                "~ lognormal), correlated by country; seeded and reproducible.")
-    c1, c2, c3 = st.columns([1, 1, 2])
-    runs = c1.number_input("Runs", 10, 5000, min(scenario.monte_carlo.runs, 100), step=10,
-                           key="mc_runs")
-    seed = c2.number_input("Seed", 0, 10**9, scenario.monte_carlo.seed, key="mc_seed")
-    scheduler = st.text_input(
-        "Dask scheduler (optional)", key="mc_scheduler", placeholder="tcp://host:8786 or local:2",
-        help="Run the batches on a Dask cluster: a scheduler address, or local:N for N worker "
-             "processes on this machine. Results are the same per seed; empty runs here.")
-    # results do not depend on where they ran, so the scheduler is not part of the key
-    mc_key = (net.hash, scenario_yaml(scenario), int(runs), int(seed))
-    if c3.button("Run Monte Carlo", type="primary", key="mc_go"):
-        bar = st.progress(0.0, text="Monte Carlo: starting")
+    if tab_mc.open:
+        st.markdown("Random draws of the shocks' probabilities and distributions (e.g. duration "
+                    "~ lognormal), correlated by country; seeded and reproducible.")
+        c1, c2, c3 = st.columns([1, 1, 2])
+        runs = c1.number_input("Runs", 10, 5000, min(scenario.monte_carlo.runs, 100), step=10,
+                               key="mc_runs")
+        seed = c2.number_input("Seed", 0, 10**9, scenario.monte_carlo.seed, key="mc_seed")
+        scheduler = st.text_input(
+            "Dask scheduler (optional)", key="mc_scheduler",
+            placeholder="tcp://host:8786 or local:2",
+            help="Run the batches on a Dask cluster: a scheduler address, or local:N for N worker "
+                 "processes on this machine. Results are the same per seed; empty runs here.")
+        # results do not depend on where they ran, so the scheduler is not part of the key
+        mc_key = (net.hash, scenario_yaml(scenario), int(runs), int(seed))
+        if c3.button("Run Monte Carlo", type="primary", key="mc_go"):
+            bar = st.progress(0.0, text="Monte Carlo: starting")
 
-        def progress(done: int, total: int) -> None:
-            bar.progress(done / total, text=f"Monte Carlo: {done:,} of {total:,} runs")
+            def progress(done: int, total: int) -> None:
+                bar.progress(done / total, text=f"Monte Carlo: {done:,} of {total:,} runs")
 
-        try:
-            st.session_state["mc_result"] = (mc_key, run_monte_carlo(
-                net, scenario, runs=int(runs), seed=int(seed), progress=progress,
-                scheduler=scheduler.strip() or None))
-        except TiernError as error:   # e.g. no scheduler at that address
-            st.error(f"Monte Carlo not run: {error}")
-        bar.empty()
-    stored = st.session_state.get("mc_result")
-    if stored and stored[0] == mc_key:
-        summary = stored[1].summary
-        st.success(f"{int(runs):,} runs, seed {int(seed)}.")
-        ever_short = summary[summary["p_shortfall"] > 0]
-        top = summary[summary["shortfall_p95"] > 0].sort_values(
-            "shortfall_p95", ascending=False).head(15).assign(
-            country=lambda d: d["id"].map(f["country"]), label=lambda d: d["name"])
-        if ever_short.empty:
-            st.info(f"No sink falls short in any of the {int(runs):,} runs: inventories and "
-                    "rerouting absorb every draw of this scenario.")
-        elif top.empty:
-            rare = ever_short.sort_values("p_shortfall", ascending=False).head(15).assign(
+            try:
+                st.session_state["mc_result"] = (mc_key, run_monte_carlo(
+                    net, scenario, runs=int(runs), seed=int(seed), progress=progress,
+                    scheduler=scheduler.strip() or None))
+            except TiernError as error:   # e.g. no scheduler at that address
+                st.error(f"Monte Carlo not run: {error}")
+            bar.empty()
+        stored = st.session_state.get("mc_result")
+        if stored and stored[0] == mc_key:
+            summary = stored[1].summary
+            st.success(f"{int(runs):,} runs, seed {int(seed)}.")
+            ever_short = summary[summary["p_shortfall"] > 0]
+            top = summary[summary["shortfall_p95"] > 0].sort_values(
+                "shortfall_p95", ascending=False).head(15).assign(
                 country=lambda d: d["id"].map(f["country"]), label=lambda d: d["name"])
-            st.info(f"{len(ever_short)} sinks fall short in fewer than 5% of the runs, so their "
-                    "P95 shortfall is 0; the chart shows how often each falls short.")
-            chart(figures.share_bars_figure(rare, "label", "p_shortfall", "country",
-                                            x_title="Runs in which the sink falls short (%)",
-                                            title="Monte Carlo: probability of a shortfall"))
-        else:
-            chart(figures.share_bars_figure(top, "label", "shortfall_p95", "country",
-                                            x_title="Shortfall in the worst 5% of runs (P95, %)",
-                                            title="Monte Carlo: P95 shortfall per sink"))
-        st.dataframe(monte_carlo_table(summary), hide_index=True, width="stretch",
-                     key="mc_summary", column_config={
-            "p_shortfall": pct, "shortfall_mean": pct, "shortfall_p50": pct, "shortfall_p95": pct,
-            "lost_volume_mean": st.column_config.NumberColumn(format="%,.0f"),
-            "lost_volume_p95": st.column_config.NumberColumn(format="%,.0f"),
-            "tts_months_mean": st.column_config.TextColumn(
-                "first short (mean month)", help="Mean first short month over the runs in "
-                                                 "which the sink falls short")})
+            if ever_short.empty:
+                st.info(f"No sink falls short in any of the {int(runs):,} runs: inventories and "
+                        "rerouting absorb every draw of this scenario.")
+            elif top.empty:
+                rare = ever_short.sort_values("p_shortfall", ascending=False).head(15).assign(
+                    country=lambda d: d["id"].map(f["country"]), label=lambda d: d["name"])
+                st.info(f"{len(ever_short)} sinks fall short in fewer than 5% of the runs, so their "
+                        "P95 shortfall is 0; the chart shows how often each falls short.")
+                chart(figures.share_bars_figure(rare, "label", "p_shortfall", "country",
+                                                x_title="Runs in which the sink falls short (%)",
+                                                title="Monte Carlo: probability of a shortfall"))
+            else:
+                chart(figures.share_bars_figure(top, "label", "shortfall_p95", "country",
+                                                x_title="Shortfall in the worst 5% of runs (P95, %)",
+                                                title="Monte Carlo: P95 shortfall per sink"))
+            st.dataframe(monte_carlo_table(summary), hide_index=True, width="stretch",
+                         key="mc_summary", column_config={
+                "p_shortfall": pct, "shortfall_mean": pct, "shortfall_p50": pct,
+                "shortfall_p95": pct,
+                "lost_volume_mean": st.column_config.NumberColumn(format="%,.0f"),
+                "lost_volume_p95": st.column_config.NumberColumn(format="%,.0f"),
+                "tts_months_mean": st.column_config.TextColumn(
+                    "first short (mean month)", help="Mean first short month over the runs in "
+                                                     "which the sink falls short")})
 
 if scenario.observed is not None:
     with tabs[5]:
-        backtest_panel(scenario)
+        if tabs[5].open:
+            backtest_panel(scenario)
 
 st.download_button("Save this scenario as YAML", scenario_yaml(scenario),
                    f"{choice if choice != BUILD else 'custom-scenario'}.yaml",

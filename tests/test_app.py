@@ -209,7 +209,8 @@ def test_scenario_builder_severity_drives_the_shortfall():
 
 
 def test_scenario_monte_carlo_runs_with_progress_and_summarises():
-    at = open_app("scenarios", "golden", query={"scenario": "build", "sc_id": "mine_cn"})
+    at = open_app("scenarios", "golden", query={"scenario": "build", "sc_id": "mine_cn",
+                                                 "tab": "Monte Carlo"})
     at.number_input(key="mc_runs").set_value(20).run()
     at.button(key="mc_go").click().run()
     assert_clean(at)
@@ -299,7 +300,8 @@ def test_chokepoints_page_lists_critical_inputs_small_by_mass():
 def test_scenario_page_backtest_panel_shows_observed_against_simulated():
     import json
 
-    at = open_app("scenarios", "bundled", query={"scenario": "china-2025-export-controls-calibrated"})
+    at = open_app("scenarios", "bundled", query={"scenario": "china-2025-export-controls-calibrated",
+                                                  "tab": "Backtest"})
     assert_clean(at)
     assert "Backtest" in [t.label for t in at.tabs]
     figures = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
@@ -424,7 +426,8 @@ def test_sinks_to_plot_follow_a_preset_change():
 
 
 def test_compare_two_custom_scenarios_shows_both_summaries_and_the_differences():
-    at = open_app("scenarios", "golden", query={"scenario": "build", "sc_id": "mine_cn"})
+    at = open_app("scenarios", "golden", query={"scenario": "build", "sc_id": "mine_cn",
+                                                 "tab": "Compare"})
     at.toggle(key="sc_inventory").set_value(False).run()
     at.toggle(key="sc_reroute").set_value(False).run()
     at.button(key="sc_keep").click().run()          # A full outage of mine_cn, kept ...
@@ -446,9 +449,28 @@ def test_compare_two_custom_scenarios_shows_both_summaries_and_the_differences()
     assert diff[["first short A", "first short B"]].notna().all().all()
 
 
+def test_only_the_open_scenario_tab_runs_and_its_label_is_in_the_url():
+    """The hidden tabs' tables and charts are neither computed nor sent to the browser."""
+    def columns(at):
+        return [set(d.value.columns) for d in at.dataframe]
+
+    at = open_app("scenarios", "bundled", query={"scenario": "china-2010-export-quota"})
+    assert_clean(at)
+    assert any("ttr_months" in c for c in columns(at))      # Sinks, the first tab, is drawn
+    assert not any("B - A" in c for c in columns(at))       # Compare is not run while hidden
+    at.session_state["tab"] = "Compare"                    # the user opens Compare
+    at.run()
+    assert_clean(at)
+    assert any("B - A" in c for c in columns(at))
+    assert not any("ttr_months" in c for c in columns(at))
+    # ?tab=Compare opening the tab: test_compare_with_another_preset; the browser writing
+    # the open tab into the URL: tests/browser (the frontend keeps the URL).
+
+
 def test_compare_with_another_preset():
     at = open_app("scenarios", "bundled", query={"scenario": "china-2010-export-quota",
-                                                  "compare": "china-october-2025-package"})
+                                                  "compare": "china-october-2025-package",
+                                                  "tab": "Compare"})
     assert_clean(at)
     summary = frame_with(at, "B - A").set_index("measure")
     assert summary.loc["Sinks short of supply", "A"] == "2 of 30"
@@ -486,7 +508,8 @@ def test_an_invalid_scenario_yaml_file_names_the_file_and_the_field():
 
 
 def test_monte_carlo_of_a_scenario_with_no_shortfall_says_so():
-    at = open_app("scenarios", "bundled", query={"scenario": "myanmar-ionic-clay-halt"})
+    at = open_app("scenarios", "bundled", query={"scenario": "myanmar-ionic-clay-halt",
+                                                  "tab": "Monte Carlo"})
     at.number_input(key="mc_runs").set_value(10).run()
     at.button(key="mc_go").click().run()
     assert_clean(at)
@@ -507,6 +530,8 @@ def test_sinks_and_monte_carlo_tables_never_show_none_for_a_missing_month():
     assert short.at["us-ford", "tts_months"] == "month 1"
     assert short.at["cn-byd", "tts_months"] == "never short"
     assert short.at["cn-byd", "ttr_months"] == "-"
+    at.session_state["tab"] = "Monte Carlo"   # the user opens the Monte Carlo tab
+    at.run()
     at.number_input(key="mc_runs").set_value(4).run()
     at.button(key="mc_go").click().run()
     assert_clean(at)
@@ -516,7 +541,8 @@ def test_sinks_and_monte_carlo_tables_never_show_none_for_a_missing_month():
 
 
 def test_rerouted_volumes_are_formatted():
-    at = open_app("scenarios", "bundled", query={"scenario": "bayan-obo-outage"})
+    at = open_app("scenarios", "bundled", query={"scenario": "bayan-obo-outage",
+                                                  "tab": "Rerouted links"})
     assert_clean(at)
     links = next(d for d in at.dataframe if "rerouted_volume" in d.value.columns)
     assert '"%,.1f"' in links.proto.columns  # the column config: 1,227.8, not 1227.777778
@@ -736,7 +762,8 @@ def test_scenario_monte_carlo_on_a_dask_cluster_matches_and_names_an_unreachable
 
     from dask.distributed import LocalCluster
 
-    at = open_app("scenarios", "golden", query={"scenario": "build", "sc_id": "mine_cn"})
+    at = open_app("scenarios", "golden", query={"scenario": "build", "sc_id": "mine_cn",
+                                                 "tab": "Monte Carlo"})
     at.number_input(key="mc_runs").set_value(20).run()
     at.button(key="mc_go").click().run()
     here = at.dataframe[-1].value

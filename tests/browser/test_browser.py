@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 
 import pytest
 from playwright.sync_api import expect
@@ -136,6 +137,9 @@ def test_a_preset_scenario_runs_and_draws_supply_curves(page, app_url, screensho
     expect(page.get_by_text("Sinks short of supply")).to_be_visible()
     snap(page, screenshots, f"scenario-{presets[-1]}")
     page.get_by_role("tab", name="Monte Carlo").click()
+    wait_idle(page)   # only the open tab runs: opening one is a rerun
+    # the open tab is in the URL, so a link or a reload reopens it
+    expect(page).to_have_url(re.compile(r"[?&]tab=Monte(\+|%20)Carlo(&|$)"))
     page.get_by_label("Runs").fill("20")
     page.get_by_label("Runs").press("Enter")
     wait_idle(page)
