@@ -910,11 +910,9 @@ def sink_dependencies(net: Network, sinks: pd.Index, columns: Iterable[str] = ()
     trace = net.trace
     picked = lookup.positions(index, columns)
     at = lookup.positions(index, sinks)
-    # F(k, u) = c[u] / L[u, u] with c = L_t^T e_k: Trace.first_passage's division, done in
-    # place; the maximum is searched with untraced facilities (NaN) and the sink itself set
-    # to -inf, so that argmax (the first maximum, as pandas' idxmax) sees numbers only
+    # the maximum is searched with untraced facilities (NaN) and the sink itself set to
+    # -inf, so that argmax (the first maximum, as pandas' idxmax) sees numbers only
     untraced = np.flatnonzero(~trace.traced)
-    diagonal = trace.diagonal[:, None]
     block = max(1, _BLOCK_ENTRIES // max(n, 1))
     largest_at = np.full(len(sinks), -1, dtype=np.int64)
     largest_share = np.zeros(len(sinks))
@@ -926,9 +924,8 @@ def sink_dependencies(net: Network, sinks: pd.Index, columns: Iterable[str] = ()
         width = np.arange(last - first)
         unit = np.zeros((n, last - first))
         unit[at[first:last], width] = 1.0
-        shares = trace.through(unit)  # c[u, j] = L_t[sinks[first + j], u]
+        shares = trace.first_passage(unit)  # F(sinks[first + j], u), as first_passage_shares
         del unit
-        shares /= diagonal            # F(sinks[first + j], u)
         kept[first:last] = shares[picked].T
         shares[untraced] = -np.inf
         shares[at[first:last], width] = -np.inf  # the sink itself is left out

@@ -140,5 +140,6 @@ class Trace:
         """``c[u] / L[u, u]`` with ``c = L_t^T w`` (:meth:`through`): the weight whose supply
         passes through u, a recycling loop through u counted once (the share lost if u
         alone fails). NaN where untraced; ``w`` (n,) or (n, K)."""
-        c = self.through(w)
-        return c / (self.diagonal if c.ndim == 1 else self.diagonal[:, None])
+        c = self.through(w)  # a new array: divided in place (a block of per-sink shares is
+        c /= self.diagonal if c.ndim == 1 else self.diagonal[:, None]  # the report's largest)
+        return c
