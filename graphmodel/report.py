@@ -32,8 +32,8 @@ from .events import watch as watch_events
 from .explain import names_list, why
 from .exposure import exposure
 from .network import Network
-from .output import (XLSX_CELL_LIMIT, markdown_table, markdown_text, output_path, write_text,
-                     write_xlsx)
+from .output import (LONG_CELLS, markdown_table, markdown_text, move_long_cells, output_path,
+                     write_text, write_xlsx)
 from .progress import Progress
 from .schema import ALL_STAGES, STAGES
 from .summary import summary_by_stage_country
@@ -536,66 +536,6 @@ def xlsx_sheets(report: Report) -> dict[str, pd.DataFrame]:
     sheets["Methodology"] = pd.DataFrame(report.methodology, columns=["topic", "definition"])
     sheets["Sources"] = report.sources
     return move_long_cells(sheets)
-
-
-#: The sheet holding, in parts, the cells too long for one XLSX cell (:func:`move_long_cells`).
-LONG_CELLS = "Long cells"
-#: Characters per part in :data:`LONG_CELLS` (under :data:`XLSX_CELL_LIMIT`, with room to cut
-#: at a separator).
-LONG_CELL_PART = 32_000
-
-
-def move_long_cells(sheets: dict[str, pd.DataFrame],
-                    part: int = LONG_CELL_PART) -> dict[str, pd.DataFrame]:
-    """Cells longer than one XLSX cell holds, moved whole to a :data:`LONG_CELLS` sheet.
-
-    At 100,000 facilities a chokepoint's ``alternative_ids`` can run to 40,000 characters,
-    over Excel's 32,767 a cell (the writer refuses such a cell rather than truncate it). Such
-    a cell is replaced by a pointer, "(N characters: sheet 'Long cells', parts 1-k)", and
-    its text is written to the ``Long cells`` sheet in parts of at most ``part`` characters,
-    cut after the last ``;`` or ``,`` of each part where there is one. Each part is a row
-    (``sheet``, ``row``: the spreadsheet row of the cell, ``id``: the row's ``id`` or
-    ``name``, ``column``, ``part``, ``text``); the parts joined in order give the cell back
-    exactly. Sheets without such a cell are returned unchanged (the same objects).
-    """
-    rows = []
-    out = {}
-    for name, table in sheets.items():
-        text_columns = [c for c in table.columns
-                        if table[c].dtype == object or pd.api.types.is_string_dtype(table[c])]
-        long = {c: table[c].map(lambda v: isinstance(v, str) and len(v) > XLSX_CELL_LIMIT)
-                for c in text_columns}
-        if not any(mask.any() for mask in long.values()):
-            out[name] = table
-            continue
-        table = table.copy()
-        key = "id" if "id" in table.columns else "name" if "name" in table.columns else None
-        for column, mask in long.items():
-            for position in mask.to_numpy().nonzero()[0]:
-                text = table[column].iat[position]
-                parts = _parts(text, part)
-                label = table[key].iat[position] if key else ""
-                rows += [(name, position + 2, label, column, i, chunk)
-                         for i, chunk in enumerate(parts, 1)]
-                table.iloc[position, table.columns.get_loc(column)] = (
-                    f"({len(text):,} characters: sheet '{LONG_CELLS}', parts 1-{len(parts)})")
-        out[name] = table
-    if rows:
-        out[LONG_CELLS] = pd.DataFrame(rows, columns=["sheet", "row", "id", "column", "part",
-                                                      "text"])
-    return out
-
-
-def _parts(text: str, size: int) -> list[str]:
-    """``text`` cut into pieces of at most ``size`` characters, each after its last ``;`` or
-    ``,`` where it has one; ``"".join`` of the pieces is ``text``."""
-    parts = []
-    while len(text) > size:
-        cut = max(text.rfind(";", 0, size), text.rfind(",", 0, size)) + 1
-        cut = cut if cut > 0 else size
-        parts.append(text[:cut])
-        text = text[cut:]
-    return parts + [text]
 
 
 #: What each sheet of the workbook holds (its README sheet); backtest sheets are described

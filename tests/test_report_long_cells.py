@@ -1,12 +1,11 @@
-"""The report's workbook keeps cells longer than one XLSX cell holds, whole, in parts."""
+"""Workbook cells longer than one XLSX cell holds, kept whole in parts (the report's workbook)."""
 from __future__ import annotations
 
 import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from graphmodel.output import XLSX_CELL_LIMIT, write_xlsx
-from graphmodel.report import LONG_CELLS, _parts, move_long_cells
+from graphmodel.output import LONG_CELLS, XLSX_CELL_LIMIT, _parts, move_long_cells, write_xlsx
 
 
 def test_a_list_is_cut_after_its_separators_and_joins_back():
