@@ -259,7 +259,7 @@ def china_exposure(net: Network, buyers: pd.Index, notes: Optional[list[str]] = 
             "unknown": location["unknown"].to_numpy(dtype=float)[at_location],
         }))
     columns = ["id", "name", "sector", "country", "stage_traced", "location", "control", "unknown"]
-    if not parts:
+    if not parts or not len(buyers):  # no rows: untyped (object) columns, as rows gave
         return pd.DataFrame([], columns=columns)
     return pd.concat(parts, ignore_index=True)
 
