@@ -105,6 +105,30 @@ def test_greedy_feedback_set_meets_every_cycle_and_leaves_the_block_alone(block)
     assert (block != before).nnz == 0
 
 
+@settings(max_examples=100, deadline=None)
+@given(block=leaky_blocks(), data=st.data())
+def test_a_pruned_feedback_set_is_a_subset_that_still_meets_every_cycle(block, data):
+    from graphmodel.solve.schedule import greedy_feedback_vertex_set, prune_feedback
+
+    n = block.shape[0]
+    extra = np.array(data.draw(st.lists(st.integers(0, n - 1), max_size=n)), dtype=np.int64)
+    feedback = np.union1d(greedy_feedback_vertex_set(block), extra)  # padded with spare rows
+    pruned = prune_feedback(block, feedback)
+    assert set(pruned.tolist()) <= set(feedback.tolist())
+    assert is_acyclic_without(block, pruned)
+
+
+def test_pruning_drops_rows_that_close_no_cycle():
+    """A 3-cycle 0 -> 1 -> 2 -> 0 with all three rows in the set: one is enough, and the
+    first tried (fewest links, ties by position) that closes no cycle joins the rest."""
+    from graphmodel.solve.schedule import prune_feedback
+
+    block = sp.csr_matrix(([0.5, 0.5, 0.5], ([1, 2, 0], [0, 1, 2])), shape=(3, 3))
+    assert prune_feedback(block, np.array([0, 1, 2])).tolist() == [2]
+    loop = sp.csr_matrix(([0.5], ([0], [0])), shape=(1, 1))  # a self-loop always stays
+    assert prune_feedback(loop, np.array([0])).tolist() == [0]
+
+
 def _looped_block(share=0.2, n=3000, seed=4):
     """The cyclic block of a generated network with ``share`` of its facilities on loops."""
     from graphmodel.generate import generate_network
@@ -132,8 +156,12 @@ def test_every_route_agrees_on_a_heavily_recycled_network(monkeypatch):
         "lu": loops.inverse_diagonal(block, dense_below=0, max_feedback=10),
         "sweeps": loops.inverse_diagonal(block, dense_below=0, max_feedback=10, lu_below=0),
     }
-    monkeypatch.setattr(loops, "GREEDY_ABOVE", 0)  # the greedy feedback set, then Schur
+    from graphmodel.solve import schedule as schedule_module
+
+    monkeypatch.setattr(schedule_module, "GREEDY_ABOVE", 0)  # the greedy set, pruned, then Schur
     routes["schur on the greedy set"] = loops.inverse_diagonal(block, dense_below=0)
+    routes["schur on the pruned set"] = loops.schur_diagonal(
+        block, schedule_module.prune_feedback(block, feedback))
     for route, diagonal in routes.items():
         np.testing.assert_allclose(diagonal, want, rtol=1e-12, atol=0, err_msg=route)
 

@@ -15,7 +15,7 @@ Feedback vertex set and Schur complement
 Split the block's facilities into a *feedback vertex set* F (every cycle passes through F,
 :func:`~graphmodel.solve.schedule.feedback_vertex_set`) and the rest D, on which ``A_DD`` is
 acyclic, so ``N = (I - A_DD)^-1`` has a unit diagonal and is applied by one level-ordered
-solve. With the Schur complement on F (:func:`~graphmodel.solve.plan.schur_parts`)::
+solve. With the Schur complement on F (:func:`~graphmodel.solve.plan.schur_complement`)::
 
     T     = I - A_FF - A_FD N A_DF                  (f x f, dense)
     P     = N A_DF                                  (|D| x f, forward solve, f columns)
@@ -49,7 +49,8 @@ import scipy.sparse as sp
 from scipy.sparse.linalg import splu
 
 from .plan import Plan, product_into
-from .schedule import Schedule, build_schedule, feedback_vertex_set, greedy_feedback_vertex_set
+from .schedule import (GREEDY_ABOVE, Schedule, build_schedule, feedback_vertex_set,
+                       small_feedback_vertex_set)
 
 __all__ = ["leontief_diagonal", "inverse_diagonal", "schur_diagonal", "lu_diagonal",
            "sweep_diagonal", "MAX_FEEDBACK", "DENSE_BELOW", "LU_BELOW", "GREEDY_ABOVE"]
@@ -57,9 +58,6 @@ __all__ = ["leontief_diagonal", "inverse_diagonal", "schur_diagonal", "lu_diagon
 #: Largest feedback set f whose f x f Schur complement is formed and inverted densely
 #: (3,000: 72 MB and a few seconds on one core; f^3 grows fast above).
 MAX_FEEDBACK = 3000
-#: Depth-first feedback sets larger than this are compared with a greedy one (the greedy
-#: search costs about a second at 100,000 looped rows; the inverse grows as f^3).
-GREEDY_ABOVE = 500
 #: Blocks this small are inverted densely.
 DENSE_BELOW = 400
 #: Above the feedback bound, blocks up to this size take the sparse LU, larger ones sweeps.
@@ -119,10 +117,8 @@ def inverse_diagonal(block: sp.spmatrix, *, max_feedback: int | None = None,
         return np.empty(0)
     if size < dense_below:
         return np.diag(np.linalg.inv(np.eye(size) - block.toarray())).copy()
-    feedback = feedback_vertex_set(block) if feedback is None else np.asarray(feedback, dtype=np.int64)
-    if feedback.size > GREEDY_ABOVE:  # the f^3 inverse dominates: look for a smaller set
-        greedy = greedy_feedback_vertex_set(block)
-        feedback = greedy if greedy.size < feedback.size else feedback
+    feedback = (small_feedback_vertex_set(block) if feedback is None
+                else np.asarray(feedback, dtype=np.int64))
     if feedback.size <= min(max_feedback, size // 2):
         return schur_diagonal(block, feedback)
     if size <= lu_below:

@@ -342,18 +342,37 @@ def _solve_loop(level: Level, x, b_block, block_scale, tol, max_iterations) -> N
     else:  # unscaled columns exactly; a few scaled rows by a low-rank update; else swept
         scaled = scale != 1.0
         current = solver.solve(outside)  # exact for the unscaled columns
-        swept = []
+        swept, updated = [], []
         for k in np.flatnonzero(scaled.any(axis=0)):
             rows = np.flatnonzero(scaled[:, k])
-            if rows.size > solver.MAX_RANK:
-                swept.append(k)
-            else:
-                current[:, k] = solver.update(current[:, k], rows, scale[rows, k])
+            (swept if rows.size > solver.MAX_RANK else updated).append((k, rows))
+        for group in _update_groups(updated, solver.UPDATE_ROWS):
+            ks = [k for k, _ in group]
+            current[:, ks] = solver.update(np.ascontiguousarray(current[:, ks]),
+                                           [rows for _, rows in group],
+                                           [scale[rows, k] for k, rows in group])
+        swept = [k for k, _ in swept]
         if swept:
             current[:, swept] = _sweep_to_convergence(
                 loop, np.ascontiguousarray(outside[:, swept]),
                 np.ascontiguousarray(scale[:, swept]), tol, max_iterations)
     x[cyc] = current.reshape(x[cyc].shape)
+
+
+def _update_groups(columns: list, limit: int):
+    """Consecutive runs of ``(column, scaled rows)`` pairs whose scaled rows number at most
+    ``limit`` together (a single column may exceed it), so that the block structure one run
+    needs (:meth:`BlockSolver.update`) is prepared at once with bounded memory."""
+    group, rows = [], set()
+    for k, scaled in columns:
+        new_rows = rows | set(scaled.tolist())
+        if group and len(new_rows) > limit:
+            yield group
+            group, new_rows = [], set(scaled.tolist())
+        group.append((k, scaled))
+        rows = new_rows
+    if group:
+        yield group
 
 
 def product_into(A: sp.csr_matrix, x: np.ndarray, out: np.ndarray) -> None:
@@ -421,69 +440,57 @@ def _sweep_to_convergence(loop: LoopBlock, outside, scale, tol, max_iterations) 
     return current
 
 
-def schur_parts(block: sp.csr_matrix, rest: np.ndarray, feedback: np.ndarray):
-    """The pieces of the Schur complement of ``I - block`` on ``feedback``.
-
-    With D = ``rest`` (``A_DD`` acyclic, so ``N = (I - A_DD)^-1`` is one level-ordered
-    solve) and F = ``feedback``::
-
-        P = N A_DF,    T = I - A_FF - A_FD P
-
-    Returns ``A_DD``, ``A_FD`` (sparse), ``P`` and ``T`` (dense, ``|D| x f`` and ``f x f``:
-    callers bound f, see :class:`BlockSolver`). Used by the exact loop solver.
-    """
-    A_DD = sp.csr_matrix(block[rest][:, rest])
-    A_DF = block[rest][:, feedback].toarray()
-    A_FD = sp.csr_matrix(block[feedback][:, rest])
-    A_FF = block[feedback][:, feedback].toarray()
-    P = Plan.of(A_DD).solve(A_DF) if rest.size else np.zeros((0, feedback.size))
-    T = np.eye(feedback.size) - A_FF - A_FD @ P
-    return A_DD, A_FD, P, T
-
-
 @dataclass(frozen=True)
 class BlockSolver:
     """Exact solves of ``x = A_CC x + c`` on a cyclic block, for unscaled columns.
 
     The block's rows are in sweep order: D (off the feedback vertex set, acyclic, by level)
-    then F. With ``N = (I - A_DD)^-1`` (one sweep over D), ``P = N A_DF`` and
-    ``T = I - A_FF - A_FD P`` (the Schur complement on F, :func:`schur_parts`)::
+    then F. With ``N = (I - A_DD)^-1`` (one sweep over D) and the Schur complement on F,
+    ``T = I - A_FF - A_FD N A_DF`` (:func:`schur_complement`)::
 
-        y_D = N c_D,   x_F = T^-1 (c_F + A_FD y_D),   x_D = y_D + P x_F
+        y_D = N c_D,   x_F = T^-1 (c_F + A_FD y_D),   x_D = N (c_D + A_DF x_F)
 
-    ``P`` and ``T^-1`` are stored as sparse matrices so that every product sums each column
-    in a fixed order (a column's result never depends on the others in the batch). Not
-    built (None) when ``||T^-1||_1 > MAX_AMPLIFICATION`` (a loop returning nearly all its
-    flow) or when it costs more than sweeping: its set-up is f solves over D, ``|D| x f``
-    dense entries and an f x f inverse, so f is bounded by :attr:`MAX_FEEDBACK` (dense f x f
-    work) and ``|D| x f`` by :attr:`MAX_ENTRIES`. On heavily recycled networks (20% of
-    100,000 facilities looped, f = 2,800 by the depth-first set) building it took 20 s,
-    while the sweeps converge in tens of sweeps of the block's links; such blocks are
-    swept (exact to the sweeps' convergence test, module docstring).
+    Two sweeps over D (the second reads the final ``x_F``) and one product with ``T^-1``:
+    ``2 nnz(A_CC) + f^2`` multiply-adds per column and no ``|D| x f`` array (``N A_DF`` is
+    never formed). ``T^-1`` is stored as a sparse matrix so that every product sums each
+    column in a fixed order (a column's result never depends on the others in the batch).
+
+    Not built (None) when f exceeds :attr:`MAX_FEEDBACK` (the dense f x f inverse: 72 MB
+    and about 30 GFlop at 3,000) or when ``||T^-1||_1 > MAX_AMPLIFICATION`` (a loop
+    returning nearly all its flow, where the sweeps and their exact fallback decide).
     """
 
     n_rest: int
     sweep: list
     inner: sp.csr_matrix
     feedback_rows: sp.csr_matrix
-    P: sp.csr_matrix
     T_inverse: sp.csr_matrix
-    columns: dict = field(default_factory=dict)  # column s of M = (I - A_CC)^-1, as needed
+    T_inverse_dense: np.ndarray
+    A_DD: sp.csr_matrix
+    A_DD_T: sp.csr_matrix
+    A_FD: sp.csr_matrix
+    A_DF_T: sp.csr_matrix
 
-    MAX_RANK = 32  # scaled rows per column up to which the low-rank update is used
-    MAX_FEEDBACK = 1000
-    MAX_ENTRIES = 20_000_000
+    MAX_RANK = 128  # scaled rows per column up to which the low-rank update is used
+    MAX_FEEDBACK = 3000
     MAX_AMPLIFICATION = 1e8
+    #: distinct scaled rows whose block structure one low-rank batch prepares together
+    UPDATE_ROWS = 512
 
     @classmethod
     def of(cls, inner: sp.csr_matrix, n_rest: int, sweep: list) -> Optional["BlockSolver"]:
         size = inner.shape[0]
         f = size - n_rest
-        if f == 0 or f > cls.MAX_FEEDBACK or n_rest * f > cls.MAX_ENTRIES:
+        if f == 0 or f > cls.MAX_FEEDBACK:
             return None
-        _, _, P, T = schur_parts(inner, np.arange(n_rest), np.arange(n_rest, size))
+        A_DD = sp.csr_matrix(inner[:n_rest, :n_rest])
+        solver = cls(n_rest=n_rest, sweep=[g for g in sweep if g.last <= n_rest], inner=inner,
+                     feedback_rows=_row_view(inner, n_rest, size), T_inverse=None,
+                     T_inverse_dense=None, A_DD=A_DD, A_DD_T=sp.csr_matrix(A_DD.T),
+                     A_FD=sp.csr_matrix(inner[n_rest:, :n_rest]),
+                     A_DF_T=sp.csr_matrix(inner[:n_rest, n_rest:].T))
         try:
-            T_inverse = np.linalg.inv(T)
+            T_inverse = np.linalg.inv(schur_complement(solver))
         except np.linalg.LinAlgError:
             return None
         # ||T^-1|| is the loop's amplification of its input: huge when a loop returns
@@ -491,50 +498,123 @@ class BlockSolver:
         amplification = np.linalg.norm(T_inverse, 1)
         if not np.isfinite(amplification) or amplification > cls.MAX_AMPLIFICATION:
             return None
-        return cls(n_rest=n_rest, sweep=[g for g in sweep if g.last <= n_rest], inner=inner,
-                   feedback_rows=_row_view(inner, n_rest, size),
-                   P=sp.csr_matrix(P), T_inverse=sp.csr_matrix(T_inverse))
+        object.__setattr__(solver, "T_inverse", sp.csr_matrix(T_inverse))
+        object.__setattr__(solver, "T_inverse_dense", T_inverse)
+        return solver
 
-    def solve(self, c: np.ndarray) -> np.ndarray:
-        """``x`` for the (size, K) right-hand sides ``c``."""
-        x = np.empty_like(c)
-        x[self.n_rest:] = 0.0
-        for first, last, rows in self.sweep:  # y_D = N c_D (x_F = 0 for now)
+    def sweep_rest(self, x: np.ndarray, c: np.ndarray) -> None:
+        """``x_D = N (c_D + A_DF x_F)`` in place: one level-ordered sweep over D reading the
+        current ``x_F``."""
+        for first, last, rows in self.sweep:
             y = rows @ x
             y += c[first:last]
             x[first:last] = y
+
+    def solve(self, c: np.ndarray, *, sparse_feedback: bool = False) -> np.ndarray:
+        """``x`` for the (size, K) right-hand sides ``c``. ``sparse_feedback``: the
+        feedback input ``c_F + A_FD y_D`` has few non-zeros per column (a right-hand side
+        on a few rows), so ``T^-1`` is applied to those only (f x non-zeros, not f^2)."""
+        x = np.zeros_like(c)
+        self.sweep_rest(x, c)                 # y_D = N c_D (x_F = 0 for now)
         r = self.feedback_rows @ x            # A_FD y_D
         r += c[self.n_rest:]
-        x[self.n_rest:] = self.T_inverse @ r
+        if sparse_feedback:
+            x[self.n_rest:] = (self.T_inverse @ sp.csc_matrix(r.reshape(r.shape[0], -1))
+                               ).toarray().reshape(r.shape)
+        else:
+            x[self.n_rest:] = self.T_inverse @ r
         if self.n_rest:
-            x[:self.n_rest] += self.P @ x[self.n_rest:]
+            self.sweep_rest(x, c)             # x_D = N (c_D + A_DF x_F)
         return x
 
-    def update(self, z: np.ndarray, rows: np.ndarray, factors: np.ndarray) -> np.ndarray:
-        """``x = F o (A_CC x) + c`` for one column whose scale F differs from 1 only on
-        ``rows`` (``F[rows] = factors``), from ``z = M c`` (the unscaled solution): with
-        ``E = diag(1 - F)``, ``I - F A = (I - A) + E A`` is a rank-r update of ``I - A``
-        (r = len(rows)), solved exactly by Woodbury::
+    def update(self, z: np.ndarray, rows: list, factors: list) -> np.ndarray:
+        """``x = F o (A_CC x) + c`` for columns whose scale F differs from 1 only on a few
+        rows (column k: ``F[rows[k]] = factors[k]``), from ``z = M c`` (the unscaled
+        solutions, (size, K)), with ``M = (I - A_CC)^-1``.
 
-            x = z - M_s (I_r + e o (A_s M_s))^-1 (e o (A_s z))
+        With ``E = diag(1 - F)``, ``I - F A = (I - A) + E A`` is a rank-r update of
+        ``I - A`` (r = len(rows[k])), solved exactly by Woodbury::
 
-        with ``M = (I - A_CC)^-1``, ``M_s`` its columns ``rows`` (computed once each and
-        kept), ``A_s`` the rows ``rows`` of ``A_CC`` and ``e = 1 - factors``.
+            x = z - M_R y,   (I_r + e o (M_RR - I_r)) y = e o (A_R z)
+
+        (``A_R M_R = M_RR - I_R`` as ``M = I + A M``; ``e = 1 - factors``). ``M_RR`` is
+        assembled from the block structure without a column of M (:meth:`entries`); ``M_R
+        y`` is one solve whose feedback input is sparse. Each column's arithmetic depends
+        only on its own rows and values.
         """
-        M_s = self._columns(rows)
-        A_s = self.inner[rows]
-        e = 1.0 - factors
-        C = np.eye(rows.size) + e[:, None] * (A_s @ M_s)
-        return z - M_s @ np.linalg.solve(C, e * (A_s @ z))
+        K = z.shape[1]
+        needed = np.unique(np.concatenate(rows))
+        N_part, Q, H = self._structure(needed)
+        correction = np.zeros_like(z)
+        for k in range(K):
+            R = rows[k]
+            at = np.searchsorted(needed, R)
+            M_RR = self._entries(N_part, Q, H, at)
+            e = 1.0 - factors[k]
+            C = np.eye(R.size) + e[:, None] * (M_RR - np.eye(R.size))
+            correction[R, k] = np.linalg.solve(C, e * (self.inner[R] @ z[:, k]))
+        return z - self.solve(correction, sparse_feedback=True)
 
-    def _columns(self, rows: np.ndarray) -> np.ndarray:
-        missing = [int(r) for r in rows if int(r) not in self.columns]
-        if missing:
-            unit = np.zeros((self.inner.shape[0], len(missing)))
-            unit[missing, np.arange(len(missing))] = 1.0
-            for r, column in zip(missing, self.solve(unit).T):
-                self.columns[r] = column.copy()
-        return np.column_stack([self.columns[int(r)] for r in rows])
+    def _structure(self, needed: np.ndarray):
+        """For the rows ``needed`` (sorted block positions): ``N[needed, needed]`` (zero
+        outside D), and per row i the vectors ``q_i = A_DF^T N^T e_i + [i in F] e_i`` and
+        ``h_i = A_FD N e_i + [i in F] e_i`` (columns of Q and H, sparse f x len(needed)),
+        so that ``M[i, j] = N[i, j] + q_i^T T^-1 h_j`` (block inverse of ``I - A``)."""
+        n_rest, size = self.n_rest, self.inner.shape[0]
+        m = needed.size
+        unit = sp.csr_matrix((np.ones(m), (needed, np.arange(m))), shape=(size, m))
+        unit_D, unit_F = unit[:n_rest], unit[n_rest:]
+        forward = _acyclic_reach(self.A_DD, unit_D)          # N e_j on D
+        backward = _acyclic_reach(self.A_DD_T, unit_D)       # N^T e_i on D
+        H = sp.csc_matrix(self.A_FD @ forward + unit_F)
+        Q = sp.csc_matrix(self.A_DF_T @ backward + unit_F)
+        # needed is sorted and D comes first: its rows in D are a prefix of it
+        N_rows = sp.csr_matrix(forward[needed[needed < n_rest]])
+        return N_rows, Q, H
+
+    def _entries(self, N_rows, Q, H, at: np.ndarray) -> np.ndarray:
+        """``M[R, R]`` for the rows ``R = needed[at]`` from :meth:`_structure`'s parts:
+        ``N[R, R] + Q_R^T T^-1 H_R``, with ``T^-1`` gathered on the feedback rows where
+        ``Q_R`` and ``H_R`` are non-zero (the sizes, and so the sums, depend on R only)."""
+        Qk, Hk = Q[:, at], H[:, at]
+        a, b = np.unique(Qk.indices), np.unique(Hk.indices)
+        M = np.zeros((at.size, at.size))
+        if a.size and b.size:
+            M += Qk[a].T.toarray() @ (self.T_inverse_dense[np.ix_(a, b)] @ Hk[b].toarray())
+        in_rest = np.flatnonzero(at < N_rows.shape[0])
+        if in_rest.size:
+            M[in_rest] += N_rows[at[in_rest]][:, at].toarray()
+        return M
+
+
+def schur_complement(solver: BlockSolver, chunk: int = 256) -> np.ndarray:
+    """``T = I - A_FF - A_FD N A_DF`` (dense f x f) of a block solver's rows, ``chunk``
+    columns of F at a time: ``N A_DF[:, chunk]`` by one sweep over D, then the rows F of
+    the block times it (memory: block rows x chunk)."""
+    size, n_rest = solver.inner.shape[0], solver.n_rest
+    f = size - n_rest
+    columns = sp.csc_matrix(solver.inner[:, n_rest:])   # A_CF: A_DF over A_FF
+    T = np.eye(f)
+    for first in range(0, f, chunk):
+        last = min(first + chunk, f)
+        c = columns[:, first:last].toarray()
+        x = np.zeros_like(c)
+        solver.sweep_rest(x, c)                          # N A_DF[:, chunk]; x_F = 0
+        T[:, first:last] -= solver.feedback_rows @ x + c[n_rest:]
+    return T
+
+
+def _acyclic_reach(A: sp.csr_matrix, E: sp.csr_matrix) -> sp.csr_matrix:
+    """``(I - A)^-1 E`` for a matrix ``A`` whose dependency graph is acyclic and a sparse
+    ``E``, by ``X <- A X + E`` until it stops changing (at most the longest path's length
+    plus one products; each sparse, so the cost follows what the columns reach)."""
+    X = sp.csr_matrix(E)
+    for _ in range(A.shape[0] + 1):
+        following = sp.csr_matrix(A @ X + E)
+        if following.nnz == X.nnz and (following != X).nnz == 0:
+            return following
+        X = following
+    raise RuntimeError("the matrix is not acyclic")  # pragma: no cover - callers ensure it
 
 
 def _sweep_order(block: sp.csr_matrix, feedback: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

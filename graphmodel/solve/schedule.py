@@ -207,8 +207,74 @@ def loop_feedback(A: sp.spmatrix, schedule: Schedule) -> np.ndarray:
         start, end = int(schedule.bounds[level]), int(schedule.bounds[level + 1])
         rows = schedule.order[start:end][cyclic_sorted[start:end]]
         if rows.size:
-            feedback[rows[feedback_vertex_set(sp.csr_matrix(A[rows][:, rows]))]] = True
+            feedback[rows[small_feedback_vertex_set(sp.csr_matrix(A[rows][:, rows]))]] = True
     return feedback
+
+
+#: Depth-first feedback sets larger than this are compared with a greedy one (the greedy
+#: search costs about a second at 100,000 looped rows; exact loop solves cost f^2 per
+#: column and f^3 once).
+GREEDY_ABOVE = 500
+
+
+def small_feedback_vertex_set(matrix: sp.csr_matrix) -> np.ndarray:
+    """Sorted positions of a small set of rows meeting every cycle of ``matrix``'s
+    dependency graph: the depth-first set (:func:`feedback_vertex_set`), or where it has
+    more than :data:`GREEDY_ABOVE` rows the smaller of it and the greedy set
+    (:func:`greedy_feedback_vertex_set`), then pruned (:func:`prune_feedback`).
+
+    The loop solvers cost ``f^2`` per column and ``f^3`` once on a set of f rows: on a
+    generated 100,000-facility network with 20% of its facilities looped through 988
+    recyclers, f is 2,817 (depth-first), 1,327 (greedy) and 1,287 (greedy, pruned)."""
+    feedback = feedback_vertex_set(matrix)
+    if feedback.size > GREEDY_ABOVE:
+        greedy = greedy_feedback_vertex_set(matrix)
+        feedback = greedy if greedy.size < feedback.size else feedback
+    return prune_feedback(matrix, feedback)
+
+
+def prune_feedback(matrix: sp.csr_matrix, feedback: np.ndarray) -> np.ndarray:
+    """``feedback`` (sorted positions meeting every cycle of ``matrix``) without the rows
+    that close no cycle once the others stay removed.
+
+    The rest D is acyclic, so its longest-path levels are a potential that rises along
+    every edge. A row v of the set, tried in order of in x out degree (fewest first),
+    joins D when its largest predecessor potential in D is below its smallest successor
+    potential: no path in D can then lead from a successor back to a predecessor, so D plus
+    v stays acyclic, and v takes a potential between the two. Rows with a self-loop stay.
+    A sufficient test only (a row failing it may still close no cycle), linear in the
+    set's links. Sorted positions, a subset of ``feedback``.
+    """
+    feedback = np.asarray(feedback, dtype=np.int64)
+    if feedback.size == 0:
+        return feedback
+    pattern = sp.csr_matrix(matrix, dtype=float, copy=True)
+    pattern.data[:] = 1.0
+    successors = sp.csc_matrix(pattern)  # column v: the rows that depend on v
+    n = pattern.shape[0]
+    in_set = np.zeros(n, dtype=bool)
+    in_set[feedback] = True
+    rest = np.flatnonzero(~in_set)
+    potential = np.full(n, np.nan)
+    if rest.size:
+        potential[rest] = build_schedule(pattern[rest][:, rest]).level
+    score = np.diff(pattern.indptr)[feedback] * np.diff(successors.indptr)[feedback]
+    kept = []
+    for v in feedback[np.argsort(score, kind="stable")]:
+        before = pattern.indices[pattern.indptr[v]:pattern.indptr[v + 1]]
+        after = successors.indices[successors.indptr[v]:successors.indptr[v + 1]]
+        if np.any(before == v):
+            kept.append(v)
+            continue
+        high = np.nanmax(potential[before], initial=-np.inf)  # nan: rows still in the set
+        low = np.nanmin(potential[after], initial=np.inf)
+        if not high < low:
+            kept.append(v)
+        elif np.isfinite(high) and np.isfinite(low):
+            potential[v] = (high + low) / 2
+        else:
+            potential[v] = high + 1 if np.isfinite(high) else (low - 1 if np.isfinite(low) else 0.0)
+    return np.sort(np.array(kept, dtype=np.int64))
 
 
 def greedy_feedback_vertex_set(matrix: sp.csr_matrix, fraction: float = 0.03) -> np.ndarray:
