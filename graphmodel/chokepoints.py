@@ -23,6 +23,15 @@ exact). Then::
     criticality(u)    = sum_k w[k] F(k, u) / W = (L^T w)[u] / (L[u, u] W)
     demand_at_risk(u) = criticality(u) * W
 
+Where the recycling loops are too large for the whole diagonal at a bounded cost (a
+feedback set of more than 3,000 facilities on a loop block of more than 4,000, see
+:func:`graphmodel.solve.loops.exact_diagonal_is_cheap`; 11,600 on the 203,000-facility loop
+of a generated million-facility network), criticality is exact for the
+:data:`EXACT_TOP` most critical facilities and for every facility off a loop, and an upper
+bound ``(L^T w)[u] / (l[u] W)`` elsewhere, with ``l[u] <= L[u, u]`` the loop's first laps
+(:meth:`graphmodel.solve.Trace.first_passage_ranked`); the series says which in
+``attrs["exact"]``.
+
 ``L^T w`` is one backward solve, ``c = S^T c + w``, on the traced facilities, by the
 network's backward plan (``net.trace``, :mod:`graphmodel.solve`: exact on acyclic parts and
 on recycling loops, even one that returns almost all of its flow; tested on such a loop).
@@ -205,26 +214,42 @@ def first_passage_shares(net: Network, sinks: pd.Index) -> pd.DataFrame:
     return pd.DataFrame(shares.T, index=sinks, columns=index)
 
 
+#: Facilities whose criticality is exact where the loop diagonal is bounded instead
+#: (module docstring, "Criticality").
+EXACT_TOP = 20
+#: ``criticality_basis`` of a facility whose linear criticality is an upper bound there.
+UPPER_BOUND = "linear (upper bound)"
+
+
 def criticality(net: Network, sinks=None) -> pd.Series:
     """``criticality(u) = sum_k w[k] F(k, u) / W`` for every facility (see module docstring).
 
     One backward solve ``c = L^T w`` (:meth:`graphmodel.solve.Trace.first_passage`) with
     the first-passage correction ``c[u] / L[u, u]`` on recycling loops. Dimensionless in
     [0, 1]; NaN for facilities no origin reaches; 0 everywhere when no sink is selected.
+    On recycling loops too large for the exact diagonal, exact for the :data:`EXACT_TOP`
+    largest values and an upper bound elsewhere (module docstring; ``attrs["exact"]``).
     """
     return demand_criticality(net, selected_demand(net, sinks))
 
 
-def demand_criticality(net: Network, demand: pd.Series) -> pd.Series:
+def demand_criticality(net: Network, demand: pd.Series, exact_top: Optional[int] = None
+                       ) -> pd.Series:
     """:func:`criticality` for sink demand ``demand`` (indexed by sink id), as
-    :func:`chokepoints` computes it."""
+    :func:`chokepoints` computes it; ``exact_top`` (default :data:`EXACT_TOP`) facilities
+    exact at least where the loop diagonal is bounded."""
     total = float(demand.sum())
     index = net.facilities.index
     trace = net.trace
     if total <= 0:
         return pd.Series(np.where(trace.traced, 0.0, np.nan), index=index, name="criticality")
-    passing = trace.first_passage(_weights(net, demand))
-    return pd.Series(passing / total, index=index, name="criticality")
+    if trace.diagonal_is_cheap:
+        passing = trace.first_passage(_weights(net, demand))
+        return pd.Series(passing / total, index=index, name="criticality")
+    passing, exact = trace.first_passage_ranked(_weights(net, demand), exact_top or EXACT_TOP)
+    series = pd.Series(passing / total, index=index, name="criticality")
+    series.attrs["exact"] = exact
+    return series
 
 
 # --- dominators and cuts ---------------------------------------------------------------------
@@ -631,8 +656,10 @@ def chokepoints(net: Network, *, top: Optional[int] = None, stage: Optional[str]
     on a network with recipes the recipe criticality
     (:mod:`graphmodel.recipe_criticality`, ``1 - sum_s w_s p_s(u) / sum_s w_s``), else
     the linear one; ``criticality_linear`` (the linear, tonnage-based value of the module
-    docstring, always), ``criticality_basis`` (``recipe``, ``linear``, or ``linear
-    (approximation)`` where a large network's recipe value was not computed),
+    docstring, always), ``criticality_basis`` (``recipe``, ``linear``, ``linear
+    (approximation)`` where a large network's recipe value was not computed, or ``linear
+    (upper bound)`` below the exact top of a network whose loops are too large for the
+    exact diagonal, see :func:`criticality`),
     ``demand_at_risk`` (criticality x total selected demand, in ``demand_unit``; "mixed"
     when sinks differ in unit), ``single_point_for`` (selected sinks its outage stops
     entirely: dominated sinks without recipes, ``p_s(u) <= 1e-12`` in the recipe runs
@@ -646,7 +673,9 @@ def chokepoints(net: Network, *, top: Optional[int] = None, stage: Optional[str]
     tick = (lambda done, label: progress(done, steps, label)) if progress else (lambda *_: None)
     demand = selected_demand(net, sinks)
     tick(0, "supply shares")
-    linear = demand_criticality(net, demand)
+    # the ranked rows exact where the loop diagonal is bounded (unfiltered ranks only)
+    linear = demand_criticality(net, demand, exact_top=top if stage is None and not exclude_sinks
+                                else None)
     tick(1, "recipe criticality")
     crit, basis, single = _criticality_and_single_points(net, demand, linear)
     tick(2, "dominators")
@@ -735,6 +764,8 @@ def _criticality_and_single_points(net: Network, demand: pd.Series, linear: pd.S
     else:
         crit = linear.to_numpy()
         basis = np.full(len(crit), "linear", dtype=object)
+        if "exact" in linear.attrs:  # a bounded loop diagonal (see demand_criticality)
+            basis[~linear.attrs["exact"] & np.isfinite(crit)] = UPPER_BOUND
     aggregate = _aggregates(net)
     single = [[] if agg else s for agg, s in zip(aggregate.tolist(), single)]
     return crit, basis, single

@@ -52,6 +52,9 @@ DIRECT_AFTER = 1_000
 #: A loop whose solution exceeds its input this many times over returns all of its flow up
 #: to rounding: it has no finite solution (ConvergenceError).
 CLOSED_LOOP_GAIN = 1e12
+#: ``T^-1`` of a block solver is applied sparsely to feedback inputs with fewer than one
+#: non-zero in this many entries.
+SPARSE_INPUT_BELOW = 8
 
 
 @dataclass(frozen=True)
@@ -273,12 +276,12 @@ class Plan:
             start, middle = level.start, level.middle
             if middle > start and level.A.nnz == 0:
                 x[start:middle] = b[start:middle]  # origins and masked rows: nothing to add
-            elif middle > start:
-                y = level.A @ x
+            elif middle > start:  # x_l = F_l o (A_l x) + b_l, written in place
+                rows = x[start:middle]
+                product_into(level.A, x, rows)
                 if scale is not None:
-                    y *= scale[start:middle]
-                y += b[start:middle]
-                x[start:middle] = y
+                    rows *= scale[start:middle]
+                rows += b[start:middle]
             if level.loop is not None:
                 block = slice(level.middle, level.end)
                 _solve_loop(level, x, b[block], None if scale is None else scale[block],
@@ -510,16 +513,20 @@ class BlockSolver:
             y += c[first:last]
             x[first:last] = y
 
-    def solve(self, c: np.ndarray, *, sparse_feedback: bool = False) -> np.ndarray:
-        """``x`` for the (size, K) right-hand sides ``c``. ``sparse_feedback``: the
-        feedback input ``c_F + A_FD y_D`` has few non-zeros per column (a right-hand side
-        on a few rows), so ``T^-1`` is applied to those only (f x non-zeros, not f^2)."""
+    def solve(self, c: np.ndarray) -> np.ndarray:
+        """``x`` for the (size, K) right-hand sides ``c``.
+
+        Where the feedback input ``r = c_F + A_FD y_D`` has few non-zeros (a right-hand side
+        on a few rows: one sink's backward column, a low-rank correction), ``T^-1`` is
+        applied to those only (f x non-zeros instead of f^2). Both products add the same
+        terms in the same order (``T^-1 >= 0``; a zero of r adds nothing), so the result
+        is the same bit for bit whichever is taken."""
         x = np.zeros_like(c)
         self.sweep_rest(x, c)                 # y_D = N c_D (x_F = 0 for now)
         r = self.feedback_rows @ x            # A_FD y_D
         r += c[self.n_rest:]
-        if sparse_feedback:
-            x[self.n_rest:] = (self.T_inverse @ sp.csc_matrix(r.reshape(r.shape[0], -1))
+        if np.count_nonzero(r) * SPARSE_INPUT_BELOW < r.size:
+            x[self.n_rest:] = (self.T_inverse @ sp.csr_matrix(r.reshape(r.shape[0], -1))
                                ).toarray().reshape(r.shape)
         else:
             x[self.n_rest:] = self.T_inverse @ r
@@ -553,7 +560,7 @@ class BlockSolver:
             e = 1.0 - factors[k]
             C = np.eye(R.size) + e[:, None] * (M_RR - np.eye(R.size))
             correction[R, k] = np.linalg.solve(C, e * (self.inner[R] @ z[:, k]))
-        return z - self.solve(correction, sparse_feedback=True)
+        return z - self.solve(correction)
 
     def _structure(self, needed: np.ndarray):
         """For the rows ``needed`` (sorted block positions): ``N[needed, needed]`` (zero

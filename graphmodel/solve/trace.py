@@ -27,7 +27,7 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.sparse.csgraph import breadth_first_order
 
-from .loops import leontief_diagonal
+from .loops import exact_diagonal_is_cheap, leontief_diagonal
 from .plan import Plan
 from .schedule import Schedule, build_schedule, loop_feedback
 
@@ -114,6 +114,92 @@ class Trace:
                                      feedback=self.feedback)
         return np.where(self.traced, diagonal, np.nan)
 
+    @cached_property
+    def looped(self) -> np.ndarray:
+        """Positions of the traced facilities on recycling loops, sorted: where ``L[u, u]``
+        may exceed 1 (:attr:`diagonal` is 1 at every other traced facility)."""
+        return np.flatnonzero(self.schedule.cyclic & self.traced)
+
+    @cached_property
+    def diagonal_is_cheap(self) -> bool:
+        """Whether the exact :attr:`diagonal` takes a cheap route
+        (:func:`~graphmodel.solve.loops.exact_diagonal_is_cheap`), or is already computed."""
+        rows = self.looped
+        return ("diagonal" in self.__dict__
+                or exact_diagonal_is_cheap(rows.size, int(np.count_nonzero(self.feedback[rows]))))
+
+    @cached_property
+    def _loop_plan(self) -> Plan:
+        """The plan of ``S`` on the :attr:`looped` rows (the block whose inverse holds the
+        diagonal), with the network's feedback set."""
+        rows = self.looped
+        return Plan.of(sp.csr_matrix(self.S[rows][:, rows]), feedback=self.feedback[rows])
+
+    @cached_property
+    def diagonal_lower(self) -> np.ndarray:
+        """A lower bound of ``L[u, u]`` per facility without a solve: the first terms of
+        ``L = I + S + S^2 + ...`` (every term non-negative) on the :attr:`looped` block
+        ``A``, ``1 + diag(A^2) + diag(A^3) + diag(A^4)`` (the recycling laps of up to four
+        links, as generated loops ``u -> x -> v -> recycler -> u`` are); 1 elsewhere (exact),
+        NaN where untraced. ``diag(A)`` is 0: a facility supplying itself is a loop of one
+        link, counted as well."""
+        lower = np.where(self.traced, 1.0, np.nan)
+        rows = self.looped
+        if rows.size:
+            A = sp.csr_matrix(self.S[rows][:, rows])
+            A2 = sp.csr_matrix(A @ A)
+            laps = (A.diagonal() + A2.diagonal()
+                    + np.asarray(A2.multiply(A.T).sum(axis=1)).ravel()
+                    + np.asarray(A2.multiply(A2.T).sum(axis=1)).ravel())
+            lower[rows] = 1.0 + laps
+        return lower
+
+    def diagonal_at(self, positions: np.ndarray) -> np.ndarray:
+        """Exact ``L[u, u]`` of the traced facilities at ``positions`` (in :attr:`looped`
+        or not), by one column solve on the loop block per looped facility: for a few
+        facilities where the whole :attr:`diagonal` is not :attr:`diagonal_is_cheap`."""
+        positions = np.asarray(positions, dtype=np.int64)
+        values = np.ones(positions.size)
+        at = np.searchsorted(self.looped, positions)
+        on_loop = (at < self.looped.size) & (self.looped[np.minimum(at, self.looped.size - 1)]
+                                             == positions)
+        if on_loop.any():
+            local = at[on_loop]
+            unit = np.zeros((self.looped.size, local.size))
+            unit[local, np.arange(local.size)] = 1.0
+            values[on_loop] = self._loop_plan.solve(unit)[local, np.arange(local.size)]
+        return values
+
+    def first_passage_ranked(self, w: np.ndarray, top: int, chunk: int = 32):
+        """:meth:`first_passage` for one weight vector ``w`` (n,), exact for the ``top``
+        largest values and bounded above for the rest, without the whole :attr:`diagonal`.
+
+        ``c = L_t^T w`` is exact (one solve). Off recycling loops ``L[u, u] = 1``, so the
+        value ``c[u]`` is exact; on loops ``c[u] / L[u, u] <= c[u] / diagonal_lower[u]``.
+        Looped facilities whose bound exceeds the ``top``-th largest exact value are made
+        exact (:meth:`diagonal_at`, ``chunk`` at a time, largest bound first) until none
+        does: then the ``top`` largest values are exact and every other facility's true
+        value is at most its returned bound, itself at most the ``top``-th value.
+
+        Returns ``(value, exact)``: per facility the exact value or the upper bound, and
+        whether it is exact. NaN where untraced.
+        """
+        c = self.through(w)
+        value = np.where(self.traced, c, np.nan) / self.diagonal_lower
+        exact = self.traced.copy()
+        exact[self.looped] = False
+        while True:
+            known = value[exact]
+            threshold = (-np.inf if known.size < top
+                         else np.partition(known, known.size - top)[known.size - top])
+            pending = np.flatnonzero(~exact & self.traced & (value > threshold))
+            if pending.size == 0:
+                break
+            pick = pending[np.argsort(-value[pending], kind="stable")[:chunk]]
+            value[pick] = c[pick] / self.diagonal_at(pick)
+            exact[pick] = True
+        return value, exact
+
     def propagate(self, factors: np.ndarray) -> np.ndarray:
         """Pure propagation of facility factors: ``a = f o (S a) + f o origin``.
 
@@ -130,8 +216,10 @@ class Trace:
         """``c = L_t^T w``: the backward solve restricted to the traced facilities
         (``c = T S^T c + T w``, T = diag(traced); 0 where untraced). ``c[u] = sum_k w[k]
         L[k, u]``: the weight whose supply passes through u (every path counted)."""
-        mask = self.traced.astype(float)
         w = np.asarray(w, dtype=float)
+        if self.traced.all():  # nothing to mask (the usual case): no row scale to apply
+            return self.backward.solve(w)
+        mask = self.traced.astype(float)
         # (S diag(t))^T = diag(t) S^T: zeroing the columns of untraced facilities is a row
         # scale of the backward solve, so the one plan of S^T serves every call
         return self.backward.solve(w * (mask[:, None] if w.ndim == 2 else mask), mask)
