@@ -23,7 +23,8 @@ The API
   :meth:`Trace.first_passage` on top.
 * :func:`leontief_diagonal` / :func:`inverse_diagonal`: ``L[u, u]`` on recycling loops
   (Schur complement on a feedback vertex set, with the dense work bounded; the route is
-  chosen by its cost, see :mod:`.loops`).
+  chosen by its cost, see :mod:`.loops`). Where no route is cheap,
+  :meth:`Trace.first_passage_ranked` is exact for the largest values and bounds the rest.
 * :class:`Schedule` / :func:`build_schedule`: strongly connected components in levels.
 
 Layers: :mod:`.schedule` (graph order) <- :mod:`.plan` (solves) <- :mod:`.loops`
@@ -43,8 +44,10 @@ Exactness
 On acyclic parts a level-ordered solve is exact: every row is computed once, from final
 values, in a fixed order (the sums a sparse product would do). Recycling loops are solved
 exactly by a Schur complement on a feedback vertex set where their rows are unscaled (and
-by a low-rank update for a few scaled rows) when that set is small enough for its dense
-parts (:class:`~graphmodel.solve.plan.BlockSolver` bounds), otherwise by Gauss-Seidel sweeps to
+by a low-rank update for up to 128 scaled rows per column) when that set is small enough
+for its dense f x f inverse (up to 3,000 rows, :class:`~graphmodel.solve.plan.BlockSolver`;
+the set is searched small, :func:`~graphmodel.solve.schedule.small_feedback_vertex_set`),
+otherwise by Gauss-Seidel sweeps to
 ``tol * max(1, max |x|)`` (default 1e-15) with an exact sparse LU for columns still moving
 after :data:`~graphmodel.solve.plan.DIRECT_AFTER` sweeps. The result is the minimal
 non-negative solution, the limit of the Neumann series ``x <- A x + b``: a closed loop that
