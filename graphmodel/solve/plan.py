@@ -508,10 +508,10 @@ class BlockSolver:
     def sweep_rest(self, x: np.ndarray, c: np.ndarray) -> None:
         """``x_D = N (c_D + A_DF x_F)`` in place: one level-ordered sweep over D reading the
         current ``x_F``."""
-        for first, last, rows in self.sweep:
-            y = rows @ x
-            y += c[first:last]
-            x[first:last] = y
+        for first, last, rows in self.sweep:  # a group reads earlier groups and F only
+            group = x[first:last]
+            group[...] = c[first:last]
+            _accumulate_product(rows, x, group)
 
     def solve(self, c: np.ndarray) -> np.ndarray:
         """``x`` for the (size, K) right-hand sides ``c``.
@@ -521,7 +521,8 @@ class BlockSolver:
         applied to those only (f x non-zeros instead of f^2). Both products add the same
         terms in the same order (``T^-1 >= 0``; a zero of r adds nothing), so the result
         is the same bit for bit whichever is taken."""
-        x = np.zeros_like(c)
+        c = np.ascontiguousarray(c)
+        x = np.zeros(c.shape)                 # C order: the in-place products need it
         self.sweep_rest(x, c)                 # y_D = N c_D (x_F = 0 for now)
         r = self.feedback_rows @ x            # A_FD y_D
         r += c[self.n_rest:]
@@ -604,8 +605,10 @@ def schur_complement(solver: BlockSolver, chunk: int = 256) -> np.ndarray:
     T = np.eye(f)
     for first in range(0, f, chunk):
         last = min(first + chunk, f)
-        c = columns[:, first:last].toarray()
-        x = np.zeros_like(c)
+        part = columns[:, first:last]                   # CSC: scattered into a C-order block
+        c = np.zeros((size, last - first))
+        c[part.indices, np.repeat(np.arange(last - first), np.diff(part.indptr))] = part.data
+        x = np.zeros(c.shape)
         solver.sweep_rest(x, c)                          # N A_DF[:, chunk]; x_F = 0
         T[:, first:last] -= solver.feedback_rows @ x + c[n_rest:]
     return T
