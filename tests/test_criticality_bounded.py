@@ -26,7 +26,8 @@ def _bounded(net):
 
 def test_the_loop_diagonal_lies_between_its_first_laps_and_itself(make):
     trace = make().trace
-    exact, lower, traced = trace.diagonal, trace.diagonal_lower, trace.traced
+    everyone = np.arange(trace.n)
+    exact, lower, traced = trace.diagonal, trace.diagonal_lower(everyone), trace.traced
     assert np.all(lower[traced] >= 1.0)
     assert np.all(lower[traced] <= exact[traced] * (1 + 1e-12))
     off_loop = traced.copy()
@@ -35,6 +36,9 @@ def test_the_loop_diagonal_lies_between_its_first_laps_and_itself(make):
     assert np.any(lower[trace.looped] > 1.0)  # the laps count: a bound, not just 1
     some = trace.looped[:: max(1, trace.looped.size // 17)]
     np.testing.assert_allclose(trace.diagonal_at(some), exact[some], rtol=1e-12)
+    np.testing.assert_array_equal(trace.diagonal_at(some[::-1]), trace.diagonal_at(some)[::-1])
+    # the lap bound of a few rows is the bound of the whole block at those rows
+    np.testing.assert_array_equal(trace.diagonal_lower(some), lower[some])
 
 
 @pytest.mark.parametrize("top", [1, 5, 20])

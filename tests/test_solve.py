@@ -287,3 +287,12 @@ def test_low_rank_updates_on_a_heavily_recycled_block_match_the_sweeps(monkeypat
     monkeypatch.setattr(plan_module.BlockSolver, "of", classmethod(lambda cls, *args: None))
     swept = Plan.of(S).solve(b, factors)
     np.testing.assert_allclose(got, swept, rtol=1e-11, atol=1e-13)
+
+
+@settings(max_examples=60, deadline=None)
+@given(rows=st.integers(0, 300), columns=st.integers(1, 20), seed=st.integers(0, 2**32 - 1))
+def test_column_max_abs_is_the_column_maximum_of_the_absolute_values(rows, columns, seed):
+    x = np.random.default_rng(seed).standard_normal((rows, columns))
+    want = np.abs(x).max(axis=0) if rows else np.zeros(columns)
+    np.testing.assert_array_equal(plan_module._column_max_abs(x.copy(), np.empty_like(x)), want)
+    np.testing.assert_array_equal(plan_module._column_max_abs(x.copy()), want)

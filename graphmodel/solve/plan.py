@@ -420,20 +420,30 @@ def _sweep_to_convergence(loop: LoopBlock, outside, scale, tol, max_iterations) 
     iterate from 0) until each column's largest change is at most ``tol * max(1, max |x|)``;
     a converged column keeps its value, so columns never influence each other."""
     size = outside.shape[0]
-    current = outside.copy()
+    current = np.array(outside, dtype=float, order="C")
+    previous, work = np.empty_like(current), np.empty_like(current)
     converged = np.zeros(current.shape[1], dtype=bool)
+    *acyclic_groups, (f_first, f_last, f_rows) = loop.sweep  # the feedback set comes last
     for _ in range(min(max_iterations, DIRECT_AFTER)):
-        previous = current.copy()
-        for first, last, rows in loop.sweep:
-            y = rows @ current
+        np.copyto(previous, current)
+        # the groups off the feedback set read earlier groups and F only: written in place
+        # (the same sums as ``rows @ current``); F reads itself, so it takes a temporary
+        for first, last, rows in acyclic_groups:
+            group = current[first:last]
+            product_into(rows, current, group)
             if scale is not None:
-                y *= scale[first:last]
-            y += outside[first:last]
-            current[first:last] = y
+                group *= scale[first:last]
+            group += outside[first:last]
+        y = f_rows @ current
+        if scale is not None:
+            y *= scale[f_first:f_last]
+        y += outside[f_first:f_last]
+        current[f_first:f_last] = y
         if converged.any():  # converged columns keep their value
             current[:, converged] = previous[:, converged]
-        change = np.max(np.abs(current - previous), axis=0, initial=0.0)
-        magnitude = np.maximum(1.0, np.max(np.abs(current), axis=0, initial=0.0))
+        np.subtract(current, previous, out=work)
+        change = _column_max_abs(work)
+        magnitude = np.maximum(1.0, _column_max_abs(current, work))
         converged |= change <= tol * magnitude
         if converged.all():
             break
@@ -441,6 +451,28 @@ def _sweep_to_convergence(loop: LoopBlock, outside, scale, tol, max_iterations) 
         active = np.flatnonzero(~converged)
         current[:, active] = _direct_block_solve(loop.inner, scale, outside, active, size)
     return current
+
+
+def _column_max_abs(x: np.ndarray, work: Optional[np.ndarray] = None) -> np.ndarray:
+    """``max |x|`` per column of an (n, K) array (0 for no rows), using ``work`` (or
+    ``x``) as scratch. The rows are folded in halves (``max(top, bottom)``, contiguous
+    and vectorised) down to a few before the column-wise reduction, which on its own takes
+    an element-by-element path for a few columns (5 ms for 203,000 x 2 against 0.1 ms).
+    A maximum rounds nothing, so the result is the same either way."""
+    out = x if work is None else work
+    np.abs(x, out=out)
+    rows = out.shape[0]
+    if rows == 0:
+        return np.zeros(out.shape[1])
+    if out.shape[1] >= 16:  # wide blocks reduce fast column-wise
+        return out.max(axis=0)
+    while rows > 32:
+        half = rows // 2
+        if rows % 2:  # the odd last row joins the first
+            np.maximum(out[0], out[rows - 1], out=out[0])
+        np.maximum(out[:half], out[half:2 * half], out=out[:half])
+        rows = half
+    return out[:rows].max(axis=0)
 
 
 @dataclass(frozen=True)

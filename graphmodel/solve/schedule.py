@@ -217,20 +217,29 @@ def loop_feedback(A: sp.spmatrix, schedule: Schedule) -> np.ndarray:
 GREEDY_ABOVE = 500
 
 
+#: The exact loop solvers take feedback sets up to 3,000 rows (the block solver of
+#: :mod:`.plan`, the Schur diagonal of :mod:`.loops`); the greedy search is worth its cost
+#: only when the pruned depth-first set is less than this, so that it may get under them.
+GREEDY_USEFUL_BELOW = 6000
+
+
 def small_feedback_vertex_set(matrix: sp.csr_matrix) -> np.ndarray:
     """Sorted positions of a small set of rows meeting every cycle of ``matrix``'s
-    dependency graph: the depth-first set (:func:`feedback_vertex_set`), or where it has
-    more than :data:`GREEDY_ABOVE` rows the smaller of it and the greedy set
-    (:func:`greedy_feedback_vertex_set`), then pruned (:func:`prune_feedback`).
+    dependency graph: the depth-first set (:func:`feedback_vertex_set`) pruned
+    (:func:`prune_feedback`); where that has more than :data:`GREEDY_ABOVE` rows and fewer
+    than :data:`GREEDY_USEFUL_BELOW`, the greedy set (:func:`greedy_feedback_vertex_set`),
+    pruned, if smaller.
 
     The loop solvers cost ``f^2`` per column and ``f^3`` once on a set of f rows: on a
     generated 100,000-facility network with 20% of its facilities looped through 988
-    recyclers, f is 2,817 (depth-first), 1,327 (greedy) and 1,287 (greedy, pruned)."""
-    feedback = feedback_vertex_set(matrix)
-    if feedback.size > GREEDY_ABOVE:
-        greedy = greedy_feedback_vertex_set(matrix)
+    recyclers, f is 2,817 (depth-first), 1,512 (depth-first, pruned), 1,327 (greedy) and
+    1,287 (greedy, pruned). On a million facilities (a 203,000-facility loop) the sets are
+    far above the exact solvers' bounds and the greedy search (4 s) is skipped."""
+    feedback = prune_feedback(matrix, feedback_vertex_set(matrix))
+    if GREEDY_ABOVE < feedback.size < GREEDY_USEFUL_BELOW:
+        greedy = prune_feedback(matrix, greedy_feedback_vertex_set(matrix))
         feedback = greedy if greedy.size < feedback.size else feedback
-    return prune_feedback(matrix, feedback)
+    return feedback
 
 
 def prune_feedback(matrix: sp.csr_matrix, feedback: np.ndarray) -> np.ndarray:

@@ -133,41 +133,66 @@ class Trace:
         """The plan of ``S`` on the :attr:`looped` rows (the block whose inverse holds the
         diagonal), with the network's feedback set."""
         rows = self.looped
-        return Plan.of(sp.csr_matrix(self.S[rows][:, rows]), feedback=self.feedback[rows])
+        return Plan.of(self._loop_plan_matrix, feedback=self.feedback[rows])
 
-    @cached_property
-    def diagonal_lower(self) -> np.ndarray:
-        """A lower bound of ``L[u, u]`` per facility without a solve: the first terms of
-        ``L = I + S + S^2 + ...`` (every term non-negative) on the :attr:`looped` block
-        ``A``, ``1 + diag(A^2) + diag(A^3) + diag(A^4)`` (the recycling laps of up to four
-        links, as generated loops ``u -> x -> v -> recycler -> u`` are); 1 elsewhere (exact),
-        NaN where untraced. ``diag(A)`` is 0: a facility supplying itself is a loop of one
-        link, counted as well."""
-        lower = np.where(self.traced, 1.0, np.nan)
-        rows = self.looped
-        if rows.size:
-            A = sp.csr_matrix(self.S[rows][:, rows])
-            A2 = sp.csr_matrix(A @ A)
-            laps = (A.diagonal() + A2.diagonal()
-                    + np.asarray(A2.multiply(A.T).sum(axis=1)).ravel()
-                    + np.asarray(A2.multiply(A2.T).sum(axis=1)).ravel())
-            lower[rows] = 1.0 + laps
+    def diagonal_lower(self, positions: np.ndarray) -> np.ndarray:
+        """A lower bound of ``L[u, u]`` at the facilities ``positions`` (traced) without a
+        solve: the first terms of ``L = I + S + S^2 + ...`` (every term non-negative) on
+        the :attr:`looped` block ``A``, ``1 + diag(A) + diag(A^2) + diag(A^3) + diag(A^4)``
+        (the recycling laps of up to four links, as generated loops ``u -> x -> v ->
+        recycler -> u`` are); 1 off the block (exact). Costs the rows' and columns'
+        two-link neighbourhoods only."""
+        positions = np.asarray(positions, dtype=np.int64)
+        lower = np.ones(positions.size)
+        local, on_loop = self._loop_positions(positions)
+        if local.size:
+            A = self._loop_plan_matrix
+            rows = sp.csr_matrix(A[local])                       # A[u, :]
+            columns = sp.csc_matrix(sp.csc_matrix(A)[:, local])   # A[:, u]
+            rows2 = sp.csr_matrix(rows @ A)                      # A^2[u, :]
+            columns2 = sp.csc_matrix(A @ columns)                # A^2[:, u]
+            pick = np.arange(local.size)
+            laps = (np.asarray(rows[pick, local]).ravel()
+                    + np.asarray(rows2[pick, local]).ravel()
+                    + np.asarray(rows2.multiply(columns.T).sum(axis=1)).ravel()
+                    + np.asarray(rows2.multiply(columns2.T).sum(axis=1)).ravel())
+            lower[on_loop] = 1.0 + laps
         return lower
 
-    def diagonal_at(self, positions: np.ndarray) -> np.ndarray:
-        """Exact ``L[u, u]`` of the traced facilities at ``positions`` (in :attr:`looped`
-        or not), by one column solve on the loop block per looped facility: for a few
-        facilities where the whole :attr:`diagonal` is not :attr:`diagonal_is_cheap`."""
-        positions = np.asarray(positions, dtype=np.int64)
-        values = np.ones(positions.size)
+    def _loop_positions(self, positions: np.ndarray):
+        """For facility ``positions``: the positions in :attr:`looped` of those on it, and
+        a bool per position, on it or not."""
         at = np.searchsorted(self.looped, positions)
         on_loop = (at < self.looped.size) & (self.looped[np.minimum(at, self.looped.size - 1)]
                                              == positions)
-        if on_loop.any():
-            local = at[on_loop]
-            unit = np.zeros((self.looped.size, local.size))
-            unit[local, np.arange(local.size)] = 1.0
-            values[on_loop] = self._loop_plan.solve(unit)[local, np.arange(local.size)]
+        return at[on_loop], on_loop
+
+    @cached_property
+    def _loop_plan_matrix(self) -> sp.csr_matrix:
+        rows = self.looped
+        return sp.csr_matrix(self.S[rows][:, rows])
+
+    @cached_property
+    def _known_diagonal(self) -> dict:
+        """``L[u, u]`` already computed by :meth:`diagonal_at`, by facility position."""
+        return {}
+
+    def diagonal_at(self, positions: np.ndarray) -> np.ndarray:
+        """Exact ``L[u, u]`` of the traced facilities at ``positions`` (in :attr:`looped`
+        or not), by one column solve on the loop block per looped facility not computed
+        before: for a few facilities where the whole :attr:`diagonal` is not
+        :attr:`diagonal_is_cheap`."""
+        positions = np.asarray(positions, dtype=np.int64)
+        known = self._known_diagonal
+        values = np.ones(positions.size)
+        local, on_loop = self._loop_positions(positions)
+        missing = np.array([p for p in local.tolist() if p not in known], dtype=np.int64)
+        if missing.size:
+            unit = np.zeros((self.looped.size, missing.size))
+            unit[missing, np.arange(missing.size)] = 1.0
+            solved = self._loop_plan.solve(unit)[missing, np.arange(missing.size)]
+            known.update(zip(missing.tolist(), solved.tolist()))
+        values[on_loop] = [known[p] for p in local.tolist()]
         return values
 
     def first_passage_ranked(self, w: np.ndarray, top: int, chunk: int = 32):
@@ -175,19 +200,27 @@ class Trace:
         largest values and bounded above for the rest, without the whole :attr:`diagonal`.
 
         ``c = L_t^T w`` is exact (one solve). Off recycling loops ``L[u, u] = 1``, so the
-        value ``c[u]`` is exact; on loops ``c[u] / L[u, u] <= c[u] / diagonal_lower[u]``.
+        value ``c[u]`` is exact; on loops ``c[u] / L[u, u] <= c[u] / l[u] <= c[u]`` with
+        ``l`` :meth:`diagonal_lower`.
         Looped facilities whose bound exceeds the ``top``-th largest exact value are made
         exact (:meth:`diagonal_at`, ``chunk`` at a time, largest bound first) until none
         does: then the ``top`` largest values are exact and every other facility's true
-        value is at most its returned bound, itself at most the ``top``-th value.
+        value is at most its returned bound, itself at most the ``top``-th value. The lap
+        bound is computed only where ``c[u]`` alone exceeds the exact ``top``-th value.
 
         Returns ``(value, exact)``: per facility the exact value or the upper bound, and
         whether it is exact. NaN where untraced.
         """
         c = self.through(w)
-        value = np.where(self.traced, c, np.nan) / self.diagonal_lower
+        value = np.where(self.traced, c, np.nan)
         exact = self.traced.copy()
         exact[self.looped] = False
+        # the lap bound only where the plain bound c[u] could reach the top
+        known = value[exact]
+        threshold = (-np.inf if known.size < top
+                     else np.partition(known, known.size - top)[known.size - top])
+        near = np.flatnonzero(~exact & self.traced & (value > threshold))
+        value[near] /= self.diagonal_lower(near)
         while True:
             known = value[exact]
             threshold = (-np.inf if known.size < top
