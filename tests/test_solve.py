@@ -131,7 +131,11 @@ def test_solver_agrees_with_references(records, data):
     c = Plan.of(sp.csr_matrix(net.share_matrix.T)).solve(w)
     np.testing.assert_allclose(c, [expected[v] for v in net.facilities.index],
                                rtol=TOLERANCE, atol=TOLERANCE)
-    plain = _plain(net.share_matrix.T, w)
+    try:
+        plain = _plain(net.share_matrix.T, w)
+    except ConvergenceError:  # a loop returning all but a sliver of its flow: the series
+        # creeps (0.25% a step after 100,000 steps); at this size a dense solve is exact
+        plain = np.linalg.solve(np.eye(n) - net.share_matrix.T.toarray(), w)
     np.testing.assert_allclose(c, plain, rtol=TOLERANCE, atol=TOLERANCE)
 
 
@@ -258,11 +262,14 @@ def test_sparse_row_scale_is_the_propagation_of_shocks():
     np.testing.assert_allclose(unshocked[:, 1], net.trace.propagate(np.ones(800)), atol=1e-12)
 
 
-def test_low_rank_updates_on_a_heavily_recycled_block_match_the_sweeps(monkeypatch):
+@pytest.mark.parametrize("route", ["block structure", "columns of M"])
+def test_low_rank_updates_on_a_heavily_recycled_block_match_the_sweeps(monkeypatch, route):
     """Columns with a few scaled rows on a 20%-looped network (rows off and on the feedback
     set, full outages among them, rows shared between columns) are solved by the exact
-    block solver's low-rank update: the same as sweeping the scaled block, and each column
-    bit for bit the same whether solved alone or in the batch."""
+    block solver's low-rank update, by either route: the same as sweeping the scaled block,
+    and each column bit for bit the same whether solved alone or in the batch."""
+    monkeypatch.setattr(plan_module.BlockSolver, "SMALL_BLOCK",
+                        0 if route == "block structure" else 10 ** 9)
     net = generate_network(3000, seed=4, loop_share=0.2)
     S = net.share_matrix
     plan = Plan.of(S)

@@ -511,6 +511,9 @@ class BlockSolver:
     MAX_AMPLIFICATION = 1e8
     #: distinct scaled rows whose block structure one low-rank batch prepares together
     UPDATE_ROWS = 512
+    #: blocks up to this many rows take the low-rank update from columns of M (a solve
+    #: per scaled row, cheap there); larger ones assemble ``M_RR`` from the block structure
+    SMALL_BLOCK = 5000
 
     @classmethod
     def of(cls, inner: sp.csr_matrix, n_rest: int, sweep: list) -> Optional["BlockSolver"]:
@@ -577,13 +580,26 @@ class BlockSolver:
 
             x = z - M_R y,   (I_r + e o (M_RR - I_r)) y = e o (A_R z)
 
-        (``A_R M_R = M_RR - I_R`` as ``M = I + A M``; ``e = 1 - factors``). ``M_RR`` is
-        assembled from the block structure without a column of M (:meth:`entries`); ``M_R
-        y`` is one solve whose feedback input is sparse. Each column's arithmetic depends
-        only on its own rows and values.
+        (``A_R M_R = M_RR - I_R`` as ``M = I + A M``; ``e = 1 - factors``). On blocks
+        over :attr:`SMALL_BLOCK` rows ``M_RR`` is assembled from the block structure
+        without a column of M (:meth:`_structure`, :meth:`_entries`) and ``M_R y`` is one
+        solve whose feedback input is sparse; on smaller blocks the columns ``M_R`` are
+        solved for. Each column's arithmetic depends only on its own rows and values (and
+        the block's size).
         """
         K = z.shape[1]
         needed = np.unique(np.concatenate(rows))
+        if self.inner.shape[0] <= self.SMALL_BLOCK:  # columns of M are cheap: take them
+            M_needed = self.solve(_unit_columns(self.inner.shape[0], needed))
+            x = np.empty_like(z)
+            for k in range(K):
+                R = rows[k]
+                M_s = M_needed[:, np.searchsorted(needed, R)]
+                A_s = self.inner[R]
+                e = 1.0 - factors[k]
+                C = np.eye(R.size) + e[:, None] * (A_s @ M_s)
+                x[:, k] = z[:, k] - M_s @ np.linalg.solve(C, e * (A_s @ z[:, k]))
+            return x
         N_part, Q, H = self._structure(needed)
         correction = np.zeros_like(z)
         for k in range(K):
@@ -644,6 +660,13 @@ def schur_complement(solver: BlockSolver, chunk: int = 256) -> np.ndarray:
         solver.sweep_rest(x, c)                          # N A_DF[:, chunk]; x_F = 0
         T[:, first:last] -= solver.feedback_rows @ x + c[n_rest:]
     return T
+
+
+def _unit_columns(size: int, rows: np.ndarray) -> np.ndarray:
+    """The (size, len(rows)) block of unit columns at ``rows``."""
+    unit = np.zeros((size, rows.size))
+    unit[rows, np.arange(rows.size)] = 1.0
+    return unit
 
 
 def _acyclic_reach(A: sp.csr_matrix, E: sp.csr_matrix) -> sp.csr_matrix:
