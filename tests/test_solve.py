@@ -207,7 +207,7 @@ def test_exact_block_solves_agree_with_sweeps(monkeypatch):
     factors[:, 3] = rng.random(n)
     b = rng.random((n, 4))
     got = plan.solve(b, factors)
-    monkeypatch.setattr(plan_module.BlockSolver, "of", classmethod(lambda cls, *args: None))
+    monkeypatch.setattr(plan_module.BlockSolver, "of", classmethod(lambda cls, *args, **kwargs: None))
     swept = Plan.of(S).solve(b, factors)
     np.testing.assert_allclose(got, swept, rtol=1e-12, atol=1e-12)
     np.testing.assert_allclose(Plan.of(S).solve(b), _plain(S, b), rtol=1e-12, atol=1e-12)
@@ -291,7 +291,7 @@ def test_low_rank_updates_on_a_heavily_recycled_block_match_the_sweeps(monkeypat
     got = plan.solve(b, factors)
     alone = np.column_stack([plan.solve(b[:, [k]], factors[:, [k]])[:, 0] for k in range(K)])
     np.testing.assert_array_equal(got, alone)
-    monkeypatch.setattr(plan_module.BlockSolver, "of", classmethod(lambda cls, *args: None))
+    monkeypatch.setattr(plan_module.BlockSolver, "of", classmethod(lambda cls, *args, **kwargs: None))
     swept = Plan.of(S).solve(b, factors)
     np.testing.assert_allclose(got, swept, rtol=1e-11, atol=1e-13)
 
@@ -303,3 +303,25 @@ def test_column_max_abs_is_the_column_maximum_of_the_absolute_values(rows, colum
     want = np.abs(x).max(axis=0) if rows else np.zeros(columns)
     np.testing.assert_array_equal(plan_module._column_max_abs(x.copy(), np.empty_like(x)), want)
     np.testing.assert_array_equal(plan_module._column_max_abs(x.copy()), want)
+
+
+def test_the_backward_plan_reuses_the_forward_plans_schur_complements():
+    """A network's plans of S and S^T share one inverse Schur complement per loop block
+    (``T' = T^T``): the backward plan solves as one built on its own does (to rounding),
+    and computes no inverse of its own."""
+    net = generate_network(3000, seed=4, loop_share=0.2)
+    trace = net.trace
+    trace.forward
+    shared = dict(trace._schur)
+    assert shared and all(value is not None for value in shared.values())
+    calls = []
+    original = plan_module.schur_complement
+    try:
+        plan_module.schur_complement = lambda *a, **k: calls.append(1) or original(*a, **k)
+        backward = trace.backward
+    finally:
+        plan_module.schur_complement = original
+    assert calls == [] and trace._schur.keys() == shared.keys()
+    own = Plan.of(sp.csr_matrix(trace.S.T), trace.schedule.reversed, feedback=trace.feedback)
+    w = np.random.default_rng(1).random((trace.n, 3))
+    np.testing.assert_allclose(backward.solve(w), own.solve(w), rtol=1e-11)

@@ -143,7 +143,8 @@ class Plan:
 
     @classmethod
     def of(cls, A: sp.spmatrix, schedule: Optional[Schedule] = None,
-           last: Optional[np.ndarray] = None, feedback: Optional[np.ndarray] = None) -> "Plan":
+           last: Optional[np.ndarray] = None, feedback: Optional[np.ndarray] = None,
+           shared: Optional[dict] = None, transposed: bool = False) -> "Plan":
         """Permute ``A`` into plan order.
 
         Parameters
@@ -157,6 +158,9 @@ class Plan:
         feedback : bool per row, rows meeting every cycle of ``A`` (e.g. the network's
             :func:`~graphmodel.solve.schedule.loop_feedback`, valid for ``S`` and ``S^T``);
             searched (:func:`~graphmodel.solve.schedule.loop_feedback`) when not given.
+        shared, transposed : the exact loop solvers' Schur complements, shared between the
+            plans of a matrix and of its transpose (``transposed``: ``A`` is the transpose
+            of the matrix the dict's entries were built for), see :class:`BlockSolver`.
         """
         A = sp.csr_matrix(A)
         schedule = schedule or build_schedule(A)
@@ -193,7 +197,9 @@ class Plan:
                 sweep = [SweepGroup(int(a), int(b), _row_view(inner, int(a), int(b)))
                          for a, b in zip(bounds[:-1], bounds[1:]) if b > a]
                 loop = LoopBlock(rows=rows_of_block, inner=inner, sweep=sweep,
-                                 direct=BlockSolver.of(inner, int(bounds[-2]), sweep))
+                                 direct=BlockSolver.of(inner, int(bounds[-2]), sweep,
+                                                       rows=order[middle:end], shared=shared,
+                                                       transposed=transposed))
             plan.levels.append(Level(start, tail, middle, end,
                                      _row_view(permuted, start, middle), loop))
         return plan
@@ -516,29 +522,71 @@ class BlockSolver:
     SMALL_BLOCK = 5000
 
     @classmethod
-    def of(cls, inner: sp.csr_matrix, n_rest: int, sweep: list) -> Optional["BlockSolver"]:
+    def of(cls, inner: sp.csr_matrix, n_rest: int, sweep: list, *,
+           rows: Optional[np.ndarray] = None, shared: Optional[dict] = None,
+           transposed: bool = False) -> Optional["BlockSolver"]:
+        """The solver of the block ``inner`` (sweep order, F = its last ``size - n_rest``
+        rows), or None above the bounds.
+
+        ``rows`` (the block's rows in the whole matrix) and ``shared`` (a dict kept by the
+        caller) share one Schur complement between the plans of a matrix and of its
+        transpose (``transposed``): with the same F, the transpose's block has
+        ``T' = I - A_FF^T - A_DF^T N^T A_FD^T = T^T``, so ``T'^-1 = (T^-1)^T``; the dict
+        holds ``T^-1`` (or None, declined) under F's rows, sorted, in that order.
+        """
         size = inner.shape[0]
         f = size - n_rest
         if f == 0 or f > cls.MAX_FEEDBACK:
             return None
-        A_DD = sp.csr_matrix(inner[:n_rest, :n_rest])
-        solver = cls(n_rest=n_rest, sweep=[g for g in sweep if g.last <= n_rest], inner=inner,
-                     feedback_rows=_row_view(inner, n_rest, size), T_inverse=None,
-                     T_inverse_dense=None, A_DD=A_DD, A_DD_T=sp.csr_matrix(A_DD.T),
-                     A_FD=sp.csr_matrix(inner[n_rest:, :n_rest]),
-                     A_DF_T=sp.csr_matrix(inner[:n_rest, n_rest:].T))
+        key = None
+        if shared is not None and rows is not None:
+            feedback_rows = np.asarray(rows[n_rest:])
+            order = np.argsort(feedback_rows, kind="stable")
+            key = feedback_rows[order].tobytes()
+            if key in shared:
+                canonical = shared[key]
+                if canonical is None:
+                    return None
+                back = np.empty_like(order)
+                back[order] = np.arange(order.size)    # local i -> canonical position
+                T_inverse = canonical[np.ix_(back, back)]
+                return cls._with_inverse(inner, n_rest, sweep, T_inverse.T if transposed
+                                         else T_inverse)
+        solver = cls._with_inverse(inner, n_rest, sweep, None)
         try:
             T_inverse = np.linalg.inv(schur_complement(solver))
         except np.linalg.LinAlgError:
-            return None
+            T_inverse = None
         # ||T^-1|| is the loop's amplification of its input: huge when a loop returns
         # (nearly) all its flow, where the sweeps and their exact fallback decide
-        amplification = np.linalg.norm(T_inverse, 1)
-        if not np.isfinite(amplification) or amplification > cls.MAX_AMPLIFICATION:
+        if T_inverse is not None:
+            amplification = np.linalg.norm(T_inverse, 1)
+            if not np.isfinite(amplification) or amplification > cls.MAX_AMPLIFICATION:
+                T_inverse = None
+        if key is not None:
+            if T_inverse is None:
+                shared[key] = None
+            else:  # canonical: F's rows sorted, in the orientation of the untransposed matrix
+                canonical = T_inverse[np.ix_(order, order)]
+                shared[key] = canonical.T.copy() if transposed else canonical
+        if T_inverse is None:
             return None
         object.__setattr__(solver, "T_inverse", sp.csr_matrix(T_inverse))
         object.__setattr__(solver, "T_inverse_dense", T_inverse)
         return solver
+
+    @classmethod
+    def _with_inverse(cls, inner: sp.csr_matrix, n_rest: int, sweep: list,
+                      T_inverse: Optional[np.ndarray]) -> "BlockSolver":
+        size = inner.shape[0]
+        A_DD = sp.csr_matrix(inner[:n_rest, :n_rest])
+        return cls(n_rest=n_rest, sweep=[g for g in sweep if g.last <= n_rest], inner=inner,
+                   feedback_rows=_row_view(inner, n_rest, size),
+                   T_inverse=None if T_inverse is None else sp.csr_matrix(T_inverse),
+                   T_inverse_dense=None if T_inverse is None else np.ascontiguousarray(T_inverse),
+                   A_DD=A_DD, A_DD_T=sp.csr_matrix(A_DD.T),
+                   A_FD=sp.csr_matrix(inner[n_rest:, :n_rest]),
+                   A_DF_T=sp.csr_matrix(inner[:n_rest, n_rest:].T))
 
     def sweep_rest(self, x: np.ndarray, c: np.ndarray) -> None:
         """``x_D = N (c_D + A_DF x_F)`` in place: one level-ordered sweep over D reading the

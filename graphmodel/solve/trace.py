@@ -88,12 +88,21 @@ class Trace:
     @cached_property
     def forward(self) -> Plan:
         """The plan of ``S``: solves ``x = F o (S x) + b``."""
-        return Plan.of(self.S, self.schedule, last=self.is_sink, feedback=self.feedback)
+        return Plan.of(self.S, self.schedule, last=self.is_sink, feedback=self.feedback,
+                       shared=self._schur)
 
     @cached_property
     def backward(self) -> Plan:
         """The plan of ``S^T``: solves ``c = F o (S^T c) + w``."""
-        return Plan.of(sp.csr_matrix(self.S.T), self.schedule.reversed, feedback=self.feedback)
+        return Plan.of(sp.csr_matrix(self.S.T), self.schedule.reversed, feedback=self.feedback,
+                       shared=self._schur, transposed=True)
+
+    @cached_property
+    def _schur(self) -> dict:
+        """The loop blocks' inverse Schur complements, shared by :attr:`forward` and
+        :attr:`backward` (one dense inverse per loop block, see
+        :class:`~graphmodel.solve.plan.BlockSolver`)."""
+        return {}
 
     @cached_property
     def origin(self) -> np.ndarray:
