@@ -960,8 +960,8 @@ def sink_dependencies(net: Network, sinks: pd.Index, columns: Iterable[str] = ()
         kept[first:last] = shares[picked].T
         shares[untraced] = -np.inf
         shares[at[first:last], width] = -np.inf  # the sink itself is left out
-        if n:
-            best = np.argmax(shares, axis=0)
+        if n:  # the first maximum per column, on a contiguous copy (axis 0 is strided)
+            best = np.ascontiguousarray(shares.T).argmax(axis=1)
             value = shares[best, width]
             positive = value > 0
             largest_at[first:last][positive] = best[positive]

@@ -148,15 +148,27 @@ def concentration_by_stage(nameplate: pd.DataFrame, qualified: pd.DataFrame | No
     return _layout(fig, title or f"Concentration by stage: {country} share of capacity", 500)
 
 
+#: Buyers (rows) an exposure heatmap shows at most: the most exposed ones.
+HEATMAP_ROWS = 40
+
+
 def exposure_heatmap(exposure: pd.DataFrame, value: str = "location",
-                     title: str | None = None) -> go.Figure:
+                     title: str | None = None, limit: int | None = HEATMAP_ROWS) -> go.Figure:
     """Heatmap of exposure: buyers (rows) by stage (columns), cells = share of the buyer's
     supply tracing to the country at that stage (%).
 
     ``exposure`` has columns ``id, name, stage_traced, location, control`` (one row per
-    buyer and traced stage), as built by :func:`graphmodel.report.china_exposure`.
+    buyer and traced stage), as built by :func:`graphmodel.report.china_exposure`. With more
+    than ``limit`` buyers (None: no limit) only the ``limit`` with the highest mean share
+    over the stages are drawn (a row per buyer of 47,000 is neither readable nor cheap), and
+    the title says so.
     """
     stages = [s for s in ALL_STAGES if s in set(exposure["stage_traced"])]
+    buyers = exposure["name"].nunique()
+    if limit is not None and buyers > limit:
+        mean = exposure.groupby("name", sort=True)[value].mean()
+        shown = mean.sort_values(ascending=False, kind="mergesort").index[:limit]
+        exposure = exposure[exposure["name"].isin(shown)]
     grid = exposure.pivot_table(index="name", columns="stage_traced", values=value,
                                 aggfunc="first").reindex(columns=stages)
     grid = grid.loc[grid.mean(axis=1).sort_values().index]
@@ -173,7 +185,10 @@ def exposure_heatmap(exposure: pd.DataFrame, value: str = "location",
     fig.update_yaxes(title=None, automargin=True, tickmode="array",
                      tickvals=list(range(len(grid))), ticktext=labels, tickfont=dict(size=12))
     basis = "by location" if value == "location" else "by control (ultimate owner)"
-    fig = _layout(fig, title or f"China exposure per buyer, {basis}", 200 + 24 * max(len(grid), 1))
+    subset = (f": the {len(grid)} most exposed of {buyers:,} buyers"
+              if limit is not None and buyers > limit else "")
+    fig = _layout(fig, title or f"China exposure per buyer, {basis}{subset}",
+                  200 + 24 * max(len(grid), 1))
     return fig.update_layout(margin_b=70)
 
 

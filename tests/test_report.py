@@ -265,6 +265,11 @@ def test_exposure_heatmap_labels_every_buyer(report):
     assert list(fig.data[0].x) == ["mine", "separator", "metal", "magnet"]
     assert set(fig.layout.yaxis.ticktext) == {"Golden automotive OEM", "Golden defense OEM"}
     assert fig.data[0].zmax == 100
+    # with more buyers than the limit, the most exposed are drawn and the title says so
+    few = plot.exposure_heatmap(exposure, limit=1)
+    means = exposure.groupby("name")["location"].mean()
+    assert list(few.layout.yaxis.ticktext) == [means.idxmax()]
+    assert "the 1 most exposed of 2 buyers" in few.layout.title.text
 
 
 # --- command line -----------------------------------------------------------------------------
