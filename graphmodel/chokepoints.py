@@ -221,6 +221,17 @@ EXACT_TOP = 20
 UPPER_BOUND = "linear (upper bound)"
 
 
+def facility_shares(net: Network, sinks: pd.Index, facilities: Iterable[str]) -> pd.DataFrame:
+    """``F(k, u)`` for the sinks ``sinks`` (rows) and the facilities ``facilities``
+    (columns, in that order): :func:`first_passage_shares` restricted to a few facilities,
+    by one forward solve per facility (:meth:`graphmodel.solve.Trace.first_passage_to`)
+    instead of a backward column per sink; the same values to rounding."""
+    index = net.facilities.index
+    facilities = list(facilities)
+    shares = net.trace.first_passage_to(lookup.positions(index, pd.Index(facilities)))
+    return pd.DataFrame(shares[lookup.positions(index, sinks)], index=sinks, columns=facilities)
+
+
 def criticality(net: Network, sinks=None) -> pd.Series:
     """``criticality(u) = sum_k w[k] F(k, u) / W`` for every facility (see module docstring).
 

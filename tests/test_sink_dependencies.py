@@ -3,6 +3,7 @@ sinks x facilities shares (chokepoints.first_passage_shares), the reference it r
 identical values, whatever the block size."""
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -58,3 +59,19 @@ def test_ties_pick_the_first_facility(golden):
     got = ch.sink_dependencies(net, net.sink_demand.index).largest
     assert got.at["o", "largest_dependency"] == "m"
     assert got.at["o", "largest_dependency_share"] == 1.0
+
+
+@pytest.mark.parametrize("share", [0.0, 0.2])
+def test_facility_shares_are_the_first_passage_shares_of_those_facilities(share):
+    """``F(k, u)`` for a few facilities by forward solves equals the per-sink backward
+    columns of :func:`first_passage_shares`, loops included."""
+    from graphmodel.chokepoints import facility_shares, first_passage_shares
+    from graphmodel.generate import generate_network
+
+    net = generate_network(1500, seed=3, loop_share=share)
+    sinks = net.sinks[:40]
+    picked = list(net.facilities.index[::97]) + list(net.facilities.index[net.trace.looped[:5]])
+    want = first_passage_shares(net, sinks)[picked]
+    got = facility_shares(net, sinks, picked)
+    assert list(got.columns) == picked and got.index.equals(sinks)
+    np.testing.assert_allclose(got.to_numpy(), want.to_numpy(), rtol=1e-12, atol=1e-15)

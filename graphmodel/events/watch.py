@@ -17,7 +17,7 @@ For each event not seen before (:mod:`graphmodel.events.state`):
    * facilities ``U``: ``1 - a_k(U)``, the share of k's supply lost when every facility of
      ``U`` fails at once (:func:`graphmodel.chokepoints.availability`, the Tier-N
      propagation of the network); ``matched`` names the facility u of ``U`` with the
-     largest single-facility loss ``F(k, u)`` (:func:`graphmodel.chokepoints.first_passage_shares`);
+     largest single-facility loss ``F(k, u)`` (:func:`graphmodel.chokepoints.facility_shares`);
    * countries ``C``: ``max over stages s and countries c in C`` of the exposure of k to the
      facilities of c at stage s (:func:`graphmodel.exposure.exposure`, location basis);
      ``matched`` is that country. An export control narrowed to some elements hits less
@@ -40,9 +40,10 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
-from ..chokepoints import availability, first_passage_shares
+from ..chokepoints import availability, facility_shares
 from ..errors import TiernError
 from ..exposure import exposure
 from ..io.normalize import normalize_country
@@ -208,7 +209,7 @@ def watch(net: Network, events: pd.DataFrame, *, watchlist: Watchlist | None = N
     matches = match_events(fresh, net, rules, aliases)
     names = net.facilities["name"].astype(str)
     sink_names = names.reindex(sinks)
-    single = None          # F(k, u) for the watched sinks, computed once if needed
+    single = {}            # F(k, u) for the watched sinks, per failed facility, as needed
     country_cache: dict = {}
     runs: dict[str, pd.DataFrame] = {}
     rows, skipped = [], []
@@ -253,9 +254,11 @@ def watch(net: Network, events: pd.DataFrame, *, watchlist: Watchlist | None = N
             targets = facilities
             failed = [m.value for m in facilities]
             dependence = 1.0 - availability(net, failed).reindex(sinks)
-            if single is None:
-                single = first_passage_shares(net, sinks)
-            block = single[failed].fillna(0.0)
+            missing = list(dict.fromkeys(u for u in failed if u not in single))
+            if missing:  # one forward solve per facility, not a column per sink
+                single.update(facility_shares(net, sinks, missing).items())
+            block = pd.DataFrame(np.column_stack([single[u].to_numpy() for u in failed]),
+                                 index=sinks, columns=failed).fillna(0.0)
         else:   # the countries the draft selects (an export control: the controlling one)
             targets = [m for m in countries if m.value in draft["shocks"][0]["select"]["country"]]
             block = pd.DataFrame({m.value: _country_dependence(net, m.value, country_cache)

@@ -242,6 +242,28 @@ class Trace:
             exact[pick] = True
         return value, exact
 
+    def first_passage_to(self, positions: np.ndarray) -> np.ndarray:
+        """``F(k, u) = L_t[k, u] / L[u, u]`` for every facility k (rows) and the facilities
+        at ``positions`` (columns): the share of k's supply lost if u alone fails, as
+        :meth:`first_passage` gives it row by row on a unit column per k, here by one
+        forward solve per u (``x = T S x + T e_u``, T = diag(traced): column u of
+        ``L_t``), so a few failed facilities cost a few solves whatever the number of
+        sinks. NaN where u is untraced; 0 at untraced k."""
+        positions = np.asarray(positions, dtype=np.int64)
+        unit = np.zeros((self.n, positions.size))
+        unit[positions, np.arange(positions.size)] = 1.0
+        if self.traced.all():
+            column = self.forward.solve(unit)
+        else:
+            mask = self.traced.astype(float)
+            column = self.forward.solve(unit * mask[:, None], mask)
+        if self.diagonal_is_cheap:
+            diagonal = self.diagonal[positions]
+        else:
+            diagonal = np.where(self.traced[positions], self.diagonal_at(positions), np.nan)
+        column /= diagonal[None, :]
+        return column
+
     def propagate(self, factors: np.ndarray) -> np.ndarray:
         """Pure propagation of facility factors: ``a = f o (S a) + f o origin``.
 
