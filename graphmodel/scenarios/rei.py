@@ -6,8 +6,8 @@ is the supply fraction k loses while u is out, ``loss[k, u]``: the share of k's 
 that passes through u (first passage: ``L[k, u] / L[u, u]`` with ``L = (I - S)^-1``; a
 recycling loop is not counted twice): the per-sink shares of
 :func:`graphmodel.chokepoints.first_passage_shares`, one backward block solve with a column
-per sink on the network's plan (the same number as propagating each facility's outage
-forward, at a fraction of the cost). Facilities no origin reaches carry no traced supply
+per sink on the network's plan, taken in blocks of sinks (the same number as propagating
+each facility's outage forward, at a fraction of the cost). Facilities no origin reaches carry no traced supply
 and lose nothing.
 
 The ranking reports, per facility: ``lost_volume = sum_k demand_k * loss[k, u] * months / 12``
@@ -21,7 +21,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..chokepoints import first_passage_shares
+from .. import lookup
+from ..chokepoints import _BLOCK_ENTRIES, first_passage_shares
 from ..network import Network
 
 
@@ -36,26 +37,57 @@ def risk_exposure_index(net: Network, months: float = 3.0) -> pd.DataFrame:
 
     Returns one row per facility (sinks included: their own outage), sorted by
     ``lost_volume`` descending; columns described in the module docstring.
+
+    Computed without the sinks x facilities matrix (47,000 x 100,000 floats, 38 GB, at
+    100,000 facilities): ``sum_k demand_k loss[k, u]`` is one backward solve with the
+    demand as weights (:meth:`graphmodel.solve.Trace.first_passage`), and the counts and
+    worst sinks are gathered over blocks of sinks (about
+    :data:`graphmodel.chokepoints._BLOCK_ENTRIES` values each), the first worst sink kept
+    on ties, as one pass over the whole matrix would.
     """
-    loss = outage_loss_matrix(net)
-    demand = net.sink_demand.reindex(loss.index).to_numpy(dtype=float)
-    lost = demand @ loss.to_numpy() * months / 12.0
+    trace = net.trace
+    index = net.facilities.index
+    n = len(index)
+    sinks = net.sinks
+    demand = net.sink_demand.reindex(sinks).to_numpy(dtype=float)
+    weights = np.zeros(n)
+    weights[lookup.positions(index, sinks)] = demand
+    # untraced facilities (NaN) carry no traced supply and lose nothing
+    lost = np.where(trace.traced, trace.first_passage(weights), 0.0) * months / 12.0
     total = demand.sum() * months / 12.0
-    hit = loss.to_numpy() > 1e-9
-    worst = np.argmax(loss.to_numpy(), axis=0) if len(loss.index) else np.zeros(len(loss.columns), int)
+    hits = np.zeros(n, dtype=np.int64)
+    worst_at = np.zeros(n, dtype=np.int64)
+    worst_loss = np.zeros(n)
+    at = lookup.positions(index, sinks)
+    block = max(1, _BLOCK_ENTRIES // max(n, 1))
+    for first in range(0, len(sinks), block):
+        last = min(first + block, len(sinks))
+        unit = np.zeros((n, last - first))
+        unit[at[first:last], np.arange(last - first)] = 1.0
+        loss = trace.first_passage(unit)                       # loss[u, j]: sink first + j
+        loss[~trace.traced] = 0.0
+        del unit
+        hits += np.count_nonzero(loss > 1e-9, axis=1)
+        best = np.ascontiguousarray(loss).argmax(axis=1)       # the first worst in the block
+        value = loss[np.arange(n), best]
+        better = value > worst_loss                            # strictly: earlier sinks win ties
+        worst_loss[better] = value[better]
+        worst_at[better] = first + best[better]
+        del loss
+    names = np.asarray(sinks.astype(str), dtype=object)
     facilities = net.facilities
     table = pd.DataFrame({
-        "id": loss.columns.astype(str),
+        "id": index.astype(str),
         "name": facilities["name"].to_numpy(),
         "stage": facilities["stage"].to_numpy(),
         "country": facilities["country"].to_numpy(),
         "lost_volume": lost,
         "lost_share": lost / total if total > 0 else np.nan,
-        "sinks_hit": hit.sum(axis=0),
+        "sinks_hit": hits,
         # no sinks (a network without carrying links): nothing is lost, no worst sink
-        "worst_sink": (np.where(hit.any(axis=0), np.asarray(loss.index.astype(str))[worst], None)
-                       if len(loss.index) else np.full(len(loss.columns), None, dtype=object)),
-        "worst_loss": loss.to_numpy().max(axis=0, initial=0.0),
+        "worst_sink": (np.where(hits > 0, names[worst_at] if len(names) else None, None)
+                       if len(names) else np.full(n, None, dtype=object)),
+        "worst_loss": worst_loss,
     })
     peak = table["lost_volume"].max()
     table["rei"] = table["lost_volume"] / peak if peak > 0 else 0.0
