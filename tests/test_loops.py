@@ -207,3 +207,23 @@ def test_one_feedback_search_serves_both_plans_and_the_diagonal():
                                rtol=1e-12, atol=1e-15)
     own = loops.leontief_diagonal(S, trace.schedule, among=trace.traced)
     np.testing.assert_allclose(trace.diagonal[trace.traced], own[trace.traced], rtol=1e-12, atol=0)
+
+
+@pytest.mark.parametrize("options", [dict(loop_share=0.2), dict(giant_component=True),
+                                     dict(loop_share=0.01)])
+def test_the_network_diagonal_reusing_its_plans_equals_the_diagonal_of_its_loops(options):
+    """``Trace.diagonal`` takes each loop block's inverse Schur complement from the forward
+    plan: the same diagonal (to rounding) as the whole-loop computation and the dense one."""
+    from graphmodel.generate import generate_network
+    from graphmodel.solve import build_schedule
+
+    net = generate_network(2500, seed=6, **options)
+    trace = net.trace
+    assert trace.traced.all()
+    want = loops.leontief_diagonal(trace.S, trace.schedule, among=trace.traced,
+                                   feedback=trace.feedback)
+    got = trace.diagonal
+    np.testing.assert_allclose(got, want, rtol=1e-12)
+    cyclic = np.flatnonzero(build_schedule(trace.S).cyclic)
+    np.testing.assert_allclose(got[cyclic], dense_diagonal(sp.csr_matrix(
+        trace.S[cyclic][:, cyclic])), rtol=1e-11)

@@ -139,9 +139,13 @@ def exact_diagonal_is_cheap(size: int, feedback: int) -> bool:
     return size < DENSE_BELOW or feedback <= min(MAX_FEEDBACK, size // 2) or size <= LU_BELOW
 
 
-def schur_diagonal(block: sp.csr_matrix, feedback: np.ndarray, chunk: int | None = None) -> np.ndarray:
+def schur_diagonal(block: sp.csr_matrix, feedback: np.ndarray, chunk: int | None = None,
+                   T_inverse: np.ndarray | None = None) -> np.ndarray:
     """Diagonal of ``(I - block)^-1`` by the Schur complement on ``feedback`` (a set meeting
     every cycle of ``block``; module docstring), the f columns ``chunk`` at a time.
+    ``T_inverse``: the inverse Schur complement on ``feedback`` (in its order) when the
+    caller has it (a plan's :class:`~graphmodel.solve.plan.BlockSolver`), in place of
+    building and inverting ``T`` here.
 
     D is kept in the level order of ``A_DD`` throughout, so ``N`` and ``N^T`` are applied
     in place (:meth:`~graphmodel.solve.plan.Plan.substitute`) on two ``|D| x chunk``
@@ -155,10 +159,10 @@ def schur_diagonal(block: sp.csr_matrix, feedback: np.ndarray, chunk: int | None
     in_feedback[feedback] = True
     rest = np.flatnonzero(~in_feedback)
     f = feedback.size
-    T = np.eye(f) - block[feedback][:, feedback].toarray()
+    T = None if T_inverse is not None else np.eye(f) - block[feedback][:, feedback].toarray()
     diagonal = np.empty(size)
     if rest.size == 0:
-        diagonal[feedback] = np.diag(np.linalg.inv(T))
+        diagonal[feedback] = np.diag(np.linalg.inv(T) if T_inverse is None else T_inverse)
         return diagonal
     N = Plan.of(sp.csr_matrix(block[rest][:, rest]))  # acyclic: N = (I - A_DD)^-1
     rest = rest[N.order]                               # D in plan order from here on
@@ -167,10 +171,11 @@ def schur_diagonal(block: sp.csr_matrix, feedback: np.ndarray, chunk: int | None
     A_FD = sp.csr_matrix(block[feedback][:, rest])
     buffers = np.empty((2, rest.size * min(chunk, f)))
     chunks = [(first, min(first + chunk, f)) for first in range(0, f, chunk)]
-    for first, last in chunks:  # T = I - A_FF - A_FD N A_DF
-        P = _dense_columns(buffers[0], rest.size, A_DF_columns, first, last)  # A_DF[:, chunk]
-        T[:, first:last] -= A_FD @ N.substitute(P)
-    T_inverse = np.linalg.inv(T)
+    if T_inverse is None:
+        for first, last in chunks:  # T = I - A_FF - A_FD N A_DF
+            P = _dense_columns(buffers[0], rest.size, A_DF_columns, first, last)  # A_DF[:, chunk]
+            T[:, first:last] -= A_FD @ N.substitute(P)
+        T_inverse = np.linalg.inv(T)
     diagonal[feedback] = np.diag(T_inverse)
     A_FD_rows = sp.csc_matrix(A_FD.T)  # column i: row i of A_FD
     ones = np.ones(rest.size)

@@ -27,7 +27,8 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.sparse.csgraph import breadth_first_order
 
-from .loops import exact_diagonal_is_cheap, leontief_diagonal
+from .loops import (exact_diagonal_is_cheap, inverse_diagonal, leontief_diagonal,
+                    schur_diagonal)
 from .plan import Plan
 from .schedule import Schedule, build_schedule, loop_feedback
 
@@ -118,10 +119,30 @@ class Trace:
     def diagonal(self) -> np.ndarray:
         """``L[u, u]`` of ``L = (I - S)^-1`` on the traced facilities (paths through traced
         facilities only; 1 off recycling loops), NaN where untraced. Exact
-        (:func:`~graphmodel.solve.loops.leontief_diagonal`)."""
-        diagonal = leontief_diagonal(self.S, self.schedule, among=self.traced,
-                                     feedback=self.feedback)
-        return np.where(self.traced, diagonal, np.nan)
+        (:func:`~graphmodel.solve.loops.leontief_diagonal`; where every facility is traced,
+        block by block of the forward plan, reusing its inverse Schur complements: one
+        per loop block for exposure, criticality and this diagonal)."""
+        if not self.traced.all():
+            diagonal = leontief_diagonal(self.S, self.schedule, among=self.traced,
+                                         feedback=self.feedback)
+            return np.where(self.traced, diagonal, np.nan)
+        # every facility traced: the loop blocks are the forward plan's (a path from u back
+        # to u stays in u's level), whose block solvers hold their inverse Schur complements
+        diagonal = np.ones(self.n)
+        plan = self.forward
+        for level in plan.levels:
+            if level.loop is None:
+                continue
+            rows = plan.order[level.middle:level.end]   # the block's rows, in sweep order
+            solver = level.loop.direct
+            if solver is not None:
+                diagonal[rows] = schur_diagonal(level.loop.inner,
+                                                np.arange(solver.n_rest, rows.size),
+                                                T_inverse=solver.T_inverse_dense)
+            else:
+                diagonal[rows] = inverse_diagonal(level.loop.inner,
+                                                  feedback=np.flatnonzero(self.feedback[rows]))
+        return diagonal
 
     @cached_property
     def looped(self) -> np.ndarray:
