@@ -112,6 +112,7 @@ from .network import Network
 from .node_cuts import InNeighbours, sink_side_node_cut
 from .progress import Progress
 from .schema import ALL_STAGES, SECTORS
+from .solve.plan import unit_columns
 from .specs import reroute_fits
 
 if TYPE_CHECKING:  # the graph views import networkx when called (start-up speed)
@@ -208,8 +209,7 @@ def first_passage_shares(net: Network, sinks: pd.Index) -> pd.DataFrame:
     implementation of the single-facility outage loss (:meth:`graphmodel.solve.Trace.first_passage`
     on a unit column per sink; ``L[k, u] / L[u, u]``), also behind the REI ranking."""
     index = net.facilities.index
-    unit = np.zeros((len(index), len(sinks)))
-    unit[index.get_indexer(sinks), np.arange(len(sinks))] = 1.0
+    unit = unit_columns(len(index), index.get_indexer(sinks))
     shares = net.trace.first_passage(unit)  # shares[u, j] = L[k_j, u] / L[u, u]
     return pd.DataFrame(shares.T, index=sinks, columns=index)
 
@@ -938,36 +938,45 @@ class SinkDependencies:
     shares: pd.DataFrame
 
 
+def first_passage_blocks(net: Network, sinks: pd.Index, progress: Optional[Progress] = None,
+                         label: str = "per-sink shares"):
+    """``(first, last, shares)`` over blocks of ``sinks`` of about :data:`_BLOCK_ENTRIES`
+    values each: ``shares[u, j] = F(sinks[first + j], u)`` (facilities x block, as
+    :func:`first_passage_shares` gives them transposed), so that memory stays bounded
+    whatever the number of sinks. Each sink's column never depends on the others of its
+    block (:mod:`graphmodel.solve.plan`): the values are those of one solve over all
+    sinks. ``progress`` is told each block as ``label``."""
+    n = len(net.facilities)
+    at = lookup.positions(net.facilities.index, sinks)
+    block = max(1, _BLOCK_ENTRIES // max(n, 1))
+    for first in range(0, len(sinks), block):
+        if progress:
+            progress(first, len(sinks), label)
+        last = min(first + block, len(sinks))
+        yield first, last, net.trace.first_passage(unit_columns(n, at[first:last]))
+    if progress:
+        progress(len(sinks), len(sinks), label)
+
+
 def sink_dependencies(net: Network, sinks: pd.Index, columns: Iterable[str] = (),
                       progress: Optional[Progress] = None) -> SinkDependencies:
     """The largest single-facility dependency of every sink in ``sinks`` and the shares
     ``F(k, u)`` of the facilities ``columns``, from :func:`first_passage_shares` computed
-    in blocks of sinks (about :data:`_BLOCK_ENTRIES` values each), so memory stays bounded
-    whatever the number of sinks. Each sink's column of the backward solve never depends
-    on the other columns of its block (:mod:`graphmodel.solve.plan`), so the values are
-    those of one solve over all sinks."""
+    in blocks of sinks (:func:`first_passage_blocks`), so memory stays bounded whatever
+    the number of sinks."""
     index = net.facilities.index
     n = len(index)
     columns = pd.Index(list(columns))
-    trace = net.trace
     picked = lookup.positions(index, columns)
     at = lookup.positions(index, sinks)
     # the maximum is searched with untraced facilities (NaN) and the sink itself set to
     # -inf, so that argmax (the first maximum, as pandas' idxmax) sees numbers only
-    untraced = np.flatnonzero(~trace.traced)
-    block = max(1, _BLOCK_ENTRIES // max(n, 1))
+    untraced = np.flatnonzero(~net.trace.traced)
     largest_at = np.full(len(sinks), -1, dtype=np.int64)
     largest_share = np.zeros(len(sinks))
     kept = np.empty((len(sinks), len(columns)))
-    for first in range(0, len(sinks), block):
-        if progress:
-            progress(first, len(sinks), "sink dependencies")
-        last = min(first + block, len(sinks))
+    for first, last, shares in first_passage_blocks(net, sinks, progress, "sink dependencies"):
         width = np.arange(last - first)
-        unit = np.zeros((n, last - first))
-        unit[at[first:last], width] = 1.0
-        shares = trace.first_passage(unit)  # F(sinks[first + j], u), as first_passage_shares
-        del unit
         kept[first:last] = shares[picked].T
         shares[untraced] = -np.inf
         shares[at[first:last], width] = -np.inf  # the sink itself is left out
@@ -978,8 +987,6 @@ def sink_dependencies(net: Network, sinks: pd.Index, columns: Iterable[str] = ()
             largest_at[first:last][positive] = best[positive]
             largest_share[first:last][positive] = value[positive]
         del shares
-    if progress:
-        progress(len(sinks), len(sinks), "sink dependencies")
     ids = index.to_numpy(dtype=object)
     named = pd.Series([ids[i] if i >= 0 else None for i in largest_at.tolist()], index=sinks,
                       dtype=object)

@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from graphmodel import chokepoints
 from graphmodel.generate import generate_network
 from graphmodel.scenarios import rei
 
@@ -28,7 +29,7 @@ def _reference(net, months=3.0) -> pd.DataFrame:
 @pytest.mark.parametrize("share", [0.0, 0.2])
 def test_the_blocked_ranking_equals_the_whole_matrix(monkeypatch, share):
     net = generate_network(1500, seed=5, loop_share=share)
-    monkeypatch.setattr(rei, "_BLOCK_ENTRIES", 1500 * 7)  # blocks of 7 sinks
+    monkeypatch.setattr(chokepoints, "_BLOCK_ENTRIES", 1500 * 7)  # blocks of 7 sinks
     got = rei.risk_exposure_index(net, months=6.0).set_index("id")
     want = _reference(net, months=6.0).loc[got.index]
     np.testing.assert_allclose(got["lost_volume"], want["lost_volume"], rtol=1e-12,

@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from .. import lookup
-from ..chokepoints import _BLOCK_ENTRIES, first_passage_shares
+from ..chokepoints import first_passage_blocks, first_passage_shares
 from ..network import Network
 
 
@@ -41,9 +41,9 @@ def risk_exposure_index(net: Network, months: float = 3.0) -> pd.DataFrame:
     Computed without the sinks x facilities matrix (47,000 x 100,000 floats, 38 GB, at
     100,000 facilities): ``sum_k demand_k loss[k, u]`` is one backward solve with the
     demand as weights (:meth:`graphmodel.solve.Trace.first_passage`), and the counts and
-    worst sinks are gathered over blocks of sinks (about
-    :data:`graphmodel.chokepoints._BLOCK_ENTRIES` values each), the first worst sink kept
-    on ties, as one pass over the whole matrix would.
+    worst sinks are gathered over blocks of sinks
+    (:func:`graphmodel.chokepoints.first_passage_blocks`), the first worst sink kept on
+    ties, as one pass over the whole matrix would.
     """
     trace = net.trace
     index = net.facilities.index
@@ -51,24 +51,17 @@ def risk_exposure_index(net: Network, months: float = 3.0) -> pd.DataFrame:
     sinks = net.sinks
     demand = net.sink_demand.reindex(sinks).to_numpy(dtype=float)
     weights = np.zeros(n)
-    weights[lookup.positions(index, sinks)] = demand
+    weights[lookup.positions(index, sinks)] = demand  # demand at each sink's position
     # untraced facilities (NaN) carry no traced supply and lose nothing
     lost = np.where(trace.traced, trace.first_passage(weights), 0.0) * months / 12.0
     total = demand.sum() * months / 12.0
     hits = np.zeros(n, dtype=np.int64)
     worst_at = np.zeros(n, dtype=np.int64)
     worst_loss = np.zeros(n)
-    at = lookup.positions(index, sinks)
-    block = max(1, _BLOCK_ENTRIES // max(n, 1))
-    for first in range(0, len(sinks), block):
-        last = min(first + block, len(sinks))
-        unit = np.zeros((n, last - first))
-        unit[at[first:last], np.arange(last - first)] = 1.0
-        loss = trace.first_passage(unit)                       # loss[u, j]: sink first + j
+    for first, last, loss in first_passage_blocks(net, sinks):  # loss[u, j]: sink first + j
         loss[~trace.traced] = 0.0
-        del unit
         hits += np.count_nonzero(loss > 1e-9, axis=1)
-        best = np.ascontiguousarray(loss).argmax(axis=1)       # the first worst in the block
+        best = loss.argmax(axis=1)                             # the first worst in the block
         value = loss[np.arange(n), best]
         better = value > worst_loss                            # strictly: earlier sinks win ties
         worst_loss[better] = value[better]

@@ -50,7 +50,7 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.sparse.linalg import splu
 
-from .plan import Plan, product_into
+from .plan import Plan, dense_columns, product_into, unit_columns
 from .schedule import (GREEDY_ABOVE, Schedule, build_schedule, feedback_vertex_set,
                        small_feedback_vertex_set)
 
@@ -173,7 +173,7 @@ def schur_diagonal(block: sp.csr_matrix, feedback: np.ndarray, chunk: int | None
     chunks = [(first, min(first + chunk, f)) for first in range(0, f, chunk)]
     if T_inverse is None:
         for first, last in chunks:  # T = I - A_FF - A_FD N A_DF
-            P = _dense_columns(buffers[0], rest.size, A_DF_columns, first, last)  # A_DF[:, chunk]
+            P = dense_columns(buffers[0], rest.size, A_DF_columns, first, last)  # A_DF[:, chunk]
             T[:, first:last] -= A_FD @ N.substitute(P)
         T_inverse = np.linalg.inv(T)
     diagonal[feedback] = np.diag(T_inverse)
@@ -183,22 +183,10 @@ def schur_diagonal(block: sp.csr_matrix, feedback: np.ndarray, chunk: int | None
         PT = buffers[0, :rest.size * (last - first)].reshape(rest.size, last - first)
         product_into(A_DF, np.ascontiguousarray(T_inverse[:, first:last]), PT)
         N.substitute(PT)
-        Y = N.substitute(_dense_columns(buffers[1], rest.size, A_FD_rows, first, last), transpose=True)
+        Y = N.substitute(dense_columns(buffers[1], rest.size, A_FD_rows, first, last), transpose=True)
         ones += np.einsum("ij,ij->i", PT, Y)
     diagonal[rest] = ones
     return diagonal
-
-
-def _dense_columns(buffer: np.ndarray, rows: int, columns: sp.csc_matrix, first: int, last: int
-                ) -> np.ndarray:
-    """``columns[:, first:last]`` written densely into the front of ``buffer`` (a
-    C-contiguous ``rows x (last - first)`` view of it, returned)."""
-    out = buffer[:rows * (last - first)].reshape(rows, last - first)
-    out.fill(0.0)
-    start, stop = columns.indptr[first], columns.indptr[last]
-    which = np.repeat(np.arange(last - first), np.diff(columns.indptr[first:last + 1]))
-    out[columns.indices[start:stop], which] = columns.data[start:stop]
-    return out
 
 
 def lu_diagonal(block: sp.csr_matrix, chunk: int = 512) -> np.ndarray:
@@ -222,7 +210,5 @@ def _diagonal_by_columns(size: int, solve, chunk: int) -> np.ndarray:
     diagonal = np.empty(size)
     for start in range(0, size, chunk):
         columns = np.arange(start, min(start + chunk, size))
-        unit = np.zeros((size, columns.size))
-        unit[columns, np.arange(columns.size)] = 1.0
-        diagonal[columns] = solve(unit)[columns, np.arange(columns.size)]
+        diagonal[columns] = solve(unit_columns(size, columns))[columns, np.arange(columns.size)]
     return diagonal

@@ -505,12 +505,8 @@ class BlockSolver:
     sweep: list
     inner: sp.csr_matrix
     feedback_rows: sp.csr_matrix
-    T_inverse: sp.csr_matrix
-    T_inverse_dense: np.ndarray
-    A_DD: sp.csr_matrix
-    A_DD_T: sp.csr_matrix
-    A_FD: sp.csr_matrix
-    A_DF_T: sp.csr_matrix
+    T_inverse: Optional[sp.csr_matrix] = None
+    T_inverse_dense: Optional[np.ndarray] = None
 
     MAX_RANK = 128  # scaled rows per column up to which the low-rank update is used
     MAX_FEEDBACK = 3000
@@ -571,22 +567,33 @@ class BlockSolver:
                 shared[key] = canonical.T.copy() if transposed else canonical
         if T_inverse is None:
             return None
-        object.__setattr__(solver, "T_inverse", sp.csr_matrix(T_inverse))
-        object.__setattr__(solver, "T_inverse_dense", T_inverse)
-        return solver
+        return cls._with_inverse(inner, n_rest, sweep, T_inverse)
 
     @classmethod
     def _with_inverse(cls, inner: sp.csr_matrix, n_rest: int, sweep: list,
                       T_inverse: Optional[np.ndarray]) -> "BlockSolver":
-        size = inner.shape[0]
-        A_DD = sp.csr_matrix(inner[:n_rest, :n_rest])
+        """The solver with ``T^-1`` (None: only the sweeps over D, for building ``T``)."""
         return cls(n_rest=n_rest, sweep=[g for g in sweep if g.last <= n_rest], inner=inner,
-                   feedback_rows=_row_view(inner, n_rest, size),
+                   feedback_rows=_row_view(inner, n_rest, inner.shape[0]),
                    T_inverse=None if T_inverse is None else sp.csr_matrix(T_inverse),
-                   T_inverse_dense=None if T_inverse is None else np.ascontiguousarray(T_inverse),
-                   A_DD=A_DD, A_DD_T=sp.csr_matrix(A_DD.T),
-                   A_FD=sp.csr_matrix(inner[n_rest:, :n_rest]),
-                   A_DF_T=sp.csr_matrix(inner[:n_rest, n_rest:].T))
+                   T_inverse_dense=None if T_inverse is None else np.ascontiguousarray(T_inverse))
+
+    # the block's parts the low-rank update reads (derived; built on first use)
+    @cached_property
+    def A_DD(self) -> sp.csr_matrix:
+        return sp.csr_matrix(self.inner[:self.n_rest, :self.n_rest])
+
+    @cached_property
+    def A_DD_T(self) -> sp.csr_matrix:
+        return sp.csr_matrix(self.A_DD.T)
+
+    @cached_property
+    def A_FD(self) -> sp.csr_matrix:
+        return sp.csr_matrix(self.inner[self.n_rest:, :self.n_rest])
+
+    @cached_property
+    def A_DF_T(self) -> sp.csr_matrix:
+        return sp.csr_matrix(self.inner[:self.n_rest, self.n_rest:].T)
 
     def sweep_rest(self, x: np.ndarray, c: np.ndarray) -> None:
         """``x_D = N (c_D + A_DF x_F)`` in place: one level-ordered sweep over D reading the
@@ -638,25 +645,20 @@ class BlockSolver:
         K = z.shape[1]
         needed = np.unique(np.concatenate(rows))
         if self.inner.shape[0] <= self.SMALL_BLOCK:  # columns of M are cheap: take them
-            M_needed = self.solve(_unit_columns(self.inner.shape[0], needed))
+            M_needed = self.solve(unit_columns(self.inner.shape[0], needed))
             x = np.empty_like(z)
             for k in range(K):
                 R = rows[k]
-                M_s = M_needed[:, np.searchsorted(needed, R)]
-                A_s = self.inner[R]
-                e = 1.0 - factors[k]
-                C = np.eye(R.size) + e[:, None] * (A_s @ M_s)
-                x[:, k] = z[:, k] - M_s @ np.linalg.solve(C, e * (A_s @ z[:, k]))
+                M_R = M_needed[:, np.searchsorted(needed, R)]
+                A_R = self.inner[R]
+                x[:, k] = z[:, k] - M_R @ _woodbury(A_R @ M_R, factors[k], A_R @ z[:, k])
             return x
         N_part, Q, H = self._structure(needed)
         correction = np.zeros_like(z)
         for k in range(K):
             R = rows[k]
-            at = np.searchsorted(needed, R)
-            M_RR = self._entries(N_part, Q, H, at)
-            e = 1.0 - factors[k]
-            C = np.eye(R.size) + e[:, None] * (M_RR - np.eye(R.size))
-            correction[R, k] = np.linalg.solve(C, e * (self.inner[R] @ z[:, k]))
+            A_R_M_R = self._entries(N_part, Q, H, np.searchsorted(needed, R)) - np.eye(R.size)
+            correction[R, k] = _woodbury(A_R_M_R, factors[k], self.inner[R] @ z[:, k])
         return z - self.solve(correction)
 
     def _structure(self, needed: np.ndarray):
@@ -691,6 +693,13 @@ class BlockSolver:
         return M
 
 
+def _woodbury(A_R_M_R: np.ndarray, factors: np.ndarray, A_R_z: np.ndarray) -> np.ndarray:
+    """The weights ``y`` of the low-rank update ``x = z - M_R y`` (:meth:`BlockSolver.update`):
+    ``(I_r + e o (A_R M_R)) y = e o (A_R z)``, ``e = 1 - factors``."""
+    e = 1.0 - factors
+    return np.linalg.solve(np.eye(e.size) + e[:, None] * A_R_M_R, e * A_R_z)
+
+
 def schur_complement(solver: BlockSolver, chunk: int = 256) -> np.ndarray:
     """``T = I - A_FF - A_FD N A_DF`` (dense f x f) of a block solver's rows, ``chunk``
     columns of F at a time: ``N A_DF[:, chunk]`` by one sweep over D, then the rows F of
@@ -699,19 +708,30 @@ def schur_complement(solver: BlockSolver, chunk: int = 256) -> np.ndarray:
     f = size - n_rest
     columns = sp.csc_matrix(solver.inner[:, n_rest:])   # A_CF: A_DF over A_FF
     T = np.eye(f)
+    buffer = np.empty(size * min(chunk, f))
     for first in range(0, f, chunk):
         last = min(first + chunk, f)
-        part = columns[:, first:last]                   # CSC: scattered into a C-order block
-        c = np.zeros((size, last - first))
-        c[part.indices, np.repeat(np.arange(last - first), np.diff(part.indptr))] = part.data
+        c = dense_columns(buffer, size, columns, first, last)
         x = np.zeros(c.shape)
         solver.sweep_rest(x, c)                          # N A_DF[:, chunk]; x_F = 0
         T[:, first:last] -= solver.feedback_rows @ x + c[n_rest:]
     return T
 
 
-def _unit_columns(size: int, rows: np.ndarray) -> np.ndarray:
-    """The (size, len(rows)) block of unit columns at ``rows``."""
+def dense_columns(buffer: np.ndarray, rows: int, columns: sp.csc_matrix, first: int, last: int
+                  ) -> np.ndarray:
+    """``columns[:, first:last]`` written densely into the front of ``buffer`` (a
+    C-contiguous ``rows x (last - first)`` view of it, returned)."""
+    out = buffer[:rows * (last - first)].reshape(rows, last - first)
+    out.fill(0.0)
+    start, stop = columns.indptr[first], columns.indptr[last]
+    which = np.repeat(np.arange(last - first), np.diff(columns.indptr[first:last + 1]))
+    out[columns.indices[start:stop], which] = columns.data[start:stop]
+    return out
+
+
+def unit_columns(size: int, rows: np.ndarray) -> np.ndarray:
+    """The (size, len(rows)) block of unit columns at ``rows`` (``E[rows[j], j] = 1``)."""
     unit = np.zeros((size, rows.size))
     unit[rows, np.arange(rows.size)] = 1.0
     return unit

@@ -29,7 +29,7 @@ from scipy.sparse.csgraph import breadth_first_order
 
 from .loops import (exact_diagonal_is_cheap, inverse_diagonal, leontief_diagonal,
                     schur_diagonal)
-from .plan import Plan
+from .plan import Plan, unit_columns
 from .schedule import Schedule, build_schedule, loop_feedback
 
 
@@ -218,9 +218,8 @@ class Trace:
         local, on_loop = self._loop_positions(positions)
         missing = np.array([p for p in local.tolist() if p not in known], dtype=np.int64)
         if missing.size:
-            unit = np.zeros((self.looped.size, missing.size))
-            unit[missing, np.arange(missing.size)] = 1.0
-            solved = self._loop_plan.solve(unit)[missing, np.arange(missing.size)]
+            solved = self._loop_plan.solve(unit_columns(self.looped.size, missing))
+            solved = solved[missing, np.arange(missing.size)]
             known.update(zip(missing.tolist(), solved.tolist()))
         values[on_loop] = [known[p] for p in local.tolist()]
         return values
@@ -271,8 +270,7 @@ class Trace:
         ``L_t``), so a few failed facilities cost a few solves whatever the number of
         sinks. NaN where u is untraced; 0 at untraced k."""
         positions = np.asarray(positions, dtype=np.int64)
-        unit = np.zeros((self.n, positions.size))
-        unit[positions, np.arange(positions.size)] = 1.0
+        unit = unit_columns(self.n, positions)
         if self.traced.all():
             column = self.forward.solve(unit)
         else:
