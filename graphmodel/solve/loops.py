@@ -108,8 +108,8 @@ def inverse_diagonal(block: sp.spmatrix, *, max_feedback: int | None = None,
     facilities, else column by column (sparse LU up to ``lu_below`` rows, converged sweeps
     above). The bounds default to :data:`DENSE_BELOW`, :data:`MAX_FEEDBACK` and
     :data:`LU_BELOW`. ``feedback``: sorted positions of rows meeting every cycle of
-    ``block``, in place of the depth-first search for them (the greedy set is still tried
-    when it is large). Dimensionless, >= 1.
+    ``block``, used as given in place of searching one
+    (:func:`~graphmodel.solve.schedule.small_feedback_vertex_set`). Dimensionless, >= 1.
     """
     max_feedback = MAX_FEEDBACK if max_feedback is None else max_feedback
     dense_below = DENSE_BELOW if dense_below is None else dense_below

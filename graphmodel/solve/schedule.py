@@ -193,8 +193,8 @@ def feedback_vertex_set(matrix: sp.csr_matrix) -> np.ndarray:
 
 def loop_feedback(A: sp.spmatrix, schedule: Schedule) -> np.ndarray:
     """Bool per row of ``A``: a set of rows meeting every cycle, found level by level by
-    :func:`feedback_vertex_set` on the block of each level's cyclic rows (in ``schedule``
-    order; cycles never leave a level).
+    :func:`small_feedback_vertex_set` on the block of each level's cyclic rows (in
+    ``schedule`` order; cycles never leave a level).
 
     Valid for every matrix whose dependency graph is a subgraph of ``A``'s or of its
     transpose's (a cycle reversed passes through the same rows): the network's forward

@@ -244,17 +244,16 @@ class Trace:
         value = np.where(self.traced, c, np.nan)
         exact = self.traced.copy()
         exact[self.looped] = False
-        # the lap bound only where the plain bound c[u] could reach the top
-        known = value[exact]
-        threshold = (-np.inf if known.size < top
-                     else np.partition(known, known.size - top)[known.size - top])
-        near = np.flatnonzero(~exact & self.traced & (value > threshold))
-        value[near] /= self.diagonal_lower(near)
-        while True:
+        def above_the_top():  # bounded facilities whose bound beats the top-th exact value
             known = value[exact]
             threshold = (-np.inf if known.size < top
                          else np.partition(known, known.size - top)[known.size - top])
-            pending = np.flatnonzero(~exact & self.traced & (value > threshold))
+            return np.flatnonzero(~exact & self.traced & (value > threshold))
+
+        near = above_the_top()  # the lap bound only where the plain bound c[u] could reach it
+        value[near] /= self.diagonal_lower(near)
+        while True:
+            pending = above_the_top()
             if pending.size == 0:
                 break
             pick = pending[np.argsort(-value[pending], kind="stable")[:chunk]]
@@ -270,12 +269,7 @@ class Trace:
         ``L_t``), so a few failed facilities cost a few solves whatever the number of
         sinks. NaN where u is untraced; 0 at untraced k."""
         positions = np.asarray(positions, dtype=np.int64)
-        unit = unit_columns(self.n, positions)
-        if self.traced.all():
-            column = self.forward.solve(unit)
-        else:
-            mask = self.traced.astype(float)
-            column = self.forward.solve(unit * mask[:, None], mask)
+        column = self._traced_solve(self.forward, unit_columns(self.n, positions))
         if self.diagonal_is_cheap:
             diagonal = self.diagonal[positions]
         else:
@@ -299,13 +293,19 @@ class Trace:
         """``c = L_t^T w``: the backward solve restricted to the traced facilities
         (``c = T S^T c + T w``, T = diag(traced); 0 where untraced). ``c[u] = sum_k w[k]
         L[k, u]``: the weight whose supply passes through u (every path counted)."""
-        w = np.asarray(w, dtype=float)
-        if self.traced.all():  # nothing to mask (the usual case): no row scale to apply
-            return self.backward.solve(w)
-        mask = self.traced.astype(float)
         # (S diag(t))^T = diag(t) S^T: zeroing the columns of untraced facilities is a row
         # scale of the backward solve, so the one plan of S^T serves every call
-        return self.backward.solve(w * (mask[:, None] if w.ndim == 2 else mask), mask)
+        return self._traced_solve(self.backward, w)
+
+    def _traced_solve(self, plan: Plan, b: np.ndarray) -> np.ndarray:
+        """``x = T A x + T b`` by ``plan`` (of A = S or S^T), T = diag(traced): the solve
+        restricted to the traced facilities; with every facility traced (the usual case),
+        no row scale to apply."""
+        b = np.asarray(b, dtype=float)
+        if self.traced.all():
+            return plan.solve(b)
+        mask = self.traced.astype(float)
+        return plan.solve(b * (mask[:, None] if b.ndim == 2 else mask), mask)
 
     def first_passage(self, w: np.ndarray) -> np.ndarray:
         """``c[u] / L[u, u]`` with ``c = L_t^T w`` (:meth:`through`): the weight whose supply
