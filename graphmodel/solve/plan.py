@@ -30,7 +30,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import NamedTuple, Optional
+from typing import NamedTuple, Optional, Sequence
 
 import numpy as np
 import scipy.sparse as sp
@@ -52,9 +52,14 @@ DIRECT_AFTER = 1_000
 #: A loop whose solution exceeds its input this many times over returns all of its flow up
 #: to rounding: it has no finite solution (ConvergenceError).
 CLOSED_LOOP_GAIN = 1e12
-#: ``T^-1`` of a block solver is applied sparsely to feedback inputs with fewer than one
-#: non-zero in this many entries.
+#: ``T^-1`` of a block solver is applied sparsely to a column whose feedback input has
+#: fewer than one non-zero in this many entries.
 SPARSE_INPUT_BELOW = 8
+#: The other columns take dense BLAS products of exactly this many columns (the last
+#: padded with zeros): one fixed shape, so that a column's sums never depend on how many
+#: columns share its batch (a single column would take BLAS's matrix-vector kernel, which
+#: adds in another order).
+DENSE_PRODUCT_COLUMNS = 16
 
 
 @dataclass(frozen=True)
@@ -350,17 +355,14 @@ def _solve_loop(level: Level, x, b_block, block_scale, tol, max_iterations) -> N
         current = solver.solve(outside)
     else:  # unscaled columns exactly; a few scaled rows by a low-rank update; else swept
         scaled = scale != 1.0
-        current = solver.solve(outside)  # exact for the unscaled columns
         swept, updated = [], []
         for k in np.flatnonzero(scaled.any(axis=0)):
             rows = np.flatnonzero(scaled[:, k])
-            (swept if rows.size > solver.MAX_RANK else updated).append((k, rows))
-        for group in _update_groups(updated, solver.UPDATE_ROWS):
-            ks = [k for k, _ in group]
-            current[:, ks] = solver.update(np.ascontiguousarray(current[:, ks]),
-                                           [rows for _, rows in group],
-                                           [scale[rows, k] for k, rows in group])
-        swept = [k for k, _ in swept]
+            if rows.size > solver.MAX_RANK:
+                swept.append(k)
+            else:
+                updated.append((k, rows, scale[rows, k]))
+        current = solver.solve(outside, updated)
         if swept:
             current[:, swept] = _sweep_to_convergence(
                 loop, np.ascontiguousarray(outside[:, swept]),
@@ -368,17 +370,18 @@ def _solve_loop(level: Level, x, b_block, block_scale, tol, max_iterations) -> N
     x[cyc] = current.reshape(x[cyc].shape)
 
 
-def _update_groups(columns: list, limit: int):
-    """Consecutive runs of ``(column, scaled rows)`` pairs whose scaled rows number at most
-    ``limit`` together (a single column may exceed it), so that the block structure one run
-    needs (:meth:`BlockSolver.update`) is prepared at once with bounded memory."""
+def _update_groups(updates: list, limit: int):
+    """Consecutive runs of ``(column, scaled rows, factors)`` whose scaled rows number at
+    most ``limit`` together (a single column may exceed it), so that the block structure
+    they need (:meth:`BlockSolver._structure`) is prepared at once with bounded memory."""
     group, rows = [], set()
-    for k, scaled in columns:
+    for update in updates:
+        scaled = update[1]
         new_rows = rows | set(scaled.tolist())
         if group and len(new_rows) > limit:
             yield group
             group, new_rows = [], set(scaled.tolist())
-        group.append((k, scaled))
+        group.append(update)
         rows = new_rows
     if group:
         yield group
@@ -603,99 +606,131 @@ class BlockSolver:
             group[...] = c[first:last]
             _accumulate_product(rows, x, group)
 
-    def solve(self, c: np.ndarray) -> np.ndarray:
-        """``x`` for the (size, K) right-hand sides ``c``.
+    def solve(self, c: np.ndarray, updates: Sequence = ()) -> np.ndarray:
+        """``x`` for the (size, K) right-hand sides ``c``: ``x = A_CC x + c``, or for the
+        columns named in ``updates`` (``(column k, scaled rows R, factors)``, block
+        positions) ``x = F o (A_CC x) + c`` with ``F[R] = factors`` and 1 elsewhere, by a
+        low-rank update (:meth:`_fold_updates`, or :meth:`_update_by_columns` on blocks of
+        up to :attr:`SMALL_BLOCK` rows).
 
-        Where the feedback input ``r = c_F + A_FD y_D`` has few non-zeros (a right-hand side
-        on a few rows: one sink's backward column, a low-rank correction), ``T^-1`` is
-        applied to those only (f x non-zeros instead of f^2). Both products add the same
-        terms in the same order (``T^-1 >= 0``; a zero of r adds nothing), so the result
-        is the same bit for bit whichever is taken."""
-        c = np.ascontiguousarray(c)
+        ``T^-1`` is applied by :meth:`_apply_inverse`: a column's result never depends on
+        the other columns of the batch."""
+        structured = bool(updates) and self.inner.shape[0] > self.SMALL_BLOCK
+        c = np.array(c, dtype=float, order="C") if structured else np.ascontiguousarray(c)
         x = np.zeros(c.shape)                 # C order: the in-place products need it
         self.sweep_rest(x, c)                 # y_D = N c_D (x_F = 0 for now)
         r = self.feedback_rows @ x            # A_FD y_D
         r += c[self.n_rest:]
-        if np.count_nonzero(r) * SPARSE_INPUT_BELOW < r.size:
-            x[self.n_rest:] = (self.T_inverse @ sp.csr_matrix(r.reshape(r.shape[0], -1))
-                               ).toarray().reshape(r.shape)
-        else:
-            x[self.n_rest:] = self.T_inverse @ r
+        if structured:                        # c, r -> c', r' of the updated columns
+            self._fold_updates(x, c, r, updates)
+        x[self.n_rest:] = self._apply_inverse(r.reshape(r.shape[0], -1)).reshape(r.shape)
         if self.n_rest:
             self.sweep_rest(x, c)             # x_D = N (c_D + A_DF x_F)
+        if updates and not structured:
+            x = self._update_by_columns(x, updates)
         return x
 
-    def update(self, z: np.ndarray, rows: list, factors: list) -> np.ndarray:
-        """``x = F o (A_CC x) + c`` for columns whose scale F differs from 1 only on a few
-        rows (column k: ``F[rows[k]] = factors[k]``), from ``z = M c`` (the unscaled
-        solutions, (size, K)), with ``M = (I - A_CC)^-1``.
-
-        With ``E = diag(1 - F)``, ``I - F A = (I - A) + E A`` is a rank-r update of
-        ``I - A`` (r = len(rows[k])), solved exactly by Woodbury::
-
-            x = z - M_R y,   (I_r + e o (M_RR - I_r)) y = e o (A_R z)
-
-        (``A_R M_R = M_RR - I_R`` as ``M = I + A M``; ``e = 1 - factors``). On blocks
-        over :attr:`SMALL_BLOCK` rows ``M_RR`` is assembled from the block structure
-        without a column of M (:meth:`_structure`, :meth:`_entries`) and ``M_R y`` is one
-        solve whose feedback input is sparse; on smaller blocks the columns ``M_R`` are
-        solved for. Each column's arithmetic depends only on its own rows and values (and
-        the block's size).
+    def _apply_inverse(self, r: np.ndarray) -> np.ndarray:
+        """``T^-1 r`` for the (f, K) feedback inputs ``r``, column by column in effect: a
+        column with few non-zeros (fewer than one in :data:`SPARSE_INPUT_BELOW`: one
+        sink's backward column) by the sparse product on its non-zeros (f x non-zeros
+        instead of f^2), the others by dense products of :data:`DENSE_PRODUCT_COLUMNS`
+        columns. Which route a column takes and the sums it makes depend on that column
+        alone, so a column's result is the same bit for bit whatever else is in the batch.
         """
-        K = z.shape[1]
-        needed = np.unique(np.concatenate(rows))
-        if self.inner.shape[0] <= self.SMALL_BLOCK:  # columns of M are cheap: take them
-            M_needed = self.solve(unit_columns(self.inner.shape[0], needed))
-            x = np.empty_like(z)
-            for k in range(K):
-                R = rows[k]
-                M_R = M_needed[:, np.searchsorted(needed, R)]
-                A_R = self.inner[R]
-                x[:, k] = z[:, k] - M_R @ _woodbury(A_R @ M_R, factors[k], A_R @ z[:, k])
-            return x
-        N_part, Q, H = self._structure(needed)
-        correction = np.zeros_like(z)
-        for k in range(K):
-            R = rows[k]
-            A_R_M_R = self._entries(N_part, Q, H, np.searchsorted(needed, R)) - np.eye(R.size)
-            correction[R, k] = _woodbury(A_R_M_R, factors[k], self.inner[R] @ z[:, k])
-        return z - self.solve(correction)
+        f, K = r.shape
+        out = np.empty((f, K))
+        sparse = np.count_nonzero(r, axis=0) * SPARSE_INPUT_BELOW < f
+        if sparse.any():
+            out[:, sparse] = (self.T_inverse @ sp.csr_matrix(r[:, sparse])).toarray()
+        dense = np.flatnonzero(~sparse)
+        width = DENSE_PRODUCT_COLUMNS
+        block = np.zeros((f, width)) if dense.size else None
+        for first in range(0, dense.size, width):
+            columns = dense[first:first + width]
+            block[:, :columns.size] = r[:, columns]
+            block[:, columns.size:] = 0.0
+            out[:, columns] = (self.T_inverse_dense @ block)[:, :columns.size]
+        return out
+
+    def _fold_updates(self, y: np.ndarray, c: np.ndarray, r: np.ndarray, updates) -> None:
+        """Fold the low-rank updates into the right-hand side, in place: ``c -> c'`` and the
+        feedback input ``r -> r'`` such that the plain solve of ``c'`` is the scaled one.
+
+        With ``M = (I - A_CC)^-1``, ``E = diag(1 - F)`` and ``e = 1 - factors``,
+        ``I - F A = (I - A) + E A`` is a rank-r update of ``I - A`` (r = len(R)); Woodbury
+        gives ``x = M (c - E_R w)`` with ``(I_r + e o (M_RR - I_r)) w = e o (A_R z)``, where
+        ``z = M c`` and ``A_R z = z_R - c_R`` (as ``M = I + A M``). Neither ``z`` nor a
+        column of M is formed: with the block structure of :meth:`_structure`,
+        ``z_R = y_R + Q_R^T T^-1 r`` (``y = N c_D`` from the first sweep, ``y_F = 0``),
+        ``M_RR = N_RR + Q_R^T T^-1 H_R``, and the corrected feedback input is
+        ``r' = r - H_R w``: the batch then takes one product with ``T^-1`` and one more
+        sweep, as unscaled columns do. Each column's arithmetic depends on its own rows,
+        factors and values only (``T^-1`` gathered on the rows where ``Q_R`` and ``H_R``
+        are non-zero: the sizes, and so the sums, depend on R alone)."""
+        for group in _update_groups(updates, self.UPDATE_ROWS):
+            needed = np.unique(np.concatenate([rows for _, rows, _ in group]))
+            N_rows, Q, H = self._structure(needed)
+            for k, R, factors in group:
+                at = np.searchsorted(needed, R)
+                Q_R, H_R = Q[:, at], H[:, at]
+                a = np.flatnonzero(Q_R.any(axis=1))
+                b = np.flatnonzero(H_R.any(axis=1))
+                M_RR = np.zeros((R.size, R.size))
+                z_R = y[R, k]
+                if a.size:
+                    Q_a = Q_R[a].T
+                    # (a contiguous copy: BLAS may round a strided vector differently)
+                    z_R = z_R + Q_a @ (self.T_inverse_dense[a] @ r[:, k].copy())
+                    if b.size:
+                        M_RR += Q_a @ (self.T_inverse_dense[np.ix_(a, b)] @ H_R[b])
+                in_rest = np.flatnonzero(at < N_rows.shape[0])
+                if in_rest.size:
+                    M_RR[in_rest] += N_rows[np.ix_(at[in_rest], at)]
+                M_RR -= np.eye(R.size)
+                w = _woodbury(M_RR, factors, z_R - c[R, k])
+                c[R, k] -= w
+                if b.size:
+                    r[b, k] -= H_R[b] @ w
+
+    def _update_by_columns(self, z: np.ndarray, updates) -> np.ndarray:
+        """The low-rank update of :meth:`_fold_updates` on a small block, from the plain
+        solutions ``z = M c``: ``x = z - M_R w`` with the columns ``M_R`` solved for (one
+        solve per scaled row, cheap on a small block)."""
+        needed = np.unique(np.concatenate([rows for _, rows, _ in updates]))
+        M_needed = self.solve(unit_columns(self.inner.shape[0], needed))
+        x = z.copy()
+        for k, R, factors in updates:
+            M_R = M_needed[:, np.searchsorted(needed, R)]
+            A_R = self.inner[R]
+            x[:, k] = z[:, k] - M_R @ _woodbury(A_R @ M_R, factors, A_R @ z[:, k])
+        return x
 
     def _structure(self, needed: np.ndarray):
         """For the rows ``needed`` (sorted block positions): ``N[needed, needed]`` (zero
-        outside D), and per row i the vectors ``q_i = A_DF^T N^T e_i + [i in F] e_i`` and
-        ``h_i = A_FD N e_i + [i in F] e_i`` (columns of Q and H, sparse f x len(needed)),
-        so that ``M[i, j] = N[i, j] + q_i^T T^-1 h_j`` (block inverse of ``I - A``)."""
+        outside D; dense, rows of D only), and per row i the vectors
+        ``q_i = A_DF^T N^T e_i + [i in F] e_i`` and ``h_i = A_FD N e_i + [i in F] e_i``
+        (columns of Q and H, dense f x len(needed)), so that
+        ``M[i, j] = N[i, j] + q_i^T T^-1 h_j`` (block inverse of ``I - A``). Dense parts
+        because each run gathers a few of their columns (sparse indexing costs more than
+        the gather); at most :attr:`UPDATE_ROWS` columns of f rows each."""
         n_rest, size = self.n_rest, self.inner.shape[0]
         m = needed.size
         unit = sp.csr_matrix((np.ones(m), (needed, np.arange(m))), shape=(size, m))
         unit_D, unit_F = unit[:n_rest], unit[n_rest:]
         forward = _acyclic_reach(self.A_DD, unit_D)          # N e_j on D
         backward = _acyclic_reach(self.A_DD_T, unit_D)       # N^T e_i on D
-        H = sp.csc_matrix(self.A_FD @ forward + unit_F)
-        Q = sp.csc_matrix(self.A_DF_T @ backward + unit_F)
+        H = (self.A_FD @ forward + unit_F).toarray()
+        Q = (self.A_DF_T @ backward + unit_F).toarray()
         # needed is sorted and D comes first: its rows in D are a prefix of it
-        N_rows = sp.csr_matrix(forward[needed[needed < n_rest]])
+        N_rows = forward[needed[needed < n_rest]].toarray()
         return N_rows, Q, H
-
-    def _entries(self, N_rows, Q, H, at: np.ndarray) -> np.ndarray:
-        """``M[R, R]`` for the rows ``R = needed[at]`` from :meth:`_structure`'s parts:
-        ``N[R, R] + Q_R^T T^-1 H_R``, with ``T^-1`` gathered on the feedback rows where
-        ``Q_R`` and ``H_R`` are non-zero (the sizes, and so the sums, depend on R only)."""
-        Qk, Hk = Q[:, at], H[:, at]
-        a, b = np.unique(Qk.indices), np.unique(Hk.indices)
-        M = np.zeros((at.size, at.size))
-        if a.size and b.size:
-            M += Qk[a].T.toarray() @ (self.T_inverse_dense[np.ix_(a, b)] @ Hk[b].toarray())
-        in_rest = np.flatnonzero(at < N_rows.shape[0])
-        if in_rest.size:
-            M[in_rest] += N_rows[at[in_rest]][:, at].toarray()
-        return M
 
 
 def _woodbury(A_R_M_R: np.ndarray, factors: np.ndarray, A_R_z: np.ndarray) -> np.ndarray:
-    """The weights ``y`` of the low-rank update ``x = z - M_R y`` (:meth:`BlockSolver.update`):
-    ``(I_r + e o (A_R M_R)) y = e o (A_R z)``, ``e = 1 - factors``."""
+    """The weights ``w`` of the low-rank update ``x = z - M_R w``
+    (:meth:`BlockSolver._fold_updates`): ``(I_r + e o (A_R M_R)) w = e o (A_R z)``,
+    ``e = 1 - factors``."""
     e = 1.0 - factors
     return np.linalg.solve(np.eye(e.size) + e[:, None] * A_R_M_R, e * A_R_z)
 
