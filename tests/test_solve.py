@@ -325,3 +325,24 @@ def test_the_backward_plan_reuses_the_forward_plans_schur_complements():
     own = Plan.of(sp.csr_matrix(trace.S.T), trace.schedule.reversed, feedback=trace.feedback)
     w = np.random.default_rng(1).random((trace.n, 3))
     np.testing.assert_allclose(backward.solve(w), own.solve(w), rtol=1e-11)
+
+
+def test_a_column_of_the_inverse_schur_product_never_depends_on_its_batch():
+    """``BlockSolver._apply_inverse`` gives each feedback input the same ``T^-1 r``, bit for
+    bit, alone or in batches of any width and at any position (sparse and dense inputs
+    mixed), and the value of ``T^-1 r``."""
+    rng = np.random.default_rng(11)
+    f = 300
+    T_inverse = rng.random((f, f))
+    solver = plan_module.BlockSolver(n_rest=0, sweep=[], inner=sp.csr_matrix((f, f)),
+                                     feedback_rows=sp.csr_matrix((f, f)),
+                                     T_inverse=sp.csr_matrix(T_inverse),
+                                     T_inverse_dense=T_inverse)
+    r = rng.random((f, 41))
+    r[:, ::3] *= rng.random((f, 14)) < 0.05          # every third column sparse
+    alone = np.column_stack([solver._apply_inverse(r[:, [k]])[:, 0] for k in range(41)])
+    np.testing.assert_allclose(alone, T_inverse @ r, rtol=1e-12)
+    for width in (2, 5, 16, 17, 41):
+        for start in (0, 3):
+            columns = np.arange(start, min(41, start + width))
+            np.testing.assert_array_equal(solver._apply_inverse(r[:, columns]), alone[:, columns])

@@ -162,7 +162,9 @@ def outage_batch(net: Network, runs, seed: int, model: OutageModel = OutageModel
     sink, the number of these runs in which ``a_k < (1 - threshold) a0_k``; integers, so
     shard totals add up exactly). Sinks with ``a0 = 0`` (supply traced to no origin) lose
     nothing. Each per-run number is computed column by column in an order fixed by the
-    plan (no BLAS), so a run's result is bit-identical however the runs are sharded. The
+    plan (the recycling loops' dense products have one fixed shape, see
+    :meth:`~graphmodel.solve.plan.BlockSolver._apply_inverse`), so a run's result is
+    bit-identical however the runs are sharded. The
     statistics are taken level by level on contiguous slices of the block (the sinks of a
     level are adjacent in plan order), which keeps them in cache.
     """

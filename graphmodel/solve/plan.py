@@ -621,9 +621,9 @@ class BlockSolver:
         self.sweep_rest(x, c)                 # y_D = N c_D (x_F = 0 for now)
         r = self.feedback_rows @ x            # A_FD y_D
         r += c[self.n_rest:]
-        if structured:                        # c, r -> c', r' of the updated columns
-            self._fold_updates(x, c, r, updates)
         x[self.n_rest:] = self._apply_inverse(r.reshape(r.shape[0], -1)).reshape(r.shape)
+        if structured:                        # c -> c' and x_F of the updated columns
+            self._fold_updates(x, c, updates)
         if self.n_rest:
             self.sweep_rest(x, c)             # x_D = N (c_D + A_DF x_F)
         if updates and not structured:
@@ -653,45 +653,52 @@ class BlockSolver:
             out[:, columns] = (self.T_inverse_dense @ block)[:, :columns.size]
         return out
 
-    def _fold_updates(self, y: np.ndarray, c: np.ndarray, r: np.ndarray, updates) -> None:
-        """Fold the low-rank updates into the right-hand side, in place: ``c -> c'`` and the
-        feedback input ``r -> r'`` such that the plain solve of ``c'`` is the scaled one.
+    def _fold_updates(self, x: np.ndarray, c: np.ndarray, updates) -> None:
+        """Fold the low-rank updates into the solve, in place: ``x_F`` (holding
+        ``T^-1 r`` of the unscaled columns) becomes the scaled columns' ``x_F`` and ``c``
+        the right-hand side ``c'`` from which the second sweep over D gives their ``x_D``.
 
         With ``M = (I - A_CC)^-1``, ``E = diag(1 - F)`` and ``e = 1 - factors``,
         ``I - F A = (I - A) + E A`` is a rank-r update of ``I - A`` (r = len(R)); Woodbury
         gives ``x = M (c - E_R w)`` with ``(I_r + e o (M_RR - I_r)) w = e o (A_R z)``, where
         ``z = M c`` and ``A_R z = z_R - c_R`` (as ``M = I + A M``). Neither ``z`` nor a
-        column of M is formed: with the block structure of :meth:`_structure`,
-        ``z_R = y_R + Q_R^T T^-1 r`` (``y = N c_D`` from the first sweep, ``y_F = 0``),
-        ``M_RR = N_RR + Q_R^T T^-1 H_R``, and the corrected feedback input is
-        ``r' = r - H_R w``: the batch then takes one product with ``T^-1`` and one more
-        sweep, as unscaled columns do. Each column's arithmetic depends on its own rows,
-        factors and values only (``T^-1`` gathered on the rows where ``Q_R`` and ``H_R``
-        are non-zero: the sizes, and so the sums, depend on R alone)."""
+        column of M is formed. With the block structure of :meth:`_structure` and
+        ``G = T^-1 H`` (one product per group of runs):
+
+            z_R = y_R + Q_R^T x_F,   M_RR = N_RR + Q_R^T G_R,   x_F' = x_F - G_R w
+
+        (``y = N c_D`` from the first sweep, ``y_F = 0``). Each column's arithmetic
+        depends on its own rows, factors and values only: ``G``'s columns come from
+        :meth:`_apply_inverse` (one column's result never depends on the others) and the
+        small products' shapes are fixed by R."""
+        n_rest = self.n_rest
+        x_F = x[n_rest:]
         for group in _update_groups(updates, self.UPDATE_ROWS):
             needed = np.unique(np.concatenate([rows for _, rows, _ in group]))
-            N_rows, Q, H = self._structure(needed)
-            for k, R, factors in group:
+            N_rows, Q_T, H = self._structure(needed)
+            G_T = np.ascontiguousarray(self._apply_inverse(H).T)    # (m, f): rows T^-1 h_j
+            N_needed = np.zeros((needed.size, needed.size))         # N[needed, needed]
+            N_needed[:N_rows.shape[0]] = N_rows
+            sizes = np.array([rows.size for _, rows, _ in group])
+            # the runs with r scaled rows are solved together, as stacks of r x r systems:
+            # stacked products and solves work matrix by matrix, so a run's arithmetic is
+            # that of its own shapes (r and f) whatever the stack holds
+            for r in np.unique(sizes):
+                runs = [group[i] for i in np.flatnonzero(sizes == r)]
+                ks = np.array([k for k, _, _ in runs])
+                R = np.array([rows for _, rows, _ in runs])          # (runs, r)
+                e = 1.0 - np.array([factors for _, _, factors in runs])
                 at = np.searchsorted(needed, R)
-                Q_R, H_R = Q[:, at], H[:, at]
-                a = np.flatnonzero(Q_R.any(axis=1))
-                b = np.flatnonzero(H_R.any(axis=1))
-                M_RR = np.zeros((R.size, R.size))
-                z_R = y[R, k]
-                if a.size:
-                    Q_a = Q_R[a].T
-                    # (a contiguous copy: BLAS may round a strided vector differently)
-                    z_R = z_R + Q_a @ (self.T_inverse_dense[a] @ r[:, k].copy())
-                    if b.size:
-                        M_RR += Q_a @ (self.T_inverse_dense[np.ix_(a, b)] @ H_R[b])
-                in_rest = np.flatnonzero(at < N_rows.shape[0])
-                if in_rest.size:
-                    M_RR[in_rest] += N_rows[np.ix_(at[in_rest], at)]
-                M_RR -= np.eye(R.size)
-                w = _woodbury(M_RR, factors, z_R - c[R, k])
-                c[R, k] -= w
-                if b.size:
-                    r[b, k] -= H_R[b] @ w
+                Q_R, G_R = Q_T[at], G_T[at]                          # (runs, r, f)
+                M_RR = np.matmul(Q_R, G_R.transpose(0, 2, 1))
+                M_RR += N_needed[at[:, :, None], at[:, None, :]]
+                M_RR -= np.eye(r)
+                x_k = np.ascontiguousarray(x_F[:, ks].T)[:, :, None]   # (runs, f, 1)
+                z_R = np.matmul(Q_R, x_k)[:, :, 0]
+                z_R += np.where(R < n_rest, x[R, ks[:, None]], 0.0)  # x_D still holds y_D
+                w = _woodbury(M_RR, e, z_R - c[R, ks[:, None]])      # (runs, r)
+                c[R, ks[:, None]] -= w
+                x_F[:, ks] -= np.matmul(G_R.transpose(0, 2, 1), w[:, :, None])[:, :, 0].T
 
     def _update_by_columns(self, z: np.ndarray, updates) -> np.ndarray:
         """The low-rank update of :meth:`_fold_updates` on a small block, from the plain
@@ -703,17 +710,16 @@ class BlockSolver:
         for k, R, factors in updates:
             M_R = M_needed[:, np.searchsorted(needed, R)]
             A_R = self.inner[R]
-            x[:, k] = z[:, k] - M_R @ _woodbury(A_R @ M_R, factors, A_R @ z[:, k])
+            x[:, k] = z[:, k] - M_R @ _woodbury(A_R @ M_R, 1.0 - factors, A_R @ z[:, k])
         return x
 
     def _structure(self, needed: np.ndarray):
         """For the rows ``needed`` (sorted block positions): ``N[needed, needed]`` (zero
         outside D; dense, rows of D only), and per row i the vectors
-        ``q_i = A_DF^T N^T e_i + [i in F] e_i`` and ``h_i = A_FD N e_i + [i in F] e_i``
-        (columns of Q and H, dense f x len(needed)), so that
-        ``M[i, j] = N[i, j] + q_i^T T^-1 h_j`` (block inverse of ``I - A``). Dense parts
-        because each run gathers a few of their columns (sparse indexing costs more than
-        the gather); at most :attr:`UPDATE_ROWS` columns of f rows each."""
+        ``q_i = A_DF^T N^T e_i + [i in F] e_i`` (rows of ``Q_T``, dense len(needed) x f)
+        and ``h_i = A_FD N e_i + [i in F] e_i`` (columns of H, dense f x len(needed)), so
+        that ``M[i, j] = N[i, j] + q_i^T T^-1 h_j`` (block inverse of ``I - A``). Dense
+        because each run gathers a few of them; at most :attr:`UPDATE_ROWS` of f each."""
         n_rest, size = self.n_rest, self.inner.shape[0]
         m = needed.size
         unit = sp.csr_matrix((np.ones(m), (needed, np.arange(m))), shape=(size, m))
@@ -721,18 +727,20 @@ class BlockSolver:
         forward = _acyclic_reach(self.A_DD, unit_D)          # N e_j on D
         backward = _acyclic_reach(self.A_DD_T, unit_D)       # N^T e_i on D
         H = (self.A_FD @ forward + unit_F).toarray()
-        Q = (self.A_DF_T @ backward + unit_F).toarray()
+        Q_T = (self.A_DF_T @ backward + unit_F).T.toarray()
         # needed is sorted and D comes first: its rows in D are a prefix of it
         N_rows = forward[needed[needed < n_rest]].toarray()
-        return N_rows, Q, H
+        return N_rows, Q_T, H
 
 
-def _woodbury(A_R_M_R: np.ndarray, factors: np.ndarray, A_R_z: np.ndarray) -> np.ndarray:
+def _woodbury(A_R_M_R: np.ndarray, e: np.ndarray, A_R_z: np.ndarray) -> np.ndarray:
     """The weights ``w`` of the low-rank update ``x = z - M_R w``
-    (:meth:`BlockSolver._fold_updates`): ``(I_r + e o (A_R M_R)) w = e o (A_R z)``,
-    ``e = 1 - factors``."""
-    e = 1.0 - factors
-    return np.linalg.solve(np.eye(e.size) + e[:, None] * A_R_M_R, e * A_R_z)
+    (:meth:`BlockSolver._fold_updates`): ``(I_r + e o (A_R M_R)) w = e o (A_R z)`` with
+    ``e = 1 - factors``, for stacks of runs (``(runs, r, r)``, ``(runs, r)``, ``(runs, r)``),
+    solved matrix by matrix."""
+    r = e.shape[-1]
+    system = np.eye(r) + e[..., :, None] * A_R_M_R
+    return np.linalg.solve(system, (e * A_R_z)[..., None])[..., 0]
 
 
 def schur_complement(solver: BlockSolver, chunk: int = 256) -> np.ndarray:
