@@ -13,12 +13,14 @@ interface of :class:`concurrent.futures.Executor`), so it can be passed wherever
 """
 from __future__ import annotations
 
+import os
 import re
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from functools import partial
 from typing import Callable, Iterable, Iterator, Optional, Protocol, Sequence
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 
 from .errors import TiernError
 from .progress import RunProgress
@@ -47,12 +49,27 @@ class LocalExecutor:
         if not self.workers or self.workers <= 1:
             yield from map(fn, items)
             return
-        pool = ThreadPoolExecutor if self.kind == "thread" else ProcessPoolExecutor
-        with pool(max_workers=self.workers) as executor:
+        # The workers share the cores: BLAS's own threads on top of them oversubscribe
+        # the machine (a 2-thread pool on 2 cores ran slower than no pool). The solver's
+        # dense products round the same on any number of BLAS threads
+        # (graphmodel.solve.plan.fixed_order_product), so a run's result does not change.
+        blas_threads = max(1, (os.cpu_count() or 1) // self.workers)
+        if self.kind == "thread":
+            with threadpool_limits(blas_threads, user_api="blas"), \
+                    ThreadPoolExecutor(max_workers=self.workers) as executor:
+                yield from executor.map(fn, items)
+            return
+        with ProcessPoolExecutor(max_workers=self.workers, initializer=_limit_blas_threads,
+                                 initargs=(blas_threads,)) as executor:
             yield from executor.map(fn, items)
 
     def __repr__(self) -> str:
         return f"LocalExecutor(workers={self.workers}, kind={self.kind!r})"
+
+
+def _limit_blas_threads(count: int) -> None:
+    """A process pool's initializer: ``count`` BLAS threads in each worker process."""
+    threadpool_limits(count, user_api="blas")
 
 
 #: What to install for :class:`DaskExecutor` (the ``distributed`` extra of tiern).
@@ -202,6 +219,9 @@ def run_outage_study(net, runs: int, seed: int = 0, *, shard_size: int = 100,
     ``shard_size`` and executor.
     """
     executor = executor or LocalExecutor()
+    # the plan (and its inverse Schur complements) is built here, once, with this
+    # process's BLAS settings, not by the first shard on a pool's thread
+    net.trace.forward
     work = partial(outage_batch, net, seed=seed, model=model or OutageModel())
     parts, done = [], 0
     for part in executor.map(work, shards(runs, shard_size)):

@@ -6,6 +6,7 @@ import pytest
 import scipy.sparse as sp
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from threadpoolctl import threadpool_limits
 
 from graphmodel import algebra
 from graphmodel.build import network_from_records
@@ -330,14 +331,11 @@ def test_the_backward_plan_reuses_the_forward_plans_schur_complements():
 def test_a_column_of_the_inverse_schur_product_never_depends_on_its_batch():
     """``BlockSolver._apply_inverse`` gives each feedback input the same ``T^-1 r``, bit for
     bit, alone or in batches of any width and at any position (sparse and dense inputs
-    mixed), and the value of ``T^-1 r``."""
+    mixed), on one BLAS thread or several, and the value of ``T^-1 r``."""
     rng = np.random.default_rng(11)
-    f = 300
+    f = 700  # sums longer than one chunk of plan_module.SUM_CHUNK
     T_inverse = rng.random((f, f))
-    solver = plan_module.BlockSolver(n_rest=0, sweep=[], inner=sp.csr_matrix((f, f)),
-                                     feedback_rows=sp.csr_matrix((f, f)),
-                                     T_inverse=sp.csr_matrix(T_inverse),
-                                     T_inverse_dense=T_inverse)
+    solver = plan_module.BlockSolver._with_inverse(sp.csr_matrix((f, f)), 0, [], T_inverse)
     r = rng.random((f, 41))
     r[:, ::3] *= rng.random((f, 14)) < 0.05          # every third column sparse
     alone = np.column_stack([solver._apply_inverse(r[:, [k]])[:, 0] for k in range(41)])
@@ -346,3 +344,27 @@ def test_a_column_of_the_inverse_schur_product_never_depends_on_its_batch():
         for start in (0, 3):
             columns = np.arange(start, min(41, start + width))
             np.testing.assert_array_equal(solver._apply_inverse(r[:, columns]), alone[:, columns])
+    with threadpool_limits(1, user_api="blas"):
+        np.testing.assert_array_equal(solver._apply_inverse(r), alone)
+
+
+def test_fixed_order_products_round_alike_on_any_number_of_blas_threads():
+    """``fixed_order_product`` is ``A @ B`` (arrays, stacks, column chunks) and gives the
+    same bits on one BLAS thread as on the default count, for products whose sides are
+    multiples of 16 (how the solver calls it)."""
+    rng = np.random.default_rng(12)
+    A, B = rng.random((40, 900)), rng.random((900, 16))
+    stack_A, stack_B = rng.random((6, 80, 900)), rng.random((6, 900, 80))  # whole tiles
+    parts = tuple(np.ascontiguousarray(A[:, i:i + plan_module.SUM_CHUNK])
+                  for i in range(0, 900, plan_module.SUM_CHUNK))
+    def products():
+        return (plan_module.fixed_order_product(A, B),
+                plan_module.fixed_order_product(parts, B),
+                plan_module.fixed_order_product(stack_A, stack_B))
+    default = products()
+    np.testing.assert_allclose(default[0], A @ B, rtol=1e-13)
+    np.testing.assert_array_equal(default[0], default[1])
+    np.testing.assert_allclose(default[2], stack_A @ stack_B, rtol=1e-13)
+    with threadpool_limits(1, user_api="blas"):
+        for one, many in zip(products(), default):
+            np.testing.assert_array_equal(one, many)

@@ -60,6 +60,10 @@ SPARSE_INPUT_BELOW = 8
 #: columns share its batch (a single column would take BLAS's matrix-vector kernel, which
 #: adds in another order).
 DENSE_PRODUCT_COLUMNS = 16
+#: Dense products in the solver sum their inner dimension in chunks of this many terms,
+#: added in order (:func:`fixed_order_product`): within one chunk BLAS never splits a sum,
+#: whatever its thread count.
+SUM_CHUNK = 256
 
 
 @dataclass(frozen=True)
@@ -510,6 +514,8 @@ class BlockSolver:
     feedback_rows: sp.csr_matrix
     T_inverse: Optional[sp.csr_matrix] = None
     T_inverse_dense: Optional[np.ndarray] = None
+    #: ``T^-1``'s columns in chunks of :data:`SUM_CHUNK`, each C-contiguous
+    T_inverse_parts: tuple = ()
 
     MAX_RANK = 128  # scaled rows per column up to which the low-rank update is used
     MAX_FEEDBACK = 3000
@@ -579,7 +585,10 @@ class BlockSolver:
         return cls(n_rest=n_rest, sweep=[g for g in sweep if g.last <= n_rest], inner=inner,
                    feedback_rows=_row_view(inner, n_rest, inner.shape[0]),
                    T_inverse=None if T_inverse is None else sp.csr_matrix(T_inverse),
-                   T_inverse_dense=None if T_inverse is None else np.ascontiguousarray(T_inverse))
+                   T_inverse_dense=None if T_inverse is None else np.ascontiguousarray(T_inverse),
+                   T_inverse_parts=() if T_inverse is None else tuple(
+                       np.ascontiguousarray(T_inverse[:, first:first + SUM_CHUNK])
+                       for first in range(0, T_inverse.shape[1], SUM_CHUNK)))
 
     # the block's parts the low-rank update reads (derived; built on first use)
     @cached_property
@@ -650,7 +659,7 @@ class BlockSolver:
             columns = dense[first:first + width]
             block[:, :columns.size] = r[:, columns]
             block[:, columns.size:] = 0.0
-            out[:, columns] = (self.T_inverse_dense @ block)[:, :columns.size]
+            out[:, columns] = fixed_order_product(self.T_inverse_parts, block)[:, :columns.size]
         return out
 
     def _fold_updates(self, x: np.ndarray, c: np.ndarray, updates) -> None:
@@ -676,29 +685,38 @@ class BlockSolver:
         for group in _update_groups(updates, self.UPDATE_ROWS):
             needed = np.unique(np.concatenate([rows for _, rows, _ in group]))
             N_rows, Q_T, H = self._structure(needed)
-            G_T = np.ascontiguousarray(self._apply_inverse(H).T)    # (m, f): rows T^-1 h_j
-            N_needed = np.zeros((needed.size, needed.size))         # N[needed, needed]
+            m, f = needed.size, H.shape[0]
+            # rows T^-1 h_j, and a row of zeros (index m) that pads the stacks below
+            G_T = np.zeros((m + 1, f))
+            G_T[:m] = self._apply_inverse(H).T
+            Q_T = np.vstack([Q_T, np.zeros((1, f))])
+            N_needed = np.zeros((m, m))                              # N[needed, needed]
             N_needed[:N_rows.shape[0]] = N_rows
             sizes = np.array([rows.size for _, rows, _ in group])
-            # the runs with r scaled rows are solved together, as stacks of r x r systems:
-            # stacked products and solves work matrix by matrix, so a run's arithmetic is
-            # that of its own shapes (r and f) whatever the stack holds
+            # the runs with r scaled rows are solved together, as stacks of r x r systems
+            # (stacked products and solves work matrix by matrix, so a run's arithmetic is
+            # that of its own shapes whatever the stack holds). Q_R G_R^T is taken padded
+            # with zero rows to a multiple of DENSE_PRODUCT_COLUMNS: BLAS's threads then
+            # share whole tiles, which round alike on any number of threads.
             for r in np.unique(sizes):
                 runs = [group[i] for i in np.flatnonzero(sizes == r)]
                 ks = np.array([k for k, _, _ in runs])
                 R = np.array([rows for _, rows, _ in runs])          # (runs, r)
                 e = 1.0 - np.array([factors for _, _, factors in runs])
                 at = np.searchsorted(needed, R)
-                Q_R, G_R = Q_T[at], G_T[at]                          # (runs, r, f)
-                M_RR = np.matmul(Q_R, G_R.transpose(0, 2, 1))
+                width = -(-r // DENSE_PRODUCT_COLUMNS) * DENSE_PRODUCT_COLUMNS
+                padded = np.full((len(runs), width), m)
+                padded[:, :r] = at
+                Q_R, G_R = Q_T[padded], G_T[padded]                  # (runs, width, f)
+                M_RR = fixed_order_product(Q_R, G_R.transpose(0, 2, 1))[:, :r, :r]
                 M_RR += N_needed[at[:, :, None], at[:, None, :]]
                 M_RR -= np.eye(r)
                 x_k = np.ascontiguousarray(x_F[:, ks].T)[:, :, None]   # (runs, f, 1)
-                z_R = np.matmul(Q_R, x_k)[:, :, 0]
+                z_R = fixed_order_product(Q_R, x_k)[:, :r, 0]
                 z_R += np.where(R < n_rest, x[R, ks[:, None]], 0.0)  # x_D still holds y_D
                 w = _woodbury(M_RR, e, z_R - c[R, ks[:, None]])      # (runs, r)
                 c[R, ks[:, None]] -= w
-                x_F[:, ks] -= np.matmul(G_R.transpose(0, 2, 1), w[:, :, None])[:, :, 0].T
+                x_F[:, ks] -= np.matmul(G_R[:, :r].transpose(0, 2, 1), w[:, :, None])[:, :, 0].T
 
     def _update_by_columns(self, z: np.ndarray, updates) -> np.ndarray:
         """The low-rank update of :meth:`_fold_updates` on a small block, from the plain
@@ -731,6 +749,27 @@ class BlockSolver:
         # needed is sorted and D comes first: its rows in D are a prefix of it
         N_rows = forward[needed[needed < n_rest]].toarray()
         return N_rows, Q_T, H
+
+
+def fixed_order_product(A, B: np.ndarray) -> np.ndarray:
+    """``A @ B`` (stacks allowed) with each sum over the inner dimension taken in chunks of
+    :data:`SUM_CHUNK` terms added in order. ``A`` is an array or the tuple of its column
+    chunks of that width (C-contiguous, faster).
+
+    BLAS may split a long sum among its threads (OpenBLAS does from a few hundred terms),
+    which rounds differently with 1 or 2 threads; a sum of one chunk it computes whole.
+    So the result is the same bit for bit whatever BLAS's thread count, and the Monte
+    Carlo pools may run BLAS on one thread each without changing a run's result."""
+    parts = A if isinstance(A, tuple) else tuple(
+        A[..., first:first + SUM_CHUNK] for first in range(0, A.shape[-1], SUM_CHUNK))
+    out = None
+    first = 0
+    for part in parts:
+        last = first + part.shape[-1]
+        product = part @ B[..., first:last, :]
+        out = product if out is None else np.add(out, product, out=out)
+        first = last
+    return out
 
 
 def _woodbury(A_R_M_R: np.ndarray, e: np.ndarray, A_R_z: np.ndarray) -> np.ndarray:
