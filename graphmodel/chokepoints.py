@@ -160,9 +160,14 @@ def selected_demand(net: Network, sinks: Optional[str | Iterable[str]] = None) -
 
 
 def _weights(net: Network, demand: pd.Series) -> np.ndarray:
-    weights = pd.Series(0.0, index=net.facilities.index)
-    weights.loc[demand.index] = demand.to_numpy(dtype=float)
-    return weights.to_numpy()
+    """Sink demand as a vector over ``net.facilities`` (0 off the selected sinks)."""
+    weights = np.zeros(len(net.facilities))
+    if demand.index is net.sink_demand.index:  # every sink: positions known (1M ids: 0.3 s)
+        positions = net.sink_positions
+    else:
+        positions = lookup.positions(net.facilities.index, demand.index)
+    weights[positions] = demand.to_numpy(dtype=float)
+    return weights
 
 
 # --- the supply algebra restricted to traced facilities -----------------------------------

@@ -32,9 +32,9 @@ if TYPE_CHECKING:  # the graph and matrix views import these on first use (start
     from .solve import Trace
 
 _DERIVED = (
-    "graph", "hash", "inbound_volume", "outbound_volume", "sinks", "origins", "sink_demand",
-    "ownership", "company", "share_matrix", "link_positions", "carrying_positions", "trace",
-    "production", "element_content", "_derived",
+    "graph", "hash", "inbound_volume", "outbound_volume", "sinks", "sink_positions", "origins",
+    "sink_demand", "ownership", "company", "share_matrix", "link_positions",
+    "carrying_positions", "trace", "production", "element_content", "_derived",
 )
 
 
@@ -269,13 +269,18 @@ class Network:
     def sinks(self) -> pd.Index:
         """Facilities where supply leaves the network: inbound volume but no outbound volume
         except to recyclers (an OEM returning scrap is still a sink). Recyclers are never sinks."""
+        return self.facilities.index[self.sink_positions]
+
+    @cached_property
+    def sink_positions(self) -> np.ndarray:
+        """Positions of :attr:`sinks` in ``facilities`` (ascending)."""
         is_recycler = (self.facilities["stage"] == RECYCLER).to_numpy()
         supplier, customer, _ = self.carrying_positions
         known = (supplier >= 0) & (customer >= 0)
         onward = np.zeros(len(self.facilities), dtype=bool)
         onward[supplier[known][~is_recycler[customer[known]]]] = True
         is_sink = (self.inbound_volume.to_numpy() > 0) & ~onward & ~is_recycler
-        return self.facilities.index[is_sink]
+        return np.flatnonzero(is_sink)
 
     @cached_property
     def sink_demand(self) -> pd.Series:
