@@ -58,15 +58,17 @@ def risk_exposure_index(net: Network, months: float = 3.0) -> pd.DataFrame:
     hits = np.zeros(n, dtype=np.int64)
     worst_at = np.zeros(n, dtype=np.int64)
     worst_loss = np.zeros(n)
-    for first, last, loss in first_passage_blocks(net, sinks):  # loss[u, j]: sink first + j
-        loss[~trace.traced] = 0.0
+    # per row of the blocks (the backward plan's order; facility u is row rows[u])
+    for first, last, loss, rows in first_passage_blocks(net, sinks):  # column j: sink first + j
+        loss[rows[~trace.traced]] = 0.0
         hits += np.count_nonzero(loss > 1e-9, axis=1)
         best = loss.argmax(axis=1)                             # the first worst in the block
         value = loss[np.arange(n), best]
         better = value > worst_loss                            # strictly: earlier sinks win ties
         worst_loss[better] = value[better]
         worst_at[better] = first + best[better]
-        del loss
+    if len(sinks):  # back to facility order
+        hits, worst_at, worst_loss = hits[rows], worst_at[rows], worst_loss[rows]
     names = np.asarray(sinks.astype(str), dtype=object)
     facilities = net.facilities
     table = pd.DataFrame({

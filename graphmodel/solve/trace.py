@@ -307,6 +307,29 @@ class Trace:
         mask = self.traced.astype(float)
         return plan.solve(b * (mask[:, None] if b.ndim == 2 else mask), mask)
 
+    def first_passage_of_units(self, positions: np.ndarray,
+                               buffers: Optional[tuple] = None) -> np.ndarray:
+        """:meth:`first_passage` of unit weights at ``positions`` (column j: the sink at
+        ``positions[j]``, so ``x[u, j] = F(sink j, u)``), with the rows in the backward
+        plan's order (facility u at row ``backward.position[u]``): no gather or scatter of
+        the block. ``buffers``, two (n, K) C-order arrays, are written and the second
+        returned (reused block after block); NaN at untraced u."""
+        plan = self.backward
+        positions = np.asarray(positions, dtype=np.int64)
+        shape = (self.n, positions.size)
+        b, x = buffers if buffers is not None else (np.empty(shape), np.empty(shape))
+        b.fill(0.0)
+        rows = plan.position[positions]
+        if self.traced.all():
+            b[rows, np.arange(positions.size)] = 1.0
+            plan.solve_in_plan_order(b, out=x)
+        else:  # the solve restricted to the traced facilities (:meth:`_traced_solve`)
+            mask = self.traced[plan.order].astype(float)
+            b[rows, np.arange(positions.size)] = mask[rows]
+            plan.solve_in_plan_order(b, mask, out=x)
+        x /= self.diagonal[plan.order][:, None]
+        return x
+
     def first_passage(self, w: np.ndarray) -> np.ndarray:
         """``c[u] / L[u, u]`` with ``c = L_t^T w`` (:meth:`through`): the weight whose supply
         passes through u, a recycling loop through u counted once (the share lost if u
