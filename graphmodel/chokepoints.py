@@ -384,18 +384,30 @@ def _min_cuts(net: Network, sinks: pd.Index, progress: Optional[Progress] = None
     """:func:`min_cuts` for ``sinks`` by augmenting paths on the node-split carrying graph
     (:func:`graphmodel.node_cuts.sink_side_node_cut`): the cut nearest each sink, the one
     ``networkx.minimum_node_cut`` returns (:func:`_min_cuts_nx` is the reference the tests
-    compare it with). A sink costs (cut size + 1) searches of its upstream."""
+    compare it with). A sink costs (cut size + 1) searches of its upstream, except a sink
+    with a dominator: one facility cuts it off, and the cut nearest it is its immediate
+    dominator (no search)."""
     n = len(net.facilities)
     supplier, customer, _ = net.carrying_positions
     known = (supplier >= 0) & (customer >= 0)
     graph = InNeighbours(n, supplier[known], customer[known], net.inbound_volume.to_numpy() == 0)
     traced = net.trace.traced
     ids = net.facilities.index.to_numpy(dtype=object)
+    # each sink's nearest dominator (chains come grouped by sink, nearest first), -1 if none
+    positions, dominators = _dominator_pairs(net, sinks)
+    nearest = np.full(len(sinks), -1, dtype=np.int64)
+    sink_with, first = np.unique(positions, return_index=True)
+    nearest[sink_with] = dominators[first]
     rows = []
     for done, (sink, at) in enumerate(zip(sinks, lookup.positions(net.facilities.index, sinks))):
         if progress and done % 256 == 0:
             progress(done, len(sinks), "minimum cuts")
-        cut = sorted(ids[sink_side_node_cut(graph, int(at))].tolist()) if traced[at] else []
+        if not traced[at]:
+            cut = []
+        elif nearest[done] >= 0:
+            cut = [ids[nearest[done]]]
+        else:
+            cut = sorted(ids[sink_side_node_cut(graph, int(at))].tolist())
         rows.append({"sink": sink, "min_cut_size": len(cut), "min_cut": cut})
     if progress:
         progress(len(sinks), len(sinks), "minimum cuts")
@@ -1011,11 +1023,15 @@ def _first_maximum(shares: np.ndarray, facility_of_row: np.ndarray
     The column maxima are taken down the rows (contiguous, fast) and the ties resolved
     among the few rows equal to them."""
     best_value = shares.max(axis=0)
-    hit_rows, hit_columns = np.nonzero(shares == best_value)
-    best = np.full(shares.shape[1], np.iinfo(np.int64).max)
-    np.minimum.at(best, hit_columns, facility_of_row[hit_rows])
-    positive = best_value > 0
-    return np.where(positive, best, -1), np.where(positive, best_value, 0.0)
+    positive = np.flatnonzero(best_value > 0)  # (a column of zeros would tie everywhere)
+    best = np.full(shares.shape[1], -1, dtype=np.int64)
+    if positive.size:
+        columns = shares if positive.size == shares.shape[1] else shares[:, positive]
+        hit_rows, hit_columns = np.nonzero(columns == best_value[positive])
+        first = np.full(positive.size, np.iinfo(np.int64).max)
+        np.minimum.at(first, hit_columns, facility_of_row[hit_rows])
+        best[positive] = first
+    return best, np.where(best >= 0, best_value, 0.0)
 
 
     ids = index.to_numpy(dtype=object)
