@@ -112,7 +112,7 @@ from .network import Network
 from .node_cuts import InNeighbours, sink_side_node_cut
 from .progress import Progress
 from .schema import ALL_STAGES, SECTORS
-from .solve.plan import unit_columns
+from .solve.plan import SparseScale, unit_columns
 from .specs import reroute_fits
 
 if TYPE_CHECKING:  # the graph views import networkx when called (start-up speed)
@@ -870,17 +870,22 @@ def chokepoints_by_group(net: Network, by: str = "country", *, top: Optional[int
     sink_ids = demand.index.to_numpy(dtype=object)
     rows = []
     block = _GROUP_BLOCK
+    plan = net.trace.forward
+    sink_rows = plan.position[sink_at]
+    buffer = None
     for first in range(0, len(groups), block):
         if progress:
             progress(first, len(groups), f"{by} rollups")
         last = min(first + block, len(groups))
         # a = f o (S a) + f o origin, f = 0 on the group: one column per group (the columns
-        # of a block solve never depend on each other, so each equals its own solve)
-        factors = np.ones((len(index), last - first))
-        chosen = (code >= first) & (code < last)
-        factors[np.flatnonzero(chosen), code[chosen] - first] = 0.0
-        after = np.ascontiguousarray(net.trace.propagate(factors)[sink_at].T)
-        del factors
+        # of a block solve never depend on each other, so each equals its own solve), as a
+        # sparse scale in plan order (Monte Carlo's kernel: no n x K factor block, gather
+        # or scatter; the same arithmetic where f is 0 or 1)
+        chosen = np.flatnonzero((code >= first) & (code < last))
+        shocks = SparseScale(chosen, code[chosen] - first, np.zeros(chosen.size), last - first)
+        solved = plan.solve(net.trace.origin, shocks, out=_work_block(buffer, len(index), last - first))
+        buffer = solved
+        after = np.ascontiguousarray(solved[sink_rows].T)
         lost = weights * np.clip(base_at_sinks - after, 0.0, None)  # (groups, sinks)
         inside = sink_code[None, :] == np.arange(first, last)[:, None]
         cut_off = (after <= 1e-12) & (base_at_sinks > 1e-12) & ~inside
@@ -1013,6 +1018,11 @@ def sink_dependencies(net: Network, sinks: pd.Index, columns: Iterable[str] = ()
                       dtype=object)
     largest = pd.DataFrame({"largest_dependency": named, "largest_dependency_share": largest_share})
     return SinkDependencies(largest=largest, shares=pd.DataFrame(kept, index=sinks, columns=columns))
+
+
+def _work_block(buffer: Optional[np.ndarray], n: int, K: int) -> np.ndarray:
+    """``buffer`` if it is an (n, K) array, else a new one (blocks reused solve after solve)."""
+    return buffer if buffer is not None and buffer.shape == (n, K) else np.empty((n, K))
 
 
 def _first_maximum(shares: np.ndarray, facility_of_row: np.ndarray
