@@ -94,6 +94,9 @@ listed in ``spec_excluded_ids``; on a network without requirements nothing is dr
 from __future__ import annotations
 
 import gc
+import os
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Iterable, Optional
@@ -103,6 +106,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 import scipy.sparse as sp
+from threadpoolctl import threadpool_limits
 
 from . import lookup
 from .dominance import UNREACHED, immediate_dominators, schedule_with_root
@@ -942,6 +946,8 @@ def _group_name(net: Network, by: str, group: str) -> str:
 #: 128 MB, so the shares of every sink are never held at once (100,000 facilities and
 #: 47,000 sinks would be 38 GB).
 _BLOCK_ENTRIES = 2 ** 24
+#: at most this many threads solve blocks of sinks at once (each holds two blocks)
+_BLOCK_WORKERS = 4
 
 
 @dataclass(frozen=True)
@@ -961,28 +967,56 @@ class SinkDependencies:
 
 
 def first_passage_blocks(net: Network, sinks: pd.Index, progress: Optional[Progress] = None,
-                         label: str = "per-sink shares"):
+                         label: str = "per-sink shares", workers: Optional[int] = None):
     """``(first, last, shares, rows)`` over blocks of ``sinks`` of about
-    :data:`_BLOCK_ENTRIES` values each: ``shares[rows[u], j] = F(sinks[first + j], u)``
-    (:func:`first_passage_shares` transposed, its rows in the backward plan's order:
-    ``rows`` maps each facility to its row), so that memory stays bounded whatever the
-    number of sinks. The block is overwritten by the next one (two buffers serve every
-    block). Each sink's column never depends on the others of its block
+    :data:`_BLOCK_ENTRIES` values each, in order: ``shares[rows[u], j] =
+    F(sinks[first + j], u)`` (:func:`first_passage_shares` transposed, its rows in the
+    backward plan's order: ``rows`` maps each facility to its row), so that memory stays
+    bounded whatever the number of sinks. A block is valid until the next is asked for
+    (its buffers are reused). Each sink's column never depends on the others of its block
     (:mod:`graphmodel.solve.plan`): the values are those of one solve over all sinks.
-    ``progress`` is told each block as ``label``."""
+
+    The blocks are solved on ``workers`` threads (default: the cores, at most
+    :data:`_BLOCK_WORKERS`; the sparse products release the GIL) while the caller reads
+    the previous ones, with BLAS held to its share of the cores; ``workers + 1`` pairs of
+    buffers serve every block. ``progress`` is told each block as ``label``."""
     n = len(net.facilities)
     at = lookup.positions(net.facilities.index, sinks)
     block = max(1, _BLOCK_ENTRIES // max(n, 1))
     trace = net.trace
     rows = trace.backward.position
-    buffers = None
-    for first in range(0, len(sinks), block):
-        if progress:
-            progress(first, len(sinks), label)
-        last = min(first + block, len(sinks))
+    trace.diagonal  # built once, before the threads
+    ranges = [(first, min(first + block, len(sinks))) for first in range(0, len(sinks), block)]
+    workers = max(1, min(workers or os.cpu_count() or 1, _BLOCK_WORKERS, len(ranges)))
+    # block i uses buffer pair i % slots once block i - slots has been read (an event per
+    # block, so a later block never takes the pair before an earlier one): the caller
+    # reads the blocks in order, so the block it waits for always gets its buffers
+    slots = workers + 1
+    read = [threading.Event() for _ in ranges]
+    pairs: list = [None] * slots
+
+    def solve(i: int):
+        first, last = ranges[i]
+        if i >= slots:
+            read[i - slots].wait()
+        buffers = pairs[i % slots]
         if buffers is None or buffers[0].shape[1] != last - first:
-            buffers = (np.empty((n, last - first)), np.empty((n, last - first)))
-        yield first, last, trace.first_passage_of_units(at[first:last], buffers), rows
+            buffers = pairs[i % slots] = (np.empty((n, last - first)), np.empty((n, last - first)))
+        return trace.first_passage_of_units(at[first:last], buffers)
+
+    pool = ThreadPoolExecutor(max_workers=workers)
+    try:
+        with threadpool_limits(max(1, (os.cpu_count() or 1) // workers), user_api="blas"):
+            for i, shares in enumerate(pool.map(solve, range(len(ranges)))):
+                first, last = ranges[i]
+                if progress:
+                    progress(first, len(sinks), label)
+                yield first, last, shares, rows
+                read[i].set()
+    finally:  # stopped early: let the blocks already started finish, drop the others
+        for event in read:
+            event.set()
+        pool.shutdown(wait=True, cancel_futures=True)
     if progress:
         progress(len(sinks), len(sinks), label)
 

@@ -10,6 +10,7 @@ from hypothesis import HealthCheck, given, settings
 
 from graphmodel import chokepoints as ch
 from graphmodel.build import network_from_records
+from graphmodel.generate import generate_network
 
 from .strategies import network_records
 
@@ -75,3 +76,25 @@ def test_facility_shares_are_the_first_passage_shares_of_those_facilities(share)
     got = facility_shares(net, sinks, picked)
     assert list(got.columns) == picked and got.index.equals(sinks)
     np.testing.assert_allclose(got.to_numpy(), want.to_numpy(), rtol=1e-12, atol=1e-15)
+
+
+@pytest.mark.parametrize("workers", [1, 3])
+def test_blocks_come_in_order_on_any_number_of_threads_and_may_be_left_early(
+        monkeypatch, workers):
+    """``first_passage_blocks`` yields every block in order with the shares of one solve over
+    all sinks, however many threads solve them; a caller that stops after the first block
+    leaves no thread waiting (the next call runs, and returns)."""
+    net = generate_network(300, seed=1, loop_share=0.2)
+    monkeypatch.setattr(ch, "_BLOCK_ENTRIES", len(net.facilities))  # one sink per block
+    sinks = net.sink_demand.index
+    whole = ch.first_passage_shares(net, sinks)
+    seen = []
+    for first, last, shares, rows in ch.first_passage_blocks(net, sinks, workers=workers):
+        seen.append(first)
+        np.testing.assert_array_equal(
+            shares[rows][:, 0], whole.loc[sinks[first]].to_numpy(dtype=float))
+    assert seen == list(range(len(sinks))) and len(sinks) > workers + 1
+    for _ in range(3):
+        blocks = ch.first_passage_blocks(net, sinks, workers=workers)
+        next(blocks)
+        blocks.close()
