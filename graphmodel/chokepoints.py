@@ -116,7 +116,7 @@ from .network import Network
 from .node_cuts import InNeighbours, sink_side_node_cut
 from .progress import Progress
 from .schema import ALL_STAGES, SECTORS
-from .solve.plan import SparseScale, unit_columns
+from .solve.plan import SparseScale, blas_threads_per_worker, unit_columns
 from .specs import reroute_fits
 
 if TYPE_CHECKING:  # the graph views import networkx when called (start-up speed)
@@ -1006,7 +1006,7 @@ def first_passage_blocks(net: Network, sinks: pd.Index, progress: Optional[Progr
 
     pool = ThreadPoolExecutor(max_workers=workers)
     try:
-        with threadpool_limits(max(1, (os.cpu_count() or 1) // workers), user_api="blas"):
+        with threadpool_limits(blas_threads_per_worker(workers), user_api="blas"):
             for i, shares in enumerate(pool.map(solve, range(len(ranges)))):
                 first, last = ranges[i]
                 if progress:
@@ -1038,8 +1038,8 @@ def sink_dependencies(net: Network, sinks: pd.Index, columns: Iterable[str] = ()
     largest_at = np.full(len(sinks), -1, dtype=np.int64)
     largest_share = np.zeros(len(sinks))
     kept = np.empty((len(sinks), len(columns)))
-    blocks = first_passage_blocks(net, sinks, progress, "sink dependencies")
-    for first, last, shares, rows in blocks:
+    for first, last, shares, rows in first_passage_blocks(net, sinks, progress,
+                                                           "sink dependencies"):
         width = np.arange(last - first)
         kept[first:last] = shares[rows[picked]].T
         shares[rows[untraced]] = -np.inf
@@ -1076,13 +1076,6 @@ def _first_maximum(shares: np.ndarray, facility_of_row: np.ndarray
         np.minimum.at(first, hit_columns, facility_of_row[hit_rows])
         best[positive] = first
     return best, np.where(best >= 0, best_value, 0.0)
-
-
-    ids = index.to_numpy(dtype=object)
-    named = pd.Series([ids[i] if i >= 0 else None for i in largest_at.tolist()], index=sinks,
-                      dtype=object)
-    largest = pd.DataFrame({"largest_dependency": named, "largest_dependency_share": largest_share})
-    return SinkDependencies(largest=largest, shares=pd.DataFrame(kept, index=sinks, columns=columns))
 
 
 def sink_resilience(net: Network, sinks=None, progress: Optional[Progress] = None,

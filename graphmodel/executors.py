@@ -13,7 +13,6 @@ interface of :class:`concurrent.futures.Executor`), so it can be passed wherever
 """
 from __future__ import annotations
 
-import os
 import re
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from functools import partial
@@ -25,6 +24,7 @@ from threadpoolctl import threadpool_limits
 from .errors import TiernError
 from .progress import RunProgress
 from .scenarios.outage import OutageModel, outage_batch
+from .solve.plan import blas_threads_per_worker
 
 
 class ExecutorError(TiernError):
@@ -53,7 +53,7 @@ class LocalExecutor:
         # the machine (a 2-thread pool on 2 cores ran slower than no pool). The solver's
         # dense products round the same on any number of BLAS threads
         # (graphmodel.solve.plan.fixed_order_product), so a run's result does not change.
-        blas_threads = max(1, (os.cpu_count() or 1) // self.workers)
+        blas_threads = blas_threads_per_worker(self.workers)
         if self.kind == "thread":
             with threadpool_limits(blas_threads, user_api="blas"), \
                     ThreadPoolExecutor(max_workers=self.workers) as executor:

@@ -28,6 +28,7 @@ bit-identical runs whatever the batch size).
 """
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import NamedTuple, Optional, Sequence
@@ -803,6 +804,13 @@ class BlockSolver:
         # needed is sorted and D comes first: its rows in D are a prefix of it
         N_rows = forward[needed[needed < n_rest]].toarray()
         return N_rows, Q_T, H
+
+
+def blas_threads_per_worker(workers: int) -> int:
+    """BLAS threads for each of ``workers`` pool workers sharing this machine's cores (at
+    least 1): more would oversubscribe the cores. The solver's results do not depend on
+    the count (:func:`fixed_order_product`)."""
+    return max(1, (os.cpu_count() or 1) // max(1, workers))
 
 
 def fixed_order_product(A, B: np.ndarray) -> np.ndarray:
