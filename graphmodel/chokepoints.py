@@ -96,10 +96,11 @@ from __future__ import annotations
 import gc
 import os
 import threading
+from collections import deque
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Iterable, Optional
+from typing import TYPE_CHECKING, Callable, Iterable, Iterator, Optional
 
 import numpy as np
 import pandas as pd
@@ -966,20 +967,25 @@ class SinkDependencies:
     shares: pd.DataFrame
 
 
-def first_passage_blocks(net: Network, sinks: pd.Index, progress: Optional[Progress] = None,
-                         label: str = "per-sink shares", workers: Optional[int] = None):
-    """``(first, last, shares, rows)`` over blocks of ``sinks`` of about
-    :data:`_BLOCK_ENTRIES` values each, in order: ``shares[rows[u], j] =
-    F(sinks[first + j], u)`` (:func:`first_passage_shares` transposed, its rows in the
-    backward plan's order: ``rows`` maps each facility to its row), so that memory stays
-    bounded whatever the number of sinks. A block is valid until the next is asked for
-    (its buffers are reused). Each sink's column never depends on the others of its block
-    (:mod:`graphmodel.solve.plan`): the values are those of one solve over all sinks.
+def first_passage_blocks(net: Network, sinks: pd.Index, reduce: Callable,
+                         progress: Optional[Progress] = None, label: str = "per-sink shares",
+                         workers: Optional[int] = None) -> Iterator[tuple[int, int, object]]:
+    """``(first, last, reduce(first, last, shares, rows))`` over blocks of ``sinks``, in
+    order, where ``shares[rows[u], j] = F(sinks[first + j], u)`` (:func:`first_passage_shares`
+    transposed, its rows in the backward plan's order: ``rows`` maps each facility to its
+    row), so that memory stays bounded whatever the number of sinks: only what ``reduce``
+    returns outlives a block. ``reduce`` may overwrite ``shares`` (its buffers are reused
+    for the worker's next block). Each sink's column never depends on the others of its
+    block (:mod:`graphmodel.solve.plan`): the values are those of one solve over all sinks.
 
-    The blocks are solved on ``workers`` threads (default: the cores, at most
-    :data:`_BLOCK_WORKERS`; the sparse products release the GIL) while the caller reads
-    the previous ones, with BLAS held to its share of the cores; ``workers + 1`` pairs of
-    buffers serve every block. ``progress`` is told each block as ``label``."""
+    Blocks hold about :data:`_BLOCK_ENTRIES` values (narrower blocks that stay in the cache
+    were measured slower at 100,000 facilities: the per-level overhead and the reductions
+    outweigh it). They are solved and reduced on
+    ``workers`` threads (default: the cores, at most :data:`_BLOCK_WORKERS`; the sparse
+    products and NumPy's loops release the GIL), each with its own buffer and BLAS
+    held to its share of the cores, at most two blocks per thread ahead of the caller.
+    ``progress`` is told each block as ``label``. Leaving the loop early waits for the
+    blocks already started and drops the others."""
     n = len(net.facilities)
     at = lookup.positions(net.facilities.index, sinks)
     block = max(1, _BLOCK_ENTRIES // max(n, 1))
@@ -988,34 +994,29 @@ def first_passage_blocks(net: Network, sinks: pd.Index, progress: Optional[Progr
     trace.diagonal  # built once, before the threads
     ranges = [(first, min(first + block, len(sinks))) for first in range(0, len(sinks), block)]
     workers = max(1, min(workers or os.cpu_count() or 1, _BLOCK_WORKERS, len(ranges)))
-    # block i uses buffer pair i % slots once block i - slots has been read (an event per
-    # block, so a later block never takes the pair before an earlier one): the caller
-    # reads the blocks in order, so the block it waits for always gets its buffers
-    slots = workers + 1
-    read = [threading.Event() for _ in ranges]
-    pairs: list = [None] * slots
+    local = threading.local()
 
     def solve(i: int):
         first, last = ranges[i]
-        if i >= slots:
-            read[i - slots].wait()
-        buffers = pairs[i % slots]
-        if buffers is None or buffers[0].shape[1] != last - first:
-            buffers = pairs[i % slots] = (np.empty((n, last - first)), np.empty((n, last - first)))
-        return trace.first_passage_of_units(at[first:last], buffers)
+        buffer = local.buffer = _work_block(getattr(local, "buffer", None), n, last - first)
+        return reduce(first, last, trace.first_passage_of_units(at[first:last], buffer), rows)
 
     pool = ThreadPoolExecutor(max_workers=workers)
+    pending: deque = deque()
     try:
         with threadpool_limits(blas_threads_per_worker(workers), user_api="blas"):
-            for i, shares in enumerate(pool.map(solve, range(len(ranges)))):
-                first, last = ranges[i]
+            pending.extend(pool.submit(solve, i) for i in range(min(2 * workers, len(ranges))))
+            for i, (first, last) in enumerate(ranges):
+                result = pending.popleft().result()
+                ahead = i + len(pending) + 1
+                if ahead < len(ranges):
+                    pending.append(pool.submit(solve, ahead))
                 if progress:
                     progress(first, len(sinks), label)
-                yield first, last, shares, rows
-                read[i].set()
+                yield first, last, result
     finally:  # stopped early: let the blocks already started finish, drop the others
-        for event in read:
-            event.set()
+        for future in pending:
+            future.cancel()
         pool.shutdown(wait=True, cancel_futures=True)
     if progress:
         progress(len(sinks), len(sinks), label)
@@ -1035,18 +1036,22 @@ def sink_dependencies(net: Network, sinks: pd.Index, columns: Iterable[str] = ()
     # the maximum is searched with untraced facilities (NaN) and the sink itself set to
     # -inf, so that it sees numbers only
     untraced = np.flatnonzero(~net.trace.traced)
+    facility_of_row = net.trace.backward.order
     largest_at = np.full(len(sinks), -1, dtype=np.int64)
     largest_share = np.zeros(len(sinks))
     kept = np.empty((len(sinks), len(columns)))
-    for first, last, shares, rows in first_passage_blocks(net, sinks, progress,
-                                                           "sink dependencies"):
-        width = np.arange(last - first)
-        kept[first:last] = shares[rows[picked]].T
+
+    def reduce(first: int, last: int, shares: np.ndarray, rows: np.ndarray):
+        picked_shares = shares[rows[picked]].T
         shares[rows[untraced]] = -np.inf
-        shares[rows[at[first:last]], width] = -np.inf  # the sink itself is left out
-        if n:
-            largest_at[first:last], largest_share[first:last] = _first_maximum(
-                shares, net.trace.backward.order)
+        shares[rows[at[first:last]], np.arange(last - first)] = -np.inf  # not the sink itself
+        return picked_shares, _first_maximum(shares, facility_of_row) if n else None
+
+    for first, last, (picked_shares, maximum) in first_passage_blocks(
+            net, sinks, reduce, progress, "sink dependencies"):
+        kept[first:last] = picked_shares
+        if maximum is not None:
+            largest_at[first:last], largest_share[first:last] = maximum
     ids = index.to_numpy(dtype=object)
     named = pd.Series([ids[i] if i >= 0 else None for i in largest_at.tolist()], index=sinks,
                       dtype=object)
@@ -1059,22 +1064,30 @@ def _work_block(buffer: Optional[np.ndarray], n: int, K: int) -> np.ndarray:
     return buffer if buffer is not None and buffer.shape == (n, K) else np.empty((n, K))
 
 
+#: rows of a block compared with its column maxima at a time (a boolean chunk that stays in
+#: the cache; a whole-block comparison and its nonzero took twice as long)
+_TIE_CHUNK = 256
+
+
 def _first_maximum(shares: np.ndarray, facility_of_row: np.ndarray
                    ) -> tuple[np.ndarray, np.ndarray]:
     """Per column of ``shares`` (rows in any order, row r for facility
     ``facility_of_row[r]``): the facility with the largest value, the first in facility
     order on ties (as pandas' idxmax), and that value; (-1, 0) where it is not positive.
-    The column maxima are taken down the rows (contiguous, fast) and the ties resolved
-    among the few rows equal to them."""
+    The column maxima are taken down the rows (contiguous, fast), then the rows equal to
+    them found chunk by chunk, the smallest facility kept per column."""
     best_value = shares.max(axis=0)
-    positive = np.flatnonzero(best_value > 0)  # (a column of zeros would tie everywhere)
-    best = np.full(shares.shape[1], -1, dtype=np.int64)
-    if positive.size:
-        columns = shares if positive.size == shares.shape[1] else shares[:, positive]
-        hit_rows, hit_columns = np.nonzero(columns == best_value[positive])
-        first = np.full(positive.size, np.iinfo(np.int64).max)
-        np.minimum.at(first, hit_columns, facility_of_row[hit_rows])
-        best[positive] = first
+    first = np.full(shares.shape[1], np.iinfo(np.int64).max)
+    hit = np.empty((min(_TIE_CHUNK, shares.shape[0]), shares.shape[1]), dtype=bool)
+    for start in range(0, shares.shape[0], _TIE_CHUNK):
+        part = shares[start:start + _TIE_CHUNK]
+        equal = hit[:part.shape[0]]
+        np.equal(part, best_value, out=equal)
+        if equal.any():
+            hit_rows, hit_columns = np.nonzero(equal)
+            np.minimum.at(first, hit_columns, facility_of_row[start + hit_rows])
+    # a column of zeros (or of -inf) names no facility
+    best = np.where(best_value > 0, first, -1)
     return best, np.where(best >= 0, best_value, 0.0)
 
 

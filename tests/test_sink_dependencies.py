@@ -81,20 +81,43 @@ def test_facility_shares_are_the_first_passage_shares_of_those_facilities(share)
 @pytest.mark.parametrize("workers", [1, 3])
 def test_blocks_come_in_order_on_any_number_of_threads_and_may_be_left_early(
         monkeypatch, workers):
-    """``first_passage_blocks`` yields every block in order with the shares of one solve over
-    all sinks, however many threads solve them; a caller that stops after the first block
-    leaves no thread waiting (the next call runs, and returns)."""
+    """``first_passage_blocks`` hands every block, in order, to the reducer with the shares of
+    one solve over all sinks, however many threads solve them; a caller that stops after
+    the first block leaves no thread waiting (the next call runs, and returns)."""
     net = generate_network(300, seed=1, loop_share=0.2)
     monkeypatch.setattr(ch, "_BLOCK_ENTRIES", len(net.facilities))  # one sink per block
     sinks = net.sink_demand.index
     whole = ch.first_passage_shares(net, sinks)
+
+    def column(first, last, shares, rows):
+        assert last == first + 1
+        got = shares[rows][:, 0].copy()
+        shares.fill(np.nan)  # the reducer may overwrite its block: no other block sees it
+        return got
+
     seen = []
-    for first, last, shares, rows in ch.first_passage_blocks(net, sinks, workers=workers):
+    for first, last, got in ch.first_passage_blocks(net, sinks, column, workers=workers):
         seen.append(first)
-        np.testing.assert_array_equal(
-            shares[rows][:, 0], whole.loc[sinks[first]].to_numpy(dtype=float))
-    assert seen == list(range(len(sinks))) and len(sinks) > workers + 1
+        np.testing.assert_array_equal(got, whole.loc[sinks[first]].to_numpy(dtype=float))
+    assert seen == list(range(len(sinks))) and len(sinks) > 2 * workers + 1
     for _ in range(3):
-        blocks = ch.first_passage_blocks(net, sinks, workers=workers)
+        blocks = ch.first_passage_blocks(net, sinks, column, workers=workers)
         next(blocks)
         blocks.close()
+
+
+
+def test_first_maximum_names_the_first_facility_among_ties_across_chunks(monkeypatch):
+    """Column maxima tied on rows in different chunks of the comparison: the facility first
+    in facility order wins whatever the row order, as ``idxmax`` on facility-ordered rows."""
+    monkeypatch.setattr(ch, "_TIE_CHUNK", 3)
+    rng = np.random.default_rng(0)
+    shares = rng.integers(0, 4, size=(20, 9)).astype(float) / 4  # many ties
+    shares[:, 0] = 0.0                                          # no positive value
+    shares[:, 1] = -np.inf
+    facility_of_row = rng.permutation(20)
+    best, value = ch._first_maximum(shares, facility_of_row)
+    by_facility = pd.DataFrame(shares[np.argsort(facility_of_row)])
+    assert best[:2].tolist() == [-1, -1] and value[:2].tolist() == [0.0, 0.0]
+    assert best[2:].tolist() == by_facility.idxmax().tolist()[2:]
+    np.testing.assert_array_equal(value[2:], by_facility.max().to_numpy()[2:])

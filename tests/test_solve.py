@@ -395,3 +395,25 @@ def test_extrapolated_sweeps_reach_the_same_fixed_point_in_fewer_sweeps(monkeypa
     np.testing.assert_allclose(plain, np.full(3, 1 / 0.1), rtol=1e-13)
     np.testing.assert_allclose(fast, np.full(3, 1 / 0.1), rtol=1e-13)
     assert 200 < plain_sweeps < plan_module.DIRECT_AFTER and fast_sweeps < plain_sweeps / 5
+
+
+@pytest.mark.parametrize("loop_share", [0.0, 0.2])
+def test_unit_columns_solve_exactly_as_their_dense_block(loop_share):
+    """A right-hand side of one non-zero per column (:class:`UnitColumns`), added where its
+    row is solved, gives bit for bit the solve of the dense block, with and without a row
+    scale, into a reused buffer holding old values."""
+    net = generate_network(800, seed=5, loop_share=loop_share)
+    plan = net.trace.backward
+    n = plan.schedule.n
+    rng = np.random.default_rng(1)
+    rows = rng.choice(n, size=37, replace=False)
+    values = rng.random(37)
+    dense = np.zeros((n, 37))
+    dense[rows, np.arange(37)] = values
+    scale = (rng.random(n) > 0.1).astype(float)
+    units = plan_module.UnitColumns(rows, values)
+    for row_scale in (None, scale):
+        out = np.full((n, 37), 7.0)
+        got = plan.solve_in_plan_order(units, row_scale, out=out)
+        assert got is out
+        np.testing.assert_array_equal(got, plan.solve_in_plan_order(dense, row_scale))

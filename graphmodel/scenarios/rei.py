@@ -58,16 +58,23 @@ def risk_exposure_index(net: Network, months: float = 3.0) -> pd.DataFrame:
     hits = np.zeros(n, dtype=np.int64)
     worst_at = np.zeros(n, dtype=np.int64)
     worst_loss = np.zeros(n)
-    # per row of the blocks (the backward plan's order; facility u is row rows[u])
-    for first, last, loss, rows in first_passage_blocks(net, sinks):  # column j: sink first + j
-        loss[rows[~trace.traced]] = 0.0
-        hits += np.count_nonzero(loss > 1e-9, axis=1)
-        best = loss.argmax(axis=1)                             # the first worst in the block
-        value = loss[np.arange(n), best]
-        better = value > worst_loss                            # strictly: earlier sinks win ties
+    untraced_rows = trace.backward.position[~trace.traced]
+
+    def reduce(first: int, last: int, loss: np.ndarray, rows: np.ndarray):
+        """Per row of a block (the backward plan's order): sinks hit, the first worst."""
+        loss[untraced_rows] = 0.0
+        best = loss.argmax(axis=1)
+        return np.count_nonzero(loss > 1e-9, axis=1), first + best, loss[np.arange(n), best]
+
+    # column j of a block is sink first + j; the blocks come in order, so the earliest
+    # worst sink wins ties (strictly greater replaces)
+    for _, _, (block_hits, block_worst, value) in first_passage_blocks(net, sinks, reduce):
+        hits += block_hits
+        better = value > worst_loss
         worst_loss[better] = value[better]
-        worst_at[better] = first + best[better]
+        worst_at[better] = block_worst[better]
     if len(sinks):  # back to facility order
+        rows = trace.backward.position
         hits, worst_at, worst_loss = hits[rows], worst_at[rows], worst_loss[rows]
     names = np.asarray(sinks.astype(str), dtype=object)
     facilities = net.facilities

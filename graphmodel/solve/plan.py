@@ -97,6 +97,36 @@ class SparseScale:
         return factors
 
 
+@dataclass(frozen=True)
+class UnitColumns:
+    """A right-hand side of K columns with one non-zero each, ``b[rows[j], j] = values[j]``
+    (rows in plan order), that :meth:`Plan.solve_in_plan_order` adds where its rows are
+    solved instead of reading a dense n x K block of zeros (the report's per-sink shares:
+    one unit per sink column)."""
+
+    rows: np.ndarray
+    values: np.ndarray
+
+    @property
+    def n_columns(self) -> int:
+        return self.rows.size
+
+    def add_into(self, x: np.ndarray, start: int, stop: int) -> None:
+        """``x[start:stop] += b[start:stop]`` (x with every row)."""
+        at = self._between(start, stop)
+        x[self.rows[at], at] += self.values[at]
+
+    def rows_of(self, start: int, stop: int) -> np.ndarray:
+        """``b[start:stop]`` as a dense block."""
+        block = np.zeros((stop - start, self.n_columns))
+        at = self._between(start, stop)
+        block[self.rows[at] - start, at] = self.values[at]
+        return block
+
+    def _between(self, start: int, stop: int) -> np.ndarray:
+        return np.flatnonzero((self.rows >= start) & (self.rows < stop))
+
+
 class SweepGroup(NamedTuple):
     """Rows ``first:last`` of a loop block (sweep order) that one Gauss-Seidel step computes
     together (one level of the acyclic part off the feedback set, or the feedback set)."""
@@ -303,28 +333,32 @@ class Plan:
         matrix's row ``order[p]``, see :attr:`position`): no gather or scatter of the
         block, and the result written into ``out`` ((n, K), C order, not ``b``) when given,
         so that a caller solving block after block reuses its memory (the report's per-sink
-        shares: 282 blocks of 128 MB)."""
-        if scale is not None and scale.ndim == 1 and b.ndim == 2:
+        shares: 282 blocks of 128 MB). ``b`` may be :class:`UnitColumns`: one non-zero per
+        column, added where its row is solved (no dense block of zeros is written or read)."""
+        units = b if isinstance(b, UnitColumns) else None
+        shape = (self.schedule.n, units.n_columns) if units is not None else b.shape
+        if scale is not None and scale.ndim == 1 and len(shape) == 2:
             scale = scale[:, None]
-        if out is None:
-            x = np.zeros(b.shape)
-        else:  # the loop blocks read their own rows as 0 before solving them
-            x = out
-            x.fill(0.0)
+        x = np.empty(shape) if out is None else out
         for level in self.levels:
             start, middle = level.start, level.middle
-            if middle > start and level.A.nnz == 0:
-                x[start:middle] = b[start:middle]  # origins and masked rows: nothing to add
+            if middle > start and level.A.nnz == 0:  # origins and masked rows: nothing to add
+                x[start:middle] = 0.0 if units is not None else b[start:middle]
             elif middle > start:  # x_l = F_l o (A_l x) + b_l, written in place
                 rows = x[start:middle]
                 product_into(level.A, x, rows)
                 if scale is not None:
                     rows *= scale[start:middle]
-                rows += b[start:middle]
+                if units is None:
+                    rows += b[start:middle]
+            if units is not None:
+                units.add_into(x, start, middle)
             if level.loop is not None:
                 block = slice(level.middle, level.end)
-                _solve_loop(level, x, b[block], None if scale is None else scale[block],
-                            tol, max_iterations)
+                x[block] = 0.0  # the loop block reads its own rows as 0 before solving them
+                _solve_loop(level, x,
+                            b[block] if units is None else units.rows_of(level.middle, level.end),
+                            None if scale is None else scale[block], tol, max_iterations)
         return x
 
     def _propagate(self, origin: np.ndarray, shocks: SparseScale, out: Optional[np.ndarray],

@@ -29,7 +29,7 @@ from scipy.sparse.csgraph import breadth_first_order
 
 from .loops import (exact_diagonal_is_cheap, inverse_diagonal, leontief_diagonal,
                     schur_diagonal)
-from .plan import Plan, unit_columns
+from .plan import Plan, UnitColumns, unit_columns
 from .schedule import Schedule, build_schedule, loop_feedback
 
 
@@ -308,27 +308,33 @@ class Trace:
         return plan.solve(b * (mask[:, None] if b.ndim == 2 else mask), mask)
 
     def first_passage_of_units(self, positions: np.ndarray,
-                               buffers: Optional[tuple] = None) -> np.ndarray:
+                               out: Optional[np.ndarray] = None) -> np.ndarray:
         """:meth:`first_passage` of unit weights at ``positions`` (column j: the sink at
         ``positions[j]``, so ``x[u, j] = F(sink j, u)``), with the rows in the backward
         plan's order (facility u at row ``backward.position[u]``): no gather or scatter of
-        the block. ``buffers``, two (n, K) C-order arrays, are written and the second
-        returned (reused block after block); NaN at untraced u."""
+        the block, no dense block of unit weights (:class:`~graphmodel.solve.plan.UnitColumns`),
+        and only the rows whose ``L[u, u]`` is not 1 divided. Written into ``out`` (an
+        (n, K) C-order array, reused block after block) when given; NaN at untraced u."""
         plan = self.backward
         positions = np.asarray(positions, dtype=np.int64)
-        shape = (self.n, positions.size)
-        b, x = buffers if buffers is not None else (np.empty(shape), np.empty(shape))
-        b.fill(0.0)
+        x = np.empty((self.n, positions.size)) if out is None else out
         rows = plan.position[positions]
         if self.traced.all():
-            b[rows, np.arange(positions.size)] = 1.0
-            plan.solve_in_plan_order(b, out=x)
+            plan.solve_in_plan_order(UnitColumns(rows, np.ones(rows.size)), out=x)
         else:  # the solve restricted to the traced facilities (:meth:`_traced_solve`)
             mask = self.traced[plan.order].astype(float)
-            b[rows, np.arange(positions.size)] = mask[rows]
-            plan.solve_in_plan_order(b, mask, out=x)
-        x /= self.diagonal[plan.order][:, None]
+            plan.solve_in_plan_order(UnitColumns(rows, mask[rows]), mask, out=x)
+        divided, divisor = self._backward_divisors
+        x[divided] /= divisor[:, None]
         return x
+
+    @cached_property
+    def _backward_divisors(self) -> tuple[np.ndarray, np.ndarray]:
+        """Rows of the backward plan whose :attr:`diagonal` is not 1 (loops; NaN where
+        untraced) and that diagonal: the only rows a first-passage division changes."""
+        diagonal = self.diagonal[self.backward.order]
+        divided = np.flatnonzero(diagonal != 1.0)
+        return divided, diagonal[divided]
 
     def first_passage(self, w: np.ndarray) -> np.ndarray:
         """``c[u] / L[u, u]`` with ``c = L_t^T w`` (:meth:`through`): the weight whose supply
