@@ -10,7 +10,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from .colors import country_color
-from .schema import ALL_STAGES
+from .schema import stages_in
 
 FONT = dict(family="DejaVu Sans, Liberation Sans, Arial, sans-serif", size=14, color="#222222")
 WIDTH, ROW_HEIGHT = 960, 34
@@ -103,7 +103,7 @@ def capacity_by_country(summary: pd.DataFrame, top_countries: int = 8,
     leaders = data.groupby("country")["share"].sum().nlargest(top_countries).index
     data["country"] = data["country"].where(data["country"].isin(leaders), "other")
     data = data.groupby(["stage", "country"], as_index=False)["share"].sum()
-    stages = [s for s in ALL_STAGES if s in set(data["stage"])]
+    stages = stages_in(data["stage"])
     fig = go.Figure()
     for country in list(leaders) + ["other"]:
         part = data[data["country"] == country].set_index("stage").reindex(stages)["share"].fillna(0)
@@ -163,7 +163,7 @@ def exposure_heatmap(exposure: pd.DataFrame, value: str = "location",
     over the stages are drawn (a row per buyer of 47,000 is neither readable nor cheap), and
     the title says so.
     """
-    stages = [s for s in ALL_STAGES if s in set(exposure["stage_traced"])]
+    stages = stages_in(exposure["stage_traced"])
     buyers = exposure["name"].nunique()
     if limit is not None and buyers > limit:
         mean = exposure.groupby("name", sort=True)[value].mean()

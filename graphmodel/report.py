@@ -35,7 +35,7 @@ from .network import Network
 from .output import (LONG_CELLS, markdown_table, markdown_text, move_long_cells, output_path,
                      write_text, write_xlsx)
 from .progress import Progress
-from .schema import ALL_STAGES, STAGES
+from .schema import STAGES, stages_in
 from .summary import summary_by_stage_country
 from .terminal import is_share
 
@@ -268,7 +268,7 @@ def _exposure_wide(exposure: pd.DataFrame, demand: pd.Series) -> pd.DataFrame:
     if exposure.empty:
         return exposure
     wide = exposure.pivot(index="id", columns="stage_traced", values=["location", "control"])
-    stages = [s for s in ALL_STAGES if s in set(exposure["stage_traced"])]
+    stages = stages_in(exposure["stage_traced"])
     wide.columns = [f"{stage} ({basis})" for basis, stage in wide.columns]
     ordered = [f"{stage} ({basis})" for stage in stages for basis in ("location", "control")]
     buyers = exposure.drop_duplicates("id").set_index("id")[["name", "sector", "country"]]

@@ -27,6 +27,13 @@ RECYCLER = "recycler"
 ALL_STAGES: tuple[str, ...] = STAGES + (RECYCLER,)
 STAGE_RANK: dict[str, int] = {stage: rank for rank, stage in enumerate(STAGES)}
 
+
+def stages_in(values) -> list[str]:
+    """The stages among ``values`` (a column of stage names, any length), in the order of
+    :data:`ALL_STAGES`; each distinct value is looked at once."""
+    present = set(values.unique() if hasattr(values, "unique") else values)
+    return [stage for stage in ALL_STAGES if stage in present]
+
 FACILITY_STATUS = ("operating", "construction", "planned", "idle")
 LINK_STATUS = ("qualified", "in_qualification", "candidate")
 SECTORS = ("automotive", "wind", "defense", "industrial", "consumer")
