@@ -78,9 +78,11 @@ def test_bench_topology_smoke_run_keeps_other_sections(tmp_path):
     assert "## Someone else's section\n\nkept" in text
     section = text.split("## Topology matrix (issue 19)")[1]
     for heading in ("### Cold command lines", "### Warm calls",
-                    "### Monte Carlo (pure propagation) per topology",
+                    "### Monte Carlo (pure propagation) per topology", "### `tiern report` per topology",
                     "### Peak memory per topology (GB)", "### Targets (issue 19), by topology"):
         assert heading in section
+    report = section.split("### `tiern report` per topology")[1].split("###")[0]
+    assert report.count("| acyclic | 300 |") == 1 and "did not finish" not in report
     mc = section.split("### Monte Carlo")[1].split("###")[0]
     rows = [line.split(" | ") for line in mc.splitlines() if line.startswith("| acyclic |")
             or line.startswith("| giant component |")]
