@@ -23,7 +23,8 @@ Ford-Fulkerson with depth-first searches run *backwards* from ``t_in`` over resi
 each search that reaches the in-node of an origin (fed by s) gives an augmenting path; the
 first search that finds none has visited exactly T. The cut size k is at most the sink's
 number of suppliers, so a sink costs k + 1 searches, each visiting the part of its
-upstream that the search walks through, never the whole network; networkx instead builds a
+upstream that the search walks through, never the whole network (suppliers nearest an
+origin are tried first, so an augmenting search walks about one path to an origin); networkx instead builds a
 residual network of the whole graph and runs a push-relabel flow over it for every sink.
 
 Residual edges of H for a flow given by ``succ`` (``succ[x] = y``: x's unit of flow goes on
@@ -53,13 +54,37 @@ class InNeighbours:
     def __init__(self, n: int, supplier: np.ndarray, customer: np.ndarray, origin: np.ndarray):
         supplier = np.asarray(supplier, dtype=np.int64)
         customer = np.asarray(customer, dtype=np.int64)
+        origin = np.asarray(origin, dtype=bool)
         pairs = np.unique(customer * n + supplier) if len(supplier) else np.empty(0, np.int64)
         heads, tails = np.divmod(pairs, n)
+        # each node's suppliers farthest from an origin first: the searches pop the last
+        # pushed, so they head for the nearest origin instead of wandering through a large
+        # recycling loop (13.7 ms per sink on a 96,000-node loop, one search of most of it
+        # per augmenting path). The order changes which maximum flow is found, never the cut
+        # (the set T of the module docstring is the same for every maximum flow).
+        hops = _hops_from_origins(n, tails, heads, origin)
+        order = np.lexsort((-hops[tails], heads))
+        heads, tails = heads[order], tails[order]
         bounds = np.searchsorted(heads, np.arange(n + 1))
         flat = tails.tolist()
         self.suppliers: list[list[int]] = [flat[a:b] for a, b in zip(bounds[:-1].tolist(),
                                                                        bounds[1:].tolist())]
         self.origin: list[bool] = np.asarray(origin, dtype=bool).tolist()
+
+
+def _hops_from_origins(n: int, supplier: np.ndarray, customer: np.ndarray,
+                       origin: np.ndarray) -> np.ndarray:
+    """Per node, the fewest links from an origin to it (n + 1 where no origin reaches it),
+    by a breadth-first search from every origin at once."""
+    import scipy.sparse as sp  # noqa: PLC0415 - used on first cut search only
+    from scipy.sparse.csgraph import shortest_path  # noqa: PLC0415
+
+    source = n  # a virtual node feeding every origin
+    starts = np.concatenate([np.full(int(origin.sum()), source), supplier])
+    ends = np.concatenate([np.flatnonzero(origin), customer])
+    graph = sp.csr_matrix((np.ones(starts.size), (starts, ends)), shape=(n + 1, n + 1))
+    hops = shortest_path(graph, unweighted=True, indices=source)[:n] - 1
+    return np.where(np.isfinite(hops), hops, n + 1).astype(np.int64)
 
 
 def sink_side_node_cut(graph: InNeighbours, sink: int) -> list[int]:

@@ -93,3 +93,18 @@ def test_golden_min_cuts_match_networkx(fixture, request):
     net = request.getfixturevalue(fixture)
     sinks = net.sink_demand.index
     assert ch._min_cuts(net, sinks).equals(ch._min_cuts_nx(net, sinks))
+
+
+def test_suppliers_are_searched_nearest_origin_first():
+    """Each node's suppliers are listed farthest from an origin first (the searches pop the
+    last one, so they head for the nearest origin). By hand: origins 0 and 1; 0 -> 2 -> 3,
+    1 -> 3, 3 -> 4 <- 2, and 5 -> 6 -> 5 reached from no origin."""
+    from graphmodel.node_cuts import _hops_from_origins
+
+    edges = np.array([(0, 2), (2, 3), (1, 3), (3, 4), (2, 4), (5, 6), (6, 5)])
+    origin = np.array([True, True, False, False, False, False, False])
+    hops = _hops_from_origins(7, edges[:, 0], edges[:, 1], origin)
+    assert hops.tolist() == [0, 0, 1, 1, 2, 8, 8]
+    graph = InNeighbours(7, edges[:, 0], edges[:, 1], origin)
+    assert graph.suppliers[3] == [2, 1] and graph.suppliers[4] == [2, 3]  # a tie: id order
+    assert graph.suppliers[5] == [6] and graph.suppliers[0] == []
