@@ -916,15 +916,18 @@ def unit_columns(size: int, rows: np.ndarray) -> np.ndarray:
 
 
 def _acyclic_reach(A: sp.csr_matrix, E: sp.csr_matrix) -> sp.csr_matrix:
-    """``(I - A)^-1 E`` for a matrix ``A`` whose dependency graph is acyclic and a sparse
-    ``E``, by ``X <- A X + E`` until it stops changing (at most the longest path's length
-    plus one products; each sparse, so the cost follows what the columns reach)."""
-    X = sp.csr_matrix(E)
+    """``(I - A)^-1 E = sum_k A^k E`` for a matrix ``A`` whose dependency graph is acyclic and
+    a sparse ``E``, by the terms ``P_k = A P_(k-1)`` (the paths of exactly k links) until
+    none is left (at most the longest path's length plus one products). Each product
+    reaches from the last term only, not from everything reached so far (the fixed point
+    ``X <- A X + E`` multiplied all of X each time: twice the cost on a 96,000-row loop).
+    Each column is summed on its own, in the order of k."""
+    X = term = sp.csr_matrix(E)
     for _ in range(A.shape[0] + 1):
-        following = sp.csr_matrix(A @ X + E)
-        if following.nnz == X.nnz and (following != X).nnz == 0:
-            return following
-        X = following
+        term = sp.csr_matrix(A @ term)
+        if term.nnz == 0:
+            return X
+        X = X + term
     raise RuntimeError("the matrix is not acyclic")  # pragma: no cover - callers ensure it
 
 
