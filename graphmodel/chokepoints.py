@@ -980,12 +980,11 @@ def first_passage_blocks(net: Network, sinks: pd.Index, reduce: Callable,
 
     Blocks hold about :data:`_BLOCK_ENTRIES` values (narrower blocks that stay in the cache
     were measured slower at 100,000 facilities: the per-level overhead and the reductions
-    outweigh it). They are solved and reduced on
-    ``workers`` threads (default: the cores, at most :data:`_BLOCK_WORKERS`; the sparse
-    products and NumPy's loops release the GIL), each with its own buffer and BLAS
-    held to its share of the cores, at most two blocks per thread ahead of the caller.
-    ``progress`` is told each block as ``label``. Leaving the loop early waits for the
-    blocks already started and drops the others."""
+    outweigh it). They are solved and reduced on ``workers`` threads (default: the cores, at
+    most :data:`_BLOCK_WORKERS`; the sparse products and NumPy's loops release the GIL),
+    each with its own buffer and BLAS held to its share of the cores, at most two blocks per
+    thread ahead of the caller. ``progress`` is told each block as ``label``. Leaving the
+    loop early waits for the blocks already started and drops the others."""
     n = len(net.facilities)
     at = lookup.positions(net.facilities.index, sinks)
     block = max(1, _BLOCK_ENTRIES // max(n, 1))
