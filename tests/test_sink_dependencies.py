@@ -121,3 +121,37 @@ def test_first_maximum_names_the_first_facility_among_ties_across_chunks(monkeyp
     assert best[:2].tolist() == [-1, -1] and value[:2].tolist() == [0.0, 0.0]
     assert best[2:].tolist() == by_facility.idxmax().tolist()[2:]
     np.testing.assert_array_equal(value[2:], by_facility.max().to_numpy()[2:])
+
+
+@pytest.mark.parametrize("gap", [0, 1, 3, 10 ** 9])
+def test_first_passage_of_units_divides_every_loop_row_whatever_the_runs(monkeypatch, gap):
+    """The per-sink shares divide exactly the rows whose ``L[u, u]`` is not 1 (a traced loop,
+    and untraced loops reached from no origin: NaN), however the rows are grouped into runs
+    (``DIVIDE_GAP``): bit for bit the dense :meth:`Trace.first_passage` of unit weights."""
+    from graphmodel.solve import trace as trace_module
+    from graphmodel.solve.plan import unit_columns
+
+    from .test_chokepoints import _fac, _link  # noqa: PLC0415
+
+    chain = ["mine", "separator", "metal", "alloy", "magnet", "oem"]
+    facilities = [_fac(f"c{i}", stage, capacity=100) for i, stage in enumerate(chain)]
+    facilities.append(_fac("r", "recycler"))
+    links = [_link(f"c{i}", f"c{i + 1}", 10) for i in range(len(chain) - 1)]
+    links += [_link("c5", "r", 3), _link("r", "c2", 3)]    # a traced loop through c2..c5
+    for i in range(6):  # untraced loops (no origin reaches them), each feeding an OEM
+        facilities += [_fac(f"u{i}", "alloy"), _fac(f"v{i}", "recycler"),
+                       _fac(f"w{i}", "oem")]
+        links += [_link(f"u{i}", f"v{i}", 2), _link(f"v{i}", f"u{i}", 2),
+                  _link(f"u{i}", f"w{i}", 1)]
+    net = network_from_records(facilities, links)
+    trace = net.trace
+    assert np.isnan(trace.diagonal).sum() == 18  # the untraced loops and the OEMs they feed
+    monkeypatch.setattr(trace_module, "DIVIDE_GAP", gap)
+    trace.__dict__.pop("_backward_divisors", None)
+    positions = net.facilities.index.get_indexer(net.sinks)
+    got = trace.first_passage_of_units(positions)
+    want = trace.first_passage(unit_columns(trace.n, positions))[trace.backward.order]
+    np.testing.assert_array_equal(got, want)
+    runs = trace._backward_divisors
+    assert all(first < last for first, last, _ in runs)
+    assert len(runs) > 1 if gap <= 1 else len(runs) >= 1  # the traced loop, the rest apart

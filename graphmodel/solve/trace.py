@@ -53,6 +53,11 @@ def reached_from(S: sp.spmatrix, sources: np.ndarray,
     return reached[:n]
 
 
+#: rows of diagonal 1 between two divided rows below which :meth:`Trace.first_passage_of_units`
+#: divides them too (by 1: no change) rather than start another run
+DIVIDE_GAP = 256
+
+
 class Trace:
     """Schedule, plans, traced mask and ``L[u, u]`` of one share matrix (module docstring).
 
@@ -330,16 +335,22 @@ class Trace:
 
     @cached_property
     def _backward_divisors(self) -> list[tuple[int, int, np.ndarray]]:
-        """The runs ``(first, last, diagonal[first:last, None])`` of consecutive rows of the
-        backward plan whose :attr:`diagonal` is not 1 (loop blocks, which are contiguous;
+        """Runs ``(first, last, diagonal[first:last, None])`` of the backward plan's rows that
+        cover every row whose :attr:`diagonal` is not 1 (loop blocks, which are contiguous;
         NaN where untraced): the only rows a first-passage division changes, divided in
         place slice by slice (a gather and scatter of 96,000 rows cost more than the
-        division)."""
+        division). Rows closer than :data:`DIVIDE_GAP` join one run: dividing the rows
+        between them by their diagonal of 1 changes nothing, and scattered untraced rows
+        then make at most n / DIVIDE_GAP runs."""
         diagonal = self.diagonal[self.backward.order]
         divided = np.flatnonzero(diagonal != 1.0)
-        breaks = np.flatnonzero(np.diff(divided) != 1) + 1
-        return [(int(run[0]), int(run[-1]) + 1, diagonal[run[0]:run[-1] + 1, None])
-                for run in np.split(divided, breaks) if run.size]
+        if not divided.size:
+            return []
+        breaks = np.flatnonzero(np.diff(divided) > DIVIDE_GAP)
+        firsts = divided[np.concatenate([[0], breaks + 1])]
+        lasts = divided[np.concatenate([breaks, [divided.size - 1]])] + 1
+        return [(int(first), int(last), diagonal[first:last, None])
+                for first, last in zip(firsts.tolist(), lasts.tolist())]
 
     def first_passage(self, w: np.ndarray) -> np.ndarray:
         """``c[u] / L[u, u]`` with ``c = L_t^T w`` (:meth:`through`): the weight whose supply
