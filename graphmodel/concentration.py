@@ -62,7 +62,7 @@ from .errors import Problem, ValidationError
 from .lookup import positions
 from .exposure import InvalidArgument, check_stage, country_code
 from .network import Network
-from .schema import ALL_STAGES, RECYCLER
+from .schema import ALL_STAGES, RECYCLER, stages_in
 from .choices import CAPACITY_BASES as BASES
 
 NO_MATERIAL = "(none)"
@@ -136,13 +136,12 @@ def concentration(net: Network, country: str = "CN", basis: str = "nameplate",
 
 
 def _selected_stages(net: Network, stages) -> list[str]:
-    present = set(net.facilities["stage"].unique())
     if stages is None:
-        return [s for s in ALL_STAGES if s in present]
+        return stages_in(net.facilities["stage"])
     wanted = [stages] if isinstance(stages, str) else list(stages)
     for stage in wanted:
         check_stage(stage)
-    return [s for s in ALL_STAGES if s in wanted]
+    return stages_in(wanted)
 
 
 # --- counted capacity per facility (and material) ------------------------------------------

@@ -47,7 +47,7 @@ import pandas as pd
 from .errors import TiernError
 from .io.normalize import normalize_country
 from .network import Network
-from .schema import ALL_STAGES, EU27
+from .schema import ALL_STAGES, EU27, stages_in
 from .choices import EXPOSURE_BASES as BASES
 
 UNKNOWN_CONTROL = "unknown_control"
@@ -290,7 +290,7 @@ def crma_shares(net: Network, buyers="eu", basis: str = "location",
     ids, buyer_home, _ = resolve_buyers(net, buyers)
     home = buyer_home if home is None else tuple(home)
     w = _buyer_weights(net, ids, weights)
-    stages = [s for s in ALL_STAGES if (net.facilities["stage"] == s).any()]
+    stages = stages_in(net.facilities["stage"])
     parts = []
     for done, stage in enumerate(stages):  # two vector solves per stage, <= 10 stages
         parts.append(_buyer_supply_at_stage(net, stage, basis, w))

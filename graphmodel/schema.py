@@ -34,6 +34,7 @@ def stages_in(values) -> list[str]:
     present = set(values.unique() if hasattr(values, "unique") else values)
     return [stage for stage in ALL_STAGES if stage in present]
 
+
 FACILITY_STATUS = ("operating", "construction", "planned", "idle")
 LINK_STATUS = ("qualified", "in_qualification", "candidate")
 SECTORS = ("automotive", "wind", "defense", "industrial", "consumer")

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pandas as pd
 
 from .network import Network
-from .schema import ALL_STAGES
+from .schema import ALL_STAGES, stages_in
 
 
 def summary_by_stage_country(net: Network) -> pd.DataFrame:
@@ -78,7 +78,7 @@ def flow_basis(net: Network) -> pd.DataFrame:
     sums = ["volume", *FLOW_BASES, "unknown"]
     by_stage = frame.groupby("stage").agg(links=("volume", "size"),
                                           **{c: (c, "sum") for c in sums})
-    by_stage = by_stage.reindex([s for s in ALL_STAGES if s in by_stage.index])
+    by_stage = by_stage.reindex(stages_in(by_stage.index))
     total = pd.DataFrame([{"links": len(frame), **{c: frame[c].sum() for c in sums}}],
                          index=[ALL])
     out = pd.concat([by_stage, total]).rename_axis("stage").reset_index()

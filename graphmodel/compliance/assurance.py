@@ -50,7 +50,7 @@ import pandas as pd
 from graphmodel.errors import Problem, ValidationError
 from graphmodel.network import Network
 from graphmodel.safe_yaml import YamlProblem, load_yaml_file
-from graphmodel.schema import ALL_STAGES, SECTORS
+from graphmodel.schema import ALL_STAGES, SECTORS, stages_in
 
 from .propagation import build_flow
 
@@ -237,7 +237,7 @@ def assurance_ladder(net: Network, sinks: list[str] | None = None, stack: Stack 
                             for a in r.any_of} for stage in ALL_STAGES}
         ok_all = np.array([0.0 if gaps else 1.0 for gaps in lacking])
         upstream = through[row] > 1e-12
-        for stage in [s for s in ALL_STAGES if (upstream & (stages == s)).any()] + ["all"]:
+        for stage in stages_in(stages[upstream]) + ["all"]:
             at_stage = upstream & ((stages == stage) if stage != "all" else True)
             ok = ok_all if stage == "all" else np.where(stages == stage, ok_all, 1.0)
             members = np.flatnonzero(at_stage)

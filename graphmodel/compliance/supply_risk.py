@@ -35,7 +35,7 @@ import pandas as pd
 
 from graphmodel.exposure import crma_shares
 from graphmodel.network import Network
-from graphmodel.schema import ALL_STAGES, EU27
+from graphmodel.schema import EU27, stages_in
 
 DATA_DIR = Path(__file__).with_name("data")
 MIDPOINT_WGI = 5.0
@@ -85,7 +85,7 @@ def supply_risk(net: Network, buyers: list[str] | None = None, inputs: pd.DataFr
                                        & (net.inbound_volume.to_numpy() > 0)])
     eu = crma_shares(net, buyers) if buyers else None
     records = []
-    for stage in [s for s in ALL_STAGES if (facilities["stage"] == s).any()]:
+    for stage in stages_in(facilities["stage"]):
         world = global_shares(net, stage)
         if world.sum() <= 0:
             continue

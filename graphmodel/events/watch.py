@@ -50,7 +50,7 @@ from ..io.normalize import normalize_country
 from ..network import Network
 from ..safe_yaml import YamlProblem, load_yaml_file
 from ..scenarios import parse_scenario, run_scenario
-from ..schema import ALL_STAGES
+from ..schema import stages_in
 from .draft import draft_file_name, draft_scenario
 from .match import EventMatch, Match, match_events
 from .rules import Rules, load_rules
@@ -186,7 +186,7 @@ def _country_dependence(net: Network, country: str, cache: dict) -> pd.Series:
     """Per facility: the largest share of its supply tracing to ``country`` at any stage."""
     if country not in cache:
         shares = [exposure(net, country, stage).set_index("id")["share"]
-                  for stage in ALL_STAGES if (net.facilities["stage"] == stage).any()]
+                  for stage in stages_in(net.facilities["stage"])]
         cache[country] = pd.concat(shares, axis=1).max(axis=1)
     return cache[country]
 
