@@ -947,7 +947,7 @@ def _group_name(net: Network, by: str, group: str) -> str:
 #: 128 MB, so the shares of every sink are never held at once (100,000 facilities and
 #: 47,000 sinks would be 38 GB).
 _BLOCK_ENTRIES = 2 ** 24
-#: at most this many threads solve blocks of sinks at once (each holds two blocks)
+#: at most this many threads solve blocks of sinks at once (each holds one block)
 _BLOCK_WORKERS = 4
 
 

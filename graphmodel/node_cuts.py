@@ -24,8 +24,9 @@ each search that reaches the in-node of an origin (fed by s) gives an augmenting
 first search that finds none has visited exactly T. The cut size k is at most the sink's
 number of suppliers, so a sink costs k + 1 searches, each visiting the part of its
 upstream that the search walks through, never the whole network (suppliers nearest an
-origin are tried first, so an augmenting search walks about one path to an origin); networkx instead builds a
-residual network of the whole graph and runs a push-relabel flow over it for every sink.
+origin are tried first, so an augmenting search walks about one path to an origin);
+networkx instead builds a residual network of the whole graph and runs a push-relabel flow
+over it for every sink.
 
 Residual edges of H for a flow given by ``succ`` (``succ[x] = y``: x's unit of flow goes on
 to y; x carries flow exactly when it has a successor):
@@ -69,7 +70,7 @@ class InNeighbours:
         flat = tails.tolist()
         self.suppliers: list[list[int]] = [flat[a:b] for a, b in zip(bounds[:-1].tolist(),
                                                                        bounds[1:].tolist())]
-        self.origin: list[bool] = np.asarray(origin, dtype=bool).tolist()
+        self.origin: list[bool] = origin.tolist()
 
 
 def _hops_from_origins(n: int, supplier: np.ndarray, customer: np.ndarray,
