@@ -263,14 +263,17 @@ def test_sparse_row_scale_is_the_propagation_of_shocks():
     np.testing.assert_allclose(unshocked[:, 1], net.trace.propagate(np.ones(800)), atol=1e-12)
 
 
-@pytest.mark.parametrize("route", ["block structure", "columns of M"])
+@pytest.mark.parametrize("route", ["kept block structure", "block structure per batch",
+                                   "columns of M"])
 def test_low_rank_updates_on_a_heavily_recycled_block_match_the_sweeps(monkeypatch, route):
     """Columns with a few scaled rows on a 20%-looped network (rows off and on the feedback
     set, full outages among them, rows shared between columns) are solved by the exact
-    block solver's low-rank update, by either route: the same as sweeping the scaled block,
+    block solver's low-rank update, by any route: the same as sweeping the scaled block,
     and each column bit for bit the same whether solved alone or in the batch."""
     monkeypatch.setattr(plan_module.BlockSolver, "SMALL_BLOCK",
-                        0 if route == "block structure" else 10 ** 9)
+                        10 ** 9 if route == "columns of M" else 0)
+    if route == "block structure per batch":
+        monkeypatch.setattr(plan_module.BlockSolver, "KEPT_STRUCTURE_NONZEROS", 0)
     net = generate_network(3000, seed=4, loop_share=0.2)
     S = net.share_matrix
     plan = Plan.of(S)
@@ -326,6 +329,38 @@ def test_the_backward_plan_reuses_the_forward_plans_schur_complements():
     own = Plan.of(sp.csr_matrix(trace.S.T), trace.schedule.reversed, feedback=trace.feedback)
     w = np.random.default_rng(1).random((trace.n, 3))
     np.testing.assert_allclose(backward.solve(w), own.solve(w), rtol=1e-11)
+
+
+def test_the_kept_block_structure_is_the_structure_of_each_batch_bit_for_bit(monkeypatch):
+    """The low-rank update's structure of any rows (``N[R, R]``, the vectors ``q_i`` and
+    ``h_j``), sliced from the block's kept ``N``, ``N^T``, ``A_FD N`` and ``A_DF^T N^T``,
+    is bit for bit the structure summed for those rows alone; and above the kept size the
+    block keeps nothing (the reach stops as soon as it is over)."""
+    net = generate_network(3000, seed=4, loop_share=0.2)
+    plan = Plan.of(net.share_matrix)
+    block = max((level for level in plan.levels if level.loop is not None),
+                key=lambda level: level.end - level.middle)
+    solver = block.loop.direct
+    size = block.end - block.middle
+    assert 0 < solver.n_rest < size
+    kept = solver._kept_structure
+    assert kept is not None
+    rng = np.random.default_rng(3)
+    needed = np.unique(np.concatenate([rng.choice(solver.n_rest, 40, replace=False),
+                                       rng.choice(np.arange(solver.n_rest, size), 5,
+                                                  replace=False)]))
+    sliced = solver._structure(needed)
+    monkeypatch.setattr(plan_module.BlockSolver, "KEPT_STRUCTURE_NONZEROS", 0)
+    alone = plan_module.BlockSolver._with_inverse(solver.inner, solver.n_rest, block.loop.sweep,
+                                                  solver.T_inverse)
+    assert alone._kept_structure is None
+    for kept_part, batch_part in zip(sliced, alone._structure(needed)):
+        np.testing.assert_array_equal(kept_part, batch_part)
+    N = kept[0].toarray()   # and N is the inverse it stands for
+    np.testing.assert_allclose(N @ (np.eye(solver.n_rest) - solver.A_DD.toarray()),
+                               np.eye(solver.n_rest), atol=1e-12)
+    assert plan_module._acyclic_reach(solver.A_DD, sp.identity(solver.n_rest, format="csr"),
+                                      limit=int(kept[0].nnz) - 1) is None
 
 
 def test_a_column_of_the_inverse_schur_product_never_depends_on_its_batch():

@@ -143,7 +143,7 @@ class Trace:
             if solver is not None:
                 diagonal[rows] = schur_diagonal(level.loop.inner,
                                                 np.arange(solver.n_rest, rows.size),
-                                                T_inverse=solver.T_inverse_dense)
+                                                T_inverse=solver.T_inverse)
             else:
                 diagonal[rows] = inverse_diagonal(level.loop.inner,
                                                   feedback=np.flatnonzero(self.feedback[rows]))
