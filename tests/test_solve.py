@@ -284,10 +284,11 @@ def test_low_rank_updates_on_a_heavily_recycled_block_match_the_sweeps(monkeypat
     rows_of_block = plan.order[block.middle:block.end]
     in_feedback = rows_of_block[solver.n_rest:]
     rng = np.random.default_rng(5)
-    n, K = S.shape[0], 12
+    n, K = S.shape[0], 14
     factors = np.ones((n, K))
-    for k in range(K):
-        chosen = rng.choice(rows_of_block, rng.integers(1, 9), replace=False)
+    for k in range(K):  # the last two beyond ELEMENTWISE_RANK (a country shock's rows)
+        count = rng.integers(1, 9) if k < K - 2 else 2 * plan_module.ELEMENTWISE_RANK - k % 2
+        chosen = rng.choice(rows_of_block, count, replace=False)
         factors[chosen, k] = rng.choice([0.0, 0.3, 0.9], chosen.size)
     factors[in_feedback[:2], 0] = 0.0       # feedback rows scaled
     factors[rows_of_block[:3], 1:4] = 0.5   # rows shared by columns

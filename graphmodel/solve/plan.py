@@ -65,8 +65,11 @@ SPARSE_INPUT_BELOW = 8
 #: The other columns take dense BLAS products of exactly this many columns (the last
 #: padded with zeros): one fixed shape, so that a column's sums never depend on how many
 #: columns share its batch (a single column would take BLAS's matrix-vector kernel, which
-#: adds in another order).
-DENSE_PRODUCT_COLUMNS = 16
+#: adds in another order). 64 columns keep BLAS near its peak (one thread, f = 1,287:
+#: 189 microseconds per column in blocks of 16, 108 in blocks of 64).
+DENSE_PRODUCT_COLUMNS = 64
+#: Stacked BLAS products in the low-rank update pad a run's rows to a multiple of this.
+TILE_ROWS = 16
 #: Dense products in the solver sum their inner dimension in chunks of this many terms,
 #: added in order (:func:`fixed_order_product`): within one chunk BLAS never splits a sum,
 #: whatever its thread count.
@@ -808,7 +811,7 @@ class BlockSolver:
             needed = np.unique(np.concatenate([rows for _, rows, _ in group]))
             N_rows, Q_T, H = self._structure(needed)
             m, f = needed.size, H.shape[0]
-            # rows T^-1 h_j, and a row of zeros (index m) that pads the stacks below
+            # rows T^-1 h_j, and a row of zeros (index m) that pads the BLAS stacks below
             G_T = np.zeros((m + 1, f))
             G_T[:m] = self._apply_inverse(H).T
             Q_T = np.vstack([Q_T, np.zeros((1, f))])
@@ -816,29 +819,21 @@ class BlockSolver:
             N_needed[:N_rows.shape[0]] = N_rows
             sizes = np.array([rows.size for _, rows, _ in group])
             # the runs with r scaled rows are solved together, as stacks of r x r systems
-            # (stacked products and solves work matrix by matrix, so a run's arithmetic is
-            # that of its own shapes whatever the stack holds). Q_R G_R^T is taken padded
-            # with zero rows to a multiple of DENSE_PRODUCT_COLUMNS: BLAS's threads then
-            # share whole tiles, which round alike on any number of threads.
+            # (stacked solves work matrix by matrix, so a run's arithmetic is that of its
+            # own shapes whatever the stack holds)
             for r in np.unique(sizes):
                 runs = [group[i] for i in np.flatnonzero(sizes == r)]
                 ks = np.array([k for k, _, _ in runs])
                 R = np.array([rows for _, rows, _ in runs])          # (runs, r)
                 e = 1.0 - np.array([factors for _, _, factors in runs])
                 at = np.searchsorted(needed, R)
-                width = -(-r // DENSE_PRODUCT_COLUMNS) * DENSE_PRODUCT_COLUMNS
-                padded = np.full((len(runs), width), m)
-                padded[:, :r] = at
-                Q_R, G_R = Q_T[padded], G_T[padded]                  # (runs, width, f)
-                M_RR = fixed_order_product(Q_R, G_R.transpose(0, 2, 1))[:, :r, :r]
+                M_RR, z_R, G_R = _small_products(Q_T, G_T, at, x_F[:, ks].T, m)
                 M_RR += N_needed[at[:, :, None], at[:, None, :]]
                 M_RR -= np.eye(r)
-                x_k = np.ascontiguousarray(x_F[:, ks].T)[:, :, None]   # (runs, f, 1)
-                z_R = fixed_order_product(Q_R, x_k)[:, :r, 0]
                 z_R += np.where(R < n_rest, x[R, ks[:, None]], 0.0)  # x_D still holds y_D
                 w = _woodbury(M_RR, e, z_R - c[R, ks[:, None]])      # (runs, r)
                 c[R, ks[:, None]] -= w
-                x_F[:, ks] -= np.matmul(G_R[:, :r].transpose(0, 2, 1), w[:, :, None])[:, :, 0].T
+                x_F[:, ks] -= (G_R * w[:, :, None]).sum(axis=1).T
 
     def _update_by_columns(self, z: np.ndarray, updates) -> np.ndarray:
         """The low-rank update of :meth:`_fold_updates` on a small block, from the plain
@@ -915,6 +910,43 @@ def fixed_order_product(A, B: np.ndarray) -> np.ndarray:
         out = product if out is None else np.add(out, product, out=out)
         first = last
     return out
+
+
+#: Runs of the low-rank update with up to this many scaled rows take their products over
+#: the feedback set elementwise (:func:`_small_products`); larger ones by BLAS.
+ELEMENTWISE_RANK = 8
+
+
+def _small_products(Q_T: np.ndarray, G_T: np.ndarray, at: np.ndarray, x_k: np.ndarray,
+                    pad: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The low-rank update's products over the feedback set for a stack of runs with r
+    scaled rows each (:meth:`BlockSolver._fold_updates`): ``M_RR - N_RR = Q_R G_R^T``
+    (runs, r, r), ``Q_R x_k`` (runs, r) and ``G_R`` (runs, r, f), with ``at`` the runs'
+    rows of ``Q_T`` and ``G_T`` (whose row ``pad`` is zeros) and ``x_k`` (runs, f) their
+    feedback values.
+
+    Up to :data:`ELEMENTWISE_RANK` rows (most runs: one to a few failed loop facilities)
+    the products are elementwise, summed along their last axis (NumPy's pairwise sum,
+    whose order f alone fixes; a BLAS product of a few rows would be padded to a whole
+    tile, 16 times the work for one row). Above, dense BLAS products of the rows padded
+    with zero rows to a multiple of :data:`TILE_ROWS` (whole tiles, which BLAS's threads
+    share alike on any number of threads), in the fixed order of
+    :func:`fixed_order_product`. Either way a run's sums depend on r and its own values
+    only."""
+    runs, r = at.shape
+    if r <= ELEMENTWISE_RANK:
+        Q_R, G_R = Q_T[at], G_T[at]                              # (runs, r, f)
+        M_RR = np.empty((runs, r, r))
+        for a in range(r):                                       # q_a . g_b
+            M_RR[:, a] = (Q_R[:, a, None, :] * G_R).sum(axis=-1)
+        return M_RR, (Q_R * x_k[:, None, :]).sum(axis=-1), G_R
+    width = -(-r // TILE_ROWS) * TILE_ROWS
+    padded = np.full((runs, width), pad)
+    padded[:, :r] = at
+    Q_R, G_R = Q_T[padded], G_T[padded]                          # (runs, width, f)
+    M_RR = fixed_order_product(Q_R, G_R.transpose(0, 2, 1))[:, :r, :r]
+    z_R = fixed_order_product(Q_R, np.ascontiguousarray(x_k)[:, :, None])[:, :r, 0]
+    return M_RR, z_R, G_R[:, :r]
 
 
 def _woodbury(A_R_M_R: np.ndarray, e: np.ndarray, A_R_z: np.ndarray) -> np.ndarray:
