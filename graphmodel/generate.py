@@ -116,12 +116,10 @@ class GeneratorSettings:
             raise ValueError("degree_distribution must be 'poisson' or 'powerlaw'")
         if self.degree_distribution == "powerlaw" and self.degree_shape <= 1:
             raise ValueError("degree_shape must exceed 1 (a finite mean)")
-        if self.recipes and (self.depth > len(STAGES) or self.loop_share
-                             or self.giant_component):
-            # the synthetic recipes list the materials of the one-tier-per-stage network
-            # with its recycled alloy; sub-tiers and recycled feed elsewhere are not in them
-            raise ValueError("recipes are generated for the default topology only "
-                             "(no depth, loop_share or giant_component)")
+        if self.recipes and self.depth > len(STAGES):
+            # the synthetic recipes list the materials of the one-tier-per-stage network:
+            # a sub-tier buys its own stage's product, which no recipe of the stage lists
+            raise ValueError("recipes are generated for one tier per stage only (no depth)")
 
     @property
     def custom_loops(self) -> bool:
@@ -143,7 +141,7 @@ def generate_tables(settings: GeneratorSettings) -> dict[str, pd.DataFrame]:
     tables = {"facilities": facilities, "links": links, "owners": owners,
               "demand": pd.DataFrame(columns=["facility", "demand"])}
     if settings.recipes:
-        tables["recipes"] = synthetic_recipes()
+        tables["recipes"] = synthetic_recipes(recycled_feed=settings.custom_loops)
     return tables
 
 
@@ -178,9 +176,22 @@ SYNTHETIC_RECIPES = (
 )
 
 
-def synthetic_recipes() -> pd.DataFrame:
-    """The ``recipes`` table of a synthetic network (:data:`SYNTHETIC_RECIPES`, stage rows)."""
-    rows = pd.DataFrame(list(SYNTHETIC_RECIPES),
+#: Recipe rows for the recycled feed of the topology knobs' loops (:func:`_recycled_material`:
+#: a recycler ships the recycled form of its customer's usual input), which substitutes
+#: for that input one for one: recycled oxide into metal makers, recycled magnets into
+#: motor makers (recycled alloy into alloy and magnet makers is in SYNTHETIC_RECIPES).
+RECYCLED_FEED_RECIPES = (
+    ("metal", "NdPr metal", "recycled NdPr oxide", 1.2, "NdPr"),
+    ("motor", "motor", "recycled NdFeB magnet", 1.0, "magnet"),
+)
+
+
+def synthetic_recipes(recycled_feed: bool = False) -> pd.DataFrame:
+    """The ``recipes`` table of a synthetic network (:data:`SYNTHETIC_RECIPES`, stage rows;
+    with ``recycled_feed``, the rows of :data:`RECYCLED_FEED_RECIPES` too, for networks whose
+    loops come from the topology knobs)."""
+    rows = list(SYNTHETIC_RECIPES) + (list(RECYCLED_FEED_RECIPES) if recycled_feed else [])
+    rows = pd.DataFrame(rows,
                         columns=["stage", "output", "input", "per_unit", "group"])
     rows.insert(1, "facility", "")
     rows["source"] = SOURCE

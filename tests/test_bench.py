@@ -23,6 +23,10 @@ def test_bench_quick_smoke_run(tmp_path):
                     "## Memory vs links", "## Monte Carlo (pure propagation)", "## Targets",
                     "## Recipe engine vs pooled engine"):
         assert heading in text
+    recipes = text.split("## Recipe engine vs pooled engine")[1].split("\n## ")[0]
+    for network in ("default", "20% looped"):  # the recipe engine on both networks
+        assert f"| {network} | full (inventory + rerouting) |" in recipes
+        assert f"| {network} | inventory only |" in recipes
     section = text.split("## Chokepoints (CPU time)")[1].split("## ")[0]
     row = next(line for line in section.splitlines() if line.startswith("| 2,000 |"))
     cells = row.strip("| ").split(" | ")

@@ -186,7 +186,7 @@ def test_topology_knobs_are_deterministic_by_seed():
     (dict(recycler_placement="upstream"), "recycler_placement"),
     (dict(depth=5), "depth"),
     (dict(degree_distribution="normal"), "degree_distribution"),
-    (dict(recipes=True, loop_share=0.1), "recipes"),
+    (dict(recipes=True, depth=11), "recipes"),
 ])
 def test_bad_topology_knobs_are_refused(kw, message):
     with pytest.raises(ValueError, match=message):
@@ -204,3 +204,33 @@ def test_generate_command_writes_a_looped_network(tmp_path):
     assert 0.2 <= build_schedule(net.share_matrix).cyclic.mean() <= 0.21
     refused = tiern("generate", "-n", "2000", "--degree", "normal", "-o", tmp_path / "h", check=False)
     assert refused.returncode != 0 and "degree_distribution" in refused.stderr
+
+
+@pytest.mark.parametrize("knobs", [dict(loop_share=0.2), dict(loop_share=0.1, loop_length=3,
+                                                              recycler_placement="spread"),
+                                   dict(giant_component=True)])
+def test_recipes_cover_the_recycled_feed_of_the_topology_knobs(knobs):
+    """With the topology knobs' loops (recyclers shipping the recycled form of a
+    customer's usual input), every material a recipe stage receives is still listed for
+    that stage, and the recipe engine takes the network; the loops are those of the same
+    knobs without recipes (the heavy links come from their own stream)."""
+    from graphmodel.generate import RECYCLED_FEED_RECIPES, SYNTHETIC_RECIPES
+    from graphmodel.recipes import Production
+
+    tables = generate_tables(GeneratorSettings(2000, seed=5, recipes=True, **knobs))
+    recipes = tables["recipes"]
+    assert len(recipes) == len(SYNTHETIC_RECIPES) + len(RECYCLED_FEED_RECIPES)
+    stage = tables["facilities"].set_index("id")["stage"]
+    links = tables["links"]
+    received = set(zip(stage.loc[links["customer"]].to_numpy(), links["material"]))
+    listed = set(zip(recipes["stage"], recipes["input"]))
+    assert {pair for pair in received if pair[0] in set(recipes["stage"])} <= listed
+    recycled = {pair for pair in received if pair[1].startswith("recycled ")}
+    if "loop_share" in knobs:  # the giant component's recyclers feed upstream stages only
+        assert recycled & {("metal", "recycled NdPr oxide"), ("motor", "recycled NdFeB magnet")}
+    assert looped_share(tables) >= 0.05
+    plain = generate_tables(GeneratorSettings(2000, seed=5, **knobs))
+    n = len(plain["links"])
+    pd.testing.assert_frame_equal(links.iloc[:n], plain["links"])
+    net = generate_network(2000, seed=5, recipes=True, **knobs)
+    assert not Production.of(net).pooled
