@@ -453,3 +453,24 @@ def test_unit_columns_solve_exactly_as_their_dense_block(loop_share):
         got = plan.solve_in_plan_order(units, row_scale, out=out)
         assert got is out
         np.testing.assert_array_equal(got, plan.solve_in_plan_order(dense, row_scale))
+
+
+def test_loop_blocks_are_solved_in_place_or_copied_into_any_layout():
+    """The cyclic blocks are solved into the solution's own rows; a solution array in
+    Fortran order (whose block rows are not one contiguous piece) gets the same values bit
+    for bit, and so does a sparse row scale (the Monte Carlo's shocks) against its dense
+    form."""
+    net = generate_network(800, seed=5, loop_share=0.2)
+    plan = net.trace.forward
+    n = plan.schedule.n
+    assert any(level.loop is not None and level.loop.direct is not None for level in plan.levels)
+    rng = np.random.default_rng(2)
+    b = rng.random((n, 9))
+    scale = np.where(rng.random((n, 9)) < 0.05, rng.random((n, 9)), 1.0)
+    expected = plan.solve_in_plan_order(b, scale)
+    fortran = plan.solve_in_plan_order(b, scale, out=np.asfortranarray(np.full((n, 9), 3.0)))
+    np.testing.assert_array_equal(fortran, expected)
+    shocks = draw_shocks(net, range(9), seed=3, model=OutageModel(probability=0.02))
+    sparse = plan.solve(net.trace.origin, shocks)
+    dense = plan.solve(net.trace.origin[:, None] * shocks.dense(n), shocks.dense(n))
+    np.testing.assert_allclose(sparse, dense[plan.order], rtol=1e-13, atol=1e-15)

@@ -385,52 +385,100 @@ class Plan:
                 first, last = np.searchsorted(rows, [start, middle])
                 x[rows[first:last], columns[first:last]] *= values[first:last]
             if level.loop is not None:
-                first, last = np.searchsorted(rows, [middle, end])
-                scale = np.ones((end - middle, K))
-                scale[rows[first:last] - middle, columns[first:last]] = values[first:last]
                 x[middle:end] = 0.0
-                _solve_loop(level, x, scale * origin[middle:end, None], scale, tol,
-                            max_iterations)
+                outside = level.loop.rows @ x     # the block's input (its own rows read 0)
+                if origin[middle:end].any():
+                    outside += origin[middle:end, None]
+                first, last = np.searchsorted(rows, [middle, end])
+                at = slice(first, last)
+                outside[rows[at] - middle, columns[at]] *= values[at]   # F o (A x + origin)
+                shocked = values[at] != 1.0
+                by_column = np.lexsort((rows[at][shocked], columns[at][shocked]))
+                _solve_block(level, x, outside, (rows[at][shocked][by_column] - middle,
+                                                 columns[at][shocked][by_column],
+                                                 values[at][shocked][by_column]),
+                             tol, max_iterations)
         return x
 
 
 def _solve_loop(level: Level, x, b_block, block_scale, tol, max_iterations) -> None:
-    """Solve a level's cyclic block into ``x``: exactly (:class:`BlockSolver`) for the
-    columns whose block rows are unscaled, by a low-rank update for a few scaled rows, by
-    Gauss-Seidel sweeps (:func:`_sweep_to_convergence`) for the others or when the block has
-    no exact solver. ``b_block`` and ``block_scale`` are the block's rows of ``b`` and of
-    the row scale. A column's result never depends on the other columns of the batch."""
-    loop = level.loop
-    cyc = slice(level.middle, level.end)
+    """Solve a level's cyclic block into ``x`` (:func:`_solve_block`), with ``b_block`` and
+    ``block_scale`` the block's rows of ``b`` and of a dense row scale (or None)."""
     size = level.end - level.middle
     # x[cyc] is still 0 here, so this product is exactly the input from outside the block.
-    outside = loop.rows @ x
+    outside = level.loop.rows @ x
     if block_scale is not None:
         outside *= block_scale
     outside += b_block
     outside = outside.reshape(size, -1)
-    scale = None if block_scale is None else np.broadcast_to(
-        block_scale.reshape(size, -1), outside.shape)
-    solver = loop.direct
+    scaled = None
+    if block_scale is not None:
+        scale = np.broadcast_to(block_scale.reshape(size, -1), outside.shape)
+        columns, rows = np.nonzero((scale != 1.0).T)     # by column, then row
+        scaled = (rows, columns, scale[rows, columns])
+    _solve_block(level, x, outside, scaled, tol, max_iterations)
+
+
+def _solve_block(level: Level, x, outside: np.ndarray, scaled, tol, max_iterations) -> None:
+    """Solve a level's cyclic block ``x_C = F o (A_CC x_C) + outside`` into ``x`` (whose block
+    rows hold 0): exactly (:class:`BlockSolver`) for the columns whose block rows are
+    unscaled, by a low-rank update for a few scaled rows, by Gauss-Seidel sweeps
+    (:func:`_sweep_to_convergence`) for the others or when the block has no exact solver.
+    ``outside`` (size, K), the block's input from the earlier levels with F applied, is
+    overwritten; ``scaled`` is None (F = 1) or the block's entries of F other than 1,
+    ``(rows, columns, factors)`` ordered by column, then row. A column's result never
+    depends on the other columns of the batch."""
+    block = x[level.middle:level.end]
+    if block.flags.c_contiguous:  # solved in place (every solve's own x is C-contiguous)
+        _solve_block_into(level, block.reshape(block.shape[0], -1), outside, scaled, tol,
+                          max_iterations)
+    else:
+        target = np.zeros(outside.shape)
+        _solve_block_into(level, target, outside, scaled, tol, max_iterations)
+        block[...] = target.reshape(block.shape)
+
+
+def _solve_block_into(level: Level, target: np.ndarray, outside: np.ndarray, scaled, tol,
+                      max_iterations) -> None:
+    """:func:`_solve_block` into ``target`` (size, K), C-contiguous, holding 0."""
+    loop, solver = level.loop, level.loop.direct
+    size = level.end - level.middle
+    if scaled is None:
+        rows = columns = np.empty(0, dtype=np.int64)
+        factors = np.empty(0)
+    else:
+        rows, columns, factors = scaled
+
+    def dense_scale(which: np.ndarray) -> np.ndarray:
+        """F on the block for the columns ``which`` (sorted), dense."""
+        scale = np.ones((size, which.size))
+        at = np.isin(columns, which)
+        scale[rows[at], np.searchsorted(which, columns[at])] = factors[at]
+        return scale
+
     if solver is None:
-        current = _sweep_to_convergence(loop, outside, scale, tol, max_iterations)
-    elif scale is None:
-        current = solver.solve(outside)
-    else:  # unscaled columns exactly; a few scaled rows by a low-rank update; else swept
-        scaled = scale != 1.0
-        swept, updated = [], []
-        for k in np.flatnonzero(scaled.any(axis=0)):
-            rows = np.flatnonzero(scaled[:, k])
-            if rows.size > solver.MAX_RANK:
-                swept.append(k)
-            else:
-                updated.append((k, rows, scale[rows, k]))
-        current = solver.solve(outside, updated)
-        if swept:
-            current[:, swept] = _sweep_to_convergence(
-                loop, np.ascontiguousarray(outside[:, swept]),
-                np.ascontiguousarray(scale[:, swept]), tol, max_iterations)
-    x[cyc] = current.reshape(x[cyc].shape)
+        every = np.arange(outside.shape[1])
+        target[...] = _sweep_to_convergence(loop, outside, None if scaled is None
+                                            else dense_scale(every), tol, max_iterations)
+        return
+    # unscaled columns exactly; a few scaled rows by a low-rank update; else swept
+    starts = np.flatnonzero(np.r_[True, columns[1:] != columns[:-1]]) if columns.size else []
+    swept, updates = [], []
+    for first, last in zip(starts, list(starts[1:]) + [columns.size]):
+        k = int(columns[first])
+        if last - first > solver.MAX_RANK:
+            swept.append(k)
+        else:
+            updates.append((k, rows[first:last], factors[first:last]))
+    # the low-rank update changes only the updated columns' input: the swept ones keep theirs
+    current = solver.solve(outside, updates, out=target, overwrite_c=True)
+    if current is not target:
+        target[...] = current
+    if swept:
+        swept = np.array(swept)
+        target[:, swept] = _sweep_to_convergence(
+            loop, np.ascontiguousarray(outside[:, swept]), dense_scale(swept), tol,
+            max_iterations)
 
 
 def _update_groups(updates: list, limit: int):
@@ -738,7 +786,8 @@ class BlockSolver:
             group[...] = c[first:last]
             _accumulate_product(rows, x, group)
 
-    def solve(self, c: np.ndarray, updates: Sequence = ()) -> np.ndarray:
+    def solve(self, c: np.ndarray, updates: Sequence = (), *, out: Optional[np.ndarray] = None,
+              overwrite_c: bool = False) -> np.ndarray:
         """``x`` for the (size, K) right-hand sides ``c``: ``x = A_CC x + c``, or for the
         columns named in ``updates`` (``(column k, scaled rows R, factors)``, block
         positions) ``x = F o (A_CC x) + c`` with ``F[R] = factors`` and 1 elsewhere, by a
@@ -746,10 +795,18 @@ class BlockSolver:
         up to :attr:`SMALL_BLOCK` rows).
 
         ``T^-1`` is applied by :meth:`_apply_inverse`: a column's result never depends on
-        the other columns of the batch."""
+        the other columns of the batch. ``out``: a C-contiguous array of c's shape to write
+        the solution into (returned, except after :meth:`_update_by_columns`);
+        ``overwrite_c``: the low-rank update may change ``c`` in place (its updated columns)
+        instead of a copy."""
         structured = bool(updates) and self.inner.shape[0] > self.SMALL_BLOCK
-        c = np.array(c, dtype=float, order="C") if structured else np.ascontiguousarray(c)
-        x = np.zeros(c.shape)                 # C order: the in-place products need it
+        c = np.array(c, dtype=float, order="C") if structured and not overwrite_c \
+            else np.ascontiguousarray(c, dtype=float)
+        if out is None:
+            x = np.zeros(c.shape)             # C order: the in-place products need it
+        else:
+            x = out
+            x[self.n_rest:] = 0.0             # the first sweep reads x_F; it writes x_D
         self.sweep_rest(x, c)                 # y_D = N c_D (x_F = 0 for now)
         r = self.feedback_rows @ x            # A_FD y_D
         r += c[self.n_rest:]
