@@ -390,8 +390,10 @@ class Network:
         chokepoints, REI, compliance and the Monte Carlo."""
         from .solve import Trace  # noqa: PLC0415 (start-up: loading needs no solver)
 
+        stages = self.facilities["stage"].astype(str).to_numpy()
         return Trace(self.share_matrix, origin=self.inbound_volume.to_numpy() == 0,
-                     sinks=isin(self.facilities.index, self.sinks))
+                     sinks=isin(self.facilities.index, self.sinks),
+                     classes=np.unique(stages, return_inverse=True)[1])
 
 
 #: Record kinds added after the first dataset hash: omitted from the hash when empty.
