@@ -474,3 +474,17 @@ def test_loop_blocks_are_solved_in_place_or_copied_into_any_layout():
     sparse = plan.solve(net.trace.origin, shocks)
     dense = plan.solve(net.trace.origin[:, None] * shocks.dense(n), shocks.dense(n))
     np.testing.assert_allclose(sparse, dense[plan.order], rtol=1e-13, atol=1e-15)
+
+
+def test_a_loop_blocks_input_product_skips_only_the_blocks_own_columns():
+    """``_without_columns`` drops the entries of columns ``start:end`` and nothing else,
+    keeping each row's order and empty rows (leading and trailing) empty."""
+    rng = np.random.default_rng(4)
+    dense = np.where(rng.random((9, 12)) < 0.4, rng.random((9, 12)), 0.0)
+    dense[[0, 4, 8]] = 0.0
+    matrix = sp.csr_matrix(dense)
+    out = plan_module._without_columns(matrix, 3, 7)
+    expected = dense.copy()
+    expected[:, 3:7] = 0.0
+    np.testing.assert_array_equal(out.toarray(), expected)
+    assert out.nnz == np.count_nonzero(expected)

@@ -141,11 +141,13 @@ class SweepGroup(NamedTuple):
 
 @dataclass(frozen=True)
 class LoopBlock:
-    """The cyclic rows of a level: ``rows`` (the block's rows over every column, plan
-    order), ``inner`` (``A_CC``, rows and columns in sweep order), the Gauss-Seidel groups
-    and the exact solver (None where the loops are swept, see :class:`BlockSolver`)."""
+    """The cyclic rows of a level: ``outer`` (the block's rows over the columns outside it,
+    plan order: its input from earlier levels; on a loop holding most of a network, a
+    fortieth of the block's links), ``inner`` (``A_CC``, rows and columns in sweep order),
+    the Gauss-Seidel groups and the exact solver (None where the loops are swept, see
+    :class:`BlockSolver`)."""
 
-    rows: sp.csr_matrix
+    outer: sp.csr_matrix
     inner: sp.csr_matrix
     sweep: list
     direct: Optional["BlockSolver"]
@@ -245,7 +247,8 @@ class Plan:
                 bounds = sweeps[level]
                 sweep = [SweepGroup(int(a), int(b), _row_view(inner, int(a), int(b)))
                          for a, b in zip(bounds[:-1], bounds[1:]) if b > a]
-                loop = LoopBlock(rows=rows_of_block, inner=inner, sweep=sweep,
+                loop = LoopBlock(outer=_without_columns(rows_of_block, middle, end),
+                                 inner=inner, sweep=sweep,
                                  direct=BlockSolver.of(inner, int(bounds[-2]), sweep,
                                                        rows=order[middle:end], shared=shared,
                                                        transposed=transposed))
@@ -358,7 +361,6 @@ class Plan:
                 units.add_into(x, start, middle)
             if level.loop is not None:
                 block = slice(level.middle, level.end)
-                x[block] = 0.0  # the loop block reads its own rows as 0 before solving them
                 _solve_loop(level, x,
                             b[block] if units is None else units.rows_of(level.middle, level.end),
                             None if scale is None else scale[block], tol, max_iterations)
@@ -385,8 +387,7 @@ class Plan:
                 first, last = np.searchsorted(rows, [start, middle])
                 x[rows[first:last], columns[first:last]] *= values[first:last]
             if level.loop is not None:
-                x[middle:end] = 0.0
-                outside = level.loop.rows @ x     # the block's input (its own rows read 0)
+                outside = level.loop.outer @ x    # the block's input from earlier levels
                 if origin[middle:end].any():
                     outside += origin[middle:end, None]
                 first, last = np.searchsorted(rows, [middle, end])
@@ -405,8 +406,7 @@ def _solve_loop(level: Level, x, b_block, block_scale, tol, max_iterations) -> N
     """Solve a level's cyclic block into ``x`` (:func:`_solve_block`), with ``b_block`` and
     ``block_scale`` the block's rows of ``b`` and of a dense row scale (or None)."""
     size = level.end - level.middle
-    # x[cyc] is still 0 here, so this product is exactly the input from outside the block.
-    outside = level.loop.rows @ x
+    outside = level.loop.outer @ x    # the block's input from earlier levels
     if block_scale is not None:
         outside *= block_scale
     outside += b_block
@@ -420,8 +420,8 @@ def _solve_loop(level: Level, x, b_block, block_scale, tol, max_iterations) -> N
 
 
 def _solve_block(level: Level, x, outside: np.ndarray, scaled, tol, max_iterations) -> None:
-    """Solve a level's cyclic block ``x_C = F o (A_CC x_C) + outside`` into ``x`` (whose block
-    rows hold 0): exactly (:class:`BlockSolver`) for the columns whose block rows are
+    """Solve a level's cyclic block ``x_C = F o (A_CC x_C) + outside`` into ``x`` (its block
+    rows, whatever they held): exactly (:class:`BlockSolver`) for the columns whose block rows are
     unscaled, by a low-rank update for a few scaled rows, by Gauss-Seidel sweeps
     (:func:`_sweep_to_convergence`) for the others or when the block has no exact solver.
     ``outside`` (size, K), the block's input from the earlier levels with F applied, is
@@ -440,7 +440,7 @@ def _solve_block(level: Level, x, outside: np.ndarray, scaled, tol, max_iteratio
 
 def _solve_block_into(level: Level, target: np.ndarray, outside: np.ndarray, scaled, tol,
                       max_iterations) -> None:
-    """:func:`_solve_block` into ``target`` (size, K), C-contiguous, holding 0."""
+    """:func:`_solve_block` into ``target`` (size, K), C-contiguous, whatever it holds."""
     loop, solver = level.loop, level.loop.direct
     size = level.end - level.middle
     if scaled is None:
@@ -1111,6 +1111,15 @@ def _direct_block_solve(inner, block_scale, outside, active, size) -> np.ndarray
             f"supply propagation has no finite solution on a recycling loop of {size} "
             "facilities: it returns all its input (check the loop's volumes)")
     return np.maximum(solution, 0.0)
+
+
+def _without_columns(matrix: sp.csr_matrix, start: int, end: int) -> sp.csr_matrix:
+    """``matrix`` without its entries in columns ``start:end`` (same shape, a copy)."""
+    keep = (matrix.indices < start) | (matrix.indices >= end)
+    row = np.repeat(np.arange(matrix.shape[0]), np.diff(matrix.indptr))
+    counts = np.bincount(row[keep], minlength=matrix.shape[0])
+    indptr = np.concatenate([[0], np.cumsum(counts)]).astype(matrix.indptr.dtype)
+    return sp.csr_matrix((matrix.data[keep], matrix.indices[keep], indptr), shape=matrix.shape)
 
 
 def _row_view(matrix: sp.csr_matrix, start: int, end: int) -> sp.csr_matrix:
