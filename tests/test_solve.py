@@ -488,3 +488,25 @@ def test_a_loop_blocks_input_product_skips_only_the_blocks_own_columns():
     expected[:, 3:7] = 0.0
     np.testing.assert_array_equal(out.toarray(), expected)
     assert out.nnz == np.count_nonzero(expected)
+
+
+def test_units_into_a_loop_nothing_outside_feeds_take_the_sparse_reach():
+    """On a giant component the backward plan's loop block reads nothing from outside it,
+    so a solve of unit columns (the report's per-sink shares) finds ``A_FD N c_D`` by the
+    sparse reach of the units instead of a first sweep: the same solution to rounding as
+    the dense block, each column the same bit for bit alone or in its batch."""
+    net = generate_network(1500, seed=6, giant_component=True)
+    plan = net.trace.backward
+    n = plan.schedule.n
+    loops = [level.loop for level in plan.levels if level.loop is not None]
+    assert any(loop.outer.nnz == 0 and loop.direct is not None for loop in loops)
+    rng = np.random.default_rng(8)
+    rows = rng.choice(n, size=40, replace=False)
+    values = rng.random(40)
+    dense = np.zeros((n, 40))
+    dense[rows, np.arange(40)] = values
+    got = plan.solve_in_plan_order(plan_module.UnitColumns(rows, values))
+    np.testing.assert_allclose(got, plan.solve_in_plan_order(dense), rtol=1e-12, atol=1e-15)
+    alone = np.column_stack([plan.solve_in_plan_order(
+        plan_module.UnitColumns(rows[[j]], values[[j]]))[:, 0] for j in range(40)])
+    np.testing.assert_array_equal(got, alone)

@@ -114,17 +114,17 @@ class UnitColumns:
     def n_columns(self) -> int:
         return self.rows.size
 
-    def add_into(self, x: np.ndarray, start: int, stop: int) -> None:
-        """``x[start:stop] += b[start:stop]`` (x with every row)."""
+    def add_into(self, x: np.ndarray, start: int, stop: int, offset: int = 0) -> None:
+        """``x[start - offset:stop - offset] += b[start:stop]`` (``offset`` 0: x with every
+        row; ``start``: x holding rows ``start:stop`` only)."""
         at = self._between(start, stop)
-        x[self.rows[at], at] += self.values[at]
+        x[self.rows[at] - offset, at] += self.values[at]
 
-    def rows_of(self, start: int, stop: int) -> np.ndarray:
-        """``b[start:stop]`` as a dense block."""
-        block = np.zeros((stop - start, self.n_columns))
+    def block(self, start: int, stop: int) -> sp.csr_matrix:
+        """``b[start:stop]`` as a sparse matrix."""
         at = self._between(start, stop)
-        block[self.rows[at] - start, at] = self.values[at]
-        return block
+        return sp.csr_matrix((self.values[at], (self.rows[at] - start, at)),
+                             shape=(stop - start, self.n_columns))
 
     def _between(self, start: int, stop: int) -> np.ndarray:
         return np.flatnonzero((self.rows >= start) & (self.rows < stop))
@@ -361,9 +361,18 @@ class Plan:
                 units.add_into(x, start, middle)
             if level.loop is not None:
                 block = slice(level.middle, level.end)
-                _solve_loop(level, x,
-                            b[block] if units is None else units.rows_of(level.middle, level.end),
-                            None if scale is None else scale[block], tol, max_iterations)
+                outside = level.loop.outer @ x    # the block's input from earlier levels
+                if scale is not None:
+                    outside *= scale[block]
+                if units is None:
+                    outside += b[block]
+                else:  # the units in the block, added where they are (no dense zeros)
+                    units.add_into(outside, level.middle, level.end, offset=level.middle)
+                # units into a block that nothing outside feeds: its input is the units alone
+                alone = units is not None and scale is None and level.loop.outer.nnz == 0
+                _solve_loop(level, x, outside, None if scale is None else scale[block], tol,
+                            max_iterations,
+                            sparse_input=units.block(level.middle, level.end) if alone else None)
         return x
 
     def _propagate(self, origin: np.ndarray, shocks: SparseScale, out: Optional[np.ndarray],
@@ -402,24 +411,24 @@ class Plan:
         return x
 
 
-def _solve_loop(level: Level, x, b_block, block_scale, tol, max_iterations) -> None:
-    """Solve a level's cyclic block into ``x`` (:func:`_solve_block`), with ``b_block`` and
-    ``block_scale`` the block's rows of ``b`` and of a dense row scale (or None)."""
+def _solve_loop(level: Level, x, outside, block_scale, tol, max_iterations,
+                sparse_input: Optional[sp.csr_matrix] = None) -> None:
+    """Solve a level's cyclic block into ``x`` (:func:`_solve_block`), with ``outside`` its
+    input (``F o (A x)`` over the earlier levels, plus ``b``; overwritten) and
+    ``block_scale`` the block's rows of a dense row scale (or None); ``sparse_input``: see
+    :meth:`BlockSolver.solve`."""
     size = level.end - level.middle
-    outside = level.loop.outer @ x    # the block's input from earlier levels
-    if block_scale is not None:
-        outside *= block_scale
-    outside += b_block
     outside = outside.reshape(size, -1)
     scaled = None
     if block_scale is not None:
         scale = np.broadcast_to(block_scale.reshape(size, -1), outside.shape)
         columns, rows = np.nonzero((scale != 1.0).T)     # by column, then row
         scaled = (rows, columns, scale[rows, columns])
-    _solve_block(level, x, outside, scaled, tol, max_iterations)
+    _solve_block(level, x, outside, scaled, tol, max_iterations, sparse_input)
 
 
-def _solve_block(level: Level, x, outside: np.ndarray, scaled, tol, max_iterations) -> None:
+def _solve_block(level: Level, x, outside: np.ndarray, scaled, tol, max_iterations,
+                 sparse_input: Optional[sp.csr_matrix] = None) -> None:
     """Solve a level's cyclic block ``x_C = F o (A_CC x_C) + outside`` into ``x`` (its block
     rows, whatever they held): exactly (:class:`BlockSolver`) for the columns whose block rows are
     unscaled, by a low-rank update for a few scaled rows, by Gauss-Seidel sweeps
@@ -431,15 +440,15 @@ def _solve_block(level: Level, x, outside: np.ndarray, scaled, tol, max_iteratio
     block = x[level.middle:level.end]
     if block.flags.c_contiguous:  # solved in place (every solve's own x is C-contiguous)
         _solve_block_into(level, block.reshape(block.shape[0], -1), outside, scaled, tol,
-                          max_iterations)
+                          max_iterations, sparse_input)
     else:
         target = np.zeros(outside.shape)
-        _solve_block_into(level, target, outside, scaled, tol, max_iterations)
+        _solve_block_into(level, target, outside, scaled, tol, max_iterations, sparse_input)
         block[...] = target.reshape(block.shape)
 
 
 def _solve_block_into(level: Level, target: np.ndarray, outside: np.ndarray, scaled, tol,
-                      max_iterations) -> None:
+                      max_iterations, sparse_input: Optional[sp.csr_matrix] = None) -> None:
     """:func:`_solve_block` into ``target`` (size, K), C-contiguous, whatever it holds."""
     loop, solver = level.loop, level.loop.direct
     size = level.end - level.middle
@@ -471,7 +480,8 @@ def _solve_block_into(level: Level, target: np.ndarray, outside: np.ndarray, sca
         else:
             updates.append((k, rows[first:last], factors[first:last]))
     # the low-rank update changes only the updated columns' input: the swept ones keep theirs
-    current = solver.solve(outside, updates, out=target, overwrite_c=True)
+    current = solver.solve(outside, updates, out=target, overwrite_c=True,
+                           sparse_input=None if updates else sparse_input)
     if current is not target:
         target[...] = current
     if swept:
@@ -787,7 +797,8 @@ class BlockSolver:
             _accumulate_product(rows, x, group)
 
     def solve(self, c: np.ndarray, updates: Sequence = (), *, out: Optional[np.ndarray] = None,
-              overwrite_c: bool = False) -> np.ndarray:
+              overwrite_c: bool = False, sparse_input: Optional[sp.csr_matrix] = None
+              ) -> np.ndarray:
         """``x`` for the (size, K) right-hand sides ``c``: ``x = A_CC x + c``, or for the
         columns named in ``updates`` (``(column k, scaled rows R, factors)``, block
         positions) ``x = F o (A_CC x) + c`` with ``F[R] = factors`` and 1 elsewhere, by a
@@ -798,7 +809,11 @@ class BlockSolver:
         the other columns of the batch. ``out``: a C-contiguous array of c's shape to write
         the solution into (returned, except after :meth:`_update_by_columns`);
         ``overwrite_c``: the low-rank update may change ``c`` in place (its updated columns)
-        instead of a copy."""
+        instead of a copy. ``sparse_input`` (no updates): ``c`` as a sparse matrix, when the
+        caller knows it is one (units into a loop that nothing outside feeds: the report's
+        per-sink shares on a giant component); ``A_FD y_D`` is then the product of the
+        sparse reach of ``c_D`` (:func:`_acyclic_reach`: a few hundred non-zeros per column)
+        instead of the first sweep over D, which writes the whole block."""
         structured = bool(updates) and self.inner.shape[0] > self.SMALL_BLOCK
         c = np.array(c, dtype=float, order="C") if structured and not overwrite_c \
             else np.ascontiguousarray(c, dtype=float)
@@ -807,9 +822,14 @@ class BlockSolver:
         else:
             x = out
             x[self.n_rest:] = 0.0             # the first sweep reads x_F; it writes x_D
-        self.sweep_rest(x, c)                 # y_D = N c_D (x_F = 0 for now)
-        r = self.feedback_rows @ x            # A_FD y_D
-        r += c[self.n_rest:]
+        if sparse_input is not None and not updates:  # A_FD N c_D by the sparse reach
+            reach = _acyclic_reach(self.A_DD, sp.csr_matrix(sparse_input[:self.n_rest]))
+            r = (self.A_FD @ reach).toarray().reshape((-1,) + c.shape[1:])
+            r += c[self.n_rest:]
+        else:
+            self.sweep_rest(x, c)             # y_D = N c_D (x_F = 0 for now)
+            r = self.feedback_rows @ x        # A_FD y_D
+            r += c[self.n_rest:]
         x[self.n_rest:] = self._apply_inverse(r.reshape(r.shape[0], -1)).reshape(r.shape)
         if structured:                        # c -> c' and x_F of the updated columns
             self._fold_updates(x, c, updates)
