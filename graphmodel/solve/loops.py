@@ -50,7 +50,7 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.sparse.linalg import splu
 
-from .plan import Plan, dense_columns, product_into, unit_columns
+from .plan import BlockSolver, Plan, dense_columns, product_into, unit_columns
 from .schedule import (GREEDY_ABOVE, Schedule, build_schedule, feedback_vertex_set,
                        small_feedback_vertex_set)
 
@@ -59,8 +59,9 @@ __all__ = ["leontief_diagonal", "inverse_diagonal", "exact_diagonal_is_cheap", "
            "sweep_diagonal", "MAX_FEEDBACK", "DENSE_BELOW", "LU_BELOW", "GREEDY_ABOVE"]
 
 #: Largest feedback set f whose f x f Schur complement is formed and inverted densely
-#: (3,000: 72 MB and a few seconds on one core; f^3 grows fast above).
-MAX_FEEDBACK = 3000
+#: (3,000: 72 MB and a few seconds on one core; f^3 grows fast above): the block solver's
+#: bound, so that the loop diagonal and the plans' exact solves decline the same loops.
+MAX_FEEDBACK = BlockSolver.MAX_FEEDBACK
 #: Blocks this small are inverted densely.
 DENSE_BELOW = 400
 #: Above the feedback bound, blocks up to this size take the sparse LU, larger ones sweeps.
