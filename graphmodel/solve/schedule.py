@@ -100,16 +100,27 @@ class Schedule:
         return bool(np.all(self.cyclic[rows] & (self.component[rows] == self.component[cols[late]])))
 
 
+def strong_components(A: sp.csr_matrix) -> tuple[int, np.ndarray, np.ndarray]:
+    """The strongly connected components of ``A``'s dependency graph (an edge per stored
+    entry): their number, each row's component, and whether each row is on a cycle (in a
+    component of two or more rows, or with a stored diagonal entry: a facility supplying
+    itself)."""
+    n = A.shape[0]
+    n_components, component = csgraph.connected_components(A, directed=True, connection="strong")
+    rows = np.repeat(np.arange(n), np.diff(A.indptr))
+    size = np.bincount(component, minlength=n_components)
+    cyclic = size[component] > 1
+    cyclic[rows[rows == A.indices]] = True  # a facility supplying itself
+    return n_components, component, cyclic
+
+
 def build_schedule(A: sp.spmatrix) -> Schedule:
     """Condense the dependency graph of ``A`` into components and layer them by longest path."""
     A = sp.csr_matrix(A)
     n = A.shape[0]
-    n_components, component = csgraph.connected_components(A, directed=True, connection="strong")
+    n_components, component, cyclic = strong_components(A)
     rows = np.repeat(np.arange(n), np.diff(A.indptr))
     cols = A.indices
-    size = np.bincount(component, minlength=n_components)
-    cyclic = size[component] > 1
-    cyclic[rows[rows == cols]] = True  # a facility supplying itself
     # Condensation edges: component of the supplier column -> component of the dependent row.
     source, target = component[cols], component[rows]
     crossing = source != target
@@ -262,16 +273,10 @@ def small_feedback_vertex_set(matrix: sp.csr_matrix,
 
 
 def meets_every_cycle(matrix: sp.csr_matrix, rows: np.ndarray) -> bool:
-    """True when every cycle of ``matrix``'s dependency graph passes through ``rows``: the
-    other rows have no self-loop and no strongly connected component of two or more."""
+    """True when every cycle of ``matrix``'s dependency graph passes through ``rows``: none
+    of the other rows is on a cycle of their own (:func:`strong_components`)."""
     rest = np.setdiff1d(np.arange(matrix.shape[0]), rows)
-    if rest.size == 0:
-        return True
-    sub = sp.csr_matrix(matrix[rest][:, rest])
-    if np.any(sub.diagonal() != 0):
-        return False
-    _, label = csgraph.connected_components(sub, directed=True, connection="strong")
-    return bool(np.bincount(label).max() == 1)
+    return not strong_components(sp.csr_matrix(matrix[rest][:, rest]))[2].any()
 
 
 def prune_feedback(matrix: sp.csr_matrix, feedback: np.ndarray) -> np.ndarray:
