@@ -402,11 +402,10 @@ class Plan:
                 first, last = np.searchsorted(rows, [middle, end])
                 at = slice(first, last)
                 outside[rows[at] - middle, columns[at]] *= values[at]   # F o (A x + origin)
-                shocked = values[at] != 1.0
-                by_column = np.lexsort((rows[at][shocked], columns[at][shocked]))
-                _solve_block(level, x, outside, (rows[at][shocked][by_column] - middle,
-                                                 columns[at][shocked][by_column],
-                                                 values[at][shocked][by_column]),
+                shocked = first + np.flatnonzero(values[at] != 1.0)
+                shocked = shocked[np.lexsort((rows[shocked], columns[shocked]))]  # by column
+                _solve_block(level, x, outside,
+                             (rows[shocked] - middle, columns[shocked], values[shocked]),
                              tol, max_iterations)
         return x
 
@@ -823,7 +822,7 @@ class BlockSolver:
             x = out
             x[self.n_rest:] = 0.0             # the first sweep reads x_F; it writes x_D
         if sparse_input is not None and not updates:  # A_FD N c_D by the sparse reach
-            reach = _acyclic_reach(self.A_DD, sp.csr_matrix(sparse_input[:self.n_rest]))
+            reach = _acyclic_reach(self.A_DD, sparse_input[:self.n_rest])
             r = (self.A_FD @ reach).toarray().reshape((-1,) + c.shape[1:])
             r += c[self.n_rest:]
         else:
@@ -1134,12 +1133,12 @@ def _direct_block_solve(inner, block_scale, outside, active, size) -> np.ndarray
 
 
 def _without_columns(matrix: sp.csr_matrix, start: int, end: int) -> sp.csr_matrix:
-    """``matrix`` without its entries in columns ``start:end`` (same shape, a copy)."""
-    keep = (matrix.indices < start) | (matrix.indices >= end)
-    row = np.repeat(np.arange(matrix.shape[0]), np.diff(matrix.indptr))
-    counts = np.bincount(row[keep], minlength=matrix.shape[0])
-    indptr = np.concatenate([[0], np.cumsum(counts)]).astype(matrix.indptr.dtype)
-    return sp.csr_matrix((matrix.data[keep], matrix.indices[keep], indptr), shape=matrix.shape)
+    """``matrix`` without its entries in columns ``start:end`` (same shape, a copy; stored
+    zeros are dropped too, which changes no product)."""
+    out = matrix.copy()
+    out.data[(out.indices >= start) & (out.indices < end)] = 0.0
+    out.eliminate_zeros()
+    return out
 
 
 def _row_view(matrix: sp.csr_matrix, start: int, end: int) -> sp.csr_matrix:
