@@ -407,10 +407,12 @@ def test_fixed_order_products_round_alike_on_any_number_of_blas_threads():
 
 
 def _sweeps_on_a_slow_loop(monkeypatch, every):
-    """Solve x = A x + b on a 3-cycle returning 90% of its flow per lap by sweeps alone,
-    extrapolating every ``every`` sweeps; returns (solution, sweeps taken)."""
+    """Solve x = A x + b on a 3-cycle returning 90% of its flow per lap by Gauss-Seidel
+    sweeps alone (no exact solver, no GMRES), extrapolating every ``every`` sweeps;
+    returns (solution, sweeps taken)."""
     monkeypatch.setattr(plan_module, "EXTRAPOLATE_EVERY", every)
     monkeypatch.setattr(plan_module.BlockSolver, "of", classmethod(lambda cls, *args, **kwargs: None))
+    monkeypatch.setattr(plan_module, "_krylov_sweeps", _declined)
     A = sp.csr_matrix(np.array([[0.0, 0.0, 0.9],
                                 [1.0, 0.0, 0.0],
                                 [0.0, 1.0, 0.0]]))
@@ -420,6 +422,11 @@ def _sweeps_on_a_slow_loop(monkeypatch, every):
                         lambda *args: sweeps.append(1) or original(*args))
     x = Plan.of(A).solve(np.array([1.0, 0.0, 0.0]))
     return x, len(sweeps) // 2  # two maxima per sweep
+
+
+def _declined(loop, outside, scale, tol, budget):
+    """A stand-in for :func:`plan._krylov_sweeps` that converges no column."""
+    return np.empty(outside.shape), np.zeros(outside.shape[1], dtype=bool)
 
 
 def test_extrapolated_sweeps_reach_the_same_fixed_point_in_fewer_sweeps(monkeypatch):
@@ -510,3 +517,100 @@ def test_units_into_a_loop_nothing_outside_feeds_take_the_sparse_reach():
     alone = np.column_stack([plan.solve_in_plan_order(
         plan_module.UnitColumns(rows[[j]], values[[j]]))[:, 0] for j in range(40)])
     np.testing.assert_array_equal(got, alone)
+
+
+def _count_sweeps(monkeypatch):
+    """Count the Gauss-Seidel sweeps (of any number of columns) the solves take."""
+    sweeps = []
+    original = plan_module._sweep
+    monkeypatch.setattr(plan_module, "_sweep", lambda *args: sweeps.append(1) or original(*args))
+    return sweeps
+
+
+def test_gmres_on_the_feedback_rows_reaches_the_fixed_point_in_fewer_sweeps(monkeypatch):
+    """The 3-cycle returning 90% per lap: GMRES on its feedback row gets x = 1 / 0.1 to the
+    sweeps' tolerance in a handful of sweeps (an f = 1 system: one step, then the sweep
+    that judges it), where the extrapolated sweeps take dozens."""
+    _, extrapolated = _sweeps_on_a_slow_loop(monkeypatch, 5)
+    monkeypatch.undo()
+    monkeypatch.setattr(plan_module.BlockSolver, "of", classmethod(lambda cls, *args, **kwargs: None))
+    sweeps = _count_sweeps(monkeypatch)
+    A = sp.csr_matrix(np.array([[0.0, 0.0, 0.9], [1.0, 0.0, 0.0], [0.0, 1.0, 0.0]]))
+    x = Plan.of(A).solve(np.array([1.0, 0.0, 0.0]))
+    np.testing.assert_allclose(x, np.full(3, 1 / 0.1), rtol=1e-14)
+    assert len(sweeps) <= 4 < extrapolated
+
+
+def _swept_looped_plan(monkeypatch, n=1500, seed=4):
+    """The forward plan of a 20%-looped generated network with every loop left to the
+    sweeps (no exact block solver), its size and its loop levels."""
+    monkeypatch.setattr(plan_module.BlockSolver, "of", classmethod(lambda cls, *args, **kwargs: None))
+    net = generate_network(n, seed=seed, loop_share=0.2)
+    plan = Plan.of(net.share_matrix)
+    assert any(level.loop is not None for level in plan.levels)
+    return net.share_matrix, plan
+
+
+def test_gmres_columns_never_depend_on_their_batch_or_chunk(monkeypatch):
+    """Each column of a swept block, solved with 11 others (scaled rows, zero columns, one
+    signed input that the Gauss-Seidel sweeps take) or alone, or in chunks of one column's
+    Krylov basis, gives the same bits; and the dense solution to 1e-12."""
+    S, plan = _swept_looped_plan(monkeypatch)
+    n = S.shape[0]
+    rng = np.random.default_rng(7)
+    b = rng.random((n, 12))
+    b[:, 3] = 0.0                                    # nothing enters: stays 0
+    b[:, 5] -= 0.5                                   # signed: the sweeps' column
+    scale = np.where(rng.random((n, 12)) < 0.3, rng.random((n, 12)), 1.0)
+    together = plan.solve(b, scale)
+    for k in range(12):
+        alone = plan.solve(b[:, k], scale[:, k])
+        np.testing.assert_array_equal(alone, together[:, k])
+        dense = sp.linalg.spsolve(sp.csc_matrix(sp.identity(n) - sp.diags(scale[:, k]) @ S),
+                                  b[:, k])
+        np.testing.assert_allclose(together[:, k], dense, rtol=1e-12, atol=1e-12)
+    assert not together[:, 3].any()
+    monkeypatch.setattr(plan_module, "KRYLOV_BYTES", 1)   # one column per chunk
+    np.testing.assert_array_equal(plan.solve(b, scale), together)
+
+
+def test_gmres_takes_fewer_sweeps_than_the_extrapolated_sweeps_to_the_same_answer(monkeypatch):
+    """On the swept loops of a generated network, GMRES and the extrapolated Gauss-Seidel
+    sweeps agree to the tolerance, GMRES with fewer sweeps."""
+    S, plan = _swept_looped_plan(monkeypatch)
+    b = np.random.default_rng(8).random((S.shape[0], 3))
+    sweeps = _count_sweeps(monkeypatch)
+    krylov = plan.solve(b)
+    by_gmres = len(sweeps)
+    monkeypatch.setattr(plan_module, "_krylov_sweeps", _declined)
+    sweeps.clear()
+    gauss_seidel = plan.solve(b)
+    np.testing.assert_allclose(krylov, gauss_seidel, rtol=1e-13, atol=1e-14)
+    assert by_gmres < len(sweeps)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(size=st.integers(2, 40), seed=st.integers(0, 2**32 - 1),
+       gain=st.floats(0.05, 0.999), columns=st.integers(1, 5))
+def test_gmres_solves_random_loops_like_a_dense_solve(size, seed, gain, columns):
+    """Random non-negative matrices with cycles (rows summing to at most ``gain``), every
+    loop swept with GMRES: the dense solution of ``(I - F A) x = b`` per column, each
+    column the same alone as in the batch."""
+    rng = np.random.default_rng(seed)
+    dense = np.where(rng.random((size, size)) < 3 / size, rng.random((size, size)), 0.0)
+    sums = dense.sum(axis=1, keepdims=True)
+    dense = np.divide(dense * gain, sums, out=np.zeros_like(dense), where=sums > 0)
+    A = sp.csr_matrix(dense)
+    b = rng.random((size, columns))
+    scale = np.where(rng.random((size, columns)) < 0.3, rng.random((size, columns)), 1.0)
+    original = plan_module.BlockSolver.of
+    try:
+        plan_module.BlockSolver.of = classmethod(lambda cls, *args, **kwargs: None)
+        plan = Plan.of(A)
+    finally:
+        plan_module.BlockSolver.of = original
+    got = plan.solve(b, scale)
+    for k in range(columns):
+        want = np.linalg.solve(np.eye(size) - scale[:, k, None] * dense, b[:, k])
+        np.testing.assert_allclose(got[:, k], want, rtol=1e-11, atol=1e-12)
+        np.testing.assert_array_equal(plan.solve(b[:, k], scale[:, k]), got[:, k])

@@ -47,8 +47,9 @@ exactly by a Schur complement on a feedback vertex set where their rows are unsc
 by a low-rank update for up to 128 scaled rows per column) when that set is small enough
 for its dense f x f inverse (up to 3,000 rows, :class:`~graphmodel.solve.plan.BlockSolver`;
 the set is searched small, :func:`~graphmodel.solve.schedule.small_feedback_vertex_set`),
-otherwise by Gauss-Seidel sweeps to
-``tol * max(1, max |x|)`` (default 1e-15) with an exact sparse LU for columns still moving
+otherwise by GMRES over Gauss-Seidel sweeps
+(or the sweeps alone, extrapolated) until a sweep changes no entry by more than
+``tol * max(1, max |x|)`` (default 1e-15), with an exact sparse LU for columns still moving
 after :data:`~graphmodel.solve.plan.DIRECT_AFTER` sweeps. The result is the minimal
 non-negative solution, the limit of the Neumann series ``x <- A x + b``: a closed loop that
 no supply enters stays 0; a loop fed from outside that returns all its input has no finite

@@ -199,7 +199,7 @@ def lu_diagonal(block: sp.csr_matrix, chunk: int = 512) -> np.ndarray:
 
 def sweep_diagonal(block: sp.csr_matrix, chunk: int | None = None) -> np.ndarray:
     """Diagonal of ``(I - block)^-1`` column by column: ``M e_u`` for ``chunk`` unit columns
-    at a time by the plan's solve of ``x = block x + e_u`` (level-ordered Gauss-Seidel sweeps
+    at a time by the plan's solve of ``x = block x + e_u`` (GMRES over Gauss-Seidel sweeps
     to ``tol * max(1, max |x|)``, exact sparse LU for columns still moving after
     :data:`~graphmodel.solve.plan.DIRECT_AFTER` sweeps). Costs sweeps x links per row: the
     route of last resort, for large blocks without a small feedback set."""

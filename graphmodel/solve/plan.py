@@ -13,11 +13,13 @@ block ``A_CC`` only, with ``c`` the (final) input from earlier levels:
 * exactly, for columns whose block rows are unscaled, by the Schur complement on a
   feedback vertex set F (:class:`BlockSolver`); a few scaled rows per column by a low-rank
   (Woodbury) update of that exact solve;
-* otherwise by Gauss-Seidel sweeps of ``x_C <- F o (A_CC x_C) + c`` (rows ordered so that
-  only F lags a sweep behind) until no entry of a column changes by more than
-  ``tol * max(1, max |x_C|)`` in a sweep; columns still moving after :data:`DIRECT_AFTER`
-  sweeps (a loop returning nearly all its flow) are solved exactly by a sparse LU of the
-  block (:func:`_direct_block_solve`).
+* otherwise swept: a Gauss-Seidel sweep of ``x_C <- F o (A_CC x_C) + c`` (rows ordered so
+  that only F lags a sweep behind) is a fixed-point map of F's values, which GMRES solves
+  with one sweep per step (:func:`_krylov_sweeps`); a column is done when a plain sweep
+  changes none of its entries by more than ``tol * max(1, max |x_C|)``. Signed inputs and
+  columns GMRES leaves take extrapolated sweeps from 0 (:func:`_gauss_seidel`); columns
+  still moving after :data:`DIRECT_AFTER` sweeps (a loop returning nearly all its flow) are
+  solved exactly by a sparse LU of the block (:func:`_direct_block_solve`).
 
 Starting from 0 the iterates increase to the minimal non-negative solution (the Neumann
 series' answer), so a closed loop that no supply enters stays 0; a loop that returns *all*
@@ -56,6 +58,12 @@ DIRECT_AFTER = 1_000
 EXTRAPOLATE_EVERY = 5
 EXTRAPOLATE_AGREEMENT = 1e-3
 EXTRAPOLATE_LIMIT = 1e3
+#: Swept loops take restarted GMRES on their feedback rows (:func:`_krylov_sweeps`):
+#: steps per cycle, cycles before the Gauss-Seidel sweeps take over, and the memory of a
+#: chunk of columns' Krylov bases.
+KRYLOV_RESTART = 30
+KRYLOV_CYCLES = 4
+KRYLOV_BYTES = 64 * 2 ** 20
 #: A loop whose solution exceeds its input this many times over returns all of its flow up
 #: to rounding: it has no finite solution (ConvergenceError).
 CLOSED_LOOP_GAIN = 1e12
@@ -545,30 +553,79 @@ def _kernel_fits(A: sp.csr_matrix, x: np.ndarray, out: np.ndarray) -> bool:
 
 
 def _sweep_to_convergence(loop: LoopBlock, outside, scale, tol, max_iterations) -> np.ndarray:
+    """``x_C = F o (A_CC x_C) + outside`` on a block without an exact solve for these
+    columns, each column converged until a Gauss-Seidel sweep changes none of its entries by
+    more than ``tol * max(1, max |x|)``.
+
+    Columns with a non-negative input (every propagation, trace and criticality solve)
+    take GMRES steps on the feedback rows (:func:`_krylov_sweeps`): on a 203,073-facility
+    loop returning about half its flow per lap, 14 and 21 sweeps where the extrapolated
+    sweeps take 24 and 32.
+    The others, and any column GMRES leaves unconverged (a loop that returns all of its
+    input, where the sweeps raise ConvergenceError), take the extrapolated Gauss-Seidel
+    sweeps from 0 (:func:`_gauss_seidel`). A column's result never depends on the others."""
+    outside = np.asarray(outside, dtype=float)
+    K = outside.shape[1]
+    result = np.empty(outside.shape)
+    todo = np.arange(K)
+    if outside.size == 0 or outside.min() >= 0.0:   # one contiguous pass, the usual case
+        krylov = todo
+    else:
+        krylov = np.flatnonzero(np.all(outside >= 0.0, axis=0))
+    if krylov.size:
+        every = krylov.size == K                     # no copy of the inputs then
+        solved, done = _krylov_sweeps(
+            loop, np.ascontiguousarray(outside if every else outside[:, krylov]),
+            scale if every or scale is None else scale[:, krylov], tol,
+            min(max_iterations, DIRECT_AFTER))
+        if every and done.all():
+            return solved
+        result[:, krylov[done]] = solved[:, done]
+        todo = np.setdiff1d(todo, krylov[done])
+    if todo.size:
+        result[:, todo] = _gauss_seidel(
+            loop, outside[:, todo], None if scale is None else scale[:, todo], tol,
+            max_iterations)
+    return result
+
+
+def _sweep(loop: LoopBlock, current: np.ndarray, outside: Optional[np.ndarray],
+           scale: Optional[np.ndarray]) -> np.ndarray:
+    """One Gauss-Seidel sweep of ``x_C <- F o (A_CC x_C) + outside`` over ``current``
+    (size, K; C order): the groups off the feedback set are written in place (each reads
+    earlier groups and F only: the same sums as ``rows @ current``); the feedback rows'
+    new values are returned, not written (F reads itself). ``outside`` None: no input."""
+    *acyclic_groups, (f_first, f_last, f_rows) = loop.sweep  # the feedback set comes last
+    for first, last, rows in acyclic_groups:
+        group = current[first:last]
+        product_into(rows, current, group)
+        if scale is not None:
+            group *= scale[first:last]
+        if outside is not None:
+            group += outside[first:last]
+    y = f_rows @ current
+    if scale is not None:
+        y *= scale[f_first:f_last]
+    if outside is not None:
+        y += outside[f_first:f_last]
+    return y
+
+
+def _gauss_seidel(loop: LoopBlock, outside, scale, tol, max_iterations) -> np.ndarray:
     """Gauss-Seidel sweeps of ``x_C <- F o (A_CC x_C) + outside`` from ``outside`` (the first
     iterate from 0) until each column's largest change is at most ``tol * max(1, max |x|)``;
-    a converged column keeps its value, so columns never influence each other."""
+    a converged column keeps its value, so columns never influence each other. Every
+    :data:`EXTRAPOLATE_EVERY` sweeps the steady columns are extrapolated (:func:`_extrapolate`);
+    columns still moving after :data:`DIRECT_AFTER` sweeps are solved by a sparse LU."""
     size = outside.shape[0]
     current = np.array(outside, dtype=float, order="C")
     previous, work = np.empty_like(current), np.empty_like(current)
     converged = np.zeros(current.shape[1], dtype=bool)
     changes = np.full((3, current.shape[1]), np.inf)  # the last three sweeps' changes
-    *acyclic_groups, (f_first, f_last, f_rows) = loop.sweep  # the feedback set comes last
+    f_first, f_last, _ = loop.sweep[-1]
     for iteration in range(min(max_iterations, DIRECT_AFTER)):
         np.copyto(previous, current)
-        # the groups off the feedback set read earlier groups and F only: written in place
-        # (the same sums as ``rows @ current``); F reads itself, so it takes a temporary
-        for first, last, rows in acyclic_groups:
-            group = current[first:last]
-            product_into(rows, current, group)
-            if scale is not None:
-                group *= scale[first:last]
-            group += outside[first:last]
-        y = f_rows @ current
-        if scale is not None:
-            y *= scale[f_first:f_last]
-        y += outside[f_first:f_last]
-        current[f_first:f_last] = y
+        current[f_first:f_last] = _sweep(loop, current, outside, scale)
         if converged.any():  # converged columns keep their value
             current[:, converged] = previous[:, converged]
         np.subtract(current, previous, out=work)
@@ -585,6 +642,166 @@ def _sweep_to_convergence(loop: LoopBlock, outside, scale, tol, max_iterations) 
         active = np.flatnonzero(~converged)
         current[:, active] = _direct_block_solve(loop.inner, scale, outside, active, size)
     return current
+
+
+def _krylov_sweeps(loop: LoopBlock, outside: np.ndarray, scale: Optional[np.ndarray], tol,
+                   budget: int) -> tuple[np.ndarray, np.ndarray]:
+    """Restarted GMRES on the feedback rows of a swept block, for non-negative inputs:
+    ``(solution (size, K), converged per column)``, at most ``budget`` sweeps per column.
+
+    One sweep from ``x_F`` (the block's rows off the feedback set F from the newest values,
+    then F's) maps ``x_F`` to ``K x_F + g``, ``K = F_F (A_FF + A_FD N_F A_DF)`` with the
+    acyclic part ``N_F = (I - F_D A_DD)^-1`` solved exactly within the sweep: the sweeps
+    are the fixed-point iteration of ``(I - K) x_F = g``, whose error shrinks by the loop's
+    return per lap. GMRES (:func:`_gmres_cycle`) solves that f x f system with one sweep per
+    step, and a plain sweep from its result both writes the block's rows off F and judges
+    it: a column is done when that sweep changes none of its entries by more than
+    ``tol * max(1, max |x|)``, the Gauss-Seidel criterion, and its values are a plausible
+    minimal non-negative solution (finite, not negative beyond rounding, at most
+    :data:`CLOSED_LOOP_GAIN` times its input: the sweeps decide the others). Otherwise the
+    next cycle restarts from there, up to :data:`KRYLOV_CYCLES` cycles.
+
+    Why not SciPy's ``gmres``: it solves one right-hand side at a time, so each sweep would
+    read the block once per column; here the K columns share every sweep (a sweep of 10
+    columns costs 3 of one) while each column keeps its own Krylov basis, rotations and
+    sums (per-column reductions over contiguous rows), so its result never depends on the
+    others. The basis is f x (restart + 1) per column: the columns go in chunks whose bases
+    take at most :data:`KRYLOV_BYTES`."""
+    size, K = outside.shape
+    f_first, f_last, _ = loop.sweep[-1]
+    f = f_last - f_first
+    solution = np.empty((size, K))
+    done = np.zeros(K, dtype=bool)
+    width = max(1, KRYLOV_BYTES // (8 * (KRYLOV_RESTART + 1) * max(f, 1)))
+    for first in range(0, K, width):
+        chunk = slice(first, min(K, first + width))
+        solution[:, chunk], done[chunk] = _krylov_chunk(
+            loop, np.ascontiguousarray(outside[:, chunk]),
+            None if scale is None else np.ascontiguousarray(scale[:, chunk]), tol, budget)
+    return solution, done
+
+
+def _krylov_chunk(loop: LoopBlock, outside: np.ndarray, scale: Optional[np.ndarray], tol,
+                  budget: int) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`_krylov_sweeps` on one chunk of columns."""
+    size, K = outside.shape
+    f_first, f_last, _ = loop.sweep[-1]
+    x_F = np.zeros((K, f_last - f_first))      # a column's feedback values, contiguous
+    solution = np.empty((size, K))
+    done = np.zeros(K, dtype=bool)
+    work = np.empty((size, K))
+    bound = CLOSED_LOOP_GAIN * np.maximum(1.0, _column_max_abs(outside, work))
+    active = np.arange(K)
+    sweeps = 0
+    for cycle in range(KRYLOV_CYCLES + 1):
+        everyone = active.size == K             # no copies of the inputs while all go on
+        current = np.zeros((size, active.size))
+        current[f_first:f_last] = x_F[active].T
+        # a plain sweep from x_F: the rows off F, and the residual g + K x_F - x_F
+        y = _sweep(loop, current, outside if everyone else _columns(outside, active),
+                   scale if everyone or scale is None else _columns(scale, active))
+        sweeps += 1
+        residual = y.T - x_F[active]
+        current[f_first:f_last] = y
+        scratch = work[:, :active.size] if everyone else np.empty(current.shape)
+        change = np.abs(residual).max(axis=1, initial=0.0)
+        largest = _column_max_abs(current, scratch)          # NaN where not finite
+        np.negative(current, out=scratch)
+        lowest = -_column_max(scratch)
+        plausible = ((largest <= bound[active])
+                     & (lowest >= -1e-9 * bound[active] / CLOSED_LOOP_GAIN))
+        finished = (change <= tol * np.maximum(1.0, largest)) & plausible
+        solution[:, active[finished]] = current[:, finished]
+        done[active[finished]] = True
+        going = ~finished & np.isfinite(change) & (change > 0)
+        if cycle == KRYLOV_CYCLES or sweeps >= budget or not going.any():
+            break
+        # the estimate is of the residual's 2-norm, the criterion of its largest entry:
+        # the target allows for the residual's spread (its 2-norm over its largest entry)
+        residual = residual[going]
+        spread = np.sqrt((residual * residual).sum(axis=1)) / change[going]
+        active = active[going]
+        step, taken = _gmres_cycle(loop, residual, _columns(scale, active),
+                                   tol * np.maximum(1.0, largest[going]) * spread,
+                                   min(KRYLOV_RESTART, budget - sweeps))
+        finite = np.all(np.isfinite(step), axis=1)   # else the sweeps decide (not done)
+        active = active[finite]
+        x_F[active] += step[finite]
+        sweeps += taken
+        if not active.size:
+            break
+    return solution, done
+
+
+def _columns(block: Optional[np.ndarray], columns: np.ndarray) -> Optional[np.ndarray]:
+    """``block[:, columns]`` in C order (None stays None)."""
+    return None if block is None else np.ascontiguousarray(block[:, columns])
+
+
+def _gmres_cycle(loop: LoopBlock, residual: np.ndarray, scale: Optional[np.ndarray],
+                 target: np.ndarray, steps: int) -> tuple[np.ndarray, int]:
+    """One GMRES cycle of at most ``steps`` steps on ``(I - K) d = r`` for each row r of
+    ``residual`` (K, f), ``K`` the sweep's map of the feedback rows (:func:`_krylov_sweeps`):
+    ``(d (K, f), sweeps taken)``. Arnoldi by modified Gram-Schmidt, the least-squares
+    problem by Givens rotations; a column stops at the first step whose residual estimate
+    is at most its ``target`` (or whose Krylov space is invariant), and its ``d`` is
+    formed from that step's basis. All sums are per column over contiguous rows, so a
+    column's arithmetic never depends on the other columns."""
+    K, f = residual.shape
+    size = loop.inner.shape[0]
+    f_first = loop.sweep[-1].first
+    beta = np.sqrt((residual * residual).sum(axis=1))
+    V = np.zeros((K, steps + 1, f))
+    H = np.zeros((K, steps + 1, steps))
+    cosines, sines = np.zeros((K, steps)), np.zeros((K, steps))
+    g = np.zeros((K, steps + 1))
+    g[:, 0] = beta
+    V[:, 0] = residual / np.where(beta > 0, beta, 1.0)[:, None]
+    stopped_at = np.where(beta > 0, -1, 0)       # steps a column used; -1: still going
+    current = np.zeros((size, K))
+    taken = 0
+    for j in range(steps):
+        current[f_first:] = V[:, j].T
+        w = V[:, j] - _sweep(loop, current, None, scale).T          # (I - K) v_j
+        taken += 1
+        for i in range(j + 1):
+            h = (w * V[:, i]).sum(axis=1)
+            H[:, i, j] = h
+            w -= h[:, None] * V[:, i]
+        norm = np.sqrt((w * w).sum(axis=1))
+        H[:, j + 1, j] = norm
+        V[:, j + 1] = w / np.where(norm > 0, norm, 1.0)[:, None]
+        for i in range(j):                      # the earlier rotations on the new column
+            a, b = H[:, i, j].copy(), H[:, i + 1, j]
+            H[:, i, j] = cosines[:, i] * a + sines[:, i] * b
+            H[:, i + 1, j] = cosines[:, i] * b - sines[:, i] * a
+        a, b = H[:, j, j], H[:, j + 1, j]
+        d = np.hypot(a, b)
+        nonzero = d > 0
+        cosines[:, j] = np.where(nonzero, a / np.where(nonzero, d, 1.0), 1.0)
+        sines[:, j] = np.where(nonzero, b / np.where(nonzero, d, 1.0), 0.0)
+        H[:, j, j] = d
+        H[:, j + 1, j] = 0.0
+        g[:, j + 1] = -sines[:, j] * g[:, j]
+        g[:, j] = cosines[:, j] * g[:, j]
+        newly = (stopped_at < 0) & ((np.abs(g[:, j + 1]) <= target) | (norm == 0))
+        stopped_at[newly] = j + 1
+        if np.all(stopped_at >= 0):
+            break
+    stopped_at[stopped_at < 0] = taken
+    step = np.zeros((K, f))
+    for m in np.unique(stopped_at):
+        if m == 0:
+            continue
+        columns = np.flatnonzero(stopped_at == m)
+        R, y = H[columns, :m, :m], np.empty((columns.size, m))
+        # a singular system (a loop returning all its input) divides by zero: such a
+        # column's step is not finite and the caller leaves it to the sweeps
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            for i in range(m - 1, -1, -1):      # back substitution, column by column
+                y[:, i] = (g[columns, i] - (R[:, i, i + 1:] * y[:, i + 1:]).sum(axis=1)) / R[:, i, i]
+            step[columns] = (y[:, :, None] * V[columns, :m]).sum(axis=1)
+    return step, taken
 
 
 def _extrapolate(current: np.ndarray, previous: np.ndarray, changes: np.ndarray,
@@ -623,6 +840,12 @@ def _column_max_abs(x: np.ndarray, work: Optional[np.ndarray] = None) -> np.ndar
     A maximum rounds nothing, so the result is the same either way."""
     out = x if work is None else work
     np.abs(x, out=out)
+    return _column_max(out)
+
+
+def _column_max(out: np.ndarray) -> np.ndarray:
+    """``max`` per column of an (n, K) array (0 for no rows; NaN where a column holds one),
+    folding ``out`` in place (see :func:`_column_max_abs`)."""
     rows = out.shape[0]
     if rows == 0:
         return np.zeros(out.shape[1])
