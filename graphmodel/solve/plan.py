@@ -64,6 +64,11 @@ EXTRAPOLATE_LIMIT = 1e3
 KRYLOV_RESTART = 30
 KRYLOV_CYCLES = 4
 KRYLOV_BYTES = 64 * 2 ** 20
+#: A GMRES cycle stops for a column whose residual estimate falls by less than this ratio
+#: in a step (stalled, as at the rounding floor); the target of a cycle is this share of
+#: the criterion (the estimate is of the 2-norm, and rounds)
+KRYLOV_STALL = 0.9
+KRYLOV_MARGIN = 0.5
 #: A loop whose solution exceeds its input this many times over returns all of its flow up
 #: to rounding: it has no finite solution (ConvergenceError).
 CLOSED_LOOP_GAIN = 1e12
@@ -722,7 +727,7 @@ def _krylov_chunk(loop: LoopBlock, outside: np.ndarray, scale: Optional[np.ndarr
         spread = np.sqrt((residual * residual).sum(axis=1)) / change[going]
         active = active[going]
         step, taken = _gmres_cycle(loop, residual, _columns(scale, active),
-                                   tol * np.maximum(1.0, largest[going]) * spread,
+                                   KRYLOV_MARGIN * tol * np.maximum(1.0, largest[going]) * spread,
                                    min(KRYLOV_RESTART, budget - sweeps))
         finite = np.all(np.isfinite(step), axis=1)   # else the sweeps decide (not done)
         active = active[finite]
@@ -759,6 +764,7 @@ def _gmres_cycle(loop: LoopBlock, residual: np.ndarray, scale: Optional[np.ndarr
     V[:, 0] = residual / np.where(beta > 0, beta, 1.0)[:, None]
     stopped_at = np.where(beta > 0, -1, 0)       # steps a column used; -1: still going
     current = np.zeros((size, K))
+    previous = beta / KRYLOV_STALL
     taken = 0
     for j in range(steps):
         current[f_first:] = V[:, j].T
@@ -784,7 +790,12 @@ def _gmres_cycle(loop: LoopBlock, residual: np.ndarray, scale: Optional[np.ndarr
         H[:, j + 1, j] = 0.0
         g[:, j + 1] = -sines[:, j] * g[:, j]
         g[:, j] = cosines[:, j] * g[:, j]
-        newly = (stopped_at < 0) & ((np.abs(g[:, j + 1]) <= target) | (norm == 0))
+        # stop at the target, on an invariant Krylov space, or where the estimate stalls (at
+        # the rounding floor a cycle gains nothing more; the caller's sweep judges it)
+        estimate = np.abs(g[:, j + 1])
+        newly = (stopped_at < 0) & ((estimate <= target) | (norm == 0)
+                                    | (estimate > KRYLOV_STALL * np.abs(previous)))
+        previous = g[:, j + 1].copy()
         stopped_at[newly] = j + 1
         if np.all(stopped_at >= 0):
             break

@@ -184,19 +184,32 @@ class Trace:
         positions = np.asarray(positions, dtype=np.int64)
         lower = np.ones(positions.size)
         local, on_loop = self._loop_positions(positions)
-        if local.size:
-            A = self._loop_plan_matrix
-            rows = sp.csr_matrix(A[local])                       # A[u, :]
-            columns = sp.csc_matrix(sp.csc_matrix(A)[:, local])   # A[:, u]
-            rows2 = sp.csr_matrix(rows @ A)                      # A^2[u, :]
-            columns2 = sp.csc_matrix(A @ columns)                # A^2[:, u]
-            pick = np.arange(local.size)
-            laps = (np.asarray(rows[pick, local]).ravel()
-                    + np.asarray(rows2[pick, local]).ravel()
-                    + np.asarray(rows2.multiply(columns.T).sum(axis=1)).ravel()
-                    + np.asarray(rows2.multiply(columns2.T).sum(axis=1)).ravel())
-            lower[on_loop] = 1.0 + laps
+        known = self._known_lower
+        missing = np.unique(local[np.isnan(known[local])])
+        if missing.size:
+            known[missing] = self._lower_by_laps(missing)
+        lower[on_loop] = known[local]
         return lower
+
+    @cached_property
+    def _known_lower(self) -> np.ndarray:
+        """:meth:`diagonal_lower` already computed, by position in :attr:`looped` (NaN: not
+        yet): criticality asks for the same facilities' bounds at every call."""
+        return np.full(self.looped.size, np.nan)
+
+    def _lower_by_laps(self, local: np.ndarray) -> np.ndarray:
+        """:meth:`diagonal_lower` at the :attr:`looped` positions ``local`` (unique)."""
+        A = self._loop_plan_matrix
+        rows = sp.csr_matrix(A[local])                       # A[u, :]
+        columns = sp.csc_matrix(sp.csc_matrix(A)[:, local])   # A[:, u]
+        rows2 = sp.csr_matrix(rows @ A)                      # A^2[u, :]
+        columns2 = sp.csc_matrix(A @ columns)                # A^2[:, u]
+        pick = np.arange(local.size)
+        laps = (np.asarray(rows[pick, local]).ravel()
+                + np.asarray(rows2[pick, local]).ravel()
+                + np.asarray(rows2.multiply(columns.T).sum(axis=1)).ravel()
+                + np.asarray(rows2.multiply(columns2.T).sum(axis=1)).ravel())
+        return 1.0 + laps
 
     def _loop_positions(self, positions: np.ndarray):
         """For facility ``positions``: the positions in :attr:`looped` of those on it, and
@@ -253,21 +266,23 @@ class Trace:
         value = np.where(self.traced, c, np.nan)
         exact = self.traced.copy()
         exact[self.looped] = False
-        def above_the_top():  # bounded facilities whose bound beats the top-th exact value
-            known = value[exact]
-            threshold = (-np.inf if known.size < top
-                         else np.partition(known, known.size - top)[known.size - top])
-            return np.flatnonzero(~exact & self.traced & (value > threshold))
+        best = _largest(value[exact], top)     # the top exact values so far
+        def threshold():                       # the top-th largest exact value
+            return -np.inf if best.size < top else best.min()
 
-        near = above_the_top()  # the lap bound only where the plain bound c[u] could reach it
+        # the lap bound only where the plain bound c[u] could beat the top-th exact value
+        near = np.flatnonzero(~exact & self.traced & (value > threshold()))
         value[near] /= self.diagonal_lower(near)
+        # bounds only fall (divided by L[u, u] >= 1) and the threshold only rises, so every
+        # facility whose bound beats it later is among ``near``
         while True:
-            pending = above_the_top()
+            pending = near[~exact[near] & (value[near] > threshold())]
             if pending.size == 0:
                 break
             pick = pending[np.argsort(-value[pending], kind="stable")[:chunk]]
             value[pick] = c[pick] / self.diagonal_at(pick)
             exact[pick] = True
+            best = _largest(np.concatenate([best, value[pick]]), top)
         return value, exact
 
     def first_passage_to(self, positions: np.ndarray) -> np.ndarray:
@@ -363,3 +378,10 @@ class Trace:
         c = self.through(w)  # a new array: divided in place (a block of per-sink shares is
         c /= self.diagonal if c.ndim == 1 else self.diagonal[:, None]  # the report's largest)
         return c
+
+
+def _largest(values: np.ndarray, count: int) -> np.ndarray:
+    """The ``count`` largest of ``values`` (all of them if fewer), in no order."""
+    if values.size <= count:
+        return values
+    return np.partition(values, values.size - count)[values.size - count:]
