@@ -17,6 +17,8 @@ the plans order recycling loops by it and the loop solves split the block on it.
 """
 from __future__ import annotations
 
+import math
+
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Optional
@@ -176,23 +178,24 @@ def feedback_vertex_set(matrix: sp.csr_matrix) -> np.ndarray:
     edges, which follow the search's reverse postorder (acyclic); so does removing the heads.
     """
     successors = sp.csr_matrix(matrix.T)  # row j lists the i with matrix[i, j] != 0
-    indptr, indices = successors.indptr, successors.indices
+    # Python lists: the search reads one entry at a time, where NumPy scalars cost 3x
+    indptr, indices = successors.indptr.tolist(), successors.indices.tolist()
     n = matrix.shape[0]
-    state = np.zeros(n, dtype=np.int8)  # 0 new, 1 on the stack, 2 done
+    state = bytearray(n)  # 0 new, 1 on the stack, 2 done
     tails, heads = set(), set()
     for root in range(n):
         if state[root]:
             continue
         state[root] = 1
-        stack = [(root, int(indptr[root]))]
+        stack = [(root, indptr[root])]
         while stack:
             node, cursor = stack[-1]
             if cursor < indptr[node + 1]:
                 stack[-1] = (node, cursor + 1)
-                child = int(indices[cursor])
+                child = indices[cursor]
                 if state[child] == 0:
                     state[child] = 1
-                    stack.append((child, int(indptr[child])))
+                    stack.append((child, indptr[child]))
                 elif state[child] == 1:  # back edge: closes a cycle
                     tails.add(node)
                     heads.add(child)
@@ -305,21 +308,30 @@ def prune_feedback(matrix: sp.csr_matrix, feedback: np.ndarray) -> np.ndarray:
     if rest.size:
         potential[rest] = build_schedule(pattern[rest][:, rest]).level
     score = np.diff(pattern.indptr)[feedback] * np.diff(successors.indptr)[feedback]
+    # Python lists and floats: the loop reads a few entries per row, where NumPy's calls
+    # cost more than the work (the same comparisons and the same midpoints)
+    potential = potential.tolist()
+    in_indptr, in_indices = pattern.indptr.tolist(), pattern.indices.tolist()
+    out_indptr, out_indices = successors.indptr.tolist(), successors.indices.tolist()
+    infinity = math.inf
     kept = []
-    for v in feedback[np.argsort(score, kind="stable")]:
-        before = pattern.indices[pattern.indptr[v]:pattern.indptr[v + 1]]
-        after = successors.indices[successors.indptr[v]:successors.indptr[v + 1]]
-        if np.any(before == v):
+    for v in feedback[np.argsort(score, kind="stable")].tolist():
+        before = in_indices[in_indptr[v]:in_indptr[v + 1]]
+        if v in before:
             kept.append(v)
             continue
-        high = np.nanmax(potential[before], initial=-np.inf)  # nan: rows still in the set
-        low = np.nanmin(potential[after], initial=np.inf)
+        after = out_indices[out_indptr[v]:out_indptr[v + 1]]
+        # rows still in the set have no potential (nan): skipped
+        high = max((potential[u] for u in before if potential[u] == potential[u]),
+                   default=-infinity)
+        low = min((potential[u] for u in after if potential[u] == potential[u]),
+                  default=infinity)
         if not high < low:
             kept.append(v)
-        elif np.isfinite(high) and np.isfinite(low):
+        elif high > -infinity and low < infinity:
             potential[v] = (high + low) / 2
         else:
-            potential[v] = high + 1 if np.isfinite(high) else (low - 1 if np.isfinite(low) else 0.0)
+            potential[v] = high + 1 if high > -infinity else (low - 1 if low < infinity else 0.0)
     return np.sort(np.array(kept, dtype=np.int64))
 
 
