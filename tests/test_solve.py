@@ -614,3 +614,51 @@ def test_gmres_solves_random_loops_like_a_dense_solve(size, seed, gain, columns)
         want = np.linalg.solve(np.eye(size) - scale[:, k, None] * dense, b[:, k])
         np.testing.assert_allclose(got[:, k], want, rtol=1e-11, atol=1e-12)
         np.testing.assert_array_equal(plan.solve(b[:, k], scale[:, k]), got[:, k])
+
+
+@pytest.mark.parametrize("exact_blocks", [True, False])
+def test_loop_diagonal_at_is_the_diagonal_of_the_inverse(monkeypatch, exact_blocks):
+    """``Plan.loop_diagonal_at``: ``((I - A)^-1)[p, p]`` for looped rows (by block solvers or
+    by GMRES sweeps) and 1 off the loops, each row the same alone as with the others; and
+    the trace's ``diagonal_at`` of an all-traced network reads it from the forward plan."""
+    if not exact_blocks:
+        monkeypatch.setattr(plan_module.BlockSolver, "of", classmethod(lambda cls, *args, **kwargs: None))
+    net = generate_network(600, seed=11, loop_share=0.2)
+    S = net.share_matrix
+    plan = Plan.of(S)
+    assert any(level.loop is not None for level in plan.levels)
+    inverse = np.linalg.inv(np.eye(S.shape[0]) - S.toarray())
+    rng = np.random.default_rng(5)
+    looped = np.flatnonzero(plan.schedule.cyclic)
+    facilities = np.concatenate([rng.choice(looped, 12, replace=False),
+                                 rng.choice(np.flatnonzero(~plan.schedule.cyclic), 3)])
+    got = plan.loop_diagonal_at(plan.position[facilities])
+    np.testing.assert_allclose(got, inverse[facilities, facilities], rtol=1e-12)
+    np.testing.assert_array_equal(got[-3:], 1.0)
+    np.testing.assert_array_equal(plan.loop_diagonal_at(plan.position[facilities[:1]]), got[:1])
+    trace = net.trace
+    assert trace.traced.all()
+    np.testing.assert_allclose(trace.diagonal_at(facilities), inverse[facilities, facilities],
+                               rtol=1e-12)
+    assert "_loop_plan" not in trace.__dict__
+
+
+def test_loop_diagonal_with_an_untraced_loop_counts_traced_paths_only():
+    """The recycling loop a <-> r (S[a, r] = 1/4, S[r, a] = 1: L[a, a] = 1 / (1 - 1/4) = 4/3,
+    L[r, r] = 4/3) beside a closed loop x <-> y that no origin feeds (untraced: NaN). With
+    a facility untraced, ``diagonal_at`` solves on the plan of the traced loops."""
+    net = loop_network()
+    facilities = net.facilities.reset_index().to_dict("records") + [
+        {"id": "x", "name": "X", "stage": "recycler", "country": "US"},
+        {"id": "y", "name": "Y", "stage": "alloy", "country": "US"}]
+    links = net.links.to_dict("records") + [
+        {"supplier": "x", "customer": "y", "material": "recycled alloy", "volume": 1},
+        {"supplier": "y", "customer": "x", "material": "alloy scrap", "volume": 1}]
+    net = network_from_records(facilities, links)
+    trace = net.trace
+    position = {facility: i for i, facility in enumerate(net.facilities.index)}
+    assert not trace.traced.all()
+    got = trace.diagonal_at(np.array([position["a"], position["r"], position["k"]]))
+    np.testing.assert_allclose(got, [4 / 3, 4 / 3, 1.0], rtol=1e-14)
+    assert "_loop_plan" in trace.__dict__
+    np.testing.assert_allclose(trace.diagonal[[position["a"], position["x"]]], [4 / 3, np.nan])

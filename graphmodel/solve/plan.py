@@ -388,6 +388,30 @@ class Plan:
                             sparse_input=units.block(level.middle, level.end) if alone else None)
         return x
 
+    def loop_diagonal_at(self, rows: np.ndarray, *, tol: float = DEFAULT_TOLERANCE,
+                         max_iterations: int = DEFAULT_MAX_ITERATIONS) -> np.ndarray:
+        """``((I - A)^-1)[p, p]`` at the plan rows ``rows`` (plan order, see :attr:`position`):
+        1 off the cyclic blocks; on a block, the unit column ``e_p`` solved on that block
+        alone (:func:`_solve_block_into`: a path from p back to p never leaves p's block),
+        one column per row, the rows of a block together. No right-hand side or solution
+        of the whole matrix is formed (a few looped facilities' first-passage diagonal)."""
+        rows = np.asarray(rows, dtype=np.int64)
+        values = np.ones(rows.size)
+        for level in self.levels:
+            if level.loop is None:
+                continue
+            at = np.flatnonzero((rows >= level.middle) & (rows < level.end))
+            if at.size == 0:
+                continue
+            size, columns = level.end - level.middle, np.arange(at.size)
+            local = rows[at] - level.middle
+            units = sp.csr_matrix((np.ones(at.size), (local, columns)), shape=(size, at.size))
+            target = np.empty((size, at.size))
+            _solve_block_into(level, target, units.toarray(), None, tol, max_iterations,
+                              sparse_input=units)
+            values[at] = target[local, columns]
+        return values
+
     def _propagate(self, origin: np.ndarray, shocks: SparseScale, out: Optional[np.ndarray],
                    tol: float, max_iterations: int) -> np.ndarray:
         """``a = F o (A a + origin)`` for sparse F, in plan order (see :meth:`solve`)."""
@@ -692,15 +716,17 @@ def _krylov_chunk(loop: LoopBlock, outside: np.ndarray, scale: Optional[np.ndarr
     size, K = outside.shape
     f_first, f_last, _ = loop.sweep[-1]
     x_F = np.zeros((K, f_last - f_first))      # a column's feedback values, contiguous
-    solution = np.empty((size, K))
+    solution = None
     done = np.zeros(K, dtype=bool)
-    work = np.empty((size, K))
-    bound = CLOSED_LOOP_GAIN * np.maximum(1.0, _column_max_abs(outside, work))
+    # two (size, K) buffers serve every sweep of the chunk (fresh blocks of a large loop
+    # cost page faults): the sweeps' block (the verifying sweep's, then GMRES's) and scratch
+    blocks, scratches = np.empty(size * K), np.empty(size * K)
+    bound = CLOSED_LOOP_GAIN * np.maximum(1.0, _column_max_abs(outside, _block(scratches, size, K)))
     active = np.arange(K)
     sweeps = 0
     for cycle in range(KRYLOV_CYCLES + 1):
         everyone = active.size == K             # no copies of the inputs while all go on
-        current = np.zeros((size, active.size))
+        current = _block(blocks, size, active.size)   # the sweep writes the rows off F
         current[f_first:f_last] = x_F[active].T
         # a plain sweep from x_F: the rows off F, and the residual g + K x_F - x_F
         y = _sweep(loop, current, outside if everyone else _columns(outside, active),
@@ -708,7 +734,7 @@ def _krylov_chunk(loop: LoopBlock, outside: np.ndarray, scale: Optional[np.ndarr
         sweeps += 1
         residual = y.T - x_F[active]
         current[f_first:f_last] = y
-        scratch = work[:, :active.size] if everyone else np.empty(current.shape)
+        scratch = _block(scratches, size, active.size)
         change = np.abs(residual).max(axis=1, initial=0.0)
         largest = _column_max_abs(current, scratch)          # NaN where not finite
         np.negative(current, out=scratch)
@@ -716,6 +742,10 @@ def _krylov_chunk(loop: LoopBlock, outside: np.ndarray, scale: Optional[np.ndarr
         plausible = ((largest <= bound[active])
                      & (lowest >= -1e-9 * bound[active] / CLOSED_LOOP_GAIN))
         finished = (change <= tol * np.maximum(1.0, largest)) & plausible
+        if everyone and finished.all():         # the usual end: the block is the solution
+            return current, np.ones(K, dtype=bool)
+        if solution is None:
+            solution = np.empty((size, K))
         solution[:, active[finished]] = current[:, finished]
         done[active[finished]] = True
         going = ~finished & np.isfinite(change) & (change > 0)
@@ -728,14 +758,22 @@ def _krylov_chunk(loop: LoopBlock, outside: np.ndarray, scale: Optional[np.ndarr
         active = active[going]
         step, taken = _gmres_cycle(loop, residual, _columns(scale, active),
                                    KRYLOV_MARGIN * tol * np.maximum(1.0, largest[going]) * spread,
-                                   min(KRYLOV_RESTART, budget - sweeps))
+                                   min(KRYLOV_RESTART, budget - sweeps),
+                                   _block(blocks, size, active.size))
         finite = np.all(np.isfinite(step), axis=1)   # else the sweeps decide (not done)
         active = active[finite]
         x_F[active] += step[finite]
         sweeps += taken
         if not active.size:
             break
+    if solution is None:
+        solution = np.empty((size, K))
     return solution, done
+
+
+def _block(buffer: np.ndarray, rows: int, columns: int) -> np.ndarray:
+    """The first ``rows * columns`` entries of a flat buffer as a C-ordered block."""
+    return buffer[:rows * columns].reshape(rows, columns)
 
 
 def _columns(block: Optional[np.ndarray], columns: np.ndarray) -> Optional[np.ndarray]:
@@ -744,16 +782,16 @@ def _columns(block: Optional[np.ndarray], columns: np.ndarray) -> Optional[np.nd
 
 
 def _gmres_cycle(loop: LoopBlock, residual: np.ndarray, scale: Optional[np.ndarray],
-                 target: np.ndarray, steps: int) -> tuple[np.ndarray, int]:
+                 target: np.ndarray, steps: int, current: np.ndarray) -> tuple[np.ndarray, int]:
     """One GMRES cycle of at most ``steps`` steps on ``(I - K) d = r`` for each row r of
     ``residual`` (K, f), ``K`` the sweep's map of the feedback rows (:func:`_krylov_sweeps`):
     ``(d (K, f), sweeps taken)``. Arnoldi by modified Gram-Schmidt, the least-squares
     problem by Givens rotations; a column stops at the first step whose residual estimate
     is at most its ``target`` (or whose Krylov space is invariant), and its ``d`` is
     formed from that step's basis. All sums are per column over contiguous rows, so a
-    column's arithmetic never depends on the other columns."""
+    column's arithmetic never depends on the other columns. ``current``: a (size, K)
+    C-ordered block for the sweeps (overwritten)."""
     K, f = residual.shape
-    size = loop.inner.shape[0]
     f_first = loop.sweep[-1].first
     beta = np.sqrt((residual * residual).sum(axis=1))
     V = np.zeros((K, steps + 1, f))
@@ -763,7 +801,6 @@ def _gmres_cycle(loop: LoopBlock, residual: np.ndarray, scale: Optional[np.ndarr
     g[:, 0] = beta
     V[:, 0] = residual / np.where(beta > 0, beta, 1.0)[:, None]
     stopped_at = np.where(beta > 0, -1, 0)       # steps a column used; -1: still going
-    current = np.zeros((size, K))
     previous = beta / KRYLOV_STALL
     taken = 0
     for j in range(steps):

@@ -168,7 +168,21 @@ def gather_columns(matrix: sp.csr_matrix, rows: np.ndarray) -> np.ndarray:
     return matrix.indices[np.arange(total) + offsets]
 
 
-def feedback_vertex_set(matrix: sp.csr_matrix) -> np.ndarray:
+class _Adjacency:
+    """A matrix's dependency graph as Python lists (the searches below read one entry at a
+    time, where NumPy scalars cost 3x), converted once for all of them: for each row, the
+    rows it depends on (``before``, from the CSR of ``matrix``) and the rows depending on it
+    (``after``, from the CSR of its transpose)."""
+
+    def __init__(self, matrix: sp.csr_matrix):
+        matrix = sp.csr_matrix(matrix)
+        transposed = sp.csr_matrix(matrix.T)
+        self.before_indptr, self.before = matrix.indptr.tolist(), matrix.indices.tolist()
+        self.after_indptr, self.after = transposed.indptr.tolist(), transposed.indices.tolist()
+
+
+def feedback_vertex_set(matrix: sp.csr_matrix,
+                        adjacency: Optional[_Adjacency] = None) -> np.ndarray:
     """Sorted positions of a set of rows meeting every cycle of ``matrix``'s dependency graph.
 
     Edge ``j -> i`` for each stored ``matrix[i, j] != 0`` (self-loops included). The tails or
@@ -177,9 +191,8 @@ def feedback_vertex_set(matrix: sp.csr_matrix) -> np.ndarray:
     or the facilities they feed. Removing the tails leaves only tree, forward and cross
     edges, which follow the search's reverse postorder (acyclic); so does removing the heads.
     """
-    successors = sp.csr_matrix(matrix.T)  # row j lists the i with matrix[i, j] != 0
-    # Python lists: the search reads one entry at a time, where NumPy scalars cost 3x
-    indptr, indices = successors.indptr.tolist(), successors.indices.tolist()
+    adjacency = adjacency or _Adjacency(matrix)
+    indptr, indices = adjacency.after_indptr, adjacency.after  # j -> the i with matrix[i, j] != 0
     n = matrix.shape[0]
     state = bytearray(n)  # 0 new, 1 on the stack, 2 done
     tails, heads = set(), set()
@@ -261,16 +274,17 @@ def small_feedback_vertex_set(matrix: sp.csr_matrix,
     one component, 1,332 (greedy, pruned) against 977 (recyclers, pruned). On a million
     facilities (a 203,000-facility loop) the sets are far above the exact solvers' bounds
     and the greedy search (4 s) is skipped."""
-    feedback = prune_feedback(matrix, feedback_vertex_set(matrix))
+    adjacency = _Adjacency(matrix)
+    feedback = prune_feedback(matrix, feedback_vertex_set(matrix, adjacency), adjacency)
     if GREEDY_ABOVE < feedback.size < GREEDY_USEFUL_BELOW:
-        greedy = prune_feedback(matrix, greedy_feedback_vertex_set(matrix))
+        greedy = prune_feedback(matrix, greedy_feedback_vertex_set(matrix), adjacency)
         feedback = greedy if greedy.size < feedback.size else feedback
     if classes is not None:
         classes = np.asarray(classes)
         for label in np.unique(classes):
             rows = np.flatnonzero(classes == label)
             if rows.size < feedback.size and meets_every_cycle(matrix, rows):
-                rows = prune_feedback(matrix, rows)
+                rows = prune_feedback(matrix, rows, adjacency)
                 feedback = rows if rows.size < feedback.size else feedback
     return feedback
 
@@ -278,11 +292,14 @@ def small_feedback_vertex_set(matrix: sp.csr_matrix,
 def meets_every_cycle(matrix: sp.csr_matrix, rows: np.ndarray) -> bool:
     """True when every cycle of ``matrix``'s dependency graph passes through ``rows``: none
     of the other rows is on a cycle of their own (:func:`strong_components`)."""
-    rest = np.setdiff1d(np.arange(matrix.shape[0]), rows)
+    outside = np.ones(matrix.shape[0], dtype=bool)
+    outside[rows] = False
+    rest = np.flatnonzero(outside)
     return not strong_components(sp.csr_matrix(matrix[rest][:, rest]))[2].any()
 
 
-def prune_feedback(matrix: sp.csr_matrix, feedback: np.ndarray) -> np.ndarray:
+def prune_feedback(matrix: sp.csr_matrix, feedback: np.ndarray,
+                   adjacency: Optional[_Adjacency] = None) -> np.ndarray:
     """``feedback`` (sorted positions meeting every cycle of ``matrix``) without the rows
     that close no cycle once the others stay removed.
 
@@ -311,8 +328,9 @@ def prune_feedback(matrix: sp.csr_matrix, feedback: np.ndarray) -> np.ndarray:
     # Python lists and floats: the loop reads a few entries per row, where NumPy's calls
     # cost more than the work (the same comparisons and the same midpoints)
     potential = potential.tolist()
-    in_indptr, in_indices = pattern.indptr.tolist(), pattern.indices.tolist()
-    out_indptr, out_indices = successors.indptr.tolist(), successors.indices.tolist()
+    adjacency = adjacency or _Adjacency(matrix)
+    in_indptr, in_indices = adjacency.before_indptr, adjacency.before
+    out_indptr, out_indices = adjacency.after_indptr, adjacency.after
     infinity = math.inf
     kept = []
     for v in feedback[np.argsort(score, kind="stable")].tolist():

@@ -170,7 +170,8 @@ class Trace:
     @cached_property
     def _loop_plan(self) -> Plan:
         """The plan of ``S`` on the :attr:`looped` rows (the block whose inverse holds the
-        diagonal), with the network's feedback set."""
+        diagonal), with the network's feedback set: for :meth:`diagonal_at` where some
+        facility is untraced (else the forward plan's loop blocks are these loops)."""
         rows = self.looped
         return Plan.of(self._loop_plan_matrix, feedback=self.feedback[rows])
 
@@ -240,8 +241,12 @@ class Trace:
         local, on_loop = self._loop_positions(positions)
         missing = np.array([p for p in local.tolist() if p not in known], dtype=np.int64)
         if missing.size:
-            solved = self._loop_plan.solve(unit_columns(self.looped.size, missing))
-            solved = solved[missing, np.arange(missing.size)]
+            if self.traced.all():  # the loops are the forward plan's blocks: solved there
+                plan = self.forward
+                solved = plan.loop_diagonal_at(plan.position[self.looped[missing]])
+            else:                  # paths through traced facilities only: the loop plan's
+                solved = self._loop_plan.solve(unit_columns(self.looped.size, missing))
+                solved = solved[missing, np.arange(missing.size)]
             known.update(zip(missing.tolist(), solved.tolist()))
         values[on_loop] = [known[p] for p in local.tolist()]
         return values
