@@ -1369,7 +1369,9 @@ def _sweep_order(block: sp.csr_matrix, feedback: np.ndarray) -> tuple[np.ndarray
     """Order of a cyclic block's rows for Gauss-Seidel sweeps (see :class:`Plan`): the rows
     off ``feedback`` (sorted positions meeting every cycle of the block) by level, then
     ``feedback``; and the bounds of these groups."""
-    rest = np.setdiff1d(np.arange(block.shape[0]), feedback)
+    off_feedback = np.ones(block.shape[0], dtype=bool)
+    off_feedback[feedback] = False
+    rest = np.flatnonzero(off_feedback)   # sorted, as setdiff1d would give, without a sort
     inner = build_schedule(block[rest][:, rest]) if rest.size else None
     ordered = rest[inner.order] if inner is not None else rest
     bounds = inner.bounds if inner is not None else np.array([0])
