@@ -701,9 +701,11 @@ def _krylov_sweeps(loop: LoopBlock, outside: np.ndarray, scale: Optional[np.ndar
     size, K = outside.shape
     f_first, f_last, _ = loop.sweep[-1]
     f = f_last - f_first
+    width = max(1, KRYLOV_BYTES // (8 * (KRYLOV_RESTART + 1) * max(f, 1)))
+    if K <= width:                              # one chunk: its result is the solution
+        return _krylov_chunk(loop, np.ascontiguousarray(outside), scale, tol, budget)
     solution = np.empty((size, K))
     done = np.zeros(K, dtype=bool)
-    width = max(1, KRYLOV_BYTES // (8 * (KRYLOV_RESTART + 1) * max(f, 1)))
     for first in range(0, K, width):
         chunk = slice(first, min(K, first + width))
         solution[:, chunk], done[chunk] = _krylov_chunk(
