@@ -640,13 +640,18 @@ def test_loop_diagonal_at_is_the_diagonal_of_the_inverse(monkeypatch, exact_bloc
     assert trace.traced.all()
     np.testing.assert_allclose(trace.diagonal_at(facilities), inverse[facilities, facilities],
                                rtol=1e-12)
-    assert "_loop_plan" not in trace.__dict__
+    # a row scale: the diagonal of (I - F A)^-1, rows scaled on and off the loops
+    scale = np.where(rng.random(S.shape[0]) < 0.2, rng.random(S.shape[0]), 1.0)
+    scaled_inverse = np.linalg.inv(np.eye(S.shape[0]) - scale[:, None] * S.toarray())
+    np.testing.assert_allclose(plan.loop_diagonal_at(plan.position[facilities], scale[plan.order]),
+                               scaled_inverse[facilities, facilities], rtol=1e-12)
 
 
 def test_loop_diagonal_with_an_untraced_loop_counts_traced_paths_only():
     """The recycling loop a <-> r (S[a, r] = 1/4, S[r, a] = 1: L[a, a] = 1 / (1 - 1/4) = 4/3,
     L[r, r] = 4/3) beside a closed loop x <-> y that no origin feeds (untraced: NaN). With
-    a facility untraced, ``diagonal_at`` solves on the plan of the traced loops."""
+    a facility untraced, ``diagonal_at`` masks the untraced rows of the forward plan's
+    loop blocks."""
     net = loop_network()
     facilities = net.facilities.reset_index().to_dict("records") + [
         {"id": "x", "name": "X", "stage": "recycler", "country": "US"},
@@ -660,5 +665,4 @@ def test_loop_diagonal_with_an_untraced_loop_counts_traced_paths_only():
     assert not trace.traced.all()
     got = trace.diagonal_at(np.array([position["a"], position["r"], position["k"]]))
     np.testing.assert_allclose(got, [4 / 3, 4 / 3, 1.0], rtol=1e-14)
-    assert "_loop_plan" in trace.__dict__
     np.testing.assert_allclose(trace.diagonal[[position["a"], position["x"]]], [4 / 3, np.nan])

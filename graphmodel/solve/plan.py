@@ -388,13 +388,16 @@ class Plan:
                             sparse_input=units.block(level.middle, level.end) if alone else None)
         return x
 
-    def loop_diagonal_at(self, rows: np.ndarray, *, tol: float = DEFAULT_TOLERANCE,
+    def loop_diagonal_at(self, rows: np.ndarray, scale: Optional[np.ndarray] = None, *,
+                         tol: float = DEFAULT_TOLERANCE,
                          max_iterations: int = DEFAULT_MAX_ITERATIONS) -> np.ndarray:
-        """``((I - A)^-1)[p, p]`` at the plan rows ``rows`` (plan order, see :attr:`position`):
-        1 off the cyclic blocks; on a block, the unit column ``e_p`` solved on that block
-        alone (:func:`_solve_block_into`: a path from p back to p never leaves p's block),
-        one column per row, the rows of a block together. No right-hand side or solution
-        of the whole matrix is formed (a few looped facilities' first-passage diagonal)."""
+        """``((I - F A)^-1)[p, p]`` at the plan rows ``rows`` (plan order, see
+        :attr:`position`), F = diag(``scale``) (n,, plan order; None: 1): 1 off the cyclic
+        blocks; on a block, the unit column ``e_p`` solved on that block alone
+        (:func:`_solve_block_into`: a path from p back to p never leaves p's block), one
+        column per row, the rows of a block together. No right-hand side or solution of the
+        whole matrix is formed (a few looped facilities' first-passage diagonal; a scale of
+        0 on the untraced facilities counts the paths through traced ones only)."""
         rows = np.asarray(rows, dtype=np.int64)
         values = np.ones(rows.size)
         for level in self.levels:
@@ -406,9 +409,16 @@ class Plan:
             size, columns = level.end - level.middle, np.arange(at.size)
             local = rows[at] - level.middle
             units = sp.csr_matrix((np.ones(at.size), (local, columns)), shape=(size, at.size))
+            scaled = None
+            if scale is not None:                # the block's factors other than 1, per column
+                block = scale[level.middle:level.end]
+                where = np.flatnonzero(block != 1.0)
+                scaled = (np.tile(where, at.size), np.repeat(columns, where.size),
+                          np.tile(block[where], at.size))
             target = np.empty((size, at.size))
-            _solve_block_into(level, target, units.toarray(), None, tol, max_iterations,
-                              sparse_input=units)
+            _solve_block_into(level, target, units.toarray(), scaled, tol, max_iterations,
+                              sparse_input=units if scaled is None or not scaled[0].size
+                              else None)
             values[at] = target[local, columns]
         return values
 

@@ -167,14 +167,6 @@ class Trace:
         return ("diagonal" in self.__dict__
                 or exact_diagonal_is_cheap(rows.size, int(np.count_nonzero(self.feedback[rows]))))
 
-    @cached_property
-    def _loop_plan(self) -> Plan:
-        """The plan of ``S`` on the :attr:`looped` rows (the block whose inverse holds the
-        diagonal), with the network's feedback set: for :meth:`diagonal_at` where some
-        facility is untraced (else the forward plan's loop blocks are these loops)."""
-        rows = self.looped
-        return Plan.of(self._loop_plan_matrix, feedback=self.feedback[rows])
-
     def diagonal_lower(self, positions: np.ndarray) -> np.ndarray:
         """A lower bound of ``L[u, u]`` at the facilities ``positions`` (traced) without a
         solve: the first terms of ``L = I + S + S^2 + ...`` (every term non-negative) on
@@ -200,7 +192,7 @@ class Trace:
 
     def _lower_by_laps(self, local: np.ndarray) -> np.ndarray:
         """:meth:`diagonal_lower` at the :attr:`looped` positions ``local`` (unique)."""
-        A = self._loop_plan_matrix
+        A = self._looped_matrix
         rows = sp.csr_matrix(A[local])                       # A[u, :]
         columns = sp.csc_matrix(sp.csc_matrix(A)[:, local])   # A[:, u]
         rows2 = sp.csr_matrix(rows @ A)                      # A^2[u, :]
@@ -221,7 +213,8 @@ class Trace:
         return at[on_loop], on_loop
 
     @cached_property
-    def _loop_plan_matrix(self) -> sp.csr_matrix:
+    def _looped_matrix(self) -> sp.csr_matrix:
+        """``S`` on the :attr:`looped` rows and columns (the lap bounds' block)."""
         rows = self.looped
         return sp.csr_matrix(self.S[rows][:, rows])
 
@@ -240,13 +233,10 @@ class Trace:
         values = np.ones(positions.size)
         local, on_loop = self._loop_positions(positions)
         missing = np.array([p for p in local.tolist() if p not in known], dtype=np.int64)
-        if missing.size:
-            if self.traced.all():  # the loops are the forward plan's blocks: solved there
-                plan = self.forward
-                solved = plan.loop_diagonal_at(plan.position[self.looped[missing]])
-            else:                  # paths through traced facilities only: the loop plan's
-                solved = self._loop_plan.solve(unit_columns(self.looped.size, missing))
-                solved = solved[missing, np.arange(missing.size)]
+        if missing.size:  # on the forward plan's loop blocks, through traced facilities only
+            plan = self.forward
+            mask = None if self.traced.all() else self.traced[plan.order].astype(float)
+            solved = plan.loop_diagonal_at(plan.position[self.looped[missing]], mask)
             known.update(zip(missing.tolist(), solved.tolist()))
         values[on_loop] = [known[p] for p in local.tolist()]
         return values
