@@ -409,16 +409,11 @@ class Plan:
             size, columns = level.end - level.middle, np.arange(at.size)
             local = rows[at] - level.middle
             units = sp.csr_matrix((np.ones(at.size), (local, columns)), shape=(size, at.size))
-            scaled = None
-            if scale is not None:                # the block's factors other than 1, per column
-                block = scale[level.middle:level.end]
-                where = np.flatnonzero(block != 1.0)
-                scaled = (np.tile(where, at.size), np.repeat(columns, where.size),
-                          np.tile(block[where], at.size))
+            scaled = None if scale is None else _scaled_entries(
+                scale[level.middle:level.end], (size, at.size))
             target = np.empty((size, at.size))
             _solve_block_into(level, target, units.toarray(), scaled, tol, max_iterations,
-                              sparse_input=units if scaled is None or not scaled[0].size
-                              else None)
+                              sparse_input=units)
             values[at] = target[local, columns]
         return values
 
@@ -465,12 +460,16 @@ def _solve_loop(level: Level, x, outside, block_scale, tol, max_iterations,
     :meth:`BlockSolver.solve`."""
     size = level.end - level.middle
     outside = outside.reshape(size, -1)
-    scaled = None
-    if block_scale is not None:
-        scale = np.broadcast_to(block_scale.reshape(size, -1), outside.shape)
-        columns, rows = np.nonzero((scale != 1.0).T)     # by column, then row
-        scaled = (rows, columns, scale[rows, columns])
+    scaled = None if block_scale is None else _scaled_entries(block_scale, outside.shape)
     _solve_block(level, x, outside, scaled, tol, max_iterations, sparse_input)
+
+
+def _scaled_entries(block_scale: np.ndarray, shape: tuple) -> tuple:
+    """A block's entries of a dense row scale F ((size,) or (size, K)) other than 1, for
+    ``shape`` (size, K): ``(rows, columns, factors)`` ordered by column, then row."""
+    scale = np.broadcast_to(block_scale.reshape(shape[0], -1), shape)
+    columns, rows = np.nonzero((scale != 1.0).T)
+    return rows, columns, scale[rows, columns]
 
 
 def _solve_block(level: Level, x, outside: np.ndarray, scaled, tol, max_iterations,
@@ -610,6 +609,7 @@ def _sweep_to_convergence(loop: LoopBlock, outside, scale, tol, max_iterations) 
         krylov = todo
     else:
         krylov = np.flatnonzero(np.all(outside >= 0.0, axis=0))
+    result = np.empty(outside.shape)
     if krylov.size:
         every = krylov.size == K                     # no copy of the inputs then
         solved, done = _krylov_sweeps(
@@ -618,11 +618,8 @@ def _sweep_to_convergence(loop: LoopBlock, outside, scale, tol, max_iterations) 
             min(max_iterations, DIRECT_AFTER))
         if every and done.all():
             return solved
-        result = np.empty(outside.shape)
         result[:, krylov[done]] = solved[:, done]
         todo = np.setdiff1d(todo, krylov[done])
-    else:
-        result = np.empty(outside.shape)
     if todo.size:
         result[:, todo] = _gauss_seidel(
             loop, outside[:, todo], None if scale is None else scale[:, todo], tol,
@@ -735,7 +732,7 @@ def _krylov_chunk(loop: LoopBlock, outside: np.ndarray, scale: Optional[np.ndarr
     # two (size, K) buffers serve every sweep of the chunk (fresh blocks of a large loop
     # cost page faults): the sweeps' block (the verifying sweep's, then GMRES's) and scratch
     blocks, scratches = np.empty(size * K), np.empty(size * K)
-    bound = CLOSED_LOOP_GAIN * np.maximum(1.0, _column_max_abs(outside, _block(scratches, size, K)))
+    input_largest = _column_max_abs(outside, _block(scratches, size, K))
     active = np.arange(K)
     sweeps = 0
     for cycle in range(KRYLOV_CYCLES + 1):
@@ -753,9 +750,8 @@ def _krylov_chunk(loop: LoopBlock, outside: np.ndarray, scale: Optional[np.ndarr
         largest = _column_max_abs(current, scratch)          # NaN where not finite
         np.negative(current, out=scratch)
         lowest = -_column_max(scratch)
-        plausible = ((largest <= bound[active])
-                     & (lowest >= -1e-9 * bound[active] / CLOSED_LOOP_GAIN))
-        finished = (change <= tol * np.maximum(1.0, largest)) & plausible
+        finished = ((change <= tol * np.maximum(1.0, largest))
+                    & _plausible_solution(largest, lowest, input_largest[active]))
         if everyone and finished.all():         # the usual end: the block is the solution
             return current, np.ones(K, dtype=bool)
         if solution is None:
@@ -1410,13 +1406,23 @@ def _direct_block_solve(inner, block_scale, outside, active, size) -> np.ndarray
     except RuntimeError:  # SuperLU: "Factor is exactly singular"
         solution = np.full(solution.shape, np.inf)
     # a loop that returns all but rounding noise of its flow is closed: LU gives garbage there
-    bound = CLOSED_LOOP_GAIN * max(1.0, float(np.max(np.abs(outside[:, active]), initial=0.0)))
-    if (not np.all(np.isfinite(solution)) or np.any(solution < -1e-9 * bound / CLOSED_LOOP_GAIN)
-            or np.any(solution > bound)):
+    input_largest = float(np.max(np.abs(outside[:, active]), initial=0.0))
+    if not np.all(_plausible_solution(np.abs(solution).max(axis=0), solution.min(axis=0),
+                                      input_largest)):
         raise ConvergenceError(
             f"supply propagation has no finite solution on a recycling loop of {size} "
             "facilities: it returns all its input (check the loop's volumes)")
     return np.maximum(solution, 0.0)
+
+
+def _plausible_solution(largest: np.ndarray, lowest: np.ndarray, input_largest) -> np.ndarray:
+    """Per column, whether a loop block's solution can be the minimal non-negative one of a
+    non-negative input: finite (``largest`` = max |x|, NaN where a value is), not negative
+    beyond rounding (``lowest`` = min x) and at most :data:`CLOSED_LOOP_GAIN` times the
+    input's scale ``max(1, input_largest)`` (max |input|): beyond it the loop returns all
+    of its input up to rounding and has no finite solution."""
+    bound = CLOSED_LOOP_GAIN * np.maximum(1.0, input_largest)
+    return (largest <= bound) & (lowest >= -1e-9 * bound / CLOSED_LOOP_GAIN)
 
 
 def _without_columns(matrix: sp.csr_matrix, start: int, end: int) -> sp.csr_matrix:
