@@ -316,7 +316,6 @@ def prune_feedback(matrix: sp.csr_matrix, feedback: np.ndarray,
         return feedback
     pattern = sp.csr_matrix(matrix, dtype=float, copy=True)
     pattern.data[:] = 1.0
-    successors = sp.csc_matrix(pattern)  # column v: the rows that depend on v
     n = pattern.shape[0]
     in_set = np.zeros(n, dtype=bool)
     in_set[feedback] = True
@@ -324,7 +323,9 @@ def prune_feedback(matrix: sp.csr_matrix, feedback: np.ndarray,
     potential = np.full(n, np.nan)
     if rest.size:
         potential[rest] = build_schedule(pattern[rest][:, rest]).level
-    score = np.diff(pattern.indptr)[feedback] * np.diff(successors.indptr)[feedback]
+    # in-degree x out-degree (the rows that depend on v: the stored entries of column v)
+    score = (np.diff(pattern.indptr)[feedback]
+             * np.bincount(pattern.indices, minlength=n)[feedback])
     # Python lists and floats: the loop reads a few entries per row, where NumPy's calls
     # cost more than the work (the same comparisons and the same midpoints)
     potential = potential.tolist()
