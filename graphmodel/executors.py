@@ -219,9 +219,10 @@ def run_outage_study(net, runs: int, seed: int = 0, *, shard_size: int = 100,
     ``shard_size`` and executor.
     """
     executor = executor or LocalExecutor()
-    # the plan (and its inverse Schur complements) is built here, once, with this
-    # process's BLAS settings, not by the first shard on a pool's thread
-    net.trace.forward
+    # the plan (its inverse Schur complements, and the loops' low-rank structure every
+    # shard reads) is built here, once, with this process's BLAS settings, not by the
+    # first shard on a pool's thread
+    net.trace.forward.keep_update_structure()
     work = partial(outage_batch, net, seed=seed, model=model or OutageModel())
     parts, done = [], 0
     for part in executor.map(work, shards(runs, shard_size)):

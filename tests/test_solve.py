@@ -364,6 +364,31 @@ def test_the_kept_block_structure_is_the_structure_of_each_batch_bit_for_bit(mon
                                       limit=int(kept[0].nnz) - 1) is None
 
 
+def test_a_block_keeps_its_low_rank_structure_once_its_batches_have_paid_for_it(monkeypatch):
+    """One low-rank batch (a masked exposure) sums its own rows' structure; the block keeps
+    every row's structure at the batch that brings the rows asked for to
+    ``KEEP_STRUCTURE_SHARE`` of D, and :meth:`Plan.keep_update_structure` keeps it at once
+    (a Monte Carlo study's set-up)."""
+    monkeypatch.setattr(plan_module.BlockSolver, "SMALL_BLOCK", 0)
+    net = generate_network(3000, seed=4, loop_share=0.2)
+
+    def largest_solver(plan):
+        block = max((level for level in plan.levels if level.loop is not None),
+                    key=lambda level: level.end - level.middle)
+        return block.loop.direct
+
+    solver = largest_solver(Plan.of(net.share_matrix))
+    needed = np.arange(7)
+    calls_to_keep = -(-solver.KEEP_STRUCTURE_SHARE * solver.n_rest // needed.size)
+    assert calls_to_keep > 2
+    for call in range(1, int(calls_to_keep) + 1):
+        solver._structure(needed)
+        assert ("_kept_structure" in solver.__dict__) == (call == calls_to_keep)
+    prepared = Plan.of(net.share_matrix)
+    prepared.keep_update_structure()
+    assert "_kept_structure" in largest_solver(prepared).__dict__
+
+
 def test_a_column_of_the_inverse_schur_product_never_depends_on_its_batch():
     """``BlockSolver._apply_inverse`` gives each feedback input the same ``T^-1 r``, bit for
     bit, alone or in batches of any width and at any position (sparse and dense inputs
