@@ -33,6 +33,7 @@ import shutil
 from dataclasses import dataclass, field
 from typing import Collection, Optional
 
+import numpy as np
 import pandas as pd
 
 __all__ = ["Fitted", "fit", "format_number", "format_share", "is_plain_integer", "is_share",
@@ -57,6 +58,9 @@ _SHARE_PATTERN = re.compile(r"(^|_)share($|_)")
 #: Integer columns printed without thousands separators (calendar values, identifiers).
 _PLAIN_INTEGERS = re.compile(r"(^|_)(year|seed)$")
 
+
+#: What ends a line (``str.splitlines``): a cell holding one is folded onto one line.
+_LINE_BREAK = re.compile("[\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
 
 #: Columns holding ids a user types next (never shortened below :data:`ID_WIDTH`).
 KEY_COLUMNS = frozenset({"id", "preset", "facility", "sink", "supplier", "customer"})
@@ -158,7 +162,20 @@ def _cell(value, share: bool, plain: bool) -> str:
     if isinstance(value, (int, float)) or pd.api.types.is_number(value):
         return format_share(value) if share else format_number(value, plain)
     text = str(value)
-    return " ".join(text.split()) if ("\n" in text or "\r" in text) else text
+    return " ".join(text.split()) if _LINE_BREAK.search(text) else text
+
+
+def _cells(values: pd.Series, share: bool, plain: bool) -> list[str]:
+    """:func:`_cell` of every value of a column; a column of NumPy numbers or of one-line
+    text skips its per-value type tests (the same text: 100,000-row tables are printed)."""
+    items = values.tolist()
+    dtype = values.dtype
+    if isinstance(dtype, np.dtype) and dtype.kind in "fiu":
+        if share:
+            return [format_share(v) for v in items]
+        return [format_number(v, plain) for v in items]
+    search = _LINE_BREAK.search
+    return [v if type(v) is str and not search(v) else _cell(v, share, plain) for v in items]
 
 
 def _wrap_header(name: str, width: int) -> list[str]:
@@ -201,7 +218,7 @@ def fit(frame: pd.DataFrame, *, wide: bool = False, width: Optional[int] = None,
         values = frame.iloc[:, position]
         is_numeric = pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values)
         plain = is_plain_integer(name)
-        column = [_cell(v, name in share_set and is_numeric, plain) for v in values.tolist()]
+        column = _cells(values, name in share_set and is_numeric, plain)
         if not wide and not is_numeric:
             limit = ID_WIDTH if is_key(name) else TEXT_WIDTH
             column = [_shorten(text, limit) for text in column]
@@ -255,8 +272,7 @@ def fit(frame: pd.DataFrame, *, wide: bool = False, width: Optional[int] = None,
                 if level >= depth - len(headers[c]) else ""
             parts.append(part.rjust(widths[c]) if numeric[c] else part.ljust(widths[c]))
         lines.append(_GAP.join(parts).rstrip())
-    for row in range(len(frame)):
-        parts = [cells[c][row].rjust(widths[c]) if numeric[c] else cells[c][row].ljust(widths[c])
-                 for c in range(keep)]
-        lines.append(_GAP.join(parts).rstrip())
+    padded = [[text.rjust(widths[c]) for text in cells[c]] if numeric[c]
+              else [text.ljust(widths[c]) for text in cells[c]] for c in range(keep)]
+    lines.extend(_GAP.join(parts).rstrip() for parts in zip(*padded))
     return Fitted("\n".join(lines) + "\n", notes)

@@ -9,7 +9,11 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from graphmodel.terminal import fit, format_number, format_share, is_share
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from graphmodel.terminal import (_cell, fit, format_number, format_share, is_plain_integer,
+                                 is_share)
 from tests.cli_runner import tiern
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -86,6 +90,26 @@ def test_headers_break_after_underscores_before_columns_are_dropped():
     assert max(map(len, lines)) <= 30
     header = [line.split() for line in lines[:-1]]             # the last line is the row
     assert len(header) >= 2 and ["qualification_"] in [h[:1] for h in header]
+
+
+@settings(max_examples=60, deadline=None)
+@given(values=st.one_of(
+    st.lists(st.floats(allow_nan=True, allow_infinity=True), max_size=12),
+    st.lists(st.integers(-10**12, 10**12), max_size=12),
+    st.lists(st.one_of(st.none(), st.text(max_size=12)), max_size=12),
+), name=st.sampled_from(["share", "capacity", "year", "name"]))
+def test_each_cell_of_a_wide_table_is_the_value_formatted_alone(values, name):
+    """fit's whole-column formatting (numbers and one-line text take a shorter route) prints
+    each value as the one-value formatter does: a share as a percentage, a quantity with
+    thousands separators, a year as it is, text with its line breaks folded."""
+    frame = pd.DataFrame({name: pd.Series(values, dtype="str")
+                          if values and not isinstance(values[0], (int, float)) else values})
+    column = frame[name]
+    numeric = pd.api.types.is_numeric_dtype(column) and not pd.api.types.is_bool_dtype(column)
+    lines = fit(frame, wide=True).text.splitlines()[1:]
+    want = [_cell(v, numeric and is_share(name), is_plain_integer(name))
+            for v in column.tolist()]
+    assert [line.strip() for line in lines] == [text.strip() for text in want]
 
 
 # --- the command line -------------------------------------------------------------------------
