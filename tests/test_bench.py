@@ -87,6 +87,10 @@ def test_bench_topology_smoke_run_keeps_other_sections(tmp_path):
         assert heading in section
     report = section.split("### `tiern report` per topology")[1].split("###")[0]
     assert report.count("| acyclic | 300 |") == 1 and "did not finish" not in report
+    cold = section.split("### Cold command lines")[1].split("###")[0]
+    rows = [line.split(" | ") for line in cold.splitlines() if line.startswith("| acyclic | 300 |")]
+    # the floor of two cached command lines, and the ceiling ratio it allows
+    assert len(rows) == 1 and rows[0][13] != "-" and rows[0][14].endswith("x")
     mc = section.split("### Monte Carlo")[1].split("###")[0]
     rows = [line.split(" | ") for line in mc.splitlines() if line.startswith("| acyclic |")
             or line.startswith("| giant component |")]
