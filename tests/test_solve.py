@@ -691,3 +691,29 @@ def test_loop_diagonal_with_an_untraced_loop_counts_traced_paths_only():
     got = trace.diagonal_at(np.array([position["a"], position["r"], position["k"]]))
     np.testing.assert_allclose(got, [4 / 3, 4 / 3, 1.0], rtol=1e-14)
     np.testing.assert_allclose(trace.diagonal[[position["a"], position["x"]]], [4 / 3, np.nan])
+
+
+@settings(max_examples=60, deadline=None)
+@given(n=st.integers(1, 40), density=st.floats(0.0, 0.2), seed=st.integers(0, 2**32 - 1),
+       masked=st.booleans())
+def test_reached_from_is_what_a_graph_search_from_the_sources_reaches(n, density, seed, masked):
+    """``reached_from(S, sources, alive)``: the rows a path of S's links (``S[v, u] > 0``: u
+    supplies v) reaches from an alive source through alive rows only, sources included;
+    the same set as networkx's descendants on random graphs, loops and self-loops among them."""
+    import networkx as nx
+
+    from graphmodel.solve import reached_from
+
+    rng = np.random.default_rng(seed)
+    S = sp.random(n, n, density=density, format="csr", random_state=rng)
+    sources = rng.random(n) < 0.2
+    alive = rng.random(n) < 0.8 if masked else np.ones(n, dtype=bool)
+    graph = nx.DiGraph()
+    graph.add_nodes_from(range(n))
+    graph.add_edges_from((u, v) for v, u in zip(*S.nonzero()) if alive[u] and alive[v])
+    want = np.zeros(n, dtype=bool)
+    for s in np.flatnonzero(sources & alive):
+        want[s] = True
+        want[list(nx.descendants(graph, s))] = True
+    got = reached_from(S, sources, alive if masked else None)
+    np.testing.assert_array_equal(got, want)

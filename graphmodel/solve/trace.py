@@ -39,14 +39,19 @@ def reached_from(S: sp.spmatrix, sources: np.ndarray,
     ``sources`` row through ``alive`` rows reaches it. One breadth-first search from a
     virtual source (node n) feeding every alive source."""
     n = S.shape[0]
-    alive = np.ones(n, dtype=bool) if alive is None else np.asarray(alive, dtype=bool)
-    mask = sp.diags(alive.astype(float))
-    forward = sp.csr_matrix(mask @ sp.csr_matrix(S).T @ mask)  # forward[u, v] > 0: u -> v
-    starts = np.flatnonzero(np.asarray(sources, dtype=bool) & alive)
-    source = sp.csr_matrix((np.ones(len(starts)), (np.zeros(len(starts), dtype=int), starts)),
-                           shape=(1, n))
-    graph = sp.bmat([[forward, sp.csr_matrix((n, 1))], [source, sp.csr_matrix((1, 1))]],
-                    format="csr")
+    forward = sp.csr_matrix(sp.csr_matrix(S).T)  # forward[u, v] > 0: u -> v
+    starts = np.asarray(sources, dtype=bool)
+    if alive is not None:
+        alive = np.asarray(alive, dtype=bool)
+        mask = sp.diags(alive.astype(float))
+        forward = sp.csr_matrix(mask @ forward @ mask)
+        starts = starts & alive
+    starts = np.flatnonzero(starts)
+    # the virtual source is row n, appended to forward's arrays (no copy through COO)
+    graph = sp.csr_matrix((np.concatenate([forward.data, np.ones(starts.size)]),
+                           np.concatenate([forward.indices, starts]),
+                           np.append(forward.indptr, forward.nnz + starts.size)),
+                          shape=(n + 1, n + 1))
     order = breadth_first_order(graph, n, directed=True, return_predecessors=False)
     reached = np.zeros(n + 1, dtype=bool)
     reached[order] = True
