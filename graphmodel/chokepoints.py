@@ -467,7 +467,8 @@ def material_spare_capacity(net: Network) -> pd.Series:
     return spare.rename("spare_capacity")
 
 
-def alternatives(net: Network, exclude_country: Optional[str] = None) -> pd.DataFrame:
+def alternatives(net: Network, exclude_country: Optional[str] = None,
+                 rows: Optional[np.ndarray] = None) -> pd.DataFrame:
     """Per facility: who could replace its supply to its customers (see module docstring).
 
     An alternative always supplies the same (customer, material) pair as the facility: a
@@ -480,6 +481,8 @@ def alternatives(net: Network, exclude_country: Optional[str] = None) -> pd.Data
     ----------
     exclude_country : drop alternatives (qualified and candidate) located in this country
         (ISO alpha-2; alpha-3 and names are normalised; a country shock takes them down too).
+    rows : the facilities to answer for (sorted positions; default every facility): the
+        frame has their rows only, each as in the whole frame.
 
     Columns: ``alternatives`` (known spare capacity of qualified alternatives, t/yr),
     ``n_alternatives``, ``alternative_ids``, ``alternative_countries`` and
@@ -497,6 +500,11 @@ def alternatives(net: Network, exclude_country: Optional[str] = None) -> pd.Data
     operating = _flag(facilities["status"] == "operating")
     status = net.links["status"]
     supplier, alternative, link = _replacement_pairs(net)
+    if rows is not None:  # a facility's row reads only the pairs it supplies
+        wanted = np.zeros(n, dtype=bool)
+        wanted[rows] = True
+        mine = wanted[supplier]
+        supplier, alternative, link = supplier[mine], alternative[mine], link[mine]
     gated = ~reroute_fits(net)[link]  # spec misses and unknowns (see the module docstring)
     excluded = _distinct(supplier[gated] * n + _str_rank(ids)[alternative[gated]])
     supplier, alternative, link = supplier[~gated], alternative[~gated], link[~gated]
@@ -528,18 +536,25 @@ def alternatives(net: Network, exclude_country: Optional[str] = None) -> pd.Data
     qualified, candidates, extra, excluded = (_decode(codes, by_rank, n) for codes in
                                               (qualified, candidates, extra, excluded))
     countries = facilities["country"].to_numpy(dtype=object)
-    out = pd.DataFrame(index=facilities.index)
-    out["alternative_ids"] = _lists_by(qualified[:, 0], ids[qualified[:, 1]], n)
-    out["alternative_countries"] = _lists_by(qualified[:, 0], countries[qualified[:, 1]], n)
-    out["alternative_spare"] = _lists_by(qualified[:, 0], q_spare, n)
-    out["n_alternatives"] = np.bincount(qualified[:, 0], minlength=n).astype(np.int64)
-    out["alternatives"] = _known_sums(qualified[:, 0], q_spare, n)
-    shipped = net.outbound_volume
-    out["coverage"] = (out["alternatives"] / shipped).where(shipped > 0)
-    out["candidate_ids"] = _lists_by(candidates[:, 0], ids[candidates[:, 1]], n)
-    out["alt_spare_capacity"] = _known_sums(extra[:, 0], extra_spare, n)
-    out["fastest_qualification_months"] = fastest.reindex(np.arange(n)).to_numpy(dtype=float)
-    out["spec_excluded_ids"] = _lists_by(excluded[:, 0], ids[excluded[:, 1]], n)
+    rows = np.arange(n) if rows is None else np.asarray(rows, dtype=np.int64)
+    m = rows.size
+
+    def row(suppliers: np.ndarray) -> np.ndarray:  # supplier positions -> rows of the frame
+        return np.searchsorted(rows, suppliers)
+
+    out = pd.DataFrame(index=facilities.index[rows])
+    out["alternative_ids"] = _lists_by(row(qualified[:, 0]), ids[qualified[:, 1]], m)
+    out["alternative_countries"] = _lists_by(row(qualified[:, 0]), countries[qualified[:, 1]], m)
+    out["alternative_spare"] = _lists_by(row(qualified[:, 0]), q_spare, m)
+    out["n_alternatives"] = np.bincount(row(qualified[:, 0]), minlength=m).astype(np.int64)
+    out["alternatives"] = _known_sums(row(qualified[:, 0]), q_spare, m)
+    shipped = net.outbound_volume.to_numpy()[rows]
+    out["coverage"] = np.where(shipped > 0, out["alternatives"].to_numpy() / np.where(
+        shipped > 0, shipped, 1.0), np.nan)
+    out["candidate_ids"] = _lists_by(row(candidates[:, 0]), ids[candidates[:, 1]], m)
+    out["alt_spare_capacity"] = _known_sums(row(extra[:, 0]), extra_spare, m)
+    out["fastest_qualification_months"] = fastest.reindex(rows).to_numpy(dtype=float)
+    out["spec_excluded_ids"] = _lists_by(row(excluded[:, 0]), ids[excluded[:, 1]], m)
     return out
 
 
@@ -713,39 +728,63 @@ def chokepoints(net: Network, *, top: Optional[int] = None, stage: Optional[str]
     crit, basis, single = _criticality_and_single_points(net, demand, linear)
     tick(2, "dominators")
     tick(3, "alternatives")
-    alt = alternatives(net, exclude_country=exclude_country)
+    rows = _table_rows(net, crit, stage=stage, exclude_sinks=exclude_sinks, top=top)
+    alt = alternatives(net, exclude_country=exclude_country, rows=rows)
     tick(4, "ranking")
     facilities = net.facilities
+
+    def kept(values):
+        return values[rows]
+
     table = pd.DataFrame({
-        "id": facilities.index,
-        "name": lookup.column_values(facilities["name"]),
-        "stage": lookup.column_values(facilities["stage"]),
-        "country": lookup.column_values(facilities["country"]),
-        "owner": lookup.column_values(facilities["owner"]),
-        "ultimate_owner": lookup.column_values(net.ownership["ultimate_owner"]),
-        "control_country": lookup.column_values(net.ownership["control_country"]),
-        "aggregate": _aggregates(net),
-        "criticality": crit,
-        "criticality_linear": linear.to_numpy(),
-        "criticality_basis": basis,
-        "demand_at_risk": crit * float(demand.sum()),
+        "id": kept(facilities.index),
+        "name": kept(lookup.column_values(facilities["name"])),
+        "stage": kept(lookup.column_values(facilities["stage"])),
+        "country": kept(lookup.column_values(facilities["country"])),
+        "owner": kept(lookup.column_values(facilities["owner"])),
+        "ultimate_owner": kept(lookup.column_values(net.ownership["ultimate_owner"])),
+        "control_country": kept(lookup.column_values(net.ownership["control_country"])),
+        "aggregate": kept(_aggregates(net)),
+        "criticality": kept(crit),
+        "criticality_linear": kept(linear.to_numpy()),
+        "criticality_basis": kept(basis),
+        "demand_at_risk": kept(crit) * float(demand.sum()),
         "demand_unit": _demand_unit(net, demand),
-        "single_point_for": single,
-        "outbound_volume": net.outbound_volume.to_numpy(),
-        "capacity": facilities["capacity"].to_numpy(),
-        "unit": lookup.column_values(facilities["unit"]),
-        "supply_traced": availability(net).to_numpy(),
-    })
-    # alt is indexed by facility in the same order as the rows: join by position
-    table = pd.concat([table, alt.reset_index(drop=True)], axis=1)
-    if stage is not None:
-        table = table[table["stage"] == stage]
-    if exclude_sinks:
-        table = table[~table["id"].isin(net.sinks)]
+        "single_point_for": [single[i] for i in rows.tolist()],
+        "outbound_volume": kept(net.outbound_volume.to_numpy()),
+        "capacity": kept(facilities["capacity"].to_numpy()),
+        "unit": kept(lookup.column_values(facilities["unit"])),
+        "supply_traced": kept(availability(net).to_numpy()),
+    }, index=rows)
+    # the rows are labelled by facility position, as alt's rows are ordered: join by label
+    table = pd.concat([table, alt.set_axis(rows)], axis=1)
     table = _rank(table, ["criticality", "alternatives", "n_alternatives", "id"],
                   [False, True, True, True])
     tick(5, "done")
     return table[_FACILITY_COLUMNS].head(top) if top else table[_FACILITY_COLUMNS]
+
+
+def _table_rows(net: Network, crit: np.ndarray, *, stage: Optional[str], exclude_sinks: bool,
+                top: Optional[int]) -> np.ndarray:
+    """Positions of the facilities :func:`chokepoints` ranks: those of ``stage``, without the
+    sinks when ``exclude_sinks``; with ``top``, only those that can rank among the first
+    ``top``. Ranks sort by criticality rounded to :data:`_ROUND` digits first (missing
+    last), so a facility whose rounded criticality is below the ``top``-th largest ranks
+    after at least ``top`` others: its alternatives (the ties' order) are never needed."""
+    keep = np.ones(len(net.facilities), dtype=bool)
+    if stage is not None:
+        keep &= _flag(net.facilities["stage"] == stage)
+    if exclude_sinks:
+        keep[net.sink_positions] = False
+    rows = np.flatnonzero(keep)
+    if top is None:
+        return rows
+    key = pd.Series(crit[rows]).round(_ROUND).to_numpy()
+    known = key[~np.isnan(key)]
+    if known.size <= top:
+        return rows
+    cut = np.partition(known, known.size - top)[known.size - top]  # the top-th largest
+    return rows[key >= cut]
 
 
 def uses_recipes(net: Network) -> bool:

@@ -304,11 +304,19 @@ class Network:
         """
         majority_parent, country_of = _ownership_maps(self.owners)
         owners = self.facilities["owner"]
-        ultimate = owners.map(lambda o: _resolve(o, majority_parent) if isinstance(o, str) else None)
+        # resolved once per distinct owner (a few hundred), not per facility
+        codes, distinct = pd.factorize(owners)
+        ultimate = [_resolve(o, majority_parent) if isinstance(o, str) else None for o in distinct]
+        country = [country_of.get(o) if isinstance(o, str) else None for o in ultimate]
+
+        def per_facility(values: list) -> pd.Series:  # code -1 (no owner): missing
+            return pd.Series(np.array(values + [None], dtype=object)[codes],
+                             index=owners.index, dtype=owners.dtype)
+
         return pd.DataFrame({
             "owner": owners,
-            "ultimate_owner": ultimate,
-            "control_country": ultimate.map(country_of),
+            "ultimate_owner": per_facility(ultimate),
+            "control_country": per_facility(country),
         }, index=self.facilities.index)
 
     @cached_property

@@ -10,6 +10,7 @@ import math
 
 import networkx as nx
 import numpy as np
+import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
 
@@ -256,6 +257,26 @@ def test_properties_on_random_networks(records):
     np.testing.assert_allclose(weighted[reached], crit[reached], rtol=1e-9, atol=1e-12)
     _dominators_take_all_and_cuts_cut(net, shares, traced)
     _a_group_of_one_is_the_facility(net, crit, traced)
+    _the_top_rows_are_the_first_rows_of_the_whole_ranking(net)
+
+
+def _the_top_rows_are_the_first_rows_of_the_whole_ranking(net):
+    """``top=k`` (which computes alternatives only for the facilities that can rank among
+    the first k) gives the first k rows of the whole table, ties included; and the
+    alternatives of some facilities are their rows of everyone's."""
+    def same(got, want):  # list cells compared by their text (a list holding NaN != itself)
+        def listed(frame):
+            return frame.apply(lambda column: column.map(repr) if column.dtype == object
+                               else column)
+        pd.testing.assert_frame_equal(listed(got), listed(want), check_exact=True)
+
+    for options in ({}, {"exclude_sinks": True}, {"stage": net.facilities["stage"].iloc[-1]}):
+        whole = ch.chokepoints(net, **options)
+        for k in (1, 3):
+            same(ch.chokepoints(net, top=k, **options), whole.head(k))
+    everyone = ch.alternatives(net)
+    some = np.arange(0, len(net.facilities), 2)
+    same(ch.alternatives(net, rows=some), everyone.iloc[some])
 
 
 def _origins_account_for_traced_demand(net, crit, traced):
