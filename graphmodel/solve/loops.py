@@ -36,9 +36,10 @@ Choosing the method by its cost
 max_feedback`` (:data:`MAX_FEEDBACK`). The feedback set is searched small
 (:func:`~graphmodel.solve.schedule.small_feedback_vertex_set`): the depth-first set is cheap
 but not small on heavily recycled networks (2,817 facilities for a 20,000-facility loop
-closed by 988 recyclers); above :data:`GREEDY_ABOVE` a greedy set (highest in x out degree
-first) is tried, which finds the recyclers, and the result is pruned of rows that close no
-cycle (1,287 there). A block with no small
+closed by 988 recyclers); a class of rows that meets every cycle (the recyclers, given the
+stages) is taken when smaller, and failing that, above :data:`GREEDY_ABOVE`, a greedy set
+(highest in x out degree first, 1,287 rows there); each set is pruned of rows that close
+no cycle. A block with no small
 feedback set is solved column by column instead, both ways exact: by sparse LU up to
 :data:`LU_BELOW` rows (its fill is what makes it slow on supply networks with hubs: 2.7 to
 10 million entries for a 20,000-row block with 58,000 links), by the plan's level-ordered
