@@ -1356,10 +1356,13 @@ def schur_complement(solver: BlockSolver, chunk: int = 256) -> np.ndarray:
     columns = sp.csc_matrix(solver.inner[:, n_rest:])   # A_CF: A_DF over A_FF
     T = np.eye(f)
     buffer = np.empty(size * min(chunk, f))
+    # one solution buffer for every chunk (fresh pages for each cost more than the sweep)
+    solution = np.empty(size * min(chunk, f))
     for first in range(0, f, chunk):
         last = min(first + chunk, f)
         c = dense_columns(buffer, size, columns, first, last)
-        x = np.zeros(c.shape)
+        x = solution[:c.size].reshape(c.shape)
+        x[n_rest:] = 0.0                                 # the sweep writes every row of D
         solver.sweep_rest(x, c)                          # N A_DF[:, chunk]; x_F = 0
         T[:, first:last] -= solver.feedback_rows @ x + c[n_rest:]
     return T
