@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
+from typing import Optional
 
 import numpy as np
 import scipy.sparse as sp
@@ -48,16 +49,18 @@ def _outage_group(net: Network, model: OutageModel) -> np.ndarray:
                            & (net.facilities["stage"] == model.stage)).to_numpy())
 
 
-def draw_shocks(net: Network, runs, seed: int, model: OutageModel = OutageModel()) -> SparseScale:
+def draw_shocks(net: Network, runs, seed: int, model: OutageModel = OutageModel(),
+                group: Optional[np.ndarray] = None) -> SparseScale:
     """The random outages of ``runs`` (one column per run index), as sparse facility factors.
 
     Run ``r`` draws from :func:`run_rng` ``(seed, r)``: a Poisson number of distinct failed
     facilities, each keeping ``1 - U[0, 1)`` of its capacity; then, with
     ``model.country_probability``, a country-wide loss ``U[country_loss_low, 1)`` at the
-    model's country and stage, which multiplies the factor of every facility there.
+    model's country and stage, which multiplies the factor of every facility there
+    (``group``: their positions, when the caller has them).
     """
     n = len(net.facilities)
-    group = _outage_group(net, model)
+    group = _outage_group(net, model) if group is None else group
     rows, columns, values = [], [], []
     for column, run in enumerate(runs):
         rng = run_rng(seed, run)
@@ -171,7 +174,10 @@ def outage_batch(net: Network, runs, seed: int, model: OutageModel = OutageModel
     runs = list(runs)
     plan = net.trace.forward
     segments, total = _sink_segments(net, plan, threshold)
-    shocks = draw_shocks(net, runs, seed, model)
+    key = ("outage group", model.country, model.stage)  # the same for every batch
+    if key not in plan.memo:
+        plan.memo[key] = _outage_group(net, model)
+    shocks = draw_shocks(net, runs, seed, model, group=plan.memo[key])
     block = _block_buffer(plan.schedule.n, len(runs))
     available = plan.solve(net.trace.origin, shocks, out=block)
     kept = np.zeros(len(runs))
