@@ -972,11 +972,12 @@ class BlockSolver:
     KEPT_STRUCTURE_NONZEROS = 4_000_000
     #: the block keeps every row's structure once its low-rank batches have asked for this
     #: share of its rows in D (counted with repeats): before that each batch sums its own
-    #: rows' reach. A row costs about 6x more that way than in the whole structure (130 and
-    #: 22 microseconds on the 19,996-row loop of a 20%-looped 100,000-facility network), so
-    #: the rule spends at most about twice the better choice's time (ski rental): a masked
-    #: exposure's 68 rows take 9 ms instead of the whole structure's 0.43 s, and a Monte
-    #: Carlo study keeps it after a few batches.
+    #: rows' reach. On the 19,996-row loop of a 20%-looped 100,000-facility network a row
+    #: costs 40-130 microseconds that way (9 ms for a masked exposure's 68 rows, 10 ms for
+    #: a Monte Carlo batch's 260) and 22-33 in the whole structure (0.43-0.63 s), so the
+    #: batches spend at most about what keeping costs before it is kept: at most about
+    #: twice the better choice's time (the ski-rental rule). A Monte Carlo study keeps it
+    #: at set-up (:meth:`Plan.keep_update_structure`).
     KEEP_STRUCTURE_SHARE = 1 / 6
 
     @classmethod
