@@ -303,18 +303,10 @@ def _dominator_pairs(net: Network, sinks: pd.Index) -> tuple[np.ndarray, np.ndar
     """(position in ``sinks``, dominator's position in ``net.facilities``) for every
     dominator of every sink, grouped by sink, each chain nearest first.
 
-    The carrying graph is the pattern of the share matrix (``S[v, u] > 0`` exactly when a
-    link u -> v carries volume) plus a virtual source (node n) feeding every origin.
+    The dominator tree is the network's (:func:`_carrying_dominators`), whatever ``sinks``.
     """
-    n = len(net.facilities)
-    shares = net.share_matrix.tocoo()  # shares.row v, shares.col u: u supplies v
-    origins = np.flatnonzero(net.inbound_volume.to_numpy() == 0)
-    root = n
-    graph = sp.csr_matrix((np.ones(shares.nnz + len(origins)),
-                           (np.r_[shares.col, np.full(len(origins), root)], np.r_[shares.row, origins])),
-                          shape=(n + 1, n + 1))
-    # The network's cached schedule orders the carrying graph too: same edges plus the source's.
-    idom = immediate_dominators(graph, root, schedule_with_root(net.trace.schedule))
+    idom = net.derived("immediate dominators", lambda: _carrying_dominators(net))
+    root = len(net.facilities)
     current = idom[lookup.positions(net.facilities.index, sinks)]
     position = np.arange(len(sinks))
     steps = []  # one step up the tree per round, all sinks at once
@@ -331,6 +323,24 @@ def _dominator_pairs(net: Network, sinks: pd.Index) -> tuple[np.ndarray, np.ndar
     step = np.concatenate([np.full(len(p), k) for k, (p, _) in enumerate(steps)])
     order = np.lexsort((step, positions))
     return positions[order], dominators[order]
+
+
+def _carrying_dominators(net: Network) -> np.ndarray:
+    """Immediate dominator of every facility and of the virtual source (node n), in the
+    carrying graph: the pattern of the share matrix (``S[v, u] > 0`` exactly when a link
+    u -> v carries volume) plus the virtual source feeding every origin. Read-only: the
+    network keeps it for every sink selection (the report asks four times)."""
+    n = len(net.facilities)
+    shares = net.share_matrix.tocoo()  # shares.row v, shares.col u: u supplies v
+    origins = np.flatnonzero(net.inbound_volume.to_numpy() == 0)
+    root = n
+    graph = sp.csr_matrix((np.ones(shares.nnz + len(origins)),
+                           (np.r_[shares.col, np.full(len(origins), root)], np.r_[shares.row, origins])),
+                          shape=(n + 1, n + 1))
+    # The network's cached schedule orders the carrying graph too: same edges plus the source's.
+    idom = immediate_dominators(graph, root, schedule_with_root(net.trace.schedule))
+    idom.flags.writeable = False
+    return idom
 
 
 def _lists_by(keys: np.ndarray, values: np.ndarray, n: int) -> list[list]:

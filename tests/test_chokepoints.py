@@ -148,6 +148,23 @@ def test_dominators_and_min_cuts_by_hand(diamond):
     assert table.at["m1", "single_point_for"] == []
 
 
+def test_the_dominator_tree_is_kept_until_a_table_is_replaced(diamond):
+    """The network keeps one dominator tree for every sink selection (the report asks four
+    times); replacing a table clears it: with p2 -> o1 no longer carrying, p1 dominates o1
+    too (and p2, shipping nothing now, is a sink of its own), and m2 dominates them all once
+    m1 -> p1 goes."""
+    assert ch.dominators(diamond) == {"o1": [], "o2": ["p1"]}
+    kept = diamond.__dict__["_derived"]["immediate dominators"]
+    assert ch.dominators(diamond, ["o2"]) == {"o2": ["p1"]}
+    assert diamond.__dict__["_derived"]["immediate dominators"] is kept
+    links = diamond.links
+    diamond.links = links[~((links["supplier"] == "p2") & (links["customer"] == "o1"))]
+    assert ch.dominators(diamond) == {"o1": ["p1"], "o2": ["p1"], "p2": ["m2"]}
+    links = diamond.links
+    diamond.links = links[~((links["supplier"] == "m1") & (links["customer"] == "p1"))]
+    assert ch.dominators(diamond) == {"o1": ["p1", "m2"], "o2": ["p1", "m2"], "p2": ["m2"]}
+
+
 def test_sinks_supplied_straight_from_origins():
     facilities = [_fac("a", "mine"), _fac("b", "mine", "AU"), _fac("o", "oem"), _fac("q", "oem")]
     links = [_link("a", "o", 3), _link("b", "o", 1), _link("a", "q", 2)]
