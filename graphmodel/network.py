@@ -152,6 +152,12 @@ class Network:
             views[key] = build()
         return views[key]
 
+    def forget(self, key: str) -> None:
+        """Drop the view :meth:`derived` keeps under ``key`` (nothing happens where none is
+        kept): the next :meth:`derived` call builds it again, e.g. for a benchmark that times
+        the build on every call."""
+        self.__dict__.get("_derived", {}).pop(key, None)
+
     # --- provenance -----------------------------------------------------------------------
     @cached_property
     def hash(self) -> str:

@@ -153,10 +153,16 @@ def test_the_dominator_tree_is_kept_until_a_table_is_replaced(diamond):
     times); replacing a table clears it: with p2 -> o1 no longer carrying, p1 dominates o1
     too (and p2, shipping nothing now, is a sink of its own), and m2 dominates them all once
     m1 -> p1 goes."""
+    def rebuilt():
+        raise AssertionError("the dominator tree was not kept")
+
     assert ch.dominators(diamond) == {"o1": [], "o2": ["p1"]}
-    kept = diamond.__dict__["_derived"]["immediate dominators"]
+    kept = diamond.derived("immediate dominators", rebuilt)
     assert ch.dominators(diamond, ["o2"]) == {"o2": ["p1"]}
-    assert diamond.__dict__["_derived"]["immediate dominators"] is kept
+    assert diamond.derived("immediate dominators", rebuilt) is kept
+    diamond.forget("immediate dominators")      # the next call builds it again
+    assert diamond.derived("immediate dominators", lambda: "built") == "built"
+    diamond.forget("immediate dominators")
     links = diamond.links
     diamond.links = links[~((links["supplier"] == "p2") & (links["customer"] == "o1"))]
     assert ch.dominators(diamond) == {"o1": ["p1"], "o2": ["p1"], "p2": ["m2"]}
