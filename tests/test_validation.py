@@ -364,3 +364,53 @@ def test_ownership_cycle_prefilter(edges, cyclic):
     child = pd.Series([e[0] for e in edges], dtype=object)
     parent = pd.Series([e[1] for e in edges], dtype=object)
     assert _has_cycle(child, parent) is cyclic
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 7), st.integers(0, 7)), max_size=20))
+def test_ownership_cycle_prefilter_agrees_with_networkx(edges):
+    import networkx as nx
+    import pandas as pd
+    from graphmodel.io.validate import _has_cycle
+
+    edges = [(f"o{a}", f"o{b}") for a, b in edges if a != b]   # self-edges are removed first
+    child = pd.Series([e[0] for e in edges], dtype=object)
+    parent = pd.Series([e[1] for e in edges], dtype=object)
+    assert _has_cycle(child, parent) == (not nx.is_directed_acyclic_graph(nx.DiGraph(edges)))
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.integers(-1, 3), st.integers(-1, 3), st.integers(-1, 2)),
+                min_size=1, max_size=30), st.booleans())
+def test_duplicate_link_keys_as_a_frame_finds_them(rows, huge):
+    """The packed keys mark the rows a frame's duplicated(keep=False) marks among complete
+    keys; and so does the frame fallback (codes too large to pack)."""
+    import numpy as np
+    import pandas as pd
+    from graphmodel.io.validate import _duplicate_rows
+
+    columns = [np.array(c, dtype=np.int64) for c in zip(*rows)]
+    if huge:   # the same rows with codes whose product does not fit in 63 bits
+        columns = [np.where(c >= 0, c + 2 ** 40, c) for c in columns]
+    frame = pd.DataFrame({i: c for i, c in enumerate(columns)})
+    expected = (frame.duplicated(keep=False) & (frame >= 0).all(axis=1)).to_numpy()
+    assert _duplicate_rows(columns).tolist() == expected.tolist()
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.integers(0, 40), min_size=1, max_size=12), st.booleans())
+def test_overlong_line_is_the_first_line_over_the_limit(lengths, trailing_break):
+    """The block search finds the first line longer than the limit, as measuring every line
+    does (the limit made tiny here: 10 bytes)."""
+    import graphmodel.io.tables as tables
+
+    data = b"\n".join(b"x" * n for n in lengths) + (b"\n" if trailing_break else b"")
+    lengths_all = [len(line) for line in data.split(b"\n")]
+    over = [i for i, n in enumerate(lengths_all) if n > 10]
+    expected = (over[0] + 1, lengths_all[over[0]]) if over and len(data) > 10 else None
+    saved = tables.MAX_CSV_LINE_BYTES
+    tables.MAX_CSV_LINE_BYTES = 10
+    try:
+        assert tables._overlong_line(data) == expected
+    finally:
+        tables.MAX_CSV_LINE_BYTES = saved
