@@ -205,6 +205,20 @@ def test_duplicate_link(golden_dir):
         "links.csv:20:material: duplicate link mine_cn -> sep_cn (RE concentrate); first at row 2"]
 
 
+def test_duplicate_links_of_an_unknown_supplier(golden_dir):
+    """Unknown ids keep codes of their own (their positions are all -1): a link repeated from
+    an unknown supplier is still a duplicate, and links from two unknown suppliers are not."""
+    path = golden_dir / "links.csv"
+    rows = list(csv.DictReader(path.open(encoding="utf-8")))
+    ghost, other = dict(rows[0], supplier="ghost_a"), dict(rows[0], supplier="ghost_b")
+    write_rows(path, rows + [ghost, other, ghost])
+    assert problems_of(golden_dir) == [
+        "links.csv:20:supplier: unknown facility id 'ghost_a'",
+        "links.csv:21:supplier: unknown facility id 'ghost_b'",
+        "links.csv:22:material: duplicate link ghost_a -> sep_cn (RE concentrate); first at row 20",
+        "links.csv:22:supplier: unknown facility id 'ghost_a'"]
+
+
 def test_stake_out_of_range_and_cycle(golden_dir):
     edit_cell(golden_dir, "owners", 8, "stake", "1.5")
     assert problems_of(golden_dir) == ["owners.csv:8:stake: must be <= 1, got 1.5"]
