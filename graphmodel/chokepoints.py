@@ -515,8 +515,13 @@ def alternatives(net: Network, exclude_country: Optional[str] = None,
         wanted[rows] = True
         mine = wanted[supplier]
         supplier, alternative, link = supplier[mine], alternative[mine], link[mine]
+    # A pair is coded as one integer, supplier * n + (rank of the alternative's id):
+    # sorting the codes sorts by supplier, then by alternative id, as the per-supplier
+    # sorted(set(ids)) did, and sums add up in that order.
+    rank = _str_rank(ids)
+    by_rank = np.argsort(rank)
     gated = ~reroute_fits(net)[link]  # spec misses and unknowns (see the module docstring)
-    excluded = _distinct(supplier[gated] * n + _str_rank(ids)[alternative[gated]])
+    excluded = _distinct(supplier[gated] * n + rank[alternative[gated]])
     supplier, alternative, link = supplier[~gated], alternative[~gated], link[~gated]
     if exclude_country is not None:
         code = normalize_country(exclude_country)
@@ -529,11 +534,6 @@ def alternatives(net: Network, exclude_country: Optional[str] = None,
     is_qualified = (_flag(status == "qualified")[link] & operating[alternative]
                     & (stage[alternative] == stage[supplier]) & (stage[supplier] >= 0))
     is_candidate = _flag(status.isin(["candidate", "in_qualification"]))[link]
-    # A pair is coded as one integer, supplier * n + (rank of the alternative's id):
-    # sorting the codes sorts by supplier, then by alternative id, as the per-supplier
-    # sorted(set(ids)) did, and sums add up in that order.
-    rank = _str_rank(ids)
-    by_rank = np.argsort(rank)
     qualified = _distinct(supplier[is_qualified] * n + rank[alternative[is_qualified]])
     candidates = _distinct(supplier[is_candidate] * n + rank[alternative[is_candidate]])
     # Spare capacity already counted as a qualified alternative is not counted twice.
